@@ -1,0 +1,66 @@
+import type { ValidationIssue } from './validate';
+import type { RoundState } from './round-state';
+import type { ReportStatus } from './report.types';
+
+/** Answer of `POST /workorders` (also for a repeated submit with the same `id` or `Idempotency-Key`). */
+export interface SubmitWorkOrderResponse {
+  workorder_id: string;
+  round_id: string;
+  status: 'queued';
+}
+
+/** One stored state change of a Round. */
+export interface RoundTransitionView {
+  from: RoundState | null;
+  to: RoundState;
+  reason: string;
+  attempt: number;
+  at: string;
+}
+
+/** A Round as `GET /rounds` lists it. */
+export interface RoundSummaryView {
+  id: string;
+  workorder_id: string;
+  title: string;
+  plugin: string;
+  state: RoundState;
+  attempt: number;
+  priority: number;
+  labels: string[];
+  branch: string;
+  worker: string | null;
+  report_status: ReportStatus | null;
+  created_at: string;
+  updated_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+/** A Round as `GET /rounds/:id` shows it: the summary plus every transition, oldest first. */
+export interface RoundView extends RoundSummaryView {
+  transitions: RoundTransitionView[];
+}
+
+/** One page of `GET /rounds`; pass `next_cursor` as `?cursor=` for the next page (null on the last one). */
+export interface RoundPage {
+  items: RoundSummaryView[];
+  next_cursor: string | null;
+}
+
+/** Query of `GET /rounds`. */
+export interface ListRoundsQuery {
+  status?: RoundState;
+  plugin?: string;
+  label?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/** Every error answer of the API. `details` lists each failing JSON path for a 400. */
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  details?: ValidationIssue[];
+}

@@ -1,0 +1,167 @@
+import type { PhaseResult, Report } from './report.types';
+import type { WorkOrder } from './workorder.types';
+
+/**
+ * BullMQ queue names. They are persisted in Redis keys (`<SC_QUEUE_PREFIX>:<name>:…`): renaming one
+ * strands every job already queued under the old name.
+ */
+export enum QueueName {
+  /** Orchestrator → workers: one job per Round attempt. */
+  WorkOrders = 'workorders',
+  /** Workers → orchestrator: Round started, retrying, finished (with its Report). */
+  Reports = 'reports',
+  /** Workers → orchestrator: phase progress and log lines, streamed to `GET /rounds/:id/events`. */
+  Events = 'events',
+}
+
+/** Job names within the queues. */
+export enum JobName {
+  RunRound = 'run-round',
+  RoundMessage = 'round-message',
+  RoundEvent = 'round-event',
+}
+
+/** Default BullMQ key prefix; `SC_QUEUE_PREFIX` overrides it so two stacks can share one Redis. */
+export const DefaultQueuePrefix = 'sc';
+
+/** A work-order as the orchestrator stored it: defaults filled in, `id`, `plugin` and `branch` always set. */
+export type StoredWorkOrder = WorkOrder & Required<Pick<WorkOrder, 'id' | 'plugin' | 'branch' | 'phases' | 'priority'>>;
+
+/** Payload of a `run-round` job on the `workorders` queue. Job id: `<round_id>:<attempt>`. */
+export interface WorkOrderJob {
+  round_id: string;
+  workorder_id: string;
+  /** 1 for the first attempt; each `POST /rounds/:id/retry` adds one. */
+  attempt: number;
+  order: StoredWorkOrder;
+}
+
+/** The job id of one attempt of a Round: BullMQ ignores a second add with the same id, so resends are safe. */
+export function roundJobId(roundId: string, attempt: number): string {
+  return `${roundId}:${attempt}`;
+}
+
+/** A worker took the attempt. */
+export interface RoundStartedMessage {
+  type: 'started';
+  round_id: string;
+  attempt: number;
+  worker: string;
+  at: string;
+}
+
+/** The attempt paused and will run again at `retry_at` (rate limit, or a worker lost mid-round). */
+export interface RoundRetryingMessage {
+  type: 'retrying';
+  round_id: string;
+  attempt: number;
+  reason: string;
+  retry_at?: string;
+  at: string;
+}
+
+/** The attempt ended; its Report is final. */
+export interface RoundFinishedMessage {
+  type: 'finished';
+  round_id: string;
+  attempt: number;
+  report: Report;
+  at: string;
+}
+
+/** Payload of a job on the `reports` queue. */
+export type RoundMessage = RoundStartedMessage | RoundRetryingMessage | RoundFinishedMessage;
+
+/** A phase began or ended. */
+export interface PhaseEvent {
+  type: 'phase';
+  round_id: string;
+  attempt: number;
+  phase: string;
+  state: 'started' | 'finished';
+  result?: PhaseResult;
+  at: string;
+}
+
+/** A log line of a Round, from its plugin or the runner. */
+export interface LogEvent {
+  type: 'log';
+  round_id: string;
+  attempt: number;
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  phase?: string;
+  at: string;
+}
+
+/** A Round changed state (emitted by the orchestrator, never by workers). */
+export interface TransitionEvent {
+  type: 'transition';
+  round_id: string;
+  attempt: number;
+  from: string | null;
+  to: string;
+  reason: string;
+  at: string;
+}
+
+/** What `GET /rounds/:id/events` streams; workers publish the phase and log kinds on the `events` queue. */
+export type RoundEvent = PhaseEvent | LogEvent | TransitionEvent;
+
+const id = { type: 'string', minLength: 1, maxLength: 128 } as const;
+const at = { type: 'string', format: 'date-time' } as const;
+const attempt = { type: 'integer', minimum: 1 } as const;
+
+/** JSON Schema of {@link WorkOrderJob}. */
+export const workOrderJobSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['round_id', 'workorder_id', 'attempt', 'order'],
+  properties: {
+    round_id: id,
+    workorder_id: id,
+    attempt,
+    order: {
+      allOf: [
+        { $ref: 'https://solar-circuit.dev/schemas/workorder@1.json' },
+        { type: 'object', required: ['id', 'plugin', 'branch', 'phases', 'priority'] },
+      ],
+    },
+  },
+} as const;
+
+/** JSON Schema of {@link RoundMessage}. */
+export const roundMessageSchema = {
+  type: 'object',
+  required: ['type', 'round_id', 'attempt', 'at'],
+  oneOf: [
+    {
+      additionalProperties: false,
+      required: ['worker'],
+      properties: { type: { const: 'started' }, round_id: id, attempt, at, worker: { type: 'string', maxLength: 255 } },
+    },
+    {
+      additionalProperties: false,
+      required: ['reason'],
+      properties: {
+        type: { const: 'retrying' },
+        round_id: id,
+        attempt,
+        at,
+        reason: { type: 'string', maxLength: 10000 },
+        retry_at: at,
+      },
+    },
+    {
+      additionalProperties: false,
+      required: ['report'],
+      properties: {
+        type: { const: 'finished' },
+        round_id: id,
+        attempt,
+        at,
+        report: { $ref: 'https://solar-circuit.dev/schemas/report@1.json' },
+      },
+    },
+  ],
+} as const;

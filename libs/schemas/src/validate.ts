@@ -1,0 +1,101 @@
+import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Report } from './report.types';
+import type { WorkOrder } from './workorder.types';
+import { roundMessageSchema, workOrderJobSchema, type RoundMessage, type WorkOrderJob } from './queues';
+
+/** One thing wrong with a document: a JSON Pointer into it and what is wrong there. */
+export interface ValidationIssue {
+  /** JSON Pointer of the offending value, `""` for the document itself (`/budget/max_tokens`). */
+  path: string;
+  message: string;
+}
+
+/** The outcome of a validation: the value (with schema defaults filled in) or every issue found. */
+export type ValidationResult<T> = { ok: true; value: T } | { ok: false; issues: ValidationIssue[] };
+
+/** Reads one of the JSON Schemas shipped in `libs/schemas/schemas/` (works from `src/` and `dist/`). */
+export function loadSchema(fileName: 'workorder@1.json' | 'report@1.json'): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(__dirname, '..', 'schemas', fileName), 'utf8')) as Record<string, unknown>;
+}
+
+/** The work-order JSON Schema, as shipped. */
+export const workOrderSchema = loadSchema('workorder@1.json');
+/** The report JSON Schema, as shipped. */
+export const reportSchema = loadSchema('report@1.json');
+
+const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: true, strictRequired: false, allowUnionTypes: true });
+addFormats(ajv);
+ajv.addSchema(workOrderSchema).addSchema(reportSchema);
+
+/**
+ * Compiles a schema into a function returning every issue found. The input is deep-cloned first, so
+ * defaults are filled into the returned value and never into the caller's object.
+ */
+export function createValidator<T>(schema: object): (input: unknown) => ValidationResult<T> {
+  const validate: ValidateFunction = ajv.compile(schema);
+  return (input) => {
+    const value: unknown = structuredClone(input);
+    if (validate(value)) return { ok: true, value: value as T };
+    return { ok: false, issues: toIssues(validate.errors ?? []) };
+  };
+}
+
+/** Validates a work-order document (schema 1.x) and fills in its defaults. */
+export const validateWorkOrder = createValidator<WorkOrder>(workOrderSchema);
+/** Validates a Report, e.g. one a plugin produced. */
+export const validateReport = createValidator<Report>(reportSchema);
+/** Validates a `workorders` queue job payload. */
+export const validateWorkOrderJob = createValidator<WorkOrderJob>(workOrderJobSchema);
+/** Validates a `reports` queue message. */
+export const validateRoundMessage = createValidator<RoundMessage>(roundMessageSchema);
+
+/** Formats issues as one line: `/title: is required; /priority: must be <= 10`. */
+export function formatIssues(issues: readonly ValidationIssue[]): string {
+  return issues.map((issue) => `${issue.path || '/'}: ${issue.message}`).join('; ');
+}
+
+// Ajv reports a failed `oneOf`/`if` both as itself and as each branch's errors; users want one line
+// per place, so branch noise is folded into the parent's message.
+function toIssues(errors: readonly ErrorObject[]): ValidationIssue[] {
+  const oneOfPaths = new Set(errors.filter((e) => e.keyword === 'oneOf').map((e) => e.instancePath));
+  const seen = new Set<string>();
+  const issues: ValidationIssue[] = [];
+  for (const error of errors) {
+    if (error.keyword === 'if') continue;
+    if (error.keyword !== 'oneOf' && oneOfPaths.has(error.instancePath) && error.schemaPath.includes('/oneOf/')) continue;
+    const issue = toIssue(error);
+    const key = `${issue.path}\u0000${issue.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    issues.push(issue);
+  }
+  return issues;
+}
+
+function toIssue(error: ErrorObject): ValidationIssue {
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return { path: `${error.instancePath}/${escapePointer(String(params.missingProperty))}`, message: 'is required' };
+    case 'additionalProperties':
+      return {
+        path: `${error.instancePath}/${escapePointer(String(params.additionalProperty))}`,
+        message: 'is not a known field',
+      };
+    case 'oneOf':
+      return { path: error.instancePath, message: 'must be a positive number of seconds or an ISO-8601 duration (PT30M)' };
+    case 'enum':
+      return { path: error.instancePath, message: `must be one of ${(params.allowedValues as unknown[]).join(', ')}` };
+    case 'pattern':
+      return { path: error.instancePath, message: `must match ${String(params.pattern)}` };
+    default:
+      return { path: error.instancePath, message: error.message ?? 'is invalid' };
+  }
+}
+
+function escapePointer(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
+}

@@ -1,0 +1,90 @@
+/* Generated from libs/schemas/schemas by scripts/generate-schema-types.js — do not edit. */
+
+/**
+ * This interface was referenced by `WorkOrder`'s JSON-Schema
+ * via the `definition` "duration".
+ */
+export type Duration = number | string;
+
+/**
+ * A work-order: what to change, in which repository, with which agents, within which budgets. Schema version 1.1 (the @1 in the file name is the major).
+ */
+export interface WorkOrder {
+  /**
+   * Version of this schema the document was written for; any 1.x is read.
+   */
+  schema_version?: string;
+  /**
+   * Client-chosen unique id; submitting the same id again returns the same Round.
+   */
+  id?: string;
+  title: string;
+  instructions: string;
+  /**
+   * Name of the plugin that runs the Round.
+   */
+  plugin?: string;
+  repo?: RepoRef;
+  /**
+   * Branch the work goes to; default feat/wo-<yyyymmdd>-<slug of title>.
+   */
+  branch?: string;
+  /**
+   * @maxItems 16
+   */
+  agents?: Agent[];
+  /**
+   * @minItems 1
+   * @maxItems 16
+   */
+  phases?: [string, ...string[]];
+  /**
+   * Timeout per phase: ISO-8601 duration ("PT30M") or seconds. Defaults: coding 30 min, testing 45 min.
+   */
+  phase_timeout?: {
+    [k: string]: Duration;
+  };
+  budget?: Budget;
+  /**
+   * 1 (most urgent) to 10 (least urgent).
+   */
+  priority?: number;
+  /**
+   * @maxItems 32
+   */
+  labels?: string[];
+  /**
+   * Commands that must pass for the Round to succeed.
+   *
+   * @maxItems 64
+   */
+  acceptance?: string[];
+  /**
+   * Free object for the plugin.
+   */
+  params?: {
+    [k: string]: unknown;
+  };
+}
+export interface RepoRef {
+  url?: string;
+  path?: string;
+  base_ref?: string;
+}
+/**
+ * This interface was referenced by `WorkOrder`'s JSON-Schema
+ * via the `definition` "agent".
+ */
+export interface Agent {
+  name: string;
+  model: string;
+  role: string;
+  /**
+   * Command line to run; without it, claude, codex and gemini use their built-in template.
+   */
+  command?: string;
+}
+export interface Budget {
+  max_tokens?: number;
+  max_cost_usd?: number;
+}
