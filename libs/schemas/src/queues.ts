@@ -165,3 +165,21 @@ export const roundMessageSchema = {
     },
   ],
 } as const;
+
+/**
+ * Redis pub/sub channel (after the queue prefix: `<prefix>:cancel-requests`) on which the orchestrator asks
+ * workers to stop a running attempt; the worker holding the job aborts it and reports `cancelled`.
+ */
+export const CancelRequestsChannel = 'cancel-requests';
+
+/** The full Redis channel name of cancel requests for a queue prefix. */
+export function cancelRequestsChannel(queuePrefix: string): string {
+  return `${queuePrefix}:${CancelRequestsChannel}`;
+}
+
+/** A message on the cancel-requests channel. */
+export interface CancelRequest {
+  round_id: string;
+  attempt: number;
+  reason: string;
+}
