@@ -1,0 +1,134 @@
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { ProcessGroup } from './process-group';
+import type { ContextExecOptions, PluginContext } from './plugin-context';
+
+/** How {@link exec} runs a command. */
+export interface ExecOptions {
+  /** Working directory of the child (default: the worker's). */
+  cwd?: string;
+  /** Variables added to (or, with `undefined`, removed from) the environment the child inherits. */
+  env?: Record<string, string | undefined>;
+  /** Aborting it stops the child's whole process group: SIGTERM, then SIGKILL after `killGraceMs`. */
+  signal?: AbortSignal;
+  /** Milliseconds between SIGTERM and SIGKILL (default 5000). */
+  killGraceMs?: number;
+  /** Called with each line the child writes to stdout, without the line break. */
+  onStdout?: (line: string) => void;
+  /** Called with each line the child writes to stderr, without the line break. */
+  onStderr?: (line: string) => void;
+  /** How much of the end of stdout and of stderr the result keeps, in characters (default 65536). */
+  tailChars?: number;
+}
+
+/** How a command ended. */
+export interface ExecResult {
+  /** The exit code, or null when a signal ended the process. */
+  exitCode: number | null;
+  /** The signal that ended the process, if any (`SIGTERM`, `SIGKILL`). */
+  signal: NodeJS.Signals | null;
+  /** True when the run was stopped because `options.signal` aborted. */
+  aborted: boolean;
+  /** The last `tailChars` characters of stdout. */
+  stdoutTail: string;
+  /** The last `tailChars` characters of stderr. */
+  stderrTail: string;
+}
+
+/** Default time a process group gets between SIGTERM and SIGKILL. */
+export const DEFAULT_KILL_GRACE_MS = 5_000;
+const defaultTailChars = 64 * 1024;
+
+/**
+ * Runs a command in its own process group (`detached`), so that everything it starts can be stopped
+ * together. On abort the group gets SIGTERM, then SIGKILL after the grace period; processes the command
+ * leaves behind after it exits are stopped the same way. Resolves once no process of the group is left;
+ * rejects only when the command cannot be started (e.g. not found).
+ *
+ * `exec('git', ['status'], options)` runs the file directly; `exec('npm test 2>&1', options)` runs a
+ * command line through `/bin/sh -c`.
+ */
+export function exec(command: string, args: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+export function exec(commandLine: string, options?: ExecOptions): Promise<ExecResult>;
+export function exec(command: string, argsOrOptions?: readonly string[] | ExecOptions, maybeOptions?: ExecOptions): Promise<ExecResult> {
+  if (isArgs(argsOrOptions)) return runInGroup(command, argsOrOptions, maybeOptions ?? {});
+  return runInGroup('/bin/sh', ['-c', command], argsOrOptions ?? {});
+}
+
+async function runInGroup(file: string, args: readonly string[], options: ExecOptions): Promise<ExecResult> {
+  const { signal, killGraceMs = DEFAULT_KILL_GRACE_MS, tailChars = defaultTailChars } = options;
+  if (signal?.aborted) return { exitCode: null, signal: null, aborted: true, stdoutTail: '', stderrTail: '' };
+
+  const child = spawn(file, args, {
+    cwd: options.cwd,
+    env: options.env ? { ...process.env, ...options.env } : undefined,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stdout = collectLines(child.stdout, tailChars, options.onStdout);
+  const stderr = collectLines(child.stderr, tailChars, options.onStderr);
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+
+  const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+    child.once('exit', (code, sig) => resolve([code, sig]));
+    child.once('error', (error) => reject(new Error(`cannot run ${file}: ${error.message}`)));
+  });
+  // The pid exists once spawn succeeded; a failed spawn rejects `exited` below.
+  const group = child.pid === undefined ? undefined : new ProcessGroup(child.pid);
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= group?.terminate(killGraceMs) ?? Promise.resolve());
+  signal?.addEventListener('abort', stop, { once: true });
+  try {
+    const [exitCode, exitSignal] = await exited;
+    // Grandchildren may outlive the command; none of them may outlive the phase.
+    await stop();
+    await Promise.race([closed, delay(1_000)]);
+    return { exitCode, signal: exitSignal, aborted: signal?.aborted ?? false, stdoutTail: stdout.tail(), stderrTail: stderr.tail() };
+  } finally {
+    signal?.removeEventListener('abort', stop);
+    child.stdout.destroy();
+    child.stderr.destroy();
+  }
+}
+
+/** Splits a stream into lines for `onLine` and keeps the last `tailChars` characters. */
+function collectLines(stream: Readable, tailChars: number, onLine?: (line: string) => void): { tail: () => string } {
+  let tail = '';
+  let partial = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    tail = (tail + chunk).slice(-tailChars);
+    if (!onLine) return;
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) onLine(line.replace(/\r$/, ''));
+  });
+  stream.on('end', () => {
+    if (onLine && partial) onLine(partial);
+    partial = '';
+  });
+  return { tail: () => tail };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/**
+ * {@link exec} with a fixed `signal` and kill grace, in the shape of `PluginContext.exec`. For hosts that
+ * build plugin contexts.
+ */
+export function bindExec(signal: AbortSignal, killGraceMs = DEFAULT_KILL_GRACE_MS): PluginContext['exec'] {
+  function boundExec(command: string, args: readonly string[], options?: ContextExecOptions): Promise<ExecResult>;
+  function boundExec(commandLine: string, options?: ContextExecOptions): Promise<ExecResult>;
+  function boundExec(command: string, argsOrOptions?: readonly string[] | ContextExecOptions, maybeOptions?: ContextExecOptions): Promise<ExecResult> {
+    if (isArgs(argsOrOptions)) return exec(command, argsOrOptions, { killGraceMs, ...maybeOptions, signal });
+    return exec(command, { killGraceMs, ...argsOrOptions, signal });
+  }
+  return boundExec;
+}
+
+// Array.isArray does not narrow a union with a readonly array.
+function isArgs(value: readonly string[] | object | undefined): value is readonly string[] {
+  return Array.isArray(value);
+}

@@ -1,0 +1,52 @@
+import type { PhaseHandler } from './plugin';
+
+/** The hooks a plugin class can implement. Only `handle` exists in API 1.x. */
+export type HookName = 'handle';
+
+// Method names per hook, stored on the class prototype (legacy decorators) or on the instance (TC39
+// decorators), so the SDK needs neither reflect-metadata nor Symbol.metadata.
+const hooksKey = Symbol.for('solar-circuit.plugin-sdk.hooks');
+type HookTable = Partial<Record<HookName, string | symbol>>;
+type WithHooks = { [hooksKey]?: HookTable };
+
+/**
+ * Marks the method of a plugin class that runs a phase. Works with TypeScript's `experimentalDecorators`
+ * and with standard (TC39) decorators.
+ *
+ * ```ts
+ * export default class HelloPlugin {
+ *   readonly name = 'hello';
+ *   readonly version = '1.0.0';
+ *   readonly apiVersion = SDK_API_VERSION;
+ *   @Hook('handle')
+ *   async run(order: StoredWorkOrder, ctx: PluginContext) { return { summary: 'hi' }; }
+ * }
+ * ```
+ * The registry creates the class with `new` (no arguments) and reads `name`, `version`, `apiVersion` and
+ * `description` from the instance.
+ */
+export function Hook(hook: HookName) {
+  return function hookDecorator(target: object, keyOrContext: string | symbol | ClassMethodDecoratorContext): void {
+    if (typeof keyOrContext === 'object') {
+      const { name } = keyOrContext;
+      keyOrContext.addInitializer(function (this: unknown) {
+        recordHook(this as WithHooks, hook, name);
+      });
+      return;
+    }
+    recordHook(target as WithHooks, hook, keyOrContext);
+  };
+}
+
+function recordHook(holder: WithHooks, hook: HookName, method: string | symbol): void {
+  // A fresh table each time: a subclass must never change the table it inherited from its parent.
+  Object.defineProperty(holder, hooksKey, { value: { ...holder[hooksKey], [hook]: method }, configurable: true, writable: true });
+}
+
+/** The method of `instance` marked `@Hook(hook)`, bound to it, or undefined when there is none. */
+export function findHook(instance: object, hook: HookName): PhaseHandler | undefined {
+  const method = (instance as WithHooks)[hooksKey]?.[hook];
+  if (method === undefined) return undefined;
+  const fn = (instance as Record<string | symbol, unknown>)[method];
+  return typeof fn === 'function' ? (fn.bind(instance) as PhaseHandler) : undefined;
+}

@@ -1,0 +1,83 @@
+import type { ArtifactRef, TokenUsage } from '@sc/schemas';
+import type { ExecOptions, ExecResult } from './exec';
+
+/**
+ * Writes one log line of the Round, pino style: `log.info({ exit_code }, 'tests finished')` or
+ * `log.info('tests finished')`. Lines land in the JSON-lines log (with `workorder_id` and `round_id`) and in
+ * the Round's live event stream.
+ */
+export interface PluginLogFn {
+  (fields: Record<string, unknown>, message?: string): void;
+  (message: string): void;
+}
+
+/** The logger a plugin gets: bound to its Round and phase. */
+export interface PluginLogger {
+  debug: PluginLogFn;
+  info: PluginLogFn;
+  warn: PluginLogFn;
+  error: PluginLogFn;
+}
+
+/** What a plugin's `handle()` receives besides the work-order: everything it may touch during one phase. */
+export interface PluginContext {
+  /** The phase being run (`coding`, `testing`, …), one of the work-order's `phases`. */
+  readonly phase: string;
+  /** 1 for a Round's first attempt; each retry adds one. */
+  readonly attempt: number;
+  readonly roundId: string;
+  readonly workorderId: string;
+  /**
+   * Aborts when the phase times out or the Round is cancelled (`signal.reason` says which). Pass it to
+   * `fetch()`, timers and anything else that waits; {@link PluginContext.exec} already uses it.
+   */
+  readonly signal: AbortSignal;
+  readonly logger: PluginLogger;
+  /** Adds token usage to the Round's Report; calls for the same agent and model are summed. */
+  reportTokens(usage: TokenUsage): void;
+  /**
+   * Stores a file of the Round (under the worker's artifact store) and lists it in the Report. `name` is a
+   * relative path such as `params.json` or `logs/test.txt`; `..` and absolute paths are refused. Writing the
+   * same name again replaces the file.
+   */
+  writeArtifact(name: string, data: string | Uint8Array): Promise<ArtifactRef>;
+  /**
+   * Runs `command` with `args` (no shell) in its own process group, bound to {@link PluginContext.signal}:
+   * on abort the whole group gets SIGTERM, then SIGKILL after the grace period. Resolves when the process
+   * and its group are gone; a non-zero exit is a result, not an error.
+   */
+  exec(command: string, args: readonly string[], options?: ContextExecOptions): Promise<ExecResult>;
+  /** Runs a command line through `/bin/sh -c`, otherwise like the form with `args`. */
+  exec(commandLine: string, options?: ContextExecOptions): Promise<ExecResult>;
+}
+
+/** {@link ExecOptions} without `signal`: a context always passes its own. */
+export type ContextExecOptions = Omit<ExecOptions, 'signal'>;
+
+/** What `handle()` may return; returning nothing means success. */
+export interface PhaseOutcome {
+  /** One paragraph for the Report; the last phase that returns one sets the Report's summary. */
+  summary?: string;
+  /** Defaults to `success`, or `failure` when `exitCode` is a non-zero number. */
+  status?: 'success' | 'failure';
+  /** The exit code recorded for the phase (e.g. of the agent or test command). */
+  exitCode?: number | null;
+  /** Commits the phase made, listed in the Report. */
+  commits?: { sha: string; branch?: string; message?: string }[];
+}
+
+/** The levels of a {@link PluginLogger}. */
+export type PluginLogLevel = keyof PluginLogger;
+
+/**
+ * Builds a {@link PluginLogger} from one sink that receives every line with its level, message and fields.
+ * For hosts that give plugins a context (the runner, {@link createTestContext}); plugins just use
+ * `ctx.logger`.
+ */
+export function createPluginLogger(write: (level: PluginLogLevel, message: string, fields: Record<string, unknown>) => void): PluginLogger {
+  const at =
+    (level: PluginLogLevel): PluginLogFn =>
+    (fieldsOrMessage: Record<string, unknown> | string, message?: string) =>
+      typeof fieldsOrMessage === 'string' ? write(level, fieldsOrMessage, {}) : write(level, message ?? '', fieldsOrMessage);
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}

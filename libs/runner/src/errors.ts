@@ -1,0 +1,35 @@
+/** The abort reason of a phase whose `phase_timeout` passed; the runner reports it as status `timeout`. */
+export class PhaseTimeoutError extends Error {
+  override readonly name = 'PhaseTimeoutError';
+
+  constructor(
+    readonly phase: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`phase ${phase} timed out after ${formatMs(timeoutMs)}`);
+  }
+}
+
+/** The abort reason of a Round stopped from outside (cancel request, worker shutdown). */
+export class RoundCancelledError extends Error {
+  override readonly name = 'RoundCancelledError';
+}
+
+/** An artifact name that could escape the Round's folder or is not a plain relative path. */
+export class InvalidArtifactNameError extends Error {
+  override readonly name = 'InvalidArtifactNameError';
+
+  constructor(
+    readonly artifactName: string,
+    reason: string,
+  ) {
+    super(`invalid artifact name ${JSON.stringify(artifactName)}: ${reason}`);
+  }
+}
+
+/** `1500` → `1.5 s`, `1800000` → `30 min`: durations as people write them in messages. */
+export function formatMs(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
+  if (ms >= 1000) return `${Math.round(ms / 100) / 10} s`;
+  return `${ms} ms`;
+}

@@ -1,0 +1,48 @@
+import { bindExec, createPluginLogger, type PluginContext } from '@sc/plugin-sdk';
+import type { ArtifactRef, LogEvent, WorkOrderJob } from '@sc/schemas';
+import type { Logger } from 'pino';
+import type { ArtifactStore } from './artifacts/artifact-store';
+import type { TokenLedger } from './token-ledger';
+
+/** What {@link createPhaseContext} needs from the Round being run. */
+export interface PhaseContextOptions {
+  job: WorkOrderJob;
+  phase: string;
+  /** Aborts on the phase's timeout or the Round's cancel. */
+  signal: AbortSignal;
+  /** The Round's logger (already bound to `workorder_id` and `round_id`). */
+  logger: Logger;
+  artifacts: ArtifactStore;
+  ledger: TokenLedger;
+  /** Called with each artifact the plugin writes. */
+  onArtifact: (ref: ArtifactRef) => void;
+  /** Called with each line the plugin logs. */
+  onLog: (event: LogEvent) => void;
+  /** Milliseconds `ctx.exec` waits between SIGTERM and SIGKILL. */
+  killGraceMs?: number;
+}
+
+/** The {@link PluginContext} of one phase: logs, tokens and artifacts of the plugin flow into the Round. */
+export function createPhaseContext(options: PhaseContextOptions): PluginContext {
+  const { job, phase, signal } = options;
+  const log = options.logger.child({ phase, source: 'plugin' });
+  const key = { roundId: job.round_id, attempt: job.attempt };
+  return {
+    phase,
+    attempt: job.attempt,
+    roundId: job.round_id,
+    workorderId: job.workorder_id,
+    signal,
+    logger: createPluginLogger((level, message, fields) => {
+      log[level](fields, message);
+      options.onLog({ type: 'log', round_id: job.round_id, attempt: job.attempt, level, message, phase, at: new Date().toISOString() });
+    }),
+    reportTokens: (usage) => options.ledger.add(usage),
+    writeArtifact: async (name, data) => {
+      const ref = await options.artifacts.put(key, name, data);
+      options.onArtifact(ref);
+      return ref;
+    },
+    exec: bindExec(signal, options.killGraceMs),
+  };
+}

@@ -1,0 +1,5 @@
+import type { Plugin } from '@sc/plugin-sdk';
+import { echoPlugin } from './echo.plugin';
+
+/** The plugins every registry starts with, under the source `built-in`. */
+export const builtInPlugins: readonly Plugin[] = [echoPlugin];

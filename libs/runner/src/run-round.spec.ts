@@ -1,0 +1,148 @@
+import { definePlugin, RateLimitedError, SDK_API_VERSION, type PhaseHandler } from '@sc/plugin-sdk';
+import { validateReport, type LogEvent, type PhaseEvent, type StoredWorkOrder, type WorkOrderJob } from '@sc/schemas';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import { createLocalArtifactStore } from './artifacts/local.artifact-store';
+import { PluginRegistry } from './plugin-registry';
+import { echoPlugin } from './plugins/echo.plugin';
+import { runRound, type RunRoundOptions } from './run-round';
+
+const logger = pino({ level: 'silent' });
+
+function job(order: Partial<StoredWorkOrder> = {}): WorkOrderJob {
+  return {
+    round_id: 'round-1',
+    workorder_id: 'wo-1',
+    attempt: 1,
+    order: { id: 'wo-1', title: 'Test', instructions: 'Say hello.', plugin: 'echo', branch: 'feat/x', phases: ['coding', 'testing'], priority: 5, ...order },
+  };
+}
+
+function pluginWith(name: string, handle: PhaseHandler) {
+  return definePlugin({ name, version: '1.0.0', apiVersion: SDK_API_VERSION, handle });
+}
+
+describe(runRound.name, () => {
+  let dataDir: string;
+  let registry: PluginRegistry;
+  let events: (PhaseEvent | LogEvent)[];
+  let options: RunRoundOptions;
+
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'sc-run-round-'));
+    registry = new PluginRegistry();
+    registry.register(echoPlugin, 'built-in');
+    events = [];
+    options = { registry, logger, worker: 'test-worker', artifacts: createLocalArtifactStore({ dataDir }), onEvent: (event) => events.push(event) };
+  });
+
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('runs echo through every phase and returns a valid success Report', async () => {
+    const report = await runRound(job({ params: { a: 1 } }), options);
+    expect(validateReport(report)).toMatchObject({ ok: true });
+    expect(report).toMatchObject({ status: 'success', summary: 'Say hello.', round_id: 'round-1', attempt: 1, worker: 'test-worker' });
+    expect(report.phases.map((phase) => [phase.name, phase.status])).toEqual([
+      ['coding', 'success'],
+      ['testing', 'success'],
+    ]);
+    expect(report.artifacts).toHaveLength(1);
+    const [artifact] = report.artifacts;
+    const content = readFileSync(fileURLToPath(artifact.uri));
+    expect(artifact.sha256).toBe(createHash('sha256').update(content).digest('hex'));
+    expect(JSON.parse(content.toString())).toEqual({ a: 1 });
+  });
+
+  it('emits phase start and end events and the plugin log lines', async () => {
+    await runRound(job({ phases: ['coding'] }), options);
+    expect(events.map((event) => (event.type === 'phase' ? `phase ${event.state}` : `log ${event.message}`))).toEqual([
+      'phase started',
+      'log params stored',
+      'phase finished',
+    ]);
+  });
+
+  it('answers an unknown plugin with an error Report naming the known plugins', async () => {
+    const report = await runRound(job({ plugin: 'nope' }), options);
+    expect(report).toMatchObject({ status: 'error', phases: [] });
+    expect(report.error).toBe('unknown plugin "nope"; known plugins: echo');
+    expect(validateReport(report).ok).toBe(true);
+  });
+
+  it('ends with error and the message when the plugin throws, without running later phases', async () => {
+    registry.register(pluginWith('boom', () => { throw new Error('kaboom'); }), 'test');
+    const report = await runRound(job({ plugin: 'boom' }), options);
+    expect(report).toMatchObject({ status: 'error', error: 'kaboom' });
+    expect(report.phases).toEqual([expect.objectContaining({ name: 'coding', status: 'error', error: 'kaboom', exit_code: null })]);
+  });
+
+  it('ends with failure when the plugin reports failure, and records its exit code', async () => {
+    registry.register(pluginWith('fails', () => ({ exitCode: 3, summary: 'tests failed' })), 'test');
+    const report = await runRound(job({ plugin: 'fails' }), options);
+    expect(report).toMatchObject({ status: 'failure', summary: 'tests failed' });
+    expect(report.phases).toEqual([expect.objectContaining({ status: 'failure', exit_code: 3 })]);
+  });
+
+  it('ends with timeout naming the phase when the phase outlives its phase_timeout', async () => {
+    registry.register(
+      pluginWith('slow', (order, ctx) => (ctx.phase === 'testing' ? new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve()) ) : undefined)),
+      'test',
+    );
+    const report = await runRound(job({ plugin: 'slow', phase_timeout: { testing: 0.05 } }), options);
+    expect(report).toMatchObject({ status: 'timeout', error: 'phase testing timed out after 50 ms' });
+    expect(report.phases.map((phase) => phase.status)).toEqual(['success', 'timeout']);
+  });
+
+  it('ends with cancelled when the outer signal aborts mid-phase', async () => {
+    const controller = new AbortController();
+    registry.register(
+      pluginWith('waits', (order, ctx) => {
+        setImmediate(() => controller.abort(new Error('cancel requested')));
+        return new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
+      }),
+      'test',
+    );
+    const report = await runRound(job({ plugin: 'waits' }), { ...options, signal: controller.signal });
+    expect(report).toMatchObject({ status: 'cancelled', error: 'cancelled: cancel requested' });
+    expect(report.phases).toHaveLength(1);
+  });
+
+  it('stops waiting for a plugin that ignores its signal', async () => {
+    registry.register(pluginWith('deaf', () => new Promise(() => undefined)), 'test');
+    const report = await runRound(job({ plugin: 'deaf', phase_timeout: { coding: 0.02 } }), { ...options, settleMs: 20 });
+    expect(report.status).toBe('timeout');
+  });
+
+  it('sums token usage per agent and model', async () => {
+    registry.register(
+      pluginWith('tokens', (order, ctx) => {
+        ctx.reportTokens({ agent: 'claude', model: 'sonnet', input: 10, output: 1 });
+        ctx.reportTokens({ agent: 'codex', model: 'gpt-5', input: 5, output: 5 });
+        ctx.reportTokens({ agent: 'claude', model: 'sonnet', input: 2, output: 3 });
+      }),
+      'test',
+    );
+    const report = await runRound(job({ plugin: 'tokens', phases: ['coding'] }), options);
+    expect(report.token_usage).toEqual([
+      { agent: 'claude', model: 'sonnet', input: 12, output: 4 },
+      { agent: 'codex', model: 'gpt-5', input: 5, output: 5 },
+    ]);
+  });
+
+  it('rethrows RateLimitedError so the caller can delay the job', async () => {
+    registry.register(pluginWith('limited', () => { throw new RateLimitedError(1500); }), 'test');
+    await expect(runRound(job({ plugin: 'limited' }), options)).rejects.toMatchObject({ name: 'RateLimitedError', retryAfterMs: 1500 });
+  });
+
+  it('turns a result the report schema refuses into an error Report', async () => {
+    registry.register(pluginWith('junk', () => ({ commits: [{ sha: 42 } as unknown as { sha: string }] })), 'test');
+    const report = await runRound(job({ plugin: 'junk', phases: ['coding'] }), options);
+    expect(report.status).toBe('error');
+    expect(report.error).toContain('/commits/0/sha');
+    expect(validateReport(report).ok).toBe(true);
+  });
+});

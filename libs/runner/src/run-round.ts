@@ -1,0 +1,237 @@
+import { DEFAULT_KILL_GRACE_MS, isRateLimitedError, type PhaseOutcome, type Plugin } from '@sc/plugin-sdk';
+import {
+  formatIssues,
+  phaseTimeoutMs,
+  validateReport,
+  type ArtifactRef,
+  type CommitRef,
+  type LogEvent,
+  type PhaseEvent,
+  type PhaseResult,
+  type Report,
+  type ReportStatus,
+  type WorkOrderJob,
+} from '@sc/schemas';
+import type { Logger } from 'pino';
+import type { ArtifactStore } from './artifacts/artifact-store';
+import { PhaseTimeoutError } from './errors';
+import { createPhaseContext } from './phase-context';
+import type { PluginRegistry } from './plugin-registry';
+import { TokenLedger } from './token-ledger';
+
+/** What {@link runRound} runs with. */
+export interface RunRoundOptions {
+  registry: PluginRegistry;
+  /** Aborting it cancels the Round: the running phase is stopped and the Report says `cancelled`. */
+  signal?: AbortSignal;
+  /** The Round's logger, bound to `workorder_id` and `round_id` by the caller. */
+  logger: Logger;
+  /** Who runs the Round (host name and pid), copied to the Report's `worker`. */
+  worker: string;
+  artifacts: ArtifactStore;
+  /** Phase progress and plugin log lines, as they happen. A throwing listener is logged and ignored. */
+  onEvent?: (event: PhaseEvent | LogEvent) => void;
+  /** Milliseconds between SIGTERM and SIGKILL for the plugin's processes (default 5000). */
+  killGraceMs?: number;
+  /**
+   * How long a plugin may take to return once its phase was aborted, before the runner stops waiting for it
+   * (default: the kill grace plus 15 s, enough for `exec()` to take its process group down).
+   */
+  settleMs?: number;
+}
+
+// setTimeout fires at once for delays above 2^31-1 ms (~24.8 days); longer timeouts are capped to it.
+const maxTimerMs = 2 ** 31 - 1;
+const maxSummaryLength = 100_000;
+const maxErrorLength = 10_000;
+
+/**
+ * Runs one attempt of a Round in-process and returns its Report (valid against `report@1.json`). Phases
+ * run in order, each with its own timeout; the first phase that does not succeed ends the Round with its
+ * status. A plugin's failure is a Report, never a thrown error — except {@link RateLimitedError}, which is
+ * rethrown so that the caller can run the attempt again later.
+ */
+export async function runRound(job: WorkOrderJob, options: RunRoundOptions): Promise<Report> {
+  const round = new RoundRecorder(job, options);
+  const plugin = options.registry.get(job.order.plugin);
+  if (!plugin) {
+    const known = options.registry.names().join(', ') || 'none';
+    return round.finish('error', `unknown plugin "${job.order.plugin}"; known plugins: ${known}`);
+  }
+  for (const phase of job.order.phases) {
+    if (options.signal?.aborted) return round.finish('cancelled', `cancelled before phase ${phase}: ${reasonOf(options.signal)}`);
+    const result = await runPhase(plugin, phase, round, options);
+    if (result.status !== 'success') return round.finish(result.status, result.error);
+  }
+  return round.finish('success');
+}
+
+async function runPhase(plugin: Plugin, phase: string, round: RoundRecorder, options: RunRoundOptions): Promise<PhaseResult> {
+  const { job, logger } = round;
+  const timeoutMs = phaseTimeoutMs(job.order, phase);
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(new PhaseTimeoutError(phase, timeoutMs)), Math.min(timeoutMs, maxTimerMs));
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal;
+  const killGraceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+  const ctx = createPhaseContext({
+    job,
+    phase,
+    signal,
+    logger,
+    killGraceMs,
+    artifacts: options.artifacts,
+    ledger: round.ledger,
+    onArtifact: (ref) => round.addArtifact(ref),
+    onLog: (event) => round.emit(event),
+  });
+  const startedAt = new Date().toISOString();
+  round.emit({ type: 'phase', round_id: job.round_id, attempt: job.attempt, phase, state: 'started', at: startedAt });
+  logger.info({ phase, plugin: plugin.name, timeout_ms: timeoutMs }, 'phase started');
+  let settled: Settled;
+  try {
+    settled = await settle(() => plugin.handle(job.order, ctx), signal, options.settleMs ?? killGraceMs + 15_000);
+  } finally {
+    clearTimeout(timer);
+  }
+  if ('error' in settled && isRateLimitedError(settled.error) && !signal.aborted) {
+    logger.warn({ phase, retry_after_ms: settled.error.retryAfterMs }, 'phase rate limited');
+    throw settled.error;
+  }
+  const result: PhaseResult = { name: phase, ...classify(settled, signal), started_at: startedAt, finished_at: new Date().toISOString() };
+  if ('outcome' in settled && settled.outcome) round.addOutcome(settled.outcome);
+  round.addPhase(result);
+  round.emit({ type: 'phase', round_id: job.round_id, attempt: job.attempt, phase, state: 'finished', result, at: result.finished_at });
+  logger.info({ phase, status: result.status, exit_code: result.exit_code, error: result.error }, 'phase finished');
+  return result;
+}
+
+type Settled = { outcome: PhaseOutcome | void } | { error: unknown } | { abandoned: true };
+
+/**
+ * Waits for the handler; once `signal` aborts, waits at most `settleMs` more, so that a plugin ignoring
+ * its signal cannot hold the Round forever.
+ */
+async function settle(handle: () => PhaseOutcome | void | Promise<PhaseOutcome | void>, signal: AbortSignal, settleMs: number): Promise<Settled> {
+  const handled = Promise.resolve()
+    .then(handle)
+    .then(
+      (outcome): Settled => ({ outcome }),
+      (error: unknown): Settled => ({ error }),
+    );
+  let timer: NodeJS.Timeout | undefined;
+  const abandoned = new Promise<Settled>((resolve) => {
+    const giveUp = () => (timer = setTimeout(() => resolve({ abandoned: true }), settleMs));
+    if (signal.aborted) giveUp();
+    else signal.addEventListener('abort', giveUp, { once: true });
+  });
+  try {
+    return await Promise.race([handled, abandoned]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The status, exit code and error of a phase from how its handler ended. */
+function classify(settled: Settled, signal: AbortSignal): Pick<PhaseResult, 'status' | 'exit_code' | 'error'> {
+  const exitCode = 'outcome' in settled ? toExitCode(settled.outcome?.exitCode) : null;
+  if (signal.aborted) {
+    const isTimeout = signal.reason instanceof PhaseTimeoutError;
+    return { status: isTimeout ? 'timeout' : 'cancelled', exit_code: exitCode, error: isTimeout ? signal.reason.message : `cancelled: ${reasonOf(signal)}` };
+  }
+  if ('error' in settled) return { status: 'error', exit_code: null, error: truncate(messageOf(settled.error), maxErrorLength) };
+  if (!('outcome' in settled)) return { status: 'error', exit_code: null, error: 'plugin did not return' };
+  const status = settled.outcome?.status ?? (exitCode !== null && exitCode !== 0 ? 'failure' : 'success');
+  if (status !== 'success' && status !== 'failure') return { status: 'error', exit_code: exitCode, error: `plugin returned an invalid status ${JSON.stringify(status)}` };
+  if (status === 'success') return { status, exit_code: exitCode };
+  return { status, exit_code: exitCode, error: exitCode === null ? 'plugin reported failure' : `plugin reported failure (exit code ${exitCode})` };
+}
+
+function toExitCode(value: unknown): number | null {
+  return typeof value === 'number' && Number.isInteger(value) ? value : null;
+}
+
+function reasonOf(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error) return reason.message;
+  return typeof reason === 'string' ? reason : 'aborted';
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  return typeof error === 'string' ? error : 'plugin threw a non-error value';
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** Collects what the phases of one attempt produced and turns it into the Report. */
+class RoundRecorder {
+  readonly ledger = new TokenLedger();
+  readonly logger: Logger;
+  private readonly startedAt = new Date().toISOString();
+  private readonly phases: PhaseResult[] = [];
+  private readonly artifacts = new Map<string, ArtifactRef>();
+  private readonly commits: CommitRef[] = [];
+  private summary = '';
+
+  constructor(
+    readonly job: WorkOrderJob,
+    private readonly options: RunRoundOptions,
+  ) {
+    this.logger = options.logger;
+  }
+
+  emit(event: PhaseEvent | LogEvent): void {
+    try {
+      this.options.onEvent?.(event);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'event listener failed');
+    }
+  }
+
+  addArtifact(ref: ArtifactRef): void {
+    this.artifacts.set(ref.name, ref);
+  }
+
+  addPhase(result: PhaseResult): void {
+    this.phases.push(result);
+  }
+
+  addOutcome(outcome: PhaseOutcome): void {
+    if (typeof outcome.summary === 'string' && outcome.summary !== '') this.summary = truncate(outcome.summary, maxSummaryLength);
+    if (Array.isArray(outcome.commits)) this.commits.push(...outcome.commits);
+  }
+
+  /** The Report; when what the plugin returned breaks the schema, an `error` Report saying where. */
+  finish(status: ReportStatus, error?: string): Report {
+    const report = this.build(status, error, this.commits);
+    const checked = validateReport(report);
+    if (checked.ok) return report;
+    const invalid = `plugin ${this.job.order.plugin} returned a result the report schema refuses: ${formatIssues(checked.issues)}`;
+    return this.build('error', truncate(invalid, maxErrorLength), []);
+  }
+
+  private build(status: ReportStatus, error: string | undefined, commits: CommitRef[]): Report {
+    const { job } = this;
+    const report: Report = {
+      schema_version: '1.1',
+      round_id: job.round_id,
+      workorder_id: job.workorder_id,
+      status,
+      summary: this.summary || (error ?? ''),
+      started_at: this.startedAt,
+      finished_at: new Date().toISOString(),
+      phases: [...this.phases],
+      token_usage: this.ledger.totals(),
+      // TODO(#5): price token usage per model once budgets land.
+      cost_usd: 0,
+      artifacts: [...this.artifacts.values()],
+      commits: [...commits],
+      attempt: job.attempt,
+      worker: this.options.worker,
+    };
+    if (error !== undefined) report.error = error;
+    return report;
+  }
+}
