@@ -27,7 +27,7 @@ export const DefaultQueuePrefix = 'sc';
 /** A work-order as the orchestrator stored it: defaults filled in, `id`, `plugin` and `branch` always set. */
 export type StoredWorkOrder = WorkOrder & Required<Pick<WorkOrder, 'id' | 'plugin' | 'branch' | 'phases' | 'priority'>>;
 
-/** Payload of a `run-round` job on the `workorders` queue. Job id: `<round_id>:<attempt>`. */
+/** Payload of a `run-round` job on the `workorders` queue. Job id: {@link roundJobId}. */
 export interface WorkOrderJob {
   round_id: string;
   workorder_id: string;
@@ -36,9 +36,20 @@ export interface WorkOrderJob {
   order: StoredWorkOrder;
 }
 
-/** The job id of one attempt of a Round: BullMQ ignores a second add with the same id, so resends are safe. */
+/**
+ * The job id of one attempt of a Round (`<round_id>.<attempt>`): BullMQ ignores a second add with the same
+ * id, so resends are safe. Not `:` — BullMQ 6 refuses a custom id with one `:` ("Custom Id cannot contain :").
+ */
 export function roundJobId(roundId: string, attempt: number): string {
-  return `${roundId}:${attempt}`;
+  return `${roundId}.${attempt}`;
+}
+
+/**
+ * The job id of a message on the `reports` queue (`<round_id>.<attempt>.<type>`): a worker that sends the
+ * same message again (after a Redis blip) adds nothing.
+ */
+export function roundMessageJobId(roundId: string, attempt: number, type: RoundMessage['type']): string {
+  return `${roundJobId(roundId, attempt)}.${type}`;
 }
 
 /** A worker took the attempt. */
