@@ -1,0 +1,180 @@
+import type {
+  CommitRef,
+  ErrorBody,
+  ListRoundsQuery,
+  Report,
+  RoundEvent,
+  RoundPage,
+  RoundView,
+  StoredWorkOrder,
+  SubmitWorkOrderResponse,
+  WorkOrder,
+} from '@sc/schemas';
+import { ApiError, ApiUnreachableError } from './errors';
+
+/** Filters of `GET /rounds`, plus `branch`, which `sc commit` uses to find the Round of a work-order branch. */
+export type RoundFilter = ListRoundsQuery & { branch?: string };
+
+/** The body of `GET /health` as Terminus writes it (200 when every check is up, 503 otherwise). */
+export interface HealthReport {
+  status: 'ok' | 'error' | 'shutting_down';
+  info?: Record<string, { status: string; [key: string]: unknown }>;
+  error?: Record<string, { status: string; [key: string]: unknown }>;
+  details?: Record<string, { status: string; [key: string]: unknown }>;
+}
+
+/** Where the orchestrator listens and how to authenticate. */
+export interface ApiClientOptions {
+  baseUrl: string;
+  /** `SC_API_TOKEN`, sent as `Authorization: Bearer <token>`. */
+  token?: string;
+}
+
+/** Typed calls to the orchestrator's REST API; every error becomes an {@link ApiError} or {@link ApiUnreachableError}. */
+export class ApiClient {
+  private readonly baseUrl: string;
+
+  constructor(private readonly options: ApiClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+  }
+
+  /** `POST /workorders`: validates, stores and queues; a repeated `id` or key returns the first answer. */
+  submitWorkOrder(order: WorkOrder, idempotencyKey?: string): Promise<SubmitWorkOrderResponse> {
+    const headers = idempotencyKey ? { 'idempotency-key': idempotencyKey } : undefined;
+    return this.request('POST', '/workorders', { body: order, headers });
+  }
+
+  /** `GET /workorders/:id`: the work-order as stored, defaults filled in. */
+  getWorkOrder(id: string): Promise<StoredWorkOrder> {
+    return this.request('GET', `/workorders/${encodeURIComponent(id)}`);
+  }
+
+  /** `GET /rounds`: one page, newest first; pass `next_cursor` back as `cursor` for the next. */
+  listRounds(filter: RoundFilter = {}): Promise<RoundPage> {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(filter)) if (value !== undefined) query.set(key, String(value));
+    const suffix = query.size ? `?${query.toString()}` : '';
+    return this.request('GET', `/rounds${suffix}`);
+  }
+
+  /** `GET /rounds/:id`: state, attempts, timestamps and every transition. */
+  getRound(id: string): Promise<RoundView> {
+    return this.request('GET', `/rounds/${encodeURIComponent(id)}`);
+  }
+
+  /** `POST /rounds/:id/cancel`: 409 when the Round has already finished. */
+  cancelRound(id: string): Promise<RoundView> {
+    return this.request('POST', `/rounds/${encodeURIComponent(id)}/cancel`);
+  }
+
+  /** `POST /rounds/:id/retry`: a new attempt of a finished Round; 409 while it is still going. */
+  retryRound(id: string): Promise<RoundView> {
+    return this.request('POST', `/rounds/${encodeURIComponent(id)}/retry`);
+  }
+
+  /** `GET /reports/:id`: the Report of a Round's latest attempt (404 until it has one). */
+  getReport(id: string): Promise<Report> {
+    return this.request('GET', `/reports/${encodeURIComponent(id)}`);
+  }
+
+  /** `POST /rounds/:id/commits`: records a commit made for the Round; the Report's `commits[]` lists it. */
+  addCommit(roundId: string, commit: CommitRef): Promise<unknown> {
+    return this.request('POST', `/rounds/${encodeURIComponent(roundId)}/commits`, { body: commit });
+  }
+
+  /** `GET /health`: answers the Terminus report for 200 and for 503 (a failing check is data, not an error). */
+  health(): Promise<HealthReport> {
+    return this.request('GET', '/health', { acceptStatus: [503] });
+  }
+
+  /**
+   * `GET /rounds/:id/events` (Server-Sent Events): yields each event until the server closes the stream or
+   * `signal` aborts. Throws {@link ApiError} when the endpoint answers with an error (e.g. 404).
+   */
+  async *streamRoundEvents(id: string, signal?: AbortSignal): AsyncGenerator<RoundEvent> {
+    const response = await this.send('GET', `/rounds/${encodeURIComponent(id)}/events`, { accept: 'text/event-stream', signal });
+    if (!response.ok || !response.body) throw await this.toApiError(response, `GET /rounds/${id}/events`);
+    const { createParser } = await import('eventsource-parser');
+    const pending: RoundEvent[] = [];
+    const parser = createParser({
+      onEvent: (message) => {
+        // Heartbeats and comments carry no data; anything that is not JSON is not ours to show.
+        if (!message.data) return;
+        try {
+          pending.push(JSON.parse(message.data) as RoundEvent);
+        } catch {
+          return;
+        }
+      },
+    });
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+        parser.feed(decoder.decode(chunk, { stream: true }));
+        yield* pending.splice(0);
+      }
+    } catch (error) {
+      if (!signal?.aborted) throw error;
+    }
+  }
+
+  private async request<T>(
+    method: string,
+    path: string,
+    options: { body?: unknown; headers?: Record<string, string>; acceptStatus?: number[] } = {},
+  ): Promise<T> {
+    const response = await this.send(method, path, { body: options.body, headers: options.headers });
+    if (!response.ok && !options.acceptStatus?.includes(response.status)) throw await this.toApiError(response, `${method} ${path}`);
+    const text = await response.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    options: { body?: unknown; headers?: Record<string, string>; accept?: string; signal?: AbortSignal },
+  ): Promise<Response> {
+    const headers: Record<string, string> = { accept: options.accept ?? 'application/json', ...options.headers };
+    if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    try {
+      return await fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal: options.signal,
+      });
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      throw new ApiUnreachableError(this.baseUrl, networkReason(error));
+    }
+  }
+
+  private async toApiError(response: Response, request: string): Promise<ApiError> {
+    const text = await response.text().catch(() => '');
+    let body: Partial<ErrorBody> = {};
+    try {
+      body = JSON.parse(text) as Partial<ErrorBody>;
+    } catch {
+      // A proxy's HTML page or an empty body: the status line is all there is.
+    }
+    return new ApiError(
+      {
+        statusCode: response.status,
+        error: body.error ?? response.statusText,
+        message: typeof body.message === 'string' ? body.message : response.statusText || `HTTP ${response.status}`,
+        ...(Array.isArray(body.details) ? { details: body.details } : {}),
+      },
+      request,
+    );
+  }
+}
+
+// Node's fetch throws `TypeError: fetch failed` and hides the reason in `cause` (ECONNREFUSED, ENOTFOUND…).
+function networkReason(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  if (cause?.code === 'ECONNREFUSED') return 'connection refused';
+  if (cause?.code === 'ENOTFOUND') return 'host not found';
+  if (cause?.code) return cause.code;
+  return cause?.message ?? (error instanceof Error ? error.message : String(error));
+}
