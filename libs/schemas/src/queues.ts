@@ -45,11 +45,13 @@ export function roundJobId(roundId: string, attempt: number): string {
 }
 
 /**
- * The job id of a message on the `reports` queue (`<round_id>.<attempt>.<type>`): a worker that sends the
- * same message again (after a Redis blip) adds nothing.
+ * The job id of a message on the `reports` queue (`<round_id>.<attempt>.<type>[.<run>]`): a worker that sends
+ * the same message again (after a Redis blip) adds nothing. `run` tells apart the `started` and `retrying`
+ * messages of an attempt that paused and resumed (BullMQ's `job.attemptsStarted`).
  */
-export function roundMessageJobId(roundId: string, attempt: number, type: RoundMessage['type']): string {
-  return `${roundJobId(roundId, attempt)}.${type}`;
+export function roundMessageJobId(roundId: string, attempt: number, type: RoundMessage['type'], run?: number): string {
+  const id = `${roundJobId(roundId, attempt)}.${type}`;
+  return run === undefined ? id : `${id}.${run}`;
 }
 
 /** A worker took the attempt. */
