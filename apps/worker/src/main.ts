@@ -1,0 +1,24 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { createJsonLinesLogger } from '@sc/runner';
+import { Logger as NestPinoLogger } from 'nestjs-pino';
+import { loadWorkerConfig } from './config/worker.config';
+import { WorkerModule } from './worker.module';
+import { WorkOrdersConsumer } from './workorders/workorders.consumer';
+
+/** Starts a worker: config first (a bad value exits 2 before anything else), then the Nest context. */
+async function bootstrap(): Promise<void> {
+  const config = loadWorkerConfig();
+  const logger = createJsonLinesLogger({ service: 'worker', logDir: config.logDir, level: config.logLevel });
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, logger), { bufferLogs: true });
+  app.useLogger(app.get(NestPinoLogger));
+  app.enableShutdownHooks();
+  const consumer = app.get(WorkOrdersConsumer);
+  await consumer.worker.waitUntilReady();
+  logger.info({ worker: consumer.workerName, concurrency: config.concurrency, queue_prefix: config.queuePrefix }, 'worker ready');
+}
+
+bootstrap().catch((error: unknown) => {
+  process.stderr.write(`worker failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

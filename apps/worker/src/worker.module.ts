@@ -1,0 +1,36 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { QueueName } from '@sc/schemas';
+import type { Logger } from 'pino';
+import { artifactStoreProvider } from './artifacts/artifact-store.provider';
+import { CancelRequestsListener } from './cancellation/cancel-requests.listener';
+import { WorkerConfig } from './config/worker.config';
+import { LoggerModule } from './logging/logger.module';
+import { pluginRegistryProvider } from './plugins/plugin-registry.provider';
+import { RoundPublisher } from './publishing/round.publisher';
+import { redisConnectionOptions } from './queue/redis-connection';
+import { WorkOrdersConsumer } from './workorders/workorders.consumer';
+
+/** The worker process: consumes `workorders`, runs Rounds, publishes to `reports` and `events`. */
+@Module({})
+export class WorkerModule {
+  /** Built from the config and logger main.ts made before Nest started. */
+  static forRoot(config: WorkerConfig, logger: Logger): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [
+        LoggerModule.forRoot(logger),
+        BullModule.forRoot({ connection: redisConnectionOptions(config.redisUrl), prefix: config.queuePrefix }),
+        BullModule.registerQueue({ name: QueueName.Reports }, { name: QueueName.Events }),
+      ],
+      providers: [
+        { provide: WorkerConfig, useValue: config },
+        pluginRegistryProvider,
+        artifactStoreProvider,
+        RoundPublisher,
+        WorkOrdersConsumer,
+        CancelRequestsListener,
+      ],
+    };
+  }
+}

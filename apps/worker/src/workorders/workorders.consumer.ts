@@ -1,0 +1,100 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Inject, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { isRateLimitedError } from '@sc/plugin-sdk';
+import { PluginRegistry, runRound, type ArtifactStore } from '@sc/runner';
+import { formatIssues, QueueName, roundJobId, validateWorkOrderJob, type ReportStatus, type WorkOrderJob } from '@sc/schemas';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import { ARTIFACT_STORE } from '../artifacts/artifact-store.provider';
+import { WorkerConfig } from '../config/worker.config';
+import { WORKER_LOGGER } from '../logging/logger.module';
+import { RoundPublisher } from '../publishing/round.publisher';
+
+/** What a completed `run-round` job returns (kept by BullMQ; the Report itself goes to `reports`). */
+export interface RoundJobResult {
+  status: ReportStatus;
+}
+
+const shutdownReason = 'worker shutting down';
+
+/**
+ * Runs each `run-round` job of the `workorders` queue as one attempt of a Round. A plugin's failure is a
+ * Report (the job completes); a payload that breaks the schema can never succeed (UnrecoverableError); a
+ * rate limit or a shutdown puts the job back on the queue; anything else is thrown so BullMQ retries.
+ */
+// lockDuration 30 s, renewed by BullMQ every 15 s while the Round runs: a crashed worker's job is picked up
+// again quickly, a long Round keeps its lock. Concurrency is set from the config once Nest is up.
+@Processor(QueueName.WorkOrders, { lockDuration: 30_000 })
+export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  /** Who runs the Rounds, as the Reports name it. */
+  readonly workerName = `${hostname()}:${process.pid}`;
+  private isShuttingDown = false;
+
+  constructor(
+    private readonly config: WorkerConfig,
+    private readonly registry: PluginRegistry,
+    private readonly publisher: RoundPublisher,
+    @Inject(ARTIFACT_STORE) private readonly artifacts: ArtifactStore,
+    @Inject(WORKER_LOGGER) private readonly logger: Logger,
+  ) {
+    super();
+  }
+
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = this.config.concurrency;
+  }
+
+  /** Stops the running Rounds (their process groups included) before BullMQ closes the worker. */
+  beforeApplicationShutdown(): void {
+    this.isShuttingDown = true;
+    this.worker.cancelAllJobs(shutdownReason);
+  }
+
+  /** Aborts the attempt when this worker runs it; false when it does not. */
+  cancel(roundId: string, attempt: number, reason: string): boolean {
+    return this.worker.cancelJob(roundJobId(roundId, attempt), reason);
+  }
+
+  async process(job: Job<unknown>, token?: string, signal?: AbortSignal): Promise<RoundJobResult> {
+    const checked = validateWorkOrderJob(job.data);
+    if (!checked.ok) {
+      const reason = `invalid work-order job: ${formatIssues(checked.issues)}`;
+      this.logger.error({ job_id: job.id, issues: checked.issues }, 'invalid work-order job');
+      throw new UnrecoverableError(reason);
+    }
+    const data = checked.value;
+    const log = this.logger.child({ workorder_id: data.workorder_id, round_id: data.round_id, attempt: data.attempt });
+    await this.publisher.started(data, this.workerName, job.attemptsStarted);
+    log.info({ plugin: data.order.plugin, worker: this.workerName }, 'round started');
+    try {
+      const report = await runRound(data, {
+        registry: this.registry,
+        signal,
+        logger: log,
+        worker: this.workerName,
+        artifacts: this.artifacts,
+        onEvent: (event) => this.publisher.event(event),
+      });
+      if (report.status === 'cancelled' && this.isShuttingDown) return await this.requeue(job, data, token, 0, shutdownReason);
+      await this.publisher.finished(report);
+      log.info({ status: report.status, error: report.error }, 'round finished');
+      return { status: report.status };
+    } catch (error) {
+      if (isRateLimitedError(error)) return await this.requeue(job, data, token, error.retryAfterMs, error.message);
+      throw error;
+    }
+  }
+
+  /**
+   * Puts the job back on the queue for `delayMs` without using up one of its attempts, and tells the
+   * orchestrator the Round is `retrying`. BullMQ requires the DelayedError after moveToDelayed.
+   */
+  private async requeue(job: Job<unknown>, data: WorkOrderJob, token: string | undefined, delayMs: number, reason: string): Promise<never> {
+    const retryAt = new Date(Date.now() + delayMs);
+    await job.moveToDelayed(retryAt.getTime(), token);
+    await this.publisher.retrying(data, reason, retryAt, job.attemptsStarted);
+    this.logger.warn({ workorder_id: data.workorder_id, round_id: data.round_id, reason, retry_at: retryAt.toISOString() }, 'round requeued');
+    throw new DelayedError();
+  }
+}
