@@ -1,0 +1,63 @@
+import { Args, Flags } from '@oclif/core';
+import type { Report, StoredWorkOrder, WorkOrder, WorkOrderJob } from '@sc/schemas';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { BaseCommand } from '../base-command';
+import { loadPlugins, pluginsFlag } from '../plugin-discovery';
+import { formatReport, formatRoundEvent } from '../round-format';
+import { readWorkOrderFile } from '../workorder-file';
+
+export default class Run extends BaseCommand<typeof Run> {
+  static override summary = 'Run one Round in this process, without orchestrator, database or Redis, and print its Report.';
+  static override description =
+    'Uses the same schema, plugin registry and runner as a worker. Artifacts go to <data-dir>/artifacts, logs to <log-dir>/<date>.jsonl. Ctrl-C cancels the Round. Exits 0 only when the Round succeeded.';
+  static override examples = ['<%= config.bin %> run examples/echo.json', '<%= config.bin %> run wo.yaml --json | jq .status'];
+  static override args = {
+    file: Args.string({ description: 'work-order file, .json, .yaml or .yml', required: true }),
+  };
+  static override flags = {
+    'data-dir': Flags.string({ summary: 'Where artifacts are written.', env: 'SC_DATA_DIR', default: './data' }),
+    'log-dir': Flags.string({ summary: 'Where the JSON-lines log goes.', env: 'SC_LOG_DIR', default: './logs' }),
+    plugins: pluginsFlag,
+  };
+
+  async run(): Promise<Report> {
+    const order = await readWorkOrderFile(this.args.file);
+    const { runRound, createLocalArtifactStore, createJsonLinesLogger } = await import('@sc/runner');
+    const { defaultBranchName } = await import('@sc/schemas');
+    const job = toJob(order, defaultBranchName(order.title));
+    // Logs go to the file only: stdout belongs to the Report (and to nothing but JSON with --json).
+    const logger = createJsonLinesLogger({ service: 'cli', logDir: resolve(this.flags['log-dir']), stdout: false }).child({
+      workorder_id: job.workorder_id,
+      round_id: job.round_id,
+    });
+    const registry = await loadPlugins(this.flags.plugins, logger);
+    const cancel = new AbortController();
+    const onSignal = () => cancel.abort(new Error('interrupted'));
+    process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+    this.log(`Round ${job.round_id} (work-order ${job.workorder_id}, plugin ${job.order.plugin})`);
+    try {
+      const report = await runRound(job, {
+        registry,
+        logger,
+        signal: cancel.signal,
+        worker: `${hostname()}:${process.pid}`,
+        artifacts: createLocalArtifactStore({ dataDir: resolve(this.flags['data-dir']) }),
+        onEvent: (event) => this.log(formatRoundEvent(event)),
+      });
+      formatReport(report).forEach((line) => this.log(line));
+      if (report.status !== 'success') this.markFailed();
+      return report;
+    } finally {
+      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    }
+  }
+}
+
+// The orchestrator stores a work-order with its id and branch decided; a local Round decides them here.
+// validateWorkOrder has already filled plugin, phases and priority from the schema's defaults.
+function toJob(order: WorkOrder, branch: string): WorkOrderJob {
+  const stored = { ...order, id: order.id ?? `local-${randomUUID()}`, branch: order.branch ?? branch } as StoredWorkOrder;
+  return { round_id: randomUUID(), workorder_id: stored.id, attempt: 1, order: stored };
+}

@@ -1,0 +1,93 @@
+import type { Report, RoundEvent, RoundSummaryView, RoundView } from '@sc/schemas';
+import type { RoundOutcome } from './round-follower';
+
+// Text views of Rounds, Reports and events for people; `--json` prints the objects themselves.
+
+/** One line per event: `▸ coding started`, `✓ coding success (exit 0, 1.2s)`, `  coding │ a log line`. */
+export function formatRoundEvent(event: RoundEvent): string {
+  switch (event.type) {
+    case 'transition':
+      return `● ${event.from ?? 'new'} → ${event.to}${event.reason ? ` (${event.reason})` : ''}`;
+    case 'phase': {
+      if (event.state === 'started') return `▸ ${event.phase} started`;
+      const result = event.result;
+      if (!result) return `${mark(undefined)} ${event.phase} finished`;
+      return `${mark(result.status)} ${event.phase} ${result.status} (${phaseDetail(result)})${result.error ? `: ${result.error}` : ''}`;
+    }
+    case 'log':
+      return `  ${event.phase ?? '-'} │ ${event.level === 'info' ? '' : `${event.level}: `}${event.message}`;
+  }
+}
+
+/** A Report as a few aligned lines. */
+export function formatReport(report: Report): string[] {
+  const lines = [`${mark(report.status)} Round ${report.round_id} (attempt ${report.attempt}): ${report.status}`];
+  lines.push(`  work-order  ${report.workorder_id}`);
+  lines.push(`  summary     ${firstLine(report.summary)}`);
+  if (report.error) lines.push(`  error       ${firstLine(report.error)}`);
+  for (const phase of report.phases) lines.push(`  phase       ${mark(phase.status)} ${phase.name} ${phase.status} (${phaseDetail(phase)})`);
+  for (const usage of report.token_usage) lines.push(`  tokens      ${usage.agent} (${usage.model}): ${usage.input} in, ${usage.output} out`);
+  lines.push(`  cost        $${report.cost_usd.toFixed(2)}`);
+  for (const artifact of report.artifacts) lines.push(`  artifact    ${artifact.name} (${artifact.bytes} B) ${artifact.uri}`);
+  for (const commit of report.commits) lines.push(`  commit      ${commit.sha.slice(0, 12)}${commit.branch ? ` ${commit.branch}` : ''}${commit.message ? ` ${firstLine(commit.message)}` : ''}`);
+  lines.push(`  worker      ${report.worker}`);
+  return lines;
+}
+
+/** How a followed Round ended: its Report, or one line when it ended without one. */
+export function formatOutcome(outcome: RoundOutcome): string[] {
+  if (outcome.report) return formatReport(outcome.report);
+  return [`✗ Round ${outcome.round.id} ended ${outcome.round.state} without a report`];
+}
+
+/** A Round with its audit trail. */
+export function formatRound(round: RoundView): string[] {
+  const lines = [
+    `Round ${round.id}: ${round.state} (attempt ${round.attempt})`,
+    `  title       ${round.title}`,
+    `  work-order  ${round.workorder_id}`,
+    `  plugin      ${round.plugin}`,
+    `  branch      ${round.branch}`,
+    `  priority    ${round.priority}${round.labels.length ? `  labels ${round.labels.join(', ')}` : ''}`,
+    `  created     ${round.created_at}`,
+  ];
+  if (round.started_at) lines.push(`  started     ${round.started_at}`);
+  if (round.finished_at) lines.push(`  finished    ${round.finished_at}`);
+  if (round.worker) lines.push(`  worker      ${round.worker}`);
+  if (round.report_status) lines.push(`  report      ${round.report_status}`);
+  lines.push('  transitions');
+  for (const t of round.transitions) lines.push(`    ${t.at}  ${t.from ?? 'new'} → ${t.to}  #${t.attempt}  ${t.reason}`);
+  return lines;
+}
+
+/** The rounds of one page as a table (cli-table3 loads here, not when the command module does). */
+export async function formatRoundTable(rounds: readonly RoundSummaryView[]): Promise<string> {
+  const { default: Table } = await import('cli-table3');
+  const table = new Table({
+    head: ['ID', 'STATE', 'PLUGIN', 'TITLE', 'ATTEMPT', 'LABELS', 'CREATED'],
+    style: { head: [], border: [] },
+  });
+  for (const round of rounds) {
+    table.push([round.id, round.state, round.plugin, truncate(round.title, 40), round.attempt, round.labels.join(','), round.created_at]);
+  }
+  return table.toString();
+}
+
+function mark(status: string | undefined): string {
+  return status === 'success' ? '✓' : status === undefined ? '•' : '✗';
+}
+
+function phaseDetail(phase: { started_at: string; finished_at: string; exit_code: number | null }): string {
+  const seconds = (Date.parse(phase.finished_at) - Date.parse(phase.started_at)) / 1000;
+  const duration = `${Number.isFinite(seconds) ? seconds.toFixed(1) : '?'}s`;
+  return phase.exit_code === null ? duration : `exit ${phase.exit_code}, ${duration}`;
+}
+
+function firstLine(text: string): string {
+  const [line] = text.split('\n');
+  return line.length < text.length ? `${line} …` : line;
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
