@@ -1,0 +1,72 @@
+import { cancelRequestsChannel, JobName, QueueName, roundJobId, type RoundMessage, type StoredWorkOrder, type WorkOrderJob } from '@sc/schemas';
+import { Queue, Worker } from 'bullmq';
+import Redis from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import type { StackEnv } from '../../../test/support/local-stack';
+import { redisUrl } from '../../../test/support/local-stack';
+import { until } from '../../../test/support/until';
+
+/**
+ * The orchestrator's side of the queues, for worker end-to-end tests: adds work-order jobs, collects the
+ * `reports` messages, publishes cancel requests. Everything under the stack's private prefix.
+ */
+export class QueueDriver {
+  readonly workorders: Queue;
+  readonly messages: RoundMessage[] = [];
+  private readonly reports: Worker<RoundMessage>;
+  private readonly publisher = new Redis(redisUrl, { maxRetriesPerRequest: null });
+
+  constructor(private readonly stack: StackEnv) {
+    const connection = { url: redisUrl, maxRetriesPerRequest: null };
+    this.workorders = new Queue(QueueName.WorkOrders, { connection, prefix: stack.queuePrefix });
+    this.reports = new Worker<RoundMessage>(QueueName.Reports, async (job) => void this.messages.push(job.data), { connection, prefix: stack.queuePrefix });
+  }
+
+  /** Adds a work-order job the way the orchestrator does and returns it. */
+  async submit(order: Partial<StoredWorkOrder> = {}): Promise<WorkOrderJob> {
+    const roundId = randomUUID();
+    const job: WorkOrderJob = {
+      round_id: roundId,
+      workorder_id: `wo-${roundId.slice(0, 8)}`,
+      attempt: 1,
+      order: {
+        id: `wo-${roundId.slice(0, 8)}`,
+        title: 'Worker e2e',
+        instructions: 'Echo this back.',
+        plugin: 'echo',
+        branch: 'feat/wo-20250101-worker-e2e',
+        phases: ['coding', 'testing'],
+        priority: 5,
+        ...order,
+      },
+    };
+    await this.workorders.add(JobName.RunRound, job, { jobId: roundJobId(job.round_id, job.attempt) });
+    return job;
+  }
+
+  /** The messages of one Round so far. */
+  messagesOf(roundId: string): RoundMessage[] {
+    return this.messages.filter((message) => message.round_id === roundId);
+  }
+
+  /** Waits for the Round's `finished` message. */
+  async finished(roundId: string, timeoutMs = 20_000): Promise<Extract<RoundMessage, { type: 'finished' }>> {
+    return until(() => this.messagesOf(roundId).find((message) => message.type === 'finished'), { timeoutMs, what: `report of ${roundId}` }) as Promise<
+      Extract<RoundMessage, { type: 'finished' }>
+    >;
+  }
+
+  /** Asks the workers to cancel an attempt, as the orchestrator does. */
+  async cancel(job: WorkOrderJob, reason: string): Promise<void> {
+    await this.publisher.publish(cancelRequestsChannel(this.stack.queuePrefix), JSON.stringify({ round_id: job.round_id, attempt: job.attempt, reason }));
+  }
+
+  /** Closes every connection and removes the prefix's keys. */
+  async close(): Promise<void> {
+    await this.reports.close();
+    await this.workorders.close();
+    const keys = await this.publisher.keys(`${this.stack.queuePrefix}:*`);
+    if (keys.length > 0) await this.publisher.del(...keys);
+    await this.publisher.quit();
+  }
+}
