@@ -7,4 +7,5 @@ export * from './plugin-registry';
 export * from './phase-context';
 export * from './run-round';
 export * from './plugins/echo.plugin';
+export * from './plugins/shell.plugin';
 export * from './plugins/built-in-plugins';

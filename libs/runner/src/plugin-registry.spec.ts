@@ -74,9 +74,9 @@ describe(discoverPlugins.name, () => {
   const pluginSource = (name: string, apiVersion = SDK_API_VERSION) =>
     `module.exports = { name: '${name}', version: '1.0.0', apiVersion: '${apiVersion}', handle: () => ({ summary: '${name}' }) };`;
 
-  it('starts with the built-in echo plugin', async () => {
+  it('starts with the built-in echo and shell plugins', async () => {
     const registry = await discoverPlugins({ cwd: dir });
-    expect(registry.list()).toEqual([expect.objectContaining({ name: 'echo', source: 'built-in' })]);
+    expect(registry.list()).toEqual([expect.objectContaining({ name: 'echo', source: 'built-in' }), expect.objectContaining({ name: 'shell', source: 'built-in' })]);
   });
 
   it('loads modules from the list and from sc.plugins of package.json, and refuses the broken ones', async () => {
@@ -90,6 +90,7 @@ describe(discoverPlugins.name, () => {
       ['alpha', './a.js'],
       ['beta', './b.js'],
       ['echo', 'built-in'],
+      ['shell', 'built-in'],
     ]);
     expect(registry.refused.map((refused) => [refused.source, refused.reason.split(':')[0]])).toEqual([
       ['./broken.js', 'cannot load'],
@@ -102,6 +103,6 @@ describe(discoverPlugins.name, () => {
     writeModule('package.json', JSON.stringify({ sc: { plugins: 'a.js' } }));
     const registry = await discoverPlugins({ cwd: dir });
     expect(registry.refused).toEqual([{ source: join(dir, 'package.json'), reason: 'sc.plugins must be a list of module names or paths' }]);
-    expect(registry.names()).toEqual(['echo']);
+    expect(registry.names()).toEqual(['echo', 'shell']);
   });
 });
