@@ -29,7 +29,8 @@ describe(BaseCommand.name, () => {
   /** Runs Probe and returns the exit code oclif would exit with (0 when it returned). */
   const run = async (...argv: string[]): Promise<number> => {
     try {
-      await new Probe(argv, config)._run();
+      // _run() is what oclif calls: init (parsing), run, catch, and the --json output.
+      await (new Probe(argv, config) as unknown as { _run(): Promise<unknown> })._run();
       return 0;
     } catch (error) {
       return (error as { oclif?: { exit?: number } }).oclif?.exit ?? -1;

@@ -1,0 +1,49 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runSc } from './run-sc';
+
+describe('sc --help', () => {
+  let dir: string;
+
+  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'sc-help-'))));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('lists the topics and commands and exits 0', async () => {
+    const { code, stdout } = await runSc(['--help']);
+    expect(code).toBe(0);
+    for (const name of ['rounds', 'wo', 'plugins', 'validate', 'submit', 'run', 'report', 'commit', 'up', 'doctor']) {
+      expect(stdout).toMatch(new RegExp(`^\\s+${name}\\s`, 'm'));
+    }
+  });
+
+  it.each([['--help'], ['submit', '--help'], ['rounds', 'list', '--help'], ['run', '--help']])(
+    'sc %s %s loads no Nest, TypeORM, BullMQ, schemas or runner code',
+    async (...args: string[]) => {
+      // A preload that records every module the process loaded, written when it exits.
+      const loadedFile = join(dir, 'loaded.json');
+      const preload = join(dir, 'record-modules.js');
+      writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(loadedFile)}, JSON.stringify(Object.keys(require.cache))));\n`);
+      const { code } = await runSc(args.filter(Boolean), { env: { NODE_OPTIONS: `--require ${preload}` } });
+      expect(code).toBe(0);
+      const loaded = JSON.parse(readFileSync(loadedFile, 'utf8')) as string[];
+      const heavy = loaded.filter((file) => /node_modules\/(@nestjs|typeorm|bullmq|ioredis|ajv|pino|yaml)\/|libs\/(schemas|runner|plugin-sdk)\//.test(file));
+      expect(heavy).toEqual([]);
+    },
+  );
+
+  it('shows a command\'s flags, including --json and --api-url', async () => {
+    const { code, stdout } = await runSc(['submit', '--help']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('--wait');
+    expect(stdout).toContain('--json');
+    expect(stdout).toContain('--api-url');
+  });
+
+  it('exits 2 with one line on stderr for an unknown flag', async () => {
+    const { code, stdout, stderr } = await runSc(['rounds', 'list', '--colour']);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toEqual(['Nonexistent flag: --colour See more help with --help']);
+  });
+});
