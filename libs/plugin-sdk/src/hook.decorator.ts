@@ -1,7 +1,16 @@
-import type { PhaseHandler } from './plugin';
+import type { PhaseFinalizer, PhaseHandler } from './plugin';
 
-/** The hooks a plugin class can implement. Only `handle` exists in API 1.x. */
-export type HookName = 'handle';
+/**
+ * The hooks a plugin class can implement: `handle` runs a phase (required), `finalize` runs after it
+ * however it ended (optional, since API 1.1; see {@link PhaseFinalizer}).
+ */
+export type HookName = 'handle' | 'finalize';
+
+/** The function type of each hook. */
+export interface HookFunctions {
+  handle: PhaseHandler;
+  finalize: PhaseFinalizer;
+}
 
 // Method names per hook, stored on the class prototype (legacy decorators) or on the instance (TC39
 // decorators), so the SDK needs neither reflect-metadata nor Symbol.metadata.
@@ -44,9 +53,9 @@ function recordHook(holder: WithHooks, hook: HookName, method: string | symbol):
 }
 
 /** The method of `instance` marked `@Hook(hook)`, bound to it, or undefined when there is none. */
-export function findHook(instance: object, hook: HookName): PhaseHandler | undefined {
+export function findHook<H extends HookName>(instance: object, hook: H): HookFunctions[H] | undefined {
   const method = (instance as WithHooks)[hooksKey]?.[hook];
   if (method === undefined) return undefined;
   const fn = (instance as Record<string | symbol, unknown>)[method];
-  return typeof fn === 'function' ? (fn.bind(instance) as PhaseHandler) : undefined;
+  return typeof fn === 'function' ? (fn.bind(instance) as HookFunctions[H]) : undefined;
 }

@@ -33,8 +33,18 @@ export interface PluginContext {
    */
   readonly signal: AbortSignal;
   readonly logger: PluginLogger;
-  /** Adds token usage to the Round's Report; calls for the same agent and model are summed. */
-  reportTokens(usage: TokenUsage): void;
+  /**
+   * The worker's data directory (`SC_DATA_DIR`), absolute. A plugin may keep files of its own under it
+   * (git worktrees, caches), in a folder named after itself or after what it holds; the Round's results go
+   * through {@link PluginContext.writeArtifact} instead. Since API 1.1.
+   */
+  readonly dataDir: string;
+  /**
+   * Adds token usage (and, when the agent's provider states it, its cost) to the Round's Report; calls for
+   * the same agent and model are summed. When the Round's total passes the work-order's `budget`, the
+   * phase's signal aborts and the Round ends `failure` with an error starting `budget_exceeded`.
+   */
+  reportTokens(usage: UsageReport): void;
   /**
    * Stores a file of the Round (under the worker's artifact store) and lists it in the Report. `name` is a
    * relative path such as `params.json` or `logs/test.txt`; `..` and absolute paths are refused. Writing the
@@ -49,6 +59,15 @@ export interface PluginContext {
   exec(command: string, args: readonly string[], options?: ContextExecOptions): Promise<ExecResult>;
   /** Runs a command line through `/bin/sh -c`, otherwise like the form with `args`. */
   exec(commandLine: string, options?: ContextExecOptions): Promise<ExecResult>;
+}
+
+/**
+ * One report of token usage: counts since the previous report of the same agent and model, not running
+ * totals. `cost_usd` (since API 1.1) is what those tokens cost, when the agent's output says so; it adds
+ * to the Report's `cost_usd` and counts against `budget.max_cost_usd`.
+ */
+export interface UsageReport extends TokenUsage {
+  cost_usd?: number;
 }
 
 /** {@link ExecOptions} without `signal`: a context always passes its own. */

@@ -1,4 +1,4 @@
-import type { StoredWorkOrder } from '@sc/schemas';
+import type { ReportStatus, StoredWorkOrder } from '@sc/schemas';
 import type { PhaseOutcome, PluginContext } from './plugin-context';
 
 /**
@@ -6,6 +6,30 @@ import type { PhaseOutcome, PluginContext } from './plugin-context';
  * message (except {@link RateLimitedError}, which re-queues the attempt).
  */
 export type PhaseHandler = (order: StoredWorkOrder, ctx: PluginContext) => PhaseOutcome | void | Promise<PhaseOutcome | void>;
+
+/** How a phase's `handle()` ended, as {@link PhaseFinalizer} sees it. Since API 1.1. */
+export interface PhaseEnding {
+  /** The phase's status so far: `timeout`, `cancelled` and `failure` (e.g. a passed budget) included. */
+  readonly status: ReportStatus;
+  /** Why the phase did not succeed, when it did not. */
+  readonly error?: string;
+}
+
+/** What `finalize()` may return: commits it made and a summary that replaces the phase's. Since API 1.1. */
+export type FinalizeOutcome = Pick<PhaseOutcome, 'summary' | 'commits'>;
+
+/**
+ * Runs after every phase of a plugin that has one, however `handle()` ended — also after a timeout, a
+ * cancel or a passed budget, when `handle()`'s signal has already aborted. Its context carries a fresh,
+ * short deadline instead (`ctx.signal`), so that the plugin can still keep what the phase produced (commit
+ * partial work, upload a log). Throwing turns a successful phase into `error`; after a phase that did not
+ * succeed, the message is added to the phase's error. Since API 1.1.
+ */
+export type PhaseFinalizer = (
+  order: StoredWorkOrder,
+  ctx: PluginContext,
+  ending: PhaseEnding,
+) => FinalizeOutcome | void | Promise<FinalizeOutcome | void>;
 
 /** Who a plugin is: the identity a registry lists and checks. */
 export interface PluginManifest {
@@ -22,4 +46,6 @@ export interface PluginManifest {
 /** A plugin: its manifest and the handler called once per phase. */
 export interface Plugin extends PluginManifest {
   readonly handle: PhaseHandler;
+  /** Optional: runs after each phase, even one that timed out or was cancelled. Since API 1.1. */
+  readonly finalize?: PhaseFinalizer;
 }

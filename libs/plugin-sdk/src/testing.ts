@@ -1,7 +1,10 @@
-import type { ArtifactRef, StoredWorkOrder, TokenUsage } from '@sc/schemas';
+import type { ArtifactRef, StoredWorkOrder } from '@sc/schemas';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { bindExec } from './exec';
-import { createPluginLogger, type PluginContext, type PluginLogLevel } from './plugin-context';
+import { createPluginLogger, type PluginContext, type PluginLogLevel, type UsageReport } from './plugin-context';
 
 /** Options of {@link createTestContext}; everything has a default. */
 export interface TestContextOptions {
@@ -17,6 +20,8 @@ export interface TestContextOptions {
   timeoutMs?: number;
   /** Milliseconds `ctx.exec` waits between SIGTERM and SIGKILL (default 5000). */
   killGraceMs?: number;
+  /** `ctx.dataDir`; default a fresh temporary folder that `dispose()` removes. */
+  dataDir?: string;
 }
 
 /** One line a plugin logged through a test context. */
@@ -29,14 +34,14 @@ export interface LoggedLine {
 /** A {@link PluginContext} that records what the plugin did, for assertions. */
 export interface TestContext extends PluginContext {
   /** Every `reportTokens()` call, in order. */
-  readonly tokens: TokenUsage[];
+  readonly tokens: UsageReport[];
   /** Every artifact written, by name (kept in memory, never on disk). */
   readonly artifacts: Map<string, Buffer>;
   /** Every line logged. */
   readonly logs: LoggedLine[];
   /** Aborts `ctx.signal`, like a cancel request. */
   abort(reason?: unknown): void;
-  /** Stops the `timeoutMs` timer; call it in `afterEach`. */
+  /** Stops the `timeoutMs` timer and removes the temporary `dataDir` it created; call it in `afterEach`. */
   dispose(): void;
 }
 
@@ -54,7 +59,8 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
     options.timeoutMs === undefined
       ? undefined
       : setTimeout(() => controller.abort(new DOMException(`phase timed out after ${options.timeoutMs} ms`, 'TimeoutError')), options.timeoutMs);
-  const tokens: TokenUsage[] = [];
+  const ownDataDir = options.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'sc-test-data-')) : undefined;
+  const tokens: UsageReport[] = [];
   const artifacts = new Map<string, Buffer>();
   const logs: LoggedLine[] = [];
   return {
@@ -63,6 +69,7 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
     roundId: options.roundId ?? 'round-test',
     workorderId: options.workorderId ?? 'wo-test',
     signal: controller.signal,
+    dataDir: options.dataDir ?? ownDataDir!,
     logger: createPluginLogger((level, message, fields) => logs.push({ level, message, fields })),
     tokens,
     artifacts,
@@ -75,7 +82,10 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
     },
     exec: bindExec(controller.signal, options.killGraceMs),
     abort: (reason) => controller.abort(reason),
-    dispose: () => clearTimeout(timer),
+    dispose: () => {
+      clearTimeout(timer);
+      if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
+    },
   };
 }
 

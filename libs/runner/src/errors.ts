@@ -10,6 +10,14 @@ export class PhaseTimeoutError extends Error {
   }
 }
 
+/**
+ * The abort reason of a phase stopped because the Round's token usage or cost passed the work-order's
+ * `budget`; the runner reports it as status `failure`, its message starting `budget_exceeded`.
+ */
+export class BudgetExceededError extends Error {
+  override readonly name = 'BudgetExceededError';
+}
+
 /** The abort reason of a Round stopped from outside (cancel request, worker shutdown). */
 export class RoundCancelledError extends Error {
   override readonly name = 'RoundCancelledError';

@@ -20,6 +20,10 @@ export interface PhaseContextOptions {
   onLog: (event: LogEvent) => void;
   /** Milliseconds `ctx.exec` waits between SIGTERM and SIGKILL. */
   killGraceMs?: number;
+  /** `ctx.dataDir`: where plugins keep files of their own (`SC_DATA_DIR`), absolute. */
+  dataDir: string;
+  /** Called after each token report the ledger accepted (the runner checks the budget there). */
+  onTokens?: () => void;
 }
 
 /** The {@link PluginContext} of one phase: logs, tokens and artifacts of the plugin flow into the Round. */
@@ -33,11 +37,15 @@ export function createPhaseContext(options: PhaseContextOptions): PluginContext 
     roundId: job.round_id,
     workorderId: job.workorder_id,
     signal,
+    dataDir: options.dataDir,
     logger: createPluginLogger((level, message, fields) => {
       log[level](fields, message);
       options.onLog({ type: 'log', round_id: job.round_id, attempt: job.attempt, level, message, phase, at: new Date().toISOString() });
     }),
-    reportTokens: (usage) => options.ledger.add(usage),
+    reportTokens: (usage) => {
+      options.ledger.add(usage);
+      options.onTokens?.();
+    },
     writeArtifact: async (name, data) => {
       const ref = await options.artifacts.put(key, name, data);
       options.onArtifact(ref);

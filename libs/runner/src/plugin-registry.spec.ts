@@ -33,6 +33,20 @@ describe(PluginRegistry.name, () => {
     expect(await plugin?.handle({} as never, { phase: 'coding' } as PluginContext)).toEqual({ summary: 'hi from coding' });
   });
 
+  it('keeps a class\'s @Hook("finalize") method and a definePlugin() finalize', async () => {
+    class KeeperPlugin extends GreeterPlugin {
+      @Hook('finalize')
+      keep() {
+        return { summary: 'kept' };
+      }
+    }
+    const registry = new PluginRegistry();
+    const fromClass = registry.register(KeeperPlugin, 'keeper-module');
+    expect(await fromClass?.finalize?.({} as never, {} as PluginContext, { status: 'timeout' })).toEqual({ summary: 'kept' });
+    const finalize = jest.fn();
+    expect(registry.register({ ...hello, name: 'hello-final', finalize }, 'built-in')?.finalize).toBe(finalize);
+  });
+
   it.each([
     ['an apiVersion of another major', { ...hello, apiVersion: '2.0.0' }, /apiVersion 2\.0\.0 needs plugin API major 2, this worker's SDK is 1\.\d+\.\d+ \(major 1\)/],
     ['an apiVersion that is not SemVer', { ...hello, apiVersion: 'one' }, /apiVersion "one" is not a SemVer version/],

@@ -89,7 +89,9 @@ type Checked = { plugin: Plugin } | { reason: string; name?: string };
 function toPlugin(candidate: unknown): Checked {
   if (typeof candidate === 'function') return fromClass(candidate as new () => object);
   if (typeof candidate === 'object' && candidate !== null && typeof (candidate as Plugin).handle === 'function') {
-    return checkManifest(candidate as Plugin, (candidate as Plugin).handle);
+    const { handle, finalize } = candidate as Plugin;
+    if (finalize !== undefined && typeof finalize !== 'function') return { reason: 'finalize must be a function', name: nameOf(candidate) };
+    return checkManifest(candidate as Plugin, { handle, finalize });
   }
   return { reason: 'exports neither a definePlugin() object nor a class with a @Hook("handle") method' };
 }
@@ -103,10 +105,10 @@ function fromClass(PluginClass: new () => object): Checked {
   }
   const handle = findHook(instance, 'handle');
   if (!handle) return { reason: `class ${PluginClass.name} has no @Hook("handle") method`, name: nameOf(instance) };
-  return checkManifest(instance as PluginManifest, handle);
+  return checkManifest(instance as PluginManifest, { handle, finalize: findHook(instance, 'finalize') });
 }
 
-function checkManifest(manifest: PluginManifest, handle: Plugin['handle']): Checked {
+function checkManifest(manifest: PluginManifest, hooks: Pick<Plugin, 'handle' | 'finalize'>): Checked {
   const { name, version, apiVersion, description } = manifest;
   if (typeof name !== 'string' || !pluginName.test(name)) return { reason: `name ${JSON.stringify(name)} must match ${pluginName.source}` };
   if (typeof version !== 'string' || semverMajor(version) === undefined) {
@@ -116,7 +118,14 @@ function checkManifest(manifest: PluginManifest, handle: Plugin['handle']): Chec
   const mismatch = apiVersionMismatch(apiVersion);
   if (mismatch) return { name, reason: mismatch };
   if (description !== undefined && typeof description !== 'string') return { name, reason: 'description must be a string' };
-  const plugin: Plugin = { name, version, apiVersion, handle, ...(description === undefined ? {} : { description }) };
+  const plugin: Plugin = {
+    name,
+    version,
+    apiVersion,
+    handle: hooks.handle,
+    ...(hooks.finalize === undefined ? {} : { finalize: hooks.finalize }),
+    ...(description === undefined ? {} : { description }),
+  };
   return { plugin: Object.freeze(plugin) };
 }
 

@@ -133,6 +133,81 @@ describe(runRound.name, () => {
     ]);
   });
 
+  it('sums cost_usd into the Report', async () => {
+    registry.register(
+      pluginWith('priced', (order, ctx) => {
+        ctx.reportTokens({ agent: 'claude', model: 'sonnet', input: 10, output: 1, cost_usd: 0.25 });
+        ctx.reportTokens({ agent: 'claude', model: 'sonnet', input: 0, output: 0, cost_usd: 0.125 });
+      }),
+      'test',
+    );
+    const report = await runRound(job({ plugin: 'priced', phases: ['coding'] }), options);
+    expect(report.cost_usd).toBe(0.375);
+  });
+
+  it.each([
+    ['max_tokens', { max_tokens: 100 }, /^budget_exceeded: 150 tokens used, budget\.max_tokens is 100$/],
+    ['max_cost_usd', { max_cost_usd: 0.5 }, /^budget_exceeded: \$0\.75 spent, budget\.max_cost_usd is \$0\.5$/],
+  ])('aborts the phase and ends failure with budget_exceeded once %s is passed', async (_what, budget, reason) => {
+    let abortReason: unknown;
+    registry.register(
+      pluginWith('spender', (order, ctx) => {
+        ctx.reportTokens({ agent: 'a', model: 'm', input: 50, output: 0, cost_usd: 0.25 });
+        expect(ctx.signal.aborted).toBe(false);
+        ctx.reportTokens({ agent: 'a', model: 'm', input: 50, output: 50, cost_usd: 0.5 });
+        abortReason = ctx.signal.reason;
+        return new Promise((resolve) => setTimeout(resolve, 5));
+      }),
+      'test',
+    );
+    const report = await runRound(job({ plugin: 'spender', budget }), options);
+    expect(abortReason).toMatchObject({ name: 'BudgetExceededError' });
+    expect(report).toMatchObject({ status: 'failure', error: expect.stringMatching(reason) });
+    expect(report.phases).toEqual([expect.objectContaining({ name: 'coding', status: 'failure' })]);
+    expect(validateReport(report).ok).toBe(true);
+  });
+
+  describe('finalize', () => {
+    it('runs after a timed-out phase with a fresh signal, and its commits and summary join the Report', async () => {
+      const seen: { aborted: boolean; ending: unknown }[] = [];
+      registry.register(
+        definePlugin({
+          name: 'keeper',
+          version: '1.0.0',
+          apiVersion: SDK_API_VERSION,
+          handle: (order, ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve())),
+          finalize: (order, ctx, ending) => {
+            seen.push({ aborted: ctx.signal.aborted, ending });
+            return { summary: 'kept the partial work', commits: [{ sha: 'a'.repeat(40), branch: 'feat/x', message: 'partial' }] };
+          },
+        }),
+        'test',
+      );
+      const report = await runRound(job({ plugin: 'keeper', phase_timeout: { coding: 0.02 } }), options);
+      expect(seen).toEqual([{ aborted: false, ending: { status: 'timeout', error: 'phase coding timed out after 20 ms' } }]);
+      expect(report).toMatchObject({ status: 'timeout', summary: 'kept the partial work', commits: [{ sha: 'a'.repeat(40), branch: 'feat/x' }] });
+    });
+
+    it('turns a successful phase into error when finalize throws', async () => {
+      registry.register(
+        definePlugin({ name: 'flaky', version: '1.0.0', apiVersion: SDK_API_VERSION, handle: () => undefined, finalize: () => { throw new Error('disk full'); } }),
+        'test',
+      );
+      const report = await runRound(job({ plugin: 'flaky' }), options);
+      expect(report).toMatchObject({ status: 'error', error: 'finalize failed: disk full' });
+      expect(report.phases).toHaveLength(1);
+    });
+
+    it('gives up on a finalize that outlives its deadline and says so', async () => {
+      registry.register(
+        definePlugin({ name: 'stuck', version: '1.0.0', apiVersion: SDK_API_VERSION, handle: () => ({ exitCode: 1 }), finalize: () => new Promise(() => undefined) }),
+        'test',
+      );
+      const report = await runRound(job({ plugin: 'stuck' }), { ...options, finalizeMs: 20, settleMs: 10 });
+      expect(report).toMatchObject({ status: 'failure', error: 'plugin reported failure (exit code 1); finalize failed: finalize did not finish within 20 ms' });
+    });
+  });
+
   it('rethrows RateLimitedError so the caller can delay the job', async () => {
     registry.register(pluginWith('limited', () => { throw new RateLimitedError(1500); }), 'test');
     await expect(runRound(job({ plugin: 'limited' }), options)).rejects.toMatchObject({ name: 'RateLimitedError', retryAfterMs: 1500 });

@@ -1,4 +1,12 @@
-import { DEFAULT_KILL_GRACE_MS, isRateLimitedError, type PhaseOutcome, type Plugin } from '@sc/plugin-sdk';
+import {
+  DEFAULT_KILL_GRACE_MS,
+  isRateLimitedError,
+  type PhaseEnding,
+  type PhaseFinalizer,
+  type PhaseOutcome,
+  type Plugin,
+  type PluginContext,
+} from '@sc/plugin-sdk';
 import {
   formatIssues,
   phaseTimeoutMs,
@@ -12,9 +20,10 @@ import {
   type ReportStatus,
   type WorkOrderJob,
 } from '@sc/schemas';
+import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { ArtifactStore } from './artifacts/artifact-store';
-import { PhaseTimeoutError } from './errors';
+import { BudgetExceededError, formatMs, PhaseTimeoutError } from './errors';
 import { createPhaseContext } from './phase-context';
 import type { PluginRegistry } from './plugin-registry';
 import { TokenLedger } from './token-ledger';
@@ -38,12 +47,21 @@ export interface RunRoundOptions {
    * (default: the kill grace plus 15 s, enough for `exec()` to take its process group down).
    */
   settleMs?: number;
+  /**
+   * The data directory plugins keep their own files in (`SC_DATA_DIR`, given to them as `ctx.dataDir`).
+   * Default: `./data` of the process, the design's default for `SC_DATA_DIR`.
+   */
+  dataDir?: string;
+  /** How long a plugin's `finalize` hook may run after each phase (default 30 s). */
+  finalizeMs?: number;
 }
 
 // setTimeout fires at once for delays above 2^31-1 ms (~24.8 days); longer timeouts are capped to it.
 const maxTimerMs = 2 ** 31 - 1;
 const maxSummaryLength = 100_000;
 const maxErrorLength = 10_000;
+// Enough to `git add -A && git commit` a few worktrees, short enough that a cancel still ends soon.
+const defaultFinalizeMs = 30_000;
 
 /**
  * Runs one attempt of a Round in-process and returns its Report (valid against `report@1.json`). Phases
@@ -70,26 +88,38 @@ async function runPhase(plugin: Plugin, phase: string, round: RoundRecorder, opt
   const { job, logger } = round;
   const timeoutMs = phaseTimeoutMs(job.order, phase);
   const timeout = new AbortController();
+  const budget = new AbortController();
   const timer = setTimeout(() => timeout.abort(new PhaseTimeoutError(phase, timeoutMs)), Math.min(timeoutMs, maxTimerMs));
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal;
+  const signal = AbortSignal.any([timeout.signal, budget.signal, ...(options.signal ? [options.signal] : [])]);
   const killGraceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
-  const ctx = createPhaseContext({
-    job,
-    phase,
-    signal,
-    logger,
-    killGraceMs,
-    artifacts: options.artifacts,
-    ledger: round.ledger,
-    onArtifact: (ref) => round.addArtifact(ref),
-    onLog: (event) => round.emit(event),
-  });
+  const settleMs = options.settleMs ?? killGraceMs + 15_000;
+  const stopWhenOverBudget = () => {
+    const exceeded = round.ledger.budgetExceeded();
+    if (exceeded === undefined || budget.signal.aborted) return;
+    logger.warn({ phase, reason: exceeded }, 'budget exceeded');
+    budget.abort(new BudgetExceededError(exceeded));
+  };
+  const contextFor = (phaseSignal: AbortSignal) =>
+    createPhaseContext({
+      job,
+      phase,
+      signal: phaseSignal,
+      logger,
+      killGraceMs,
+      dataDir: options.dataDir ?? resolve('data'),
+      artifacts: options.artifacts,
+      ledger: round.ledger,
+      onArtifact: (ref) => round.addArtifact(ref),
+      onLog: (event) => round.emit(event),
+      onTokens: stopWhenOverBudget,
+    });
   const startedAt = new Date().toISOString();
   round.emit({ type: 'phase', round_id: job.round_id, attempt: job.attempt, phase, state: 'started', at: startedAt });
   logger.info({ phase, plugin: plugin.name, timeout_ms: timeoutMs }, 'phase started');
   let settled: Settled;
   try {
-    settled = await settle(() => plugin.handle(job.order, ctx), signal, options.settleMs ?? killGraceMs + 15_000);
+    const ctx = contextFor(signal);
+    settled = await settle(() => plugin.handle(job.order, ctx), signal, settleMs);
   } finally {
     clearTimeout(timer);
   }
@@ -97,12 +127,56 @@ async function runPhase(plugin: Plugin, phase: string, round: RoundRecorder, opt
     logger.warn({ phase, retry_after_ms: settled.error.retryAfterMs }, 'phase rate limited');
     throw settled.error;
   }
-  const result: PhaseResult = { name: phase, ...classify(settled, signal), started_at: startedAt, finished_at: new Date().toISOString() };
+  let ending = classify(settled, signal);
   if ('outcome' in settled && settled.outcome) round.addOutcome(settled.outcome);
+  if (plugin.finalize) {
+    const finalize = plugin.finalize;
+    ending = await finalizePhase((ctx, phaseEnding) => finalize(job.order, ctx, phaseEnding), ending, round, contextFor, options.finalizeMs ?? defaultFinalizeMs, settleMs);
+  }
+  const exceeded = round.ledger.budgetExceeded();
+  // Tokens reported right before handle() returned (or by finalize) may pass the budget without an abort.
+  if (ending.status === 'success' && exceeded !== undefined) ending = { status: 'failure', exit_code: ending.exit_code, error: exceeded };
+  const result: PhaseResult = { name: phase, ...ending, started_at: startedAt, finished_at: new Date().toISOString() };
   round.addPhase(result);
   round.emit({ type: 'phase', round_id: job.round_id, attempt: job.attempt, phase, state: 'finished', result, at: result.finished_at });
   logger.info({ phase, status: result.status, exit_code: result.exit_code, error: result.error }, 'phase finished');
   return result;
+}
+
+type Ending = Pick<PhaseResult, 'status' | 'exit_code' | 'error'>;
+
+/**
+ * Runs the plugin's `finalize` hook under a fresh deadline of its own: the phase's signal may already have
+ * aborted (timeout, cancel, budget), and this is the plugin's chance to keep what the phase produced. What
+ * it returns joins the Report; a throwing or hanging finalizer turns a successful phase into `error` and is
+ * added to the error of one that did not succeed.
+ */
+async function finalizePhase(
+  finalize: (ctx: PluginContext, ending: PhaseEnding) => ReturnType<PhaseFinalizer>,
+  ending: Ending,
+  round: RoundRecorder,
+  contextFor: (signal: AbortSignal) => PluginContext,
+  finalizeMs: number,
+  settleMs: number,
+): Promise<Ending> {
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new Error(`finalize did not finish within ${formatMs(finalizeMs)}`)), Math.min(finalizeMs, maxTimerMs));
+  let settled: Settled;
+  try {
+    const ctx = contextFor(deadline.signal);
+    const phaseEnding: PhaseEnding = ending.error === undefined ? { status: ending.status } : { status: ending.status, error: ending.error };
+    settled = await settle(() => finalize(ctx, phaseEnding), deadline.signal, settleMs);
+  } finally {
+    clearTimeout(timer);
+  }
+  if ('outcome' in settled) {
+    if (settled.outcome) round.addOutcome(settled.outcome);
+    return ending;
+  }
+  const problem = `finalize failed: ${'error' in settled ? messageOf(settled.error) : reasonOf(deadline.signal)}`;
+  round.logger.error({ reason: problem }, 'phase finalize failed');
+  if (ending.status === 'success') return { status: 'error', exit_code: ending.exit_code, error: truncate(problem, maxErrorLength) };
+  return { ...ending, error: truncate(`${ending.error ?? ending.status}; ${problem}`, maxErrorLength) };
 }
 
 type Settled = { outcome: PhaseOutcome | void } | { error: unknown } | { abandoned: true };
@@ -132,8 +206,9 @@ async function settle(handle: () => PhaseOutcome | void | Promise<PhaseOutcome |
 }
 
 /** The status, exit code and error of a phase from how its handler ended. */
-function classify(settled: Settled, signal: AbortSignal): Pick<PhaseResult, 'status' | 'exit_code' | 'error'> {
+function classify(settled: Settled, signal: AbortSignal): Ending {
   const exitCode = 'outcome' in settled ? toExitCode(settled.outcome?.exitCode) : null;
+  if (signal.aborted && signal.reason instanceof BudgetExceededError) return { status: 'failure', exit_code: exitCode, error: signal.reason.message };
   if (signal.aborted) {
     const isTimeout = signal.reason instanceof PhaseTimeoutError;
     return { status: isTimeout ? 'timeout' : 'cancelled', exit_code: exitCode, error: isTimeout ? signal.reason.message : `cancelled: ${reasonOf(signal)}` };
@@ -167,7 +242,7 @@ function truncate(text: string, max: number): string {
 
 /** Collects what the phases of one attempt produced and turns it into the Report. */
 class RoundRecorder {
-  readonly ledger = new TokenLedger();
+  readonly ledger: TokenLedger;
   readonly logger: Logger;
   private readonly startedAt = new Date().toISOString();
   private readonly phases: PhaseResult[] = [];
@@ -180,6 +255,7 @@ class RoundRecorder {
     private readonly options: RunRoundOptions,
   ) {
     this.logger = options.logger;
+    this.ledger = new TokenLedger(job.order.budget);
   }
 
   emit(event: PhaseEvent | LogEvent): void {
@@ -224,8 +300,7 @@ class RoundRecorder {
       finished_at: new Date().toISOString(),
       phases: [...this.phases],
       token_usage: this.ledger.totals(),
-      // TODO(#5): price token usage per model once budgets land.
-      cost_usd: 0,
+      cost_usd: this.ledger.totalCostUsd(),
       artifacts: [...this.artifacts.values()],
       commits: [...commits],
       attempt: job.attempt,
