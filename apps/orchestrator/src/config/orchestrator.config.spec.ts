@@ -1,0 +1,76 @@
+import { resolve } from 'node:path';
+import { ConfigError, loadOrchestratorConfig, readOrchestratorConfig } from './orchestrator.config';
+
+describe(readOrchestratorConfig.name, () => {
+  it('fills every default', () => {
+    const config = readOrchestratorConfig({});
+    expect(config).toEqual({
+      port: 3000,
+      redisUrl: 'redis://127.0.0.1:6379',
+      database: { type: 'sqlite', path: resolve('data', 'sc.sqlite') },
+      dataDir: resolve('data'),
+      logDir: resolve('logs'),
+      queuePrefix: 'sc',
+      plugins: [],
+      logLevel: 'info',
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads every variable', () => {
+    const config = readOrchestratorConfig({
+      PORT: '8080',
+      REDIS_URL: 'rediss://user:secret@redis.example:6380/2',
+      DATABASE_URL: 'postgresql://sc:pw@db:5432/sc',
+      SC_DATA_DIR: '/var/sc',
+      SC_LOG_DIR: '/var/log/sc',
+      SC_API_TOKEN: 't0ken',
+      SC_QUEUE_PREFIX: 'sc-test_1',
+      SC_PLUGINS: ' hello , ./plugins/x.js,',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      redisUrl: 'rediss://user:secret@redis.example:6380/2',
+      database: { type: 'postgres', url: 'postgresql://sc:pw@db:5432/sc' },
+      dataDir: '/var/sc',
+      logDir: '/var/log/sc',
+      apiToken: 't0ken',
+      queuePrefix: 'sc-test_1',
+      plugins: ['hello', './plugins/x.js'],
+      logLevel: 'debug',
+    });
+  });
+
+  it('puts the SQLite file under SC_DATA_DIR', () => {
+    expect(readOrchestratorConfig({ SC_DATA_DIR: '/tmp/x' }).database).toEqual({ type: 'sqlite', path: '/tmp/x/sc.sqlite' });
+  });
+
+  it.each([
+    ['PORT', '0', 'PORT: expected a port number 1..65535, got "0"'],
+    ['PORT', '70000', 'PORT: expected a port number 1..65535, got "70000"'],
+    ['PORT', '80a', 'PORT: expected a port number 1..65535, got "80a"'],
+    ['REDIS_URL', 'localhost', 'REDIS_URL: expected redis://[user:password@]host:port, got "localhost"'],
+    ['REDIS_URL', 'http://localhost:6379', 'REDIS_URL: expected redis://[user:password@]host:port, got "http://localhost:6379"'],
+    ['DATABASE_URL', 'mysql://db/x', 'DATABASE_URL: expected postgres://user:password@host:port/database (unset for SQLite), got "mysql://db/x"'],
+    ['SC_QUEUE_PREFIX', 'a:b', 'SC_QUEUE_PREFIX'],
+    ['LOG_LEVEL', 'loud', 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
+  ])('refuses %s=%s with one clear line', (name, value, message) => {
+    expect(() => readOrchestratorConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => readOrchestratorConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('stops the process with one line on stderr and exit code 2', () => {
+    const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const exit = jest.spyOn(process, 'exit').mockImplementation(((code?: number) => {
+      throw new Error(`exit ${code}`);
+    }) as typeof process.exit);
+    try {
+      expect(() => loadOrchestratorConfig({ REDIS_URL: 'localhost' })).toThrow('exit 2');
+      expect(write.mock.calls).toEqual([['REDIS_URL: expected redis://[user:password@]host:port, got "localhost"\n']]);
+    } finally {
+      write.mockRestore();
+      exit.mockRestore();
+    }
+  });
+});

@@ -1,0 +1,42 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { migrations } from '../../../../migrations';
+import { loadOrchestratorConfig, type DatabaseConfig } from '../config/orchestrator.config';
+import { OutboxEntity } from '../queue/outbox.entity';
+import { ReportEntity } from '../reports/report.entity';
+import { RoundCommitEntity } from '../rounds/round-commit.entity';
+import { RoundTransitionEntity } from '../rounds/round-transition.entity';
+import { RoundEntity } from '../rounds/round.entity';
+import { WorkOrderEntity } from '../workorders/workorder.entity';
+
+/** Every entity, listed rather than globbed so the compiled app and the TypeORM CLI see the same set. */
+export const entities = [WorkOrderEntity, RoundEntity, RoundTransitionEntity, RoundCommitEntity, ReportEntity, OutboxEntity];
+
+// How long a SQLite writer waits for another connection's lock (a TypeORM CLI run, a backup) before failing.
+const sqliteBusyTimeoutMs = 5_000;
+
+/**
+ * The TypeORM options for a database. The schema only ever comes from `migrations/`: `synchronize` is off,
+ * and the app runs the migrations itself at start (`migrationsRun` off) so it can log and fail clearly.
+ */
+export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
+  const common = { entities, migrations, synchronize: false, migrationsRun: false } as const;
+  if (database.type === 'postgres') return { ...common, type: 'postgres', url: database.url };
+  return { ...common, type: 'better-sqlite3', database: database.path, enableWAL: true, timeout: sqliteBusyTimeoutMs };
+}
+
+/** A DataSource for `database`, not yet initialized; creates the SQLite file's folder. */
+export function createDataSource(database: DatabaseConfig): DataSource {
+  if (database.type === 'sqlite') mkdirSync(dirname(database.path), { recursive: true });
+  return new DataSource(dataSourceOptions(database));
+}
+
+/**
+ * For the TypeORM CLI: `npx typeorm migration:show -d dist/apps/orchestrator/src/database/data-source.js`.
+ * The CLI awaits every export of this module; this thenable reads the environment only then, so importing
+ * the module (as the app does) has no side effect.
+ */
+export const cliDataSource: PromiseLike<DataSource> = {
+  then: (onFulfilled, onRejected) => Promise.resolve().then(() => createDataSource(loadOrchestratorConfig().database)).then(onFulfilled, onRejected),
+};

@@ -1,0 +1,8 @@
+import { CreateWorkOrdersAndRounds1764061200000 } from './1764061200000-CreateWorkOrdersAndRounds';
+import { CreateRoundCommits1764064800000 } from './1764064800000-CreateRoundCommits';
+
+/**
+ * Every migration, oldest first. Listed by hand rather than globbed, so the order is reviewed and a stray
+ * file never runs; append new ones at the end.
+ */
+export const migrations = [CreateWorkOrdersAndRounds1764061200000, CreateRoundCommits1764064800000];
