@@ -1,6 +1,6 @@
 import type { ValidationIssue } from './validate';
 import type { RoundState } from './round-state';
-import type { ReportStatus } from './report.types';
+import type { CommitRef, ReportStatus } from './report.types';
 
 /** Answer of `POST /workorders` (also for a repeated submit with the same `id` or `Idempotency-Key`). */
 export interface SubmitWorkOrderResponse {
@@ -40,6 +40,14 @@ export interface RoundSummaryView {
 /** A Round as `GET /rounds/:id` shows it: the summary plus every transition, oldest first. */
 export interface RoundView extends RoundSummaryView {
   transitions: RoundTransitionView[];
+  /** Commits recorded for the Round (`POST /rounds/:id/commits`), oldest first. */
+  commits: CommitRef[];
+}
+
+/** Answer of `POST /rounds/:id/commits`: the commit as recorded (recording the same sha again changes nothing). */
+export interface RecordedCommitView extends CommitRef {
+  round_id: string;
+  recorded_at: string;
 }
 
 /** One page of `GET /rounds`; pass `next_cursor` as `?cursor=` for the next page (null on the last one). */
@@ -53,6 +61,9 @@ export interface ListRoundsQuery {
   status?: RoundState;
   plugin?: string;
   label?: string;
+  /** The Round's branch, exactly (`sc commit` finds the Round of a work-order branch with it). */
+  branch?: string;
+  /** 1..200, default 50. */
   limit?: number;
   cursor?: string;
 }

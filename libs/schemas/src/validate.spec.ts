@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatIssues, validateReport, validateRoundMessage, validateWorkOrder } from './validate';
+import { formatIssues, validateCommitRef, validateReport, validateRoundMessage, validateWorkOrder } from './validate';
 import type { Report } from './report.types';
 
 const minimal = { title: 'T', instructions: 'do it' };
@@ -128,5 +128,16 @@ describe('validateRoundMessage', () => {
 
   it('refuses a finished message whose report is broken', () => {
     expect(validateRoundMessage({ type: 'finished', round_id: 'r1', attempt: 1, report: { ...report, attempt: 0 }, at }).ok).toBe(false);
+  });
+});
+
+describe('validateCommitRef', () => {
+  it('accepts a sha with an optional branch and message', () => {
+    expect(validateCommitRef({ sha: 'abc1234', branch: 'feat/wo-x', message: 'Fix it' })).toEqual({ ok: true, value: { sha: 'abc1234', branch: 'feat/wo-x', message: 'Fix it' } });
+  });
+
+  it('lists every failing path', () => {
+    const result = validateCommitRef({ sha: 'XYZ', branch: 7, extra: true });
+    expect(result.ok ? [] : result.issues.map((i) => i.path).sort()).toEqual(['/branch', '/extra', '/sha']);
   });
 });

@@ -2,7 +2,7 @@ import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020'
 import addFormats from 'ajv-formats';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Report } from './report.types';
+import type { CommitRef, Report } from './report.types';
 import type { WorkOrder } from './workorder.types';
 import { roundMessageSchema, workOrderJobSchema, type RoundMessage, type WorkOrderJob } from './queues';
 
@@ -47,6 +47,8 @@ export function createValidator<T>(schema: object): (input: unknown) => Validati
 export const validateWorkOrder = createValidator<WorkOrder>(workOrderSchema);
 /** Validates a Report, e.g. one a plugin produced. */
 export const validateReport = createValidator<Report>(reportSchema);
+/** Validates a commit to record on a Round (`POST /rounds/:id/commits`): a Report's `commits[]` entry. */
+export const validateCommitRef = createValidator<CommitRef>({ $ref: `${String(reportSchema.$id)}#/properties/commits/items` });
 /** Validates a `workorders` queue job payload. */
 export const validateWorkOrderJob = createValidator<WorkOrderJob>(workOrderJobSchema);
 /** Validates a `reports` queue message. */
