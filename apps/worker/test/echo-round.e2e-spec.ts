@@ -41,7 +41,7 @@ describe('worker: work-order jobs to reports', () => {
 
   it('logs a refused plugin at start and keeps the others', () => {
     expect(worker.output()).toMatch(/"source":"[^"]*old-api\.plugin\.js".*"msg":"plugin refused"/);
-    expect(worker.output()).toMatch(/"plugins":\["echo","shell","throwing"\]/);
+    expect(worker.output()).toMatch(/"plugins":\["agent-cli","echo","shell","throwing"\]/);
   });
 
   it('reports a throwing plugin as error with its message, and runs the next job', async () => {

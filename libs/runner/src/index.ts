@@ -8,4 +8,5 @@ export * from './phase-context';
 export * from './run-round';
 export * from './plugins/echo.plugin';
 export * from './plugins/shell.plugin';
+export * from './plugins/agent-cli/agent-cli.plugin';
 export * from './plugins/built-in-plugins';

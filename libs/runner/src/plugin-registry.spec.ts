@@ -88,9 +88,10 @@ describe(discoverPlugins.name, () => {
   const pluginSource = (name: string, apiVersion = SDK_API_VERSION) =>
     `module.exports = { name: '${name}', version: '1.0.0', apiVersion: '${apiVersion}', handle: () => ({ summary: '${name}' }) };`;
 
-  it('starts with the built-in echo and shell plugins', async () => {
+  it('starts with the built-in agent-cli, echo and shell plugins', async () => {
     const registry = await discoverPlugins({ cwd: dir });
-    expect(registry.list()).toEqual([expect.objectContaining({ name: 'echo', source: 'built-in' }), expect.objectContaining({ name: 'shell', source: 'built-in' })]);
+    expect(registry.list()).toEqual(['agent-cli', 'echo', 'shell'].map((name) => expect.objectContaining({ name, source: 'built-in' })));
+    expect(registry.get('agent-cli')?.finalize).toEqual(expect.any(Function));
   });
 
   it('loads modules from the list and from sc.plugins of package.json, and refuses the broken ones', async () => {
@@ -101,6 +102,7 @@ describe(discoverPlugins.name, () => {
     writeModule('package.json', JSON.stringify({ name: 'project', sc: { plugins: ['./b.js', './old.js'] } }));
     const registry = await discoverPlugins({ cwd: dir, modules: ['./a.js', './broken.js', 'no-such-plugin-module'] });
     expect(registry.list().map((info) => [info.name, info.source])).toEqual([
+      ['agent-cli', 'built-in'],
       ['alpha', './a.js'],
       ['beta', './b.js'],
       ['echo', 'built-in'],
@@ -117,6 +119,6 @@ describe(discoverPlugins.name, () => {
     writeModule('package.json', JSON.stringify({ sc: { plugins: 'a.js' } }));
     const registry = await discoverPlugins({ cwd: dir });
     expect(registry.refused).toEqual([{ source: join(dir, 'package.json'), reason: 'sc.plugins must be a list of module names or paths' }]);
-    expect(registry.names()).toEqual(['echo', 'shell']);
+    expect(registry.names()).toEqual(['agent-cli', 'echo', 'shell']);
   });
 });

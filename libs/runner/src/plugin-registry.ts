@@ -141,7 +141,7 @@ export interface DiscoverPluginsOptions {
   /** Where module names, relative paths and the project's `package.json` are looked up (default: the process's). */
   cwd?: string;
   logger?: RegistryLogger;
-  /** Whether to add `echo` and `shell` (default true). */
+  /** Whether to add the built-in plugins, `echo`, `shell` and `agent-cli` (default true). */
   includeBuiltIns?: boolean;
 }
 

@@ -1,0 +1,207 @@
+import type { Report, StoredWorkOrder, WorkOrderJob } from '@sc/schemas';
+import { validateReport } from '@sc/schemas';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import pino from 'pino';
+import { createLocalArtifactStore } from '../../artifacts/local.artifact-store';
+import { PluginRegistry } from '../../plugin-registry';
+import { runRound, type RunRoundOptions } from '../../run-round';
+import { agentCliPlugin } from './agent-cli.plugin';
+
+const fakeAgent = join(__dirname, 'fixtures', 'fake-agent.js');
+const branch = 'feat/wo-20250101-add-notes';
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('agentCliPlugin', () => {
+  let root: string;
+  let repo: string;
+  let bin: string;
+  let dataDir: string;
+  let options: RunRoundOptions;
+  const originalPath = process.env.PATH;
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'sc-agent-cli-'));
+    repo = join(root, 'repo');
+    bin = join(root, 'bin');
+    dataDir = join(root, 'data');
+    mkdirSync(repo);
+    mkdirSync(bin);
+    git(repo, 'init', '-q', '-b', 'main');
+    git(repo, 'config', 'user.name', 'Test');
+    git(repo, 'config', 'user.email', 'test@example.com');
+    writeFileSync(join(repo, 'README.md'), '# repo\n');
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-qm', 'initial');
+    // Only the fake agents, node, git and sh: a real claude/codex/gemini on this machine must not run.
+    process.env.PATH = [bin, dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(':');
+    const registry = new PluginRegistry();
+    registry.register(agentCliPlugin, 'built-in');
+    options = { registry, logger: pino({ level: 'silent' }), worker: 'test', dataDir, artifacts: createLocalArtifactStore({ dataDir }), killGraceMs: 300 };
+  });
+
+  afterEach(() => {
+    process.env.PATH = originalPath;
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  /** Puts a fake `name` CLI on PATH that behaves as `fakeArgs` say, in the `format` stream. */
+  function installAgent(name: string, ...fakeArgs: string[]): void {
+    const file = join(bin, name);
+    writeFileSync(file, `#!/bin/sh\nexec "${process.execPath}" "${fakeAgent}" ${fakeArgs.map((arg) => `'${arg}'`).join(' ')} "$@"\n`);
+    chmodSync(file, 0o755);
+  }
+
+  function job(order: Partial<StoredWorkOrder>): WorkOrderJob {
+    return {
+      round_id: 'round-1',
+      workorder_id: 'wo-1',
+      attempt: 1,
+      order: {
+        id: 'wo-1',
+        title: 'Add notes',
+        instructions: 'Write the notes.',
+        plugin: 'agent-cli',
+        branch,
+        phases: ['coding', 'testing'],
+        priority: 5,
+        repo: { path: repo },
+        agents: [{ name: 'claude', model: 'sonnet', role: 'implementer' }],
+        acceptance: ['grep -q "Write the notes." NOTES.md'],
+        ...order,
+      },
+    };
+  }
+
+  async function run(order: Partial<StoredWorkOrder>): Promise<Report> {
+    const report = await runRound(job(order), options);
+    expect(validateReport(report)).toMatchObject({ ok: true });
+    return report;
+  }
+
+  it('runs claude in a worktree on the work-order branch, counts its tokens and cost, commits with the trailer, runs acceptance there', async () => {
+    installAgent('claude', '--fake-turns=2', '--fake-tokens=100,10', '--fake-cost=0.02');
+    const report = await run({});
+    expect(report).toMatchObject({ status: 'success', token_usage: [{ agent: 'claude', model: 'sonnet', input: 200, output: 20 }], cost_usd: 0.02 });
+    expect(report.phases.map((phase) => [phase.name, phase.status, phase.exit_code])).toEqual([
+      ['coding', 'success', 0],
+      ['testing', 'success', 0],
+    ]);
+    expect(report.commits).toEqual([{ sha: git(repo, 'rev-parse', branch), branch, message: 'Add notes' }]);
+    expect(git(repo, 'log', '-1', '--format=%B', branch)).toMatch(/\n\nWork-Order: wo-1\nRound: round-1$/);
+    expect(git(repo, 'show', `${branch}:NOTES.md`)).toBe('turn 1 (sonnet): Write the notes.\nturn 2 (sonnet): Write the notes.');
+    expect(git(repo, 'rev-parse', `${branch}~1`)).toBe(git(repo, 'rev-parse', 'main'));
+    expect(report.summary).toBe(`claude on ${branch}: 1 acceptance command(s) passed`);
+    // The Round is over: its worktree is gone, the branch stays.
+    expect(existsSync(join(dataDir, 'worktrees', 'round-1', '1', 'claude'))).toBe(false);
+    expect(report.artifacts.map((artifact) => artifact.name).sort()).toEqual(['coding/claude.log', 'testing/claude.log']);
+  });
+
+  it('runs two agents in parallel, each in its own worktree and branch, and counts each one', async () => {
+    installAgent('claude', '--fake-tokens=100,10');
+    installAgent('codex', '--fake-format=codex', '--fake-tokens=70,7', '--fake-turns=3');
+    const report = await run({
+      phases: ['coding'],
+      agents: [
+        { name: 'claude', model: 'sonnet', role: 'implementer' },
+        { name: 'codex', model: 'gpt-5-codex', role: 'reviewer' },
+      ],
+    });
+    expect(report.status).toBe('success');
+    expect(report.token_usage).toEqual([
+      { agent: 'claude', model: 'sonnet', input: 100, output: 10 },
+      { agent: 'codex', model: 'gpt-5-codex', input: 210, output: 21 },
+    ]);
+    expect(report.commits.map((commit) => commit.branch)).toEqual([`${branch}-claude`, `${branch}-codex`]);
+    for (const name of ['claude', 'codex']) {
+      expect(git(repo, 'log', '-1', '--format=%B', `${branch}-${name}`)).toContain('Work-Order: wo-1');
+      expect(git(repo, 'show', `${branch}-${name}:NOTES.md`)).toContain('Your role in this work-order:');
+    }
+    expect(report.summary.split('\n')).toEqual([
+      `claude (sonnet) on ${branch}-claude: exit 0, 100 input / 10 output tokens, $0.01`,
+      `codex (gpt-5-codex) on ${branch}-codex: exit 0, 210 input / 21 output tokens`,
+    ]);
+  });
+
+  it('commits the partial work of a timed-out agent and leaves none of its processes running', async () => {
+    const pidFile = join(root, 'grandchild.pid');
+    installAgent('claude', '--fake-sleep-ms=600000', '--fake-ignore-term', `--fake-grandchild=${pidFile}`);
+    const report = await run({ phase_timeout: { coding: 2 } });
+    expect(report).toMatchObject({ status: 'timeout', error: 'phase coding timed out after 2 s' });
+    expect(report.phases.map((phase) => phase.name)).toEqual(['coding']);
+    expect(report.commits).toEqual([expect.objectContaining({ branch })]);
+    expect(git(repo, 'show', `${branch}:NOTES.md`)).toBe('turn 1 (sonnet): Write the notes.');
+    expect(git(repo, 'log', '-1', '--format=%B', branch)).toContain('the phase ended timeout');
+    expect(report.summary).toContain('coding ended timeout; partial work committed');
+    expect(isAlive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
+  });
+
+  it('stops the agent once budget.max_tokens is passed and ends failed with budget_exceeded, keeping its work', async () => {
+    installAgent('claude', '--fake-turns=50', '--fake-tokens=100,10', '--fake-turn-delay-ms=250');
+    const report = await run({ budget: { max_tokens: 250 } });
+    expect(report.status).toBe('failure');
+    expect(report.error).toMatch(/^budget_exceeded: 330 tokens used, budget\.max_tokens is 250/);
+    expect(report.token_usage).toEqual([{ agent: 'claude', model: 'sonnet', input: 300, output: 30 }]);
+    expect(report.commits).toHaveLength(1);
+    expect(git(repo, 'show', `${branch}:NOTES.md`).split('\n')).toHaveLength(3);
+  });
+
+  it('ends failed when an acceptance command fails in the worktree', async () => {
+    installAgent('claude');
+    const report = await run({ acceptance: ['test -f NOTES.md', 'exit 3'] });
+    expect(report.status).toBe('failure');
+    expect(report.phases[1]).toMatchObject({ name: 'testing', status: 'failure', exit_code: 3 });
+    expect(report.summary).toBe(`claude on ${branch}: acceptance command 2 of 2 exited 3`);
+    expect(report.commits).toHaveLength(1);
+  });
+
+  it('runs an agent of its own command, instructions in SC_INSTRUCTIONS and SC_INSTRUCTIONS_FILE, its stream format detected', async () => {
+    const command = `"${process.execPath}" "${fakeAgent}" --fake-format=codex --fake-file=OUT.md && cp "$SC_INSTRUCTIONS_FILE" FROM_FILE.md`;
+    const report = await run({ phases: ['coding'], agents: [{ name: 'scripted', model: 'local-1', role: 'implementer', command }] });
+    expect(report).toMatchObject({ status: 'success', token_usage: [{ agent: 'scripted', model: 'local-1', input: 100, output: 10 }] });
+    expect(git(repo, 'show', `${branch}:OUT.md`)).toBe('turn 1 (fake-model): Write the notes.');
+    expect(git(repo, 'show', `${branch}:FROM_FILE.md`)).toBe('Write the notes.');
+  });
+
+  it('clones a repo.url into the data dir once and works on a branch there', async () => {
+    installAgent('gemini', '--fake-format=gemini', '--fake-tokens=40,4');
+    const order = { phases: ['coding'] as [string], repo: { url: `file://${repo}`, base_ref: 'main' }, agents: [{ name: 'gemini', model: 'gemini-2.5-pro', role: 'implementer' }] };
+    const report = await run(order);
+    expect(report).toMatchObject({ status: 'success', token_usage: [{ agent: 'gemini', input: 40, output: 4 }] });
+    const [clone] = execFileSync('ls', [join(dataDir, 'repos')], { encoding: 'utf8' }).trim().split('\n');
+    expect(git(join(dataDir, 'repos', clone), 'log', '-1', '--format=%B', branch)).toContain('Work-Order: wo-1');
+    expect(() => git(repo, 'rev-parse', '--verify', '--quiet', branch)).toThrow();
+    // A second Round fetches the clone instead of cloning again.
+    const second = await runRound({ ...job({ ...order, branch: `${branch}-2` }), round_id: 'round-2' }, options);
+    expect(second.status).toBe('success');
+  });
+
+  it.each([
+    ['a relative repo.path that climbs out', { repo: { path: '../elsewhere' } }, 'repo.path "../elsewhere" must not climb out with ".."'],
+    ['an agent with neither a template nor a command', { agents: [{ name: 'aider', model: 'x', role: 'y' }] }, 'agent aider needs a command: only claude, codex, gemini have built-in templates'],
+    ['no agents', { agents: [] }, 'agent-cli needs at least one entry in agents'],
+  ])('refuses %s', async (_what, order, error) => {
+    const report = await run(order);
+    expect(report).toMatchObject({ status: 'error', error });
+  });
+
+  it('fails the phase, naming the CLI, when a template agent is not on PATH', async () => {
+    const report = await run({ agents: [{ name: 'codex', model: 'gpt-5-codex', role: 'implementer' }] });
+    expect(report.status).toBe('failure');
+    expect(report.summary).toBe(`codex (gpt-5-codex) on ${branch}: codex not found on PATH or not executable, 0 input / 0 output tokens`);
+  });
+});

@@ -1,0 +1,93 @@
+import { definePlugin, SDK_API_VERSION, type PhaseEnding, type PhaseOutcome, type PluginContext } from '@sc/plugin-sdk';
+import type { CommitRef, StoredWorkOrder } from '@sc/schemas';
+import { runAcceptance } from './acceptance-run';
+import { assertAgentRunnable } from './agent-command';
+import { runAgent, type AgentRun } from './agent-run';
+import { openRepository } from './repository';
+import { commitWorktree, ensureWorktree, planWorktrees, removeWorktree, type Worktree } from './worktree';
+
+/**
+ * Runs coding-agent CLIs on the work-order's repository, each agent in a git worktree of its own on its own
+ * branch, all agents in parallel. The `testing` phase runs the `acceptance` commands in every worktree; any
+ * other phase runs the agents. After each agent phase — also one that timed out, was cancelled or passed
+ * the budget — `finalize` commits what changed in each worktree with a `Work-Order:` trailer. When the Round
+ * ends, the worktrees are removed; the branches and their commits stay. See README.md beside this file.
+ */
+export const agentCliPlugin = definePlugin({
+  name: 'agent-cli',
+  version: '1.0.0',
+  apiVersion: SDK_API_VERSION,
+  description: 'Runs claude, codex, gemini or your own agent command in git worktrees, commits their work, runs acceptance there.',
+  async handle(order, ctx) {
+    const worktrees = planWorktrees(order, ctx);
+    worktrees.forEach((worktree) => assertAgentRunnable(worktree.agent));
+    const repository = await openRepository(order, ctx);
+    // One after the other: `git worktree add` takes locks in the shared repository.
+    for (const worktree of worktrees) await ensureWorktree(worktree, repository, order.repo?.base_ref, ctx);
+    return ctx.phase === 'testing' ? testWorktrees(worktrees, order, ctx) : runAgents(worktrees, order, ctx);
+  },
+  async finalize(order, ctx, ending) {
+    if (!order.agents?.length) return undefined;
+    const worktrees = planWorktrees(order, ctx);
+    const commits = ctx.phase === 'testing' ? [] : await commitAll(worktrees, order, ctx, ending);
+    if (isRoundEnding(order, ctx.phase, ending)) for (const worktree of worktrees) await removeWorktree(worktree, ctx);
+    if (commits.length === 0) return undefined;
+    if (ending.status === 'success') return { commits };
+    return { commits, summary: `${ctx.phase} ended ${ending.status}; partial work committed:\n${commits.map((commit) => `${commit.branch} ${commit.sha.slice(0, 12)}`).join('\n')}` };
+  },
+});
+
+async function runAgents(worktrees: Worktree[], order: StoredWorkOrder, ctx: PluginContext): Promise<PhaseOutcome> {
+  const runs = await Promise.all(worktrees.map((worktree) => runAgent(worktree, order, ctx)));
+  const failed = runs.find((run) => run.exitCode !== 0);
+  const summary = runs.map(describeRun).join('\n');
+  if (!failed) return { summary, exitCode: 0 };
+  return { summary, exitCode: failed.exitCode, status: 'failure' };
+}
+
+function describeRun(run: AgentRun): string {
+  const { agent, branch } = run.worktree;
+  const outcome = run.error ?? `exit ${run.exitCode ?? 'by signal'}`;
+  const cost = run.usage.costUsd === undefined ? '' : `, $${run.usage.costUsd}`;
+  return `${agent.name} (${agent.model}) on ${branch}: ${outcome}, ${run.usage.input} input / ${run.usage.output} output tokens${cost}`;
+}
+
+async function testWorktrees(worktrees: Worktree[], order: StoredWorkOrder, ctx: PluginContext): Promise<PhaseOutcome> {
+  const count = order.acceptance?.length ?? 0;
+  const lines: string[] = [];
+  let failedExitCode: number | null | undefined;
+  // One worktree after the other: test suites often bind ports or share caches.
+  for (const worktree of worktrees) {
+    const run = await runAcceptance(worktree, order, ctx);
+    const passed = run.exitCode === 0;
+    if (!passed && failedExitCode === undefined) failedExitCode = run.exitCode;
+    lines.push(`${worktree.agent.name} on ${worktree.branch}: ${passed ? `${count} acceptance command(s) passed` : `acceptance command ${run.ran} of ${count} exited ${run.exitCode ?? 'by signal'}`}`);
+  }
+  const summary = lines.join('\n');
+  return failedExitCode === undefined ? { summary, exitCode: 0 } : { summary, exitCode: failedExitCode, status: 'failure' };
+}
+
+async function commitAll(worktrees: Worktree[], order: StoredWorkOrder, ctx: PluginContext, ending: PhaseEnding): Promise<CommitRef[]> {
+  const commits: CommitRef[] = [];
+  const endedAs = ending.status === 'success' ? 'success' : `${ending.status}${ending.error ? ` (${ending.error})` : ''}; this is the partial work`;
+  for (const worktree of worktrees) {
+    const { agent } = worktree;
+    const commit = await commitWorktree(
+      worktree,
+      {
+        subject: worktrees.length > 1 ? `${order.title} (${agent.name})` : order.title,
+        body: `Agent ${agent.name} (${agent.model}, ${agent.role}), phase ${ctx.phase}, attempt ${ctx.attempt}: the phase ended ${endedAs}.`,
+        workorderId: order.id,
+        roundId: ctx.roundId,
+      },
+      ctx,
+    );
+    if (commit) commits.push(commit);
+  }
+  return commits;
+}
+
+/** Whether this phase is the Round's last: it did not succeed, or no phase follows it. */
+function isRoundEnding(order: StoredWorkOrder, phase: string, ending: PhaseEnding): boolean {
+  return ending.status !== 'success' || order.phases.at(-1) === phase;
+}

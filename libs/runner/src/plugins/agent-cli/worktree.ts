@@ -1,0 +1,81 @@
+import type { PluginContext } from '@sc/plugin-sdk';
+import type { Agent, CommitRef, StoredWorkOrder } from '@sc/schemas';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { probeGit, runGit } from './git';
+import { resolveBase, type Repository } from './repository';
+
+/** Where one agent of one attempt works. */
+export interface Worktree {
+  agent: Agent;
+  /** `<dataDir>/worktrees/<round_id>/<attempt>/<agent>`. */
+  path: string;
+  /** The work-order's `branch`, suffixed `-<agent>` when there are several agents. */
+  branch: string;
+}
+
+// Identity for commits when the repository has none configured (a fresh CI machine); never overrides one.
+const fallbackIdentity = ['-c', 'user.name=Solar Circuit', '-c', 'user.email=solar-circuit@localhost'];
+
+/** The worktrees of the work-order's agents for this attempt (paths and branches; nothing is created). */
+export function planWorktrees(order: StoredWorkOrder, ctx: Pick<PluginContext, 'dataDir' | 'roundId' | 'attempt'>): Worktree[] {
+  const agents = order.agents ?? [];
+  if (agents.length === 0) throw new Error('agent-cli needs at least one entry in agents');
+  // The worker's round ids are UUIDs; this keeps any other id from naming a folder outside worktrees/.
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(ctx.roundId) || ctx.roundId.includes('..')) throw new Error(`round id ${JSON.stringify(ctx.roundId)} cannot name a folder`);
+  const root = join(ctx.dataDir, 'worktrees', ctx.roundId, String(ctx.attempt));
+  return agents.map((agent) => ({ agent, path: join(root, agent.name), branch: agents.length > 1 ? `${order.branch}-${agent.name}` : order.branch }));
+}
+
+/**
+ * Creates the worktree on its branch from `base_ref`, or reuses it when this attempt already made it (a
+ * later phase). A branch that already exists (an earlier attempt's) is checked out as it is, so a retry
+ * continues from the work committed before.
+ */
+export async function ensureWorktree(worktree: Worktree, repository: Repository, baseRef: string | undefined, ctx: PluginContext): Promise<void> {
+  if (existsSync(join(worktree.path, '.git'))) return;
+  await mkdir(dirname(worktree.path), { recursive: true });
+  // Forget worktrees whose folders were deleted, or git still counts their branches as checked out.
+  await runGit(ctx, repository.dir, ['worktree', 'prune']);
+  const branchExists = await probeGit(ctx, repository.dir, ['rev-parse', '--verify', '--quiet', '--end-of-options', `refs/heads/${worktree.branch}`]);
+  // TODO(#7): a worker that died mid-round leaves the branch checked out in its attempt's worktree; reclaim it.
+  if (branchExists.ok) await runGit(ctx, repository.dir, ['worktree', 'add', '--quiet', '--', worktree.path, worktree.branch]);
+  else {
+    const base = await resolveBase(repository, baseRef, ctx);
+    await runGit(ctx, repository.dir, ['worktree', 'add', '--quiet', '-b', worktree.branch, '--', worktree.path, base]);
+  }
+}
+
+/**
+ * Commits everything that changed in the worktree (`git add -A`), with `Work-Order: <id>` as a trailer;
+ * undefined when nothing changed. Hooks are skipped (`--no-verify`): a failing pre-commit hook must not
+ * lose an agent's work — the testing phase is where checks belong.
+ */
+export async function commitWorktree(worktree: Worktree, message: CommitMessage, ctx: PluginContext): Promise<CommitRef | undefined> {
+  if (!existsSync(join(worktree.path, '.git'))) return undefined;
+  await runGit(ctx, worktree.path, ['add', '-A']);
+  const staged = await probeGit(ctx, worktree.path, ['diff', '--cached', '--quiet']);
+  if (staged.ok) return undefined;
+  const hasIdentity = (await probeGit(ctx, worktree.path, ['config', 'user.email'])).ok;
+  const trailers = [`Work-Order: ${message.workorderId}`, `Round: ${message.roundId}`].join('\n');
+  await runGit(ctx, worktree.path, [...(hasIdentity ? [] : fallbackIdentity), 'commit', '--quiet', '--no-verify', '-m', message.subject, '-m', message.body, '-m', trailers]);
+  const sha = await runGit(ctx, worktree.path, ['rev-parse', 'HEAD']);
+  return { sha, branch: worktree.branch, message: message.subject };
+}
+
+/** What a commit of {@link commitWorktree} says. */
+export interface CommitMessage {
+  subject: string;
+  body: string;
+  workorderId: string;
+  roundId: string;
+}
+
+/** Removes the worktree folder; its branch and commits stay in the repository. */
+export async function removeWorktree(worktree: Worktree, ctx: PluginContext): Promise<void> {
+  if (!existsSync(join(worktree.path, '.git'))) return;
+  // The repository is found from the worktree itself, so a cached clone is not fetched again to clean up.
+  const gitDir = await runGit(ctx, worktree.path, ['rev-parse', '--path-format=absolute', '--git-common-dir']);
+  await runGit(ctx, dirname(worktree.path), ['--git-dir', gitDir, 'worktree', 'remove', '--force', '--', worktree.path]);
+}
