@@ -1,7 +1,7 @@
 import { definePlugin, Hook, SDK_API_VERSION, type PluginContext } from '@sc/plugin-sdk';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { discoverPlugins, PluginRegistry } from './plugin-registry';
 
 const hello = definePlugin({ name: 'hello', version: '1.2.3', apiVersion: SDK_API_VERSION, description: 'Says hello.', handle: () => ({ summary: 'hello' }) });
@@ -120,5 +120,45 @@ describe(discoverPlugins.name, () => {
     const registry = await discoverPlugins({ cwd: dir });
     expect(registry.refused).toEqual([{ source: join(dir, 'package.json'), reason: 'sc.plugins must be a list of module names or paths' }]);
     expect(registry.names()).toEqual(['agent-cli', 'echo', 'shell']);
+  });
+});
+
+describe('discoverPlugins with the examples/plugins/hello package', () => {
+  const helloPackage = resolve(__dirname, '../../../examples/plugins/hello');
+  let dir: string;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sc-hello-'));
+  });
+
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('loads it from SC_PLUGINS as a path', async () => {
+    const registry = await discoverPlugins({ cwd: dir, modules: [helloPackage] });
+    expect(registry.list()).toContainEqual({ name: 'hello', version: '1.0.0', apiVersion: '1.0.0', description: expect.any(String), source: helloPackage });
+    expect(registry.refused).toEqual([]);
+  });
+
+  it('loads it from sc.plugins of the project package.json, by a relative path', async () => {
+    const relativePath = relative(dir, helloPackage);
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'project', sc: { plugins: [relativePath] } }));
+    const registry = await discoverPlugins({ cwd: dir });
+    expect(registry.get('hello')).toBeDefined();
+    expect(registry.list().find((info) => info.name === 'hello')?.source).toBe(relativePath);
+  });
+
+  it('refuses a copy written for another API major with one clear line, and still loads the rest', async () => {
+    const copy = join(dir, 'hello-next');
+    cpSync(helloPackage, copy, { recursive: true });
+    const source = readFileSync(join(copy, 'index.js'), 'utf8');
+    writeFileSync(join(copy, 'index.js'), source.replace("name: 'hello'", "name: 'hello-next'").replace("apiVersion: '1.0.0'", "apiVersion: '2.0.0'"));
+    const warn = jest.fn();
+    const registry = await discoverPlugins({ cwd: dir, modules: [copy, helloPackage], logger: { warn, info: jest.fn() } });
+    expect(registry.names()).toEqual(['agent-cli', 'echo', 'hello', 'shell']);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn).toHaveBeenCalledWith(
+      { plugin: 'hello-next', source: copy, reason: `apiVersion 2.0.0 needs plugin API major 2, this worker's SDK is ${SDK_API_VERSION} (major 1)` },
+      'plugin refused',
+    );
   });
 });
