@@ -26,9 +26,14 @@ export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
   return { ...common, type: 'better-sqlite3', database: database.path, enableWAL: true, timeout: sqliteBusyTimeoutMs };
 }
 
-/** A DataSource for `database`, not yet initialized; creates the SQLite file's folder. */
-export function createDataSource(database: DatabaseConfig): DataSource {
+/** Creates the SQLite file's folder (better-sqlite3 creates the file, not its folder). */
+export function ensureDatabaseDir(database: DatabaseConfig): void {
   if (database.type === 'sqlite') mkdirSync(dirname(database.path), { recursive: true });
+}
+
+/** A DataSource for `database`, not yet initialized. */
+export function createDataSource(database: DatabaseConfig): DataSource {
+  ensureDatabaseDir(database);
   return new DataSource(dataSourceOptions(database));
 }
 

@@ -1,0 +1,44 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { Redis } from 'ioredis';
+import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestrator.config';
+import { redisConnectionOptions } from '../queue/redis-connection';
+
+// A probe must answer quickly even when Redis hangs.
+const timeoutMs = 2_000;
+
+/** Redis reachability for `GET /health`: a PING on a connection of its own that never queues commands. */
+@Injectable()
+export class RedisHealthIndicator implements OnApplicationShutdown {
+  private readonly redis: Redis;
+
+  constructor(
+    @Inject(ORCHESTRATOR_CONFIG) config: OrchestratorConfig,
+    private readonly indicators: HealthIndicatorService,
+  ) {
+    this.redis = new Redis({ ...redisConnectionOptions(config.redisUrl), maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true, connectTimeout: timeoutMs });
+  }
+
+  async ping(): Promise<HealthIndicatorResult<'redis'>> {
+    const indicator = this.indicators.check('redis');
+    try {
+      if (this.redis.status === 'wait') await this.redis.connect();
+      await withTimeout(this.redis.ping());
+      return indicator.up();
+    } catch (error) {
+      return indicator.down({ message: (error as Error).message });
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.redis.disconnect();
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

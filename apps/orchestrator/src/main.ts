@@ -1,0 +1,27 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { loadOrchestratorConfig } from './config/orchestrator.config';
+import { setupOpenApi } from './http/openapi';
+
+/**
+ * Starts the orchestrator. The config is checked before Nest starts, so a bad variable costs one line on
+ * stderr and exit code 2, not a stack trace.
+ */
+async function main(): Promise<void> {
+  const config = loadOrchestratorConfig();
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true, bodyParser: false });
+  const logger = app.get(Logger);
+  app.useLogger(logger);
+  // 1 MiB is far above any real work-order; a larger body is refused (413) before it is parsed.
+  app.useBodyParser('json', { limit: '1mb' });
+  // SIGTERM: stop accepting, let requests and consumers finish, close the database and Redis.
+  app.enableShutdownHooks();
+  setupOpenApi(app);
+  await app.listen(config.port);
+  logger.log({ port: config.port, database: config.database.type, queue_prefix: config.queuePrefix }, 'orchestrator ready');
+}
+
+void main();

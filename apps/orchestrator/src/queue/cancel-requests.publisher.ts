@@ -1,0 +1,31 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { cancelRequestsChannel, type CancelRequest } from '@sc/schemas';
+import { Redis } from 'ioredis';
+import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestrator.config';
+import { redisConnectionOptions } from './redis-connection';
+
+/**
+ * Asks workers to stop a running attempt: a Redis pub/sub message every worker hears; the one holding the
+ * job aborts it and reports `cancelled`.
+ */
+@Injectable()
+export class CancelRequestsPublisher implements OnApplicationShutdown {
+  private readonly redis: Redis;
+  private readonly channel: string;
+
+  constructor(@Inject(ORCHESTRATOR_CONFIG) config: OrchestratorConfig) {
+    // No offline queue: with Redis down the API answers an error now instead of hanging.
+    this.redis = new Redis({ ...redisConnectionOptions(config.redisUrl), maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+    this.channel = cancelRequestsChannel(config.queuePrefix);
+  }
+
+  /** Publishes `request`; resolves with how many workers heard it. */
+  async publish(request: CancelRequest): Promise<number> {
+    if (this.redis.status === 'wait') await this.redis.connect();
+    return this.redis.publish(this.channel, JSON.stringify(request));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.redis.status !== 'end' && this.redis.status !== 'wait') await this.redis.quit().catch(() => undefined);
+  }
+}

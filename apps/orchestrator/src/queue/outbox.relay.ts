@@ -1,0 +1,69 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { UnitOfWork } from '../database/unit-of-work';
+import { OutboxRepository } from './outbox.repository';
+import { WorkOrdersProducer } from './workorders.producer';
+
+const batchSize = 100;
+// How soon rows staged during a Redis outage are retried; submits also trigger a relay right away.
+const intervalMs = 2_000;
+
+/**
+ * Hands committed outbox rows to BullMQ and marks them sent. Runs after each submit or retry commits, and
+ * on a timer so rows staged while Redis was down go out when it is back. One run at a time; a request
+ * during a run makes it go round once more.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private isRequested = false;
+
+  constructor(
+    private readonly outbox: OutboxRepository,
+    private readonly producer: WorkOrdersProducer,
+    private readonly unitOfWork: UnitOfWork,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.relayPending(), intervalMs);
+    void this.relayPending();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Enqueues every unsent row; resolves when done or when Redis refused (the rows stay for the next run). */
+  relayPending(): Promise<void> {
+    this.isRequested = true;
+    this.running ??= this.drain().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.isRequested) {
+      this.isRequested = false;
+      const isComplete = await this.relayBatch();
+      if (!isComplete) return;
+    }
+  }
+
+  /** One batch; false when a row could not be sent. */
+  private async relayBatch(): Promise<boolean> {
+    const rows = await this.outbox.pending(batchSize);
+    for (const row of rows) {
+      try {
+        await this.producer.enqueue(row);
+      } catch (error) {
+        this.logger.warn({ job_id: row.jobId, err: error }, 'outbox relay paused');
+        return false;
+      }
+      await this.unitOfWork.run((tx) => this.outbox.markSent(tx, row.id, new Date().toISOString()));
+      this.logger.debug({ job_id: row.jobId, queue: row.queue }, 'job enqueued');
+    }
+    if (rows.length === batchSize) this.isRequested = true;
+    return true;
+  }
+}

@@ -1,0 +1,59 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import { JobName, QueueName, roundJobId, type WorkOrderJob } from '@sc/schemas';
+import type { Queue } from 'bullmq';
+import type { EntityManager } from 'typeorm';
+import type { OutboxEntity } from './outbox.entity';
+import { OutboxRepository } from './outbox.repository';
+
+// With Redis down, an add fails fast (no offline queue); this bounds a half-open connection too.
+const addTimeoutMs = 5_000;
+
+/** The one way jobs reach the `workorders` queue: staged in the outbox, enqueued by the relay. */
+@Injectable()
+export class WorkOrdersProducer {
+  constructor(
+    @InjectQueue(QueueName.WorkOrders) private readonly queue: Queue,
+    private readonly outbox: OutboxRepository,
+  ) {}
+
+  /** Stages the job of one attempt in `tx` (transactional outbox). */
+  stage(tx: EntityManager, job: WorkOrderJob, at: string): Promise<void> {
+    return this.outbox.add(tx, { queue: QueueName.WorkOrders, jobId: roundJobId(job.round_id, job.attempt), payload: job, priority: job.order.priority }, at);
+  }
+
+  /** Adds a staged row to BullMQ. The job id is round + attempt: BullMQ ignores a repeated add, so the relay may resend. */
+  async enqueue(row: OutboxEntity): Promise<void> {
+    const job = JSON.parse(row.payload) as WorkOrderJob;
+    const added = this.queue.add(JobName.RunRound, job, {
+      jobId: row.jobId,
+      priority: row.priority,
+      // Infrastructure failures (the worker throws) are retried; a plugin's failure is a Report, not a throw.
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 5_000 },
+      // The Round and its Report are in the database; Redis keeps only recent job history.
+      removeOnComplete: { age: 24 * 3600, count: 1000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    });
+    await withTimeout(added, addTimeoutMs, `adding job ${row.jobId}`);
+  }
+
+  /** Drops the staged job of an attempt that was never sent (its Round was cancelled first). */
+  discardStaged(tx: EntityManager, roundId: string, attempt: number): Promise<boolean> {
+    return this.outbox.discardUnsent(tx, roundJobId(roundId, attempt));
+  }
+
+  /** Removes the job of an attempt that no worker holds (a cancelled queued Round); true when it was removed. */
+  async remove(roundId: string, attempt: number): Promise<boolean> {
+    const jobId = roundJobId(roundId, attempt);
+    return (await withTimeout(this.queue.remove(jobId), addTimeoutMs, `removing job ${jobId}`)) === 1;
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

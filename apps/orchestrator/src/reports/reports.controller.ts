@@ -1,0 +1,18 @@
+import { Controller, Get, Param } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Report } from '@sc/schemas';
+import { RoundsService } from '../rounds/rounds.service';
+
+@ApiTags('reports')
+@ApiBearerAuth()
+@Controller('reports')
+export class ReportsController {
+  constructor(private readonly rounds: RoundsService) {}
+
+  /** The Report of a Round's latest attempt (by round id), or a Report by its own id. */
+  @Get(':id')
+  @ApiOkResponse({ schema: { $ref: '#/components/schemas/Report' } })
+  get(@Param('id') id: string): Promise<Report> {
+    return this.rounds.getReport(id);
+  }
+}

@@ -1,0 +1,42 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { RoundStates, type ListRoundsQuery, type RoundState } from '@sc/schemas';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+
+/** Query of `GET /rounds`; unknown parameters are refused (a typo must not silently list everything). */
+export class ListRoundsQueryDto implements ListRoundsQuery {
+  @ApiPropertyOptional({ enum: RoundStates })
+  @IsOptional()
+  @IsIn(RoundStates)
+  status?: RoundState;
+
+  @ApiPropertyOptional({ example: 'echo' })
+  @IsOptional()
+  @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/)
+  plugin?: string;
+
+  @ApiPropertyOptional({ example: 'frontend' })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._:/-]{1,64}$/)
+  label?: string;
+
+  @ApiPropertyOptional({ example: 'feat/wo-20261125-say-hello' })
+  @IsOptional()
+  @MinLength(1)
+  @MaxLength(255)
+  branch?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'next_cursor of the previous page' })
+  @IsOptional()
+  @MinLength(1)
+  @MaxLength(400)
+  cursor?: string;
+}

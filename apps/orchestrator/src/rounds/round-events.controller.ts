@@ -1,0 +1,18 @@
+import { Controller, Param, Sse, type MessageEvent } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { map, type Observable } from 'rxjs';
+import { RoundsService } from './rounds.service';
+
+@ApiTags('rounds')
+@ApiBearerAuth()
+@Controller('rounds')
+export class RoundEventsController {
+  constructor(private readonly rounds: RoundsService) {}
+
+  /** Server-Sent Events: stored transitions, then live transitions, phases and log lines; ends when the Round does. */
+  @Sse(':id/events')
+  async events(@Param('id') id: string): Promise<Observable<MessageEvent>> {
+    const events = await this.rounds.follow(id);
+    return events.pipe(map((event) => ({ type: event.type, data: event })));
+  }
+}

@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { QueueModule } from '../queue/queue.module';
+import { RoundEventsConsumer } from './round-events.consumer';
+import { RoundEventsController } from './round-events.controller';
+import { RoundsController } from './rounds.controller';
+import { RoundsRepository } from './rounds.repository';
+import { RoundsService } from './rounds.service';
+
+/**
+ * Rounds and everything that changes them. Reports are stored here too, since storing one and moving the
+ * Round are one transaction; the reports feature is its HTTP and queue edge.
+ */
+@Module({
+  imports: [QueueModule],
+  controllers: [RoundsController, RoundEventsController],
+  providers: [RoundsRepository, RoundsService, RoundEventsConsumer],
+  exports: [RoundsService],
+})
+export class RoundsModule {}

@@ -1,0 +1,371 @@
+import { Injectable, Logger, NotFoundException } from '@nestjs/common';
+import {
+  assertTransition,
+  canTransition,
+  IllegalTransitionError,
+  isTerminal,
+  RoundStateByReportStatus,
+  type CommitRef,
+  type RecordedCommitView,
+  type Report,
+  type RoundEvent,
+  type RoundFinishedMessage,
+  type RoundPage,
+  type RoundRetryingMessage,
+  type RoundStartedMessage,
+  type RoundState,
+  type RoundView,
+  type StoredWorkOrder,
+  type TransitionEvent,
+} from '@sc/schemas';
+import { randomUUID } from 'node:crypto';
+import { filter, Observable, Subject } from 'rxjs';
+import type { EntityManager } from 'typeorm';
+import { isUniqueViolation } from '../database/unique-violation';
+import { UnitOfWork } from '../database/unit-of-work';
+import { ValidationException } from '../http/validation.exception';
+import { CancelRequestsPublisher } from '../queue/cancel-requests.publisher';
+import { OutboxRelay } from '../queue/outbox.relay';
+import { WorkOrdersProducer } from '../queue/workorders.producer';
+import { decodeCursor, encodeCursor } from './cursor';
+import type { RoundEntity } from './round.entity';
+import { toCommitRef, toRecordedCommitView, toRoundSummaryView, toRoundView, toTransitionView } from './round.view';
+import { RoundsRepository } from './rounds.repository';
+
+/** Filters and position of `GET /rounds`, already checked for shape. */
+export interface ListRoundsOptions {
+  status?: RoundState;
+  plugin?: string;
+  label?: string;
+  branch?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/** A state change to make: where to, why, and the other columns that change with it. */
+interface Change {
+  to: RoundState;
+  reason: string;
+  changes?: Partial<RoundEntity>;
+}
+
+/** Thrown inside a transaction when another writer changed the Round first; the whole change is retried. */
+class RoundChangedError extends Error {}
+
+const defaultPageSize = 50;
+// Concurrent writers of one Round are rare (a cancel racing a report); a few rereads settle it.
+const maxChangeAttempts = 5;
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+/**
+ * Rounds: the only code that changes a Round's state. Every change goes through `assertTransition`, is
+ * stored with its time, reason and attempt in the same transaction, and is emitted as a
+ * {@link TransitionEvent} after commit.
+ */
+@Injectable()
+export class RoundsService {
+  private readonly logger = new Logger(RoundsService.name);
+  private readonly events = new Subject<RoundEvent>();
+
+  constructor(
+    private readonly repository: RoundsRepository,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly producer: WorkOrdersProducer,
+    private readonly relay: OutboxRelay,
+    private readonly cancelRequests: CancelRequestsPublisher,
+  ) {}
+
+  /**
+   * Creates the first Round of a stored work-order in `tx`, with its first transition (`submitted`) and its
+   * job staged in the outbox. Nobody can follow the Round before its id is answered, so no event is emitted;
+   * the event stream replays stored transitions first.
+   */
+  async createQueued(tx: EntityManager, order: StoredWorkOrder): Promise<RoundEntity> {
+    const at = now();
+    const round: RoundEntity = {
+      id: randomUUID(),
+      workorderId: order.id,
+      title: order.title,
+      plugin: order.plugin,
+      state: 'queued',
+      attempt: 1,
+      priority: order.priority,
+      labels: JSON.stringify(order.labels ?? []),
+      branch: order.branch,
+      worker: null,
+      reportStatus: null,
+      createdAt: at,
+      updatedAt: at,
+      startedAt: null,
+      finishedAt: null,
+    };
+    await this.repository.insert(tx, round);
+    await this.repository.addTransition(tx, { roundId: round.id, from: null, to: 'queued', reason: 'submitted', attempt: 1, at });
+    await this.producer.stage(tx, { round_id: round.id, workorder_id: order.id, attempt: 1, order }, at);
+    return round;
+  }
+
+  /** The Round a work-order's submit created, if any. */
+  findFirstOfWorkOrder(workorderId: string): Promise<RoundEntity | null> {
+    return this.repository.findFirstOfWorkOrder(workorderId);
+  }
+
+  /** `GET /rounds/:id`. */
+  async get(id: string): Promise<RoundView> {
+    const round = await this.require(id);
+    const [transitions, commits] = await Promise.all([this.repository.transitions(id), this.repository.commits(id)]);
+    return toRoundView(round, transitions, commits);
+  }
+
+  /** `GET /rounds`: newest first, keyset-paginated over (created_at, id). */
+  async list(options: ListRoundsOptions): Promise<RoundPage> {
+    const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+    if (options.cursor !== undefined && !after) {
+      throw new ValidationException('query', [{ path: '/cursor', message: 'is not a cursor this API returned' }]);
+    }
+    const limit = options.limit ?? defaultPageSize;
+    const rows = await this.repository.page({ status: options.status, plugin: options.plugin, label: options.label, branch: options.branch, after, limit });
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    const hasMore = rows.length > limit;
+    return { items: items.map(toRoundSummaryView), next_cursor: hasMore && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null };
+  }
+
+  /**
+   * `POST /rounds/:id/cancel`. A queued or retrying Round is cancelled now and its job taken off the queue;
+   * a running one gets a cancel request, and its worker reports `cancelled`. A finished one: 409.
+   */
+  async cancel(id: string): Promise<RoundView> {
+    const round = await this.require(id);
+    if (round.state === 'running') {
+      const heard = await this.cancelRequests.publish({ round_id: id, attempt: round.attempt, reason: 'cancel requested by API' });
+      this.logger.log({ round_id: id, workorder_id: round.workorderId, attempt: round.attempt, workers: heard }, 'cancel requested');
+      return this.get(id);
+    }
+    const cancelled = await this.change(id, async (tx, current) => {
+      await this.producer.discardStaged(tx, current.id, current.attempt);
+      return { to: 'cancelled', reason: 'cancel requested by API', changes: { finishedAt: now() } };
+    });
+    await this.producer.remove(cancelled.id, cancelled.attempt).catch((error: unknown) => {
+      this.logger.warn({ round_id: id, attempt: cancelled.attempt, err: error }, 'job not removed from queue');
+    });
+    return this.get(id);
+  }
+
+  /** `POST /rounds/:id/retry`: a finished Round goes back to `queued` as attempt + 1. Otherwise 409. */
+  async retry(id: string): Promise<RoundView> {
+    await this.change(id, async (tx, round) => {
+      assertTransition(round.state, 'queued');
+      const order = await this.repository.findWorkOrder(tx, round.workorderId);
+      if (!order) throw new NotFoundException(`work-order ${round.workorderId} of round ${id} not found`);
+      const attempt = round.attempt + 1;
+      await this.producer.stage(tx, { round_id: id, workorder_id: round.workorderId, attempt, order }, now());
+      return { to: 'queued', reason: 'retry requested by API', changes: { attempt, startedAt: null, finishedAt: null, reportStatus: null } };
+    });
+    void this.relay.relayPending();
+    return this.get(id);
+  }
+
+  /** `POST /rounds/:id/commits`: records a commit made for the Round; recording the same sha again changes nothing. */
+  async recordCommit(id: string, commit: CommitRef): Promise<RecordedCommitView> {
+    await this.require(id);
+    try {
+      await this.unitOfWork.run((tx) =>
+        this.repository.insertCommit(tx, { roundId: id, sha: commit.sha, branch: commit.branch ?? null, message: commit.message ?? null, createdAt: now() }),
+      );
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+    }
+    const stored = await this.repository.findCommit(id, commit.sha);
+    if (!stored) throw new NotFoundException(`commit ${commit.sha} of round ${id} not found`);
+    return toRecordedCommitView(stored);
+  }
+
+  /** `GET /reports/:id`: the latest Report of a Round (or a Report by its own id), with recorded commits merged in. */
+  async getReport(id: string): Promise<Report> {
+    const row = (await this.repository.latestReport(id)) ?? (await this.repository.reportById(id));
+    if (!row) throw new NotFoundException(`report ${id} not found`);
+    const report = JSON.parse(row.document) as Report;
+    const known = new Set(report.commits.map((commit) => commit.sha));
+    const recorded = (await this.repository.commits(row.roundId)).map(toCommitRef).filter((commit) => !known.has(commit.sha));
+    return { ...report, commits: [...report.commits, ...recorded] };
+  }
+
+  /** A worker took an attempt: → running. A repeat for the same attempt changes nothing. */
+  async start(message: RoundStartedMessage): Promise<void> {
+    await this.onMessage(message, (round) => {
+      if (round.state === 'running') return undefined;
+      return { to: 'running', reason: `started by ${message.worker}`, changes: { worker: message.worker, startedAt: now() } };
+    });
+  }
+
+  /** The attempt will run again later (rate limit, lost worker): running → retrying. */
+  async markRetrying(message: RoundRetryingMessage): Promise<void> {
+    await this.onMessage(message, (round) => {
+      if (round.state === 'retrying') return undefined;
+      return { to: 'retrying', reason: message.reason };
+    });
+  }
+
+  /**
+   * The attempt ended: stores its Report (unique on round and attempt, so a repeated message is acknowledged
+   * and changes nothing) and moves the Round to the state of the Report's status.
+   */
+  async finish(message: RoundFinishedMessage): Promise<void> {
+    const { report } = message;
+    try {
+      await this.onMessage(message, async (round, tx) => {
+        await this.repository.insertReport(tx, {
+          id: randomUUID(),
+          roundId: round.id,
+          attempt: message.attempt,
+          status: report.status,
+          document: JSON.stringify(report),
+          createdAt: now(),
+        });
+        return { to: RoundStateByReportStatus[report.status], reason: `finished: ${report.status}`, changes: { reportStatus: report.status, finishedAt: now() } };
+      });
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      this.logger.log({ round_id: message.round_id, attempt: message.attempt }, 'duplicate report ignored');
+    }
+  }
+
+  /** Phase and log events from workers, for `GET /rounds/:id/events`. */
+  publishEvent(event: RoundEvent): void {
+    this.events.next(event);
+  }
+
+  /**
+   * `GET /rounds/:id/events`: the stored transitions first, then live transitions, phase and log events;
+   * completes when the Round reaches a terminal state (at once if it already is).
+   */
+  async follow(id: string): Promise<Observable<RoundEvent>> {
+    await this.require(id);
+    return new Observable<RoundEvent>((subscriber) => {
+      // Subscribe before reading the past, and drop live transitions the past already holds.
+      const buffered: RoundEvent[] = [];
+      let isReplaying = true;
+      let last: RoundState | undefined;
+      const seen = new Set<string>();
+      const emit = (event: RoundEvent) => {
+        if (event.type === 'transition') {
+          const key = transitionKey(event);
+          if (seen.has(key)) return;
+          seen.add(key);
+          last = event.to as RoundState;
+        }
+        subscriber.next(event);
+      };
+      const endIfTerminal = () => {
+        if (last && isTerminal(last)) subscriber.complete();
+      };
+      const live = this.events.pipe(filter((event) => event.round_id === id)).subscribe((event) => {
+        if (isReplaying) return void buffered.push(event);
+        emit(event);
+        endIfTerminal();
+      });
+      void this.repository
+        .transitions(id)
+        .then((transitions) => {
+          for (const transition of transitions) emit({ type: 'transition', round_id: id, ...toTransitionView(transition) });
+          for (const event of buffered.splice(0)) emit(event);
+          isReplaying = false;
+          endIfTerminal();
+        })
+        .catch((error: unknown) => subscriber.error(error));
+      return () => live.unsubscribe();
+    });
+  }
+
+  private async require(id: string): Promise<RoundEntity> {
+    const round = await this.repository.findById(id);
+    if (!round) throw new NotFoundException(`round ${id} not found`);
+    return round;
+  }
+
+  /**
+   * Applies a worker's message to the attempt it names. A message for an unknown Round or another attempt
+   * is stale and dropped; a move the state machine refuses is logged and dropped (the message is still
+   * acknowledged: redelivering it cannot make it legal). From `queued` or `retrying`, the Round passes
+   * through `running` first, with the reason `started (implicit)`, so the audit trail stays legal.
+   */
+  private async onMessage(
+    message: RoundStartedMessage | RoundRetryingMessage | RoundFinishedMessage,
+    plan: (round: RoundEntity, tx: EntityManager) => Change | undefined | Promise<Change | undefined>,
+  ): Promise<void> {
+    const log = { round_id: message.round_id, attempt: message.attempt, type: message.type };
+    try {
+      await this.change(message.round_id, (tx, round) => {
+        if (round.attempt !== message.attempt) throw new StaleMessageError(`round is at attempt ${round.attempt}`);
+        return plan(round, tx);
+      }, { isImplicitStart: message.type !== 'started' });
+    } catch (error) {
+      if (error instanceof NotFoundException || error instanceof StaleMessageError) {
+        this.logger.warn({ ...log, reason: error.message }, 'stale round message dropped');
+      } else if (error instanceof IllegalTransitionError) {
+        this.logger.warn({ ...log, reason: error.message }, 'round message refused');
+      } else {
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * Runs one state change in a transaction: rereads the Round, lets `plan` decide (and write what goes with
+   * it), checks and stores the transition(s), then emits them after commit. Returns the Round as changed.
+   */
+  private async change(
+    id: string,
+    plan: (tx: EntityManager, round: RoundEntity) => Change | undefined | Promise<Change | undefined>,
+    options: { isImplicitStart?: boolean } = {},
+  ): Promise<RoundEntity> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { round, events } = await this.unitOfWork.run(async (tx) => {
+          const current = await this.repository.findById(id, tx);
+          if (!current) throw new NotFoundException(`round ${id} not found`);
+          const change = await plan(tx, current);
+          const events: TransitionEvent[] = [];
+          if (!change) return { round: current, events };
+          if (options.isImplicitStart && change.to !== 'running' && current.state !== 'running' && canTransition(current.state, 'running')) {
+            events.push(await this.transition(tx, current, { to: 'running', reason: 'started (implicit)', changes: { startedAt: now() } }));
+          }
+          events.push(await this.transition(tx, current, change));
+          return { round: current, events };
+        });
+        for (const event of events) this.emit(round, event);
+        return round;
+      } catch (error) {
+        if (!(error instanceof RoundChangedError) || attempt >= maxChangeAttempts) throw error;
+      }
+    }
+  }
+
+  /** Checks and writes one transition of `round` in `tx`, updating `round` in place. */
+  private async transition(tx: EntityManager, round: RoundEntity, change: Change): Promise<TransitionEvent> {
+    assertTransition(round.state, change.to);
+    const at = now();
+    const changes: Partial<RoundEntity> = { ...change.changes, state: change.to, updatedAt: at };
+    if (!(await this.repository.updateIfUnchanged(tx, round, changes))) throw new RoundChangedError(round.id);
+    const from = round.state;
+    Object.assign(round, changes);
+    await this.repository.addTransition(tx, { roundId: round.id, from, to: change.to, reason: change.reason, attempt: round.attempt, at });
+    return { type: 'transition', round_id: round.id, attempt: round.attempt, from, to: change.to, reason: change.reason, at };
+  }
+
+  private emit(round: RoundEntity, event: TransitionEvent): void {
+    this.logger.log({ round_id: round.id, workorder_id: round.workorderId, attempt: event.attempt, from: event.from, to: event.to, reason: event.reason }, 'round transition');
+    this.events.next(event);
+  }
+}
+
+/** A worker's message about an attempt the Round is no longer at. */
+class StaleMessageError extends Error {}
+
+function transitionKey(event: TransitionEvent): string {
+  return `${event.at}|${event.from}|${event.to}|${event.attempt}`;
+}

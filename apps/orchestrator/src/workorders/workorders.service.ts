@@ -1,0 +1,88 @@
+import { BadRequestException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import type { PluginRegistry } from '@sc/runner';
+import { defaultBranchName, type StoredWorkOrder, type SubmitWorkOrderResponse, type WorkOrder } from '@sc/schemas';
+import { randomUUID } from 'node:crypto';
+import { isUniqueViolation } from '../database/unique-violation';
+import { UnitOfWork } from '../database/unit-of-work';
+import { OutboxRelay } from '../queue/outbox.relay';
+import { RoundsService } from '../rounds/rounds.service';
+import { PLUGIN_REGISTRY } from './plugin-registry.provider';
+import { WorkOrdersRepository } from './workorders.repository';
+
+/** Work-orders: submit (store, create the Round, stage its job, all in one transaction) and read back. */
+@Injectable()
+export class WorkOrdersService {
+  private readonly logger = new Logger(WorkOrdersService.name);
+
+  constructor(
+    private readonly repository: WorkOrdersRepository,
+    private readonly rounds: RoundsService,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly relay: OutboxRelay,
+    @Inject(PLUGIN_REGISTRY) private readonly plugins: PluginRegistry,
+  ) {}
+
+  /**
+   * Stores a validated work-order and its first Round and stages the job, in one transaction; the relay
+   * enqueues it after commit. A repeated `id` or idempotency key returns the first answer: the insert fails
+   * on the unique constraint (also for concurrent submits) and the stored answer is read back.
+   */
+  async submit(input: WorkOrder, idempotencyKey?: string): Promise<SubmitWorkOrderResponse> {
+    const order = this.complete(input);
+    this.assertKnownPlugin(order.plugin);
+    const at = new Date().toISOString();
+    let answer: SubmitWorkOrderResponse;
+    try {
+      answer = await this.unitOfWork.run(async (tx) => {
+        await this.repository.insert(tx, order, idempotencyKey, at);
+        const round = await this.rounds.createQueued(tx, order);
+        return { workorder_id: order.id, round_id: round.id, status: 'queued' as const };
+      });
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      const stored = await this.findStoredAnswer(input.id, idempotencyKey);
+      if (!stored) throw error;
+      this.logger.log({ workorder_id: stored.workorder_id, round_id: stored.round_id }, 'repeated submit answered');
+      return stored;
+    }
+    this.logger.log({ workorder_id: answer.workorder_id, round_id: answer.round_id, plugin: order.plugin }, 'work-order submitted');
+    void this.relay.relayPending();
+    return answer;
+  }
+
+  /** `GET /workorders/:id`: the document as stored, defaults filled in. */
+  async get(id: string): Promise<StoredWorkOrder> {
+    const order = await this.repository.findDocument(id);
+    if (!order) throw new NotFoundException(`work-order ${id} not found`);
+    return order;
+  }
+
+  /** The work-order as it is stored: an id, a plugin and a branch always set. */
+  private complete(input: WorkOrder): StoredWorkOrder {
+    return {
+      ...input,
+      id: input.id ?? randomUUID(),
+      plugin: input.plugin ?? 'echo',
+      branch: input.branch ?? defaultBranchName(input.title),
+      phases: input.phases ?? ['coding', 'testing'],
+      priority: input.priority ?? 5,
+    };
+  }
+
+  private assertKnownPlugin(name: string): void {
+    if (this.plugins.get(name)) return;
+    const known = this.plugins.names();
+    throw new BadRequestException({
+      message: `unknown plugin "${name}"; known plugins: ${known.join(', ')}`,
+      details: [{ path: '/plugin', message: `must be one of ${known.join(', ')}` }],
+    });
+  }
+
+  /** The answer of the first submit with this key or id (the key wins: it names the request, the id the document). */
+  private async findStoredAnswer(id: string | undefined, idempotencyKey: string | undefined): Promise<SubmitWorkOrderResponse | undefined> {
+    const workorderId = (idempotencyKey && (await this.repository.findIdByIdempotencyKey(idempotencyKey))) || id;
+    if (!workorderId) return undefined;
+    const round = await this.rounds.findFirstOfWorkOrder(workorderId);
+    return round ? { workorder_id: workorderId, round_id: round.id, status: 'queued' } : undefined;
+  }
+}
