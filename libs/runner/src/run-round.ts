@@ -106,7 +106,7 @@ async function runPhase(plugin: Plugin, phase: string, round: RoundRecorder, opt
       signal: phaseSignal,
       logger,
       killGraceMs,
-      dataDir: options.dataDir ?? resolve('data'),
+      dataDir: resolve(options.dataDir ?? 'data'),
       artifacts: options.artifacts,
       ledger: round.ledger,
       onArtifact: (ref) => round.addArtifact(ref),

@@ -74,6 +74,7 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
         logger: log,
         worker: this.workerName,
         artifacts: this.artifacts,
+        dataDir: this.config.dataDir,
         onEvent: (event) => this.publisher.event(event),
       });
       if (report.status === 'cancelled' && this.isShuttingDown) return await this.requeue(job, data, token, 0, shutdownReason);

@@ -106,8 +106,8 @@ describe('agentCliPlugin', () => {
     expect(git(repo, 'show', `${branch}:NOTES.md`)).toBe('turn 1 (sonnet): Write the notes.\nturn 2 (sonnet): Write the notes.');
     expect(git(repo, 'rev-parse', `${branch}~1`)).toBe(git(repo, 'rev-parse', 'main'));
     expect(report.summary).toBe(`claude on ${branch}: 1 acceptance command(s) passed`);
-    // The Round is over: its worktree is gone, the branch stays.
-    expect(existsSync(join(dataDir, 'worktrees', 'round-1', '1', 'claude'))).toBe(false);
+    // The Round is over: its worktree (and the attempt's folder) is gone, the branch stays.
+    expect(existsSync(join(dataDir, 'worktrees', 'round-1', '1'))).toBe(false);
     expect(report.artifacts.map((artifact) => artifact.name).sort()).toEqual(['coding/claude.log', 'testing/claude.log']);
   });
 
@@ -122,7 +122,8 @@ describe('agentCliPlugin', () => {
       ],
     });
     expect(report.status).toBe('success');
-    expect(report.token_usage).toEqual([
+    // In the order each agent first reported, which the parallel runs decide.
+    expect([...report.token_usage].sort((a, b) => a.agent.localeCompare(b.agent))).toEqual([
       { agent: 'claude', model: 'sonnet', input: 100, output: 10 },
       { agent: 'codex', model: 'gpt-5-codex', input: 210, output: 21 },
     ]);
@@ -148,6 +149,21 @@ describe('agentCliPlugin', () => {
     expect(git(repo, 'log', '-1', '--format=%B', branch)).toContain('the phase ended timeout');
     expect(report.summary).toContain('coding ended timeout; partial work committed');
     expect(isAlive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
+  });
+
+  it('commits the partial work of a cancelled Round', async () => {
+    installAgent('claude', '--fake-sleep-ms=600000');
+    const cancel = new AbortController();
+    const notes = join(dataDir, 'worktrees', 'round-1', '1', 'claude', 'NOTES.md');
+    const cancelOnceEdited = setInterval(() => existsSync(notes) && cancel.abort(new Error('cancel requested')), 20);
+    try {
+      const report = await runRound(job({}), { ...options, signal: cancel.signal });
+      expect(report).toMatchObject({ status: 'cancelled', error: 'cancelled: cancel requested' });
+      expect(report.commits).toEqual([expect.objectContaining({ branch })]);
+      expect(git(repo, 'show', `${branch}:NOTES.md`)).toBe('turn 1 (sonnet): Write the notes.');
+    } finally {
+      clearInterval(cancelOnceEdited);
+    }
   });
 
   it('stops the agent once budget.max_tokens is passed and ends failed with budget_exceeded, keeping its work', async () => {

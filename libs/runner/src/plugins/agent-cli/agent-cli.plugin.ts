@@ -1,5 +1,7 @@
 import { definePlugin, SDK_API_VERSION, type PhaseEnding, type PhaseOutcome, type PluginContext } from '@sc/plugin-sdk';
 import type { CommitRef, StoredWorkOrder } from '@sc/schemas';
+import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { runAcceptance } from './acceptance-run';
 import { assertAgentRunnable } from './agent-command';
 import { runAgent, type AgentRun } from './agent-run';
@@ -30,7 +32,7 @@ export const agentCliPlugin = definePlugin({
     if (!order.agents?.length) return undefined;
     const worktrees = planWorktrees(order, ctx);
     const commits = ctx.phase === 'testing' ? [] : await commitAll(worktrees, order, ctx, ending);
-    if (isRoundEnding(order, ctx.phase, ending)) for (const worktree of worktrees) await removeWorktree(worktree, ctx);
+    if (isRoundEnding(order, ctx.phase, ending)) await removeWorktrees(worktrees, ctx);
     if (commits.length === 0) return undefined;
     if (ending.status === 'success') return { commits };
     return { commits, summary: `${ctx.phase} ended ${ending.status}; partial work committed:\n${commits.map((commit) => `${commit.branch} ${commit.sha.slice(0, 12)}`).join('\n')}` };
@@ -85,6 +87,12 @@ async function commitAll(worktrees: Worktree[], order: StoredWorkOrder, ctx: Plu
     if (commit) commits.push(commit);
   }
   return commits;
+}
+
+/** Removes the attempt's worktrees, then its folder (which still holds the agents' instruction files). */
+async function removeWorktrees(worktrees: Worktree[], ctx: PluginContext): Promise<void> {
+  for (const worktree of worktrees) await removeWorktree(worktree, ctx);
+  await rm(dirname(worktrees[0].path), { recursive: true, force: true });
 }
 
 /** Whether this phase is the Round's last: it did not succeed, or no phase follows it. */
