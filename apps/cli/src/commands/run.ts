@@ -33,6 +33,7 @@ export default class Run extends BaseCommand<typeof Run> {
       round_id: job.round_id,
     });
     const registry = await loadPlugins(this.flags.plugins, logger);
+    const dataDir = resolve(this.flags['data-dir']);
     const cancel = new AbortController();
     const onSignal = () => cancel.abort(new Error('interrupted'));
     process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
@@ -43,7 +44,8 @@ export default class Run extends BaseCommand<typeof Run> {
         logger,
         signal: cancel.signal,
         worker: `${hostname()}:${process.pid}`,
-        artifacts: createLocalArtifactStore({ dataDir: resolve(this.flags['data-dir']) }),
+        dataDir,
+        artifacts: createLocalArtifactStore({ dataDir }),
         onEvent: (event) => this.log(formatRoundEvent(event)),
       });
       formatReport(report).forEach((line) => this.log(line));
