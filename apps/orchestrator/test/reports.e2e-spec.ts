@@ -1,0 +1,148 @@
+import { JobName, QueueName, roundMessageJobId, type Report, type RoundMessage } from '@sc/schemas';
+import { Redis } from 'ioredis';
+import { redisUrl } from '../../../test/support/local-stack';
+import { until } from '../../../test/support/until';
+import { echoOrder, startOrchestratorStack, type OrchestratorStack } from './support/orchestrator-stack';
+
+/** The worker's part, played by the test: Round messages on the `reports` queue. */
+describe('reports', () => {
+  let sc: OrchestratorStack;
+  beforeAll(async () => {
+    sc = await startOrchestratorStack();
+  });
+  afterAll(() => sc?.close());
+
+  const at = () => new Date().toISOString();
+
+  async function submit(): Promise<{ workorder_id: string; round_id: string }> {
+    return (await sc.call('POST', '/workorders', { body: echoOrder() })).body;
+  }
+
+  function report(round: { workorder_id: string; round_id: string }, attempt: number, overrides: Partial<Report> = {}): Report {
+    return {
+      round_id: round.round_id,
+      workorder_id: round.workorder_id,
+      status: 'success',
+      summary: 'Echo these instructions back as the Round\'s summary.',
+      phases: [{ name: 'coding', status: 'success', started_at: at(), finished_at: at(), exit_code: 0 }],
+      token_usage: [],
+      cost_usd: 0,
+      artifacts: [],
+      commits: [],
+      attempt,
+      worker: 'test-worker',
+      ...overrides,
+    };
+  }
+
+  async function send(message: RoundMessage | Record<string, unknown>, jobId?: string): Promise<void> {
+    await sc.queue(QueueName.Reports).add(JobName.RoundMessage, message, jobId ? { jobId } : {});
+  }
+
+  async function roundIn(roundId: string, state: string) {
+    return until(
+      async () => {
+        const round = (await sc.call('GET', `/rounds/${roundId}`)).body;
+        return round.state === state ? round : undefined;
+      },
+      { what: `round ${roundId} ${state}` },
+    );
+  }
+
+  it('answers 404 for an unknown report', async () => {
+    expect(await sc.call('GET', '/reports/nope')).toEqual({ status: 404, body: { statusCode: 404, error: 'Not Found', message: 'report nope not found' } });
+  });
+
+  it('moves a Round through running to succeeded and stores its Report once', async () => {
+    const round = await submit();
+    await send({ type: 'started', round_id: round.round_id, attempt: 1, worker: 'test-worker', at: at() });
+    await roundIn(round.round_id, 'running');
+    // A repeated `started` for the same attempt changes nothing.
+    await send({ type: 'started', round_id: round.round_id, attempt: 1, worker: 'test-worker', at: at() });
+
+    const finished = { type: 'finished' as const, round_id: round.round_id, attempt: 1, report: report(round, 1), at: at() };
+    await send(finished, roundMessageJobId(round.round_id, 1, 'finished'));
+    await send(finished);
+    const done = await roundIn(round.round_id, 'succeeded');
+    expect(done).toMatchObject({ worker: 'test-worker', report_status: 'success', started_at: expect.any(String), finished_at: expect.any(String) });
+
+    // The second copy hits the unique (round, attempt) constraint and is acknowledged.
+    await until(() => sc.orchestrator.output().includes('"msg":"duplicate report ignored"'), { what: 'duplicate acknowledged' });
+    const trail = (await sc.call('GET', `/rounds/${round.round_id}`)).body.transitions.map((t: { from: string; to: string; reason: string }) => [t.from, t.to, t.reason]);
+    expect(trail).toEqual([
+      [null, 'queued', 'submitted'],
+      ['queued', 'running', 'started by test-worker'],
+      ['running', 'succeeded', 'finished: success'],
+    ]);
+    const stored = await sc.call('GET', `/reports/${round.round_id}`);
+    expect(stored).toEqual({ status: 200, body: { ...report(round, 1), schema_version: '1.1', phases: expect.any(Array) } });
+  });
+
+  it('passes through running implicitly when a Round finishes straight from queued, and merges recorded commits', async () => {
+    const round = await submit();
+    await sc.call('POST', `/rounds/${round.round_id}/commits`, { body: { sha: 'abc1234', message: 'Recorded' } });
+    await send({ type: 'finished', round_id: round.round_id, attempt: 1, report: report(round, 1, { status: 'failure', commits: [{ sha: 'def5678' }] }), at: at() });
+    const failed = await roundIn(round.round_id, 'failed');
+    expect(failed.transitions.map((t: { to: string; reason: string }) => [t.to, t.reason])).toEqual([
+      ['queued', 'submitted'],
+      ['running', 'started (implicit)'],
+      ['failed', 'finished: failure'],
+    ]);
+    const stored = (await sc.call('GET', `/reports/${round.round_id}`)).body;
+    expect(stored.commits).toEqual([{ sha: 'def5678' }, { sha: 'abc1234', message: 'Recorded' }]);
+  });
+
+  it('numbers retries: attempt 2 gets its own Report, and stale attempt-1 messages change nothing', async () => {
+    const round = await submit();
+    await send({ type: 'finished', round_id: round.round_id, attempt: 1, report: report(round, 1, { status: 'error', error: 'boom' }), at: at() });
+    await roundIn(round.round_id, 'error');
+    const retried = await sc.call('POST', `/rounds/${round.round_id}/retry`);
+    expect(retried.body).toMatchObject({ state: 'queued', attempt: 2, report_status: null });
+
+    await send({ type: 'started', round_id: round.round_id, attempt: 1, worker: 'late', at: at() });
+    await send({ type: 'started', round_id: round.round_id, attempt: 2, worker: 'test-worker', at: at() });
+    await send({ type: 'finished', round_id: round.round_id, attempt: 2, report: report(round, 2), at: at() });
+    const done = await roundIn(round.round_id, 'succeeded');
+    expect(done.attempt).toBe(2);
+    expect(done.transitions.map((t: { to: string; attempt: number }) => [t.to, t.attempt])).toEqual([
+      ['queued', 1],
+      ['running', 1],
+      ['error', 1],
+      ['queued', 2],
+      ['running', 2],
+      ['succeeded', 2],
+    ]);
+    expect((await sc.call('GET', `/reports/${round.round_id}`)).body).toMatchObject({ attempt: 2, status: 'success' });
+  });
+
+  it('drops invalid messages without crashing, and keeps working', async () => {
+    await send({ type: 'finished', round_id: 'x' });
+    await send({ hello: 'world' });
+    const round = await submit();
+    await send({ type: 'started', round_id: round.round_id, attempt: 1, worker: 'test-worker', at: at() });
+    await roundIn(round.round_id, 'running');
+    expect(sc.orchestrator.child.exitCode).toBeNull();
+    expect(sc.orchestrator.output()).toContain('invalid round message dropped');
+  });
+
+  it('asks workers to stop a running Round and keeps it running until the worker reports', async () => {
+    const round = await submit();
+    await send({ type: 'started', round_id: round.round_id, attempt: 1, worker: 'test-worker', at: at() });
+    await roundIn(round.round_id, 'running');
+
+    const subscriber = new Redis(redisUrl);
+    const heard: string[] = [];
+    try {
+      await subscriber.subscribe(`${sc.stack.queuePrefix}:cancel-requests`);
+      subscriber.on('message', (_channel, message: string) => heard.push(message));
+      const answer = await sc.call('POST', `/rounds/${round.round_id}/cancel`);
+      expect(answer.body).toMatchObject({ state: 'running' });
+      await until(() => heard.length > 0, { what: 'cancel request' });
+      expect(JSON.parse(heard[0])).toEqual({ round_id: round.round_id, attempt: 1, reason: 'cancel requested by API' });
+    } finally {
+      subscriber.disconnect();
+    }
+    await send({ type: 'finished', round_id: round.round_id, attempt: 1, report: report(round, 1, { status: 'cancelled' }), at: at() });
+    await roundIn(round.round_id, 'cancelled');
+  });
+});
