@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- answers are checked by the assertions, not by types */
 import { Queue } from 'bullmq';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,0 +1,142 @@
+import { Logger } from '@nestjs/common';
+import { IllegalTransitionError, validateWorkOrder, type RoundEvent, type StoredWorkOrder } from '@sc/schemas';
+import type { Queue } from 'bullmq';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { firstValueFrom, toArray } from 'rxjs';
+import type { DataSource } from 'typeorm';
+import { createDataSource } from '../database/data-source';
+import { UnitOfWork } from '../database/unit-of-work';
+import type { CancelRequestsPublisher } from '../queue/cancel-requests.publisher';
+import { OutboxEntity } from '../queue/outbox.entity';
+import type { OutboxRelay } from '../queue/outbox.relay';
+import { OutboxRepository } from '../queue/outbox.repository';
+import { WorkOrdersProducer } from '../queue/workorders.producer';
+import { WorkOrderEntity } from '../workorders/workorder.entity';
+import { RoundsRepository } from './rounds.repository';
+import { RoundsService } from './rounds.service';
+
+// Real SQLite, real migrations, real state machine; only Redis (queue, relay, pub/sub) is faked.
+describe(RoundsService.name, () => {
+  let dir: string;
+  let dataSource: DataSource;
+  let rounds: RoundsService;
+  const cancelRequests = { publish: jest.fn(async () => 1) };
+  const queue = { remove: jest.fn(async () => 1) };
+
+  beforeAll(async () => {
+    Logger.overrideLogger(false);
+    dir = mkdtempSync(join(tmpdir(), 'sc-rounds-'));
+    dataSource = await createDataSource({ type: 'sqlite', path: join(dir, 'sc.sqlite') }).initialize();
+    await dataSource.runMigrations();
+    const unitOfWork = new UnitOfWork(dataSource);
+    const producer = new WorkOrdersProducer(queue as unknown as Queue, new OutboxRepository(dataSource.getRepository(OutboxEntity)));
+    const relay = { relayPending: jest.fn(async () => undefined) } as unknown as OutboxRelay;
+    rounds = new RoundsService(new RoundsRepository(dataSource), unitOfWork, producer, relay, cancelRequests as unknown as CancelRequestsPublisher);
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  let counter = 0;
+  async function queued(): Promise<{ id: string; order: StoredWorkOrder }> {
+    const result = validateWorkOrder({ id: `wo-${++counter}`, title: 'T', instructions: 'I', branch: 'feat/x' });
+    if (!result.ok) throw new Error('invalid test order');
+    const order = result.value as StoredWorkOrder;
+    const round = await new UnitOfWork(dataSource).run(async (tx) => {
+      await tx.insert(WorkOrderEntity, { id: order.id, document: JSON.stringify(order), idempotencyKey: null, createdAt: new Date().toISOString() });
+      return rounds.createQueued(tx, order);
+    });
+    return { id: round.id, order };
+  }
+
+  const at = () => new Date().toISOString();
+  const report = (roundId: string, workorderId: string, attempt: number, status: 'success' | 'failure' = 'success') => ({
+    round_id: roundId,
+    workorder_id: workorderId,
+    status,
+    summary: 's',
+    phases: [],
+    token_usage: [],
+    cost_usd: 0,
+    artifacts: [],
+    commits: [],
+    attempt,
+    worker: 'w',
+  });
+
+  it('creates a queued Round with its first transition and stages its job', async () => {
+    const { id } = await queued();
+    const view = await rounds.get(id);
+    expect(view).toMatchObject({ state: 'queued', attempt: 1, transitions: [{ from: null, to: 'queued', reason: 'submitted', attempt: 1 }] });
+    expect(await dataSource.getRepository(OutboxEntity).findOneBy({ jobId: `${id}.1` })).toMatchObject({ sentAt: null, priority: 5 });
+  });
+
+  it('refuses queued → queued (retry of a Round still going)', async () => {
+    const { id } = await queued();
+    await expect(rounds.retry(id)).rejects.toBeInstanceOf(IllegalTransitionError);
+    expect((await rounds.get(id)).transitions).toHaveLength(1);
+  });
+
+  it('cancels a queued Round, drops its unsent job and removes it from the queue', async () => {
+    const { id } = await queued();
+    const view = await rounds.cancel(id);
+    expect(view.state).toBe('cancelled');
+    expect(await dataSource.getRepository(OutboxEntity).findOneBy({ jobId: `${id}.1` })).toBeNull();
+    expect(queue.remove).toHaveBeenCalledWith(`${id}.1`);
+    await expect(rounds.cancel(id)).rejects.toBeInstanceOf(IllegalTransitionError);
+  });
+
+  it('sends a cancel request for a running Round and leaves its state to the worker', async () => {
+    const { id } = await queued();
+    await rounds.start({ type: 'started', round_id: id, attempt: 1, worker: 'w', at: at() });
+    expect((await rounds.cancel(id)).state).toBe('running');
+    expect(cancelRequests.publish).toHaveBeenCalledWith({ round_id: id, attempt: 1, reason: 'cancel requested by API' });
+  });
+
+  it('stores a Report once and ignores a repeated finished message', async () => {
+    const { id, order } = await queued();
+    const message = { type: 'finished' as const, round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() };
+    await rounds.finish(message);
+    await rounds.finish(message);
+    const view = await rounds.get(id);
+    expect(view.state).toBe('succeeded');
+    expect(view.transitions.map((t) => t.to)).toEqual(['queued', 'running', 'succeeded']);
+    expect(await rounds.getReport(id)).toMatchObject({ status: 'success', attempt: 1 });
+  });
+
+  it('drops a message for another attempt', async () => {
+    const { id, order } = await queued();
+    await rounds.finish({ type: 'finished', round_id: id, attempt: 2, report: report(id, order.id, 2), at: at() });
+    expect((await rounds.get(id)).state).toBe('queued');
+  });
+
+  it('retries a finished Round as the next attempt with a new job', async () => {
+    const { id, order } = await queued();
+    await rounds.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1, 'failure'), at: at() });
+    const view = await rounds.retry(id);
+    expect(view).toMatchObject({ state: 'queued', attempt: 2, report_status: null });
+    const row = await dataSource.getRepository(OutboxEntity).findOneBy({ jobId: `${id}.2` });
+    expect(JSON.parse(row!.payload)).toMatchObject({ round_id: id, attempt: 2, order: { id: order.id } });
+  });
+
+  it('replays stored transitions to a follower and ends with a terminal state', async () => {
+    const { id, order } = await queued();
+    await rounds.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() });
+    const events: RoundEvent[] = await firstValueFrom((await rounds.follow(id)).pipe(toArray()));
+    expect(events.map((event) => event.type === 'transition' && event.to)).toEqual(['queued', 'running', 'succeeded']);
+  });
+
+  it('streams live transitions until the Round finishes', async () => {
+    const { id, order } = await queued();
+    const collected = firstValueFrom((await rounds.follow(id)).pipe(toArray()));
+    await rounds.start({ type: 'started', round_id: id, attempt: 1, worker: 'w', at: at() });
+    rounds.publishEvent({ type: 'log', round_id: id, attempt: 1, level: 'info', message: 'hello', at: at() });
+    await rounds.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() });
+    const events = await collected;
+    expect(events.map((event) => (event.type === 'transition' ? event.to : event.type))).toEqual(['queued', 'running', 'log', 'succeeded']);
+  });
+});
