@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
   app.enableShutdownHooks();
   setupOpenApi(app);
   await app.listen(config.port);
-  logger.log({ port: config.port, database: config.database.type, queue_prefix: config.queuePrefix }, 'orchestrator ready');
+  new NestLogger('Orchestrator').log({ port: config.port, database: config.database.type, queue_prefix: config.queuePrefix }, 'orchestrator ready');
 }
 
 void main();
