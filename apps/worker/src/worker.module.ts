@@ -6,6 +6,8 @@ import { artifactStoreProvider } from './artifacts/artifact-store.provider';
 import { CancelRequestsListener } from './cancellation/cancel-requests.listener';
 import { WorkerConfig } from './config/worker.config';
 import { LoggerModule } from './logging/logger.module';
+import { MetricsServer } from './metrics/metrics.server';
+import { WorkerMetrics } from './metrics/worker.metrics';
 import { pluginRegistryProvider } from './plugins/plugin-registry.provider';
 import { RoundPublisher } from './publishing/round.publisher';
 import { redisConnectionOptions } from './queue/redis-connection';
@@ -30,6 +32,8 @@ export class WorkerModule {
         RoundPublisher,
         WorkOrdersConsumer,
         CancelRequestsListener,
+        WorkerMetrics,
+        MetricsServer,
       ],
     };
   }

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { ARTIFACT_STORE } from '../artifacts/artifact-store.provider';
 import { WorkerConfig } from '../config/worker.config';
 import { WORKER_LOGGER } from '../logging/logger.module';
+import { WorkerMetrics } from '../metrics/worker.metrics';
 import { RoundPublisher } from '../publishing/round.publisher';
 
 /** What a completed `run-round` job returns (kept by BullMQ; the Report itself goes to `reports`). */
@@ -35,6 +36,7 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
     private readonly config: WorkerConfig,
     private readonly registry: PluginRegistry,
     private readonly publisher: RoundPublisher,
+    private readonly metrics: WorkerMetrics,
     @Inject(ARTIFACT_STORE) private readonly artifacts: ArtifactStore,
     @Inject(WORKER_LOGGER) private readonly logger: Logger,
   ) {
@@ -67,6 +69,7 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
     const log = this.logger.child({ workorder_id: data.workorder_id, round_id: data.round_id, attempt: data.attempt });
     await this.publisher.started(data, this.workerName, job.attemptsStarted);
     log.info({ plugin: data.order.plugin, worker: this.workerName }, 'round started');
+    const running = this.metrics.roundStarted(data.order.plugin);
     try {
       const report = await runRound(data, {
         registry: this.registry,
@@ -79,11 +82,14 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
       });
       if (report.status === 'cancelled' && this.isShuttingDown) return await this.requeue(job, data, token, 0, shutdownReason);
       await this.publisher.finished(report);
+      running.finished(report);
       log.info({ status: report.status, error: report.error }, 'round finished');
       return { status: report.status };
     } catch (error) {
       if (isRateLimitedError(error)) return await this.requeue(job, data, token, error.retryAfterMs, error.message);
       throw error;
+    } finally {
+      running.ended();
     }
   }
 
