@@ -3,6 +3,7 @@ export * from './errors';
 export * from './token-ledger';
 export * from './artifacts/artifact-store';
 export * from './artifacts/local.artifact-store';
+export * from './artifacts/s3.artifact-store';
 export * from './plugin-registry';
 export * from './phase-context';
 export * from './run-round';

@@ -25,6 +25,9 @@ describe(parseWorkerConfig.name, () => {
       SC_QUEUE_PREFIX: 'staging',
       SC_WORKER_METRICS_PORT: '9464',
       LOG_LEVEL: 'debug',
+      S3_ENDPOINT: 'http://minio:9000',
+      S3_BUCKET: 'sc-artifacts',
+      S3_REGION: 'eu-west-3',
     });
     expect(config).toEqual({
       redisUrl: 'redis://redis:6380/2',
@@ -35,8 +38,22 @@ describe(parseWorkerConfig.name, () => {
       queuePrefix: 'staging',
       metricsPort: 9464,
       logLevel: 'debug',
+      s3: { endpoint: 'http://minio:9000', bucket: 'sc-artifacts', region: 'eu-west-3' },
     });
     expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.s3)).toBe(true);
+  });
+
+  it('defaults S3_REGION to us-east-1 when S3_ENDPOINT is set', () => {
+    expect(parseWorkerConfig({ S3_ENDPOINT: 'https://s3.example.com', S3_BUCKET: 'a.b-c' }).s3).toEqual({
+      endpoint: 'https://s3.example.com',
+      bucket: 'a.b-c',
+      region: 'us-east-1',
+    });
+  });
+
+  it('reads SC_WORKER_LOCK_MS, the lock of a running Round', () => {
+    expect(parseWorkerConfig({ SC_WORKER_LOCK_MS: '2000' }).lockMs).toBe(2000);
   });
 
   it.each([
@@ -47,7 +64,14 @@ describe(parseWorkerConfig.name, () => {
     [{ SC_WORKER_CONCURRENCY: '2.5' }, 'SC_WORKER_CONCURRENCY: expected an integer from 1 to 256, got "2.5"'],
     [{ SC_WORKER_METRICS_PORT: '70000' }, 'SC_WORKER_METRICS_PORT: expected an integer from 1 to 65535, got "70000"'],
     [{ SC_QUEUE_PREFIX: 'a:b' }, 'SC_QUEUE_PREFIX: expected letters, digits, "_", "." or "-" (at most 64, no ":"), got "a:b"'],
+    [{ SC_WORKER_LOCK_MS: '500' }, 'SC_WORKER_LOCK_MS: expected an integer from 1000 to 3600000, got "500"'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
+    [{ S3_ENDPOINT: 'minio:9000', S3_BUCKET: 'sc' }, 'S3_ENDPOINT: expected an http(s)://host[:port] URL, got "minio:9000"'],
+    [{ S3_ENDPOINT: 'http://minio:9000' }, 'S3_BUCKET: expected a bucket name (3-63 lowercase letters, digits, "." or "-") when S3_ENDPOINT is set, got ""'],
+    [{ S3_ENDPOINT: 'http://minio:9000', S3_BUCKET: 'My_Bucket' }, 'S3_BUCKET: expected a bucket name (3-63 lowercase letters, digits, "." or "-") when S3_ENDPOINT is set, got "My_Bucket"'],
+    [{ S3_ENDPOINT: 'http://minio:9000', S3_BUCKET: 'sc' }, 'S3_BUCKET: expected a bucket name (3-63 lowercase letters, digits, "." or "-") when S3_ENDPOINT is set, got "sc"'],
+    [{ S3_ENDPOINT: 'http://minio:9000', S3_BUCKET: 'sc-artifacts', S3_REGION: 'EU West' }, 'S3_REGION: expected a region name such as us-east-1, got "EU West"'],
+    [{ S3_BUCKET: 'sc-artifacts' }, 'S3_ENDPOINT: expected an http(s):// URL when S3_BUCKET is set, got ""'],
   ])('refuses %p with one line', (env, message) => {
     expect(() => parseWorkerConfig(env)).toThrow(new WorkerConfigError(message));
   });

@@ -1,3 +1,4 @@
+import type { S3ArtifactStoreOptions } from '@sc/runner';
 import { DefaultQueuePrefix } from '@sc/schemas';
 import { resolve } from 'node:path';
 import type { LevelWithSilent } from 'pino';
@@ -23,6 +24,16 @@ export abstract class WorkerConfig {
   abstract readonly metricsPort?: number;
   /** `LOG_LEVEL`. */
   abstract readonly logLevel: LevelWithSilent;
+  /**
+   * `SC_WORKER_LOCK_MS`: how long a Round's job lock lasts without renewal (renewed at half of it while the
+   * Round runs), and how often stalled jobs of dead workers are looked for. BullMQ's 30 s when unset.
+   */
+  abstract readonly lockMs?: number;
+  /**
+   * `S3_ENDPOINT`, `S3_BUCKET`, `S3_REGION`: artifacts go to that bucket instead of `<dataDir>/artifacts`.
+   * Credentials are not config: the AWS SDK's standard chain finds them (`AWS_ACCESS_KEY_ID`, …).
+   */
+  abstract readonly s3?: Readonly<Pick<S3ArtifactStoreOptions, 'endpoint' | 'bucket' | 'region'>>;
 }
 
 /** A variable with a value the worker cannot use; the message is the one line printed at start. */
@@ -33,6 +44,11 @@ export class WorkerConfigError extends Error {
 const logLevels: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 // A prefix becomes the first part of every Redis key (`<prefix>:<queue>:…`), so it must not hold a colon.
 const queuePrefixPattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+// S3's bucket naming rules (3 to 63 characters), which MinIO enforces too.
+const bucketPattern = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const regionPattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
+/** `S3_REGION` when unset: what MinIO answers to and the SDK's signing needs some region. */
+const defaultS3Region = 'us-east-1';
 
 /** Reads and checks every variable the worker uses; throws {@link WorkerConfigError} on the first bad one. */
 export function parseWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
@@ -57,6 +73,8 @@ export function parseWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
   const logLevel = (read('LOG_LEVEL') ?? 'info') as LevelWithSilent;
   if (!logLevels.includes(logLevel)) fail('LOG_LEVEL', `one of ${logLevels.join(', ')}`, logLevel);
   const metricsPort = integer('SC_WORKER_METRICS_PORT', 1, 65535);
+  const lockMs = integer('SC_WORKER_LOCK_MS', 1_000, 3_600_000);
+  const s3 = readS3(read, fail);
 
   return Object.freeze({
     redisUrl,
@@ -72,7 +90,27 @@ export function parseWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     queuePrefix,
     logLevel,
     ...(metricsPort === undefined ? {} : { metricsPort }),
+    ...(lockMs === undefined ? {} : { lockMs }),
+    ...(s3 === undefined ? {} : { s3: Object.freeze(s3) }),
   });
+}
+
+/** The S3 settings, or none when `S3_ENDPOINT` is unset; a bucket or region without an endpoint is a mistake. */
+function readS3(read: (name: string) => string | undefined, fail: (name: string, expected: string, got: string) => never): WorkerConfig['s3'] {
+  const endpoint = read('S3_ENDPOINT');
+  const bucket = read('S3_BUCKET');
+  const region = read('S3_REGION');
+  if (endpoint === undefined) {
+    if (bucket !== undefined) fail('S3_ENDPOINT', 'an http(s):// URL when S3_BUCKET is set', '');
+    if (region !== undefined) fail('S3_ENDPOINT', 'an http(s):// URL when S3_REGION is set', '');
+    return undefined;
+  }
+  if (!isHttpUrl(endpoint)) fail('S3_ENDPOINT', 'an http(s)://host[:port] URL', endpoint);
+  if (bucket === undefined || !bucketPattern.test(bucket)) {
+    fail('S3_BUCKET', 'a bucket name (3-63 lowercase letters, digits, "." or "-") when S3_ENDPOINT is set', bucket ?? '');
+  }
+  if (region !== undefined && !regionPattern.test(region)) fail('S3_REGION', 'a region name such as us-east-1', region);
+  return { endpoint, bucket, region: region ?? defaultS3Region };
 }
 
 /**
@@ -86,6 +124,15 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     if (!(error instanceof WorkerConfigError)) throw error;
     process.stderr.write(`${error.message}\n`);
     process.exit(2);
+  }
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
   }
 }
 

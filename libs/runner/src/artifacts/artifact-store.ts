@@ -9,8 +9,8 @@ export interface ArtifactKey {
 }
 
 /**
- * Where a Round's files go. The local store keeps them under `SC_DATA_DIR`; an S3/MinIO store implements
- * the same interface (TODO(#6): s3.artifact-store.ts).
+ * Where a Round's files go: under `SC_DATA_DIR` (local.artifact-store.ts) or in an S3/MinIO bucket
+ * (s3.artifact-store.ts).
  */
 export interface ArtifactStore {
   /** Stores `data` as `name` of the attempt (replacing an earlier file of that name) and describes it. */
