@@ -107,6 +107,18 @@ export interface LogEvent {
   at: string;
 }
 
+/**
+ * The worker published every phase and log event of the attempt: it is sent on the `events` queue, after
+ * them, just before the `finished` message, so a follower can end its stream without losing the last lines.
+ * It is not streamed to clients.
+ */
+export interface EventsEndEvent {
+  type: 'end';
+  round_id: string;
+  attempt: number;
+  at: string;
+}
+
 /** A Round changed state (emitted by the orchestrator, never by workers). */
 export interface TransitionEvent {
   type: 'transition';

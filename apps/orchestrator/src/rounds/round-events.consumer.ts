@@ -1,10 +1,10 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
-import { QueueName, type RoundEvent } from '@sc/schemas';
+import { QueueName, type EventsEndEvent, type RoundEvent } from '@sc/schemas';
 import type { Job } from 'bullmq';
 import { RoundsService } from './rounds.service';
 
-const eventTypes = new Set(['phase', 'log']);
+const eventTypes = new Set(['phase', 'log', 'end']);
 
 /**
  * Phase progress and log lines from workers (`events` queue), passed on to `GET /rounds/:id/events`.
@@ -19,12 +19,12 @@ export class RoundEventsConsumer extends WorkerHost {
   }
 
   async process(job: Job<unknown>): Promise<void> {
-    const event = job.data as Partial<RoundEvent> | null;
+    const event = job.data as Partial<RoundEvent | EventsEndEvent> | null;
     // Transitions come from the orchestrator alone; anything else malformed is dropped, never retried.
     if (!event || typeof event !== 'object' || !eventTypes.has(String(event.type)) || typeof event.round_id !== 'string') {
       this.logger.warn({ job_id: job.id }, 'invalid round event dropped');
       return;
     }
-    this.rounds.publishEvent(event as RoundEvent);
+    this.rounds.publishEvent(event as RoundEvent | EventsEndEvent);
   }
 }

@@ -17,6 +17,7 @@ import {
   type RoundView,
   type StoredWorkOrder,
   type TransitionEvent,
+  type EventsEndEvent,
 } from '@sc/schemas';
 import { randomUUID } from 'node:crypto';
 import { filter, Observable, Subject } from 'rxjs';
@@ -24,6 +25,7 @@ import type { EntityManager } from 'typeorm';
 import { isUniqueViolation } from '../database/unique-violation';
 import { UnitOfWork } from '../database/unit-of-work';
 import { ValidationException } from '../http/validation.exception';
+import { RoundMetrics } from '../metrics/round.metrics';
 import { CancelRequestsPublisher } from '../queue/cancel-requests.publisher';
 import { OutboxRelay } from '../queue/outbox.relay';
 import { WorkOrdersProducer } from '../queue/workorders.producer';
@@ -55,6 +57,9 @@ class RoundChangedError extends Error {}
 const defaultPageSize = 50;
 // Concurrent writers of one Round are rare (a cancel racing a report); a few rereads settle it.
 const maxChangeAttempts = 5;
+// How long a follower waits for a worker's end-of-events marker once the Round is terminal (a lost marker
+// must not hold a stream open).
+const eventsGraceMs = 2_000;
 
 function now(): string {
   return new Date().toISOString();
@@ -68,7 +73,7 @@ function now(): string {
 @Injectable()
 export class RoundsService {
   private readonly logger = new Logger(RoundsService.name);
-  private readonly events = new Subject<RoundEvent>();
+  private readonly events = new Subject<RoundEvent | EventsEndEvent>();
 
   constructor(
     private readonly repository: RoundsRepository,
@@ -76,6 +81,7 @@ export class RoundsService {
     private readonly producer: WorkOrdersProducer,
     private readonly relay: OutboxRelay,
     private readonly cancelRequests: CancelRequestsPublisher,
+    private readonly metrics: RoundMetrics,
   ) {}
 
   /**
@@ -217,7 +223,7 @@ export class RoundsService {
   async finish(message: RoundFinishedMessage): Promise<void> {
     const { report } = message;
     try {
-      await this.onMessage(message, async (round, tx) => {
+      const isStored = await this.onMessage(message, async (round, tx) => {
         await this.repository.insertReport(tx, {
           id: randomUUID(),
           roundId: round.id,
@@ -228,6 +234,7 @@ export class RoundsService {
         });
         return { to: RoundStateByReportStatus[report.status], reason: `finished: ${report.status}`, changes: { reportStatus: report.status, finishedAt: now() } };
       });
+      if (isStored) this.metrics.reportStored(report);
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       this.logger.log({ round_id: message.round_id, attempt: message.attempt }, 'duplicate report ignored');
@@ -235,49 +242,60 @@ export class RoundsService {
   }
 
   /** Phase and log events from workers, for `GET /rounds/:id/events`. */
-  publishEvent(event: RoundEvent): void {
+  publishEvent(event: RoundEvent | EventsEndEvent): void {
     this.events.next(event);
   }
 
   /**
-   * `GET /rounds/:id/events`: the stored transitions first, then live transitions, phase and log events;
-   * completes when the Round reaches a terminal state (at once if it already is).
+   * `GET /rounds/:id/events`: the stored transitions first, then live transitions, phase and log events.
+   * Completes at once when the Round is already terminal; when it becomes terminal while followed, once the
+   * worker's end-of-events marker for that attempt arrived (events and reports travel on two queues), or after
+   * `eventsGraceMs` when the marker was lost.
    */
   async follow(id: string): Promise<Observable<RoundEvent>> {
     await this.require(id);
     return new Observable<RoundEvent>((subscriber) => {
       // Subscribe before reading the past, and drop live transitions the past already holds.
-      const buffered: RoundEvent[] = [];
+      const buffered: (RoundEvent | EventsEndEvent)[] = [];
       let isReplaying = true;
-      let last: RoundState | undefined;
+      let terminal: TransitionEvent | undefined;
+      let grace: NodeJS.Timeout | undefined;
+      const endedAttempts = new Set<number>();
       const seen = new Set<string>();
-      const emit = (event: RoundEvent) => {
+      const emit = (event: RoundEvent | EventsEndEvent) => {
+        if (event.type === 'end') return void endedAttempts.add(event.attempt);
         if (event.type === 'transition') {
           const key = transitionKey(event);
           if (seen.has(key)) return;
           seen.add(key);
-          last = event.to as RoundState;
+          terminal = isTerminal(event.to as RoundState) ? event : undefined;
         }
         subscriber.next(event);
       };
-      const endIfTerminal = () => {
-        if (last && isTerminal(last)) subscriber.complete();
+      const endWhenDrained = () => {
+        if (!terminal) return;
+        if (endedAttempts.has(terminal.attempt)) return subscriber.complete();
+        grace ??= setTimeout(() => subscriber.complete(), eventsGraceMs);
       };
       const live = this.events.pipe(filter((event) => event.round_id === id)).subscribe((event) => {
         if (isReplaying) return void buffered.push(event);
         emit(event);
-        endIfTerminal();
+        endWhenDrained();
       });
       void this.repository
         .transitions(id)
         .then((transitions) => {
           for (const transition of transitions) emit({ type: 'transition', round_id: id, ...toTransitionView(transition) });
+          if (terminal && buffered.length === 0) return subscriber.complete();
           for (const event of buffered.splice(0)) emit(event);
           isReplaying = false;
-          endIfTerminal();
+          endWhenDrained();
         })
         .catch((error: unknown) => subscriber.error(error));
-      return () => live.unsubscribe();
+      return () => {
+        clearTimeout(grace);
+        live.unsubscribe();
+      };
     });
   }
 
@@ -292,17 +310,19 @@ export class RoundsService {
    * is stale and dropped; a move the state machine refuses is logged and dropped (the message is still
    * acknowledged: redelivering it cannot make it legal). From `queued` or `retrying`, the Round passes
    * through `running` first, with the reason `started (implicit)`, so the audit trail stays legal.
+   * Resolves true when the change committed, false when the message was dropped.
    */
   private async onMessage(
     message: RoundStartedMessage | RoundRetryingMessage | RoundFinishedMessage,
     plan: (round: RoundEntity, tx: EntityManager) => Change | undefined | Promise<Change | undefined>,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const log = { round_id: message.round_id, attempt: message.attempt, type: message.type };
     try {
       await this.change(message.round_id, (tx, round) => {
         if (round.attempt !== message.attempt) throw new StaleMessageError(`round is at attempt ${round.attempt}`);
         return plan(round, tx);
       }, { isImplicitStart: message.type !== 'started' });
+      return true;
     } catch (error) {
       if (error instanceof NotFoundException || error instanceof StaleMessageError) {
         this.logger.warn({ ...log, reason: error.message }, 'stale round message dropped');
@@ -311,6 +331,7 @@ export class RoundsService {
       } else {
         throw error;
       }
+      return false;
     }
   }
 
@@ -357,7 +378,11 @@ export class RoundsService {
     return { type: 'transition', round_id: round.id, attempt: round.attempt, from, to: change.to, reason: change.reason, at };
   }
 
+  /** Logs and publishes a committed transition; a terminal one is counted in the Round metrics. */
   private emit(round: RoundEntity, event: TransitionEvent): void {
+    // `to` of this event, not `round.state`: an implicit start and the end are emitted for one change.
+    const to = event.to as RoundState;
+    if (isTerminal(to)) this.metrics.roundEnded(round, to, event.at);
     this.logger.log({ round_id: round.id, workorder_id: round.workorderId, attempt: event.attempt, from: event.from, to: event.to, reason: event.reason }, 'round transition');
     this.events.next(event);
   }

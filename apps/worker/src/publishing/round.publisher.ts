@@ -4,6 +4,7 @@ import {
   JobName,
   QueueName,
   roundMessageJobId,
+  type EventsEndEvent,
   type LogEvent,
   type PhaseEvent,
   type Report,
@@ -52,6 +53,17 @@ export class RoundPublisher {
   event(event: PhaseEvent | LogEvent): void {
     this.events.add(JobName.RoundEvent, event, eventJobOptions).catch((error: Error) => {
       this.logger.warn({ round_id: event.round_id, err: error }, 'event not published');
+    });
+  }
+
+  /**
+   * Marks the end of the attempt's events. BullMQ keeps one connection's adds in order and the orchestrator
+   * consumes `events` one at a time, so this arrives after every phase and log event sent before it.
+   */
+  async eventsEnd(job: WorkOrderJob): Promise<void> {
+    const end: EventsEndEvent = { type: 'end', round_id: job.round_id, attempt: job.attempt, at: now() };
+    await this.events.add(JobName.RoundEvent, end, eventJobOptions).catch((error: Error) => {
+      this.logger.warn({ round_id: job.round_id, err: error }, 'event not published');
     });
   }
 

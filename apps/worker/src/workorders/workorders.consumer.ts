@@ -3,7 +3,7 @@ import { Inject, type BeforeApplicationShutdown, type OnApplicationBootstrap } f
 import { isRateLimitedError } from '@sc/plugin-sdk';
 import { PluginRegistry, runRound, type ArtifactStore } from '@sc/runner';
 import { formatIssues, QueueName, roundJobId, validateWorkOrderJob, type ReportStatus, type WorkOrderJob } from '@sc/schemas';
-import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job, type WorkerOptions } from 'bullmq';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { ARTIFACT_STORE } from '../artifacts/artifact-store.provider';
@@ -20,13 +20,25 @@ export interface RoundJobResult {
 const shutdownReason = 'worker shutting down';
 
 /**
+ * The BullMQ lock settings of the consumer. A running Round's lock (`SC_WORKER_LOCK_MS`, BullMQ's 30 s when
+ * unset) is renewed at half its duration for as long as the Round runs, so a long Round is never taken by a
+ * second worker; when a worker dies its lock expires, and another worker's stalled check (same period) puts
+ * the job back on the queue. A job stalled a third time fails (a Round that kills its workers), and the
+ * orchestrator's reaper ends its Round.
+ */
+export function workOrdersWorkerOptions(config: WorkerConfig): Pick<WorkerOptions, 'lockDuration' | 'stalledInterval' | 'maxStalledCount'> {
+  const lockMs = config.lockMs ?? 30_000;
+  return { lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: 2 };
+}
+
+/**
  * Runs each `run-round` job of the `workorders` queue as one attempt of a Round. A plugin's failure is a
  * Report (the job completes); a payload that breaks the schema can never succeed (UnrecoverableError); a
  * rate limit or a shutdown puts the job back on the queue; anything else is thrown so BullMQ retries.
  */
-// lockDuration 30 s, renewed by BullMQ every 15 s while the Round runs: a crashed worker's job is picked up
-// again quickly, a long Round keeps its lock. Concurrency is set from the config once Nest is up.
-@Processor(QueueName.WorkOrders, { lockDuration: 30_000 })
+// Registered again by WorkerModule.forRoot with workOrdersWorkerOptions(config); concurrency is set from the
+// config once Nest is up.
+@Processor(QueueName.WorkOrders)
 export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   /** Who runs the Rounds, as the Reports name it. */
   readonly workerName = `${hostname()}:${process.pid}`;
@@ -81,6 +93,7 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
         onEvent: (event) => this.publisher.event(event),
       });
       if (report.status === 'cancelled' && this.isShuttingDown) return await this.requeue(job, data, token, 0, shutdownReason);
+      await this.publisher.eventsEnd(data);
       await this.publisher.finished(report);
       running.finished(report);
       log.info({ status: report.status, error: report.error }, 'round finished');
