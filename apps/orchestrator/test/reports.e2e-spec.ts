@@ -2,6 +2,7 @@ import { JobName, QueueName, roundMessageJobId, type Report, type RoundMessage }
 import { Redis } from 'ioredis';
 import { redisUrl } from '../../../test/support/local-stack';
 import { until } from '../../../test/support/until';
+import { DatabaseRows } from './support/database-rows';
 import { echoOrder, startOrchestratorStack, type OrchestratorStack } from './support/orchestrator-stack';
 
 /** The worker's part, played by the test: Round messages on the `reports` queue. */
@@ -68,6 +69,12 @@ describe('reports', () => {
 
     // The second copy hits the unique (round, attempt) constraint and is acknowledged.
     await until(() => sc.orchestrator.output().includes('"msg":"duplicate report ignored"'), { what: 'duplicate acknowledged' });
+    const rows = await DatabaseRows.open(sc.stack);
+    try {
+      expect(await rows.rowsWhere('reports', 'round_id', round.round_id)).toHaveLength(1);
+    } finally {
+      await rows.close();
+    }
     const trail = (await sc.call('GET', `/rounds/${round.round_id}`)).body.transitions.map((t: { from: string; to: string; reason: string }) => [t.from, t.to, t.reason]);
     expect(trail).toEqual([
       [null, 'queued', 'submitted'],

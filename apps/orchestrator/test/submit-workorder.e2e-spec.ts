@@ -1,12 +1,19 @@
 import { JobName, QueueName, roundJobId } from '@sc/schemas';
+import { until } from '../../../test/support/until';
+import { DatabaseRows } from './support/database-rows';
 import { echoOrder, startOrchestratorStack, type OrchestratorStack } from './support/orchestrator-stack';
 
 describe('POST /workorders', () => {
   let sc: OrchestratorStack;
+  let rows: DatabaseRows;
   beforeAll(async () => {
     sc = await startOrchestratorStack();
+    rows = await DatabaseRows.open(sc.stack);
   });
-  afterAll(() => sc?.close());
+  afterAll(async () => {
+    await rows?.close();
+    await sc?.close();
+  });
 
   it('stores a valid work-order, creates a queued Round and enqueues its job', async () => {
     const answer = await sc.call('POST', '/workorders', { body: echoOrder() });
@@ -79,13 +86,65 @@ describe('POST /workorders', () => {
     expect(second).toEqual(first);
   });
 
-  it('creates one Round for 20 concurrent identical submits', async () => {
-    const id = `wo-race-${Date.now()}`;
-    const answers = await Promise.all(Array.from({ length: 20 }, () => sc.call('POST', '/workorders', { body: echoOrder({ id, labels: [id] }) })));
+  /** Jobs of the `workorders` queue for a work-order, whatever their state (no worker takes them here). */
+  async function queuedJobsOf(workorderId: string): Promise<number> {
+    const jobs = await sc.queue(QueueName.WorkOrders).getJobs(['waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed']);
+    return jobs.filter((job) => job?.data?.workorder_id === workorderId).length;
+  }
+
+  /** Submits `body` 50 times at once and checks: one answer for all, one work-order, one Round, one outbox row, one job. */
+  async function expectOneRoundFor50ConcurrentSubmits(body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<void> {
+    const answers = await Promise.all(Array.from({ length: 50 }, () => sc.call('POST', '/workorders', { body, headers })));
     expect(new Set(answers.map((a) => a.status))).toEqual(new Set([200]));
-    expect(new Set(answers.map((a) => a.body.round_id)).size).toBe(1);
-    const page = await sc.call('GET', `/rounds?label=${id}`);
-    expect(page.body.items).toHaveLength(1);
+    expect(new Set(answers.map((a) => JSON.stringify(a.body))).size).toBe(1);
+    const { workorder_id, round_id } = answers[0].body;
+    expect(await rows.rowsWhere('workorders', 'id', workorder_id)).toHaveLength(1);
+    expect(await rows.rowsWhere('rounds', 'workorder_id', workorder_id)).toHaveLength(1);
+    expect(await rows.rowsWhere('outbox', 'job_id', roundJobId(round_id, 1))).toHaveLength(1);
+    await until(async () => (await queuedJobsOf(workorder_id)) === 1, { what: 'the one job on the queue' });
+  }
+
+  it('creates one Round and one job for 50 concurrent submits of the same work-order id', async () => {
+    const id = `wo-race-${Date.now()}`;
+    await expectOneRoundFor50ConcurrentSubmits(echoOrder({ id, labels: [id] }));
+  });
+
+  it('creates one Round and one job for 50 concurrent submits with the same Idempotency-Key', async () => {
+    const key = `race-key-${Date.now()}`;
+    await expectOneRoundFor50ConcurrentSubmits(echoOrder({ labels: [key] }), { 'idempotency-key': key });
+  });
+
+  it('answers 422 for a reused Idempotency-Key with a different body, and stores nothing', async () => {
+    const key = `reused-key-${Date.now()}`;
+    const first = await sc.call('POST', '/workorders', { body: echoOrder({ title: 'First' }), headers: { 'idempotency-key': key } });
+    expect(first.status).toBe(200);
+    const before = await rows.counts();
+    const second = await sc.call('POST', '/workorders', { body: echoOrder({ title: 'Second' }), headers: { 'idempotency-key': key } });
+    expect(second).toEqual({
+      status: 422,
+      body: {
+        statusCode: 422,
+        error: 'Unprocessable Entity',
+        message: `Idempotency-Key "${key}" was already used for work-order ${first.body.workorder_id} with a different body`,
+      },
+    });
+    expect(await rows.counts()).toEqual(before);
+  });
+
+  it('answers 409 for a taken work-order id with a different body, and stores nothing', async () => {
+    const id = `wo-taken-${Date.now()}`;
+    expect((await sc.call('POST', '/workorders', { body: echoOrder({ id }) })).status).toBe(200);
+    const before = await rows.counts();
+    const second = await sc.call('POST', '/workorders', { body: echoOrder({ id, instructions: 'Something else.' }) });
+    expect(second).toEqual({ status: 409, body: { statusCode: 409, error: 'Conflict', message: `work-order ${id} already exists with a different body` } });
+    expect(await rows.counts()).toEqual(before);
+  });
+
+  it('treats the same body with its keys in another order and its defaults spelled out as the same submit', async () => {
+    const id = `wo-reordered-${Date.now()}`;
+    const first = await sc.call('POST', '/workorders', { body: echoOrder({ id }) });
+    const spelled = Object.fromEntries(Object.entries(echoOrder({ id, plugin: 'echo', priority: 5 })).reverse());
+    expect(await sc.call('POST', '/workorders', { body: spelled })).toEqual(first);
   });
 
   it('refuses a malformed Idempotency-Key with 400', async () => {

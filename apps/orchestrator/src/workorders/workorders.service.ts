@@ -1,4 +1,4 @@
-import { BadRequestException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import type { PluginRegistry } from '@sc/runner';
 import { defaultBranchName, type StoredWorkOrder, type SubmitWorkOrderResponse, type WorkOrder } from '@sc/schemas';
 import { randomUUID } from 'node:crypto';
@@ -7,6 +7,7 @@ import { UnitOfWork } from '../database/unit-of-work';
 import { OutboxRelay } from '../queue/outbox.relay';
 import { RoundsService } from '../rounds/rounds.service';
 import { PLUGIN_REGISTRY } from './plugin-registry.provider';
+import { isSameWorkOrder } from './repeated-submit';
 import { WorkOrdersRepository } from './workorders.repository';
 
 /** Work-orders: submit (store, create the Round, stage its job, all in one transaction) and read back. */
@@ -25,7 +26,9 @@ export class WorkOrdersService {
   /**
    * Stores a validated work-order and its first Round and stages the job, in one transaction; the relay
    * enqueues it after commit. A repeated `id` or idempotency key returns the first answer: the insert fails
-   * on the unique constraint (also for concurrent submits) and the stored answer is read back.
+   * on the unique constraint (also for concurrent submits) and the stored answer is read back. A repeat
+   * with a different body is refused rather than answered with another work-order's Round: 422 for a
+   * reused key (as the IETF Idempotency-Key draft says), 409 for a taken `id`.
    */
   async submit(input: WorkOrder, idempotencyKey?: string): Promise<SubmitWorkOrderResponse> {
     const order = this.complete(input);
@@ -40,7 +43,7 @@ export class WorkOrdersService {
       });
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
-      const stored = await this.findStoredAnswer(input.id, idempotencyKey);
+      const stored = await this.findStoredAnswer(input, idempotencyKey);
       if (!stored) throw error;
       this.logger.log({ workorder_id: stored.workorder_id, round_id: stored.round_id }, 'repeated submit answered');
       return stored;
@@ -78,10 +81,22 @@ export class WorkOrdersService {
     });
   }
 
-  /** The answer of the first submit with this key or id (the key wins: it names the request, the id the document). */
-  private async findStoredAnswer(id: string | undefined, idempotencyKey: string | undefined): Promise<SubmitWorkOrderResponse | undefined> {
-    const workorderId = (idempotencyKey && (await this.repository.findIdByIdempotencyKey(idempotencyKey))) || id;
-    if (!workorderId) return undefined;
+  /**
+   * The answer of the first submit with this key or id (the key wins: it names the request, the id the
+   * document), once the body is known to ask for the same work-order.
+   */
+  private async findStoredAnswer(input: WorkOrder, idempotencyKey: string | undefined): Promise<SubmitWorkOrderResponse | undefined> {
+    const keyedId = idempotencyKey === undefined ? undefined : await this.repository.findIdByIdempotencyKey(idempotencyKey);
+    const workorderId = keyedId ?? input.id;
+    if (workorderId === undefined) return undefined;
+    const stored = await this.repository.findDocument(workorderId);
+    if (!stored) return undefined;
+    if (!isSameWorkOrder(stored, input, (order) => this.complete(order))) {
+      if (keyedId !== undefined) {
+        throw new UnprocessableEntityException(`Idempotency-Key ${JSON.stringify(idempotencyKey)} was already used for work-order ${keyedId} with a different body`);
+      }
+      throw new ConflictException(`work-order ${workorderId} already exists with a different body`);
+    }
     const round = await this.rounds.findFirstOfWorkOrder(workorderId);
     return round ? { workorder_id: workorderId, round_id: round.id, status: 'queued' } : undefined;
   }
