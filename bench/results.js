@@ -1,0 +1,38 @@
+// @ts-check
+// The short Markdown table of a run (bench/results/latest.md).
+
+/** The run as Markdown: the targets with their figures, then the other figures. */
+function toMarkdown(result) {
+  const lines = [
+    `# Bench results (${result.mode}, ${result.node}, ${new Date().toISOString().slice(0, 16)}Z)`,
+    '',
+    `Targets met: ${result.targets.met} of ${result.targets.all.length}.`,
+    '',
+    '| target | figure | bound | met |',
+    '| -- | --: | -- | -- |',
+    ...result.targets.all.map((t) => `| ${t.name} | ${t.value} | ${t.target} | ${t.met ? 'yes' : '**no**'} |`),
+    '',
+    '| figure | value |',
+    '| -- | --: |',
+    `| raw BullMQ jobs/s (concurrency ${result.concurrency}, ${result.in_flight} in flight) | ${result.baseline.jobs_per_s} |`,
+    `| raw BullMQ add→completed p50 / p95 / p99 ms | ${summary(result.baseline.latency)} |`,
+    `| rounds/s through HTTP (${result.throughput.rounds} echo work-orders) | ${result.throughput.rounds_per_s} |`,
+    `| submit→Report stored p50 / p95 / p99 ms | ${summary(result.latency)} |`,
+    ...result.api.flatMap((api) =>
+      ['list', 'list_cursor', 'list_status', 'list_label', 'get'].map((route) => `| ${api.database}, ${api.rounds} Rounds: ${route} p50 / p99 ms | ${api[route].p50_ms} / ${api[route].p99_ms} |`),
+    ),
+    ...result.scale_out.map((step) => `| scale-out ${step.processes} × ${step.concurrency}: rounds/s (ideal) | ${step.rounds_per_s} (${step.ideal_per_s}) |`),
+    `| orchestrator ready ms | ${result.footprint.orchestrator_ready_ms} |`,
+    `| RSS MB idle: orchestrator / worker | ${result.footprint.idle.orchestrator_rss_mb} / ${result.footprint.idle.worker_rss_mb} |`,
+    `| RSS MB loaded (peak): orchestrator / worker | ${result.footprint.loaded.orchestrator_rss_mb} / ${result.footprint.loaded.worker_rss_mb} |`,
+    `| \`sc --help\` / \`node -e 0\` ms | ${result.footprint.cli.sc_help_ms} / ${result.footprint.cli.node_ms} |`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
+function summary(latency) {
+  return `${latency.p50_ms} / ${latency.p95_ms} / ${latency.p99_ms}`;
+}
+
+module.exports = { toMarkdown };
