@@ -1,4 +1,4 @@
-import { BullModule } from '@nestjs/bullmq';
+import { BullModule, Processor } from '@nestjs/bullmq';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { QueueName } from '@sc/schemas';
 import type { Logger } from 'pino';
@@ -11,13 +11,16 @@ import { WorkerMetrics } from './metrics/worker.metrics';
 import { pluginRegistryProvider } from './plugins/plugin-registry.provider';
 import { RoundPublisher } from './publishing/round.publisher';
 import { redisConnectionOptions } from './queue/redis-connection';
-import { WorkOrdersConsumer } from './workorders/workorders.consumer';
+import { WorkOrdersConsumer, workOrdersWorkerOptions } from './workorders/workorders.consumer';
 
 /** The worker process: consumes `workorders`, runs Rounds, publishes to `reports` and `events`. */
 @Module({})
 export class WorkerModule {
   /** Built from the config and logger main.ts made before Nest started. */
   static forRoot(config: WorkerConfig, logger: Logger): DynamicModule {
+    // The lock settings are config, known only now: the consumer's decorator is applied again with them
+    // before Nest's BullMQ explorer creates the worker from its metadata.
+    Processor(QueueName.WorkOrders, workOrdersWorkerOptions(config))(WorkOrdersConsumer);
     return {
       module: WorkerModule,
       imports: [

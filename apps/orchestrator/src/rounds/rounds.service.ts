@@ -51,6 +51,9 @@ interface Change {
   changes?: Partial<RoundEntity>;
 }
 
+/** What a plan decides: nothing, one change, or several made in order in the same transaction. */
+type Planned = Change | Change[] | undefined;
+
 /** Thrown inside a transaction when another writer changed the Round first; the whole change is retried. */
 class RoundChangedError extends Error {}
 
@@ -200,11 +203,17 @@ export class RoundsService {
     return { ...report, commits: [...report.commits, ...recorded] };
   }
 
-  /** A worker took an attempt: → running. A repeat for the same attempt changes nothing. */
+  /**
+   * A worker took an attempt: → running. A repeat from the same worker changes nothing. From another worker
+   * while running, the first one was lost (its job lock expired and BullMQ handed the job on): running →
+   * retrying → running, both recorded.
+   */
   async start(message: RoundStartedMessage): Promise<void> {
     await this.onMessage(message, (round) => {
-      if (round.state === 'running') return undefined;
-      return { to: 'running', reason: `started by ${message.worker}`, changes: { worker: message.worker, startedAt: now() } };
+      const started: Change = { to: 'running', reason: `started by ${message.worker}`, changes: { worker: message.worker, startedAt: now() } };
+      if (round.state !== 'running') return started;
+      if (round.worker === message.worker) return undefined;
+      return [{ to: 'retrying', reason: `worker lost: ${round.worker ?? 'unknown'}` }, started];
     });
   }
 
@@ -314,7 +323,7 @@ export class RoundsService {
    */
   private async onMessage(
     message: RoundStartedMessage | RoundRetryingMessage | RoundFinishedMessage,
-    plan: (round: RoundEntity, tx: EntityManager) => Change | undefined | Promise<Change | undefined>,
+    plan: (round: RoundEntity, tx: EntityManager) => Planned | Promise<Planned>,
   ): Promise<boolean> {
     const log = { round_id: message.round_id, attempt: message.attempt, type: message.type };
     try {
@@ -337,11 +346,11 @@ export class RoundsService {
 
   /**
    * Runs one state change in a transaction: rereads the Round, lets `plan` decide (and write what goes with
-   * it), checks and stores the transition(s), then emits them after commit. Returns the Round as changed.
+   * it), checks and stores the transition(s) in order, then emits them after commit. Returns the Round as changed.
    */
   private async change(
     id: string,
-    plan: (tx: EntityManager, round: RoundEntity) => Change | undefined | Promise<Change | undefined>,
+    plan: (tx: EntityManager, round: RoundEntity) => Planned | Promise<Planned>,
     options: { isImplicitStart?: boolean } = {},
   ): Promise<RoundEntity> {
     for (let attempt = 1; ; attempt++) {
@@ -349,13 +358,13 @@ export class RoundsService {
         const { round, events } = await this.unitOfWork.run(async (tx) => {
           const current = await this.repository.findById(id, tx);
           if (!current) throw new NotFoundException(`round ${id} not found`);
-          const change = await plan(tx, current);
+          const changes = [(await plan(tx, current)) ?? []].flat();
           const events: TransitionEvent[] = [];
-          if (!change) return { round: current, events };
-          if (options.isImplicitStart && change.to !== 'running' && current.state !== 'running' && canTransition(current.state, 'running')) {
+          if (changes.length === 0) return { round: current, events };
+          if (options.isImplicitStart && changes[0].to !== 'running' && current.state !== 'running' && canTransition(current.state, 'running')) {
             events.push(await this.transition(tx, current, { to: 'running', reason: 'started (implicit)', changes: { startedAt: now() } }));
           }
-          events.push(await this.transition(tx, current, change));
+          for (const change of changes) events.push(await this.transition(tx, current, change));
           return { round: current, events };
         });
         for (const event of events) this.emit(round, event);

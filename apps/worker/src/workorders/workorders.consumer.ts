@@ -107,13 +107,15 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
   }
 
   /**
-   * Puts the job back on the queue for `delayMs` without using up one of its attempts, and tells the
-   * orchestrator the Round is `retrying`. BullMQ requires the DelayedError after moveToDelayed.
+   * Tells the orchestrator the Round is `retrying`, then puts the job back on the queue for `delayMs` without
+   * using up one of its attempts. In that order: once moved, another worker may take the job at once, and its
+   * `started` must reach the orchestrator after this `retrying`. BullMQ requires the DelayedError after
+   * moveToDelayed.
    */
   private async requeue(job: Job<unknown>, data: WorkOrderJob, token: string | undefined, delayMs: number, reason: string): Promise<never> {
     const retryAt = new Date(Date.now() + delayMs);
-    await job.moveToDelayed(retryAt.getTime(), token);
     await this.publisher.retrying(data, reason, retryAt, job.attemptsStarted);
+    await job.moveToDelayed(retryAt.getTime(), token);
     this.logger.warn({ workorder_id: data.workorder_id, round_id: data.round_id, reason, retry_at: retryAt.toISOString() }, 'round requeued');
     throw new DelayedError();
   }
