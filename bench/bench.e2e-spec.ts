@@ -1,0 +1,43 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+// A smoke run of `npm run bench` with the smallest sizes: it keeps the bench working. Nothing here asserts
+// on a timing; the figures only have to be there.
+const repoRoot = resolve(__dirname, '..');
+const dir = mkdtempSync(join(tmpdir(), 'sc-bench-smoke-'));
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Every leaf of `value` that is a number, by its path. */
+function numbers(value: unknown, path = ''): Array<[string, unknown]> {
+  if (value === null || typeof value !== 'object') return [[path, value]];
+  return Object.entries(value).flatMap(([key, child]) => numbers(child, `${path}/${key}`));
+}
+
+describe('npm run bench', () => {
+  it('prints one JSON line with every figure and writes the Markdown table (smoke sizes)', async () => {
+    const results = join(dir, 'latest.md');
+    const { stdout } = await promisify(execFile)(process.execPath, [join(repoRoot, 'bench', 'run.js'), '--smoke', '--results', results], {
+      cwd: repoRoot,
+      timeout: 110_000,
+    });
+    const lines = stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const result = JSON.parse(lines[0]);
+
+    const figures = { baseline: result.baseline, throughput: result.throughput, latency: result.latency, api: result.api, scale_out: result.scale_out, footprint: result.footprint };
+    for (const [path, value] of numbers(figures)) {
+      if (path.endsWith('/database')) continue;
+      expect([path, Number.isFinite(value)]).toEqual([path, true]);
+    }
+    expect(result.baseline.jobs_per_s).toBeGreaterThan(0);
+    expect(result.api.map((api: { database: string }) => api.database)).toEqual(process.env.PG_TEST_URL ? ['sqlite', 'postgres'] : ['sqlite']);
+    expect(result.scale_out.map((step: { processes: number }) => step.processes)).toEqual([1, 2, 4]);
+    expect(result.targets.all.length).toBeGreaterThanOrEqual(7);
+    for (const target of result.targets.all) expect(typeof target.met).toBe('boolean');
+    expect(readFileSync(results, 'utf8')).toContain('| throughput / raw BullMQ |');
+  }, 120_000);
+});
