@@ -6,6 +6,7 @@ import { HealthModule } from './health/health.module';
 import { ApiTokenGuard } from './http/api-token.guard';
 import { HttpErrorFilter } from './http/http-error.filter';
 import { LoggerModule } from './logging/logger.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { ReportsModule } from './reports/reports.module';
 import { RoundsModule } from './rounds/rounds.module';
 import { WorkOrdersModule } from './workorders/workorders.module';
@@ -17,7 +18,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [LoggerModule.forRoot(config), DatabaseModule, WorkOrdersModule, RoundsModule, ReportsModule, HealthModule],
+      imports: [LoggerModule.forRoot(config), DatabaseModule, WorkOrdersModule, RoundsModule, ReportsModule, HealthModule, MetricsModule],
       providers: [
         { provide: ORCHESTRATOR_CONFIG, useValue: config },
         { provide: APP_GUARD, useClass: ApiTokenGuard },

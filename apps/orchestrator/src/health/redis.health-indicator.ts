@@ -3,6 +3,7 @@ import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/term
 import { Redis } from 'ioredis';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestrator.config';
 import { redisConnectionOptions } from '../queue/redis-connection';
+import { withTimeout } from '../queue/with-timeout';
 
 // A probe must answer quickly even when Redis hangs.
 const timeoutMs = 2_000;
@@ -23,7 +24,7 @@ export class RedisHealthIndicator implements OnApplicationShutdown {
     const indicator = this.indicators.check('redis');
     try {
       if (this.redis.status === 'wait') await this.redis.connect();
-      await withTimeout(this.redis.ping());
+      await withTimeout(this.redis.ping(), timeoutMs, 'redis ping');
       return indicator.up();
     } catch (error) {
       return indicator.down({ message: (error as Error).message });
@@ -33,12 +34,4 @@ export class RedisHealthIndicator implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.redis.disconnect();
   }
-}
-
-function withTimeout<T>(promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

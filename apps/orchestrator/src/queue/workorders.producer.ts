@@ -5,6 +5,7 @@ import type { Queue } from 'bullmq';
 import type { EntityManager } from 'typeorm';
 import type { OutboxEntity } from './outbox.entity';
 import { OutboxRepository } from './outbox.repository';
+import { withTimeout } from './with-timeout';
 
 // With Redis down, an add fails fast (no offline queue); this bounds a half-open connection too.
 const addTimeoutMs = 5_000;
@@ -48,12 +49,4 @@ export class WorkOrdersProducer {
     const jobId = roundJobId(roundId, attempt);
     return (await withTimeout(this.queue.remove(jobId), addTimeoutMs, `removing job ${jobId}`)) === 1;
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { MetricsModule } from '../metrics/metrics.module';
 import { QueueModule } from '../queue/queue.module';
 import { RoundEventsConsumer } from './round-events.consumer';
 import { RoundEventsController } from './round-events.controller';
@@ -11,7 +12,7 @@ import { RoundsService } from './rounds.service';
  * Round are one transaction; the reports feature is its HTTP and queue edge.
  */
 @Module({
-  imports: [QueueModule],
+  imports: [QueueModule, MetricsModule],
   controllers: [RoundsController, RoundEventsController],
   providers: [RoundsRepository, RoundsService, RoundEventsConsumer],
   exports: [RoundsService],

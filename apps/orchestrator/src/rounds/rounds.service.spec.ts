@@ -8,6 +8,7 @@ import { firstValueFrom, toArray } from 'rxjs';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '../database/data-source';
 import { UnitOfWork } from '../database/unit-of-work';
+import type { RoundMetrics } from '../metrics/round.metrics';
 import type { CancelRequestsPublisher } from '../queue/cancel-requests.publisher';
 import { OutboxEntity } from '../queue/outbox.entity';
 import type { OutboxRelay } from '../queue/outbox.relay';
@@ -24,6 +25,7 @@ describe(RoundsService.name, () => {
   let rounds: RoundsService;
   const cancelRequests = { publish: jest.fn(async () => 1) };
   const queue = { remove: jest.fn(async () => 1) };
+  const metrics = { roundEnded: jest.fn(), reportStored: jest.fn() };
 
   beforeAll(async () => {
     Logger.overrideLogger(false);
@@ -33,7 +35,7 @@ describe(RoundsService.name, () => {
     const unitOfWork = new UnitOfWork(dataSource);
     const producer = new WorkOrdersProducer(queue as unknown as Queue, new OutboxRepository(dataSource.getRepository(OutboxEntity)));
     const relay = { relayPending: jest.fn(async () => undefined) } as unknown as OutboxRelay;
-    rounds = new RoundsService(new RoundsRepository(dataSource), unitOfWork, producer, relay, cancelRequests as unknown as CancelRequestsPublisher);
+    rounds = new RoundsService(new RoundsRepository(dataSource), unitOfWork, producer, relay, cancelRequests as unknown as CancelRequestsPublisher, metrics as unknown as RoundMetrics);
   });
 
   afterAll(async () => {
@@ -106,6 +108,28 @@ describe(RoundsService.name, () => {
     expect(view.state).toBe('succeeded');
     expect(view.transitions.map((t) => t.to)).toEqual(['queued', 'running', 'succeeded']);
     expect(await rounds.getReport(id)).toMatchObject({ status: 'success', attempt: 1 });
+  });
+
+  it('counts a finished Round and its Report once, however often the message arrives', async () => {
+    const { id, order } = await queued();
+    const finished = { ...report(id, order.id, 1), token_usage: [{ agent: 'claude', model: 'sonnet', input: 7, output: 3 }] };
+    const message = { type: 'finished' as const, round_id: id, attempt: 1, report: finished, at: at() };
+    metrics.roundEnded.mockClear();
+    metrics.reportStored.mockClear();
+    await rounds.finish(message);
+    await rounds.finish(message);
+    // The implicit start is not an end: one call, for the terminal transition, with the Round as stored.
+    expect(metrics.roundEnded.mock.calls).toEqual([[expect.objectContaining({ id, plugin: 'echo', startedAt: expect.any(String), finishedAt: expect.any(String) }), 'succeeded', expect.any(String)]]);
+    expect(metrics.reportStored.mock.calls).toEqual([[finished]]);
+  });
+
+  it('counts a Round cancelled while queued, and nothing for a dropped message', async () => {
+    const { id, order } = await queued();
+    metrics.roundEnded.mockClear();
+    await rounds.cancel(id);
+    await rounds.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() });
+    expect(metrics.roundEnded.mock.calls).toEqual([[expect.objectContaining({ id, startedAt: null }), 'cancelled', expect.any(String)]]);
+    expect(metrics.reportStored).not.toHaveBeenCalledWith(expect.objectContaining({ round_id: id }));
   });
 
   it('drops a message for another attempt', async () => {

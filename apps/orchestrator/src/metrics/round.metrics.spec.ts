@@ -1,0 +1,52 @@
+import { Counter, Histogram, Registry } from 'prom-client';
+import type { Report } from '@sc/schemas';
+import { MetricName } from './metric-names';
+import { roundDurationBuckets, RoundMetrics } from './round.metrics';
+
+function createMetrics(): { metrics: RoundMetrics; registry: Registry } {
+  const registry = new Registry();
+  const metrics = new RoundMetrics(
+    new Counter({ name: MetricName.RoundTotal, help: 'h', labelNames: ['status', 'plugin'], registers: [registry] }),
+    new Counter({ name: MetricName.TokenUsageTotal, help: 'h', labelNames: ['model', 'agent', 'kind'], registers: [registry] }),
+    new Histogram({ name: MetricName.RoundDurationSeconds, help: 'h', labelNames: ['plugin', 'status'], buckets: [...roundDurationBuckets], registers: [registry] }),
+  );
+  return { metrics, registry };
+}
+
+/** The value of the counter sample of `name` with `labels`. */
+async function value(registry: Registry, name: string, labels: Record<string, string>): Promise<number | undefined> {
+  const metric = await registry.getSingleMetric(name)?.get();
+  return metric?.values.find((sample) => Object.entries(labels).every(([key, v]) => sample.labels[key] === v))?.value;
+}
+
+describe(RoundMetrics.name, () => {
+  it('counts an ended attempt by Round state and plugin, with its duration', async () => {
+    const { metrics, registry } = createMetrics();
+    metrics.roundEnded({ plugin: 'shell', startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:00:02.500Z' }, 'failed', '2026-01-01T00:00:03.000Z');
+    expect(await value(registry, MetricName.RoundTotal, { status: 'failed', plugin: 'shell' })).toBe(1);
+    const histogram = await registry.getSingleMetric(MetricName.RoundDurationSeconds)!.get();
+    expect(histogram.values.find((sample) => sample.metricName === 'round_duration_seconds_sum')).toMatchObject({ value: 2.5, labels: { plugin: 'shell', status: 'failed' } });
+    expect(histogram.values.find((sample) => sample.metricName === 'round_duration_seconds_bucket' && sample.labels.le === 2.5)?.value).toBe(1);
+  });
+
+  it('observes no duration for a Round that never started', async () => {
+    const { metrics, registry } = createMetrics();
+    metrics.roundEnded({ plugin: 'echo', startedAt: null, finishedAt: '2026-01-01T00:00:00.000Z' }, 'cancelled', '2026-01-01T00:00:00.000Z');
+    expect(await value(registry, MetricName.RoundTotal, { status: 'cancelled', plugin: 'echo' })).toBe(1);
+    const histogram = await registry.getSingleMetric(MetricName.RoundDurationSeconds)!.get();
+    expect(histogram.values.filter((sample) => sample.metricName === 'round_duration_seconds_count')).toEqual([]);
+  });
+
+  it('counts input and output tokens of every agent of a Report', async () => {
+    const { metrics, registry } = createMetrics();
+    const usage = [
+      { agent: 'claude', model: 'sonnet', input: 100, output: 20 },
+      { agent: 'codex', model: 'gpt-5', input: 5, output: 1 },
+      { agent: 'claude', model: 'sonnet', input: 1, output: 1 },
+    ];
+    metrics.reportStored({ token_usage: usage } as Report);
+    expect(await value(registry, MetricName.TokenUsageTotal, { model: 'sonnet', agent: 'claude', kind: 'input' })).toBe(101);
+    expect(await value(registry, MetricName.TokenUsageTotal, { model: 'sonnet', agent: 'claude', kind: 'output' })).toBe(21);
+    expect(await value(registry, MetricName.TokenUsageTotal, { model: 'gpt-5', agent: 'codex', kind: 'output' })).toBe(1);
+  });
+});
