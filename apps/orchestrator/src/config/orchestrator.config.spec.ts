@@ -13,6 +13,8 @@ describe(readOrchestratorConfig.name, () => {
       queuePrefix: 'sc',
       plugins: [],
       logLevel: 'info',
+      reaperIntervalMs: 60_000,
+      reaperGraceMs: 300_000,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -28,6 +30,8 @@ describe(readOrchestratorConfig.name, () => {
       SC_QUEUE_PREFIX: 'sc-test_1',
       SC_PLUGINS: ' hello , ./plugins/x.js,',
       LOG_LEVEL: 'debug',
+      SC_REAPER_INTERVAL_MS: '500',
+      SC_REAPER_GRACE_MS: '2000',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -39,6 +43,8 @@ describe(readOrchestratorConfig.name, () => {
       queuePrefix: 'sc-test_1',
       plugins: ['hello', './plugins/x.js'],
       logLevel: 'debug',
+      reaperIntervalMs: 500,
+      reaperGraceMs: 2000,
     });
   });
 
@@ -54,6 +60,8 @@ describe(readOrchestratorConfig.name, () => {
     ['REDIS_URL', 'http://localhost:6379', 'REDIS_URL: expected redis://[user:password@]host:port, got "http://localhost:6379"'],
     ['DATABASE_URL', 'mysql://db/x', 'DATABASE_URL: expected postgres://user:password@host:port/database (unset for SQLite), got "mysql://db/x"'],
     ['SC_QUEUE_PREFIX', 'a:b', 'SC_QUEUE_PREFIX'],
+    ['SC_REAPER_INTERVAL_MS', '10', 'SC_REAPER_INTERVAL_MS: expected milliseconds from 100 to 86400000, got "10"'],
+    ['SC_REAPER_GRACE_MS', '1m', 'SC_REAPER_GRACE_MS: expected milliseconds from 100 to 86400000, got "1m"'],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
   ])('refuses %s=%s with one clear line', (name, value, message) => {
     expect(() => readOrchestratorConfig({ [name]: value })).toThrow(ConfigError);

@@ -21,6 +21,10 @@ export interface OrchestratorConfig {
   /** Extra plugin modules (`SC_PLUGINS`), so the API knows every plugin name a worker can run. */
   plugins: string[];
   logLevel: LogLevel;
+  /** `SC_REAPER_INTERVAL_MS`: how often the reaper looks for running Rounds whose job is gone. */
+  reaperIntervalMs: number;
+  /** `SC_REAPER_GRACE_MS`: how long a Round must have been unchanged before the reaper may end it. */
+  reaperGraceMs: number;
 }
 
 /** Nest injection token of the {@link OrchestratorConfig}. */
@@ -50,6 +54,8 @@ export function readOrchestratorConfig(env: NodeJS.ProcessEnv): OrchestratorConf
     queuePrefix: readQueuePrefix(env),
     plugins: readList(env, 'SC_PLUGINS'),
     logLevel: readLogLevel(env),
+    reaperIntervalMs: readMilliseconds(env, 'SC_REAPER_INTERVAL_MS', 60_000),
+    reaperGraceMs: readMilliseconds(env, 'SC_REAPER_GRACE_MS', 5 * 60_000),
     ...(apiToken === undefined ? {} : { apiToken }),
   };
   return Object.freeze({ ...config, database: Object.freeze(config.database), plugins: Object.freeze(config.plugins) as string[] });
@@ -118,6 +124,15 @@ function readLogLevel(env: NodeJS.ProcessEnv): LogLevel {
   const raw = nonEmpty(env, 'LOG_LEVEL') ?? 'info';
   if (!(LogLevels as readonly string[]).includes(raw)) throw new ConfigError('LOG_LEVEL', `one of ${LogLevels.join(', ')}`, raw);
   return raw as LogLevel;
+}
+
+/** A duration in milliseconds, from 100 ms to one day. */
+function readMilliseconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < 100 || value > 86_400_000) throw new ConfigError(name, 'milliseconds from 100 to 86400000', raw);
+  return value;
 }
 
 function parseUrl(raw: string): URL | undefined {

@@ -3,6 +3,7 @@ import { MetricsModule } from '../metrics/metrics.module';
 import { QueueModule } from '../queue/queue.module';
 import { RoundEventsConsumer } from './round-events.consumer';
 import { RoundEventsController } from './round-events.controller';
+import { RoundReaper } from './round-reaper';
 import { RoundsController } from './rounds.controller';
 import { RoundsRepository } from './rounds.repository';
 import { RoundsService } from './rounds.service';
@@ -14,7 +15,7 @@ import { RoundsService } from './rounds.service';
 @Module({
   imports: [QueueModule, MetricsModule],
   controllers: [RoundsController, RoundEventsController],
-  providers: [RoundsRepository, RoundsService, RoundEventsConsumer],
+  providers: [RoundsRepository, RoundsService, RoundEventsConsumer, RoundReaper],
   exports: [RoundsService],
 })
 export class RoundsModule {}

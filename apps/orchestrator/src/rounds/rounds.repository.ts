@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { StoredWorkOrder } from '@sc/schemas';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, LessThan, type EntityManager } from 'typeorm';
 import { ReportEntity } from '../reports/report.entity';
 import { WorkOrderEntity } from '../workorders/workorder.entity';
 import type { RoundCursor } from './cursor';
@@ -55,6 +55,18 @@ export class RoundsRepository {
 
   transitions(roundId: string): Promise<RoundTransitionEntity[]> {
     return this.dataSource.manager.find(RoundTransitionEntity, { where: { roundId }, order: { id: 'ASC' } });
+  }
+
+  /** Rounds a worker holds or will resume (`running`, `retrying`) that nothing changed since `before`, oldest first. */
+  findUnfinishedBefore(before: string, limit: number): Promise<RoundEntity[]> {
+    return this.dataSource.manager.find(RoundEntity, {
+      where: [
+        { state: 'running', updatedAt: LessThan(before) },
+        { state: 'retrying', updatedAt: LessThan(before) },
+      ],
+      order: { updatedAt: 'ASC' },
+      take: limit,
+    });
   }
 
   /** One page, newest first, one row more than `limit` so the caller knows whether a next page exists. */

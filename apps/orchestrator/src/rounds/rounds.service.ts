@@ -250,6 +250,39 @@ export class RoundsService {
     }
   }
 
+  /** Rounds `running` or `retrying` unchanged since `before`: what the reaper checks against the queue. */
+  findUnfinishedBefore(before: Date, limit: number): Promise<RoundEntity[]> {
+    return this.repository.findUnfinishedBefore(before.toISOString(), limit);
+  }
+
+  /**
+   * Ends an attempt no worker will ever report (its job is gone from the queue): → `error` with `reason`, and
+   * a Report saying so, so that every ended Round has one. Changes nothing when the Round moved on meanwhile.
+   */
+  async reap(id: string, attempt: number, reason: string): Promise<void> {
+    await this.change(id, async (tx, round) => {
+      if (round.attempt !== attempt || (round.state !== 'running' && round.state !== 'retrying')) return undefined;
+      const at = now();
+      const report: Report = {
+        schema_version: '1.1',
+        round_id: id,
+        workorder_id: round.workorderId,
+        status: 'error',
+        summary: reason,
+        error: reason,
+        phases: [],
+        token_usage: [],
+        cost_usd: 0,
+        artifacts: [],
+        commits: [],
+        attempt,
+        worker: round.worker ?? 'none',
+      };
+      await this.repository.insertReport(tx, { id: randomUUID(), roundId: id, attempt, status: 'error', document: JSON.stringify(report), createdAt: at });
+      return { to: 'error', reason, changes: { reportStatus: 'error', finishedAt: at } };
+    });
+  }
+
   /** Phase and log events from workers, for `GET /rounds/:id/events`. */
   publishEvent(event: RoundEvent | EventsEndEvent): void {
     this.events.next(event);
