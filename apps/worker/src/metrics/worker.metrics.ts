@@ -4,11 +4,11 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { WorkerConfig } from '../config/worker.config';
 
 /**
- * Upper bounds of `round_duration_seconds`: an echo Round takes well under a second, an agent's coding phase
- * up to its 30 min default timeout and a whole Round a few hours. The orchestrator's histogram uses the same
- * bounds so that dashboards can compare the two.
+ * Upper bounds of `round_duration_seconds`: an echo Round ends in tens of milliseconds, an agent's coding
+ * phase may take its whole 30 min default timeout, and a Round a few hours. The same bounds as the
+ * orchestrator's histogram, so a dashboard may put both side by side or aggregate them by `le`.
  */
-export const roundDurationBuckets: readonly number[] = [0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400];
+export const roundDurationBuckets: readonly number[] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400];
 
 /**
  * prom-client's default gauges that end in `_total`, which `promtool check metrics` refuses (only counters may
