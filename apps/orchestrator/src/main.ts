@@ -18,8 +18,9 @@ async function main(): Promise<void> {
   app.useLogger(logger);
   // 1 MiB is far above any real work-order; a larger body is refused (413) before it is parsed.
   app.useBodyParser('json', { limit: '1mb' });
-  // SIGTERM: stop accepting, let requests and consumers finish, close the database and Redis.
-  app.enableShutdownHooks();
+  // SIGTERM: stop accepting, let requests and consumers finish, close the database and Redis, then exit 0
+  // (by default Nest re-raises the signal once closed, which a supervisor reads as a crash).
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   setupOpenApi(app);
   await app.listen(config.port);
   new NestLogger('Orchestrator').log({ port: config.port, database: config.database.type, queue_prefix: config.queuePrefix }, 'orchestrator ready');

@@ -12,7 +12,9 @@ async function bootstrap(): Promise<void> {
   const logger = createJsonLinesLogger({ service: 'worker', logDir: config.logDir, level: config.logLevel });
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, logger), { bufferLogs: true });
   app.useLogger(app.get(NestPinoLogger));
-  app.enableShutdownHooks();
+  // SIGTERM: running Rounds are handed back to the queue (the consumer), connections close, then exit 0
+  // (by default Nest re-raises the signal once closed, which a supervisor reads as a crash).
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   const consumer = app.get(WorkOrdersConsumer);
   await consumer.worker.waitUntilReady();
   logger.info({ worker: consumer.workerName, concurrency: config.concurrency, queue_prefix: config.queuePrefix }, 'worker ready');
