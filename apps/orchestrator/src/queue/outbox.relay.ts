@@ -1,5 +1,8 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { WorkOrderJob } from '@sc/schemas';
 import { UnitOfWork } from '../database/unit-of-work';
+import { CancelRequestsPublisher } from './cancel-requests.publisher';
+import type { OutboxEntity } from './outbox.entity';
 import { OutboxRepository } from './outbox.repository';
 import { WorkOrdersProducer } from './workorders.producer';
 
@@ -23,6 +26,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly outbox: OutboxRepository,
     private readonly producer: WorkOrdersProducer,
     private readonly unitOfWork: UnitOfWork,
+    private readonly cancelRequests: CancelRequestsPublisher,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -60,10 +64,27 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         this.logger.warn({ job_id: row.jobId, err: error }, 'outbox relay paused');
         return false;
       }
-      await this.unitOfWork.run((tx) => this.outbox.markSent(tx, row.id, new Date().toISOString()));
-      this.logger.debug({ job_id: row.jobId, queue: row.queue }, 'job enqueued');
+      const isMarked = await this.unitOfWork.run((tx) => this.outbox.markSent(tx, row.id, new Date().toISOString()));
+      if (isMarked) this.logger.debug({ job_id: row.jobId, queue: row.queue }, 'job enqueued');
+      else await this.withdraw(row);
     }
     if (rows.length === batchSize) this.isRequested = true;
     return true;
+  }
+
+  /**
+   * Takes back a job whose row a cancel discarded after this relay read it: the cancel committed, found no
+   * job to remove yet, and the add went ahead. Removed from the queue if no worker took it; otherwise the
+   * worker holding it is asked to stop (its messages are refused: the Round is already cancelled).
+   */
+  private async withdraw(row: OutboxEntity): Promise<void> {
+    const job = JSON.parse(row.payload) as WorkOrderJob;
+    try {
+      if (await this.producer.remove(job.round_id, job.attempt)) return void this.logger.log({ job_id: row.jobId }, 'cancelled job withdrawn');
+      await this.cancelRequests.publish({ round_id: job.round_id, attempt: job.attempt, reason: 'cancel requested by API' });
+      this.logger.log({ job_id: row.jobId }, 'cancelled job already taken: cancel requested');
+    } catch (error) {
+      this.logger.warn({ job_id: row.jobId, err: error }, 'cancelled job not withdrawn');
+    }
   }
 }

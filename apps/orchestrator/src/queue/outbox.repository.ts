@@ -26,8 +26,10 @@ export class OutboxRepository {
     return this.rows.find({ where: { sentAt: IsNull() }, order: { id: 'ASC' }, take: limit });
   }
 
-  async markSent(tx: EntityManager, id: number, at: string): Promise<void> {
-    await tx.update(OutboxEntity, { id, sentAt: IsNull() }, { sentAt: at });
+  /** Marks a row sent; false when it is gone (a cancel discarded it while it was being sent) or already sent. */
+  async markSent(tx: EntityManager, id: number, at: string): Promise<boolean> {
+    const result = await tx.update(OutboxEntity, { id, sentAt: IsNull() }, { sentAt: at });
+    return (result.affected ?? 0) > 0;
   }
 
   /** Drops a job that was never sent (its Round was cancelled first); true when there was one. */

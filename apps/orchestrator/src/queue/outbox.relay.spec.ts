@@ -1,0 +1,105 @@
+import { Logger } from '@nestjs/common';
+import { roundJobId, validateWorkOrder, type StoredWorkOrder, type WorkOrderJob } from '@sc/schemas';
+import type { Queue } from 'bullmq';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DataSource } from 'typeorm';
+import { createDataSource } from '../database/data-source';
+import { UnitOfWork } from '../database/unit-of-work';
+import type { RoundMetrics } from '../metrics/round.metrics';
+import { RoundsRepository } from '../rounds/rounds.repository';
+import { RoundsService } from '../rounds/rounds.service';
+import { WorkOrderEntity } from '../workorders/workorder.entity';
+import type { CancelRequestsPublisher } from './cancel-requests.publisher';
+import { OutboxEntity } from './outbox.entity';
+import { OutboxRelay } from './outbox.relay';
+import { OutboxRepository } from './outbox.repository';
+import { WorkOrdersProducer } from './workorders.producer';
+
+// Real SQLite, real RoundsService and relay; the BullMQ queue is a fake whose add lets a cancel commit in
+// the middle of a relay run, the race this relay must close.
+describe(OutboxRelay.name, () => {
+  let dir: string;
+  let dataSource: DataSource;
+  let rounds: RoundsService;
+  let relay: OutboxRelay;
+  let beforeAdd: (job: WorkOrderJob) => Promise<void>;
+  let isTakenByWorker: boolean;
+  const jobs = new Set<string>();
+  const queue = {
+    add: jest.fn(async (_name: string, job: WorkOrderJob, options: { jobId: string }) => {
+      await beforeAdd(job);
+      jobs.add(options.jobId);
+    }),
+    remove: jest.fn(async (jobId: string) => (!isTakenByWorker && jobs.delete(jobId) ? 1 : 0)),
+  };
+  const cancelRequests = { publish: jest.fn(async () => 1) };
+
+  beforeAll(async () => {
+    Logger.overrideLogger(false);
+    dir = mkdtempSync(join(tmpdir(), 'sc-relay-'));
+    dataSource = await createDataSource({ type: 'sqlite', path: join(dir, 'sc.sqlite') }).initialize();
+    await dataSource.runMigrations();
+    const unitOfWork = new UnitOfWork(dataSource);
+    const outbox = new OutboxRepository(dataSource.getRepository(OutboxEntity));
+    const producer = new WorkOrdersProducer(queue as unknown as Queue, outbox);
+    relay = new OutboxRelay(outbox, producer, unitOfWork, cancelRequests as unknown as CancelRequestsPublisher);
+    const metrics = { roundEnded: jest.fn(), reportStored: jest.fn() };
+    rounds = new RoundsService(new RoundsRepository(dataSource), unitOfWork, producer, relay, cancelRequests as unknown as CancelRequestsPublisher, metrics as unknown as RoundMetrics);
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  beforeEach(() => {
+    jobs.clear();
+    isTakenByWorker = false;
+    beforeAdd = async () => undefined;
+    jest.clearAllMocks();
+  });
+
+  let counter = 0;
+  async function queued(): Promise<string> {
+    const result = validateWorkOrder({ id: `wo-relay-${++counter}`, title: 'T', instructions: 'I', branch: 'feat/x' });
+    if (!result.ok) throw new Error('invalid test order');
+    const order = result.value as StoredWorkOrder;
+    const round = await new UnitOfWork(dataSource).run(async (tx) => {
+      await tx.insert(WorkOrderEntity, { id: order.id, document: JSON.stringify(order), idempotencyKey: null, createdAt: new Date().toISOString() });
+      return rounds.createQueued(tx, order);
+    });
+    return round.id;
+  }
+
+  it('enqueues a staged job once and marks it sent', async () => {
+    const id = await queued();
+    await relay.relayPending();
+    await relay.relayPending();
+    expect([...jobs]).toEqual([roundJobId(id, 1)]);
+    expect(queue.add).toHaveBeenCalledTimes(1);
+  });
+
+  it('takes back a job whose Round was cancelled after the relay read its row', async () => {
+    const id = await queued();
+    beforeAdd = async (job) => {
+      // The cancel commits now: it discards the row and finds no job to remove yet.
+      expect((await rounds.cancel(job.round_id)).state).toBe('cancelled');
+    };
+    await relay.relayPending();
+    expect(jobs.has(roundJobId(id, 1))).toBe(false);
+    expect(cancelRequests.publish).not.toHaveBeenCalled();
+    expect((await rounds.get(id)).state).toBe('cancelled');
+  });
+
+  it('asks the worker to stop when it took that job first', async () => {
+    const id = await queued();
+    beforeAdd = async (job) => {
+      await rounds.cancel(job.round_id);
+      isTakenByWorker = true;
+    };
+    await relay.relayPending();
+    expect(cancelRequests.publish).toHaveBeenCalledWith({ round_id: id, attempt: 1, reason: 'cancel requested by API' });
+  });
+});
