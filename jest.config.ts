@@ -17,10 +17,9 @@ const swc: [string, Record<string, unknown>] = [
   },
 ];
 
-const config: Config = {
+const shared = {
   testEnvironment: 'node',
   rootDir: '.',
-  testMatch: ['<rootDir>/{apps,libs,migrations,test,bench,examples}/**/*.{spec,e2e-spec}.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {
@@ -28,6 +27,24 @@ const config: Config = {
     '^@sc/(schemas|plugin-sdk|runner)$': '<rootDir>/libs/$1/src',
   },
   setupFiles: ['reflect-metadata'],
+} satisfies Config;
+
+// Every suite runs on SQLite; with PG_TEST_URL set (CI sets it) the suites that store data — the
+// orchestrator's and the CLI's end-to-end suites — run again on Postgres, each file in a database of its own.
+const projects: Config['projects'] = [
+  { ...shared, displayName: 'sqlite', testMatch: ['<rootDir>/{apps,libs,migrations,test,bench,examples}/**/*.{spec,e2e-spec}.ts'] },
+];
+if (process.env.PG_TEST_URL) {
+  projects.push({
+    ...shared,
+    displayName: 'postgres',
+    testMatch: ['<rootDir>/apps/{orchestrator,cli}/test/**/*.e2e-spec.ts'],
+    setupFilesAfterEnv: ['<rootDir>/test/support/postgres-per-file.ts'],
+  });
+}
+
+const config: Config = {
+  projects,
   // End-to-end suites start real processes; two workers match the two cores CI has.
   maxWorkers: 2,
   testTimeout: 60_000,

@@ -48,8 +48,8 @@ export interface StackEnv {
 }
 
 /**
- * A fresh environment: SQLite under a temp `SC_DATA_DIR` (or Postgres when `PG_TEST_URL` is set and
- * `usePostgres` is not false), the machine's Redis with a random `SC_QUEUE_PREFIX`.
+ * A fresh environment: SQLite under a temp `SC_DATA_DIR` — or, in the `e2e (postgres)` jest project, the test
+ * file's own Postgres database (`SC_TEST_DATABASE_URL`) unless `usePostgres` is false — and the machine's Redis with a random `SC_QUEUE_PREFIX`.
  */
 export function createStackEnv(extra: NodeJS.ProcessEnv = {}, options: { usePostgres?: boolean } = {}): StackEnv {
   const root = mkdtempSync(join(tmpdir(), 'sc-test-'));
@@ -66,7 +66,7 @@ export function createStackEnv(extra: NodeJS.ProcessEnv = {}, options: { usePost
     SC_QUEUE_PREFIX: queuePrefix,
     ...extra,
   };
-  if (options.usePostgres !== false && process.env.PG_TEST_URL && !('DATABASE_URL' in extra)) env.DATABASE_URL = process.env.PG_TEST_URL;
+  if (options.usePostgres !== false && process.env.SC_TEST_DATABASE_URL && !('DATABASE_URL' in extra)) env.DATABASE_URL = process.env.SC_TEST_DATABASE_URL;
   return { dataDir, logDir, queuePrefix, env, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 

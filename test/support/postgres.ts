@@ -27,11 +27,12 @@ export async function createTestDatabase(serverUrl: string = requirePgTestUrl())
 }
 
 /**
- * The `DATABASE_URL` entry for `createStackEnv()`: a fresh database when `PG_TEST_URL` is set, else an
- * explicit SQLite choice (an absent `DATABASE_URL`). `drop` is a no-op on SQLite.
+ * The `DATABASE_URL` entry for `createStackEnv()`: a fresh database in the `e2e (postgres)` jest project
+ * (postgres-per-file.ts sets `SC_TEST_DATABASE_URL` there), else an explicit SQLite choice (an absent
+ * `DATABASE_URL`). `drop` is a no-op on SQLite.
  */
 export async function createTestDatabaseEnv(): Promise<{ env: { DATABASE_URL?: string }; drop: () => Promise<void> }> {
-  if (!pgTestUrl) return { env: { DATABASE_URL: undefined }, drop: async () => undefined };
+  if (!pgTestUrl || !process.env.SC_TEST_DATABASE_URL) return { env: { DATABASE_URL: undefined }, drop: async () => undefined };
   const database = await createTestDatabase(pgTestUrl);
   return { env: { DATABASE_URL: database.url }, drop: database.drop };
 }

@@ -1,4 +1,5 @@
 import { QueueName, roundJobId } from '@sc/schemas';
+import { until } from '../../../test/support/until';
 import { echoOrder, startOrchestratorStack, type OrchestratorStack } from './support/orchestrator-stack';
 
 describe('rounds', () => {
@@ -61,7 +62,8 @@ describe('rounds', () => {
   it('cancels a queued Round and removes its job from the queue', async () => {
     const { round_id } = await submit();
     const queue = sc.queue(QueueName.WorkOrders);
-    await expect(queue.getJob(roundJobId(round_id, 1))).resolves.toBeDefined();
+    // The relay enqueues right after the submit commits, without holding up the answer.
+    await until(() => queue.getJob(roundJobId(round_id, 1)), { what: 'the job of attempt 1' });
 
     const answer = await sc.call('POST', `/rounds/${round_id}/cancel`);
     expect(answer.status).toBe(200);
@@ -86,8 +88,8 @@ describe('rounds', () => {
     expect(retried.status).toBe(200);
     expect(retried.body).toMatchObject({ state: 'queued', attempt: 2, finished_at: null });
     expect(retried.body.transitions.at(-1)).toMatchObject({ from: 'cancelled', to: 'queued', reason: 'retry requested by API', attempt: 2 });
-    const job = await sc.queue(QueueName.WorkOrders).getJob(roundJobId(round_id, 2));
-    expect(job?.data).toMatchObject({ round_id, attempt: 2 });
+    const job = await until(() => sc.queue(QueueName.WorkOrders).getJob(roundJobId(round_id, 2)), { what: 'the job of attempt 2' });
+    expect(job.data).toMatchObject({ round_id, attempt: 2 });
   });
 
   it('records commits of a Round once per sha and lists them', async () => {
