@@ -65,6 +65,11 @@ describe('docker-compose.yml', () => {
     // ids the draft-04 way (`id`): validate with draft 2019-09 and let Ajv ignore the unknown keyword.
     const { $schema: _metaSchema, ...schema } = composeSchema;
     const ajv = new Ajv2019({ strict: false, allErrors: true });
+    // Formats the spec names without defining them, as Compose parses them.
+    ajv.addFormat('duration', /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/); // Go's: `5s`, `1m30s`
+    ajv.addFormat('expose', /^\d+(-\d+)?(\/(tcp|udp|sctp))?$/); // `9464`, `9000-9001/tcp`
+    ajv.addFormat('ports', /^(([\d.]+|\[[\da-fA-F:]+\]):)?(\d+(-\d+)?:)?\d+(-\d+)?(\/(tcp|udp|sctp))?$/); // `[ip:][host:]container[/proto]`
+    ajv.addFormat('subnet_ip_address', /^[\da-fA-F.:]+\/\d+$/);
     const checked = withoutDraft4Ids(schema) as { properties: Record<string, unknown> };
     // The package's copy predates the top-level `name` (the project name) that Compose v2 reads.
     checked.properties.name = { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]*$' };

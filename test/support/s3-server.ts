@@ -1,11 +1,18 @@
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
 
-/** s3rver's fixed account: it checks every request's signature against these. */
-const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+/** s3rver's built-in key pair; it refuses an access key id it does not know. */
+const defaultCredentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+/** Lets s3rver accept another key pair (its account model is the only way: s3rver has no option for it). */
+function addKeyPair(credentials: { accessKeyId: string; secretAccessKey: string }): void {
+  const account = createRequire(__filename)('s3rver/lib/models/account') as { DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void } };
+  account.DUMMY_ACCOUNT.createKeyPair(credentials.accessKeyId, credentials.secretAccessKey);
+}
 
 /** A real S3-compatible server on loopback (s3rver: signatures, buckets, objects on disk), for tests. */
 export interface S3TestServer {
@@ -20,8 +27,12 @@ export interface S3TestServer {
   close(): Promise<void>;
 }
 
-/** Starts s3rver on a free loopback port with one empty bucket. */
-export async function startS3Server(bucket = 'sc-artifacts'): Promise<S3TestServer> {
+/**
+ * Starts s3rver on a free loopback port with one empty bucket. `credentials` are accepted too (s3rver's own
+ * stay valid), e.g. the ones docker-compose.yml gives MinIO.
+ */
+export async function startS3Server(bucket = 'sc-artifacts', credentials = defaultCredentials): Promise<S3TestServer> {
+  if (credentials !== defaultCredentials) addKeyPair(credentials);
   const directory = mkdtempSync(join(tmpdir(), 'sc-s3-'));
   const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: bucket, configs: [] }] });
   const { port } = await server.run();
