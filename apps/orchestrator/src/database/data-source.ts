@@ -17,13 +17,23 @@ export const entities = [WorkOrderEntity, RoundEntity, RoundTransitionEntity, Ro
 const sqliteBusyTimeoutMs = 5_000;
 
 /**
+ * WAL with `synchronous = NORMAL`: a commit appends to the WAL without an fsync (checkpoints still sync).
+ * better-sqlite3 is synchronous, so the default FULL stalled the whole event loop on one fsync per commit,
+ * four commits per Round (bench/README.md). SQLite's documented trade-off: a crash of the process loses
+ * nothing, a power cut or OS crash may lose the commits since the last checkpoint's sync.
+ */
+function prepareSqlite(db: { pragma: (source: string) => unknown }): void {
+  db.pragma('synchronous = NORMAL');
+}
+
+/**
  * The TypeORM options for a database. The schema only ever comes from `migrations/`: `synchronize` is off,
  * and the app runs the migrations itself at start (`migrationsRun` off) so it can log and fail clearly.
  */
 export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
   const common = { entities, migrations, synchronize: false, migrationsRun: false } as const;
   if (database.type === 'postgres') return { ...common, type: 'postgres', url: database.url };
-  return { ...common, type: 'better-sqlite3', database: database.path, enableWAL: true, timeout: sqliteBusyTimeoutMs };
+  return { ...common, type: 'better-sqlite3', database: database.path, enableWAL: true, timeout: sqliteBusyTimeoutMs, prepareDatabase: prepareSqlite };
 }
 
 /** Creates the SQLite file's folder (better-sqlite3 creates the file, not its folder). */
