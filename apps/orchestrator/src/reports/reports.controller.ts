@@ -1,6 +1,7 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Report } from '@sc/schemas';
+import { IdParamPipe } from '../http/id-param.pipe';
 import { RoundsService } from '../rounds/rounds.service';
 
 @ApiTags('reports')
@@ -12,7 +13,7 @@ export class ReportsController {
   /** The Report of a Round's latest attempt (by round id), or a Report by its own id. */
   @Get(':id')
   @ApiOkResponse({ schema: { $ref: '#/components/schemas/Report' } })
-  get(@Param('id') id: string): Promise<Report> {
+  get(@Param('id', IdParamPipe) id: string): Promise<Report> {
     return this.rounds.getReport(id);
   }
 }

@@ -1,6 +1,7 @@
 import { Controller, Param, Sse, type MessageEvent } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { map, type Observable } from 'rxjs';
+import { IdParamPipe } from '../http/id-param.pipe';
 import { RoundsService } from './rounds.service';
 
 @ApiTags('rounds')
@@ -11,7 +12,7 @@ export class RoundEventsController {
 
   /** Server-Sent Events: stored transitions, then live transitions, phases and log lines; ends when the Round does. */
   @Sse(':id/events')
-  async events(@Param('id') id: string): Promise<Observable<MessageEvent>> {
+  async events(@Param('id', IdParamPipe) id: string): Promise<Observable<MessageEvent>> {
     const events = await this.rounds.follow(id);
     return events.pipe(map((event) => ({ type: event.type, data: event })));
   }

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { validateWorkOrder, type StoredWorkOrder, type SubmitWorkOrderResponse, type WorkOrder } from '@sc/schemas';
+import { IdParamPipe } from '../http/id-param.pipe';
 import { SchemaBodyPipe } from '../http/schema-body.pipe';
 import { IdempotencyKey } from './idempotency-key.decorator';
 import { WorkOrdersService } from './workorders.service';
@@ -21,7 +22,7 @@ export class WorkOrdersController {
 
   @Get(':id')
   @ApiOkResponse({ schema: { $ref: '#/components/schemas/WorkOrder' } })
-  get(@Param('id') id: string): Promise<StoredWorkOrder> {
+  get(@Param('id', IdParamPipe) id: string): Promise<StoredWorkOrder> {
     return this.workorders.get(id);
   }
 }

@@ -111,6 +111,26 @@ describe('agentCliPlugin', () => {
     expect(report.artifacts.map((artifact) => artifact.name).sort()).toEqual(['coding/claude.log', 'testing/claude.log']);
   });
 
+  it('reclaims the branch from the worktree a killed worker left for the same Round, and nothing held elsewhere', async () => {
+    installAgent('claude');
+    // A worker killed during attempt 1 never removed its worktree: the branch is still checked out there.
+    const stale = join(dataDir, 'worktrees', 'round-1', '1', 'claude');
+    mkdirSync(dirname(stale), { recursive: true });
+    git(repo, 'worktree', 'add', '-q', '-b', branch, stale, 'main');
+    const retried = await runRound({ ...job({ phases: ['coding'] }), attempt: 2 }, options);
+    expect(retried).toMatchObject({ status: 'success', attempt: 2 });
+    expect(existsSync(stale)).toBe(false);
+    expect(git(repo, 'worktree', 'list')).not.toContain(stale);
+
+    // The branch checked out by someone else (not this Round's folder) is left alone: the Round says why.
+    const elsewhere = join(root, 'elsewhere');
+    git(repo, 'worktree', 'add', '-q', elsewhere, branch);
+    const refused = await runRound({ ...job({ phases: ['coding'] }), attempt: 3 }, options);
+    expect(refused.status).toBe('error');
+    expect(refused.error).toContain(`is already checked out at '${elsewhere}'`);
+    expect(existsSync(join(elsewhere, '.git'))).toBe(true);
+  });
+
   it('runs two agents in parallel, each in its own worktree and branch, and counts each one', async () => {
     installAgent('claude', '--fake-tokens=100,10');
     installAgent('codex', '--fake-format=codex', '--fake-tokens=70,7', '--fake-turns=3');

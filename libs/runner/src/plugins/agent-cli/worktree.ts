@@ -2,7 +2,7 @@ import type { PluginContext } from '@sc/plugin-sdk';
 import type { Agent, CommitRef, StoredWorkOrder } from '@sc/schemas';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { probeGit, runGit } from './git';
 import { resolveBase, type Repository } from './repository';
 
@@ -39,11 +39,30 @@ export async function ensureWorktree(worktree: Worktree, repository: Repository,
   // Forget worktrees whose folders were deleted, or git still counts their branches as checked out.
   await runGit(ctx, repository.dir, ['worktree', 'prune']);
   const branchExists = await probeGit(ctx, repository.dir, ['rev-parse', '--verify', '--quiet', '--end-of-options', `refs/heads/${worktree.branch}`]);
-  // TODO(#7): a worker that died mid-round leaves the branch checked out in its attempt's worktree; reclaim it.
-  if (branchExists.ok) await runGit(ctx, repository.dir, ['worktree', 'add', '--quiet', '--', worktree.path, worktree.branch]);
-  else {
+  if (branchExists.ok) {
+    await reclaimBranch(worktree, repository, ctx);
+    await runGit(ctx, repository.dir, ['worktree', 'add', '--quiet', '--', worktree.path, worktree.branch]);
+  } else {
     const base = await resolveBase(repository, baseRef, ctx);
     await runGit(ctx, repository.dir, ['worktree', 'add', '--quiet', '-b', worktree.branch, '--', worktree.path, base]);
+  }
+}
+
+/**
+ * Frees the branch when an earlier run of this same Round still has it checked out: a worker killed mid-round
+ * never removed its attempt's worktree, and git refuses to check a branch out twice. Only a worktree under
+ * this Round's own folder is removed (forced: what it did not commit is lost with the worker that made it); a
+ * branch held anywhere else stays, and `git worktree add` says where.
+ */
+async function reclaimBranch(worktree: Worktree, repository: Repository, ctx: PluginContext): Promise<void> {
+  const roundDir = dirname(dirname(worktree.path));
+  const listed = await runGit(ctx, repository.dir, ['worktree', 'list', '--porcelain']);
+  for (const entry of listed.split('\n\n')) {
+    const path = /^worktree (.+)$/m.exec(entry)?.[1];
+    const isOnBranch = entry.split('\n').includes(`branch refs/heads/${worktree.branch}`);
+    if (!path || !isOnBranch || !path.startsWith(`${roundDir}${sep}`)) continue;
+    await runGit(ctx, repository.dir, ['worktree', 'remove', '--force', '--force', '--', path]);
+    ctx.logger.warn({ path, branch: worktree.branch }, 'stale worktree of an earlier run removed');
   }
 }
 
