@@ -14,7 +14,9 @@ export const queryValidationPipe = new ValidationPipe({
 });
 
 function toIssues(error: ValidationError): ValidationIssue[] {
-  // class-validator's messages start with the property name ("limit must not be greater than 200").
-  const messages = Object.values(error.constraints ?? {}).map((message) => message.replace(new RegExp(`^${error.property} `), ''));
+  // class-validator's messages start with the property name ("limit must not be greater than 200"). The name
+  // comes from the client's query string, so it is cut off as text, never read as a pattern.
+  const prefix = `${error.property} `;
+  const messages = Object.values(error.constraints ?? {}).map((message) => (message.startsWith(prefix) ? message.slice(prefix.length) : message));
   return messages.map((message) => ({ path: `/${error.property}`, message }));
 }

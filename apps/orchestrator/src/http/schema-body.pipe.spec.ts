@@ -22,6 +22,26 @@ describe(SchemaBodyPipe.name, () => {
     }
   });
 
+  it('refuses NUL characters in any string or key, on every database alike', () => {
+    try {
+      pipe.transform({ title: 'a\u0000b', instructions: 'I', params: { 'k\u0000': ['\u0000'] } });
+      throw new Error('expected a ValidationException');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ValidationException);
+      expect(((error as ValidationException).getResponse() as { details: unknown }).details).toEqual([
+        { path: '/title', message: 'must not contain the NUL character (U+0000)' },
+        { path: '/params/k\u0000', message: 'name must not contain the NUL character (U+0000)' },
+        { path: '/params/k\u0000/0', message: 'must not contain the NUL character (U+0000)' },
+      ]);
+    }
+  });
+
+  it('refuses a body nested deeper than 64 levels, however deep, as a 400', () => {
+    let deep: unknown = 'bottom';
+    for (let level = 0; level < 200_000; level++) deep = [deep];
+    expect(() => pipe.transform({ title: 'T', instructions: 'I', params: { deep } })).toThrow(ValidationException);
+  });
+
   it('refuses a missing body as a 400, not a crash', () => {
     expect(() => pipe.transform(undefined)).toThrow(ValidationException);
   });

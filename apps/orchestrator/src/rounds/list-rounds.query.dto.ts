@@ -20,10 +20,11 @@ export class ListRoundsQueryDto implements ListRoundsQuery {
   @Matches(/^[A-Za-z0-9._:/-]{1,64}$/)
   label?: string;
 
+  // The characters a work-order `branch` may have (workorder@1.json): anything else matches no Round, and a
+  // NUL byte would not even reach Postgres as a query parameter.
   @ApiPropertyOptional({ example: 'feat/wo-20261125-say-hello' })
   @IsOptional()
-  @MinLength(1)
-  @MaxLength(255)
+  @Matches(/^[A-Za-z0-9._/-]{1,255}$/)
   branch?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })

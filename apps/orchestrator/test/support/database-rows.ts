@@ -35,6 +35,12 @@ export class DatabaseRows {
     return counts as RowCounts;
   }
 
+  /** Every table's row count and every Round's state: what a refused request must leave as it was. */
+  async snapshot(): Promise<{ counts: RowCounts; rounds: Record<string, unknown>[] }> {
+    const rounds = await this.query('SELECT id, state, attempt, updated_at FROM rounds ORDER BY id', []);
+    return { counts: await this.counts(), rounds };
+  }
+
   /** Rows of `table` where `column` equals `value`. */
   rowsWhere(table: (typeof tables)[number], column: string, value: unknown): Promise<Record<string, unknown>[]> {
     return this.query(`SELECT * FROM ${table} WHERE ${column} = ?`, [value]);
