@@ -132,6 +132,33 @@ describe(RoundsService.name, () => {
     expect(metrics.reportStored).not.toHaveBeenCalledWith(expect.objectContaining({ round_id: id }));
   });
 
+  it('records a lost worker when another one starts the same attempt: running → retrying → running', async () => {
+    const { id } = await queued();
+    await rounds.start({ type: 'started', round_id: id, attempt: 1, worker: 'host:1', at: at() });
+    await rounds.start({ type: 'started', round_id: id, attempt: 1, worker: 'host:1', at: at() });
+    await rounds.start({ type: 'started', round_id: id, attempt: 1, worker: 'host:2', at: at() });
+    const view = await rounds.get(id);
+    expect(view).toMatchObject({ state: 'running', worker: 'host:2', attempt: 1 });
+    expect(view.transitions.map((t) => [t.from, t.to, t.reason])).toEqual([
+      [null, 'queued', 'submitted'],
+      ['queued', 'running', 'started by host:1'],
+      ['running', 'retrying', 'worker lost: host:1'],
+      ['retrying', 'running', 'started by host:2'],
+    ]);
+  });
+
+  it('reaps a running attempt as error with a Report, and leaves a Round that moved on', async () => {
+    const { id, order } = await queued();
+    await rounds.start({ type: 'started', round_id: id, attempt: 1, worker: 'host:1', at: at() });
+    await rounds.reap(id, 1, 'orphaned: job lost');
+    expect((await rounds.get(id)).transitions.at(-1)).toMatchObject({ from: 'running', to: 'error', reason: 'orphaned: job lost' });
+    expect(await rounds.getReport(id)).toMatchObject({ status: 'error', error: 'orphaned: job lost', attempt: 1, worker: 'host:1' });
+    // A late Report of the lost attempt changes nothing; a second reap neither.
+    await rounds.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() });
+    await rounds.reap(id, 1, 'orphaned: job lost');
+    expect((await rounds.get(id)).transitions.map((t) => t.to)).toEqual(['queued', 'running', 'error']);
+  });
+
   it('drops a message for another attempt', async () => {
     const { id, order } = await queued();
     await rounds.finish({ type: 'finished', round_id: id, attempt: 2, report: report(id, order.id, 2), at: at() });
