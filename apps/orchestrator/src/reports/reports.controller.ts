@@ -1,7 +1,8 @@
-import { Controller, Get, Param } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Report } from '@sc/schemas';
 import { IdParamPipe } from '../http/id-param.pipe';
+import { ApiErrorResponses } from '../http/api-error-responses.decorator';
 import { RoundsService } from '../rounds/rounds.service';
 
 @ApiTags('reports')
@@ -13,6 +14,7 @@ export class ReportsController {
   /** The Report of a Round's latest attempt (by round id), or a Report by its own id. */
   @Get(':id')
   @ApiOkResponse({ schema: { $ref: '#/components/schemas/Report' } })
+  @ApiErrorResponses(HttpStatus.NOT_FOUND)
   get(@Param('id', IdParamPipe) id: string): Promise<Report> {
     return this.rounds.getReport(id);
   }

@@ -1,7 +1,8 @@
-import { Controller, Param, Sse, type MessageEvent } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Controller, HttpStatus, Param, Sse, type MessageEvent } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { map, type Observable } from 'rxjs';
 import { IdParamPipe } from '../http/id-param.pipe';
+import { ApiErrorResponses } from '../http/api-error-responses.decorator';
 import { RoundsService } from './rounds.service';
 
 @ApiTags('rounds')
@@ -12,6 +13,9 @@ export class RoundEventsController {
 
   /** Server-Sent Events: stored transitions, then live transitions, phases and log lines; ends when the Round does. */
   @Sse(':id/events')
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse({ description: 'Server-Sent Events named `transition`, `phase` and `log`, each with a RoundEvent as JSON data' })
+  @ApiErrorResponses(HttpStatus.NOT_FOUND)
   async events(@Param('id', IdParamPipe) id: string): Promise<Observable<MessageEvent>> {
     const events = await this.rounds.follow(id);
     return events.pipe(map((event) => ({ type: event.type, data: event })));

@@ -1,10 +1,12 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { validateCommitRef, type CommitRef, type RecordedCommitView, type RoundPage, type RoundView } from '@sc/schemas';
 import { IdParamPipe } from '../http/id-param.pipe';
+import { ApiErrorResponses } from '../http/api-error-responses.decorator';
 import { queryValidationPipe } from '../http/query-validation.pipe';
 import { SchemaBodyPipe } from '../http/schema-body.pipe';
 import { ListRoundsQueryDto } from './list-rounds.query.dto';
+import { RecordedCommitViewDto, RoundPageDto, RoundViewDto } from './round-view.dto';
 import { RoundsService } from './rounds.service';
 
 @ApiTags('rounds')
@@ -14,23 +16,31 @@ export class RoundsController {
   constructor(private readonly rounds: RoundsService) {}
 
   @Get()
+  @ApiOkResponse({ type: RoundPageDto })
+  @ApiErrorResponses(HttpStatus.BAD_REQUEST)
   list(@Query(queryValidationPipe) query: ListRoundsQueryDto): Promise<RoundPage> {
     return this.rounds.list(query);
   }
 
   @Get(':id')
+  @ApiOkResponse({ type: RoundViewDto })
+  @ApiErrorResponses(HttpStatus.NOT_FOUND)
   get(@Param('id', IdParamPipe) id: string): Promise<RoundView> {
     return this.rounds.get(id);
   }
 
   @Post(':id/cancel')
   @HttpCode(200)
+  @ApiOkResponse({ type: RoundViewDto, description: 'Cancelled, or (running) a cancel request sent to its worker' })
+  @ApiErrorResponses(HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
   cancel(@Param('id', IdParamPipe) id: string): Promise<RoundView> {
     return this.rounds.cancel(id);
   }
 
   @Post(':id/retry')
   @HttpCode(200)
+  @ApiOkResponse({ type: RoundViewDto, description: 'Queued again as the next attempt' })
+  @ApiErrorResponses(HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
   retry(@Param('id', IdParamPipe) id: string): Promise<RoundView> {
     return this.rounds.retry(id);
   }
@@ -38,6 +48,8 @@ export class RoundsController {
   @Post(':id/commits')
   @HttpCode(200)
   @ApiBody({ schema: { $ref: '#/components/schemas/Report.CommitRef' } })
+  @ApiOkResponse({ type: RecordedCommitViewDto })
+  @ApiErrorResponses(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
   recordCommit(@Param('id', IdParamPipe) id: string, @Body(new SchemaBodyPipe('commit', validateCommitRef)) commit: CommitRef): Promise<RecordedCommitView> {
     return this.rounds.recordCommit(id, commit);
   }
