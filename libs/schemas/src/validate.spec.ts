@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatIssues, validateCommitRef, validateReport, validateRoundMessage, validateWorkOrder } from './validate';
 import type { Report } from './report.types';
@@ -88,7 +88,9 @@ describe('validateWorkOrder', () => {
 
 describe('examples', () => {
   const dir = join(__dirname, '..', '..', '..', 'examples');
-  it.each(['echo.json', 'multi-agent.json'])('%s is a valid work-order', (file) => {
+  const files = readdirSync(dir).filter((file) => file.endsWith('.json'));
+  it('has the echo work-order the README and the demo submit', () => expect(files).toContain('echo.json'));
+  it.each(files)('%s is a valid work-order', (file) => {
     const result = validateWorkOrder(JSON.parse(readFileSync(join(dir, file), 'utf8')));
     expect(result.ok ? [] : result.issues).toEqual([]);
   });
