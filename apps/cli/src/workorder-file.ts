@@ -1,5 +1,5 @@
 import type { ValidationIssue, WorkOrder } from '@sc/schemas';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { Document, LineCounter, Node } from 'yaml';
 import { UsageError } from './errors';
@@ -19,13 +19,11 @@ export type WorkOrderFileCheck = { ok: true; order: WorkOrder } | { ok: false; i
  * files and syntax errors throw {@link UsageError} with the position; schema issues come back with their lines.
  */
 export async function checkWorkOrderFile(file: string): Promise<WorkOrderFileCheck> {
-  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(`${file}: cannot read (${error.code ?? error.message})`);
-  });
+  const text = await readText(file);
   // yaml and the compiled schemas load here, not at import, so that `sc --help` stays instant.
   const [yaml, { validateWorkOrder }] = await Promise.all([import('yaml'), import('@sc/schemas')]);
   const { document, lines } = parseWorkOrderText(yaml, file, text);
-  const result = validateWorkOrder(document.toJS());
+  const result = validateWorkOrder(toValue(document, file));
   if (result.ok) return { ok: true, order: result.value };
   return { ok: false, issues: result.issues.map((issue) => ({ ...issue, line: lineOf(yaml, document, lines, issue.path) })) };
 }
@@ -42,18 +40,45 @@ export function formatLocatedIssue(file: string, issue: LocatedIssue): string {
   return `${file}:${issue.line} ${issue.path || '/'}: ${issue.message}`;
 }
 
+// A work-order's largest field (instructions) holds 200,000 characters; a file many times that size is a
+// mistake (a log, a binary), and is refused before it is read into memory.
+const maxFileBytes = 4 * 1024 * 1024;
+
+/** The file's text, without the byte-order mark Windows editors put first (JSON.parse refuses it, YAML skips it). */
+async function readText(file: string): Promise<string> {
+  const cannotRead = (error: NodeJS.ErrnoException) => {
+    throw new UsageError(`${file}: cannot read (${error.code ?? error.message})`);
+  };
+  const { size } = await stat(file).catch(cannotRead);
+  if (size > maxFileBytes) throw new UsageError(`${file}: ${size} bytes is larger than a work-order can be (${maxFileBytes / 1024 / 1024} MiB)`);
+  const text = await readFile(file, 'utf8').catch(cannotRead);
+  return text.startsWith('\uFEFF') ? text.slice(1) : text;
+}
+
+/** The document as plain data; YAML's guard against alias bombs ("billion laughs") becomes a usage error. */
+function toValue(document: Document, file: string): unknown {
+  try {
+    return document.toJS();
+  } catch (error) {
+    throw new UsageError(`${file}: invalid YAML: ${(error as Error).message}`);
+  }
+}
+
 /**
  * Parses the text into a YAML document that keeps source positions. JSON is YAML too, so one walker maps paths
  * to lines for both; JSON files are still checked with JSON.parse, because YAML accepts what JSON does not.
  */
 function parseWorkOrderText(yaml: YamlModule, file: string, text: string): { document: Document; lines: LineCounter } {
-  if (isJsonFile(file, text)) assertJsonSyntax(file, text);
+  const isJson = isJsonFile(file, text);
+  if (isJson) assertJsonSyntax(file, text);
   const lines = new yaml.LineCounter();
   const document = yaml.parseDocument(text, { lineCounter: lines, prettyErrors: false });
   const [error] = document.errors;
   if (error) {
+    // JSON that JSON.parse accepted can still fail here: a repeated key, which YAML refuses and JSON.parse
+    // would silently resolve to the last value.
     const { line, col } = lines.linePos(error.pos[0]);
-    throw new UsageError(`${file}:${line}:${col} invalid YAML: ${error.message}`);
+    throw new UsageError(`${file}:${line}:${col} invalid ${isJson ? 'JSON' : 'YAML'}: ${error.message}`);
   }
   return { document, lines };
 }
