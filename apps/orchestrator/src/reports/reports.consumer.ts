@@ -8,7 +8,10 @@ import { RoundsService } from '../rounds/rounds.service';
  * Round messages from workers (`reports` queue): started, retrying, finished. An invalid message is logged
  * and dropped (retrying it cannot fix it); a database error is thrown so that BullMQ retries the message.
  */
-@Processor(QueueName.Reports)
+// Several messages in flight overlap the queue's round trips. Each reaches the UnitOfWork in fetch order
+// (nothing awaits before it), so on SQLite a Round's started still commits before its finished; on Postgres
+// a finished that wins the race starts the Round implicitly (RoundsService.onMessage).
+@Processor(QueueName.Reports, { concurrency: 8 })
 export class ReportsConsumer extends WorkerHost {
   private readonly logger = new Logger(ReportsConsumer.name);
 

@@ -10,7 +10,9 @@ const eventTypes = new Set(['phase', 'log', 'end']);
  * Phase progress and log lines from workers (`events` queue), passed on to `GET /rounds/:id/events`.
  * They are live-only: a follower that connects later sees the stored transitions, not old log lines.
  */
-@Processor(QueueName.Events)
+// Handling an event is a synchronous hand-off, so several in flight keep their fetch order while the
+// queue's round trips overlap; one at a time, three events per Round made this the bottleneck (bench/README.md).
+@Processor(QueueName.Events, { concurrency: 16 })
 export class RoundEventsConsumer extends WorkerHost {
   private readonly logger = new Logger(RoundEventsConsumer.name);
 

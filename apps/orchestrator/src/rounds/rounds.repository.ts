@@ -80,7 +80,9 @@ export class RoundsRepository {
       query.andWhere("round.labels LIKE :label ESCAPE '\\'", { label: `%${escapeLike(JSON.stringify(filter.label))}%` });
     }
     if (filter.after) {
-      query.andWhere('(round.createdAt < :createdAt OR (round.createdAt = :createdAt AND round.id < :id))', filter.after);
+      // A row-value comparison, not `a < x OR (a = x AND b < y)`: both databases turn it into the start of an
+      // index range, where Postgres only filtered the OR form row by row from the newest Round (bench/README.md).
+      query.andWhere('(round.createdAt, round.id) < (:createdAt, :id)', filter.after);
     }
     return query.orderBy('round.createdAt', 'DESC').addOrderBy('round.id', 'DESC').take(filter.limit + 1).getMany();
   }
