@@ -33,7 +33,7 @@ describe(describeError.name, () => {
 
   it('hints at SC_API_TOKEN on a 401', () => {
     const error = new ApiError({ statusCode: 401, error: 'Unauthorized', message: 'missing bearer token' }, 'GET /rounds');
-    expect(describeError(error).line).toBe('GET /rounds → 401 missing bearer token (set SC_API_TOKEN)');
+    expect(describeError(error)).toMatchObject({ line: 'GET /rounds → 401 missing bearer token (set SC_API_TOKEN)', exitCode: ExitCode.Usage });
   });
 
   it('says which URL could not be reached, exit 1', () => {

@@ -30,6 +30,9 @@ export class FailureError extends Error {
   }
 }
 
+// HTTP statuses that mean the caller asked wrongly, rather than that the work failed.
+const usageStatuses = new Set([400, 401, 404, 413, 422]);
+
 /** The orchestrator answered with an error body `{ statusCode, error, message, details? }`. */
 export class ApiError extends Error {
   constructor(
@@ -40,9 +43,12 @@ export class ApiError extends Error {
     this.name = 'ApiError';
   }
 
-  /** 400 (invalid input) and 404 (unknown id) are the caller's mistake; anything else is a failure. */
+  /**
+   * The caller's mistake, exit 2: invalid input (400, 413, 422), a missing or wrong SC_API_TOKEN (401), an
+   * unknown id (404). Anything else is a failure.
+   */
   get exitCode(): ExitCode {
-    return this.body.statusCode === 400 || this.body.statusCode === 404 ? ExitCode.Usage : ExitCode.Failed;
+    return usageStatuses.has(this.body.statusCode) ? ExitCode.Usage : ExitCode.Failed;
   }
 }
 
