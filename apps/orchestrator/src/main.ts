@@ -13,9 +13,10 @@ import { setupOpenApi } from './http/openapi';
  */
 async function main(): Promise<void> {
   const config = loadOrchestratorConfig();
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true, bodyParser: false });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true, bodyParser: false, rawBody: true });
   const logger = app.get(Logger);
   app.useLogger(logger);
+  // rawBody: the GitHub webhook checks its signature on the bytes as sent.
   // 1 MiB is far above any real work-order; a larger body is refused (413) before it is parsed.
   app.useBodyParser('json', { limit: '1mb' });
   // SIGTERM: stop accepting, let requests and consumers finish, close the database and Redis, then exit 0

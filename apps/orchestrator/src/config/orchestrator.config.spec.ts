@@ -15,6 +15,7 @@ describe(readOrchestratorConfig.name, () => {
       logLevel: 'info',
       reaperIntervalMs: 60_000,
       reaperGraceMs: 300_000,
+      github: { isEnabled: false, reason: 'GITHUB_WEBHOOK_SECRET and GITHUB_TOKEN are not set' },
     });
     expect(Object.isFrozen(config)).toBe(true);
   });

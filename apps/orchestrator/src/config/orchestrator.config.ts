@@ -1,5 +1,6 @@
 import { DefaultQueuePrefix } from '@sc/schemas';
 import { resolve } from 'node:path';
+import { readGitHubConfig, type GitHubConfig } from '../github/github.config';
 
 /** Where the orchestrator keeps its data: a SQLite file (the default) or a Postgres database. */
 export type DatabaseConfig = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
@@ -25,6 +26,8 @@ export interface OrchestratorConfig {
   reaperIntervalMs: number;
   /** `SC_REAPER_GRACE_MS`: how long a Round must have been unchanged before the reaper may end it. */
   reaperGraceMs: number;
+  /** `GITHUB_*`: the GitHub webhook and bot; a missing or wrong value turns only this feature off. */
+  github: GitHubConfig;
 }
 
 /** Nest injection token of the {@link OrchestratorConfig}. */
@@ -56,9 +59,10 @@ export function readOrchestratorConfig(env: NodeJS.ProcessEnv): OrchestratorConf
     logLevel: readLogLevel(env),
     reaperIntervalMs: readMilliseconds(env, 'SC_REAPER_INTERVAL_MS', 60_000),
     reaperGraceMs: readMilliseconds(env, 'SC_REAPER_GRACE_MS', 5 * 60_000),
+    github: readGitHubConfig(env),
     ...(apiToken === undefined ? {} : { apiToken }),
   };
-  return Object.freeze({ ...config, database: Object.freeze(config.database), plugins: Object.freeze(config.plugins) as string[] });
+  return Object.freeze({ ...config, database: Object.freeze(config.database), github: Object.freeze(config.github), plugins: Object.freeze(config.plugins) as string[] });
 }
 
 /**

@@ -6,14 +6,14 @@ import { createTestDatabase, pgTestUrl, type TestDatabase } from '../../../../te
 import type { DatabaseConfig } from '../config/orchestrator.config';
 import { createDataSource } from './data-source';
 
-const tables = ['outbox', 'reports', 'round_commits', 'round_transitions', 'rounds', 'workorders'];
+const tables = ['github_deliveries', 'github_round_links', 'outbox', 'reports', 'round_commits', 'round_transitions', 'rounds', 'workorders'];
 
 /** Runs every migration up, then every one down, on a fresh database. */
 async function migrateUpAndDown(database: DatabaseConfig): Promise<void> {
   const dataSource: DataSource = await createDataSource(database).initialize();
   try {
     const applied = await dataSource.runMigrations({ transaction: 'each' });
-    expect(applied.map((migration) => migration.name)).toEqual(['CreateWorkOrdersAndRounds1764061200000', 'CreateRoundCommits1764064800000']);
+    expect(applied.map((migration) => migration.name)).toEqual(['CreateWorkOrdersAndRounds1764061200000', 'CreateRoundCommits1764064800000', 'CreateGitHubTables1764079200000']);
     expect(await dataSource.showMigrations()).toBe(false);
     expect(await existingTables(dataSource)).toEqual(tables);
 

@@ -3,6 +3,8 @@ import { dirname } from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { migrations } from '../../../../migrations';
 import { loadOrchestratorConfig, type DatabaseConfig } from '../config/orchestrator.config';
+import { GitHubDeliveryEntity } from '../github/github-delivery.entity';
+import { GitHubRoundLinkEntity } from '../github/github-round-link.entity';
 import { OutboxEntity } from '../queue/outbox.entity';
 import { ReportEntity } from '../reports/report.entity';
 import { RoundCommitEntity } from '../rounds/round-commit.entity';
@@ -11,7 +13,7 @@ import { RoundEntity } from '../rounds/round.entity';
 import { WorkOrderEntity } from '../workorders/workorder.entity';
 
 /** Every entity, listed rather than globbed so the compiled app and the TypeORM CLI see the same set. */
-export const entities = [WorkOrderEntity, RoundEntity, RoundTransitionEntity, RoundCommitEntity, ReportEntity, OutboxEntity];
+export const entities = [WorkOrderEntity, RoundEntity, RoundTransitionEntity, RoundCommitEntity, ReportEntity, OutboxEntity, GitHubDeliveryEntity, GitHubRoundLinkEntity];
 
 // How long a SQLite writer waits for another connection's lock (a TypeORM CLI run, a backup) before failing.
 const sqliteBusyTimeoutMs = 5_000;

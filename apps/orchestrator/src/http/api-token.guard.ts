@@ -4,10 +4,11 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestrator.config';
 
 /**
- * Routes anyone may call: probes and metrics hold no data. (`/docs` and `/docs-json` are served by the
+ * Routes anyone may call: probes and metrics hold no data; GitHub's webhook is signed instead
+ * (`X-Hub-Signature-256`, checked by the GitHub feature). (`/docs` and `/docs-json` are served by the
  * Swagger middleware, outside Nest's router, so no guard sees them.)
  */
-const openPaths = new Set(['/health', '/metrics']);
+const openPaths = new Set(['/health', '/metrics', '/webhooks/github']);
 
 /** When `SC_API_TOKEN` is set, every other route needs `Authorization: Bearer <token>`; else 401. */
 @Injectable()

@@ -283,6 +283,11 @@ export class RoundsService {
     });
   }
 
+  /** Every committed transition from now on, of every Round (the GitHub bot edits its comment when a Round ends). */
+  transitions(): Observable<TransitionEvent> {
+    return this.events.pipe(filter((event): event is TransitionEvent => event.type === 'transition'));
+  }
+
   /** Phase and log events from workers, for `GET /rounds/:id/events`. */
   publishEvent(event: RoundEvent | EventsEndEvent): void {
     this.events.next(event);

@@ -12,5 +12,7 @@ import { WorkOrdersService } from './workorders.service';
   imports: [TypeOrmModule.forFeature([WorkOrderEntity]), RoundsModule, QueueModule],
   controllers: [WorkOrdersController],
   providers: [WorkOrdersRepository, WorkOrdersService, pluginRegistryProvider],
+  // The GitHub webhook submits work-orders the same way POST /workorders does, checking plugin names alike.
+  exports: [WorkOrdersService, pluginRegistryProvider],
 })
 export class WorkOrdersModule {}

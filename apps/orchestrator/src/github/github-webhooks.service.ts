@@ -1,0 +1,182 @@
+import { BadRequestException, Inject, Injectable, Logger, NotFoundException, type OnApplicationBootstrap, type OnModuleDestroy, UnauthorizedException } from '@nestjs/common';
+import type { PluginRegistry } from '@sc/runner';
+import { isTerminal, validateWorkOrder, type Report, type RoundState, type TransitionEvent, type WorkOrder } from '@sc/schemas';
+import type { Subscription } from 'rxjs';
+import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestrator.config';
+import { ValidationException } from '../http/validation.exception';
+import { RoundsService } from '../rounds/rounds.service';
+import { PLUGIN_REGISTRY } from '../workorders/plugin-registry.provider';
+import { WorkOrdersService } from '../workorders/workorders.service';
+import { asIssueCommentCreated, asIssueLabeled, type GitHubRepositoryPayload, type IssueCommentCreatedEvent, type IssueLabeledEvent } from './github-events';
+import { ScLabel, toIssueWorkOrder, toPullRequestWorkOrder } from './github-workorders';
+import type { GitHubConfig } from './github.config';
+import { GitHubClient } from './github.client';
+import { GitHubRepository } from './github.repository';
+import { renderRoundEndedComment, renderRoundQueuedComment } from './round-comment';
+import { parseScCommand } from './sc-command';
+
+/** One webhook request as the controller received it. */
+export interface WebhookDelivery {
+  event?: string;
+  deliveryId?: string;
+  signature?: string;
+  /** The bytes GitHub signed: the signature is checked on these, never on re-serialized JSON. */
+  rawBody?: Buffer;
+  payload: unknown;
+}
+
+/** The answer to GitHub: 200 when something was done, 202 when the delivery was accepted and ignored. */
+export interface WebhookOutcome {
+  status: 200 | 202;
+  body: { result: string; round_id?: string; workorder_id?: string };
+}
+
+type EnabledGitHub = Extract<GitHubConfig, { isEnabled: true }>;
+
+/**
+ * `POST /webhooks/github`: checks GitHub's signature, handles each delivery once, turns an issue labelled
+ * `sc` into a work-order and `/sc run` / `/sc cancel` comments on pull requests into Rounds and cancels, and
+ * keeps one bot comment per Round up to date.
+ */
+@Injectable()
+export class GitHubWebhooksService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(GitHubWebhooksService.name);
+  private subscription?: Subscription;
+  private verify?: Promise<(secret: string, payload: string, signature: string) => Promise<boolean>>;
+
+  constructor(
+    @Inject(ORCHESTRATOR_CONFIG) private readonly config: OrchestratorConfig,
+    private readonly repository: GitHubRepository,
+    private readonly client: GitHubClient,
+    private readonly workorders: WorkOrdersService,
+    private readonly rounds: RoundsService,
+    @Inject(PLUGIN_REGISTRY) private readonly plugins: PluginRegistry,
+  ) {}
+
+  /** Says once whether the feature is on, and follows Round ends to edit the bot's comments. */
+  onApplicationBootstrap(): void {
+    const github = this.config.github;
+    if (!github.isEnabled) return this.logger.log({ reason: github.reason }, 'github integration disabled');
+    this.logger.log({ api_url: github.apiUrl }, 'github integration enabled');
+    this.subscription = this.rounds.transitions().subscribe((event) => void this.onTransition(event));
+  }
+
+  onModuleDestroy(): void {
+    this.subscription?.unsubscribe();
+  }
+
+  /** Verifies, deduplicates and handles one delivery. */
+  async receive(delivery: WebhookDelivery): Promise<WebhookOutcome> {
+    const github = this.enabled();
+    await this.assertSigned(github, delivery);
+    if (!delivery.event) throw new BadRequestException('missing X-GitHub-Event header');
+    if (!delivery.deliveryId || delivery.deliveryId.length > 64) throw new BadRequestException('missing or overlong X-GitHub-Delivery header');
+    if (!(await this.repository.recordDelivery(delivery.deliveryId, delivery.event.slice(0, 64), new Date().toISOString()))) {
+      this.logger.log({ delivery: delivery.deliveryId, event: delivery.event }, 'repeated github delivery ignored');
+      return { status: 202, body: { result: 'repeated delivery ignored' } };
+    }
+    try {
+      return await this.handle(github, delivery.event, delivery.payload);
+    } catch (error) {
+      // A failed delivery is forgotten so that GitHub's redelivery is handled afresh.
+      await this.repository.forgetDelivery(delivery.deliveryId);
+      throw error;
+    }
+  }
+
+  private enabled(): EnabledGitHub {
+    const github = this.config.github;
+    if (!github.isEnabled) throw new NotFoundException('the GitHub integration is not configured');
+    return github;
+  }
+
+  /** `X-Hub-Signature-256` over the raw body with the webhook secret (constant-time, by webhooks-methods). */
+  private async assertSigned(github: EnabledGitHub, delivery: WebhookDelivery): Promise<void> {
+    if (!delivery.signature || !delivery.rawBody) throw new UnauthorizedException('missing X-Hub-Signature-256 signature');
+    // ESM-only package: loaded once, on the first delivery.
+    this.verify ??= import('@octokit/webhooks-methods').then((methods) => methods.verify);
+    const verify = await this.verify;
+    const isValid = await verify(github.webhookSecret, delivery.rawBody.toString('utf8'), delivery.signature).catch(() => false);
+    if (!isValid) throw new UnauthorizedException('wrong X-Hub-Signature-256 signature');
+  }
+
+  private async handle(github: EnabledGitHub, event: string, payload: unknown): Promise<WebhookOutcome> {
+    if (event === 'ping') return { status: 200, body: { result: 'pong' } };
+    if (event === 'issues') {
+      const labeled = asIssueLabeled(payload);
+      if (!labeled) return ignored('issues event other than labeled');
+      if (labeled.label.name !== ScLabel) return ignored(`label "${labeled.label.name}" is not "${ScLabel}"`);
+      return this.startFromIssue(github, labeled);
+    }
+    if (event === 'issue_comment') {
+      const comment = asIssueCommentCreated(payload);
+      if (!comment) return ignored('issue_comment event other than created');
+      return this.runComment(github, comment);
+    }
+    return ignored(`event "${event}" is not handled`);
+  }
+
+  private async startFromIssue(github: EnabledGitHub, event: IssueLabeledEvent): Promise<WebhookOutcome> {
+    const answer = await this.submit(toIssueWorkOrder(event.issue, event.repository));
+    await this.link(github, event.repository, event.issue.number, Boolean(event.issue.pull_request), answer.round_id);
+    return { status: 200, body: { result: 'round queued', ...answer } };
+  }
+
+  private async runComment(github: EnabledGitHub, event: IssueCommentCreatedEvent): Promise<WebhookOutcome> {
+    // The bot's own comments (and other bots') never start work, so two bots cannot loop.
+    if (event.comment.user.type === 'Bot') return ignored('comment by a bot');
+    const command = parseScCommand(event.comment.body, (name) => this.plugins.get(name) !== undefined);
+    if (!command) return ignored('comment is not an /sc command');
+    if (!event.issue.pull_request) return ignored('/sc commands are read on pull requests');
+    const repository = event.repository.full_name;
+    if (command.type === 'cancel') {
+      const link = await this.repository.findLatestLink(repository, event.issue.number);
+      if (!link) return ignored(`no Round for pull request #${event.issue.number}`);
+      await this.rounds.cancel(link.roundId);
+      return { status: 200, body: { result: 'cancel requested', round_id: link.roundId } };
+    }
+    const pull = await this.client.getPullRequest(repository, event.issue.number);
+    const answer = await this.submit(toPullRequestWorkOrder(pull, event.repository, command));
+    await this.link(github, event.repository, event.issue.number, true, answer.round_id);
+    return { status: 200, body: { result: 'round queued', ...answer } };
+  }
+
+  /** Checks a work-order built from GitHub's data against the schema, as `POST /workorders` would, and submits it. */
+  private async submit(order: WorkOrder): Promise<{ workorder_id: string; round_id: string }> {
+    const checked = validateWorkOrder(order);
+    if (!checked.ok) throw new ValidationException('work-order', checked.issues);
+    const { workorder_id, round_id } = await this.workorders.submit(checked.value);
+    return { workorder_id, round_id };
+  }
+
+  /** Remembers where the Round came from and posts the bot's comment; a failed comment does not undo the Round. */
+  private async link(github: EnabledGitHub, repository: GitHubRepositoryPayload, issueNumber: number, isPullRequest: boolean, roundId: string): Promise<void> {
+    await this.repository.insertLink({ roundId, repository: repository.full_name, issueNumber, isPullRequest, commentId: null, createdAt: new Date().toISOString() });
+    try {
+      const commentId = await this.client.createComment(repository.full_name, issueNumber, renderRoundQueuedComment(roundId, github.publicUrl));
+      await this.repository.setCommentId(roundId, commentId);
+    } catch (error) {
+      this.logger.warn({ round_id: roundId, repository: repository.full_name, issue_number: issueNumber, err: error }, 'github comment not posted');
+    }
+  }
+
+  /** A linked Round ended: its comment says how. */
+  private async onTransition(event: TransitionEvent): Promise<void> {
+    const state = event.to as RoundState;
+    if (!isTerminal(state)) return;
+    try {
+      const link = await this.repository.findLink(event.round_id);
+      if (!link?.commentId) return;
+      const report: Report | undefined = await this.rounds.getReport(event.round_id).catch(() => undefined);
+      const github = this.enabled();
+      await this.client.updateComment(link.repository, link.commentId, renderRoundEndedComment(event.round_id, state, report, github.publicUrl));
+      this.logger.log({ round_id: event.round_id, repository: link.repository, issue_number: link.issueNumber }, 'github comment updated');
+    } catch (error) {
+      this.logger.warn({ round_id: event.round_id, err: error }, 'github comment not updated');
+    }
+  }
+}
+
+function ignored(result: string): WebhookOutcome {
+  return { status: 202, body: { result: `ignored: ${result}` } };
+}

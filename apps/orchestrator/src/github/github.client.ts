@@ -1,0 +1,66 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestrator.config';
+import type { PullRequestRef } from './github-workorders';
+
+/** Octokit is ESM-only: this CommonJS app loads it with a dynamic import, on first use. */
+function loadOctokit() {
+  return import('@octokit/rest');
+}
+
+type Octokit = InstanceType<Awaited<ReturnType<typeof loadOctokit>>['Octokit']>;
+
+/** `owner/name` → Octokit's `{ owner, repo }`. */
+function repoParams(repository: string): { owner: string; repo: string } {
+  const [owner = '', repo = ''] = repository.split('/');
+  return { owner, repo };
+}
+
+/**
+ * The GitHub REST calls the bot makes, through Octokit pointed at `GITHUB_API_URL` (GitHub Enterprise, or
+ * the tests' local server).
+ */
+@Injectable()
+export class GitHubClient {
+  private readonly logger = new Logger(GitHubClient.name);
+  private octokit?: Promise<Octokit>;
+
+  constructor(@Inject(ORCHESTRATOR_CONFIG) private readonly config: OrchestratorConfig) {}
+
+  /** The head branch and clone URL of a pull request. */
+  async getPullRequest(repository: string, number: number): Promise<PullRequestRef> {
+    const { data } = await (await this.client()).pulls.get({ ...repoParams(repository), pull_number: number });
+    return { number: data.number, title: data.title, headRef: data.head.ref, headCloneUrl: data.head.repo?.clone_url ?? data.base.repo.clone_url };
+  }
+
+  /** Posts a comment on an issue or pull request; returns its id. */
+  async createComment(repository: string, issueNumber: number, body: string): Promise<string> {
+    const { data } = await (await this.client()).issues.createComment({ ...repoParams(repository), issue_number: issueNumber, body });
+    return String(data.id);
+  }
+
+  /** Replaces the text of a comment the bot posted. */
+  async updateComment(repository: string, commentId: string, body: string): Promise<void> {
+    await (await this.client()).issues.updateComment({ ...repoParams(repository), comment_id: Number(commentId), body });
+  }
+
+  private client(): Promise<Octokit> {
+    const github = this.config.github;
+    if (!github.isEnabled) throw new Error(`GitHub is disabled: ${github.reason}`);
+    this.octokit ??= loadOctokit().then(
+      ({ Octokit }) =>
+        new Octokit({
+          auth: github.auth.token,
+          baseUrl: github.apiUrl,
+          userAgent: 'solar-circuit',
+          // Octokit logs to the console by default; route it to the app's logger.
+          log: {
+            debug: () => undefined,
+            info: () => undefined,
+            warn: (message: string) => this.logger.warn({ detail: message }, 'github client warning'),
+            error: (message: string) => this.logger.error({ detail: message }, 'github client error'),
+          },
+        }),
+    );
+    return this.octokit;
+  }
+}

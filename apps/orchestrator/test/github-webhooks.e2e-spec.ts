@@ -1,0 +1,188 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- GitHub's example payloads are plain JSON */
+import webhookExamples from '@octokit/webhooks-examples';
+import { createHmac, randomUUID } from 'node:crypto';
+import { until } from '../../../test/support/until';
+import { FakeGitHub } from './support/fake-github';
+import { startOrchestratorStack, type Answer, type OrchestratorStack } from './support/orchestrator-stack';
+
+// POST /webhooks/github against the built orchestrator, with GitHub's own example payloads
+// (@octokit/webhooks-examples) signed with the test secret, and the GitHub API served by a local fake.
+const secret = 'test-webhook-secret-0123456789';
+const apiToken = 'test-api-token';
+const auth = { authorization: `Bearer ${apiToken}` };
+
+/** A deep copy of GitHub's first example of `event` (with `action` when given). */
+function example(event: string, action?: string): any {
+  const found = (webhookExamples as any[]).find((entry) => entry.name === event)?.examples.find((payload: any) => action === undefined || payload.action === action);
+  if (!found) throw new Error(`no example payload for ${event}.${action ?? ''}`);
+  return structuredClone(found);
+}
+
+/** The signature GitHub would send: HMAC-SHA256 of the exact body with the webhook secret. */
+function signature(body: string, key = secret): string {
+  return `sha256=${createHmac('sha256', key).update(body).digest('hex')}`;
+}
+
+/** The list when it has entries, else undefined (for `until`). */
+function nonEmpty<T>(items: T[]): T[] | undefined {
+  return items.length > 0 ? items : undefined;
+}
+
+describe('POST /webhooks/github', () => {
+  let sc: OrchestratorStack;
+  let github: FakeGitHub;
+
+  /** Delivers `payload` as event `event`, signed unless `headers` say otherwise. */
+  const deliver = (event: string, payload: unknown, headers: Record<string, string> = {}): Promise<Answer> => {
+    const raw = JSON.stringify(payload);
+    return sc.call('POST', '/webhooks/github', {
+      raw,
+      headers: { 'x-github-event': event, 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signature(raw), ...headers },
+    });
+  };
+  const roundCount = async () => ((await sc.call('GET', '/rounds?limit=100', { headers: auth })).body.items as unknown[]).length;
+
+  beforeAll(async () => {
+    github = await FakeGitHub.start();
+    sc = await startOrchestratorStack({ GITHUB_WEBHOOK_SECRET: secret, GITHUB_TOKEN: 'ghp_test', GITHUB_API_URL: github.url, SC_API_TOKEN: apiToken, SC_PUBLIC_URL: 'https://sc.example' });
+  });
+
+  afterAll(async () => {
+    await sc?.close();
+    await github?.close();
+  });
+
+  it('logs that the feature is on', () => {
+    expect(sc.orchestrator.output()).toContain('github integration enabled');
+  });
+
+  it('refuses a delivery without a signature (401), needing no bearer token', async () => {
+    const raw = JSON.stringify(example('ping'));
+    const answer = await sc.call('POST', '/webhooks/github', { raw, headers: { 'x-github-event': 'ping', 'x-github-delivery': randomUUID() } });
+    expect(answer).toMatchObject({ status: 401, body: { statusCode: 401, message: 'missing X-Hub-Signature-256 signature' } });
+  });
+
+  it('refuses a wrong signature, and one over a changed body (401), and changes nothing', async () => {
+    const payload = example('issues', 'labeled');
+    payload.label.name = 'sc';
+    const raw = JSON.stringify(payload);
+    expect(await deliver('issues', payload, { 'x-hub-signature-256': signature(raw, 'another-secret-0123456789') })).toMatchObject({ status: 401 });
+    expect(await deliver('issues', payload, { 'x-hub-signature-256': signature(`${raw} `) })).toMatchObject({ status: 401 });
+    expect(await deliver('issues', payload, { 'x-hub-signature-256': 'sha256=zz' })).toMatchObject({ status: 401 });
+    expect(await roundCount()).toBe(0);
+  });
+
+  it('answers ping', async () => {
+    expect(await deliver('ping', example('ping'))).toEqual({ status: 200, body: { result: 'pong' } });
+  });
+
+  it('accepts an unknown event with 202 and changes nothing', async () => {
+    expect(await deliver('star', example('star', 'created'))).toMatchObject({ status: 202, body: { result: 'ignored: event "star" is not handled' } });
+    expect(await roundCount()).toBe(0);
+  });
+
+  it('ignores a label that is not sc', async () => {
+    const payload = example('issues', 'labeled');
+    expect(payload.label.name).toBe('bug');
+    expect(await deliver('issues', payload)).toMatchObject({ status: 202, body: { result: 'ignored: label "bug" is not "sc"' } });
+    expect(await roundCount()).toBe(0);
+  });
+
+  it('ignores a comment that is not a command', async () => {
+    const payload = example('issue_comment', 'created');
+    payload.issue.pull_request = { url: 'https://api.github.com/repos/Codertocat/Hello-World/pulls/1' };
+    expect(await deliver('issue_comment', payload)).toMatchObject({ status: 202, body: { result: 'ignored: comment is not an /sc command' } });
+    expect(await roundCount()).toBe(0);
+  });
+
+  it('turns an issue labelled sc into a work-order and a Round, comments with its link, and ignores the replayed delivery', async () => {
+    const payload = example('issues', 'labeled');
+    payload.label.name = 'sc';
+    const raw = JSON.stringify(payload);
+    const headers = { 'x-github-event': 'issues', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signature(raw) };
+    const answer = await sc.call('POST', '/webhooks/github', { raw, headers });
+    expect(answer).toMatchObject({ status: 200, body: { result: 'round queued', round_id: expect.any(String), workorder_id: expect.any(String) } });
+    const { round_id, workorder_id } = answer.body;
+
+    expect((await sc.call('GET', `/rounds/${round_id}`, { headers: auth })).body).toMatchObject({ title: payload.issue.title, labels: ['github', 'github-issue:1'] });
+    expect((await sc.call('GET', `/workorders/${workorder_id}`, { headers: auth })).body).toMatchObject({
+      title: payload.issue.title,
+      instructions: payload.issue.body,
+      repo: { url: payload.repository.clone_url, base_ref: payload.repository.default_branch },
+      params: { github: { repository: 'Codertocat/Hello-World', issue_number: 1 } },
+    });
+    const comments = await until(() => nonEmpty(github.callsTo('POST', /^\/repos\/Codertocat\/Hello-World\/issues\/1\/comments$/)), { what: 'bot comment' });
+    expect(comments[0]).toMatchObject({ authorization: 'token ghp_test' });
+    expect((comments[0].body as { body: string }).body).toContain(`[\`${round_id}\`](https://sc.example/rounds/${round_id})`);
+
+    const replay = await sc.call('POST', '/webhooks/github', { raw, headers });
+    expect(replay).toMatchObject({ status: 202, body: { result: 'repeated delivery ignored' } });
+    expect(await roundCount()).toBe(1);
+  });
+
+  describe('on a pull request', () => {
+    let roundId: string;
+
+    /** GitHub's issue_comment example, on pull request #1, saying `body`. */
+    const commentOnPull = (body: string) => {
+      const payload = example('issue_comment', 'created');
+      payload.issue.pull_request = { url: 'https://api.github.com/repos/Codertocat/Hello-World/pulls/1' };
+      payload.comment.body = body;
+      return payload;
+    };
+
+    beforeAll(() => {
+      github.pulls.set('Codertocat/Hello-World#1', {
+        number: 1,
+        title: 'Update the README with new information',
+        head: { ref: 'changes', repo: { clone_url: 'https://github.com/Codertocat/Hello-World.git' } },
+        base: { ref: 'master', repo: { clone_url: 'https://github.com/Codertocat/Hello-World.git' } },
+      });
+    });
+
+    it('/sc run starts a new Round on the pull request branch', async () => {
+      const answer = await deliver('issue_comment', commentOnPull('/sc run echo say hello\nfrom a comment'));
+      expect(answer).toMatchObject({ status: 200, body: { result: 'round queued', round_id: expect.any(String) } });
+      roundId = answer.body.round_id;
+      expect(github.callsTo('GET', /^\/repos\/Codertocat\/Hello-World\/pulls\/1$/)).toHaveLength(1);
+      const round = (await sc.call('GET', `/rounds/${roundId}`, { headers: auth })).body;
+      expect(round).toMatchObject({ plugin: 'echo', branch: 'changes', state: 'queued', labels: ['github', 'github-pr:1'], title: 'PR #1: say hello' });
+      expect((await sc.call('GET', `/workorders/${round.workorder_id}`, { headers: auth })).body).toMatchObject({ instructions: 'say hello\nfrom a comment', repo: { base_ref: 'changes' } });
+    });
+
+    it('/sc cancel cancels it, and the bot edits its comment to say so', async () => {
+      const answer = await deliver('issue_comment', commentOnPull('/sc cancel'));
+      expect(answer).toMatchObject({ status: 200, body: { result: 'cancel requested', round_id: roundId } });
+      expect((await sc.call('GET', `/rounds/${roundId}`, { headers: auth })).body).toMatchObject({ state: 'cancelled' });
+      const [posted] = github.callsTo('POST', /^\/repos\/Codertocat\/Hello-World\/issues\/1\/comments$/).filter((call) => (call.body as { body: string }).body.includes(roundId));
+      expect(posted).toBeDefined();
+      const edits = await until(
+        () => nonEmpty(github.callsTo('PATCH', /^\/repos\/Codertocat\/Hello-World\/issues\/comments\/\d+$/).filter((call) => (call.body as { body: string }).body.includes(roundId))),
+        { what: 'edited comment' },
+      );
+      expect((edits[0].body as { body: string }).body).toContain('ended: **cancelled**');
+    });
+  });
+});
+
+describe('POST /webhooks/github without GitHub settings', () => {
+  let sc: OrchestratorStack;
+
+  beforeAll(async () => {
+    sc = await startOrchestratorStack({ GITHUB_WEBHOOK_SECRET: 'short' });
+  });
+
+  afterAll(async () => {
+    await sc?.close();
+  });
+
+  it('says why in one log line, answers 404 there, and the rest of the API runs', async () => {
+    expect(sc.orchestrator.output()).toMatch(/"reason":"GITHUB_WEBHOOK_SECRET: expected at least 16 characters, got 5".*"msg":"github integration disabled"/);
+    const raw = JSON.stringify(example('ping'));
+    expect(await sc.call('POST', '/webhooks/github', { raw, headers: { 'x-github-event': 'ping', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signature(raw) } })).toMatchObject({
+      status: 404,
+      body: { message: 'the GitHub integration is not configured' },
+    });
+    expect((await sc.call('GET', '/rounds')).status).toBe(200);
+  });
+});
