@@ -7,7 +7,7 @@
 export type Duration = number | string;
 
 /**
- * A work-order: what to change, in which repository, with which agents, within which budgets. Schema version 1.1 (the @1 in the file name is the major).
+ * A work-order: what to change, in which repository, with which agents, within which budgets. Schema version 1.2 (the @1 in the file name is the major).
  */
 export interface WorkOrder {
   /**
@@ -65,6 +65,7 @@ export interface WorkOrder {
   params?: {
     [k: string]: unknown;
   };
+  pull_request?: PullRequestRequest;
 }
 export interface RepoRef {
   url?: string;
@@ -87,4 +88,29 @@ export interface Agent {
 export interface Budget {
   max_tokens?: number;
   max_cost_usd?: number;
+}
+/**
+ * Open (or update) a pull request when the Round ends with commits: the branch is pushed to the repository's remote and the body is rendered from the Report. Since 1.2.
+ */
+export interface PullRequestRequest {
+  /**
+   * Open it as a draft.
+   */
+  draft?: boolean;
+  /**
+   * Branch to merge into; default the repository's base_ref, else its default branch.
+   */
+  base?: string;
+  /**
+   * Labels put on the pull request.
+   *
+   * @maxItems 32
+   */
+  labels?: string[];
+  /**
+   * GitHub logins asked to review.
+   *
+   * @maxItems 15
+   */
+  reviewers?: string[];
 }
