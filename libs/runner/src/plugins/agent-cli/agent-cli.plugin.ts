@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import { runAcceptance } from './acceptance-run';
 import { assertAgentRunnable } from './agent-command';
 import { runAgent, type AgentRun } from './agent-run';
+import { pushBranches } from './push';
 import { openRepository } from './repository';
 import { commitWorktree, ensureWorktree, planWorktrees, removeWorktree, type Worktree } from './worktree';
 
@@ -32,7 +33,11 @@ export const agentCliPlugin = definePlugin({
     if (!order.agents?.length) return undefined;
     const worktrees = planWorktrees(order, ctx);
     const commits = ctx.phase === 'testing' ? [] : await commitAll(worktrees, order, ctx, ending);
-    if (isRoundEnding(order, ctx.phase, ending)) await removeWorktrees(worktrees, ctx);
+    if (isRoundEnding(order, ctx.phase, ending)) {
+      await removeWorktrees(worktrees, ctx);
+      // The orchestrator opens the pull request from the Report; the branches must be on the remote first.
+      if (order.pull_request) await pushBranches(await openRepository(order, ctx), worktrees.map((worktree) => worktree.branch), ctx);
+    }
     if (commits.length === 0) return undefined;
     if (ending.status === 'success') return { commits };
     return { commits, summary: `${ctx.phase} ended ${ending.status}; partial work committed:\n${commits.map((commit) => `${commit.branch} ${commit.sha.slice(0, 12)}`).join('\n')}` };

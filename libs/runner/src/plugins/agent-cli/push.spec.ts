@@ -1,0 +1,58 @@
+import { createTestContext, type TestContext } from '@sc/plugin-sdk/testing';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pushBranches } from './push';
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
+}
+
+describe(pushBranches.name, () => {
+  let root: string;
+  let remote: string;
+  let repo: string;
+  let ctx: TestContext;
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'sc-push-'));
+    remote = join(root, 'remote.git');
+    repo = join(root, 'repo');
+    git(root, 'init', '-q', '--bare', '-b', 'main', remote);
+    mkdirSync(repo);
+    git(repo, 'init', '-q', '-b', 'main');
+    git(repo, 'config', 'user.name', 'Test');
+    git(repo, 'config', 'user.email', 'test@example.com');
+    writeFileSync(join(repo, 'README.md'), '# repo\n');
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-qm', 'initial');
+    git(repo, 'branch', 'feat/wo-1');
+    ctx = createTestContext({ dataDir: root });
+  });
+
+  afterEach(() => {
+    ctx.dispose();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('pushes the branches that exist to origin, and skips the others', async () => {
+    git(repo, 'remote', 'add', 'origin', remote);
+    expect(await pushBranches({ dir: repo, isClone: false }, ['feat/wo-1', 'feat/none'], ctx)).toEqual(['feat/wo-1']);
+    expect(git(remote, 'rev-parse', 'refs/heads/feat/wo-1')).toBe(git(repo, 'rev-parse', 'feat/wo-1'));
+  });
+
+  it('pushes nothing, and says so, without an origin remote', async () => {
+    expect(await pushBranches({ dir: repo, isClone: false }, ['feat/wo-1'], ctx)).toEqual([]);
+    expect(ctx.logs.map((line) => line.message)).toContain('no origin remote: branches not pushed');
+  });
+
+  it('logs a push git refuses (a diverged branch) and goes on', async () => {
+    git(repo, 'remote', 'add', 'origin', remote);
+    await pushBranches({ dir: repo, isClone: false }, ['feat/wo-1'], ctx);
+    git(repo, 'checkout', '-q', 'feat/wo-1');
+    git(repo, 'commit', '-q', '--amend', '-m', 'rewritten');
+    expect(await pushBranches({ dir: repo, isClone: false }, ['feat/wo-1'], ctx)).toEqual([]);
+    expect(ctx.logs.find((line) => line.message === 'branch not pushed')).toBeDefined();
+  });
+});
