@@ -1,4 +1,4 @@
-import { Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { Injectable, Logger, NotFoundException, type BeforeApplicationShutdown } from '@nestjs/common';
 import {
   assertTransition,
   canTransition,
@@ -74,9 +74,11 @@ function now(): string {
  * {@link TransitionEvent} after commit.
  */
 @Injectable()
-export class RoundsService {
+export class RoundsService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(RoundsService.name);
   private readonly events = new Subject<RoundEvent | EventsEndEvent>();
+  /** Fires once when the app shuts down: open event streams end, so the HTTP server can close. */
+  private readonly closing = new Subject<void>();
 
   constructor(
     private readonly repository: RoundsRepository,
@@ -288,6 +290,12 @@ export class RoundsService {
     return this.events.pipe(filter((event): event is TransitionEvent => event.type === 'transition'));
   }
 
+  /** Ends every open event stream before Nest closes the HTTP server (it waits for open responses). */
+  beforeApplicationShutdown(): void {
+    this.closing.next();
+    this.closing.complete();
+  }
+
   /** Phase and log events from workers, for `GET /rounds/:id/events`. */
   publishEvent(event: RoundEvent | EventsEndEvent): void {
     this.events.next(event);
@@ -339,9 +347,11 @@ export class RoundsService {
           endWhenDrained();
         })
         .catch((error: unknown) => subscriber.error(error));
+      const closing = this.closing.subscribe(() => subscriber.complete());
       return () => {
         clearTimeout(grace);
         live.unsubscribe();
+        closing.unsubscribe();
       };
     });
   }
