@@ -42,6 +42,24 @@ export interface RoundView extends RoundSummaryView {
   transitions: RoundTransitionView[];
   /** Commits recorded for the Round (`POST /rounds/:id/commits`), oldest first. */
   commits: CommitRef[];
+  /** The pull request the Round opened or updated on GitHub; absent when it has none. */
+  pull_request?: RoundPullRequestView;
+}
+
+/**
+ * Answer of `POST /rounds/:id/pull-request` (`sc pr`): the pull request of the Round's branch, and what was
+ * done — `opened` a new one, `updated` the body of the one this Round opened before (and commented the new
+ * attempt), or `commented` on one opened by someone else (its body is left alone).
+ */
+export interface PullRequestResult extends RoundPullRequestView {
+  round_id: string;
+  action: 'opened' | 'updated' | 'commented';
+}
+
+/** A pull request a Round opened or updated (work-order `pull_request`, or `sc pr`). */
+export interface RoundPullRequestView {
+  number: number;
+  url: string;
 }
 
 /** Answer of `POST /rounds/:id/commits`: the commit as recorded (recording the same sha again changes nothing). */

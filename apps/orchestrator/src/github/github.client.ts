@@ -9,6 +9,23 @@ function loadOctokit() {
 
 type Octokit = InstanceType<Awaited<ReturnType<typeof loadOctokit>>['Octokit']>;
 
+/** A pull request as the bot keeps it: its number and web URL. */
+export interface OpenedPullRequest {
+  number: number;
+  url: string;
+}
+
+/** What a new pull request is opened with. */
+export interface NewPullRequest {
+  title: string;
+  head: string;
+  base: string;
+  body: string;
+  draft: boolean;
+  labels: string[];
+  reviewers: string[];
+}
+
 /** `owner/name` → Octokit's `{ owner, repo }`. */
 function repoParams(repository: string): { owner: string; repo: string } {
   const [owner = '', repo = ''] = repository.split('/');
@@ -41,6 +58,34 @@ export class GitHubClient {
   /** Replaces the text of a comment the bot posted. */
   async updateComment(repository: string, commentId: string, body: string): Promise<void> {
     await (await this.client()).issues.updateComment({ ...repoParams(repository), comment_id: Number(commentId), body });
+  }
+
+  /** The repository's default branch, the base of a pull request when the work-order names none. */
+  async getDefaultBranch(repository: string): Promise<string> {
+    const { data } = await (await this.client()).repos.get(repoParams(repository));
+    return data.default_branch;
+  }
+
+  /** The open pull request whose head is `branch` of the repository itself, if any. */
+  async findOpenPullRequest(repository: string, branch: string): Promise<OpenedPullRequest | undefined> {
+    const params = repoParams(repository);
+    const { data } = await (await this.client()).pulls.list({ ...params, head: `${params.owner}:${branch}`, state: 'open', per_page: 1 });
+    return data[0] && { number: data[0].number, url: data[0].html_url };
+  }
+
+  /** Opens a pull request, then adds its labels and asks its reviewers. */
+  async createPullRequest(repository: string, request: NewPullRequest): Promise<OpenedPullRequest> {
+    const octokit = await this.client();
+    const params = repoParams(repository);
+    const { data } = await octokit.pulls.create({ ...params, title: request.title, head: request.head, base: request.base, body: request.body, draft: request.draft });
+    if (request.labels.length > 0) await octokit.issues.addLabels({ ...params, issue_number: data.number, labels: request.labels });
+    if (request.reviewers.length > 0) await octokit.pulls.requestReviewers({ ...params, pull_number: data.number, reviewers: request.reviewers });
+    return { number: data.number, url: data.html_url };
+  }
+
+  /** Replaces a pull request's body. */
+  async updatePullRequestBody(repository: string, number: number, body: string): Promise<void> {
+    await (await this.client()).pulls.update({ ...repoParams(repository), pull_number: number, body });
   }
 
   private client(): Promise<Octokit> {

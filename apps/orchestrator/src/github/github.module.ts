@@ -5,11 +5,13 @@ import { GitHubClient } from './github.client';
 import { GitHubRepository } from './github.repository';
 import { GitHubWebhooksController } from './github-webhooks.controller';
 import { GitHubWebhooksService } from './github-webhooks.service';
+import { PullRequestsController } from './pull-requests.controller';
+import { PullRequestsService } from './pull-requests.service';
 
-/** GitHub: the webhook that starts work from issues and comments, and the bot's comments. */
+/** GitHub: the webhook that starts work from issues and comments, the bot's comments, pull requests from Rounds. */
 @Module({
   imports: [WorkOrdersModule, RoundsModule],
-  controllers: [GitHubWebhooksController],
-  providers: [GitHubRepository, GitHubClient, GitHubWebhooksService],
+  controllers: [GitHubWebhooksController, PullRequestsController],
+  providers: [GitHubRepository, GitHubClient, GitHubWebhooksService, PullRequestsService],
 })
 export class GitHubModule {}

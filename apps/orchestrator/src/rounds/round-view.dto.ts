@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { RoundStates, type CommitRef, type RecordedCommitView, type ReportStatus, type RoundPage, type RoundState, type RoundSummaryView, type RoundTransitionView, type RoundView } from '@sc/schemas';
+import { RoundStates, type CommitRef, type RecordedCommitView, type ReportStatus, type RoundPage, type RoundPullRequestView, type RoundState, type RoundSummaryView, type RoundTransitionView, type RoundView } from '@sc/schemas';
 
 // The Report schema's enum, as registered from report@1.json (see `setupOpenApi`).
 const reportStatus = { $ref: '#/components/schemas/Report.status' } as const;
@@ -71,6 +71,15 @@ export class RoundSummaryViewDto implements RoundSummaryView {
   finished_at!: string | null;
 }
 
+/** The pull request of a Round, for the OpenAPI document. */
+export class RoundPullRequestViewDto implements RoundPullRequestView {
+  @ApiProperty({ minimum: 1, example: 42 })
+  number!: number;
+
+  @ApiProperty({ example: 'https://github.com/octo/hello/pull/42' })
+  url!: string;
+}
+
 /** A Round as `GET /rounds/:id` shows it, for the OpenAPI document. */
 export class RoundViewDto extends RoundSummaryViewDto implements RoundView {
   @ApiProperty({ type: [RoundTransitionViewDto], description: 'Oldest first' })
@@ -78,6 +87,9 @@ export class RoundViewDto extends RoundSummaryViewDto implements RoundView {
 
   @ApiProperty({ ...commitRefs, description: 'Commits recorded for the Round, oldest first' })
   commits!: CommitRef[];
+
+  @ApiProperty({ type: () => RoundPullRequestViewDto, required: false, description: 'The pull request the Round opened or updated on GitHub' })
+  pull_request?: RoundPullRequestViewDto;
 }
 
 /** One page of `GET /rounds`, for the OpenAPI document. */

@@ -50,4 +50,11 @@ export class RoundEntity {
 
   @Column({ name: 'finished_at', type: 'varchar', length: 32, nullable: true })
   finishedAt!: string | null;
+
+  /** The pull request the Round opened or updated on GitHub (number and web URL). */
+  @Column({ name: 'pull_request_number', type: 'integer', nullable: true })
+  pullRequestNumber?: number | null;
+
+  @Column({ name: 'pull_request_url', type: 'varchar', length: 2048, nullable: true })
+  pullRequestUrl?: string | null;
 }

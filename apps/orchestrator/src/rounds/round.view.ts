@@ -26,7 +26,9 @@ export function toRoundSummaryView(round: RoundEntity): RoundSummaryView {
 
 /** A stored Round with its transitions and commits, as `GET /rounds/:id` shows it. */
 export function toRoundView(round: RoundEntity, transitions: RoundTransitionEntity[], commits: RoundCommitEntity[]): RoundView {
-  return { ...toRoundSummaryView(round), transitions: transitions.map(toTransitionView), commits: commits.map(toCommitRef) };
+  const view: RoundView = { ...toRoundSummaryView(round), transitions: transitions.map(toTransitionView), commits: commits.map(toCommitRef) };
+  if (round.pullRequestNumber != null && round.pullRequestUrl != null) view.pull_request = { number: round.pullRequestNumber, url: round.pullRequestUrl };
+  return view;
 }
 
 export function toTransitionView(transition: RoundTransitionEntity): RoundTransitionView {

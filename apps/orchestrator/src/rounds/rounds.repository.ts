@@ -31,6 +31,11 @@ export class RoundsRepository {
     await tx.insert(RoundEntity, round);
   }
 
+  /** Not a state change: no transition, and `updated_at` stays, so a concurrent state change is not refused. */
+  async setPullRequest(tx: EntityManager, id: string, number: number, url: string): Promise<void> {
+    await tx.update(RoundEntity, { id }, { pullRequestNumber: number, pullRequestUrl: url });
+  }
+
   findById(id: string, tx: EntityManager = this.dataSource.manager): Promise<RoundEntity | null> {
     return tx.findOneBy(RoundEntity, { id });
   }

@@ -11,6 +11,7 @@ import {
   type RoundEvent,
   type RoundFinishedMessage,
   type RoundPage,
+  type RoundPullRequestView,
   type RoundRetryingMessage,
   type RoundStartedMessage,
   type RoundState,
@@ -250,6 +251,12 @@ export class RoundsService implements BeforeApplicationShutdown {
       if (!isUniqueViolation(error)) throw error;
       this.logger.log({ round_id: message.round_id, attempt: message.attempt }, 'duplicate report ignored');
     }
+  }
+
+  /** Stores the pull request a Round opened or updated (GitHub), shown by `GET /rounds/:id`. */
+  async recordPullRequest(id: string, pullRequest: RoundPullRequestView): Promise<void> {
+    await this.require(id);
+    await this.unitOfWork.run((tx) => this.repository.setPullRequest(tx, id, pullRequest.number, pullRequest.url));
   }
 
   /** Rounds `running` or `retrying` unchanged since `before`: what the reaper checks against the queue. */

@@ -5,14 +5,19 @@ import type { AddressInfo } from 'node:net';
 export interface RecordedCall {
   method: string;
   path: string;
+  query: Record<string, string>;
   body: unknown;
   authorization?: string;
 }
 
-/** A pull request the fake serves at `GET /repos/:owner/:repo/pulls/:number`. */
+/** A pull request the fake serves at `/repos/:owner/:repo/pulls/:number` (set by a test, or opened through the API). */
 export interface FakePullRequest {
   number: number;
   title: string;
+  html_url?: string;
+  state?: 'open' | 'closed';
+  draft?: boolean;
+  body?: string;
   head: { ref: string; repo: { clone_url: string } | null };
   base: { ref: string; repo: { clone_url: string } };
 }
@@ -25,6 +30,7 @@ export class FakeGitHub {
   readonly calls: RecordedCall[] = [];
   readonly pulls = new Map<string, FakePullRequest>();
   private nextCommentId = 9_000_000_001;
+  private nextPullNumber = 101;
 
   private constructor(private readonly server: Server) {}
 
@@ -55,17 +61,48 @@ export class FakeGitHub {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
-  private answer(method: string, path: string, body: unknown, authorization?: string): { status: number; body: unknown } {
-    this.calls.push({ method, path, body, ...(authorization === undefined ? {} : { authorization }) });
-    let match = /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/.exec(path);
+  private answer(method: string, url: string, body: unknown, authorization?: string): { status: number; body: unknown } {
+    const { pathname: path, searchParams } = new URL(url, 'http://fake-github');
+    this.calls.push({ method, path, query: Object.fromEntries(searchParams), body, ...(authorization === undefined ? {} : { authorization }) });
+    const fields = (body ?? {}) as Record<string, unknown>;
+    let match = /^\/repos\/([^/]+)\/([^/]+)$/.exec(path);
+    if (method === 'GET' && match) return { status: 200, body: { full_name: `${match[1]}/${match[2]}`, default_branch: 'main' } };
+    match = /^\/repos\/([^/]+)\/([^/]+)\/pulls$/.exec(path);
     if (method === 'GET' && match) {
-      const pull = this.pulls.get(`${match[1]}/${match[2]}#${match[3]}`);
-      return pull ? { status: 200, body: pull } : { status: 404, body: { message: 'Not Found' } };
+      const repository = `${match[1]}/${match[2]}`;
+      const head = searchParams.get('head') ?? '';
+      const open = [...this.pulls.entries()].filter(([key, pull]) => key.startsWith(`${repository}#`) && pull.state !== 'closed' && `${match![1]}:${pull.head.ref}` === head);
+      return { status: 200, body: open.map(([, pull]) => pull) };
     }
-    match = /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/.exec(path);
-    if (method === 'POST' && match) return { status: 201, body: { id: this.nextCommentId++, body: (body as { body?: string }).body } };
+    if (method === 'POST' && match) {
+      const repository = `${match[1]}/${match[2]}`;
+      const number = this.nextPullNumber++;
+      const cloneUrl = `https://github.example/${repository}.git`;
+      const pull: FakePullRequest = {
+        number,
+        title: String(fields.title),
+        html_url: `https://github.example/${repository}/pull/${number}`,
+        state: 'open',
+        draft: Boolean(fields.draft),
+        body: String(fields.body ?? ''),
+        head: { ref: String(fields.head), repo: { clone_url: cloneUrl } },
+        base: { ref: String(fields.base), repo: { clone_url: cloneUrl } },
+      };
+      this.pulls.set(`${repository}#${number}`, pull);
+      return { status: 201, body: pull };
+    }
+    match = /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/.exec(path);
+    if (match) {
+      const pull = this.pulls.get(`${match[1]}/${match[2]}#${match[3]}`);
+      if (!pull) return { status: 404, body: { message: 'Not Found' } };
+      if (method === 'PATCH' && typeof fields.body === 'string') pull.body = fields.body;
+      return { status: 200, body: pull };
+    }
+    if (method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/pulls\/\d+\/requested_reviewers$/.test(path)) return { status: 201, body: {} };
+    if (method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/labels$/.test(path)) return { status: 200, body: [] };
+    if (method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/comments$/.test(path)) return { status: 201, body: { id: this.nextCommentId++, body: fields.body } };
     match = /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/.exec(path);
-    if (method === 'PATCH' && match) return { status: 200, body: { id: Number(match[1]), body: (body as { body?: string }).body } };
+    if (method === 'PATCH' && match) return { status: 200, body: { id: Number(match[1]), body: fields.body } };
     return { status: 404, body: { message: 'Not Found' } };
   }
 }
