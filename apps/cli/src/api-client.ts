@@ -2,6 +2,7 @@ import type {
   CommitRef,
   ErrorBody,
   ListRoundsQuery,
+  PullRequestResult,
   Report,
   RoundEvent,
   RoundPage,
@@ -70,6 +71,11 @@ export class ApiClient {
   /** `POST /rounds/:id/retry`: a new attempt of a finished Round; 409 while it is still going. */
   retryRound(id: string): Promise<RoundView> {
     return this.request('POST', `/rounds/${encodeURIComponent(id)}/retry`);
+  }
+
+  /** `POST /rounds/:id/pull-request`: opens or updates the GitHub pull request of the Round's branch (409 without commits). */
+  openPullRequest(id: string): Promise<PullRequestResult> {
+    return this.request('POST', `/rounds/${encodeURIComponent(id)}/pull-request`);
   }
 
   /** `GET /reports/:id`: the Report of a Round's latest attempt (404 until it has one). */

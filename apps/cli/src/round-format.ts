@@ -55,6 +55,7 @@ export function formatRound(round: RoundView): string[] {
   if (round.finished_at) lines.push(`  finished    ${round.finished_at}`);
   if (round.worker) lines.push(`  worker      ${round.worker}`);
   if (round.report_status) lines.push(`  report      ${round.report_status}`);
+  if (round.pull_request) lines.push(`  pull req.   #${round.pull_request.number} ${round.pull_request.url}`);
   lines.push('  transitions');
   for (const t of round.transitions) lines.push(`    ${t.at}  ${t.from ?? 'new'} → ${t.to}  #${t.attempt}  ${t.reason}`);
   return lines;
