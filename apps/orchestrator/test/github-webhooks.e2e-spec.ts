@@ -120,6 +120,29 @@ describe('POST /webhooks/github', () => {
     expect(await roundCount()).toBe(1);
   });
 
+  it('reads work-order fields from a ```sc block in the issue, and answers a wrong one with a comment instead of a Round', async () => {
+    const payload = example('issues', 'labeled');
+    payload.label.name = 'sc';
+    payload.issue.number = 5;
+    payload.issue.body = 'Fix the spelling.\n\n```sc\nphases: [coding]\nacceptance: ["true"]\npull_request: { draft: true }\n```\n';
+    const answer = await deliver('issues', payload);
+    expect(answer).toMatchObject({ status: 200, body: { result: 'round queued' } });
+    expect((await sc.call('GET', `/workorders/${answer.body.workorder_id}`, { headers: auth })).body).toMatchObject({
+      instructions: 'Fix the spelling.',
+      phases: ['coding'],
+      acceptance: ['true'],
+      pull_request: { draft: true },
+    });
+
+    const before = await roundCount();
+    payload.issue.number = 6;
+    payload.issue.body = 'Fix it.\n```sc\nplugin: no-such-plugin\n```';
+    expect(await deliver('issues', payload)).toMatchObject({ status: 202, body: { result: expect.stringContaining('work-order refused: unknown plugin "no-such-plugin"') } });
+    expect(await roundCount()).toBe(before);
+    const [told] = github.callsTo('POST', /^\/repos\/Codertocat\/Hello-World\/issues\/6\/comments$/);
+    expect((told.body as { body: string }).body).toContain('Solar Circuit did not start a Round: unknown plugin "no-such-plugin"');
+  });
+
   describe('on a pull request', () => {
     let roundId: string;
 

@@ -1,9 +1,8 @@
 import { BadRequestException, Inject, Injectable, Logger, NotFoundException, type OnApplicationBootstrap, type OnModuleDestroy, UnauthorizedException } from '@nestjs/common';
 import type { PluginRegistry } from '@sc/runner';
-import { isTerminal, validateWorkOrder, type Report, type RoundState, type TransitionEvent, type WorkOrder } from '@sc/schemas';
+import { formatIssues, isTerminal, validateWorkOrder, type Report, type RoundState, type StoredWorkOrder, type TransitionEvent, type WorkOrder } from '@sc/schemas';
 import type { Subscription } from 'rxjs';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestrator.config';
-import { ValidationException } from '../http/validation.exception';
 import { RoundsService } from '../rounds/rounds.service';
 import { PLUGIN_REGISTRY } from '../workorders/plugin-registry.provider';
 import { WorkOrdersService } from '../workorders/workorders.service';
@@ -117,7 +116,10 @@ export class GitHubWebhooksService implements OnApplicationBootstrap, OnModuleDe
   }
 
   private async startFromIssue(github: EnabledGitHub, event: IssueLabeledEvent): Promise<WebhookOutcome> {
-    const answer = await this.submit(toIssueWorkOrder(event.issue, event.repository));
+    const built = toIssueWorkOrder(event.issue, event.repository);
+    const submitted = built.ok ? await this.submit(built.order) : built;
+    if (!submitted.ok) return this.refuse(event.repository.full_name, event.issue.number, submitted.reason);
+    const { answer } = submitted;
     await this.link(github, event.repository, event.issue.number, Boolean(event.issue.pull_request), answer.round_id);
     return { status: 200, body: { result: 'round queued', ...answer } };
   }
@@ -136,17 +138,45 @@ export class GitHubWebhooksService implements OnApplicationBootstrap, OnModuleDe
       return { status: 200, body: { result: 'cancel requested', round_id: link.roundId } };
     }
     const pull = await this.client.getPullRequest(repository, event.issue.number);
-    const answer = await this.submit(toPullRequestWorkOrder(pull, event.repository, command));
-    await this.link(github, event.repository, event.issue.number, true, answer.round_id);
-    return { status: 200, body: { result: 'round queued', ...answer } };
+    const previous = await this.previousWorkOrder(repository, event.issue.number);
+    const submitted = await this.submit(toPullRequestWorkOrder(pull, event.repository, command, previous));
+    if (!submitted.ok) return this.refuse(repository, event.issue.number, submitted.reason);
+    await this.link(github, event.repository, event.issue.number, true, submitted.answer.round_id);
+    return { status: 200, body: { result: 'round queued', ...submitted.answer } };
   }
 
-  /** Checks a work-order built from GitHub's data against the schema, as `POST /workorders` would, and submits it. */
-  private async submit(order: WorkOrder): Promise<{ workorder_id: string; round_id: string }> {
+  /** The work-order of the newest Round started from this issue or pull request, if any. */
+  private async previousWorkOrder(repository: string, issueNumber: number): Promise<StoredWorkOrder | undefined> {
+    const link = await this.repository.findLatestLink(repository, issueNumber);
+    if (!link) return undefined;
+    const round = await this.rounds.get(link.roundId);
+    return this.workorders.get(round.workorder_id);
+  }
+
+  /**
+   * Checks a work-order built from GitHub's data against the schema, as `POST /workorders` would, and submits
+   * it. A work-order the API refuses (schema, unknown plugin) is the issue author's to fix: the reason goes
+   * back to them in a comment, not to GitHub as an error status.
+   */
+  private async submit(order: WorkOrder): Promise<{ ok: true; answer: { workorder_id: string; round_id: string } } | { ok: false; reason: string }> {
     const checked = validateWorkOrder(order);
-    if (!checked.ok) throw new ValidationException('work-order', checked.issues);
-    const { workorder_id, round_id } = await this.workorders.submit(checked.value);
-    return { workorder_id, round_id };
+    if (!checked.ok) return { ok: false, reason: `invalid work-order: ${formatIssues(checked.issues)}` };
+    try {
+      const { workorder_id, round_id } = await this.workorders.submit(checked.value);
+      return { ok: true, answer: { workorder_id, round_id } };
+    } catch (error) {
+      if (error instanceof BadRequestException) return { ok: false, reason: error.message };
+      throw error;
+    }
+  }
+
+  /** Tells the issue or pull request why no Round was started, and answers GitHub 202. */
+  private async refuse(repository: string, issueNumber: number, reason: string): Promise<WebhookOutcome> {
+    this.logger.log({ repository, issue_number: issueNumber, reason }, 'github work-order refused');
+    await this.client.createComment(repository, issueNumber, `Solar Circuit did not start a Round: ${reason}`).catch((error: unknown) => {
+      this.logger.warn({ repository, issue_number: issueNumber, err: error }, 'github comment not posted');
+    });
+    return ignored(`work-order refused: ${reason}`);
   }
 
   /** Remembers where the Round came from and posts the bot's comment; a failed comment does not undo the Round. */
