@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- answers are checked by the assertions, not by types */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
@@ -59,6 +59,22 @@ describe('a Round through orchestrator and worker', () => {
       ['queued', 'running'],
       ['running', 'succeeded'],
     ]);
+  });
+
+  it('writes JSON lines with workorder_id and round_id to $SC_LOG_DIR/<yyyy-mm-dd>.jsonl from orchestrator and worker', async () => {
+    const answer = await sc.call('POST', '/workorders', { body: echoOrder() });
+    const { workorder_id, round_id } = answer.body;
+    await finalReport(round_id);
+    const services = await until(() => {
+      const lines = readdirSync(sc.stack.logDir)
+        .filter((file) => /^\d{4}-\d{2}-\d{2}\.jsonl$/.test(file))
+        .flatMap((file) => readFileSync(join(sc.stack.logDir, file), 'utf8').split('\n'))
+        .filter((line) => line.includes(workorder_id))
+        .map((line) => JSON.parse(line) as { service: string; workorder_id: string; round_id: string });
+      const found = new Set(lines.filter((line) => line.workorder_id === workorder_id && line.round_id === round_id).map((line) => line.service));
+      return found.has('orchestrator') && found.has('worker') ? [...found].sort() : undefined;
+    }, { what: `log lines of work-order ${workorder_id} from both processes` });
+    expect(services).toEqual(['orchestrator', 'worker']);
   });
 
   it('ends a Round whose plugin throws in error with the message, and the worker goes on', async () => {
