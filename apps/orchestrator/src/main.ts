@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { loadOrchestratorConfig } from './config/orchestrator.config';
 import { setupOpenApi } from './http/openapi';
+import { checkRedisCredentials } from './queue/redis-credentials';
 
 /**
  * Starts the orchestrator. The config is checked before Nest starts, so a bad variable costs one line on
@@ -13,6 +14,11 @@ import { setupOpenApi } from './http/openapi';
  */
 async function main(): Promise<void> {
   const config = loadOrchestratorConfig();
+  const redisRefusal = await checkRedisCredentials(config.redisUrl);
+  if (redisRefusal !== undefined) {
+    process.stderr.write(`${redisRefusal}\n`);
+    process.exit(2);
+  }
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true, bodyParser: false, rawBody: true });
   const logger = app.get(Logger);
   app.useLogger(logger);

@@ -3,12 +3,18 @@ import { NestFactory } from '@nestjs/core';
 import { createJsonLinesLogger } from '@sc/runner';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
 import { loadWorkerConfig } from './config/worker.config';
+import { checkRedisCredentials } from './queue/redis-credentials';
 import { WorkerModule } from './worker.module';
 import { WorkOrdersConsumer } from './workorders/workorders.consumer';
 
 /** Starts a worker: config first (a bad value exits 2 before anything else), then the Nest context. */
 async function bootstrap(): Promise<void> {
   const config = loadWorkerConfig();
+  const redisRefusal = await checkRedisCredentials(config.redisUrl);
+  if (redisRefusal !== undefined) {
+    process.stderr.write(`${redisRefusal}\n`);
+    process.exit(2);
+  }
   const logger = createJsonLinesLogger({ service: 'worker', logDir: config.logDir, level: config.logLevel });
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, logger), { bufferLogs: true });
   app.useLogger(app.get(NestPinoLogger));

@@ -96,7 +96,7 @@ function readRedisUrl(env: NodeJS.ProcessEnv): string {
   const raw = nonEmpty(env, 'REDIS_URL') ?? 'redis://127.0.0.1:6379';
   const url = parseUrl(raw);
   if (!url || !['redis:', 'rediss:'].includes(url.protocol) || !url.hostname) {
-    throw new ConfigError('REDIS_URL', 'redis://[user:password@]host:port', raw);
+    throw new ConfigError('REDIS_URL', 'redis://[user:password@]host:port', withoutPassword(raw));
   }
   return raw;
 }
@@ -106,7 +106,7 @@ function readDatabase(env: NodeJS.ProcessEnv, dataDir: string): DatabaseConfig {
   if (raw === undefined) return { type: 'sqlite', path: resolve(dataDir, 'sc.sqlite') };
   const url = parseUrl(raw);
   if (!url || !['postgres:', 'postgresql:'].includes(url.protocol) || !url.hostname) {
-    throw new ConfigError('DATABASE_URL', 'postgres://user:password@host:port/database (unset for SQLite)', raw);
+    throw new ConfigError('DATABASE_URL', 'postgres://user:password@host:port/database (unset for SQLite)', withoutPassword(raw));
   }
   return { type: 'postgres', url: raw };
 }
@@ -145,4 +145,12 @@ function parseUrl(raw: string): URL | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * `value` with the password of a `scheme://user:password@host` URL masked: a config error line is printed
+ * and may be pasted into an issue, and must not carry the secret.
+ */
+function withoutPassword(value: string): string {
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
 }

@@ -67,7 +67,7 @@ export function parseWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
   };
 
   const redisUrl = read('REDIS_URL') ?? 'redis://127.0.0.1:6379';
-  if (!isRedisUrl(redisUrl)) fail('REDIS_URL', 'redis://host:port', redisUrl);
+  if (!isRedisUrl(redisUrl)) fail('REDIS_URL', 'redis://host:port', withoutPassword(redisUrl));
   const queuePrefix = read('SC_QUEUE_PREFIX') ?? DefaultQueuePrefix;
   if (!queuePrefixPattern.test(queuePrefix)) fail('SC_QUEUE_PREFIX', 'letters, digits, "_", "." or "-" (at most 64, no ":")', queuePrefix);
   const logLevel = (read('LOG_LEVEL') ?? 'info') as LevelWithSilent;
@@ -143,4 +143,12 @@ function isRedisUrl(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * `value` with the password of a `scheme://user:password@host` URL masked: a config error line is printed
+ * and may be pasted into an issue, and must not carry the secret.
+ */
+function withoutPassword(value: string): string {
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
 }
