@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- GitHub's example payloads are plain JSON */
 import webhookExamples from '@octokit/webhooks-examples';
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac, generateKeyPairSync, randomUUID, verify } from 'node:crypto';
 import { until } from '../../../test/support/until';
 import { FakeGitHub } from './support/fake-github';
 import { startOrchestratorStack, type Answer, type OrchestratorStack } from './support/orchestrator-stack';
@@ -207,5 +207,44 @@ describe('POST /webhooks/github without GitHub settings', () => {
       body: { message: 'the GitHub integration is not configured' },
     });
     expect((await sc.call('GET', '/rounds')).status).toBe(200);
+  });
+});
+
+describe('POST /webhooks/github as a GitHub App', () => {
+  let sc: OrchestratorStack;
+  let github: FakeGitHub;
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+
+  beforeAll(async () => {
+    github = await FakeGitHub.start();
+    sc = await startOrchestratorStack({
+      GITHUB_WEBHOOK_SECRET: secret,
+      GITHUB_APP_ID: '4242',
+      // As an environment file often holds it: one line, newlines escaped.
+      GITHUB_APP_PRIVATE_KEY: privateKey.replace(/\n/g, '\\n'),
+      GITHUB_APP_INSTALLATION_ID: '77',
+      GITHUB_API_URL: github.url,
+    });
+  });
+
+  afterAll(async () => {
+    await sc?.close();
+    await github?.close();
+  });
+
+  it('comments with an installation token obtained with a JWT signed by the App key', async () => {
+    const payload = example('issues', 'labeled');
+    payload.label.name = 'sc';
+    const raw = JSON.stringify(payload);
+    const answer = await sc.call('POST', '/webhooks/github', { raw, headers: { 'x-github-event': 'issues', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signature(raw) } });
+    expect(answer).toMatchObject({ status: 200, body: { result: 'round queued' } });
+
+    const [comment] = await until(() => nonEmpty(github.callsTo('POST', /^\/repos\/Codertocat\/Hello-World\/issues\/1\/comments$/)), { what: 'bot comment' });
+    expect(comment.authorization).toBe('token ghs_installation_77');
+    const [exchange] = github.callsTo('POST', /^\/app\/installations\/77\/access_tokens$/);
+    const jwt = /^bearer (.+)$/i.exec(exchange.authorization ?? '')?.[1] ?? '';
+    const [header, claims, signed] = jwt.split('.');
+    expect(verify('RSA-SHA256', Buffer.from(`${header}.${claims}`), publicKey, Buffer.from(signed, 'base64url'))).toBe(true);
+    expect(JSON.parse(Buffer.from(claims, 'base64url').toString())).toMatchObject({ iss: 4242 });
   });
 });

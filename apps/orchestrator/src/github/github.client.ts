@@ -7,6 +7,10 @@ function loadOctokit() {
   return import('@octokit/rest');
 }
 
+function loadAppAuth() {
+  return import('@octokit/auth-app');
+}
+
 type Octokit = InstanceType<Awaited<ReturnType<typeof loadOctokit>>['Octokit']>;
 
 /** A pull request as the bot keeps it: its number and web URL. */
@@ -91,10 +95,14 @@ export class GitHubClient {
   private client(): Promise<Octokit> {
     const github = this.config.github;
     if (!github.isEnabled) throw new Error(`GitHub is disabled: ${github.reason}`);
-    this.octokit ??= loadOctokit().then(
-      ({ Octokit }) =>
+    const auth = github.auth;
+    this.octokit ??= Promise.all([loadOctokit(), auth.type === 'app' ? loadAppAuth() : undefined]).then(
+      ([{ Octokit }, appAuth]) =>
         new Octokit({
-          auth: github.auth.token,
+          // As an App, Octokit signs a JWT with the private key and trades it for installation tokens it renews.
+          ...(auth.type === 'app' && appAuth
+            ? { authStrategy: appAuth.createAppAuth, auth: { appId: auth.appId, privateKey: auth.privateKey, installationId: auth.installationId } }
+            : { auth: auth.type === 'token' ? auth.token : undefined }),
           baseUrl: github.apiUrl,
           userAgent: 'solar-circuit',
           // Octokit logs to the console by default; route it to the app's logger.

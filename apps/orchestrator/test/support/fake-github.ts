@@ -65,7 +65,12 @@ export class FakeGitHub {
     const { pathname: path, searchParams } = new URL(url, 'http://fake-github');
     this.calls.push({ method, path, query: Object.fromEntries(searchParams), body, ...(authorization === undefined ? {} : { authorization }) });
     const fields = (body ?? {}) as Record<string, unknown>;
-    let match = /^\/repos\/([^/]+)\/([^/]+)$/.exec(path);
+    let match = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(path);
+    if (method === 'POST' && match) {
+      const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
+      return { status: 201, body: { token: `ghs_installation_${match[1]}`, expires_at: expiresAt, permissions: { issues: 'write' }, repository_selection: 'all' } };
+    }
+    match = /^\/repos\/([^/]+)\/([^/]+)$/.exec(path);
     if (method === 'GET' && match) return { status: 200, body: { full_name: `${match[1]}/${match[2]}`, default_branch: 'main' } };
     match = /^\/repos\/([^/]+)\/([^/]+)\/pulls$/.exec(path);
     if (method === 'GET' && match) {
