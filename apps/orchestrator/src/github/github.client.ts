@@ -13,6 +13,9 @@ function loadAppAuth() {
 
 type Octokit = InstanceType<Awaited<ReturnType<typeof loadOctokit>>['Octokit']>;
 
+// GitHub's own webhook timeout is 10 s; a call that takes longer has failed for our purposes too.
+const requestTimeoutMs = 10_000;
+
 /** A pull request as the bot keeps it: its number and web URL. */
 export interface OpenedPullRequest {
   number: number;
@@ -105,6 +108,8 @@ export class GitHubClient {
             : { auth: auth.type === 'token' ? auth.token : undefined }),
           baseUrl: github.apiUrl,
           userAgent: 'solar-circuit',
+          // GitHub answers in well under a second; a hung call must not hold a webhook answer or a Round's end.
+          request: { fetch: (url: string, init?: RequestInit) => fetch(url, { ...init, signal: init?.signal ?? AbortSignal.timeout(requestTimeoutMs) }) },
           // Octokit logs to the console by default; route it to the app's logger.
           log: {
             debug: () => undefined,
