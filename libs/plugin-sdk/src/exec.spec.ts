@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exec } from './exec';
+import { exec, MAX_LINE_CHARS } from './exec';
 import { createTestContext } from './testing';
 
 function isGroupAlive(pgid: number): boolean {
@@ -30,6 +30,19 @@ describe('exec', () => {
   it('keeps only the tail of long output', async () => {
     const result = await exec('head -c 5000 /dev/zero | tr "\\0" a', { tailChars: 10 });
     expect(result.stdoutTail).toBe('aaaaaaaaaa');
+  });
+
+  it('cuts an over-long line, even one of 64 MB without a newline, and keeps the lines around it whole', async () => {
+    const lines: string[] = [];
+    const result = await exec("printf 'first\\r\\n'; head -c 67108864 /dev/zero | tr '\\0' x; printf '\\nlast'", { onStdout: (line) => lines.push(line) });
+    expect(result.exitCode).toBe(0);
+    expect(lines).toEqual(['first', `${'x'.repeat(MAX_LINE_CHARS)}…`, 'last']);
+  });
+
+  it('joins a line written in many small pieces', async () => {
+    const lines: string[] = [];
+    await exec('for i in 1 2 3 4 5; do printf "$i"; sleep 0.01; done; echo', { onStdout: (line) => lines.push(line) });
+    expect(lines).toEqual(['12345']);
   });
 
   it('rejects when the command cannot be started', async () => {

@@ -13,9 +13,9 @@ export interface ExecOptions {
   signal?: AbortSignal;
   /** Milliseconds between SIGTERM and SIGKILL (default 5000). */
   killGraceMs?: number;
-  /** Called with each line the child writes to stdout, without the line break. */
+  /** Called with each line the child writes to stdout, without the line break (cut to {@link MAX_LINE_CHARS}). */
   onStdout?: (line: string) => void;
-  /** Called with each line the child writes to stderr, without the line break. */
+  /** Called with each line the child writes to stderr, without the line break (cut to {@link MAX_LINE_CHARS}). */
   onStderr?: (line: string) => void;
   /** How much of the end of stdout and of stderr the result keeps, in characters (default 65536). */
   tailChars?: number;
@@ -91,21 +91,40 @@ async function runInGroup(file: string, args: readonly string[], options: ExecOp
   }
 }
 
-/** Splits a stream into lines for `onLine` and keeps the last `tailChars` characters. */
+/** Lines longer than this reach `onStdout`/`onStderr` cut to it, with `…` appended. */
+export const MAX_LINE_CHARS = 16 * 1024;
+
+/**
+ * Splits a stream into lines for `onLine` and keeps the last `tailChars` characters. Memory stays bounded
+ * whatever the child writes: only the start of an over-long line is kept (a child may print megabytes
+ * without a newline), and each chunk is scanned once.
+ */
 function collectLines(stream: Readable, tailChars: number, onLine?: (line: string) => void): { tail: () => string } {
   let tail = '';
   let partial = '';
+  // Keeps one character more than the limit, so that `emit` knows the line was cut.
+  const append = (text: string) => {
+    if (partial.length <= MAX_LINE_CHARS) partial += text.slice(0, MAX_LINE_CHARS + 1 - partial.length);
+  };
+  const emit = () => {
+    const line = partial.replace(/\r$/, '');
+    partial = '';
+    onLine?.(line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}…` : line);
+  };
   stream.setEncoding('utf8');
   stream.on('data', (chunk: string) => {
     tail = (tail + chunk).slice(-tailChars);
     if (!onLine) return;
-    const lines = (partial + chunk).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) onLine(line.replace(/\r$/, ''));
+    let start = 0;
+    for (let newline = chunk.indexOf('\n'); newline !== -1; newline = chunk.indexOf('\n', start)) {
+      append(chunk.slice(start, newline));
+      emit();
+      start = newline + 1;
+    }
+    append(chunk.slice(start));
   });
   stream.on('end', () => {
-    if (onLine && partial) onLine(partial);
-    partial = '';
+    if (onLine && partial) emit();
   });
   return { tail: () => tail };
 }

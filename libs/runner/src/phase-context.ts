@@ -26,11 +26,24 @@ export interface PhaseContextOptions {
   onTokens?: () => void;
 }
 
+// A plugin's log line is cut to this many characters (a plugin may log a whole file as one line), and
+// only the first lines of a phase are streamed as events: each is a queue job in Redis and a message to every
+// follower. Every line still goes to the JSON-lines log.
+const maxLogMessageChars = 8 * 1024;
+const maxStreamedLogLines = 1_000;
+
 /** The {@link PluginContext} of one phase: logs, tokens and artifacts of the plugin flow into the Round. */
 export function createPhaseContext(options: PhaseContextOptions): PluginContext {
   const { job, phase, signal } = options;
   const log = options.logger.child({ phase, source: 'plugin' });
   const key = { roundId: job.round_id, attempt: job.attempt };
+  let streamedLines = 0;
+  const stream = (level: LogEvent['level'], message: string) => {
+    streamedLines++;
+    if (streamedLines > maxStreamedLogLines + 1) return;
+    const text = streamedLines > maxStreamedLogLines ? `more than ${maxStreamedLogLines} log lines in phase ${phase}: the rest is in the worker's log only` : message;
+    options.onLog({ type: 'log', round_id: job.round_id, attempt: job.attempt, level: streamedLines > maxStreamedLogLines ? 'warn' : level, message: text, phase, at: new Date().toISOString() });
+  };
   return {
     phase,
     attempt: job.attempt,
@@ -39,8 +52,9 @@ export function createPhaseContext(options: PhaseContextOptions): PluginContext 
     signal,
     dataDir: options.dataDir,
     logger: createPluginLogger((level, message, fields) => {
-      log[level](fields, message);
-      options.onLog({ type: 'log', round_id: job.round_id, attempt: job.attempt, level, message, phase, at: new Date().toISOString() });
+      const line = message.length > maxLogMessageChars ? `${message.slice(0, maxLogMessageChars)}…` : message;
+      log[level](fields, line);
+      stream(level, line);
     }),
     reportTokens: (usage) => {
       options.ledger.add(usage);

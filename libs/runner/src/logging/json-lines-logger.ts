@@ -19,10 +19,14 @@ const redact = {
   censor: '[redacted]',
 };
 
+// Writes are asynchronous (a log line must not block a Round); when a flood outruns the disk or the pipe,
+// lines beyond this much buffered data are dropped rather than held in memory without limit.
+const maxBufferedBytes = 16 * 1024 * 1024;
+
 /** A pino logger writing one JSON object per line to stdout and to a file per UTC day. */
 export function createJsonLinesLogger(options: JsonLinesLoggerOptions): Logger {
   const streams: pino.StreamEntry[] = [];
-  if (options.stdout !== false) streams.push({ stream: pino.destination({ fd: 1, sync: false }) });
+  if (options.stdout !== false) streams.push({ stream: pino.destination({ fd: 1, sync: false, maxLength: maxBufferedBytes }) });
   if (options.logDir) streams.push({ stream: new DailyFileStream(options.logDir) });
   return pino(
     { level: options.level ?? 'info', base: { service: options.service, pid: process.pid }, redact, timestamp: pino.stdTimeFunctions.isoTime },
@@ -43,7 +47,7 @@ class DailyFileStream implements DestinationStream {
     const day = new Date().toISOString().slice(0, 10);
     if (day !== this.day) {
       this.file?.end();
-      this.file = pino.destination({ dest: join(this.dir, `${day}.jsonl`), append: true, sync: false, mkdir: true });
+      this.file = pino.destination({ dest: join(this.dir, `${day}.jsonl`), append: true, sync: false, mkdir: true, maxLength: maxBufferedBytes });
       this.day = day;
     }
     this.file?.write(line);
