@@ -1,6 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- GitHub's example payloads are plain JSON */
 import webhookExamples from '@octokit/webhooks-examples';
 import { createHmac, generateKeyPairSync, randomUUID, verify } from 'node:crypto';
+import { startOrchestrator, type OrchestratorProcess } from '../../../test/support/local-stack';
 import { until } from '../../../test/support/until';
 import { FakeGitHub } from './support/fake-github';
 import { startOrchestratorStack, type Answer, type OrchestratorStack } from './support/orchestrator-stack';
@@ -246,5 +247,44 @@ describe('POST /webhooks/github as a GitHub App', () => {
     const [header, claims, signed] = jwt.split('.');
     expect(verify('RSA-SHA256', Buffer.from(`${header}.${claims}`), publicKey, Buffer.from(signed, 'base64url'))).toBe(true);
     expect(JSON.parse(Buffer.from(claims, 'base64url').toString())).toMatchObject({ iss: 4242 });
+  });
+});
+
+describe('bot comments across an outage', () => {
+  let sc: OrchestratorStack;
+  let github: FakeGitHub;
+  let restarted: OrchestratorProcess | undefined;
+
+  beforeAll(async () => {
+    github = await FakeGitHub.start();
+    sc = await startOrchestratorStack({ GITHUB_WEBHOOK_SECRET: secret, GITHUB_TOKEN: 'ghp_test', GITHUB_API_URL: github.url });
+  });
+
+  afterAll(async () => {
+    await restarted?.stop();
+    await sc?.close();
+    await github?.close();
+  });
+
+  it('edits at the next start a comment GitHub refused to edit when the Round ended', async () => {
+    const payload = example('issues', 'labeled');
+    payload.label.name = 'sc';
+    const raw = JSON.stringify(payload);
+    const answer = await sc.call('POST', '/webhooks/github', { raw, headers: { 'x-github-event': 'issues', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signature(raw) } });
+    const roundId: string = answer.body.round_id;
+    await until(() => nonEmpty(github.callsTo('POST', /\/issues\/1\/comments$/)), { what: 'bot comment' });
+
+    github.failNext('PATCH', /\/issues\/comments\/\d+$/, 502);
+    expect((await sc.call('POST', `/rounds/${roundId}/cancel`)).body).toMatchObject({ state: 'cancelled' });
+    await until(() => sc.orchestrator.output().includes('github comment not updated'), { what: 'refused edit' });
+    expect(github.callsTo('PATCH', /\/issues\/comments\/\d+$/)).toHaveLength(1);
+
+    await sc.orchestrator.stop();
+    restarted = await startOrchestrator(sc.stack);
+    const [, edit] = await until(() => {
+      const edits = github.callsTo('PATCH', /\/issues\/comments\/\d+$/);
+      return edits.length >= 2 && edits;
+    }, { what: 'comment edited after the restart' });
+    expect((edit.body as { body: string }).body).toContain(`Round \`${roundId}\` ended: **cancelled**`);
   });
 });

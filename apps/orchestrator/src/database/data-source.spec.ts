@@ -13,7 +13,7 @@ async function migrateUpAndDown(database: DatabaseConfig): Promise<void> {
   const dataSource: DataSource = await createDataSource(database).initialize();
   try {
     const applied = await dataSource.runMigrations({ transaction: 'each' });
-    expect(applied.map((migration) => migration.name)).toEqual(['CreateWorkOrdersAndRounds1764061200000', 'CreateRoundCommits1764064800000', 'CreateGitHubTables1764079200000', 'AddRoundPullRequest1764082800000']);
+    expect(applied.map((migration) => migration.name)).toEqual(['CreateWorkOrdersAndRounds1764061200000', 'CreateRoundCommits1764064800000', 'CreateGitHubTables1764079200000', 'AddRoundPullRequest1764082800000', 'AddGitHubCommentEnded1764086400000']);
     expect(await dataSource.showMigrations()).toBe(false);
     expect(await existingTables(dataSource)).toEqual(tables);
 

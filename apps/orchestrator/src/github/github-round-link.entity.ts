@@ -1,3 +1,4 @@
+import type { RoundState } from '@sc/schemas';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** The issue or pull request a Round answers to, and the bot comment that links the Round there. */
@@ -22,4 +23,8 @@ export class GitHubRoundLinkEntity {
 
   @Column({ name: 'created_at', type: 'varchar', length: 32 })
   createdAt!: string;
+
+  /** The state the comment was last edited to say the Round ended in; null while it still says "queued". */
+  @Column({ name: 'ended_state', type: 'varchar', length: 16, nullable: true })
+  endedState?: RoundState | null;
 }

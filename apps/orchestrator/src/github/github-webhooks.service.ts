@@ -1,6 +1,6 @@
 import { BadRequestException, Inject, Injectable, Logger, NotFoundException, type OnApplicationBootstrap, type OnModuleDestroy, UnauthorizedException } from '@nestjs/common';
 import type { PluginRegistry } from '@sc/runner';
-import { formatIssues, isTerminal, validateWorkOrder, type Report, type RoundState, type StoredWorkOrder, type TransitionEvent, type WorkOrder } from '@sc/schemas';
+import { formatIssues, isTerminal, validateWorkOrder, type Report, type RoundState, type StoredWorkOrder, type WorkOrder } from '@sc/schemas';
 import type { Subscription } from 'rxjs';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestrator.config';
 import { RoundsService } from '../rounds/rounds.service';
@@ -32,6 +32,9 @@ export interface WebhookOutcome {
 
 type EnabledGitHub = Extract<GitHubConfig, { isEnabled: true }>;
 
+// Comments edited at start, at most: older ones are long out of anyone's sight.
+const missedCommentsPerStart = 100;
+
 /**
  * `POST /webhooks/github`: checks GitHub's signature, handles each delivery once, turns an issue labelled
  * `sc` into a work-order and `/sc run` / `/sc cancel` comments on pull requests into Rounds and cancels, and
@@ -57,7 +60,10 @@ export class GitHubWebhooksService implements OnApplicationBootstrap, OnModuleDe
     const github = this.config.github;
     if (!github.isEnabled) return this.logger.log({ reason: github.reason }, 'github integration disabled');
     this.logger.log({ api_url: github.apiUrl }, 'github integration enabled');
-    this.subscription = this.rounds.transitions().subscribe((event) => void this.onTransition(event));
+    this.subscription = this.rounds.transitions().subscribe((event) => {
+      if (isTerminal(event.to as RoundState)) void this.editEndedComment(event.round_id, event.to as RoundState);
+    });
+    void this.editMissedComments();
   }
 
   onModuleDestroy(): void {
@@ -190,19 +196,33 @@ export class GitHubWebhooksService implements OnApplicationBootstrap, OnModuleDe
     }
   }
 
-  /** A linked Round ended: its comment says how. */
-  private async onTransition(event: TransitionEvent): Promise<void> {
-    const state = event.to as RoundState;
-    if (!isTerminal(state)) return;
+  /** A linked Round ended: its comment says how, and is marked so. */
+  private async editEndedComment(roundId: string, state: RoundState): Promise<void> {
     try {
-      const link = await this.repository.findLink(event.round_id);
+      const link = await this.repository.findLink(roundId);
       if (!link?.commentId) return;
-      const report: Report | undefined = await this.rounds.getReport(event.round_id).catch(() => undefined);
+      const report: Report | undefined = await this.rounds.getReport(roundId).catch(() => undefined);
       const github = this.enabled();
-      await this.client.updateComment(link.repository, link.commentId, renderRoundEndedComment(event.round_id, state, report, github.publicUrl));
-      this.logger.log({ round_id: event.round_id, repository: link.repository, issue_number: link.issueNumber }, 'github comment updated');
+      await this.client.updateComment(link.repository, link.commentId, renderRoundEndedComment(roundId, state, report, github.publicUrl));
+      await this.repository.markEnded(roundId, state);
+      this.logger.log({ round_id: roundId, repository: link.repository, issue_number: link.issueNumber }, 'github comment updated');
     } catch (error) {
-      this.logger.warn({ round_id: event.round_id, err: error }, 'github comment not updated');
+      this.logger.warn({ round_id: roundId, err: error }, 'github comment not updated');
+    }
+  }
+
+  /**
+   * At start: comments whose Round ended while they could not be edited (the orchestrator stopped, GitHub did
+   * not answer) are edited now.
+   */
+  private async editMissedComments(): Promise<void> {
+    try {
+      for (const link of await this.repository.findOpenComments(missedCommentsPerStart)) {
+        const round = await this.rounds.get(link.roundId);
+        if (isTerminal(round.state)) await this.editEndedComment(link.roundId, round.state);
+      }
+    } catch (error) {
+      this.logger.warn({ err: error }, 'missed github comments not edited');
     }
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import type { RoundState } from '@sc/schemas';
+import { DataSource, IsNull, Not } from 'typeorm';
 import { isUniqueViolation } from '../database/unique-violation';
 import { GitHubDeliveryEntity } from './github-delivery.entity';
 import { GitHubRoundLinkEntity } from './github-round-link.entity';
@@ -32,6 +33,15 @@ export class GitHubRepository {
 
   async setCommentId(roundId: string, commentId: string): Promise<void> {
     await this.dataSource.manager.update(GitHubRoundLinkEntity, { roundId }, { commentId });
+  }
+
+  async markEnded(roundId: string, state: RoundState): Promise<void> {
+    await this.dataSource.manager.update(GitHubRoundLinkEntity, { roundId }, { endedState: state });
+  }
+
+  /** Links whose comment still says "queued", oldest first: the Rounds to look at after a restart. */
+  findOpenComments(limit: number): Promise<GitHubRoundLinkEntity[]> {
+    return this.dataSource.manager.find(GitHubRoundLinkEntity, { where: { commentId: Not(IsNull()), endedState: IsNull() }, order: { createdAt: 'ASC' }, take: limit });
   }
 
   findLink(roundId: string): Promise<GitHubRoundLinkEntity | null> {

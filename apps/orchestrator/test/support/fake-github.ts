@@ -31,6 +31,7 @@ export class FakeGitHub {
   readonly pulls = new Map<string, FakePullRequest>();
   private nextCommentId = 9_000_000_001;
   private nextPullNumber = 101;
+  private readonly failures: { method: string; path: RegExp; status: number }[] = [];
 
   private constructor(private readonly server: Server) {}
 
@@ -52,6 +53,11 @@ export class FakeGitHub {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
+  /** The next call matching `method` and `path` fails with `status` (a GitHub outage), once. */
+  failNext(method: string, path: RegExp, status: number): void {
+    this.failures.push({ method, path, status });
+  }
+
   /** Calls whose method and path match. */
   callsTo(method: string, path: RegExp): RecordedCall[] {
     return this.calls.filter((call) => call.method === method && path.test(call.path));
@@ -64,6 +70,8 @@ export class FakeGitHub {
   private answer(method: string, url: string, body: unknown, authorization?: string): { status: number; body: unknown } {
     const { pathname: path, searchParams } = new URL(url, 'http://fake-github');
     this.calls.push({ method, path, query: Object.fromEntries(searchParams), body, ...(authorization === undefined ? {} : { authorization }) });
+    const failure = this.failures.findIndex((candidate) => candidate.method === method && candidate.path.test(path));
+    if (failure >= 0) return { status: this.failures.splice(failure, 1)[0].status, body: { message: 'Server Error' } };
     const fields = (body ?? {}) as Record<string, unknown>;
     let match = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(path);
     if (method === 'POST' && match) {
