@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ProcessGroup } from '@sc/plugin-sdk';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { repoRoot, startWorker, type StackProcess } from '../../../test/support/local-stack';
 import { until } from '../../../test/support/until';
@@ -112,7 +113,7 @@ describe('a Round through orchestrator and worker', () => {
     expect(cancel.status).toBe(200);
     expect(await finalReport(roundId)).toMatchObject({ status: 'cancelled' });
     expect((await sc.call('GET', `/rounds/${roundId}`)).body.state).toBe('cancelled');
-    await until(() => !isGroupAlive(pgid), { what: `process group ${pgid} to be gone` });
+    await until(() => !new ProcessGroup(pgid).isAlive(), { what: `process group ${pgid} to be gone` });
   });
 
   it('delays a rate-limited Round through the queue: retrying, then running again, then succeeded', async () => {
@@ -148,11 +149,3 @@ async function readEventStream(url: string): Promise<EventSourceMessage[]> {
   return events;
 }
 
-function isGroupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -2,18 +2,9 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createStackEnv, startWorker, type StackEnv, type StackProcess } from '../../../test/support/local-stack';
 import { until } from '../../../test/support/until';
+import { ProcessGroup } from '@sc/plugin-sdk';
 import { QueueDriver } from './worker-stack';
 
-/** Whether any process of the group is left (`kill(-pgid, 0)` fails with ESRCH once all are gone). */
-function isGroupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw error;
-  }
-}
 
 describe('worker: stopping a running Round', () => {
   let stack: StackEnv;
@@ -43,12 +34,12 @@ describe('worker: stopping a running Round', () => {
 
   it('cancels on a cancel request: Report cancelled, no process of the group left', async () => {
     const { job, pgid } = await startSleeping('cancelled');
-    expect(isGroupAlive(pgid)).toBe(true);
+    expect(new ProcessGroup(pgid).isAlive()).toBe(true);
     await queues.cancel(job, 'cancel requested by API');
     const { report } = await queues.finished(job.round_id);
     expect(report).toMatchObject({ status: 'cancelled', error: 'cancelled: cancel requested by API' });
     expect(report.phases).toEqual([expect.objectContaining({ name: 'coding', status: 'cancelled' })]);
-    expect(isGroupAlive(pgid)).toBe(false);
+    expect(new ProcessGroup(pgid).isAlive()).toBe(false);
   });
 
   it('ignores a cancel request for a Round it does not run', async () => {
@@ -62,6 +53,6 @@ describe('worker: stopping a running Round', () => {
     const { job, pgid } = await startSleeping('timeout', { phase_timeout: { coding: 1 } });
     const { report } = await queues.finished(job.round_id);
     expect(report).toMatchObject({ status: 'timeout', error: 'phase coding timed out after 1 s' });
-    expect(isGroupAlive(pgid)).toBe(false);
+    expect(new ProcessGroup(pgid).isAlive()).toBe(false);
   });
 });

@@ -2,17 +2,9 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exec, MAX_LINE_CHARS } from './exec';
+import { ProcessGroup } from './process-group';
 import { createTestContext } from './testing';
 
-function isGroupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw error;
-  }
-}
 
 describe('exec', () => {
   it('runs a file with args and returns its exit code and output', async () => {
@@ -57,7 +49,7 @@ describe('exec', () => {
     ctx.dispose();
     expect(result).toMatchObject({ aborted: true, exitCode: null, signal: 'SIGKILL' });
     expect(pgid).toBeGreaterThan(0);
-    expect(isGroupAlive(pgid)).toBe(false);
+    expect(new ProcessGroup(pgid).isAlive()).toBe(false);
   });
 
   it('stops with SIGTERM alone when the group obeys it', async () => {
@@ -71,7 +63,7 @@ describe('exec', () => {
     let pgid = 0;
     const result = await exec('(trap "" TERM; sleep 30) & echo $$', { killGraceMs: 100, onStdout: (line) => (pgid = Number(line)) });
     expect(result.exitCode).toBe(0);
-    expect(isGroupAlive(pgid)).toBe(false);
+    expect(new ProcessGroup(pgid).isAlive()).toBe(false);
   });
 
   it('does not start when the signal has already aborted', async () => {
