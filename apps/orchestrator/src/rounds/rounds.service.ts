@@ -19,6 +19,7 @@ import {
   type StoredWorkOrder,
   type TransitionEvent,
   type EventsEndEvent,
+  type ListRoundsQuery,
 } from '@sc/schemas';
 import { randomUUID } from 'node:crypto';
 import { filter, Observable, Subject } from 'rxjs';
@@ -34,16 +35,6 @@ import { decodeCursor, encodeCursor } from './cursor';
 import type { RoundEntity } from './round.entity';
 import { toCommitRef, toRecordedCommitView, toRoundSummaryView, toRoundView, toTransitionView } from './round.view';
 import { RoundsRepository } from './rounds.repository';
-
-/** Filters and position of `GET /rounds`, already checked for shape. */
-export interface ListRoundsOptions {
-  status?: RoundState;
-  plugin?: string;
-  label?: string;
-  branch?: string;
-  limit?: number;
-  cursor?: string;
-}
 
 /** A state change to make: where to, why, and the other columns that change with it. */
 interface Change {
@@ -132,8 +123,8 @@ export class RoundsService implements BeforeApplicationShutdown {
     return toRoundView(round, transitions, commits);
   }
 
-  /** `GET /rounds`: newest first, keyset-paginated over (created_at, id). */
-  async list(options: ListRoundsOptions): Promise<RoundPage> {
+  /** `GET /rounds` (query already checked for shape): newest first, keyset-paginated over (created_at, id). */
+  async list(options: ListRoundsQuery): Promise<RoundPage> {
     const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
     if (options.cursor !== undefined && !after) {
       throw new ValidationException('query', [{ path: '/cursor', message: 'is not a cursor this API returned' }]);
