@@ -6,7 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { loadOrchestratorConfig } from './config/orchestrator.config';
 import { setupOpenApi } from './http/openapi';
-import { checkRedisCredentials } from './queue/redis-credentials';
+import { checkRedisCredentials } from '@sc/runner';
 
 /**
  * Starts the orchestrator. The config is checked before Nest starts, so a bad variable costs one line on

@@ -1,9 +1,8 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { createJsonLinesLogger } from '@sc/runner';
+import { checkRedisCredentials, createJsonLinesLogger } from '@sc/runner';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
 import { loadWorkerConfig } from './config/worker.config';
-import { checkRedisCredentials } from './queue/redis-credentials';
 import { WorkerModule } from './worker.module';
 import { WorkOrdersConsumer } from './workorders/workorders.consumer';
 

@@ -11,3 +11,4 @@ export * from './plugins/echo.plugin';
 export * from './plugins/shell.plugin';
 export * from './plugins/agent-cli/agent-cli.plugin';
 export * from './plugins/built-in-plugins';
+export * from './redis/redis-credentials';

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 
+// Shared by the orchestrator and the worker, which both start by checking REDIS_URL.
 // Redis' answers to credentials it refuses: a wrong password or user (WRONGPASS), none given (NOAUTH).
 const refusedCredentials = /^(WRONGPASS|NOAUTH)\b/;
 
