@@ -7,3 +7,4 @@ export * from './validate';
 export * from './phase-timeout';
 export * from './branch-name';
 export * from './http.types';
+export * from './metrics';

@@ -4,7 +4,8 @@ import { register, type Gauge } from 'prom-client';
 import { QueueModule } from '../queue/queue.module';
 import { MetricName } from './metric-names';
 import { QueueDepthCollector } from './queue-depth.collector';
-import { roundDurationBuckets, RoundMetrics } from './round.metrics';
+import { roundDurationBuckets } from '@sc/schemas';
+import { RoundMetrics } from './round.metrics';
 
 /**
  * prom-client's default gauges that end in `_total`, which `promtool check metrics` refuses (only counters

@@ -1,7 +1,8 @@
 import { Counter, Histogram, Registry } from 'prom-client';
 import type { Report } from '@sc/schemas';
 import { MetricName } from './metric-names';
-import { roundDurationBuckets, RoundMetrics } from './round.metrics';
+import { roundDurationBuckets } from '@sc/schemas';
+import { RoundMetrics } from './round.metrics';
 
 function createMetrics(): { metrics: RoundMetrics; registry: Registry } {
   const registry = new Registry();

@@ -6,13 +6,6 @@ import type { RoundEntity } from '../rounds/round.entity';
 import { MetricName } from './metric-names';
 
 /**
- * Upper bounds of `round_duration_seconds`: an echo Round ends in tens of milliseconds, an agent's coding
- * phase may take its whole 30 min default timeout, and a Round with retries a few hours. A superset of the
- * worker's bounds, so a dashboard may aggregate both by `le`.
- */
-export const roundDurationBuckets: readonly number[] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400];
-
-/**
  * The orchestrator's Round figures. `RoundsService` calls these only after the transaction that stored the
  * change committed, so a rolled-back change or a duplicate Report (refused by its unique index) counts nothing.
  */

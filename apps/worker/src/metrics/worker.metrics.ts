@@ -1,14 +1,7 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { RoundStateByReportStatus, type Report } from '@sc/schemas';
+import { RoundMetricName, roundDurationBuckets, RoundStateByReportStatus, type Report } from '@sc/schemas';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { WorkerConfig } from '../config/worker.config';
-
-/**
- * Upper bounds of `round_duration_seconds`: an echo Round ends in tens of milliseconds, an agent's coding
- * phase may take its whole 30 min default timeout, and a Round a few hours. The same bounds as the
- * orchestrator's histogram, so a dashboard may put both side by side or aggregate them by `le`.
- */
-export const roundDurationBuckets: readonly number[] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400];
 
 /**
  * prom-client's default gauges that end in `_total`, which `promtool check metrics` refuses (only counters may
@@ -33,19 +26,19 @@ export interface RunningRound {
 export class WorkerMetrics implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly registry = new Registry();
   private readonly rounds = new Counter({
-    name: 'round_total',
+    name: RoundMetricName.RoundTotal,
     help: 'Round attempts this worker finished, by the Round state they lead to and plugin.',
     labelNames: ['status', 'plugin'] as const,
     registers: [this.registry],
   });
   private readonly tokens = new Counter({
-    name: 'token_usage_total',
+    name: RoundMetricName.TokenUsageTotal,
     help: 'Tokens the agents of this worker’s Rounds used, by model, agent and kind (input or output).',
     labelNames: ['model', 'agent', 'kind'] as const,
     registers: [this.registry],
   });
   private readonly duration = new Histogram({
-    name: 'round_duration_seconds',
+    name: RoundMetricName.RoundDurationSeconds,
     help: 'Wall-clock time of the Round attempts this worker finished, by plugin and Round state.',
     labelNames: ['plugin', 'status'] as const,
     buckets: [...roundDurationBuckets],
