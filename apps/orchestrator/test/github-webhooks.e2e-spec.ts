@@ -138,7 +138,7 @@ describe('POST /webhooks/github', () => {
     const before = await roundCount();
     payload.issue.number = 6;
     payload.issue.body = 'Fix it.\n```sc\nplugin: no-such-plugin\n```';
-    expect(await deliver('issues', payload)).toMatchObject({ status: 202, body: { result: expect.stringContaining('work-order refused: unknown plugin "no-such-plugin"') } });
+    expect(await deliver('issues', payload)).toMatchObject({ status: 202, body: { result: expect.stringContaining('did not start a Round: unknown plugin "no-such-plugin"') } });
     expect(await roundCount()).toBe(before);
     const [told] = github.callsTo('POST', /^\/repos\/Codertocat\/Hello-World\/issues\/6\/comments$/);
     expect((told.body as { body: string }).body).toContain('Solar Circuit did not start a Round: unknown plugin "no-such-plugin"');
@@ -185,6 +185,12 @@ describe('POST /webhooks/github', () => {
         { what: 'edited comment' },
       );
       expect((edits[0].body as { body: string }).body).toContain('ended: **cancelled**');
+    });
+
+    it('/sc cancel of a Round that has ended says so in a comment', async () => {
+      expect(await deliver('issue_comment', commentOnPull('/sc cancel'))).toMatchObject({ status: 202, body: { result: `ignored: did not cancel: Round \`${roundId}\` has already ended` } });
+      const told = github.callsTo('POST', /^\/repos\/Codertocat\/Hello-World\/issues\/1\/comments$/).at(-1)!;
+      expect((told.body as { body: string }).body).toBe(`Solar Circuit did not cancel: Round \`${roundId}\` has already ended`);
     });
   });
 });

@@ -1,6 +1,6 @@
 import { BadRequestException, Inject, Injectable, Logger, NotFoundException, type OnApplicationBootstrap, type OnModuleDestroy, UnauthorizedException } from '@nestjs/common';
 import type { PluginRegistry } from '@sc/runner';
-import { formatIssues, isTerminal, validateWorkOrder, type Report, type RoundState, type StoredWorkOrder, type WorkOrder } from '@sc/schemas';
+import { formatIssues, IllegalTransitionError, isTerminal, validateWorkOrder, type Report, type RoundState, type StoredWorkOrder, type WorkOrder } from '@sc/schemas';
 import type { Subscription } from 'rxjs';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestrator.config';
 import { RoundsService } from '../rounds/rounds.service';
@@ -124,7 +124,7 @@ export class GitHubWebhooksService implements OnApplicationBootstrap, OnModuleDe
   private async startFromIssue(github: EnabledGitHub, event: IssueLabeledEvent): Promise<WebhookOutcome> {
     const built = toIssueWorkOrder(event.issue, event.repository);
     const submitted = built.ok ? await this.submit(built.order) : built;
-    if (!submitted.ok) return this.refuse(event.repository.full_name, event.issue.number, submitted.reason);
+    if (!submitted.ok) return this.refuse(event.repository.full_name, event.issue.number, 'start a Round', submitted.reason);
     const { answer } = submitted;
     await this.link(github, event.repository, event.issue.number, Boolean(event.issue.pull_request), answer.round_id);
     return { status: 200, body: { result: 'round queued', ...answer } };
@@ -140,13 +140,18 @@ export class GitHubWebhooksService implements OnApplicationBootstrap, OnModuleDe
     if (command.type === 'cancel') {
       const link = await this.repository.findLatestLink(repository, event.issue.number);
       if (!link) return ignored(`no Round for pull request #${event.issue.number}`);
-      await this.rounds.cancel(link.roundId);
+      try {
+        await this.rounds.cancel(link.roundId);
+      } catch (error) {
+        if (!(error instanceof IllegalTransitionError)) throw error;
+        return this.refuse(repository, event.issue.number, 'cancel', `Round \`${link.roundId}\` has already ended`);
+      }
       return { status: 200, body: { result: 'cancel requested', round_id: link.roundId } };
     }
     const pull = await this.client.getPullRequest(repository, event.issue.number);
     const previous = await this.previousWorkOrder(repository, event.issue.number);
     const submitted = await this.submit(toPullRequestWorkOrder(pull, event.repository, command, previous));
-    if (!submitted.ok) return this.refuse(repository, event.issue.number, submitted.reason);
+    if (!submitted.ok) return this.refuse(repository, event.issue.number, 'start a Round', submitted.reason);
     await this.link(github, event.repository, event.issue.number, true, submitted.answer.round_id);
     return { status: 200, body: { result: 'round queued', ...submitted.answer } };
   }
@@ -176,13 +181,13 @@ export class GitHubWebhooksService implements OnApplicationBootstrap, OnModuleDe
     }
   }
 
-  /** Tells the issue or pull request why no Round was started, and answers GitHub 202. */
-  private async refuse(repository: string, issueNumber: number, reason: string): Promise<WebhookOutcome> {
-    this.logger.log({ repository, issue_number: issueNumber, reason }, 'github work-order refused');
-    await this.client.createComment(repository, issueNumber, `Solar Circuit did not start a Round: ${reason}`).catch((error: unknown) => {
+  /** Tells the issue or pull request why the command was not carried out (`action`), and answers GitHub 202. */
+  private async refuse(repository: string, issueNumber: number, action: string, reason: string): Promise<WebhookOutcome> {
+    this.logger.log({ repository, issue_number: issueNumber, action, reason }, 'github command refused');
+    await this.client.createComment(repository, issueNumber, `Solar Circuit did not ${action}: ${reason}`).catch((error: unknown) => {
       this.logger.warn({ repository, issue_number: issueNumber, err: error }, 'github comment not posted');
     });
-    return ignored(`work-order refused: ${reason}`);
+    return ignored(`did not ${action}: ${reason}`);
   }
 
   /** Remembers where the Round came from and posts the bot's comment; a failed comment does not undo the Round. */
