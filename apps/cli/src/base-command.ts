@@ -1,6 +1,8 @@
 import { Command, Flags, ux, type Interfaces } from '@oclif/core';
 import { ApiClient } from './api-client';
 import { describeError, ExitCode, isExitRequest } from './errors';
+import { followRoundToReport, type RoundOutcome } from './round-follower';
+import { formatOutcome, formatRoundEvent } from './round-format';
 
 /** The flags of a command class, including the base command's. */
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
@@ -56,6 +58,24 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** Ends with exit code 1 after the result is printed: the command worked, the work it reports did not. */
   protected markFailed(): void {
     process.exitCode = ExitCode.Failed;
+  }
+
+  /**
+   * Follows a Round until it ends (`submit --wait`, `rounds watch`): a spinner with its state, one line per
+   * event, then its outcome; the command exits 1 unless the Round succeeded.
+   */
+  protected async watchRound(roundId: string, state?: string): Promise<RoundOutcome> {
+    if (!this.jsonEnabled()) ux.action.start(`Round ${roundId}`, state);
+    const outcome = await followRoundToReport(this.api, roundId, {
+      onEvent: (event) => {
+        if (event.type === 'transition') ux.action.status = event.to;
+        this.log(formatRoundEvent(event));
+      },
+    });
+    ux.action.stop(outcome.round.state);
+    formatOutcome(outcome).forEach((line) => this.log(line));
+    if (outcome.report?.status !== 'success') this.markFailed();
+    return outcome;
   }
 
   override async catch(error: Error & { exitCode?: number }): Promise<never> {

@@ -1,8 +1,7 @@
-import { Args, Flags, ux } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
 import type { SubmitWorkOrderResponse } from '@sc/schemas';
 import { BaseCommand } from '../base-command';
-import { followRoundToReport, type RoundOutcome } from '../round-follower';
-import { formatOutcome, formatRoundEvent } from '../round-format';
+import type { RoundOutcome } from '../round-follower';
 import { readWorkOrderFile } from '../workorder-file';
 
 /** What `sc submit --json` prints; with `--wait`, how the Round ended too. */
@@ -33,16 +32,7 @@ export default class Submit extends BaseCommand<typeof Submit> {
       return submitted;
     }
     this.log(`Round ${submitted.round_id} queued (work-order ${submitted.workorder_id})`);
-    if (!this.jsonEnabled()) ux.action.start(`Round ${submitted.round_id}`, 'queued');
-    const outcome = await followRoundToReport(this.api, submitted.round_id, {
-      onEvent: (event) => {
-        if (event.type === 'transition') ux.action.status = event.to;
-        this.log(formatRoundEvent(event));
-      },
-    });
-    ux.action.stop(outcome.round.state);
-    formatOutcome(outcome).forEach((line) => this.log(line));
-    if (outcome.report?.status !== 'success') this.markFailed();
+    const outcome = await this.watchRound(submitted.round_id, 'queued');
     return { ...submitted, ...outcome };
   }
 }

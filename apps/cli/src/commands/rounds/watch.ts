@@ -1,7 +1,6 @@
-import { Args, ux } from '@oclif/core';
+import { Args } from '@oclif/core';
 import { BaseCommand } from '../../base-command';
-import { followRoundToReport, type RoundOutcome } from '../../round-follower';
-import { formatOutcome, formatRoundEvent } from '../../round-format';
+import type { RoundOutcome } from '../../round-follower';
 
 export default class RoundsWatch extends BaseCommand<typeof RoundsWatch> {
   static override summary = 'Follow a Round until it ends: transitions, phases, log lines, then its Report.';
@@ -12,16 +11,6 @@ export default class RoundsWatch extends BaseCommand<typeof RoundsWatch> {
   };
 
   async run(): Promise<RoundOutcome> {
-    if (!this.jsonEnabled()) ux.action.start(`Round ${this.args.id}`);
-    const outcome = await followRoundToReport(this.api, this.args.id, {
-      onEvent: (event) => {
-        if (event.type === 'transition') ux.action.status = event.to;
-        this.log(formatRoundEvent(event));
-      },
-    });
-    ux.action.stop(outcome.round.state);
-    formatOutcome(outcome).forEach((line) => this.log(line));
-    if (outcome.report?.status !== 'success') this.markFailed();
-    return outcome;
+    return this.watchRound(this.args.id);
   }
 }
