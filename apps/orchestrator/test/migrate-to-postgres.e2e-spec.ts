@@ -45,7 +45,7 @@ describe('npm run db:migrate-to-postgres', () => {
     let stack: StackEnv;
     let target: TestDatabase;
     let sqliteFile: string;
-    const before = { rounds: [] as any[], reports: [] as any[], page: undefined as any };
+    const before = { rounds: [] as any[], reports: [] as any[], page: undefined as any, labelPage: undefined as any };
 
     beforeAll(async () => {
       stack = createStackEnv({}, { usePostgres: false });
@@ -56,7 +56,7 @@ describe('npm run db:migrate-to-postgres', () => {
       const worker = await startWorker(stack);
       try {
         const ids: string[] = [];
-        for (let i = 0; i < 3; i++) ids.push((await call(orchestrator, 'POST', '/workorders', echoOrder({ title: `Move ${i}` }))).body.round_id);
+        for (let i = 0; i < 3; i++) ids.push((await call(orchestrator, 'POST', '/workorders', echoOrder({ title: `Move ${i}`, labels: ['moved', `move-${i}`] }))).body.round_id);
         for (const id of ids) await until(async () => (await call(orchestrator, 'GET', `/reports/${id}`)).status === 200, { what: `report of ${id}` });
         // A second attempt (two reports of one Round) and a recorded commit, so every table has rows.
         await call(orchestrator, 'POST', `/rounds/${ids[0]}/retry`);
@@ -67,6 +67,7 @@ describe('npm run db:migrate-to-postgres', () => {
           before.reports.push((await call(orchestrator, 'GET', `/reports/${id}`)).body);
         }
         before.page = (await call(orchestrator, 'GET', '/rounds?limit=2')).body;
+        before.labelPage = (await call(orchestrator, 'GET', '/rounds?label=moved&limit=2')).body;
       } finally {
         await worker.stop();
         await orchestrator.stop();
@@ -82,7 +83,7 @@ describe('npm run db:migrate-to-postgres', () => {
       expect(first).toMatchObject({ status: 0, stderr: '' });
       const counts = Object.fromEntries([...first.stdout.matchAll(/^(\w+): (\d+) rows$/gm)].map(([, table, rows]) => [table, Number(rows)]));
       expect(Object.keys(counts).sort()).toEqual(await appTables(target.url));
-      expect(counts).toMatchObject({ workorders: 3, rounds: 3, reports: 4, round_commits: 1, outbox: 4 });
+      expect(counts).toMatchObject({ workorders: 3, rounds: 3, reports: 4, round_commits: 1, round_labels: 6, outbox: 4 });
       expect(first.stdout).toContain('row counts verified');
 
       expect(move(['--from', sqliteFile, '--to', target.url])).toEqual({
@@ -102,6 +103,8 @@ describe('npm run db:migrate-to-postgres', () => {
           expect(await call(orchestrator, 'GET', `/reports/${round.id}`)).toEqual({ status: 200, body: before.reports[i] });
         }
         expect((await call(orchestrator, 'GET', '/rounds?limit=2')).body).toEqual(before.page);
+        expect(before.labelPage.items).toHaveLength(2);
+        expect((await call(orchestrator, 'GET', '/rounds?label=moved&limit=2')).body).toEqual(before.labelPage);
         // New rows get ids past the copied ones (the serial sequences were moved on): submit and cancel write transitions and outbox rows.
         const submitted = await call(orchestrator, 'POST', '/workorders', echoOrder({ title: 'After the move' }));
         expect(submitted.status).toBe(200);

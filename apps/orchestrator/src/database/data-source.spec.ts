@@ -6,16 +6,17 @@ import { createTestDatabase, pgTestUrl, type TestDatabase } from '../../../../te
 import type { DatabaseConfig } from '../config/orchestrator.config';
 import { createDataSource } from './data-source';
 
-const tables = ['github_deliveries', 'github_round_links', 'outbox', 'reports', 'round_commits', 'round_transitions', 'rounds', 'workorders'];
+const tables = ['github_deliveries', 'github_round_links', 'outbox', 'reports', 'round_commits', 'round_labels', 'round_transitions', 'rounds', 'workorders'];
 
 /** Runs every migration up, then every one down, on a fresh database. */
 async function migrateUpAndDown(database: DatabaseConfig): Promise<void> {
   const dataSource: DataSource = await createDataSource(database).initialize();
   try {
     const applied = await dataSource.runMigrations({ transaction: 'each' });
-    expect(applied.map((migration) => migration.name)).toEqual(['CreateWorkOrdersAndRounds1764061200000', 'CreateRoundCommits1764064800000', 'CreateGitHubTables1764079200000', 'AddRoundPullRequest1764082800000', 'AddGitHubCommentEnded1764086400000']);
+    expect(applied.map((migration) => migration.name)).toEqual(['CreateWorkOrdersAndRounds1764061200000', 'CreateRoundCommits1764064800000', 'CreateGitHubTables1764079200000', 'AddRoundPullRequest1764082800000', 'AddGitHubCommentEnded1764086400000', 'CreateRoundLabels1764090000000']);
     expect(await dataSource.showMigrations()).toBe(false);
     expect(await existingTables(dataSource)).toEqual(tables);
+    await expectLabelsBackfilled(dataSource);
 
     for (const _ of dataSource.migrations) await dataSource.undoLastMigration({ transaction: 'each' });
     expect(await existingTables(dataSource)).toEqual([]);
@@ -26,6 +27,23 @@ async function migrateUpAndDown(database: DatabaseConfig): Promise<void> {
   } finally {
     await dataSource.destroy();
   }
+}
+
+/** CreateRoundLabels run again over stored Rounds copies each label of their JSON arrays, none for `[]`. */
+async function expectLabelsBackfilled(dataSource: DataSource): Promise<void> {
+  await dataSource.undoLastMigration({ transaction: 'each' });
+  const round = (id: string, labels: string, createdAt: string) =>
+    dataSource.query(
+      `INSERT INTO rounds (id, workorder_id, title, plugin, state, attempt, priority, labels, branch, created_at, updated_at) VALUES ('${id}', 'wo-${id}', 't', 'echo', 'queued', 1, 5, '${labels}', 'b', '${createdAt}', '${createdAt}')`,
+    );
+  await round('r1', '["frontend","ui/x"]', '2026-01-01T00:00:00.000Z');
+  await round('r2', '[]', '2026-01-02T00:00:00.000Z');
+  await dataSource.runMigrations({ transaction: 'each' });
+  const rows: unknown[] = await dataSource.query('SELECT round_id, label, created_at FROM round_labels ORDER BY round_id, label');
+  expect(rows).toEqual([
+    { round_id: 'r1', label: 'frontend', created_at: '2026-01-01T00:00:00.000Z' },
+    { round_id: 'r1', label: 'ui/x', created_at: '2026-01-01T00:00:00.000Z' },
+  ]);
 }
 
 async function existingTables(dataSource: DataSource): Promise<string[]> {

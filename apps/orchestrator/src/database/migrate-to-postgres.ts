@@ -107,22 +107,28 @@ async function clearTarget(writer: QueryRunner, tables: EntityMetadata[], isForc
   }
 }
 
-/** Copies one table in primary-key order, `batchSize` rows at a time; returns how many rows it copied. */
+/**
+ * Copies one table in primary-key order, `batchSize` rows at a time; returns how many rows it copied. The next
+ * batch starts after the last row's whole key (a row value), so a composite key split by a batch loses no row.
+ */
 async function copyTable(reader: QueryRunner, writer: QueryRunner, table: EntityMetadata): Promise<number> {
   const columns = table.columns.map((column) => column.databaseName);
-  const key = table.primaryColumns[0].databaseName;
+  const key = table.primaryColumns.map((column) => column.databaseName);
+  const keyList = key.map(quote).join(', ');
   const select = `SELECT ${columns.map(quote).join(', ')} FROM ${quote(table.tableName)}`;
+  const after = `WHERE (${keyList}) > (${key.map(() => '?').join(', ')})`;
   let copied = 0;
-  let last: unknown;
+  let last: unknown[] | undefined;
   for (;;) {
     const rows: Record<string, unknown>[] =
       last === undefined
-        ? await reader.query(`${select} ORDER BY ${quote(key)} LIMIT ?`, [batchSize])
-        : await reader.query(`${select} WHERE ${quote(key)} > ? ORDER BY ${quote(key)} LIMIT ?`, [last, batchSize]);
+        ? await reader.query(`${select} ORDER BY ${keyList} LIMIT ?`, [batchSize])
+        : await reader.query(`${select} ${after} ORDER BY ${keyList} LIMIT ?`, [...last, batchSize]);
     if (rows.length === 0) return copied;
     await insertRows(writer, table.tableName, columns, rows);
     copied += rows.length;
-    last = rows[rows.length - 1][key];
+    const lastRow = rows[rows.length - 1];
+    last = key.map((column) => lastRow[column]);
   }
 }
 

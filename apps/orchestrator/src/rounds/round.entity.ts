@@ -25,7 +25,7 @@ export class RoundEntity {
   @Column({ type: 'integer' })
   priority!: number;
 
-  /** The work-order's labels as a JSON array; `GET /rounds?label=` matches the quoted label in it. */
+  /** The work-order's labels as a JSON array, as the API shows them; `GET /rounds?label=` reads `round_labels`. */
   @Column({ type: 'text' })
   labels!: string;
 

@@ -6,6 +6,7 @@ import { ReportEntity } from '../reports/report.entity';
 import { WorkOrderEntity } from '../workorders/workorder.entity';
 import type { RoundCursor } from './cursor';
 import { RoundCommitEntity } from './round-commit.entity';
+import { RoundLabelEntity } from './round-label.entity';
 import { RoundTransitionEntity } from './round-transition.entity';
 import { RoundEntity } from './round.entity';
 
@@ -27,8 +28,11 @@ export interface RoundFilter {
 export class RoundsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
+  /** The Round and one `round_labels` row per label, which `page` reads for a label filter. */
   async insert(tx: EntityManager, round: RoundEntity): Promise<void> {
     await tx.insert(RoundEntity, round);
+    const labels = [...new Set(JSON.parse(round.labels) as string[])];
+    if (labels.length > 0) await tx.insert(RoundLabelEntity, labels.map((label) => ({ roundId: round.id, label, createdAt: round.createdAt })));
   }
 
   /** Not a state change: no transition, and `updated_at` stays, so a concurrent state change is not refused. */
@@ -74,22 +78,28 @@ export class RoundsRepository {
     });
   }
 
-  /** One page, newest first, one row more than `limit` so the caller knows whether a next page exists. */
+  /**
+   * One page, newest first, one row more than `limit` so the caller knows whether a next page exists. With a
+   * label, the page is ordered and cut on the label's rows, which carry the Round's (created_at, id): one range
+   * of the `(label, created_at, round_id)` index, each Round then read by its key.
+   */
   page(filter: RoundFilter): Promise<RoundEntity[]> {
     const query = this.dataSource.manager.createQueryBuilder(RoundEntity, 'round');
+    let keyset = { createdAt: 'round.createdAt', id: 'round.id' };
+    if (filter.label) {
+      query.innerJoin(RoundLabelEntity, 'label', 'label.roundId = round.id AND label.label = :label', { label: filter.label });
+      keyset = { createdAt: 'label.createdAt', id: 'label.roundId' };
+    }
     if (filter.status) query.andWhere('round.state = :status', { status: filter.status });
     if (filter.plugin) query.andWhere('round.plugin = :plugin', { plugin: filter.plugin });
     if (filter.branch) query.andWhere('round.branch = :branch', { branch: filter.branch });
-    if (filter.label) {
-      // Labels are a JSON array in text; the quoted label matches exactly one element (LIKE wildcards escaped).
-      query.andWhere("round.labels LIKE :label ESCAPE '\\'", { label: `%${escapeLike(JSON.stringify(filter.label))}%` });
-    }
     if (filter.after) {
       // A row-value comparison, not `a < x OR (a = x AND b < y)`: both databases turn it into the start of an
       // index range, where Postgres only filtered the OR form row by row from the newest Round (bench/README.md).
-      query.andWhere('(round.createdAt, round.id) < (:createdAt, :id)', filter.after);
+      query.andWhere(`(${keyset.createdAt}, ${keyset.id}) < (:createdAt, :id)`, filter.after);
     }
-    return query.orderBy('round.createdAt', 'DESC').addOrderBy('round.id', 'DESC').take(filter.limit + 1).getMany();
+    // `limit`, not `take`: the label join matches at most one row per Round, so no de-duplicating subquery is needed.
+    return query.orderBy(keyset.createdAt, 'DESC').addOrderBy(keyset.id, 'DESC').limit(filter.limit + 1).getMany();
   }
 
   /** The stored document of a work-order (a retry sends it again). */
@@ -122,8 +132,4 @@ export class RoundsRepository {
   commits(roundId: string): Promise<RoundCommitEntity[]> {
     return this.dataSource.manager.find(RoundCommitEntity, { where: { roundId }, order: { id: 'ASC' } });
   }
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
