@@ -4,12 +4,12 @@
 // when unset) and an s3rver; ports, folders and the queue prefix become private ones. Then it waits for the
 // compose health checks, submits examples/echo.json, and expects a successful Report whose artifact is in the
 // bucket and a worker /metrics that counted it. Exit code 0 on success, 1 otherwise.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, redisUrl as machineRedisUrl, type StackProcess } from '../test/support/local-stack';
+import { freePort, redisUrl as machineRedisUrl, startCommand, type StackProcess } from '../test/support/local-stack';
 import { createTestDatabase, pgTestUrl } from '../test/support/postgres';
 import { parsePrometheusText, sampleValue } from '../test/support/prometheus-text';
 import { startS3Server } from '../test/support/s3-server';
@@ -36,22 +36,8 @@ function pointAtMachine(env: Env, replacements: Record<string, (url: URL) => str
 
 /** Starts `command` the way the container does (cwd = the image's WORKDIR, here the repository root). */
 function startService(name: string, command: string[], env: Env): StackProcess {
-  const child = spawn(command[0], command.slice(1), { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const collect = (chunk: Buffer) => (output += chunk.toString());
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const isRunning = () => child.exitCode === null && child.signalCode === null;
-  const stop = async (graceMs = 10_000) => {
-    if (!isRunning()) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    await exited;
-    clearTimeout(timer);
-  };
   log(`${name}: ${command.join(' ')}`);
-  return { child, output: () => output, stop, kill: () => stop(0) };
+  return startCommand(command[0], command.slice(1), env);
 }
 
 /** Runs the service's compose health check (`CMD` form) in its environment until it exits 0. */

@@ -72,7 +72,12 @@ export function createStackEnv(extra: NodeJS.ProcessEnv = {}, options: { usePost
 
 /** Starts `node <main>` with `env`, collecting its output. */
 export function startProcess(main: string, env: NodeJS.ProcessEnv, args: string[] = []): StackProcess {
-  const child = spawn(process.execPath, [main, ...args], { env, cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  return startCommand(process.execPath, [main, ...args], env);
+}
+
+/** Starts `command args…` in the repository root with `env`, collecting its output. */
+export function startCommand(command: string, args: readonly string[], env: NodeJS.ProcessEnv): StackProcess {
+  const child = spawn(command, [...args], { env, cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
