@@ -9,13 +9,10 @@ import { createLocalArtifactStore } from '../../artifacts/local.artifact-store';
 import { PluginRegistry } from '../../plugin-registry';
 import { runRound, type RunRoundOptions } from '../../run-round';
 import { agentCliPlugin } from './agent-cli.plugin';
+import { createTestRepository, git } from './fixtures/test-repository';
 
 const fakeAgent = join(__dirname, 'fixtures', 'fake-agent.js');
 const branch = 'feat/wo-20250101-add-notes';
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
-}
 
 function isAlive(pid: number): boolean {
   try {
@@ -39,14 +36,8 @@ describe('agentCliPlugin', () => {
     repo = join(root, 'repo');
     bin = join(root, 'bin');
     dataDir = join(root, 'data');
-    mkdirSync(repo);
     mkdirSync(bin);
-    git(repo, 'init', '-q', '-b', 'main');
-    git(repo, 'config', 'user.name', 'Test');
-    git(repo, 'config', 'user.email', 'test@example.com');
-    writeFileSync(join(repo, 'README.md'), '# repo\n');
-    git(repo, 'add', '-A');
-    git(repo, 'commit', '-qm', 'initial');
+    createTestRepository(repo);
     // Only the fake agents, node, git and sh: a real claude/codex/gemini on this machine must not run.
     process.env.PATH = [bin, dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(':');
     const registry = new PluginRegistry();

@@ -1,13 +1,9 @@
 import { createTestContext, type TestContext } from '@sc/plugin-sdk/testing';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pushBranches } from './push';
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
-}
+import { createTestRepository, git } from './fixtures/test-repository';
 
 describe(pushBranches.name, () => {
   let root: string;
@@ -20,13 +16,7 @@ describe(pushBranches.name, () => {
     remote = join(root, 'remote.git');
     repo = join(root, 'repo');
     git(root, 'init', '-q', '--bare', '-b', 'main', remote);
-    mkdirSync(repo);
-    git(repo, 'init', '-q', '-b', 'main');
-    git(repo, 'config', 'user.name', 'Test');
-    git(repo, 'config', 'user.email', 'test@example.com');
-    writeFileSync(join(repo, 'README.md'), '# repo\n');
-    git(repo, 'add', '-A');
-    git(repo, 'commit', '-qm', 'initial');
+    createTestRepository(repo);
     git(repo, 'branch', 'feat/wo-1');
     ctx = createTestContext({ dataDir: root });
   });
