@@ -4,7 +4,7 @@ import type { Queue } from 'bullmq';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DataSource } from 'typeorm';
+import { IsNull, type DataSource } from 'typeorm';
 import { createDataSource } from '../database/data-source';
 import { UnitOfWork } from '../database/unit-of-work';
 import type { RoundMetrics } from '../metrics/round.metrics';
@@ -101,5 +101,19 @@ describe(OutboxRelay.name, () => {
     };
     await relay.relayPending();
     expect(cancelRequests.publish).toHaveBeenCalledWith({ round_id: id, attempt: 1, reason: 'cancel requested by API' });
+  });
+
+  it('leaves the job of a row another orchestrator\'s relay marked sent first, and marks the others of the batch', async () => {
+    const [first, second] = [await queued(), await queued()];
+    beforeAdd = async (job) => {
+      if (job.round_id !== first) return;
+      await dataSource.query(`UPDATE outbox SET sent_at = '2026-01-01T00:00:00.000Z' WHERE job_id = ?`, [roundJobId(first, 1)]);
+    };
+    await relay.relayPending();
+    expect(jobs).toEqual(new Set([roundJobId(first, 1), roundJobId(second, 1)]));
+    expect(queue.remove).not.toHaveBeenCalled();
+    expect(cancelRequests.publish).not.toHaveBeenCalled();
+    const unsent = await dataSource.getRepository(OutboxEntity).countBy({ sentAt: IsNull() });
+    expect(unsent).toBe(0);
   });
 });

@@ -64,14 +64,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     const results = await Promise.allSettled(rows.map((row) => this.producer.enqueue(row)));
     const sent = rows.filter((_, i) => results[i].status === 'fulfilled');
     const at = new Date().toISOString();
-    const marks = await this.unitOfWork.run(async (tx) => {
-      const isMarked: boolean[] = [];
-      for (const row of sent) isMarked.push(await this.outbox.markSent(tx, row.id, at));
-      return isMarked;
-    });
-    for (const [i, row] of sent.entries()) {
-      if (marks[i]) this.logger.debug({ job_id: row.jobId, queue: row.queue }, 'job enqueued');
-      else await this.withdraw(row);
+    const gone = new Set(await this.unitOfWork.run((tx) => this.outbox.markSent(tx, sent.map((row) => row.id), at)));
+    for (const row of sent) {
+      if (gone.has(row.id)) await this.withdraw(row);
+      else this.logger.debug({ job_id: row.jobId, queue: row.queue }, 'job enqueued');
     }
     const failure = results.findIndex((result) => result.status === 'rejected');
     if (failure >= 0) {

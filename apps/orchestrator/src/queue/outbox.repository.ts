@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, type EntityManager, type Repository } from 'typeorm';
+import { In, IsNull, type EntityManager, type Repository } from 'typeorm';
 import { OutboxEntity } from './outbox.entity';
 
 /** A job to stage in the outbox. */
@@ -26,10 +26,18 @@ export class OutboxRepository {
     return this.rows.find({ where: { sentAt: IsNull() }, order: { id: 'ASC' }, take: limit });
   }
 
-  /** Marks a row sent; false when it is gone (a cancel discarded it while it was being sent) or already sent. */
-  async markSent(tx: EntityManager, id: number, at: string): Promise<boolean> {
-    const result = await tx.update(OutboxEntity, { id, sentAt: IsNull() }, { sentAt: at });
-    return (result.affected ?? 0) > 0;
+  /**
+   * Marks rows sent and returns the ids of those that are gone: a cancel discarded them while they were
+   * being sent. One statement for the batch (TypeORM writes numbers into SQLite statements: one statement
+   * per row would each be prepared anew); the rows are looked up only when some were not marked.
+   */
+  async markSent(tx: EntityManager, ids: number[], at: string): Promise<number[]> {
+    if (ids.length === 0) return [];
+    const result = await tx.createQueryBuilder().update(OutboxEntity).set({ sentAt: at }).where('id IN (:...ids) AND sent_at IS NULL', { ids }).execute();
+    if (result.affected === ids.length) return [];
+    // Not marked: already sent (by another orchestrator's relay), or deleted.
+    const present = new Set((await tx.find(OutboxEntity, { select: { id: true }, where: { id: In(ids) } })).map((row) => row.id));
+    return ids.filter((id) => !present.has(id));
   }
 
   /** Drops a job that was never sent (its Round was cancelled first); true when there was one. */
