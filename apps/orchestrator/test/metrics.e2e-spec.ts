@@ -84,7 +84,7 @@ describe('GET /metrics with a worker running Rounds', () => {
     expect(sampleValue((await scrape()).samples, 'token_usage_total', { ...labels, kind: 'output' })).toBe(30);
 
     // The worker's message again, as a redelivery would bring it: acknowledged, counted nowhere.
-    await sc.queue(QueueName.Reports).add(JobName.RoundMessage, { type: 'finished', round_id: roundId, attempt: 1, report: stored, at: new Date().toISOString() });
+    await sc.queue(QueueName.Reports).add(JobName.RoundMessages, { messages: [{ type: 'finished', round_id: roundId, attempt: 1, report: stored, at: new Date().toISOString() }] });
     await until(() => sc.orchestrator.output().includes('"msg":"duplicate report ignored"'), { what: 'duplicate acknowledged' });
     const { samples } = await scrape();
     expect(sampleValue(samples, 'token_usage_total', { ...labels, kind: 'input' })).toBe(120);

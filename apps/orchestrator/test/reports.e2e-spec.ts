@@ -1,4 +1,4 @@
-import { JobName, QueueName, roundMessageJobId, type Report, type RoundMessage } from '@sc/schemas';
+import { JobName, QueueName, type Report, type RoundMessage } from '@sc/schemas';
 import { Redis } from 'ioredis';
 import { redisUrl } from '../../../test/support/local-stack';
 import { until } from '../../../test/support/until';
@@ -36,8 +36,8 @@ describe('reports', () => {
     };
   }
 
-  async function send(message: RoundMessage | Record<string, unknown>, jobId?: string): Promise<void> {
-    await sc.queue(QueueName.Reports).add(JobName.RoundMessage, message, jobId ? { jobId } : {});
+  async function send(...messages: (RoundMessage | Record<string, unknown>)[]): Promise<void> {
+    await sc.queue(QueueName.Reports).add(JobName.RoundMessages, { messages });
   }
 
   async function roundIn(roundId: string, state: string) {
@@ -62,7 +62,7 @@ describe('reports', () => {
     await send({ type: 'started', round_id: round.round_id, attempt: 1, worker: 'test-worker', at: at() });
 
     const finished = { type: 'finished' as const, round_id: round.round_id, attempt: 1, report: report(round, 1), at: at() };
-    await send(finished, roundMessageJobId(round.round_id, 1, 'finished'));
+    await send(finished);
     await send(finished);
     const done = await roundIn(round.round_id, 'succeeded');
     expect(done).toMatchObject({ worker: 'test-worker', report_status: 'success', started_at: expect.any(String), finished_at: expect.any(String) });
@@ -122,14 +122,31 @@ describe('reports', () => {
     expect((await sc.call('GET', `/reports/${round.round_id}`)).body).toMatchObject({ attempt: 2, status: 'success' });
   });
 
-  it('drops invalid messages without crashing, and keeps working', async () => {
+  it('drops invalid messages and batches without crashing, and keeps working', async () => {
     await send({ type: 'finished', round_id: 'x' });
-    await send({ hello: 'world' });
+    await sc.queue(QueueName.Reports).add(JobName.RoundMessages, { hello: 'world' });
     const round = await submit();
     await send({ type: 'started', round_id: round.round_id, attempt: 1, worker: 'test-worker', at: at() });
     await roundIn(round.round_id, 'running');
     expect(sc.orchestrator.child.exitCode).toBeNull();
     expect(sc.orchestrator.output()).toContain('invalid round message dropped');
+    expect(sc.orchestrator.output()).toContain('invalid round messages dropped');
+  });
+
+  it('applies a batch of several Rounds in order, each Round\'s messages one after another, skipping an invalid one', async () => {
+    const first = await submit();
+    const second = await submit();
+    await send(
+      { type: 'started', round_id: first.round_id, attempt: 1, worker: 'test-worker', at: at() },
+      { type: 'started', round_id: second.round_id, attempt: 1, worker: 'test-worker', at: at() },
+      { type: 'finished', round_id: first.round_id },
+      { type: 'finished', round_id: first.round_id, attempt: 1, report: report(first, 1), at: at() },
+      { type: 'finished', round_id: second.round_id, attempt: 1, report: report(second, 1, { status: 'failure' }), at: at() },
+    );
+    for (const [round, state] of [[first, 'succeeded'], [second, 'failed']] as const) {
+      const done = await roundIn(round.round_id, state);
+      expect(done.transitions.map((t: { reason: string }) => t.reason)).toEqual(['submitted', 'started by test-worker', `finished: ${state === 'succeeded' ? 'success' : 'failure'}`]);
+    }
   });
 
   it('asks workers to stop a running Round and keeps it running until the worker reports', async () => {

@@ -14,7 +14,7 @@ describe('the reaper', () => {
   async function runningRound(): Promise<string> {
     const { round_id: roundId } = (await sc.call('POST', '/workorders', { body: echoOrder() })).body;
     await until(() => sc.queue(QueueName.WorkOrders).getJob(roundJobId(roundId, 1)), { what: 'job enqueued' });
-    await sc.queue(QueueName.Reports).add(JobName.RoundMessage, { type: 'started', round_id: roundId, attempt: 1, worker: 'gone-worker:1', at: new Date().toISOString() });
+    await sc.queue(QueueName.Reports).add(JobName.RoundMessages, { messages: [{ type: 'started', round_id: roundId, attempt: 1, worker: 'gone-worker:1', at: new Date().toISOString() }] });
     await until(async () => (await sc.call('GET', `/rounds/${roundId}`)).body.state === 'running', { what: `${roundId} running` });
     return roundId;
   }

@@ -1,4 +1,4 @@
-import { cancelRequestsChannel, JobName, QueueName, roundJobId, type RoundMessage, type StoredWorkOrder, type WorkOrderJob } from '@sc/schemas';
+import { cancelRequestsChannel, JobName, QueueName, roundJobId, type RoundMessage, type RoundMessagesJob, type StoredWorkOrder, type WorkOrderJob } from '@sc/schemas';
 import { Queue, Worker } from 'bullmq';
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
@@ -13,13 +13,13 @@ import { until } from '../../../test/support/until';
 export class QueueDriver {
   readonly workorders: Queue;
   readonly messages: RoundMessage[] = [];
-  private readonly reports: Worker<RoundMessage>;
+  private readonly reports: Worker<RoundMessagesJob>;
   private readonly publisher = new Redis(redisUrl, { maxRetriesPerRequest: null });
 
   constructor(private readonly stack: StackEnv) {
     const connection = { url: redisUrl, maxRetriesPerRequest: null };
     this.workorders = new Queue(QueueName.WorkOrders, { connection, prefix: stack.queuePrefix });
-    this.reports = new Worker<RoundMessage>(QueueName.Reports, async (job) => void this.messages.push(job.data), { connection, prefix: stack.queuePrefix });
+    this.reports = new Worker<RoundMessagesJob>(QueueName.Reports, async (job) => void this.messages.push(...job.data.messages), { connection, prefix: stack.queuePrefix });
   }
 
   /** Adds a work-order job the way the orchestrator does and returns it. */

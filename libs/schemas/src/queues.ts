@@ -8,17 +8,17 @@ import type { WorkOrder } from './workorder.types';
 export enum QueueName {
   /** Orchestrator → workers: one job per Round attempt. */
   WorkOrders = 'workorders',
-  /** Workers → orchestrator: Round started, retrying, finished (with its Report). */
+  /** Workers → orchestrator: Round started, retrying, finished (with its Report), in batches. */
   Reports = 'reports',
-  /** Workers → orchestrator: phase progress and log lines, streamed to `GET /rounds/:id/events`. */
+  /** Workers → orchestrator: phase progress and log lines in batches, streamed to `GET /rounds/:id/events`. */
   Events = 'events',
 }
 
 /** Job names within the queues. */
 export enum JobName {
   RunRound = 'run-round',
-  RoundMessage = 'round-message',
-  RoundEvent = 'round-event',
+  RoundMessages = 'round-messages',
+  RoundEvents = 'round-events',
 }
 
 /** Default BullMQ key prefix; `SC_QUEUE_PREFIX` overrides it so two stacks can share one Redis. */
@@ -42,16 +42,6 @@ export interface WorkOrderJob {
  */
 export function roundJobId(roundId: string, attempt: number): string {
   return `${roundId}.${attempt}`;
-}
-
-/**
- * The job id of a message on the `reports` queue (`<round_id>.<attempt>.<type>[.<run>]`): a worker that sends
- * the same message again (after a Redis blip) adds nothing. `run` tells apart the `started` and `retrying`
- * messages of an attempt that paused and resumed (BullMQ's `job.attemptsStarted`).
- */
-export function roundMessageJobId(roundId: string, attempt: number, type: RoundMessage['type'], run?: number): string {
-  const id = `${roundJobId(roundId, attempt)}.${type}`;
-  return run === undefined ? id : `${id}.${run}`;
 }
 
 /** A worker took the attempt. */
@@ -82,8 +72,17 @@ export interface RoundFinishedMessage {
   at: string;
 }
 
-/** Payload of a job on the `reports` queue. */
+/** A message of a worker about one attempt of a Round. */
 export type RoundMessage = RoundStartedMessage | RoundRetryingMessage | RoundFinishedMessage;
+
+/**
+ * Payload of a `round-messages` job on the `reports` queue: messages a worker sent while its previous job
+ * was being added, of any of its Rounds, in the order they were sent. Applying one twice changes nothing,
+ * so a batch resent after a Redis blip is harmless.
+ */
+export interface RoundMessagesJob {
+  messages: RoundMessage[];
+}
 
 /** A phase began or ended. */
 export interface PhaseEvent {
@@ -132,6 +131,17 @@ export interface TransitionEvent {
 
 /** What `GET /rounds/:id/events` streams; workers publish the phase and log kinds on the `events` queue. */
 export type RoundEvent = PhaseEvent | LogEvent | TransitionEvent;
+
+/** What workers publish on the `events` queue. */
+export type WorkerEvent = PhaseEvent | LogEvent | EventsEndEvent;
+
+/**
+ * Payload of a `round-events` job: events a worker emitted while its previous job was being added, of any of
+ * its Rounds, in the order they happened.
+ */
+export interface RoundEventsJob {
+  events: WorkerEvent[];
+}
 
 const id = { type: 'string', minLength: 1, maxLength: 128 } as const;
 const at = { type: 'string', format: 'date-time' } as const;

@@ -1,17 +1,18 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
-import { QueueName, type EventsEndEvent, type RoundEvent } from '@sc/schemas';
+import { QueueName, type WorkerEvent } from '@sc/schemas';
 import type { Job } from 'bullmq';
 import { RoundsService } from './rounds.service';
 
 const eventTypes = new Set(['phase', 'log', 'end']);
 
 /**
- * Phase progress and log lines from workers (`events` queue), passed on to `GET /rounds/:id/events`.
- * They are live-only: a follower that connects later sees the stored transitions, not old log lines.
+ * Phase progress and log lines from workers (`events` queue, in batches), passed on to
+ * `GET /rounds/:id/events`. They are live-only: a follower that connects later sees the stored transitions,
+ * not old log lines.
  */
-// Handling an event is a synchronous hand-off, so several in flight keep their fetch order while the
-// queue's round trips overlap; one at a time, three events per Round made this the bottleneck (bench/README.md).
+// Handling a batch is a synchronous hand-off, so several in flight keep their fetch order while the queue's
+// round trips overlap (bench/README.md).
 @Processor(QueueName.Events, { concurrency: 16 })
 export class RoundEventsConsumer extends WorkerHost {
   private readonly logger = new Logger(RoundEventsConsumer.name);
@@ -21,12 +22,16 @@ export class RoundEventsConsumer extends WorkerHost {
   }
 
   async process(job: Job<unknown>): Promise<void> {
-    const event = job.data as Partial<RoundEvent | EventsEndEvent> | null;
+    const events = (job.data as { events?: unknown } | null)?.events;
+    if (!Array.isArray(events)) return void this.logger.warn({ job_id: job.id }, 'invalid round events dropped');
     // Transitions come from the orchestrator alone; anything else malformed is dropped, never retried.
-    if (!event || typeof event !== 'object' || !eventTypes.has(String(event.type)) || typeof event.round_id !== 'string') {
-      this.logger.warn({ job_id: job.id }, 'invalid round event dropped');
-      return;
-    }
-    this.rounds.publishEvent(event as RoundEvent | EventsEndEvent);
+    const valid = events.filter(isWorkerEvent);
+    if (valid.length < events.length) this.logger.warn({ job_id: job.id, dropped: events.length - valid.length }, 'invalid round events dropped');
+    for (const event of valid) this.rounds.publishEvent(event);
   }
+}
+
+function isWorkerEvent(event: unknown): event is WorkerEvent {
+  const candidate = event as Partial<WorkerEvent> | null;
+  return !!candidate && typeof candidate === 'object' && eventTypes.has(String(candidate.type)) && typeof candidate.round_id === 'string';
 }

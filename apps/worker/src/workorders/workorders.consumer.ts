@@ -59,10 +59,14 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
     this.worker.concurrency = this.config.concurrency;
   }
 
-  /** Stops the running Rounds (their process groups included) before BullMQ closes the worker. */
-  beforeApplicationShutdown(): void {
+  /**
+   * Stops the running Rounds (their process groups included) and waits until they handed their jobs back:
+   * Nest closes the queues they report on right after this hook.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     this.isShuttingDown = true;
     this.worker.cancelAllJobs(shutdownReason);
+    await this.worker.close();
   }
 
   /** Aborts the attempt when this worker runs it; false when it does not. */
@@ -79,7 +83,7 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
     }
     const data = checked.value;
     const log = this.logger.child({ workorder_id: data.workorder_id, round_id: data.round_id, attempt: data.attempt });
-    await this.publisher.started(data, this.workerName, job.attemptsStarted);
+    await this.publisher.started(data, this.workerName);
     log.info({ plugin: data.order.plugin, worker: this.workerName }, 'round started');
     const running = this.metrics.roundStarted(data.order.plugin);
     try {
@@ -114,7 +118,7 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
    */
   private async requeue(job: Job<unknown>, data: WorkOrderJob, token: string | undefined, delayMs: number, reason: string): Promise<never> {
     const retryAt = new Date(Date.now() + delayMs);
-    await this.publisher.retrying(data, reason, retryAt, job.attemptsStarted);
+    await this.publisher.retrying(data, reason, retryAt);
     await job.moveToDelayed(retryAt.getTime(), token);
     this.logger.warn({ workorder_id: data.workorder_id, round_id: data.round_id, reason, retry_at: retryAt.toISOString() }, 'round requeued');
     throw new DelayedError();
