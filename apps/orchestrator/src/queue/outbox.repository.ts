@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, type EntityManager, type Repository } from 'typeorm';
+import { insertRows } from '../database/direct-sql';
 import { OutboxEntity } from './outbox.entity';
 
 /** A job to stage in the outbox. */
@@ -17,8 +18,8 @@ export class OutboxRepository {
   constructor(@InjectRepository(OutboxEntity) private readonly rows: Repository<OutboxEntity>) {}
 
   /** Stages a job in `tx`; it reaches BullMQ only if `tx` commits. */
-  async add(tx: EntityManager, job: OutboxJob, at: string): Promise<void> {
-    await tx.insert(OutboxEntity, { queue: job.queue, jobId: job.jobId, payload: JSON.stringify(job.payload), priority: job.priority, createdAt: at, sentAt: null });
+  add(tx: EntityManager, job: OutboxJob, at: string): Promise<void> {
+    return insertRows(tx, OutboxEntity, [{ queue: job.queue, jobId: job.jobId, payload: JSON.stringify(job.payload), priority: job.priority, createdAt: at, sentAt: null }]);
   }
 
   /** Unsent rows, oldest first. */

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { StoredWorkOrder } from '@sc/schemas';
 import { DataSource, LessThan, type EntityManager } from 'typeorm';
+import { insertRows, updateRows } from '../database/direct-sql';
 import { ReportEntity } from '../reports/report.entity';
 import { WorkOrderEntity } from '../workorders/workorder.entity';
 import type { RoundCursor } from './cursor';
@@ -30,9 +31,9 @@ export class RoundsRepository {
 
   /** The Round and one `round_labels` row per label, which `page` reads for a label filter. */
   async insert(tx: EntityManager, round: RoundEntity): Promise<void> {
-    await tx.insert(RoundEntity, round);
+    await insertRows(tx, RoundEntity, [round]);
     const labels = [...new Set(JSON.parse(round.labels) as string[])];
-    if (labels.length > 0) await tx.insert(RoundLabelEntity, labels.map((label) => ({ roundId: round.id, label, createdAt: round.createdAt })));
+    await insertRows(tx, RoundLabelEntity, labels.map((label) => ({ roundId: round.id, label, createdAt: round.createdAt })));
   }
 
   /** Not a state change: no transition, and `updated_at` stays, so a concurrent state change is not refused. */
@@ -54,12 +55,11 @@ export class RoundsRepository {
    * (compare-and-set); false when someone changed it in between.
    */
   async updateIfUnchanged(tx: EntityManager, round: RoundEntity, changes: Partial<RoundEntity>): Promise<boolean> {
-    const result = await tx.update(RoundEntity, { id: round.id, state: round.state, attempt: round.attempt }, changes);
-    return result.affected === 1;
+    return (await updateRows(tx, RoundEntity, { id: round.id, state: round.state, attempt: round.attempt }, changes)) === 1;
   }
 
-  async addTransition(tx: EntityManager, transition: Omit<RoundTransitionEntity, 'id'>): Promise<void> {
-    await tx.insert(RoundTransitionEntity, transition);
+  addTransition(tx: EntityManager, transition: Omit<RoundTransitionEntity, 'id'>): Promise<void> {
+    return insertRows(tx, RoundTransitionEntity, [transition]);
   }
 
   transitions(roundId: string): Promise<RoundTransitionEntity[]> {
@@ -108,8 +108,8 @@ export class RoundsRepository {
     return row ? (JSON.parse(row.document) as StoredWorkOrder) : undefined;
   }
 
-  async insertReport(tx: EntityManager, report: ReportEntity): Promise<void> {
-    await tx.insert(ReportEntity, report);
+  insertReport(tx: EntityManager, report: ReportEntity): Promise<void> {
+    return insertRows(tx, ReportEntity, [report]);
   }
 
   /** The Report of the Round's latest finished attempt. */

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { StoredWorkOrder } from '@sc/schemas';
 import type { EntityManager, Repository } from 'typeorm';
+import { insertRows } from '../database/direct-sql';
 import { WorkOrderEntity } from './workorder.entity';
 
 /** Storage of submitted work-orders. */
@@ -10,8 +11,8 @@ export class WorkOrdersRepository {
   constructor(@InjectRepository(WorkOrderEntity) private readonly rows: Repository<WorkOrderEntity>) {}
 
   /** Inserts in `tx`; a repeated `id` or idempotency key fails on its unique constraint. */
-  async insert(tx: EntityManager, order: StoredWorkOrder, idempotencyKey: string | undefined, at: string): Promise<void> {
-    await tx.insert(WorkOrderEntity, { id: order.id, document: JSON.stringify(order), idempotencyKey: idempotencyKey ?? null, createdAt: at });
+  insert(tx: EntityManager, order: StoredWorkOrder, idempotencyKey: string | undefined, at: string): Promise<void> {
+    return insertRows(tx, WorkOrderEntity, [{ id: order.id, document: JSON.stringify(order), idempotencyKey: idempotencyKey ?? null, createdAt: at }]);
   }
 
   async findDocument(id: string): Promise<StoredWorkOrder | undefined> {

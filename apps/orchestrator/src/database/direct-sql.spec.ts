@@ -1,0 +1,73 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DataSource } from 'typeorm';
+import { createTestDatabase, pgTestUrl, type TestDatabase } from '../../../../test/support/postgres';
+import { RoundTransitionEntity } from '../rounds/round-transition.entity';
+import { WorkOrderEntity } from '../workorders/workorder.entity';
+import { createDataSource } from './data-source';
+import { insertRows, updateRows } from './direct-sql';
+
+const databases: [string, () => Promise<{ dataSource: DataSource; cleanup: () => Promise<void> }>][] = [
+  [
+    'SQLite',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'sc-direct-sql-'));
+      const dataSource = await createDataSource({ type: 'sqlite', path: join(dir, 'sc.sqlite') }).initialize();
+      return { dataSource, cleanup: async () => (await dataSource.destroy(), rmSync(dir, { recursive: true, force: true })) };
+    },
+  ],
+];
+if (pgTestUrl) {
+  databases.push([
+    'Postgres',
+    async () => {
+      const database: TestDatabase = await createTestDatabase();
+      const dataSource = await createDataSource({ type: 'postgres', url: database.url }).initialize();
+      return { dataSource, cleanup: async () => (await dataSource.destroy(), await database.drop()) };
+    },
+  ]);
+}
+
+describe.each(databases)('direct SQL on %s', (_name, open) => {
+  let dataSource: DataSource;
+  let cleanup: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ dataSource, cleanup } = await open());
+    await dataSource.runMigrations();
+  });
+  afterAll(() => cleanup?.());
+
+  const at = '2026-11-25T10:00:00.000Z';
+  const transition = (roundId: string, to: string) => ({ roundId, from: null, to, reason: 'test', attempt: 1, at });
+
+  it('inserts several rows in one statement, leaving generated ids to the database', async () => {
+    await dataSource.transaction((tx) => insertRows(tx, RoundTransitionEntity, [transition('r-1', 'queued'), transition('r-1', 'running')]));
+    const rows = await dataSource.getRepository(RoundTransitionEntity).find({ where: { roundId: 'r-1' }, order: { id: 'ASC' } });
+    expect(rows.map((row) => [row.to, row.from, row.attempt, row.at])).toEqual([
+      ['queued', null, 1, at],
+      ['running', null, 1, at],
+    ]);
+    expect(rows[1].id).toBeGreaterThan(rows[0].id);
+  });
+
+  it('updates only rows matching every condition, skips undefined values, and counts what it changed', async () => {
+    await dataSource.transaction((tx) => insertRows(tx, WorkOrderEntity, [{ id: 'wo-a', document: '{}', idempotencyKey: 'key-a', createdAt: at }]));
+    const changed = await dataSource.transaction((tx) => updateRows(tx, WorkOrderEntity, { id: 'wo-a', idempotencyKey: 'key-a' }, { document: '{"v":2}', createdAt: undefined }));
+    const unchanged = await dataSource.transaction((tx) => updateRows(tx, WorkOrderEntity, { id: 'wo-a', idempotencyKey: 'other' }, { document: '{"v":3}' }));
+    expect([changed, unchanged]).toEqual([1, 0]);
+    expect(await dataSource.getRepository(WorkOrderEntity).findOneBy({ id: 'wo-a' })).toMatchObject({ document: '{"v":2}', createdAt: at });
+  });
+
+  it('fails with the database error on a unique violation', async () => {
+    const row = { id: 'wo-b', document: '{}', idempotencyKey: null, createdAt: at };
+    await dataSource.transaction((tx) => insertRows(tx, WorkOrderEntity, [row]));
+    await expect(dataSource.transaction((tx) => insertRows(tx, WorkOrderEntity, [row]))).rejects.toThrow(/UNIQUE|unique/);
+  });
+
+  it('refuses a null condition (= NULL would match nothing) and runs only inside a transaction', async () => {
+    await expect(dataSource.transaction((tx) => updateRows(tx, WorkOrderEntity, { idempotencyKey: null }, { document: '{}' }))).rejects.toThrow('where.idempotencyKey must have a value');
+    await expect(insertRows(dataSource.manager, WorkOrderEntity, [{ id: 'wo-c', document: '{}', idempotencyKey: null, createdAt: at }])).rejects.toThrow('inside a transaction');
+  });
+});
