@@ -1,7 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { repoRoot } from '../../../test/support/local-stack';
 import { runSc } from './run-sc';
+
+/** The bundle `npm run build` writes (apps/cli/src/oclif-bundle.ts). */
+const oclifBundleFile = join(repoRoot, 'dist', 'apps', 'cli', 'oclif-core.js');
 
 describe('sc --help', () => {
   let dir: string;
@@ -17,20 +21,34 @@ describe('sc --help', () => {
     }
   });
 
+  /** Runs `sc …args` with a preload that records every module the process loaded, written when it exits. */
+  async function loadedModules(args: string[]): Promise<{ code: number; loaded: string[] }> {
+    const loadedFile = join(dir, 'loaded.json');
+    const preload = join(dir, 'record-modules.js');
+    writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(loadedFile)}, JSON.stringify(Object.keys(require.cache))));\n`);
+    const { code } = await runSc(args, { env: { NODE_OPTIONS: `--require ${preload}` } });
+    return { code, loaded: JSON.parse(readFileSync(loadedFile, 'utf8')) as string[] };
+  }
+
   it.each([['--help'], ['submit', '--help'], ['rounds', 'list', '--help'], ['run', '--help']])(
-    'sc %s %s loads no Nest, TypeORM, BullMQ, schemas or runner code',
+    'sc %s %s loads no Nest, TypeORM, BullMQ, schemas or runner code, and oclif as one bundle',
     async (...args: string[]) => {
-      // A preload that records every module the process loaded, written when it exits.
-      const loadedFile = join(dir, 'loaded.json');
-      const preload = join(dir, 'record-modules.js');
-      writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(loadedFile)}, JSON.stringify(Object.keys(require.cache))));\n`);
-      const { code } = await runSc(args.filter(Boolean), { env: { NODE_OPTIONS: `--require ${preload}` } });
+      const { code, loaded } = await loadedModules(args.filter(Boolean));
       expect(code).toBe(0);
-      const loaded = JSON.parse(readFileSync(loadedFile, 'utf8')) as string[];
       const heavy = loaded.filter((file) => /node_modules\/(@nestjs|typeorm|bullmq|ioredis|ajv|pino|yaml)\/|libs\/(schemas|runner|plugin-sdk)\//.test(file));
       expect(heavy).toEqual([]);
+      // The only entry from node_modules is @oclif/core's, which the bundle stands in for.
+      expect(loaded).toContain(oclifBundleFile);
+      expect(loaded.filter((file) => file.includes('/node_modules/'))).toEqual([require.resolve('@oclif/core')]);
     },
   );
+
+  it('a command gets the bundled oclif when it requires @oclif/core, so oclif is not loaded twice', async () => {
+    const { code, loaded } = await loadedModules(['validate', 'examples/echo.json']);
+    expect(code).toBe(0);
+    expect(loaded).toContain(join(repoRoot, 'dist', 'apps', 'cli', 'src', 'commands', 'validate.js'));
+    expect(loaded.filter((file) => file.includes('/node_modules/@oclif/'))).toEqual([require.resolve('@oclif/core')]);
+  });
 
   it('shows a command\'s flags, including --json and --api-url', async () => {
     const { code, stdout } = await runSc(['submit', '--help']);
