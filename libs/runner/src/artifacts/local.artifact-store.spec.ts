@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,16 @@ describe(createLocalArtifactStore.name, () => {
     await store.put(key, 'params.json', 'old');
     const ref = await store.put(key, 'params.json', new Uint8Array([110, 101, 119]));
     expect(readFileSync(fileURLToPath(ref.uri), 'utf8')).toBe('new');
+  });
+
+  it('stores a large file (written without holding the event loop) the same way', async () => {
+    const big = Buffer.alloc(1024 * 1024, 'x');
+    const store = createLocalArtifactStore({ dataDir });
+    await store.put(key, 'logs/big.txt', 'small first');
+    const ref = await store.put(key, 'logs/big.txt', big);
+    expect(ref).toMatchObject({ bytes: big.length, sha256: createHash('sha256').update(big).digest('hex') });
+    expect(readFileSync(fileURLToPath(ref.uri)).equals(big)).toBe(true);
+    expect(readdirSync(join(dataDir, 'artifacts', 'round-1', '2', 'logs'))).toEqual(['big.txt']);
   });
 
   it.each(['../escape.txt', 'a/../../b', '/etc/passwd', '', 'a//b', './a', 'a\\b', 'a\nb'])('refuses the name %p', async (name) => {
