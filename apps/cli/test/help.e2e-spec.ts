@@ -50,6 +50,13 @@ describe('sc --help', () => {
     expect(loaded.filter((file) => file.includes('/node_modules/@oclif/'))).toEqual([require.resolve('@oclif/core')]);
   });
 
+  it('orders the command ids by code point as localeCompare does (the bundle sorts them so: scripts/bundle-oclif-core.js)', () => {
+    const manifest = JSON.parse(readFileSync(join(repoRoot, 'oclif.manifest.json'), 'utf8')) as { commands: Record<string, unknown> };
+    const ids = Object.keys(manifest.commands).reverse();
+    expect(ids.length).toBeGreaterThan(1);
+    expect([...ids].sort()).toEqual([...ids].sort((a, b) => a.localeCompare(b)));
+  });
+
   it('shows a command\'s flags, including --json and --api-url', async () => {
     const { code, stdout } = await runSc(['submit', '--help']);
     expect(code).toBe(0);
