@@ -26,17 +26,29 @@ export const workOrderSchema = loadSchema('workorder@1.json');
 /** The report JSON Schema, as shipped. */
 export const reportSchema = loadSchema('report@1.json');
 
-const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: true, strictRequired: false, allowUnionTypes: true });
-addFormats(ajv);
-ajv.addSchema(workOrderSchema).addSchema(reportSchema);
+let ajv: Ajv2020 | undefined;
+
+/**
+ * The one Ajv instance, made on the first compile. Made at import, it cost every process's start its
+ * largest single item (bench/README.md): adding a schema compiles the JSON Schema 2020-12 meta-schema.
+ */
+function schemaCompiler(): Ajv2020 {
+  if (ajv !== undefined) return ajv;
+  ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: true, strictRequired: false, allowUnionTypes: true });
+  addFormats(ajv);
+  ajv.addSchema(workOrderSchema).addSchema(reportSchema);
+  return ajv;
+}
 
 /**
  * Compiles a schema into a function returning every issue found. The input is deep-cloned first, so
  * defaults are filled into the returned value and never into the caller's object.
  */
 export function createValidator<T>(schema: object): (input: unknown) => ValidationResult<T> {
-  const validate: ValidateFunction = ajv.compile(schema);
+  // Compiled on first call, not at import: each process calls only some of the validators.
+  let validate: ValidateFunction | undefined;
   return (input) => {
+    validate ??= schemaCompiler().compile(schema);
     const value: unknown = structuredClone(input);
     if (validate(value)) return { ok: true, value: value as T };
     return { ok: false, issues: toIssues(validate.errors ?? []) };
