@@ -9,6 +9,12 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
  * components and the bearer scheme declared so "Authorize" works for try-it-out.
  */
 export function setupOpenApi(app: INestApplication): void {
+  // The document is built on the first request for it, not at start: scanning every route's metadata took
+  // 3-5 % of the orchestrator's start-up (bench/README.md), and most processes never serve it.
+  SwaggerModule.setup('docs', app, () => createOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
+}
+
+function createOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Solar Circuit orchestrator')
     .setDescription('Work-orders in, Rounds run by workers, Reports out.')
@@ -19,7 +25,7 @@ export function setupOpenApi(app: INestApplication): void {
   const document = SwaggerModule.createDocument(app, config);
   registerSchema(document, 'WorkOrder', workOrderSchema);
   registerSchema(document, 'Report', reportSchema);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  return document;
 }
 
 /**
