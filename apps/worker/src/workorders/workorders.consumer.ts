@@ -83,7 +83,10 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
     }
     const data = checked.value;
     const log = this.logger.child({ workorder_id: data.workorder_id, round_id: data.round_id, attempt: data.attempt });
-    await this.publisher.started(data, this.workerName);
+    // The plugin starts while `started` is on its way, one queue round trip less per Round; the job ends only
+    // once `started` and then the Report reached Redis (the publisher keeps its messages in order).
+    const started = this.publisher.started(data, this.workerName);
+    started.catch(() => undefined); // awaited below; a failure is not unhandled meanwhile
     log.info({ plugin: data.order.plugin, worker: this.workerName }, 'round started');
     const running = this.metrics.roundStarted(data.order.plugin);
     try {
@@ -96,14 +99,15 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
         dataDir: this.config.dataDir,
         onEvent: (event) => this.publisher.event(event),
       });
+      await started;
       if (report.status === 'cancelled' && this.isShuttingDown) return await this.requeue(job, data, token, 0, shutdownReason);
-      await this.publisher.eventsEnd(data);
-      await this.publisher.finished(report);
+      // Events and Reports travel on two queues; a follower of the Round waits for this end marker either way.
+      await Promise.all([this.publisher.eventsEnd(data), this.publisher.finished(report)]);
       running.finished(report);
       log.info({ status: report.status, error: report.error }, 'round finished');
       return { status: report.status };
     } catch (error) {
-      if (isRateLimitedError(error)) return await this.requeue(job, data, token, error.retryAfterMs, error.message);
+      if (isRateLimitedError(error)) return await started.then(() => this.requeue(job, data, token, error.retryAfterMs, error.message));
       throw error;
     } finally {
       running.ended();
