@@ -14,7 +14,7 @@ import { WorkOrderEntity } from '../workorders/workorder.entity';
 import type { CancelRequestsPublisher } from './cancel-requests.publisher';
 import { OutboxEntity } from './outbox.entity';
 import { OutboxRelay } from './outbox.relay';
-import { OutboxRepository } from './outbox.repository';
+import { OutboxRepository, type OutboxJob } from './outbox.repository';
 import { WorkOrdersProducer } from './workorders.producer';
 
 // Real SQLite, real RoundsService and relay; the BullMQ queue is a fake whose add lets a cancel commit in
@@ -62,16 +62,18 @@ describe(OutboxRelay.name, () => {
   });
 
   let counter = 0;
-  async function queued(): Promise<string> {
+  async function stage(): Promise<{ id: string; staged: OutboxJob }> {
     const result = validateWorkOrder({ id: `wo-relay-${++counter}`, title: 'T', instructions: 'I', branch: 'feat/x' });
     if (!result.ok) throw new Error('invalid test order');
     const order = result.value as StoredWorkOrder;
-    const round = await new UnitOfWork(dataSource).run(async (tx) => {
+    const { round, staged } = await new UnitOfWork(dataSource).run(async (tx) => {
       await tx.insert(WorkOrderEntity, { id: order.id, document: JSON.stringify(order), idempotencyKey: null, createdAt: new Date().toISOString() });
       return rounds.createQueued(tx, order);
     });
-    return round.id;
+    return { id: round.id, staged };
   }
+  const queued = async () => (await stage()).id;
+  const unsent = () => dataSource.getRepository(OutboxEntity).countBy({ sentAt: IsNull() });
 
   it('enqueues a staged job once and marks it sent', async () => {
     const id = await queued();
@@ -113,7 +115,39 @@ describe(OutboxRelay.name, () => {
     expect(jobs).toEqual(new Set([roundJobId(first, 1), roundJobId(second, 1)]));
     expect(queue.remove).not.toHaveBeenCalled();
     expect(cancelRequests.publish).not.toHaveBeenCalled();
-    const unsent = await dataSource.getRepository(OutboxEntity).countBy({ sentAt: IsNull() });
-    expect(unsent).toBe(0);
+    expect(await unsent()).toBe(0);
+  });
+
+  it('sends a job its submit just committed as it is, without reading the outbox, and marks it sent', async () => {
+    const { id, staged } = await stage();
+    const find = jest.spyOn(dataSource.getRepository(OutboxEntity), 'find');
+    await relay.relayCommitted([staged]);
+    expect(find).not.toHaveBeenCalled();
+    find.mockRestore();
+    expect([...jobs]).toEqual([roundJobId(id, 1)]);
+    expect(queue.add).toHaveBeenCalledWith(expect.any(String), staged.payload, expect.objectContaining({ jobId: roundJobId(id, 1), priority: 5 }));
+    expect(await unsent()).toBe(0);
+    await relay.relayPending();
+    expect(queue.add).toHaveBeenCalledTimes(1);
+  });
+
+  it('leaves a committed job whose add failed to the sweep', async () => {
+    const { id, staged } = await stage();
+    beforeAdd = async () => {
+      throw new Error('Redis is down');
+    };
+    await relay.relayCommitted([staged]);
+    expect(await unsent()).toBe(1);
+    beforeAdd = async () => undefined;
+    await relay.relayPending();
+    expect([...jobs]).toEqual([roundJobId(id, 1)]);
+    expect(await unsent()).toBe(0);
+  });
+
+  it('takes back a committed job whose Round a cancel ended before it was sent', async () => {
+    const { id, staged } = await stage();
+    expect((await rounds.cancel(id)).state).toBe('cancelled');
+    await relay.relayCommitted([staged]);
+    expect(jobs.has(roundJobId(id, 1))).toBe(false);
   });
 });

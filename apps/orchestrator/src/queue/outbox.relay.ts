@@ -2,18 +2,17 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import type { WorkOrderJob } from '@sc/schemas';
 import { UnitOfWork } from '../database/unit-of-work';
 import { CancelRequestsPublisher } from './cancel-requests.publisher';
-import type { OutboxEntity } from './outbox.entity';
-import { OutboxRepository } from './outbox.repository';
+import { OutboxRepository, type OutboxJob } from './outbox.repository';
 import { WorkOrdersProducer } from './workorders.producer';
 
 const batchSize = 100;
-// How soon rows staged during a Redis outage are retried; submits also trigger a relay right away.
+// How soon rows staged during a Redis outage are retried; a submit or retry sends its own job at once.
 const intervalMs = 2_000;
 
 /**
- * Hands committed outbox rows to BullMQ and marks them sent. Runs after each submit or retry commits, and
- * on a timer so rows staged while Redis was down go out when it is back. One run at a time; a request
- * during a run makes it go round once more.
+ * Hands committed outbox jobs to BullMQ and marks them sent. The jobs a submit or retry just committed are
+ * sent at once, as they are (no read back); every unsent row is swept on a timer, so rows staged while Redis
+ * was down go out when it is back. One sweep at a time; a request during one makes it go round once more.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -21,6 +20,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private isRequested = false;
+  private readonly sending = new Set<Promise<boolean>>();
 
   constructor(
     private readonly outbox: OutboxRepository,
@@ -36,7 +36,17 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    await this.running;
+    await Promise.all([this.running, ...this.sending]);
+  }
+
+  /**
+   * Enqueues jobs whose transaction committed; resolves when sent or when Redis refused (they stay in the
+   * outbox for the sweep).
+   */
+  async relayCommitted(jobs: OutboxJob[]): Promise<void> {
+    const sent = this.send(jobs);
+    this.sending.add(sent);
+    await sent.finally(() => this.sending.delete(sent));
   }
 
   /** Enqueues every unsent row; resolves when done or when Redis refused (the rows stay for the next run). */
@@ -49,33 +59,31 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private async drain(): Promise<void> {
     while (this.isRequested) {
       this.isRequested = false;
-      const isComplete = await this.relayBatch();
+      const jobs = await this.outbox.pending(batchSize);
+      const isComplete = await this.send(jobs);
       if (!isComplete) return;
+      if (jobs.length === batchSize) this.isRequested = true;
     }
   }
 
   /**
-   * One batch; false when a row could not be sent. The adds go out together (ioredis pipelines them) and the
-   * rows are marked in one transaction: one turn in the SQLite write queue per batch rather than per job, so
+   * Sends `jobs`; false when one could not be sent. The adds go out together (ioredis pipelines them) and the
+   * jobs are marked in one transaction: one turn in the SQLite write queue per batch rather than per job, so
    * a burst of submits does not starve the relay (bench/README.md).
    */
-  private async relayBatch(): Promise<boolean> {
-    const rows = await this.outbox.pending(batchSize);
-    const results = await Promise.allSettled(rows.map((row) => this.producer.enqueue(row)));
-    const sent = rows.filter((_, i) => results[i].status === 'fulfilled');
+  private async send(jobs: OutboxJob[]): Promise<boolean> {
+    const results = await Promise.allSettled(jobs.map((job) => this.producer.enqueue(job)));
+    const sent = jobs.filter((_, i) => results[i].status === 'fulfilled');
     const at = new Date().toISOString();
-    const gone = new Set(await this.unitOfWork.run((tx) => this.outbox.markSent(tx, sent.map((row) => row.id), at)));
-    for (const row of sent) {
-      if (gone.has(row.id)) await this.withdraw(row);
-      else this.logger.debug({ job_id: row.jobId, queue: row.queue }, 'job enqueued');
+    const gone = new Set(await this.unitOfWork.run((tx) => this.outbox.markSent(tx, sent.map((job) => job.jobId), at)));
+    for (const job of sent) {
+      if (gone.has(job.jobId)) await this.withdraw(job);
+      else this.logger.debug({ job_id: job.jobId, queue: job.queue }, 'job enqueued');
     }
     const failure = results.findIndex((result) => result.status === 'rejected');
-    if (failure >= 0) {
-      this.logger.warn({ job_id: rows[failure].jobId, err: (results[failure] as PromiseRejectedResult).reason }, 'outbox relay paused');
-      return false;
-    }
-    if (rows.length === batchSize) this.isRequested = true;
-    return true;
+    if (failure < 0) return true;
+    this.logger.warn({ job_id: jobs[failure].jobId, err: (results[failure] as PromiseRejectedResult).reason }, 'outbox relay paused');
+    return false;
   }
 
   /**
@@ -83,14 +91,14 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
    * job to remove yet, and the add went ahead. Removed from the queue if no worker took it; otherwise the
    * worker holding it is asked to stop (its messages are refused: the Round is already cancelled).
    */
-  private async withdraw(row: OutboxEntity): Promise<void> {
-    const job = JSON.parse(row.payload) as WorkOrderJob;
+  private async withdraw(staged: OutboxJob): Promise<void> {
+    const job = staged.payload as WorkOrderJob;
     try {
-      if (await this.producer.remove(job.round_id, job.attempt)) return void this.logger.log({ job_id: row.jobId }, 'cancelled job withdrawn');
+      if (await this.producer.remove(job.round_id, job.attempt)) return void this.logger.log({ job_id: staged.jobId }, 'cancelled job withdrawn');
       await this.cancelRequests.publish({ round_id: job.round_id, attempt: job.attempt, reason: 'cancel requested by API' });
-      this.logger.log({ job_id: row.jobId }, 'cancelled job already taken: cancel requested');
+      this.logger.log({ job_id: staged.jobId }, 'cancelled job already taken: cancel requested');
     } catch (error) {
-      this.logger.warn({ job_id: row.jobId, err: error }, 'cancelled job not withdrawn');
+      this.logger.warn({ job_id: staged.jobId, err: error }, 'cancelled job not withdrawn');
     }
   }
 }

@@ -4,7 +4,7 @@ import { In, IsNull, type EntityManager, type Repository } from 'typeorm';
 import { insertRows } from '../database/direct-sql';
 import { OutboxEntity } from './outbox.entity';
 
-/** A job to stage in the outbox. */
+/** A job staged in the outbox. */
 export interface OutboxJob {
   queue: string;
   jobId: string;
@@ -22,23 +22,23 @@ export class OutboxRepository {
     return insertRows(tx, OutboxEntity, [{ queue: job.queue, jobId: job.jobId, payload: JSON.stringify(job.payload), priority: job.priority, createdAt: at, sentAt: null }]);
   }
 
-  /** Unsent rows, oldest first. */
-  pending(limit: number): Promise<OutboxEntity[]> {
-    return this.rows.find({ where: { sentAt: IsNull() }, order: { id: 'ASC' }, take: limit });
+  /** Unsent jobs, oldest first. */
+  async pending(limit: number): Promise<OutboxJob[]> {
+    const rows = await this.rows.find({ where: { sentAt: IsNull() }, order: { id: 'ASC' }, take: limit });
+    return rows.map((row) => ({ queue: row.queue, jobId: row.jobId, payload: JSON.parse(row.payload) as unknown, priority: row.priority }));
   }
 
   /**
-   * Marks rows sent and returns the ids of those that are gone: a cancel discarded them while they were
-   * being sent. One statement for the batch (TypeORM writes numbers into SQLite statements: one statement
-   * per row would each be prepared anew); the rows are looked up only when some were not marked.
+   * Marks jobs sent and returns the ids of those that are gone: a cancel discarded them while they were
+   * being sent. One statement for the batch; the rows are looked up only when some were not marked.
    */
-  async markSent(tx: EntityManager, ids: number[], at: string): Promise<number[]> {
-    if (ids.length === 0) return [];
-    const result = await tx.createQueryBuilder().update(OutboxEntity).set({ sentAt: at }).where('id IN (:...ids) AND sent_at IS NULL', { ids }).execute();
-    if (result.affected === ids.length) return [];
-    // Not marked: already sent (by another orchestrator's relay), or deleted.
-    const present = new Set((await tx.find(OutboxEntity, { select: { id: true }, where: { id: In(ids) } })).map((row) => row.id));
-    return ids.filter((id) => !present.has(id));
+  async markSent(tx: EntityManager, jobIds: string[], at: string): Promise<string[]> {
+    if (jobIds.length === 0) return [];
+    const result = await tx.createQueryBuilder().update(OutboxEntity).set({ sentAt: at }).where('job_id IN (:...jobIds) AND sent_at IS NULL', { jobIds }).execute();
+    if (result.affected === jobIds.length) return [];
+    // Not marked: already sent (by another relay run or orchestrator), or deleted.
+    const present = new Set((await tx.find(OutboxEntity, { select: { jobId: true }, where: { jobId: In(jobIds) } })).map((row) => row.jobId));
+    return jobIds.filter((jobId) => !present.has(jobId));
   }
 
   /** Drops a job that was never sent (its Round was cancelled first); true when there was one. */

@@ -3,8 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { JobName, QueueName, roundJobId, type WorkOrderJob } from '@sc/schemas';
 import type { Queue } from 'bullmq';
 import type { EntityManager } from 'typeorm';
-import type { OutboxEntity } from './outbox.entity';
-import { OutboxRepository } from './outbox.repository';
+import { OutboxRepository, type OutboxJob } from './outbox.repository';
 import { withTimeout } from './with-timeout';
 
 // With Redis down, an add fails fast (no offline queue); this bounds a half-open connection too.
@@ -18,17 +17,18 @@ export class WorkOrdersProducer {
     private readonly outbox: OutboxRepository,
   ) {}
 
-  /** Stages the job of one attempt in `tx` (transactional outbox). */
-  stage(tx: EntityManager, job: WorkOrderJob, at: string): Promise<void> {
-    return this.outbox.add(tx, { queue: QueueName.WorkOrders, jobId: roundJobId(job.round_id, job.attempt), payload: job, priority: job.order.priority }, at);
+  /** Stages the job of one attempt in `tx` (transactional outbox) and returns it, for the relay once `tx` committed. */
+  async stage(tx: EntityManager, job: WorkOrderJob, at: string): Promise<OutboxJob> {
+    const staged: OutboxJob = { queue: QueueName.WorkOrders, jobId: roundJobId(job.round_id, job.attempt), payload: job, priority: job.order.priority };
+    await this.outbox.add(tx, staged, at);
+    return staged;
   }
 
-  /** Adds a staged row to BullMQ. The job id is round + attempt: BullMQ ignores a repeated add, so the relay may resend. */
-  async enqueue(row: OutboxEntity): Promise<void> {
-    const job = JSON.parse(row.payload) as WorkOrderJob;
-    const added = this.queue.add(JobName.RunRound, job, {
-      jobId: row.jobId,
-      priority: row.priority,
+  /** Adds a staged job to BullMQ. The job id is round + attempt: BullMQ ignores a repeated add, so the relay may resend. */
+  async enqueue(staged: OutboxJob): Promise<void> {
+    const added = this.queue.add(JobName.RunRound, staged.payload, {
+      jobId: staged.jobId,
+      priority: staged.priority,
       // Infrastructure failures (the worker throws) are retried; a plugin's failure is a Report, not a throw.
       attempts: 3,
       backoff: { type: 'exponential', delay: 5_000 },
@@ -36,7 +36,7 @@ export class WorkOrdersProducer {
       removeOnComplete: { age: 24 * 3600, count: 1000 },
       removeOnFail: { age: 7 * 24 * 3600 },
     });
-    await withTimeout(added, addTimeoutMs, `adding job ${row.jobId}`);
+    await withTimeout(added, addTimeoutMs, `adding job ${staged.jobId}`);
   }
 
   /** Drops the staged job of an attempt that was never sent (its Round was cancelled first). */

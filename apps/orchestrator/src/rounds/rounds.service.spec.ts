@@ -34,7 +34,7 @@ describe(RoundsService.name, () => {
     await dataSource.runMigrations();
     const unitOfWork = new UnitOfWork(dataSource);
     const producer = new WorkOrdersProducer(queue as unknown as Queue, new OutboxRepository(dataSource.getRepository(OutboxEntity)));
-    const relay = { relayPending: jest.fn(async () => undefined) } as unknown as OutboxRelay;
+    const relay = { relayCommitted: jest.fn(async () => undefined) } as unknown as OutboxRelay;
     rounds = new RoundsService(new RoundsRepository(dataSource), unitOfWork, producer, relay, cancelRequests as unknown as CancelRequestsPublisher, metrics as unknown as RoundMetrics);
   });
 
@@ -50,7 +50,7 @@ describe(RoundsService.name, () => {
     const order = result.value as StoredWorkOrder;
     const round = await new UnitOfWork(dataSource).run(async (tx) => {
       await tx.insert(WorkOrderEntity, { id: order.id, document: JSON.stringify(order), idempotencyKey: null, createdAt: new Date().toISOString() });
-      return rounds.createQueued(tx, order);
+      return (await rounds.createQueued(tx, order)).round;
     });
     return { id: round.id, order };
   }

@@ -30,6 +30,7 @@ import { ValidationException } from '../http/validation.exception';
 import { RoundMetrics } from '../metrics/round.metrics';
 import { CancelRequestsPublisher } from '../queue/cancel-requests.publisher';
 import { OutboxRelay } from '../queue/outbox.relay';
+import type { OutboxJob } from '../queue/outbox.repository';
 import { WorkOrdersProducer } from '../queue/workorders.producer';
 import { decodeCursor, encodeCursor } from './cursor';
 import type { RoundEntity } from './round.entity';
@@ -86,7 +87,7 @@ export class RoundsService implements BeforeApplicationShutdown {
    * job staged in the outbox. Nobody can follow the Round before its id is answered, so no event is emitted;
    * the event stream replays stored transitions first.
    */
-  async createQueued(tx: EntityManager, order: StoredWorkOrder): Promise<RoundEntity> {
+  async createQueued(tx: EntityManager, order: StoredWorkOrder): Promise<{ round: RoundEntity; staged: OutboxJob }> {
     const at = now();
     const round: RoundEntity = {
       id: randomUUID(),
@@ -107,8 +108,8 @@ export class RoundsService implements BeforeApplicationShutdown {
     };
     await this.repository.insert(tx, round);
     await this.repository.addTransition(tx, { roundId: round.id, from: null, to: 'queued', reason: 'submitted', attempt: 1, at });
-    await this.producer.stage(tx, { round_id: round.id, workorder_id: order.id, attempt: 1, order }, at);
-    return round;
+    const staged = await this.producer.stage(tx, { round_id: round.id, workorder_id: order.id, attempt: 1, order }, at);
+    return { round, staged };
   }
 
   /** The Round a work-order's submit created, if any. */
@@ -160,15 +161,16 @@ export class RoundsService implements BeforeApplicationShutdown {
 
   /** `POST /rounds/:id/retry`: a finished Round goes back to `queued` as attempt + 1. Otherwise 409. */
   async retry(id: string): Promise<RoundView> {
+    let staged: OutboxJob | undefined;
     await this.change(id, async (tx, round) => {
       assertTransition(round.state, 'queued');
       const order = await this.repository.findWorkOrder(tx, round.workorderId);
       if (!order) throw new NotFoundException(`work-order ${round.workorderId} of round ${id} not found`);
       const attempt = round.attempt + 1;
-      await this.producer.stage(tx, { round_id: id, workorder_id: round.workorderId, attempt, order }, now());
+      staged = await this.producer.stage(tx, { round_id: id, workorder_id: round.workorderId, attempt, order }, now());
       return { to: 'queued', reason: 'retry requested by API', changes: { attempt, startedAt: null, finishedAt: null, reportStatus: null } };
     });
-    void this.relay.relayPending();
+    if (staged) void this.relay.relayCommitted([staged]);
     return this.get(id);
   }
 

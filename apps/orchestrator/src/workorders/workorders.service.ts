@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { isUniqueViolation } from '../database/unique-violation';
 import { UnitOfWork } from '../database/unit-of-work';
 import { OutboxRelay } from '../queue/outbox.relay';
+import type { OutboxJob } from '../queue/outbox.repository';
 import { RoundsService } from '../rounds/rounds.service';
 import { PLUGIN_REGISTRY } from './plugin-registry.provider';
 import { isSameWorkOrder } from './repeated-submit';
@@ -35,12 +36,13 @@ export class WorkOrdersService {
     this.assertKnownPlugin(order.plugin);
     const at = new Date().toISOString();
     let answer: SubmitWorkOrderResponse;
+    let staged: OutboxJob;
     try {
-      answer = await this.unitOfWork.run(async (tx) => {
+      ({ answer, staged } = await this.unitOfWork.run(async (tx) => {
         await this.repository.insert(tx, order, idempotencyKey, at);
-        const round = await this.rounds.createQueued(tx, order);
-        return { workorder_id: order.id, round_id: round.id, status: 'queued' as const };
-      });
+        const queued = await this.rounds.createQueued(tx, order);
+        return { answer: { workorder_id: order.id, round_id: queued.round.id, status: 'queued' as const }, staged: queued.staged };
+      }));
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       const stored = await this.findStoredAnswer(input, idempotencyKey);
@@ -49,7 +51,7 @@ export class WorkOrdersService {
       return stored;
     }
     this.logger.log({ workorder_id: answer.workorder_id, round_id: answer.round_id, plugin: order.plugin }, 'work-order submitted');
-    void this.relay.relayPending();
+    void this.relay.relayCommitted([staged]);
     return answer;
   }
 
