@@ -17,6 +17,9 @@ export class LoggerModule {
       imports: [
         PinoLoggerModule.forRoot({
           pinoHttp: {
+            // A line logged while handling a request carries the request's id, not the whole request again
+            // (the `request completed` line has it once).
+            quietReqLogger: true,
             logger,
             // Probes and event streams would drown the log; errors are logged by the error filter.
             autoLogging: { ignore: (request) => request.url === '/health' || request.url === '/metrics' },

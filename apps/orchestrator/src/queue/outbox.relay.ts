@@ -21,6 +21,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private running?: Promise<void>;
   private isRequested = false;
   private readonly sending = new Set<Promise<boolean>>();
+  /** Job ids `relayCommitted` is sending: the sweep leaves them alone rather than add them a second time. */
+  private readonly sendingJobIds = new Set<string>();
 
   constructor(
     private readonly outbox: OutboxRepository,
@@ -44,9 +46,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
    * outbox for the sweep).
    */
   async relayCommitted(jobs: OutboxJob[]): Promise<void> {
+    for (const job of jobs) this.sendingJobIds.add(job.jobId);
     const sent = this.send(jobs);
     this.sending.add(sent);
-    await sent.finally(() => this.sending.delete(sent));
+    await sent.finally(() => {
+      this.sending.delete(sent);
+      for (const job of jobs) this.sendingJobIds.delete(job.jobId);
+    });
   }
 
   /** Enqueues every unsent row; resolves when done or when Redis refused (the rows stay for the next run). */
@@ -60,9 +66,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     while (this.isRequested) {
       this.isRequested = false;
       const jobs = await this.outbox.pending(batchSize);
-      const isComplete = await this.send(jobs);
-      if (!isComplete) return;
-      if (jobs.length === batchSize) this.isRequested = true;
+      const unsent = jobs.filter((job) => !this.sendingJobIds.has(job.jobId));
+      if (!(await this.send(unsent))) return;
+      // A full batch may have more behind it, unless all of it was already on its way.
+      if (jobs.length === batchSize && unsent.length > 0) this.isRequested = true;
     }
   }
 
