@@ -6,7 +6,7 @@ import { createTestDatabase, pgTestUrl, type TestDatabase } from '../../../../te
 import { RoundTransitionEntity } from '../rounds/round-transition.entity';
 import { WorkOrderEntity } from '../workorders/workorder.entity';
 import { createDataSource } from './data-source';
-import { insertRows, updateRows } from './direct-sql';
+import { findOneRow, insertRows, updateRows } from './direct-sql';
 
 const databases: [string, () => Promise<{ dataSource: DataSource; cleanup: () => Promise<void> }>][] = [
   [
@@ -64,6 +64,19 @@ describe.each(databases)('direct SQL on %s', (_name, open) => {
     const row = { id: 'wo-b', document: '{}', idempotencyKey: null, createdAt: at };
     await dataSource.transaction((tx) => insertRows(tx, WorkOrderEntity, [row]));
     await expect(dataSource.transaction((tx) => insertRows(tx, WorkOrderEntity, [row]))).rejects.toThrow(/UNIQUE|unique/);
+  });
+
+  it('reads one row back as the entity TypeORM would give, or null', async () => {
+    const row = { id: 'wo-d', document: '{"d":1}', idempotencyKey: 'key-d', createdAt: at };
+    await dataSource.transaction((tx) => insertRows(tx, WorkOrderEntity, [row]));
+    const [found, missing] = await dataSource.transaction(async (tx) => [await findOneRow(tx, WorkOrderEntity, { id: 'wo-d' }), await findOneRow(tx, WorkOrderEntity, { id: 'nope' })]);
+    expect(found).toEqual(await dataSource.getRepository(WorkOrderEntity).findOneBy({ id: 'wo-d' }));
+    expect(found).toEqual(row);
+    expect(missing).toBeNull();
+    // Integers, generated ids and nulls come back as TypeORM reads them.
+    const transition = await dataSource.transaction((tx) => findOneRow(tx, RoundTransitionEntity, { roundId: 'r-1', to: 'running' }));
+    expect(transition).toEqual(await dataSource.getRepository(RoundTransitionEntity).findOneBy({ roundId: 'r-1', to: 'running' }));
+    expect(transition).toMatchObject({ id: expect.any(Number), attempt: 1, from: null });
   });
 
   it('refuses a null condition (= NULL would match nothing) and runs only inside a transaction', async () => {

@@ -1,7 +1,7 @@
 import type { EntityManager, EntityTarget, ObjectLiteral, QueryRunner } from 'typeorm';
 
 /**
- * Inserts and compare-and-set updates for the statements every Round runs through (submit, start, finish).
+ * Reads, inserts and compare-and-set updates for the statements every Round runs through (submit, start, finish).
  * The SQL is built once per entity and column set from TypeORM's metadata and run with parameters; TypeORM's
  * query builder rebuilt and re-escaped each statement on every call, a fifth of the orchestrator's CPU per
  * Round (bench/README.md). For columns stored as they are (strings, numbers, null): no value is converted.
@@ -42,6 +42,24 @@ export async function updateRows<T extends ObjectLiteral>(tx: EntityManager, tar
   });
   const result = await runnerOf(tx).query(sql, [...setProperties.map((p) => set[p] as unknown), ...whereProperties.map((p) => where[p] as unknown)], true);
   return (result as { affected?: number }).affected ?? 0;
+}
+
+/** The row whose columns equal `where` (the first, when several do), read in the transaction `tx`; null when none. */
+export async function findOneRow<T extends ObjectLiteral>(tx: EntityManager, target: EntityTarget<T>, where: Partial<T>): Promise<T | null> {
+  const whereProperties = Object.keys(where);
+  const metadata = tx.connection.getMetadata(target);
+  const sql = statement(tx, `select ${metadata.name} where ${whereProperties}`, (placeholder) => {
+    const conditions = columnNames(tx, target, whereProperties).map((column, i) => `${column} = ${placeholder(i + 1)}`);
+    return `SELECT * FROM ${tx.connection.driver.escape(metadata.tableName)} WHERE ${conditions.join(' AND ')} LIMIT 1`;
+  });
+  const rows = (await runnerOf(tx).query(
+    sql,
+    whereProperties.map((property) => where[property] as unknown),
+  )) as Record<string, unknown>[];
+  if (rows.length === 0) return null;
+  const entity: Record<string, unknown> = {};
+  for (const column of metadata.columns) entity[column.propertyName] = rows[0][column.databaseName];
+  return entity as T;
 }
 
 /** The SQL for `key`, built once per database type: `$1…$n` placeholders on Postgres, `?` on SQLite. */

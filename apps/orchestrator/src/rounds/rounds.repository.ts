@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { StoredWorkOrder } from '@sc/schemas';
 import { DataSource, LessThan, type EntityManager } from 'typeorm';
-import { insertRows, updateRows } from '../database/direct-sql';
+import { findOneRow, insertRows, updateRows } from '../database/direct-sql';
 import { ReportEntity } from '../reports/report.entity';
 import { WorkOrderEntity } from '../workorders/workorder.entity';
 import type { RoundCursor } from './cursor';
@@ -41,8 +41,8 @@ export class RoundsRepository {
     await tx.update(RoundEntity, { id }, { pullRequestNumber: number, pullRequestUrl: url });
   }
 
-  findById(id: string, tx: EntityManager = this.dataSource.manager): Promise<RoundEntity | null> {
-    return tx.findOneBy(RoundEntity, { id });
+  findById(id: string, tx?: EntityManager): Promise<RoundEntity | null> {
+    return tx ? findOneRow(tx, RoundEntity, { id }) : this.dataSource.manager.findOneBy(RoundEntity, { id });
   }
 
   /** The first Round of a work-order: the one its submit answered with. */
