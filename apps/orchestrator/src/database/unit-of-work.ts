@@ -31,7 +31,7 @@ export class UnitOfWork {
    * back and rejects.
    *
    * TypeORM's better-sqlite3 driver has a single connection, so on SQLite transactions run one after the
-   * other. The ones that queued up meanwhile commit together (group commit): each in a savepoint of one
+   * other, and the ones that queued up while one ran commit together (group commit): each in a savepoint of one
    * transaction, so a throw still undoes only its own changes, while the WAL is written once per group
    * rather than once per unit (bench/README.md). A failed commit fails every unit of its group.
    */
@@ -41,9 +41,7 @@ export class UnitOfWork {
       this.sqliteQueue.push({ work, resolve: resolve as (value: unknown) => void, reject });
       if (this.isDraining) return;
       this.isDraining = true;
-      // Started at the end of this event-loop turn, so the units that requests and queue messages arriving
-      // together asked for make one group.
-      setImmediate(() => void this.drain());
+      void this.drain();
     });
   }
 

@@ -12,17 +12,18 @@ describe(BatchingSender.name, () => {
     return { sender, batches, hold: () => (isHeld = true), release: () => ((isHeld = false), release?.()) };
   }
 
-  it('sends what arrives in one event-loop turn together', async () => {
+  it('sends an item at once when nothing is on its way, and what follows meanwhile together', async () => {
     const { sender, batches } = recordingSender(10);
-    await Promise.all([sender.send(1), sender.send(2), sender.send(3)]);
-    expect(batches).toEqual([[1, 2, 3]]);
+    const first = sender.send(1);
+    expect(batches).toEqual([[1]]);
+    await Promise.all([first, sender.send(2), sender.send(3)]);
+    expect(batches).toEqual([[1], [2, 3]]);
   });
 
   it('sends what arrives while a batch is on its way as the next batch, in order, at most maxBatchSize each', async () => {
     const { sender, batches, hold, release } = recordingSender(2);
     hold();
     const first = sender.send(1);
-    await new Promise((resolve) => setImmediate(resolve));
     const later = [2, 3, 4].map((item) => sender.send(item));
     expect(batches).toEqual([[1]]);
     release();

@@ -5,10 +5,9 @@ interface Pending<T> {
 }
 
 /**
- * Sends items in batches without delaying any: an item goes out at the end of the current event-loop turn
- * with whatever else arrived in it, and items that arrive while a batch is being sent go together in the
- * next one. Under load one queue round trip carries many Rounds' messages (bench/README.md); when idle each
- * item travels alone, as soon as it is sent.
+ * Sends items in batches without delaying any: an item sent while nothing is on its way goes out at once,
+ * and items that arrive while a batch is being sent go together in the next one. Under load one queue round
+ * trip carries many Rounds' messages (bench/README.md); when idle each item travels alone, straight away.
  */
 export class BatchingSender<T> {
   private pending: Pending<T>[] = [];
@@ -25,7 +24,7 @@ export class BatchingSender<T> {
       this.pending.push({ item, resolve, reject });
       if (this.isSending) return;
       this.isSending = true;
-      setImmediate(() => void this.drain());
+      void this.drain();
     });
   }
 
