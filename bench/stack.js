@@ -20,6 +20,8 @@ const repoRoot = resolve(__dirname, '..');
 const orchestratorMain = join(repoRoot, 'dist', 'apps', 'orchestrator', 'src', 'main.js');
 const workerMain = join(repoRoot, 'dist', 'apps', 'worker', 'src', 'main.js');
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+// Extra node flags for the measured processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (not allowed in NODE_OPTIONS).
+const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 /** A private folder and queue prefix for one stack; `cleanup` removes the folder. */
 function createStackDir(name) {
@@ -47,7 +49,7 @@ function freePort() {
  */
 function startProcess(main, env, logFile) {
   const out = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [main], { env, cwd: repoRoot, stdio: ['ignore', out, out] });
+  const child = spawn(process.execPath, [...nodeArgs, main], { env, cwd: repoRoot, stdio: ['ignore', out, out] });
   const exited = new Promise((resolveExit) => child.once('exit', () => resolveExit(undefined)));
   const isRunning = () => child.exitCode === null && child.signalCode === null;
   return {
