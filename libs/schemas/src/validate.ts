@@ -1,5 +1,4 @@
-import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
+import type { default as Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommitRef, Report } from './report.types';
@@ -31,10 +30,16 @@ let ajv: Ajv2020 | undefined;
 /**
  * The one Ajv instance, made on the first compile. Made at import, it cost every process's start its
  * largest single item (bench/README.md): adding a schema compiles the JSON Schema 2020-12 meta-schema.
+ * Ajv itself is loaded here too (a few per cent of the orchestrator's start), hence `require`: the
+ * validators are synchronous, and an `import` is loaded with the module.
  */
 function schemaCompiler(): Ajv2020 {
   if (ajv !== undefined) return ajv;
-  ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: true, strictRequired: false, allowUnionTypes: true });
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { default: Ajv } = require('ajv/dist/2020') as typeof import('ajv/dist/2020');
+  const { default: addFormats } = require('ajv-formats') as typeof import('ajv-formats');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictRequired: false, allowUnionTypes: true });
   addFormats(ajv);
   ajv.addSchema(workOrderSchema).addSchema(reportSchema);
   return ajv;

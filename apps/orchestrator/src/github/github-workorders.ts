@@ -1,5 +1,4 @@
 import type { StoredWorkOrder, WorkOrder } from '@sc/schemas';
-import { parse as parseYaml } from 'yaml';
 import type { GitHubIssuePayload, GitHubRepositoryPayload } from './github-events';
 
 /** The label that hands an issue to Solar Circuit. */
@@ -74,6 +73,9 @@ export function toPullRequestWorkOrder(
 
 /** The settings block as an object, or the reason it is not one. */
 function readSettings(text: string): Record<string, unknown> | string {
+  // Loaded on the first block, not with the module: a start-up cost for every orchestrator, GitHub or not.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { parse: parseYaml } = require('yaml') as typeof import('yaml');
   let value: unknown;
   try {
     value = parseYaml(text);
