@@ -33,6 +33,7 @@ describe(OutboxRelay.name, () => {
       jobs.add(options.jobId);
     }),
     remove: jest.fn(async (jobId: string) => (!isTakenByWorker && jobs.delete(jobId) ? 1 : 0)),
+    getJobState: jest.fn(async (jobId: string) => (jobs.has(jobId) ? (isTakenByWorker ? 'active' : 'waiting') : 'unknown')),
   };
   const cancelRequests = { publish: jest.fn(async () => 1) };
 
@@ -43,8 +44,8 @@ describe(OutboxRelay.name, () => {
     await dataSource.runMigrations();
     const unitOfWork = new UnitOfWork(dataSource);
     const outbox = new OutboxRepository(dataSource.getRepository(OutboxEntity));
-    const producer = new WorkOrdersProducer(queue as unknown as Queue, outbox);
-    relay = new OutboxRelay(outbox, producer, unitOfWork, cancelRequests as unknown as CancelRequestsPublisher);
+    const producer = new WorkOrdersProducer(queue as unknown as Queue, outbox, cancelRequests as unknown as CancelRequestsPublisher);
+    relay = new OutboxRelay(outbox, producer, unitOfWork);
     const metrics = { roundEnded: jest.fn(), reportStored: jest.fn() };
     rounds = new RoundsService(new RoundsRepository(dataSource), unitOfWork, producer, relay, cancelRequests as unknown as CancelRequestsPublisher, metrics as unknown as RoundMetrics);
   });

@@ -1,7 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { WorkOrderJob } from '@sc/schemas';
 import { UnitOfWork } from '../database/unit-of-work';
-import { CancelRequestsPublisher } from './cancel-requests.publisher';
 import { OutboxRepository, type OutboxJob } from './outbox.repository';
 import { WorkOrdersProducer } from './workorders.producer';
 
@@ -28,7 +27,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly outbox: OutboxRepository,
     private readonly producer: WorkOrdersProducer,
     private readonly unitOfWork: UnitOfWork,
-    private readonly cancelRequests: CancelRequestsPublisher,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -95,15 +93,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   /**
    * Takes back a job whose row a cancel discarded after this relay read it: the cancel committed, found no
-   * job to remove yet, and the add went ahead. Removed from the queue if no worker took it; otherwise the
-   * worker holding it is asked to stop (its messages are refused: the Round is already cancelled).
+   * job to remove yet, and the add went ahead.
    */
   private async withdraw(staged: OutboxJob): Promise<void> {
     const job = staged.payload as WorkOrderJob;
     try {
-      if (await this.producer.remove(job.round_id, job.attempt)) return void this.logger.log({ job_id: staged.jobId }, 'cancelled job withdrawn');
-      await this.cancelRequests.publish({ round_id: job.round_id, attempt: job.attempt, reason: 'cancel requested by API' });
-      this.logger.log({ job_id: staged.jobId }, 'cancelled job already taken: cancel requested');
+      const outcome = await this.producer.withdraw(job.round_id, job.attempt);
+      this.logger.log({ job_id: staged.jobId, outcome }, 'cancelled job withdrawn');
     } catch (error) {
       this.logger.warn({ job_id: staged.jobId, err: error }, 'cancelled job not withdrawn');
     }

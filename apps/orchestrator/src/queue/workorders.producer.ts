@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { JobName, QueueName, roundJobId, type WorkOrderJob } from '@sc/schemas';
 import type { Queue } from 'bullmq';
 import type { EntityManager } from 'typeorm';
+import { CancelRequestsPublisher } from './cancel-requests.publisher';
 import { OutboxRepository, type OutboxJob } from './outbox.repository';
 import { withTimeout } from './with-timeout';
 
@@ -15,6 +16,7 @@ export class WorkOrdersProducer {
   constructor(
     @InjectQueue(QueueName.WorkOrders) private readonly queue: Queue,
     private readonly outbox: OutboxRepository,
+    private readonly cancelRequests: CancelRequestsPublisher,
   ) {}
 
   /** Stages the job of one attempt in `tx` (transactional outbox) and returns it, for the relay once `tx` committed. */
@@ -44,9 +46,25 @@ export class WorkOrdersProducer {
     return this.outbox.discardUnsent(tx, roundJobId(roundId, attempt));
   }
 
-  /** Removes the job of an attempt that no worker holds (a cancelled queued Round); true when it was removed. */
-  async remove(roundId: string, attempt: number): Promise<boolean> {
+  /**
+   * Whether a worker holds the job of an attempt. A Round stays `queued` until its worker's `started` message
+   * arrives (held back for a short Round), so a `queued` Round may be running already.
+   */
+  async isHeldByWorker(roundId: string, attempt: number): Promise<boolean> {
     const jobId = roundJobId(roundId, attempt);
-    return (await withTimeout(this.queue.remove(jobId), addTimeoutMs, `removing job ${jobId}`)) === 1;
+    return (await withTimeout(this.queue.getJobState(jobId), addTimeoutMs, `reading job ${jobId}`)) === 'active';
+  }
+
+  /**
+   * Takes back the job of a cancelled attempt: off the queue when no worker holds it, else the worker holding
+   * it is asked to stop (its messages are refused: the Round is cancelled already).
+   */
+  async withdraw(roundId: string, attempt: number): Promise<'removed' | 'stop requested' | 'not queued'> {
+    const jobId = roundJobId(roundId, attempt);
+    if ((await withTimeout(this.queue.remove(jobId), addTimeoutMs, `removing job ${jobId}`)) === 1) return 'removed';
+    // BullMQ removes no locked job: tell a job a worker took from one that is not (or no longer) in the queue.
+    if (!(await this.isHeldByWorker(roundId, attempt))) return 'not queued';
+    await this.cancelRequests.publish({ round_id: roundId, attempt, reason: 'cancel requested by API' });
+    return 'stop requested';
   }
 }

@@ -1,6 +1,6 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
-import { QueueName, validateRoundMessage, type RoundMessage } from '@sc/schemas';
+import { QueueName, validateRoundMessage, type RoundMessage, type RoundStartedMessage } from '@sc/schemas';
 import type { Job } from 'bullmq';
 import { KeyedSequence } from '../queue/keyed-sequence';
 import { RoundsService } from '../rounds/rounds.service';
@@ -23,31 +23,42 @@ export class ReportsConsumer extends WorkerHost {
   }
 
   async process(job: Job<unknown>): Promise<void> {
-    const messages = (job.data as { messages?: unknown } | null)?.messages;
-    if (!Array.isArray(messages)) return void this.logger.warn({ job_id: job.id }, 'invalid round messages dropped');
-    const applied = await Promise.allSettled(messages.map((message) => this.applyInOrder(message, job)));
+    const data = (job.data as { messages?: unknown } | null)?.messages;
+    if (!Array.isArray(data)) return void this.logger.warn({ job_id: job.id }, 'invalid round messages dropped');
+    const messages = data.flatMap((message) => this.validated(message, job));
+    const applied = await Promise.allSettled(
+      messages.flatMap((message, i) => {
+        // A short Round's started and finished come together: one transaction for both.
+        if (isStartOf(message, messages[i + 1])) return [];
+        const started = isStartOf(messages[i - 1], message) ? (messages[i - 1] as RoundStartedMessage) : undefined;
+        return [this.perRound.run(message.round_id, () => this.apply(message, started))];
+      }),
+    );
     const failure = applied.find((result) => result.status === 'rejected');
     if (failure) throw failure.reason;
   }
 
-  private applyInOrder(data: unknown, job: Job<unknown>): Promise<void> {
+  /** The message, checked; none when it is invalid (logged). */
+  private validated(data: unknown, job: Job<unknown>): RoundMessage[] {
     const result = validateRoundMessage(data);
-    if (!result.ok) {
-      this.logger.warn({ job_id: job.id, issues: result.issues }, 'invalid round message dropped');
-      return Promise.resolve();
-    }
-    const message = result.value;
-    return this.perRound.run(message.round_id, () => this.apply(message));
+    if (result.ok) return [result.value];
+    this.logger.warn({ job_id: job.id, issues: result.issues }, 'invalid round message dropped');
+    return [];
   }
 
-  private apply(message: RoundMessage): Promise<void> {
+  private apply(message: RoundMessage, started?: RoundStartedMessage): Promise<void> {
     switch (message.type) {
       case 'started':
         return this.rounds.start(message);
       case 'retrying':
         return this.rounds.markRetrying(message);
       case 'finished':
-        return this.rounds.finish(message);
+        return this.rounds.finish(message, started);
     }
   }
+}
+
+/** Whether `message` starts the attempt `next` finishes. */
+function isStartOf(message: RoundMessage | undefined, next: RoundMessage | undefined): boolean {
+  return message?.type === 'started' && next?.type === 'finished' && message.round_id === next.round_id && message.attempt === next.attempt;
 }

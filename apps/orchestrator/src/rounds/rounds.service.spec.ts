@@ -24,7 +24,8 @@ describe(RoundsService.name, () => {
   let dataSource: DataSource;
   let rounds: RoundsService;
   const cancelRequests = { publish: jest.fn(async () => 1) };
-  const queue = { remove: jest.fn(async () => 1) };
+  let isTakenByWorker = false;
+  const queue = { remove: jest.fn(async () => (isTakenByWorker ? 0 : 1)), getJobState: jest.fn(async () => (isTakenByWorker ? 'active' : 'unknown')) };
   const metrics = { roundEnded: jest.fn(), reportStored: jest.fn() };
 
   beforeAll(async () => {
@@ -33,7 +34,7 @@ describe(RoundsService.name, () => {
     dataSource = await createDataSource({ type: 'sqlite', path: join(dir, 'sc.sqlite') }).initialize();
     await dataSource.runMigrations();
     const unitOfWork = new UnitOfWork(dataSource);
-    const producer = new WorkOrdersProducer(queue as unknown as Queue, new OutboxRepository(dataSource.getRepository(OutboxEntity)));
+    const producer = new WorkOrdersProducer(queue as unknown as Queue, new OutboxRepository(dataSource.getRepository(OutboxEntity)), cancelRequests as unknown as CancelRequestsPublisher);
     const relay = { relayCommitted: jest.fn(async () => undefined) } as unknown as OutboxRelay;
     rounds = new RoundsService(new RoundsRepository(dataSource), unitOfWork, producer, relay, cancelRequests as unknown as CancelRequestsPublisher, metrics as unknown as RoundMetrics);
   });
@@ -89,7 +90,19 @@ describe(RoundsService.name, () => {
     expect(view.state).toBe('cancelled');
     expect(await dataSource.getRepository(OutboxEntity).findOneBy({ jobId: `${id}.1` })).toBeNull();
     expect(queue.remove).toHaveBeenCalledWith(`${id}.1`);
+    expect(cancelRequests.publish).not.toHaveBeenCalledWith(expect.objectContaining({ round_id: id }));
     await expect(rounds.cancel(id)).rejects.toBeInstanceOf(IllegalTransitionError);
+  });
+
+  it('asks the worker to stop a queued Round whose job it already took, and leaves its state to that worker', async () => {
+    const { id } = await queued();
+    isTakenByWorker = true;
+    try {
+      expect((await rounds.cancel(id)).state).toBe('queued');
+    } finally {
+      isTakenByWorker = false;
+    }
+    expect(cancelRequests.publish).toHaveBeenCalledWith({ round_id: id, attempt: 1, reason: 'cancel requested by API' });
   });
 
   it('sends a cancel request for a running Round and leaves its state to the worker', async () => {
@@ -97,6 +110,22 @@ describe(RoundsService.name, () => {
     await rounds.start({ type: 'started', round_id: id, attempt: 1, worker: 'w', at: at() });
     expect((await rounds.cancel(id)).state).toBe('running');
     expect(cancelRequests.publish).toHaveBeenCalledWith({ round_id: id, attempt: 1, reason: 'cancel requested by API' });
+  });
+
+  it('applies a started that came with its finished in one transaction, as a start then an end', async () => {
+    const { id, order } = await queued();
+    const commits = jest.spyOn(UnitOfWork.prototype, 'run');
+    const started = { type: 'started' as const, round_id: id, attempt: 1, worker: 'w1', at: at() };
+    await rounds.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() }, started);
+    expect(commits).toHaveBeenCalledTimes(1);
+    commits.mockRestore();
+    const view = await rounds.get(id);
+    expect(view).toMatchObject({ state: 'succeeded', worker: 'w1' });
+    expect(view.transitions.map((t) => [t.to, t.reason])).toEqual([
+      ['queued', 'submitted'],
+      ['running', 'started by w1'],
+      ['succeeded', 'finished: success'],
+    ]);
   });
 
   it('stores a Report once and ignores a repeated finished message', async () => {

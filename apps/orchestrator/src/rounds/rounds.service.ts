@@ -139,12 +139,13 @@ export class RoundsService implements BeforeApplicationShutdown {
   }
 
   /**
-   * `POST /rounds/:id/cancel`. A queued or retrying Round is cancelled now and its job taken off the queue;
-   * a running one gets a cancel request, and its worker reports `cancelled`. A finished one: 409.
+   * `POST /rounds/:id/cancel`. A Round a worker holds (running, or still `queued` while its worker's `started`
+   * message is held back) gets a cancel request, and its worker reports `cancelled`. A queued or retrying one
+   * is cancelled now and its job taken back. A finished one: 409.
    */
   async cancel(id: string): Promise<RoundView> {
     const round = await this.require(id);
-    if (round.state === 'running') {
+    if (round.state === 'running' || (round.state === 'queued' && (await this.producer.isHeldByWorker(id, round.attempt)))) {
       const heard = await this.cancelRequests.publish({ round_id: id, attempt: round.attempt, reason: 'cancel requested by API' });
       this.logger.log({ round_id: id, workorder_id: round.workorderId, attempt: round.attempt, workers: heard }, 'cancel requested');
       return this.get(id);
@@ -153,8 +154,9 @@ export class RoundsService implements BeforeApplicationShutdown {
       await this.producer.discardStaged(tx, current.id, current.attempt);
       return { to: 'cancelled', reason: 'cancel requested by API', changes: { finishedAt: now() } };
     });
-    await this.producer.remove(cancelled.id, cancelled.attempt).catch((error: unknown) => {
-      this.logger.warn({ round_id: id, attempt: cancelled.attempt, err: error }, 'job not removed from queue');
+    // A job the relay adds after this commit is taken back by the relay: its outbox row is gone.
+    await this.producer.withdraw(cancelled.id, cancelled.attempt).catch((error: unknown) => {
+      this.logger.warn({ round_id: id, attempt: cancelled.attempt, err: error }, 'cancelled job not withdrawn');
     });
     return this.get(id);
   }
@@ -199,18 +201,9 @@ export class RoundsService implements BeforeApplicationShutdown {
     return { ...report, commits: [...report.commits, ...recorded] };
   }
 
-  /**
-   * A worker took an attempt: → running. A repeat from the same worker changes nothing. From another worker
-   * while running, the first one was lost (its job lock expired and BullMQ handed the job on): running →
-   * retrying → running, both recorded.
-   */
+  /** A worker took an attempt (see {@link planStart}). */
   async start(message: RoundStartedMessage): Promise<void> {
-    await this.onMessage(message, (round) => {
-      const started: Change = { to: 'running', reason: `started by ${message.worker}`, changes: { worker: message.worker, startedAt: now() } };
-      if (round.state !== 'running') return started;
-      if (round.worker === message.worker) return undefined;
-      return [{ to: 'retrying', reason: `worker lost: ${round.worker ?? 'unknown'}` }, started];
-    });
+    await this.onMessage(message, (round) => planStart(round, message));
   }
 
   /** The attempt will run again later (rate limit, lost worker): running → retrying. */
@@ -223,12 +216,15 @@ export class RoundsService implements BeforeApplicationShutdown {
 
   /**
    * The attempt ended: stores its Report (unique on round and attempt, so a repeated message is acknowledged
-   * and changes nothing) and moves the Round to the state of the Report's status.
+   * and changes nothing) and moves the Round to the state of the Report's status. With `started`, the
+   * worker's message that came in the same batch (a short Round), the start is applied first, in the same
+   * transaction, as {@link start} would.
    */
-  async finish(message: RoundFinishedMessage): Promise<void> {
+  async finish(message: RoundFinishedMessage, started?: RoundStartedMessage): Promise<void> {
     const { report } = message;
     try {
       const isStored = await this.onMessage(message, async (round, tx) => {
+        const start = started ? [planStart(round, started) ?? []].flat() : [];
         await this.repository.insertReport(tx, {
           id: randomUUID(),
           roundId: round.id,
@@ -237,7 +233,7 @@ export class RoundsService implements BeforeApplicationShutdown {
           document: JSON.stringify(report),
           createdAt: now(),
         });
-        return { to: RoundStateByReportStatus[report.status], reason: `finished: ${report.status}`, changes: { reportStatus: report.status, finishedAt: now() } };
+        return [...start, { to: RoundStateByReportStatus[report.status], reason: `finished: ${report.status}`, changes: { reportStatus: report.status, finishedAt: message.at } }];
       });
       if (isStored) this.metrics.reportStored(report);
     } catch (error) {
@@ -443,6 +439,19 @@ export class RoundsService implements BeforeApplicationShutdown {
     this.logger.log({ round_id: round.id, workorder_id: round.workorderId, attempt: event.attempt, from: event.from, to: event.to, reason: event.reason }, 'round transition');
     this.events.next(event);
   }
+}
+
+/**
+ * What a worker's `started` changes: → running. A repeat from the same worker changes nothing. From another
+ * worker while running, the first one was lost (its job lock expired and BullMQ handed the job on): running →
+ * retrying → running.
+ */
+function planStart(round: RoundEntity, message: RoundStartedMessage): Planned {
+  // The worker's times: a Round's duration is measured on one clock, whenever its messages are applied.
+  const started: Change = { to: 'running', reason: `started by ${message.worker}`, changes: { worker: message.worker, startedAt: message.at } };
+  if (round.state !== 'running') return started;
+  if (round.worker === message.worker) return undefined;
+  return [{ to: 'retrying', reason: `worker lost: ${round.worker ?? 'unknown'}` }, started];
 }
 
 /** A worker's message about an attempt the Round is no longer at. */

@@ -31,6 +31,17 @@ describe(BatchingSender.name, () => {
     expect(batches).toEqual([[1], [2, 3], [4]]);
   });
 
+  it('sends the items of one sendAll in one batch, also behind a batch on its way', async () => {
+    const { sender, batches, hold, release } = recordingSender(10);
+    await sender.sendAll([1, 2]);
+    hold();
+    const first = sender.send(3);
+    const together = sender.sendAll([4, 5]);
+    release();
+    await Promise.all([first, together]);
+    expect(batches).toEqual([[1, 2], [3], [4, 5]]);
+  });
+
   it('rejects the sends of a failed batch only, and goes on', async () => {
     let calls = 0;
     const sender = new BatchingSender<string>(async () => {

@@ -20,12 +20,20 @@ export class BatchingSender<T> {
 
   /** Resolves once the batch holding `item` was sent; rejects with that batch's error. */
   send(item: T): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.pending.push({ item, resolve, reject });
-      if (this.isSending) return;
+    return this.sendAll([item]);
+  }
+
+  /**
+   * Sends `items` in order, in one batch when they fit in the room left in it; resolves once all were sent,
+   * rejects with the error of a batch that failed.
+   */
+  async sendAll(items: T[]): Promise<void> {
+    const sent = items.map((item) => new Promise<void>((resolve, reject) => this.pending.push({ item, resolve, reject })));
+    if (!this.isSending) {
       this.isSending = true;
       void this.drain();
-    });
+    }
+    await Promise.all(sent);
   }
 
   private async drain(): Promise<void> {

@@ -16,6 +16,7 @@ import type { JobsOptions, Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { WORKER_LOGGER } from '../logging/logger.module';
 import { BatchingSender } from './batching-sender';
+import { DeferredStart } from './deferred-start';
 
 // The orchestrator must see every started/finished message: it retries its own processing with backoff,
 // and a completed batch is removed at once.
@@ -53,9 +54,9 @@ export class RoundPublisher {
     }, maxEventsPerJob);
   }
 
-  /** The worker took the attempt. */
-  async started(job: WorkOrderJob, worker: string): Promise<void> {
-    await this.messages.send({ type: 'started', round_id: job.round_id, attempt: job.attempt, worker, at: now() });
+  /** The worker took the attempt: its `started` message, held back a moment (see {@link DeferredStart}). */
+  started(job: WorkOrderJob, worker: string): DeferredStart {
+    return new DeferredStart({ type: 'started', round_id: job.round_id, attempt: job.attempt, worker, at: now() }, (messages) => this.messages.sendAll(messages));
   }
 
   /** The attempt pauses until `retryAt` and resumes then (rate limit, worker shut down). */
@@ -63,9 +64,9 @@ export class RoundPublisher {
     await this.messages.send({ type: 'retrying', round_id: job.round_id, attempt: job.attempt, reason, retry_at: retryAt.toISOString(), at: now() });
   }
 
-  /** The attempt ended with `report`. */
-  async finished(report: Report): Promise<void> {
-    await this.messages.send({ type: 'finished', round_id: report.round_id, attempt: report.attempt, report, at: now() });
+  /** The attempt `start` announced ended with `report`. */
+  finished(start: DeferredStart, report: Report): Promise<void> {
+    return start.finish({ type: 'finished', round_id: report.round_id, attempt: report.attempt, report, at: now() });
   }
 
   /** Publishes a phase or log event without waiting; a failure is logged and the Round goes on. */

@@ -10,6 +10,7 @@ import { ARTIFACT_STORE } from '../artifacts/artifact-store.provider';
 import { WorkerConfig } from '../config/worker.config';
 import { WORKER_LOGGER } from '../logging/logger.module';
 import { WorkerMetrics } from '../metrics/worker.metrics';
+import type { DeferredStart } from '../publishing/deferred-start';
 import { RoundPublisher } from '../publishing/round.publisher';
 
 /** What a completed `run-round` job returns (kept by BullMQ; the Report itself goes to `reports`). */
@@ -83,10 +84,8 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
     }
     const data = checked.value;
     const log = this.logger.child({ workorder_id: data.workorder_id, round_id: data.round_id, attempt: data.attempt });
-    // The plugin starts while `started` is on its way, one queue round trip less per Round; the job ends only
-    // once `started` and then the Report reached Redis (the publisher keeps its messages in order).
-    const started = this.publisher.started(data, this.workerName);
-    started.catch(() => undefined); // awaited below; a failure is not unhandled meanwhile
+    // The job ends only once `started` and then the Report reached Redis (the publisher keeps them in order).
+    const start = this.publisher.started(data, this.workerName);
     log.info({ plugin: data.order.plugin, worker: this.workerName }, 'round started');
     const running = this.metrics.roundStarted(data.order.plugin);
     try {
@@ -99,15 +98,14 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
         dataDir: this.config.dataDir,
         onEvent: (event) => this.publisher.event(event),
       });
-      await started;
-      if (report.status === 'cancelled' && this.isShuttingDown) return await this.requeue(job, data, token, 0, shutdownReason);
+      if (report.status === 'cancelled' && this.isShuttingDown) return await this.requeue(job, data, token, 0, shutdownReason, start);
       // Events and Reports travel on two queues; a follower of the Round waits for this end marker either way.
-      await Promise.all([this.publisher.eventsEnd(data), this.publisher.finished(report)]);
+      await Promise.all([this.publisher.eventsEnd(data), this.publisher.finished(start, report)]);
       running.finished(report);
       log.info({ status: report.status, error: report.error }, 'round finished');
       return { status: report.status };
     } catch (error) {
-      if (isRateLimitedError(error)) return await started.then(() => this.requeue(job, data, token, error.retryAfterMs, error.message));
+      if (isRateLimitedError(error)) return await this.requeue(job, data, token, error.retryAfterMs, error.message, start);
       throw error;
     } finally {
       running.ended();
@@ -115,12 +113,13 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
   }
 
   /**
-   * Tells the orchestrator the Round is `retrying`, then puts the job back on the queue for `delayMs` without
-   * using up one of its attempts. In that order: once moved, another worker may take the job at once, and its
-   * `started` must reach the orchestrator after this `retrying`. BullMQ requires the DelayedError after
-   * moveToDelayed.
+   * Tells the orchestrator the Round started and is now `retrying`, then puts the job back on the queue for
+   * `delayMs` without using up one of its attempts. In that order: once moved, another worker may take the job
+   * at once, and its `started` must reach the orchestrator after this `retrying`. BullMQ requires the
+   * DelayedError after moveToDelayed.
    */
-  private async requeue(job: Job<unknown>, data: WorkOrderJob, token: string | undefined, delayMs: number, reason: string): Promise<never> {
+  private async requeue(job: Job<unknown>, data: WorkOrderJob, token: string | undefined, delayMs: number, reason: string, start: DeferredStart): Promise<never> {
+    await start.flush();
     const retryAt = new Date(Date.now() + delayMs);
     await this.publisher.retrying(data, reason, retryAt);
     await job.moveToDelayed(retryAt.getTime(), token);
