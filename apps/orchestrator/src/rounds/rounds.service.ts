@@ -21,10 +21,10 @@ import {
   type EventsEndEvent,
   type ListRoundsQuery,
 } from '@sc/schemas';
-import { randomUUID } from 'node:crypto';
 import { filter, Observable, Subject } from 'rxjs';
 import type { EntityManager } from 'typeorm';
 import { isUniqueViolation } from '../database/unique-violation';
+import { newRecordId } from '../database/record-id';
 import { UnitOfWork } from '../database/unit-of-work';
 import { ValidationException } from '../http/validation.exception';
 import { RoundMetrics } from '../metrics/round.metrics';
@@ -90,7 +90,7 @@ export class RoundsService implements BeforeApplicationShutdown {
   async createQueued(tx: EntityManager, order: StoredWorkOrder): Promise<{ round: RoundEntity; staged: OutboxJob }> {
     const at = now();
     const round: RoundEntity = {
-      id: randomUUID(),
+      id: newRecordId(),
       workorderId: order.id,
       title: order.title,
       plugin: order.plugin,
@@ -226,7 +226,7 @@ export class RoundsService implements BeforeApplicationShutdown {
       const isStored = await this.onMessage(message, async (round, tx) => {
         const start = started ? [planStart(round, started) ?? []].flat() : [];
         await this.repository.insertReport(tx, {
-          id: randomUUID(),
+          id: newRecordId(),
           roundId: round.id,
           attempt: message.attempt,
           status: report.status,
@@ -276,7 +276,7 @@ export class RoundsService implements BeforeApplicationShutdown {
         attempt,
         worker: round.worker ?? 'none',
       };
-      await this.repository.insertReport(tx, { id: randomUUID(), roundId: id, attempt, status: 'error', document: JSON.stringify(report), createdAt: at });
+      await this.repository.insertReport(tx, { id: newRecordId(), roundId: id, attempt, status: 'error', document: JSON.stringify(report), createdAt: at });
       return { to: 'error', reason, changes: { reportStatus: 'error', finishedAt: at } };
     });
   }

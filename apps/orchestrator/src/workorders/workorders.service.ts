@@ -1,8 +1,8 @@
 import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import type { PluginRegistry } from '@sc/runner';
 import { defaultBranchName, type StoredWorkOrder, type SubmitWorkOrderResponse, type WorkOrder } from '@sc/schemas';
-import { randomUUID } from 'node:crypto';
 import { isUniqueViolation } from '../database/unique-violation';
+import { newRecordId } from '../database/record-id';
 import { UnitOfWork } from '../database/unit-of-work';
 import { OutboxRelay } from '../queue/outbox.relay';
 import type { OutboxJob } from '../queue/outbox.repository';
@@ -66,7 +66,7 @@ export class WorkOrdersService {
   private complete(input: WorkOrder): StoredWorkOrder {
     return {
       ...input,
-      id: input.id ?? randomUUID(),
+      id: input.id ?? newRecordId(),
       plugin: input.plugin ?? 'echo',
       branch: input.branch ?? defaultBranchName(input.title),
       phases: input.phases ?? ['coding', 'testing'],
