@@ -23,11 +23,17 @@ const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 // Extra node flags for the measured processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (not allowed in NODE_OPTIONS).
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
-/** A private folder and queue prefix for one stack; `cleanup` removes the folder. */
+// Folders are removed when the bench exits, not when their stack stops: deleting tens of thousands of files
+// left file creation on this machine's ext4 (mounted with `discard`) several times slower for minutes, which
+// would charge one measure for the one before it (bench/README.md).
+const foldersToRemove = new Set();
+process.once('exit', () => foldersToRemove.forEach((folder) => rmSync(folder, { recursive: true, force: true })));
+
+/** A private folder and queue prefix for one stack; `cleanup` has the folder removed when the bench exits. */
 function createStackDir(name) {
   const root = mkdtempSync(join(tmpdir(), `sc-bench-${name}-`));
   const queuePrefix = `sc-bench-${randomBytes(4).toString('hex')}`;
-  return { root, queuePrefix, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+  return { root, queuePrefix, cleanup: () => foldersToRemove.add(root) };
 }
 
 /** A free TCP port on loopback. */
