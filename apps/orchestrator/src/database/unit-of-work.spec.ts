@@ -41,9 +41,9 @@ describe(UnitOfWork.name, () => {
     }
   }
 
-  it('starts a unit at once when idle, and commits the units that queued up meanwhile in one transaction', async () => {
+  it('commits the units asked for in one turn of the event loop in one transaction', async () => {
     const { result, transactions } = await countingTransactions(() => Promise.all([1, 2, 3, 4].map(() => unitOfWork.run((tx) => insertWorkOrder(tx)))));
-    expect(transactions).toBe(2);
+    expect(transactions).toBe(1);
     for (const id of result) expect(await stored(id)).toBe(true);
     const apart = await countingTransactions(async () => {
       for (let i = 0; i < 3; i++) await unitOfWork.run((tx) => insertWorkOrder(tx));
