@@ -3,9 +3,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   JobName,
   QueueName,
-  type LogEvent,
-  type PhaseEvent,
-  type Report,
   type RoundEventsJob,
   type RoundMessage,
   type RoundMessagesJob,
@@ -16,7 +13,7 @@ import type { JobsOptions, Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { WORKER_LOGGER } from '../logging/logger.module';
 import { BatchingSender } from './batching-sender';
-import { DeferredStart } from './deferred-start';
+import { AttemptPublisher } from './attempt.publisher';
 
 // The orchestrator must see every started/finished message: it retries its own processing with backoff,
 // and a completed batch is removed at once.
@@ -28,9 +25,10 @@ const maxMessagesPerJob = 50;
 const maxEventsPerJob = 200;
 
 /**
- * Tells the orchestrator what a Round does: started/retrying/finished on the `reports` queue, phase and
- * log events on the `events` queue, each in batches. Adds wait for Redis through a blip (the connection
- * never gives up on a command), so a Report is not lost to one.
+ * Tells the orchestrator what a Round does: started/retrying/finished on the `reports` queue, phase and log
+ * events on the `events` queue, each in batches. BullMQ keeps one connection's adds in order and the
+ * orchestrator hands `events` on in fetch order, so an attempt's end marker arrives after its events. Adds wait
+ * for Redis through a blip (the connection never gives up on a command), so a Report is not lost to one.
  */
 @Injectable()
 export class RoundPublisher {
@@ -54,35 +52,13 @@ export class RoundPublisher {
     }, maxEventsPerJob);
   }
 
-  /** The worker took the attempt: its `started` message, held back a moment (see {@link DeferredStart}). */
-  started(job: WorkOrderJob, worker: string): DeferredStart {
-    return new DeferredStart({ type: 'started', round_id: job.round_id, attempt: job.attempt, worker, at: now() }, (messages) => this.messages.sendAll(messages));
+  /** The worker took the attempt: what it tells about it from now on, held back a moment (see {@link AttemptPublisher}). */
+  attempt(job: WorkOrderJob, worker: string): AttemptPublisher {
+    return new AttemptPublisher(job, worker, { messages: (messages) => this.messages.sendAll(messages), events: (batch) => this.events.sendAll(batch) });
   }
 
   /** The attempt pauses until `retryAt` and resumes then (rate limit, worker shut down). */
   async retrying(job: WorkOrderJob, reason: string, retryAt: Date): Promise<void> {
-    await this.messages.send({ type: 'retrying', round_id: job.round_id, attempt: job.attempt, reason, retry_at: retryAt.toISOString(), at: now() });
+    await this.messages.send({ type: 'retrying', round_id: job.round_id, attempt: job.attempt, reason, retry_at: retryAt.toISOString(), at: new Date().toISOString() });
   }
-
-  /** The attempt `start` announced ended with `report`. */
-  finished(start: DeferredStart, report: Report): Promise<void> {
-    return start.finish({ type: 'finished', round_id: report.round_id, attempt: report.attempt, report, at: now() });
-  }
-
-  /** Publishes a phase or log event without waiting; a failure is logged and the Round goes on. */
-  event(event: PhaseEvent | LogEvent): void {
-    void this.events.send(event);
-  }
-
-  /**
-   * Marks the end of the attempt's events. BullMQ keeps one connection's adds in order and the orchestrator
-   * hands `events` on in fetch order, so this arrives after every phase and log event sent before it.
-   */
-  eventsEnd(job: WorkOrderJob): Promise<void> {
-    return this.events.send({ type: 'end', round_id: job.round_id, attempt: job.attempt, at: now() });
-  }
-}
-
-function now(): string {
-  return new Date().toISOString();
 }

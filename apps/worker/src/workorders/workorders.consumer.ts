@@ -10,7 +10,7 @@ import { ARTIFACT_STORE } from '../artifacts/artifact-store.provider';
 import { WorkerConfig } from '../config/worker.config';
 import { WORKER_LOGGER } from '../logging/logger.module';
 import { WorkerMetrics } from '../metrics/worker.metrics';
-import type { DeferredStart } from '../publishing/deferred-start';
+import type { AttemptPublisher } from '../publishing/attempt.publisher';
 import { RoundPublisher } from '../publishing/round.publisher';
 
 /** What a completed `run-round` job returns (kept by BullMQ; the Report itself goes to `reports`). */
@@ -85,7 +85,7 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
     const data = checked.value;
     const log = this.logger.child({ workorder_id: data.workorder_id, round_id: data.round_id, attempt: data.attempt });
     // The job ends only once `started` and then the Report reached Redis (the publisher keeps them in order).
-    const start = this.publisher.started(data, this.workerName);
+    const attemptPublisher = this.publisher.attempt(data, this.workerName);
     log.info({ plugin: data.order.plugin, worker: this.workerName }, 'round started');
     const running = this.metrics.roundStarted(data.order.plugin);
     try {
@@ -96,16 +96,15 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
         worker: this.workerName,
         artifacts: this.artifacts,
         dataDir: this.config.dataDir,
-        onEvent: (event) => this.publisher.event(event),
+        onEvent: (event) => attemptPublisher.event(event),
       });
-      if (report.status === 'cancelled' && this.isShuttingDown) return await this.requeue(job, data, token, 0, shutdownReason, start);
-      // Events and Reports travel on two queues; a follower of the Round waits for this end marker either way.
-      await Promise.all([this.publisher.eventsEnd(data), this.publisher.finished(start, report)]);
+      if (report.status === 'cancelled' && this.isShuttingDown) return await this.requeue(job, data, token, 0, shutdownReason, attemptPublisher);
+      await attemptPublisher.finish(report);
       running.finished(report);
       log.info({ status: report.status, error: report.error }, 'round finished');
       return { status: report.status };
     } catch (error) {
-      if (isRateLimitedError(error)) return await this.requeue(job, data, token, error.retryAfterMs, error.message, start);
+      if (isRateLimitedError(error)) return await this.requeue(job, data, token, error.retryAfterMs, error.message, attemptPublisher);
       throw error;
     } finally {
       running.ended();
@@ -118,8 +117,8 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
    * at once, and its `started` must reach the orchestrator after this `retrying`. BullMQ requires the
    * DelayedError after moveToDelayed.
    */
-  private async requeue(job: Job<unknown>, data: WorkOrderJob, token: string | undefined, delayMs: number, reason: string, start: DeferredStart): Promise<never> {
-    await start.flush();
+  private async requeue(job: Job<unknown>, data: WorkOrderJob, token: string | undefined, delayMs: number, reason: string, attemptPublisher: AttemptPublisher): Promise<never> {
+    await attemptPublisher.flush();
     const retryAt = new Date(Date.now() + delayMs);
     await this.publisher.retrying(data, reason, retryAt);
     await job.moveToDelayed(retryAt.getTime(), token);

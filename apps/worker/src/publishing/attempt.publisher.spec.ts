@@ -1,0 +1,69 @@
+import type { LogEvent, PhaseEvent, Report, RoundMessage, WorkerEvent, WorkOrderJob } from '@sc/schemas';
+import { AttemptPublisher } from './attempt.publisher';
+
+describe(AttemptPublisher.name, () => {
+  const job = { round_id: 'r1', workorder_id: 'wo1', attempt: 1 } as WorkOrderJob;
+  const report = { round_id: 'r1', attempt: 1, status: 'success' } as Report;
+  const phase = (state: 'started' | 'finished'): PhaseEvent => ({ type: 'phase', round_id: 'r1', attempt: 1, phase: 'coding', state, at: '2026-01-01T00:00:00.000Z' }) as PhaseEvent;
+  const log = { type: 'log', round_id: 'r1', attempt: 1, level: 'info', message: 'hello', at: '2026-01-01T00:00:00.000Z' } as LogEvent;
+
+  function recorder(failMessages = false) {
+    const sent: string[][] = [];
+    return {
+      sent,
+      senders: {
+        messages: async (messages: RoundMessage[]) => {
+          sent.push(messages.map((message) => `message:${message.type}`));
+          if (failMessages) throw new Error('redis down');
+        },
+        events: async (events: WorkerEvent[]) => void sent.push(events.map((event) => `event:${event.type === 'phase' ? `phase ${event.state}` : event.type}`)),
+      },
+    };
+  }
+
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('sends started, finished and every event at once when the attempt ends within the hold', async () => {
+    const { sent, senders } = recorder();
+    const publisher = new AttemptPublisher(job, 'w1', senders, 100);
+    publisher.event(phase('started'));
+    publisher.event(log);
+    publisher.event(phase('finished'));
+    expect(sent).toEqual([]);
+    await publisher.finish(report);
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(sent).toEqual([
+      ['message:started', 'message:finished'],
+      ['event:phase started', 'event:log', 'event:phase finished', 'event:end'],
+    ]);
+  });
+
+  it('sends started and the held events when the hold is up, later events as they come, finished after started', async () => {
+    const { sent, senders } = recorder();
+    const publisher = new AttemptPublisher(job, 'w1', senders, 100);
+    publisher.event(phase('started'));
+    await jest.advanceTimersByTimeAsync(99);
+    expect(sent).toEqual([]);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(sent).toEqual([['message:started'], ['event:phase started']]);
+    publisher.event(log);
+    await publisher.finish(report);
+    expect(sent).toEqual([['message:started'], ['event:phase started'], ['event:log'], ['event:end'], ['message:finished']]);
+  });
+
+  it('sends started once when flushed before the hold is up', async () => {
+    const { sent, senders } = recorder();
+    const publisher = new AttemptPublisher(job, 'w1', senders, 100);
+    await Promise.all([publisher.flush(), publisher.flush()]);
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(sent).toEqual([['message:started']]);
+  });
+
+  it('fails finish when started could not be sent, without an unhandled rejection from the timer', async () => {
+    const { senders } = recorder(true);
+    const publisher = new AttemptPublisher(job, 'w1', senders, 100);
+    await jest.advanceTimersByTimeAsync(100);
+    await expect(publisher.finish(report)).rejects.toThrow('redis down');
+  });
+});

@@ -1,0 +1,82 @@
+import type { LogEvent, PhaseEvent, Report, RoundMessage, RoundStartedMessage, WorkerEvent, WorkOrderJob } from '@sc/schemas';
+
+/**
+ * How long what a worker tells about an attempt is held back: its `started` message and its phase and log
+ * events. A Round that ends sooner reports all of it at once, with its Report: one `reports` job and one
+ * transaction instead of two of each, one `events` job instead of several (bench/README.md), much as Temporal
+ * writes a retried activity's start event only with its end. 100 ms keeps the move from `queued` to `running`
+ * below what a person watching the Round notices.
+ */
+export const heldBackMs = 100;
+
+/** Where an {@link AttemptPublisher} sends: each resolves once its items reached the queue. */
+export interface AttemptSenders {
+  messages: (messages: RoundMessage[]) => Promise<void>;
+  /** Best effort: never rejects. */
+  events: (events: WorkerEvent[]) => Promise<void>;
+}
+
+/**
+ * What the worker tells the orchestrator about one attempt. `started` and the events so far go out when the
+ * hold is up, when asked to ({@link flush}) or together with `finished`, whichever comes first; `started`
+ * always before `finished`, and events in the order they happened.
+ */
+export class AttemptPublisher {
+  private readonly startedMessage: RoundStartedMessage;
+  /** Set once `started` is on its way. */
+  private started?: Promise<void>;
+  private held: (PhaseEvent | LogEvent)[] = [];
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly job: WorkOrderJob,
+    worker: string,
+    private readonly send: AttemptSenders,
+    holdMs = heldBackMs,
+  ) {
+    this.startedMessage = { type: 'started', round_id: job.round_id, attempt: job.attempt, worker, at: now() };
+    // A failure here is seen by whoever awaits `started` next (flush or finish), which fails the job.
+    this.timer = setTimeout(() => void this.flush().catch(() => undefined), holdMs);
+  }
+
+  /** A phase or log event: sent now once `started` is out, else held back with it. */
+  event(event: PhaseEvent | LogEvent): void {
+    if (this.started) void this.send.events([event]);
+    else this.held.push(event);
+  }
+
+  /** Sends `started` and the held events unless they are on their way; resolves once `started` reached the queue. */
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    if (!this.started) {
+      this.started = this.send.messages([this.startedMessage]);
+      void this.sendHeld();
+    }
+    return this.started;
+  }
+
+  /**
+   * Sends `finished` with `report` (after `started`, or in one batch with it while it was held back) and the
+   * end marker of the attempt's events (after them); resolves once both reached the queue.
+   */
+  async finish(report: Report): Promise<void> {
+    clearTimeout(this.timer);
+    const finished: RoundMessage = { type: 'finished', round_id: report.round_id, attempt: report.attempt, report, at: now() };
+    const end: WorkerEvent = { type: 'end', round_id: this.job.round_id, attempt: this.job.attempt, at: now() };
+    if (this.started) {
+      await Promise.all([this.started.then(() => this.send.messages([finished])), this.send.events([end])]);
+      return;
+    }
+    this.started = this.send.messages([this.startedMessage, finished]);
+    await Promise.all([this.started, this.sendHeld(end)]);
+  }
+
+  private sendHeld(...after: WorkerEvent[]): Promise<void> {
+    const events: WorkerEvent[] = [...this.held.splice(0), ...after];
+    return events.length > 0 ? this.send.events(events) : Promise.resolve();
+  }
+}
+
+function now(): string {
+  return new Date().toISOString();
+}
