@@ -4,9 +4,8 @@
 // being measured.
 const Database = require('better-sqlite3');
 const { watch } = require('node:fs');
-const { performance } = require('node:perf_hooks');
 const { Client } = require('pg');
-const { setTimeout: sleep } = require('node:timers/promises');
+const { until } = require('./stack');
 
 // SQLite: a commit writes the write-ahead log, which wakes the waiter (inotify); this poll is only a safety
 // net. A fast poll instead would wake the bench a thousand times a second, taking CPU from the stack it measures.
@@ -55,13 +54,7 @@ async function openReportStore(stack) {
   return {
     count: async () => Number((await client.query('SELECT count(*) AS n FROM reports')).rows[0].n),
     has,
-    waitFor: async (roundId, timeoutMs) => {
-      const deadline = performance.now() + timeoutMs;
-      while (!(await has(roundId))) {
-        if (performance.now() > deadline) throw new Error(`no report for round ${roundId} after ${timeoutMs} ms`);
-        await sleep(postgresPollMs);
-      }
-    },
+    waitFor: (roundId, timeoutMs) => until(() => has(roundId), `the report of round ${roundId}`, timeoutMs, postgresPollMs),
     close: () => client.end(),
   };
 }

@@ -30,7 +30,8 @@ export class ReportsConsumer extends WorkerHost {
       messages.flatMap((message, i) => {
         // A short Round's started and finished come together: one transaction for both.
         if (isStartOf(message, messages[i + 1])) return [];
-        const started = isStartOf(messages[i - 1], message) ? (messages[i - 1] as RoundStartedMessage) : undefined;
+        const previous = messages[i - 1];
+        const started = isStartOf(previous, message) ? previous : undefined;
         return [this.perRound.run(message.round_id, () => this.apply(message, started))];
       }),
     );
@@ -59,6 +60,6 @@ export class ReportsConsumer extends WorkerHost {
 }
 
 /** Whether `message` starts the attempt `next` finishes. */
-function isStartOf(message: RoundMessage | undefined, next: RoundMessage | undefined): boolean {
+function isStartOf(message: RoundMessage | undefined, next: RoundMessage | undefined): message is RoundStartedMessage {
   return message?.type === 'started' && next?.type === 'finished' && message.round_id === next.round_id && message.attempt === next.attempt;
 }

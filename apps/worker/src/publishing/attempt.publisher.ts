@@ -7,7 +7,7 @@ import type { LogEvent, PhaseEvent, Report, RoundMessage, RoundStartedMessage, W
  * writes a retried activity's start event only with its end. 100 ms keeps the move from `queued` to `running`
  * below what a person watching the Round notices.
  */
-export const heldBackMs = 100;
+const heldBackMs = 100;
 
 /** Where an {@link AttemptPublisher} sends: each resolves once its items reached the queue. */
 export interface AttemptSenders {
