@@ -53,8 +53,8 @@ describe('POST /webhooks/github', () => {
     await github?.close();
   });
 
-  it('logs that the feature is on', () => {
-    expect(sc.orchestrator.output()).toContain('github integration enabled');
+  it('logs that the feature is on', async () => {
+    await until(() => sc.orchestrator.output().includes('github integration enabled'), { what: 'the log line' });
   });
 
   it('refuses a delivery without a signature (401), needing no bearer token', async () => {
@@ -207,7 +207,7 @@ describe('POST /webhooks/github without GitHub settings', () => {
   });
 
   it('says why in one log line, answers 404 there, and the rest of the API runs', async () => {
-    expect(sc.orchestrator.output()).toMatch(/"reason":"GITHUB_WEBHOOK_SECRET: expected at least 16 characters, got 5".*"msg":"github integration disabled"/);
+    await until(() => /"reason":"GITHUB_WEBHOOK_SECRET: expected at least 16 characters, got 5".*"msg":"github integration disabled"/.test(sc.orchestrator.output()), { what: 'the log line' });
     const raw = JSON.stringify(example('ping'));
     expect(await sc.call('POST', '/webhooks/github', { raw, headers: { 'x-github-event': 'ping', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signature(raw) } })).toMatchObject({
       status: 404,

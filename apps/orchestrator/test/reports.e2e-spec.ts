@@ -129,8 +129,8 @@ describe('reports', () => {
     await send({ type: 'started', round_id: round.round_id, attempt: 1, worker: 'test-worker', at: at() });
     await roundIn(round.round_id, 'running');
     expect(sc.orchestrator.child.exitCode).toBeNull();
-    expect(sc.orchestrator.output()).toContain('invalid round message dropped');
-    expect(sc.orchestrator.output()).toContain('invalid round messages dropped');
+    // Log lines are written in batches: wait for them rather than read at once.
+    await until(() => ['invalid round message dropped', 'invalid round messages dropped'].every((msg) => sc.orchestrator.output().includes(msg)), { what: 'both drops logged' });
   });
 
   it('applies a batch of several Rounds in order, each Round\'s messages one after another, skipping an invalid one', async () => {

@@ -50,8 +50,9 @@ export class WorkOrdersService {
       this.logger.log({ workorder_id: stored.workorder_id, round_id: stored.round_id }, 'repeated submit answered');
       return stored;
     }
-    this.logger.log({ workorder_id: answer.workorder_id, round_id: answer.round_id, plugin: order.plugin }, 'work-order submitted');
+    // The job first: the log line can wait, the worker should not.
     void this.relay.relayCommitted([staged]);
+    this.logger.log({ workorder_id: answer.workorder_id, round_id: answer.round_id, plugin: order.plugin }, 'work-order submitted');
     return answer;
   }
 
