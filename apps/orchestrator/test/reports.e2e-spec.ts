@@ -1,4 +1,5 @@
-import { JobName, QueueName, type Report, type RoundMessage } from '@sc/schemas';
+import { JobName, QueueName, type Report, type RoundMessage, type WorkerEvent } from '@sc/schemas';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { Redis } from 'ioredis';
 import { redisUrl } from '../../../test/support/local-stack';
 import { until } from '../../../test/support/until';
@@ -120,6 +121,39 @@ describe('reports', () => {
       ['succeeded', 2],
     ]);
     expect((await sc.call('GET', `/reports/${round.round_id}`)).body).toMatchObject({ attempt: 2, status: 'success' });
+  });
+
+  it("passes on the events a short Round's finished message carries, after its transitions", async () => {
+    const round = await submit();
+    const response = await fetch(`${sc.orchestrator.url}/rounds/${round.round_id}/events`, { headers: { accept: 'text/event-stream' }, signal: AbortSignal.timeout(30_000) });
+    const stream = response.body!.getReader();
+    const decoder = new TextDecoder();
+    const received: EventSourceMessage[] = [];
+    const parser = createParser({ onEvent: (event) => received.push(event) });
+    const read = async () => {
+      const { value, done } = await stream.read();
+      if (value) parser.feed(decoder.decode(value, { stream: true }));
+      return !done;
+    };
+    await until(async () => (await read()) && received.length > 0, { what: 'the replayed transition' });
+
+    const event = { round_id: round.round_id, attempt: 1, at: at() };
+    const events = [
+      { ...event, type: 'phase', phase: 'coding', state: 'started' },
+      { ...event, type: 'log', level: 'info', message: 'params stored' },
+      { ...event, type: 'phase', phase: 'coding', state: 'finished' },
+      { ...event, type: 'end' },
+    ] as WorkerEvent[];
+    await send({ type: 'started', round_id: round.round_id, attempt: 1, worker: 'test-worker', at: at() }, { type: 'finished', round_id: round.round_id, attempt: 1, report: report(round, 1), at: at(), events });
+    while (await read());
+    expect(received.map((message) => [message.event, JSON.parse(message.data).to ?? JSON.parse(message.data).state ?? JSON.parse(message.data).message])).toEqual([
+      ['transition', 'queued'],
+      ['transition', 'running'],
+      ['transition', 'succeeded'],
+      ['phase', 'started'],
+      ['log', 'params stored'],
+      ['phase', 'finished'],
+    ]);
   });
 
   it('drops invalid messages and batches without crashing, and keeps working', async () => {

@@ -70,6 +70,12 @@ export interface RoundFinishedMessage {
   attempt: number;
   report: Report;
   at: string;
+  /**
+   * The attempt's phase and log events and its end marker, when none was sent on the `events` queue before
+   * (a short Round): they travel with the Report, one job instead of two, and the orchestrator passes them on
+   * after the Round's transitions. At most {@link MaxEventsPerJob}.
+   */
+  events?: WorkerEvent[];
 }
 
 /** A message of a worker about one attempt of a Round. */
@@ -135,6 +141,9 @@ export type RoundEvent = PhaseEvent | LogEvent | TransitionEvent;
 /** What workers publish on the `events` queue. */
 export type WorkerEvent = PhaseEvent | LogEvent | EventsEndEvent;
 
+/** The most events in one `round-events` job, or carried by one `finished` message. */
+export const MaxEventsPerJob = 200;
+
 /**
  * Payload of a `round-events` job: events a worker emitted while its previous job was being added, of any of
  * its Rounds, in the order they happened.
@@ -166,6 +175,13 @@ export const workOrderJobSchema = {
 } as const;
 
 /** JSON Schema of {@link RoundMessage}. */
+/** A worker event as the orchestrator checks it: its kind and whose it is; the rest is passed on as sent. */
+const workerEventSchema = {
+  type: 'object',
+  required: ['type', 'round_id', 'attempt', 'at'],
+  properties: { type: { enum: ['phase', 'log', 'end'] }, round_id: id, attempt, at },
+} as const;
+
 export const roundMessageSchema = {
   type: 'object',
   required: ['type', 'round_id', 'attempt', 'at'],
@@ -196,6 +212,7 @@ export const roundMessageSchema = {
         attempt,
         at,
         report: { $ref: 'https://solar-circuit.dev/schemas/report@1.json' },
+        events: { type: 'array', maxItems: MaxEventsPerJob, items: workerEventSchema },
       },
     },
   ],

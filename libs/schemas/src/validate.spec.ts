@@ -131,6 +131,13 @@ describe('validateRoundMessage', () => {
   it('refuses a finished message whose report is broken', () => {
     expect(validateRoundMessage({ type: 'finished', round_id: 'r1', attempt: 1, report: { ...report, attempt: 0 }, at }).ok).toBe(false);
   });
+
+  it('accepts the events a finished message carries, and names a broken one by its path', () => {
+    const end = { type: 'end', round_id: 'r1', attempt: 1, at };
+    expect(validateRoundMessage({ type: 'finished', round_id: 'r1', attempt: 1, report, at, events: [{ ...end, type: 'log', level: 'info', message: 'hi' }, end] }).ok).toBe(true);
+    const result = validateRoundMessage({ type: 'finished', round_id: 'r1', attempt: 1, report, at, events: [end, { ...end, type: 'transition' }] });
+    expect(result.ok ? [] : result.issues.map((issue) => issue.path)).toContain('/events/1/type');
+  });
 });
 
 describe('validateCommitRef', () => {

@@ -218,7 +218,7 @@ export class RoundsService implements BeforeApplicationShutdown {
    * The attempt ended: stores its Report (unique on round and attempt, so a repeated message is acknowledged
    * and changes nothing) and moves the Round to the state of the Report's status. With `started`, the
    * worker's message that came in the same batch (a short Round), the start is applied first, in the same
-   * transaction, as {@link start} would.
+   * transaction, as {@link start} would. The events the message carries are passed on after the transitions.
    */
   async finish(message: RoundFinishedMessage, started?: RoundStartedMessage): Promise<void> {
     const { report } = message;
@@ -239,7 +239,9 @@ export class RoundsService implements BeforeApplicationShutdown {
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       this.logger.log({ round_id: message.round_id, attempt: message.attempt }, 'duplicate report ignored');
+      return;
     }
+    for (const event of message.events ?? []) if (event.round_id === message.round_id) this.publishEvent(event);
   }
 
   /** Stores the pull request a Round opened or updated (GitHub), shown by `GET /rounds/:id`. */

@@ -1,4 +1,4 @@
-import type { LogEvent, PhaseEvent, Report, RoundMessage, WorkerEvent, WorkOrderJob } from '@sc/schemas';
+import { MaxEventsPerJob, type LogEvent, type PhaseEvent, type Report, type RoundMessage, type WorkerEvent, type WorkOrderJob } from '@sc/schemas';
 import { AttemptPublisher } from './attempt.publisher';
 
 describe(AttemptPublisher.name, () => {
@@ -13,18 +13,20 @@ describe(AttemptPublisher.name, () => {
       sent,
       senders: {
         messages: async (messages: RoundMessage[]) => {
-          sent.push(messages.map((message) => `message:${message.type}`));
+          sent.push(messages.map((message) => `message:${message.type}${message.type === 'finished' && message.events ? ` with ${message.events.map(describe).join(', ')}` : ''}`));
           if (failMessages) throw new Error('redis down');
         },
-        events: async (events: WorkerEvent[]) => void sent.push(events.map((event) => `event:${event.type === 'phase' ? `phase ${event.state}` : event.type}`)),
+        events: async (events: WorkerEvent[]) => void sent.push(events.map((event) => `event:${describe(event)}`)),
       },
     };
   }
 
+  const describe = (event: WorkerEvent) => (event.type === 'phase' ? `phase ${event.state}` : event.type);
+
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
-  it('sends started, finished and every event at once when the attempt ends within the hold', async () => {
+  it('sends started, then finished carrying every event, in one batch when the attempt ends within the hold', async () => {
     const { sent, senders } = recorder();
     const publisher = new AttemptPublisher(job, 'w1', senders, 100);
     publisher.event(phase('started'));
@@ -33,10 +35,25 @@ describe(AttemptPublisher.name, () => {
     expect(sent).toEqual([]);
     await publisher.finish(report);
     await jest.advanceTimersByTimeAsync(1_000);
-    expect(sent).toEqual([
-      ['message:started', 'message:finished'],
-      ['event:phase started', 'event:log', 'event:phase finished', 'event:end'],
-    ]);
+    expect(sent).toEqual([['message:started', 'message:finished with phase started, log, phase finished, end']]);
+  });
+
+  it('sends held events that would make the Report job large on the events queue instead', async () => {
+    const { sent, senders } = recorder();
+    const publisher = new AttemptPublisher(job, 'w1', senders, 100);
+    publisher.event({ ...log, message: 'x'.repeat(70 * 1024) });
+    publisher.event(phase('finished'));
+    await publisher.finish(report);
+    expect(sent).toEqual([['message:started', 'message:finished'], ['event:log', 'event:phase finished', 'event:end']]);
+  });
+
+  it(`sends more than ${MaxEventsPerJob - 1} held events on the events queue`, async () => {
+    const { sent, senders } = recorder();
+    const publisher = new AttemptPublisher(job, 'w1', senders, 100);
+    for (let i = 0; i < MaxEventsPerJob; i++) publisher.event(log);
+    await publisher.finish(report);
+    expect(sent[0]).toEqual(['message:started', 'message:finished']);
+    expect(sent[1]).toHaveLength(MaxEventsPerJob + 1);
   });
 
   it('sends started and the held events when the hold is up, later events as they come, finished after started', async () => {

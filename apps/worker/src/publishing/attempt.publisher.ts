@@ -1,13 +1,15 @@
-import type { LogEvent, PhaseEvent, Report, RoundMessage, RoundStartedMessage, WorkerEvent, WorkOrderJob } from '@sc/schemas';
+import { MaxEventsPerJob, type LogEvent, type PhaseEvent, type Report, type RoundFinishedMessage, type RoundMessage, type RoundStartedMessage, type WorkerEvent, type WorkOrderJob } from '@sc/schemas';
 
 /**
  * How long what a worker tells about an attempt is held back: its `started` message and its phase and log
  * events. A Round that ends sooner reports all of it at once, with its Report: one `reports` job and one
- * transaction instead of two of each, one `events` job instead of several (bench/README.md), much as Temporal
+ * transaction instead of two of each and the events in the same job (bench/README.md), much as Temporal
  * writes a retried activity's start event only with its end. 100 ms keeps the move from `queued` to `running`
  * below what a person watching the Round notices.
  */
 const heldBackMs = 100;
+// Held events ride with the Report only while that keeps a `reports` job (up to 50 messages) reasonably small.
+const maxCarriedEventsChars = 64 * 1024;
 
 /** Where an {@link AttemptPublisher} sends: each resolves once its items reached the queue. */
 export interface AttemptSenders {
@@ -56,16 +58,21 @@ export class AttemptPublisher {
   }
 
   /**
-   * Sends `finished` with `report` (after `started`, or in one batch with it while it was held back) and the
-   * end marker of the attempt's events (after them); resolves once both reached the queue.
+   * Sends `finished` with `report` and the end marker of the attempt's events (after them); resolves once both
+   * reached the queue. While `started` is still held back, it goes in one batch with `finished`, which carries
+   * the held events too when they fit one job.
    */
   async finish(report: Report): Promise<void> {
     clearTimeout(this.timer);
-    const finished: RoundMessage = { type: 'finished', round_id: report.round_id, attempt: report.attempt, report, at: now() };
+    const finished: RoundFinishedMessage = { type: 'finished', round_id: report.round_id, attempt: report.attempt, report, at: now() };
     const end: WorkerEvent = { type: 'end', round_id: this.job.round_id, attempt: this.job.attempt, at: now() };
     if (this.started) {
       await Promise.all([this.started.then(() => this.send.messages([finished])), this.send.events([end])]);
       return;
+    }
+    if (this.held.length < MaxEventsPerJob && JSON.stringify(this.held).length <= maxCarriedEventsChars) {
+      this.started = this.send.messages([this.startedMessage, { ...finished, events: [...this.held.splice(0), end] }]);
+      return this.started;
     }
     this.started = this.send.messages([this.startedMessage, finished]);
     await Promise.all([this.started, this.sendHeld(end)]);

@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   JobName,
+  MaxEventsPerJob,
   QueueName,
   type RoundEventsJob,
   type RoundMessage,
@@ -22,7 +23,6 @@ const messagesJobOptions: JobsOptions = { attempts: 10, backoff: { type: 'expone
 const eventsJobOptions: JobsOptions = { attempts: 1, removeOnComplete: true, removeOnFail: { count: 1_000 } };
 // Bounds one job: a burst of Rounds ending together, a plugin logging a flood.
 const maxMessagesPerJob = 50;
-const maxEventsPerJob = 200;
 
 /**
  * Tells the orchestrator what a Round does: started/retrying/finished on the `reports` queue, phase and log
@@ -49,7 +49,7 @@ export class RoundPublisher {
       await events.add(JobName.RoundEvents, job, eventsJobOptions).catch((error: Error) => {
         this.logger.warn({ round_ids: [...new Set(batch.map((event) => event.round_id))], events: batch.length, err: error }, 'events not published');
       });
-    }, maxEventsPerJob);
+    }, MaxEventsPerJob);
   }
 
   /** The worker took the attempt: what it tells about it from now on, held back a moment (see {@link AttemptPublisher}). */
