@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkOrderJob } from '@sc/schemas';
 import { UnitOfWork } from '../database/unit-of-work';
 import { OutboxRepository, type OutboxJob } from './outbox.repository';
@@ -7,6 +8,10 @@ import { WorkOrdersProducer } from './workorders.producer';
 const batchSize = 100;
 // How soon rows staged during a Redis outage are retried; a submit or retry sends its own job at once.
 const intervalMs = 2_000;
+// Sent jobs are marked a moment later, so that one statement marks the jobs of many submits, and a lone
+// submit's mark does not compete with the worker starting its Round (bench/README.md). Marked late, a job is at
+// worst added again after a crash, which BullMQ ignores (the same job id).
+const markDelayMs = 20;
 
 /**
  * Hands committed outbox jobs to BullMQ and marks them sent. The jobs a submit or retry just committed are
@@ -22,6 +27,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly sending = new Set<Promise<boolean>>();
   /** Job ids `relayCommitted` is sending: the sweep leaves them alone rather than add them a second time. */
   private readonly sendingJobIds = new Set<string>();
+  private readonly toMark: string[] = [];
+  /** The next batch of marks: resolves with the ids of the jobs a cancel discarded meanwhile. */
+  private marking?: Promise<Set<string>>;
 
   constructor(
     private readonly outbox: OutboxRepository,
@@ -73,14 +81,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   /**
    * Sends `jobs`; false when one could not be sent. The adds go out together (ioredis pipelines them) and the
-   * jobs are marked in one transaction: one turn in the SQLite write queue per batch rather than per job, so
-   * a burst of submits does not starve the relay (bench/README.md).
+   * jobs are marked in one transaction with those of other sends ({@link markSent}): one turn in the SQLite
+   * write queue per batch rather than per job, so a burst of submits does not starve the relay (bench/README.md).
    */
   private async send(jobs: OutboxJob[]): Promise<boolean> {
     const results = await Promise.allSettled(jobs.map((job) => this.producer.enqueue(job)));
     const sent = jobs.filter((_, i) => results[i].status === 'fulfilled');
-    const at = new Date().toISOString();
-    const gone = new Set(await this.unitOfWork.run((tx) => this.outbox.markSent(tx, sent.map((job) => job.jobId), at)));
+    const gone = sent.length > 0 ? await this.markSent(sent.map((job) => job.jobId)) : new Set<string>();
     for (const job of sent) {
       if (gone.has(job.jobId)) await this.withdraw(job);
       else this.logger.debug({ job_id: job.jobId, queue: job.queue }, 'job enqueued');
@@ -89,6 +96,17 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     if (failure < 0) return true;
     this.logger.warn({ job_id: jobs[failure].jobId, err: (results[failure] as PromiseRejectedResult).reason }, 'outbox relay paused');
     return false;
+  }
+
+  /** Marks `jobIds` sent with the others of this moment, in one transaction; resolves with those already gone. */
+  private markSent(jobIds: string[]): Promise<Set<string>> {
+    this.toMark.push(...jobIds);
+    this.marking ??= sleep(markDelayMs).then(() => {
+      const batch = this.toMark.splice(0);
+      this.marking = undefined;
+      return this.unitOfWork.run(async (tx) => new Set(await this.outbox.markSent(tx, batch, new Date().toISOString())));
+    });
+    return this.marking;
   }
 
   /**

@@ -28,6 +28,8 @@ export class AttemptPublisher {
   /** Set once `started` is on its way. */
   private started?: Promise<void>;
   private held: (PhaseEvent | LogEvent)[] = [];
+  /** The length of the held log lines: what makes events large. */
+  private heldChars = 0;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -43,8 +45,9 @@ export class AttemptPublisher {
 
   /** A phase or log event: sent now once `started` is out, else held back with it. */
   event(event: PhaseEvent | LogEvent): void {
-    if (this.started) void this.send.events([event]);
-    else this.held.push(event);
+    if (this.started) return void this.send.events([event]);
+    this.held.push(event);
+    if (event.type === 'log') this.heldChars += event.message.length;
   }
 
   /** Sends `started` and the held events unless they are on their way; resolves once `started` reached the queue. */
@@ -70,7 +73,7 @@ export class AttemptPublisher {
       await Promise.all([this.started.then(() => this.send.messages([finished])), this.send.events([end])]);
       return;
     }
-    if (this.held.length < MaxEventsPerJob && JSON.stringify(this.held).length <= maxCarriedEventsChars) {
+    if (this.held.length < MaxEventsPerJob && this.heldChars <= maxCarriedEventsChars) {
       this.started = this.send.messages([this.startedMessage, { ...finished, events: [...this.held.splice(0), end] }]);
       return this.started;
     }
