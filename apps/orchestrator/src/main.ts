@@ -3,7 +3,9 @@ import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
+import type { RequestHandler } from 'express';
 import { AppModule } from './app.module';
+import { ACCESS_LOG } from './logging/logger.module';
 import { loadOrchestratorConfig } from './config/orchestrator.config';
 import { setupOpenApi } from './http/openapi';
 import { checkRedisCredentials } from '@sc/runner';
@@ -25,6 +27,7 @@ async function main(): Promise<void> {
   // rawBody: the GitHub webhook checks its signature on the bytes as sent.
   // 1 MiB is far above any real work-order; a larger body is refused (413) before it is parsed.
   app.useBodyParser('json', { limit: '1mb' });
+  app.use(app.get<RequestHandler>(ACCESS_LOG));
   // SIGTERM: stop accepting, let requests and consumers finish, close the database and Redis, then exit 0
   // (by default Nest re-raises the signal once closed, which a supervisor reads as a crash).
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
