@@ -54,12 +54,13 @@ export class RoundsRepository {
    * Writes `changes` only if the Round is still in the state and attempt `round` was read with
    * (compare-and-set); false when someone changed it in between.
    */
-  async updateIfUnchanged(tx: EntityManager, round: RoundEntity, changes: Partial<RoundEntity>): Promise<boolean> {
+  async updateIfUnchanged(tx: EntityManager, round: Pick<RoundEntity, 'id' | 'state' | 'attempt'>, changes: Partial<RoundEntity>): Promise<boolean> {
     return (await updateRows(tx, RoundEntity, { id: round.id, state: round.state, attempt: round.attempt }, changes)) === 1;
   }
 
-  addTransition(tx: EntityManager, transition: Omit<RoundTransitionEntity, 'id'>): Promise<void> {
-    return insertRows(tx, RoundTransitionEntity, [transition]);
+  /** Inserts `transitions` in one statement, in their order (their ids follow it). */
+  addTransitions(tx: EntityManager, transitions: Omit<RoundTransitionEntity, 'id'>[]): Promise<void> {
+    return insertRows(tx, RoundTransitionEntity, transitions);
   }
 
   transitions(roundId: string): Promise<RoundTransitionEntity[]> {

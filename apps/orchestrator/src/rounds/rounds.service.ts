@@ -107,7 +107,7 @@ export class RoundsService implements BeforeApplicationShutdown {
       finishedAt: null,
     };
     await this.repository.insert(tx, round);
-    await this.repository.addTransition(tx, { roundId: round.id, from: null, to: 'queued', reason: 'submitted', attempt: 1, at });
+    await this.repository.addTransitions(tx, [{ roundId: round.id, from: null, to: 'queued', reason: 'submitted', attempt: 1, at }]);
     const staged = await this.producer.stage(tx, { round_id: round.id, workorder_id: order.id, attempt: 1, order }, at);
     return { round, staged };
   }
@@ -405,13 +405,11 @@ export class RoundsService implements BeforeApplicationShutdown {
           const current = await this.repository.findById(id, tx);
           if (!current) throw new NotFoundException(`round ${id} not found`);
           const changes = [(await plan(tx, current)) ?? []].flat();
-          const events: TransitionEvent[] = [];
-          if (changes.length === 0) return { round: current, events };
+          if (changes.length === 0) return { round: current, events: [] };
           if (options.isImplicitStart && changes[0].to !== 'running' && current.state !== 'running' && canTransition(current.state, 'running')) {
-            events.push(await this.transition(tx, current, { to: 'running', reason: 'started (implicit)', changes: { startedAt: now() } }));
+            changes.unshift({ to: 'running', reason: 'started (implicit)', changes: { startedAt: now() } });
           }
-          for (const change of changes) events.push(await this.transition(tx, current, change));
-          return { round: current, events };
+          return { round: current, events: await this.transition(tx, current, changes) };
         });
         for (const event of events) this.emit(round, event);
         return round;
@@ -421,16 +419,24 @@ export class RoundsService implements BeforeApplicationShutdown {
     }
   }
 
-  /** Checks and writes one transition of `round` in `tx`, updating `round` in place. */
-  private async transition(tx: EntityManager, round: RoundEntity, change: Change): Promise<TransitionEvent> {
-    assertTransition(round.state, change.to);
+  /**
+   * Checks `changes` in order and writes them in `tx`: one compare-and-set of the Round (a short Round's start
+   * and end are one update) and its transitions in one insert. Updates `round` in place.
+   */
+  private async transition(tx: EntityManager, round: RoundEntity, changes: Change[]): Promise<TransitionEvent[]> {
+    const read = { id: round.id, state: round.state, attempt: round.attempt };
     const at = now();
-    const changes: Partial<RoundEntity> = { ...change.changes, state: change.to, updatedAt: at };
-    if (!(await this.repository.updateIfUnchanged(tx, round, changes))) throw new RoundChangedError(round.id);
-    const from = round.state;
-    Object.assign(round, changes);
-    await this.repository.addTransition(tx, { roundId: round.id, from, to: change.to, reason: change.reason, attempt: round.attempt, at });
-    return { type: 'transition', round_id: round.id, attempt: round.attempt, from, to: change.to, reason: change.reason, at };
+    const written: Partial<RoundEntity> = {};
+    const transitions = changes.map((change) => {
+      assertTransition(round.state, change.to);
+      const from = round.state;
+      Object.assign(written, change.changes, { state: change.to, updatedAt: at });
+      Object.assign(round, written);
+      return { roundId: round.id, from, to: change.to, reason: change.reason, attempt: round.attempt, at };
+    });
+    if (!(await this.repository.updateIfUnchanged(tx, read, written))) throw new RoundChangedError(round.id);
+    await this.repository.addTransitions(tx, transitions);
+    return transitions.map((t) => ({ type: 'transition', round_id: t.roundId, attempt: t.attempt, from: t.from, to: t.to, reason: t.reason, at: t.at }));
   }
 
   /** Logs and publishes a committed transition; a terminal one is counted in the Round metrics. */
