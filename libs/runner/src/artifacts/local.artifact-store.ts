@@ -1,7 +1,8 @@
 import type { ArtifactRef } from '@sc/schemas';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { assertArtifactKey, assertArtifactName, type ArtifactKey, type ArtifactStore } from './artifact-store';
@@ -29,6 +30,15 @@ async function writeThenRename(path: string, partial: string, bytes: Buffer): Pr
   await rename(partial, path);
 }
 
+// A partial file is named apart from any other writer's (another worker may share the data folder): host, pid
+// and a count. Random bytes did the same at the price of a call into OpenSSL per artifact.
+const writer = `${hostname()}-${process.pid}`;
+let partialCount = 0;
+
+function partialSuffix(): string {
+  return `${writer}-${++partialCount}`;
+}
+
 /** An {@link ArtifactStore} on the local file system; the Report points at the files with `file://` URIs. */
 export function createLocalArtifactStore(options: LocalArtifactStoreOptions): ArtifactStore {
   const root = join(options.dataDir, 'artifacts');
@@ -38,7 +48,7 @@ export function createLocalArtifactStore(options: LocalArtifactStoreOptions): Ar
       assertArtifactName(name);
       const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
       const path = join(root, key.roundId, String(key.attempt), ...name.split('/'));
-      await writeThenRename(path, `${path}.${randomBytes(4).toString('hex')}.partial`, bytes);
+      await writeThenRename(path, `${path}.${partialSuffix()}.partial`, bytes);
       return { name, uri: pathToFileURL(path).href, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
     },
   };
