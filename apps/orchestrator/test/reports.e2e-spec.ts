@@ -123,7 +123,7 @@ describe('reports', () => {
     expect((await sc.call('GET', `/reports/${round.round_id}`)).body).toMatchObject({ attempt: 2, status: 'success' });
   });
 
-  it("passes on the events a short Round's finished message carries, after its transitions", async () => {
+  it("passes on the events a short Round's finished message carries, between its start and its end", async () => {
     const round = await submit();
     const response = await fetch(`${sc.orchestrator.url}/rounds/${round.round_id}/events`, { headers: { accept: 'text/event-stream' }, signal: AbortSignal.timeout(30_000) });
     const stream = response.body!.getReader();
@@ -149,10 +149,10 @@ describe('reports', () => {
     expect(received.map((message) => [message.event, JSON.parse(message.data).to ?? JSON.parse(message.data).state ?? JSON.parse(message.data).message])).toEqual([
       ['transition', 'queued'],
       ['transition', 'running'],
-      ['transition', 'succeeded'],
       ['phase', 'started'],
       ['log', 'params stored'],
       ['phase', 'finished'],
+      ['transition', 'succeeded'],
     ]);
   });
 

@@ -19,6 +19,7 @@ import {
   type StoredWorkOrder,
   type TransitionEvent,
   type EventsEndEvent,
+  type WorkerEvent,
   type ListRoundsQuery,
 } from '@sc/schemas';
 import { filter, Observable, Subject } from 'rxjs';
@@ -218,7 +219,8 @@ export class RoundsService implements BeforeApplicationShutdown {
    * The attempt ended: stores its Report (unique on round and attempt, so a repeated message is acknowledged
    * and changes nothing) and moves the Round to the state of the Report's status. With `started`, the
    * worker's message that came in the same batch (a short Round), the start is applied first, in the same
-   * transaction, as {@link start} would. The events the message carries are passed on after the transitions.
+   * transaction, as {@link start} would. The phase and log events the message carries are passed on between
+   * the Round's start and its end, where they happened.
    */
   async finish(message: RoundFinishedMessage, started?: RoundStartedMessage): Promise<void> {
     const { report } = message;
@@ -234,14 +236,12 @@ export class RoundsService implements BeforeApplicationShutdown {
           createdAt: now(),
         });
         return [...start, { to: RoundStateByReportStatus[report.status], reason: `finished: ${report.status}`, changes: { reportStatus: report.status, finishedAt: message.at } }];
-      });
+      }, message.events?.filter((event) => event.round_id === message.round_id));
       if (isStored) this.metrics.reportStored(report);
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       this.logger.log({ round_id: message.round_id, attempt: message.attempt }, 'duplicate report ignored');
-      return;
     }
-    for (const event of message.events ?? []) if (event.round_id === message.round_id) this.publishEvent(event);
   }
 
   /** Stores the pull request a Round opened or updated (GitHub), shown by `GET /rounds/:id`. */
@@ -370,13 +370,14 @@ export class RoundsService implements BeforeApplicationShutdown {
   private async onMessage(
     message: RoundStartedMessage | RoundRetryingMessage | RoundFinishedMessage,
     plan: (round: RoundEntity, tx: EntityManager) => Planned | Promise<Planned>,
+    eventsBeforeLast?: WorkerEvent[],
   ): Promise<boolean> {
     const log = { round_id: message.round_id, attempt: message.attempt, type: message.type };
     try {
       await this.change(message.round_id, (tx, round) => {
         if (round.attempt !== message.attempt) throw new StaleMessageError(`round is at attempt ${round.attempt}`);
         return plan(round, tx);
-      }, { isImplicitStart: message.type !== 'started' });
+      }, { isImplicitStart: message.type !== 'started', eventsBeforeLast });
       return true;
     } catch (error) {
       if (error instanceof NotFoundException || error instanceof StaleMessageError) {
@@ -392,12 +393,13 @@ export class RoundsService implements BeforeApplicationShutdown {
 
   /**
    * Runs one state change in a transaction: rereads the Round, lets `plan` decide (and write what goes with
-   * it), checks and stores the transition(s) in order, then emits them after commit. Returns the Round as changed.
+   * it), checks and stores the transition(s) in order, then emits them after commit, `eventsBeforeLast` (a
+   * worker's, carried by its message) before the last one. Returns the Round as changed.
    */
   private async change(
     id: string,
     plan: (tx: EntityManager, round: RoundEntity) => Planned | Promise<Planned>,
-    options: { isImplicitStart?: boolean } = {},
+    options: { isImplicitStart?: boolean; eventsBeforeLast?: WorkerEvent[] } = {},
   ): Promise<RoundEntity> {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -411,7 +413,10 @@ export class RoundsService implements BeforeApplicationShutdown {
           }
           return { round: current, events: await this.transition(tx, current, changes) };
         });
-        for (const event of events) this.emit(round, event);
+        events.forEach((event, i) => {
+          if (i === events.length - 1) options.eventsBeforeLast?.forEach((workerEvent) => this.publishEvent(workerEvent));
+          this.emit(round, event);
+        });
         return round;
       } catch (error) {
         if (!(error instanceof RoundChangedError) || attempt >= maxChangeAttempts) throw error;
