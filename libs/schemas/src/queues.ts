@@ -73,7 +73,7 @@ export interface RoundFinishedMessage {
   /**
    * The attempt's phase and log events and its end marker, when none was sent on the `events` queue before
    * (a short Round): they travel with the Report, one job instead of two, and the orchestrator passes them on
-   * after the Round's transitions. At most {@link MaxEventsPerJob}.
+   * between the Round's start and end. At most {@link MaxEventsPerJob}.
    */
   events?: WorkerEvent[];
 }
