@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 
@@ -29,6 +29,10 @@ const maxBufferedBytes = 16 * 1024 * 1024;
 // period's info lines.
 const batchBytes = 4096;
 const flushPeriodMs = 100;
+// The flush timer stops after this many periods without a line: an idle process makes no empty writes (pino's
+// own `periodicFlush` writes every period, ~1 % of a core here). A flush that finds a write still in progress
+// leaves its lines for the next period, so a few periods pass before the timer stops.
+const quietPeriodsBeforeIdle = 5;
 const warnLevel = 40;
 
 /** Where lines go: a destination that writes what it holds on `flush()`. */
@@ -40,7 +44,7 @@ interface LineSink {
 /** A pino logger writing one JSON object per line to stdout and to a file per UTC day. */
 export function createJsonLinesLogger(options: JsonLinesLoggerOptions): Logger {
   const sinks: LineSink[] = [];
-  if (options.stdout !== false) sinks.push(batchedDestination({ fd: 1 }));
+  if (options.stdout !== false) sinks.push(batchedDestination(1));
   if (options.logDir) sinks.push(new DailyFileSink(options.logDir));
   return pino(
     { level: options.level ?? 'info', base: { service: options.service, pid: process.pid }, redact, timestamp: pino.stdTimeFunctions.isoTime },
@@ -49,22 +53,38 @@ export function createJsonLinesLogger(options: JsonLinesLoggerOptions): Logger {
 }
 
 /** An asynchronous pino destination that batches lines; pino writes what it holds when the process exits. */
-function batchedDestination(target: { fd: number } | { dest: string; mkdir: true; append: true }): ReturnType<typeof pino.destination> {
-  return pino.destination({ ...target, sync: false, minLength: batchBytes, periodicFlush: flushPeriodMs, maxLength: maxBufferedBytes });
+function batchedDestination(fd: number): ReturnType<typeof pino.destination> {
+  return pino.destination({ fd, sync: false, minLength: batchBytes, maxLength: maxBufferedBytes });
 }
 
-/** Hands each line to every sink, and has them write at once from `warn` up (pino sets `lastLevel` before each write). */
+/**
+ * Hands each line to every sink and has them write what they hold every period while lines come, and at once
+ * from `warn` up (pino sets `lastLevel` before each write).
+ */
 class JsonLinesStream implements DestinationStream {
   readonly [pino.symbols.needsMetadataGsym] = true;
   lastLevel = 0;
+  private timer?: NodeJS.Timeout;
+  private quietPeriods = 0;
 
   constructor(private readonly sinks: LineSink[]) {}
 
   write(line: string): void {
-    for (const sink of this.sinks) {
-      sink.write(line);
-      if (this.lastLevel >= warnLevel) sink.flush();
-    }
+    for (const sink of this.sinks) sink.write(line);
+    if (this.lastLevel >= warnLevel) this.flush();
+    this.quietPeriods = 0;
+    this.timer ??= setInterval(() => this.onPeriod(), flushPeriodMs).unref();
+  }
+
+  private onPeriod(): void {
+    this.flush();
+    if (++this.quietPeriods < quietPeriodsBeforeIdle) return;
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private flush(): void {
+    for (const sink of this.sinks) sink.flush();
   }
 }
 
@@ -81,7 +101,8 @@ class DailyFileSink implements LineSink {
     const day = new Date().toISOString().slice(0, 10);
     if (day !== this.day) {
       this.file?.end();
-      this.file = batchedDestination({ dest: join(this.dir, `${day}.jsonl`), mkdir: true, append: true });
+      // Opened here, not by pino in the background: a process that exits at once still has its lines written.
+      this.file = batchedDestination(openSync(join(this.dir, `${day}.jsonl`), 'a'));
       this.day = day;
     }
     this.file?.write(line);
