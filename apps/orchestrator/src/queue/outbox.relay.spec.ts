@@ -145,6 +145,21 @@ describe(OutboxRelay.name, () => {
     expect(await unsent()).toBe(0);
   });
 
+  it('keeps running when the database refuses: an unmarked job is sent again by the next sweep, which BullMQ ignores', async () => {
+    const { id, staged } = await stage();
+    const outbox = (relay as unknown as { outbox: OutboxRepository }).outbox;
+    const markSent = jest.spyOn(outbox, 'markSent').mockRejectedValueOnce(new Error('SQLITE_IOERR'));
+    await expect(relay.relayCommitted([staged])).resolves.toBeUndefined();
+    expect(await unsent()).toBe(1);
+    const pending = jest.spyOn(outbox, 'pending').mockRejectedValueOnce(new Error('connection terminated'));
+    await expect(relay.relayPending()).resolves.toBeUndefined();
+    await relay.relayPending();
+    expect(await unsent()).toBe(0);
+    expect([...jobs]).toEqual([roundJobId(id, 1)]);
+    markSent.mockRestore();
+    pending.mockRestore();
+  });
+
   it('takes back a committed job whose Round a cancel ended before it was sent', async () => {
     const { id, staged } = await stage();
     expect((await rounds.cancel(id)).state).toBe('cancelled');

@@ -61,10 +61,15 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     });
   }
 
-  /** Enqueues every unsent row; resolves when done or when Redis refused (the rows stay for the next run). */
+  /**
+   * Enqueues every unsent row; resolves when done or when Redis or the database refused (the rows stay for the
+   * next run). It never rejects: it runs from a timer, where a rejection would end the process.
+   */
   relayPending(): Promise<void> {
     this.isRequested = true;
-    this.running ??= this.drain().finally(() => (this.running = undefined));
+    this.running ??= this.drain()
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'outbox relay paused: unsent jobs not read'))
+      .finally(() => (this.running = undefined));
     return this.running;
   }
 
@@ -80,14 +85,21 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /**
-   * Sends `jobs`; false when one could not be sent. The adds go out together (ioredis pipelines them) and the
+   * Sends `jobs`; false when one could not be sent, or they could not be marked. The adds go out together (ioredis pipelines them) and the
    * jobs are marked in one transaction with those of other sends ({@link markSent}): one turn in the SQLite
    * write queue per batch rather than per job, so a burst of submits does not starve the relay (bench/README.md).
    */
   private async send(jobs: OutboxJob[]): Promise<boolean> {
     const results = await Promise.allSettled(jobs.map((job) => this.producer.enqueue(job)));
     const sent = jobs.filter((_, i) => results[i].status === 'fulfilled');
-    const gone = sent.length > 0 ? await this.markSent(sent.map((job) => job.jobId)) : new Set<string>();
+    let gone = new Set<string>();
+    try {
+      if (sent.length > 0) gone = await this.markSent(sent.map((job) => job.jobId));
+    } catch (error) {
+      // Their rows stay unsent: the next sweep adds them again, which BullMQ ignores (same job id), and marks them.
+      this.logger.warn({ job_ids: sent.map((job) => job.jobId), err: error }, 'outbox relay paused: sent jobs not marked');
+      return false;
+    }
     for (const job of sent) {
       if (gone.has(job.jobId)) await this.withdraw(job);
       else this.logger.debug({ job_id: job.jobId, queue: job.queue }, 'job enqueued');
