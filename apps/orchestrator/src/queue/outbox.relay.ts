@@ -85,9 +85,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /**
-   * Sends `jobs`; false when one could not be sent, or they could not be marked. The adds go out together (ioredis pipelines them) and the
-   * jobs are marked in one transaction with those of other sends ({@link markSent}): one turn in the SQLite
-   * write queue per batch rather than per job, so a burst of submits does not starve the relay (bench/README.md).
+   * Sends `jobs`; false when one could not be sent, or they could not be marked. The adds go out together
+   * (ioredis pipelines them) and the jobs are marked in one transaction with those of other sends
+   * ({@link markSent}): one turn in the SQLite write queue per batch rather than per job, so a burst of submits
+   * does not starve the relay (bench/README.md).
    */
   private async send(jobs: OutboxJob[]): Promise<boolean> {
     const results = await Promise.allSettled(jobs.map((job) => this.producer.enqueue(job)));

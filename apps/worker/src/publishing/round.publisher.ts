@@ -26,7 +26,8 @@ const maxMessagesPerJob = 50;
 
 /**
  * Tells the orchestrator what a Round does: started/retrying/finished on the `reports` queue, phase and log
- * events on the `events` queue, each in batches. BullMQ keeps one connection's adds in order and the
+ * events on the `events` queue (a short Round's ride in its `finished` message instead, see
+ * {@link AttemptPublisher}), each in batches. BullMQ keeps one connection's adds in order and the
  * orchestrator hands `events` on in fetch order, so an attempt's end marker arrives after its events. Adds wait
  * for Redis through a blip (the connection never gives up on a command), so a Report is not lost to one.
  */
