@@ -1,4 +1,4 @@
-import type { Report, RoundEvent, RoundSummaryView, RoundView } from '@sc/schemas';
+import type { Report, RoundEvent, RoundSummaryView, RoundView, TokenUsage } from '@sc/schemas';
 import type { RoundOutcome } from './round-follower';
 
 // Text views of Rounds, Reports and events for people; `--json` prints the objects themselves.
@@ -25,8 +25,11 @@ export function formatReport(report: Report): string[] {
   lines.push(`  work-order  ${report.workorder_id}`);
   lines.push(`  summary     ${firstLine(report.summary)}`);
   if (report.error) lines.push(`  error       ${firstLine(report.error)}`);
-  for (const phase of report.phases) lines.push(`  phase       ${mark(phase.status)} ${phase.name} ${phase.status} (${phaseDetail(phase)})`);
-  for (const usage of report.token_usage) lines.push(`  tokens      ${usage.agent} (${usage.model}): ${usage.input} in, ${usage.output} out`);
+  for (const phase of report.phases) {
+    lines.push(`  phase       ${mark(phase.status)} ${phase.name} ${phase.status} (${phaseDetail(phase)})`);
+    for (const refusal of phase.refusals ?? []) lines.push(`  refused     ${refusal.agent}: ${refusal.tool}${refusal.detail ? ` ${refusal.detail}` : ''}`);
+  }
+  for (const usage of report.token_usage) lines.push(`  tokens      ${formatTokenUsage(usage)}`);
   lines.push(`  cost        $${report.cost_usd.toFixed(2)}`);
   for (const artifact of report.artifacts) lines.push(`  artifact    ${artifact.name} (${artifact.bytes} B) ${artifact.uri}`);
   for (const commit of report.commits) lines.push(`  commit      ${commit.sha.slice(0, 12)}${commit.branch ? ` ${commit.branch}` : ''}${commit.message ? ` ${firstLine(commit.message)}` : ''}`);
@@ -91,4 +94,10 @@ function firstLine(text: string): string {
 
 function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** `claude (claude-sonnet-4-5): 1200 in, 300 out, 800 cache read, 0 cache write, $0.0081` */
+function formatTokenUsage(usage: TokenUsage): string {
+  const cost = usage.cost_usd === undefined ? '' : usage.cost_usd === null ? ', price unknown' : `, $${usage.cost_usd.toFixed(4)}`;
+  return `${usage.agent} (${usage.model}): ${usage.input} in, ${usage.output} out, ${usage.cache_read ?? 0} cache read, ${usage.cache_write ?? 0} cache write${cost}`;
 }

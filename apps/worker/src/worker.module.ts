@@ -7,6 +7,7 @@ import { CancelRequestsListener } from './cancellation/cancel-requests.listener'
 import { WorkerConfig } from './config/worker.config';
 import { LoggerModule } from './logging/logger.module';
 import { MetricsServer } from './metrics/metrics.server';
+import { modelGatewayProvider } from './model-gateway/model-gateway.provider';
 import { WorkerMetrics } from './metrics/worker.metrics';
 import { pluginRegistryProvider } from './plugins/plugin-registry.provider';
 import { RoundPublisher } from './publishing/round.publisher';
@@ -32,6 +33,7 @@ export class WorkerModule {
         { provide: WorkerConfig, useValue: config },
         pluginRegistryProvider,
         artifactStoreProvider,
+        modelGatewayProvider,
         RoundPublisher,
         WorkOrdersConsumer,
         CancelRequestsListener,

@@ -19,6 +19,8 @@ export interface ExecOptions {
   onStderr?: (line: string) => void;
   /** How much of the end of stdout and of stderr the result keeps, in characters (default 65536). */
   tailChars?: number;
+  /** Written to the child's stdin, which is then closed (since API 1.2); without it stdin is closed at once. */
+  input?: string | Uint8Array;
 }
 
 /** How a command ended. */
@@ -33,6 +35,23 @@ export interface ExecResult {
   stdoutTail: string;
   /** The last `tailChars` characters of stderr. */
   stderrTail: string;
+}
+
+/**
+ * Why a command could not be started: `code` is the system's (`ENOENT` not found, `EACCES` not executable,
+ * `E2BIG` arguments and environment too long, …). Since API 1.2; before, a plain Error with the same message.
+ */
+export class ExecStartError extends Error {
+  readonly code: string | undefined;
+
+  constructor(
+    readonly file: string,
+    cause: NodeJS.ErrnoException,
+  ) {
+    super(`cannot run ${file}: ${cause.message}`, { cause });
+    this.name = 'ExecStartError';
+    this.code = cause.code;
+  }
 }
 
 /** Default time a process group gets between SIGTERM and SIGKILL. */
@@ -63,15 +82,18 @@ async function runInGroup(file: string, args: readonly string[], options: ExecOp
     cwd: options.cwd,
     env: options.env ? { ...process.env, ...options.env } : undefined,
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
+  // A child that exits without reading all of its input makes the write fail with EPIPE: not our error.
+  child.stdin.on('error', () => undefined);
+  child.stdin.end(options.input);
   const stdout = collectLines(child.stdout, tailChars, options.onStdout);
   const stderr = collectLines(child.stderr, tailChars, options.onStderr);
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
 
   const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
     child.once('exit', (code, sig) => resolve([code, sig]));
-    child.once('error', (error) => reject(new Error(`cannot run ${file}: ${error.message}`)));
+    child.once('error', (error) => reject(new ExecStartError(file, error as NodeJS.ErrnoException)));
   });
   // The pid exists once spawn succeeded; a failed spawn rejects `exited` below.
   const group = child.pid === undefined ? undefined : new ProcessGroup(child.pid);

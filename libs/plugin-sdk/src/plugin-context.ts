@@ -1,4 +1,4 @@
-import type { ArtifactRef, TokenUsage } from '@sc/schemas';
+import type { ArtifactRef, TokenUsage, ToolRefusal } from '@sc/schemas';
 import type { ExecOptions, ExecResult } from './exec';
 
 /**
@@ -59,15 +59,44 @@ export interface PluginContext {
   exec(command: string, args: readonly string[], options?: ContextExecOptions): Promise<ExecResult>;
   /** Runs a command line through `/bin/sh -c`, otherwise like the form with `args`. */
   exec(commandLine: string, options?: ContextExecOptions): Promise<ExecResult>;
+  /**
+   * Opens a route of the host's model gateway for one agent (since API 1.2): the agent's model calls go
+   * through it, are counted as they stream, and stop at the budget. Close it when the agent is done.
+   */
+  openModelRoute(request: ModelRouteRequest): Promise<ModelRoute>;
 }
 
 /**
  * One report of token usage: counts since the previous report of the same agent and model, not running
- * totals. `cost_usd` (since API 1.1) is what those tokens cost, when the agent's output says so; it adds
- * to the Report's `cost_usd` and counts against `budget.max_cost_usd`.
+ * totals. `input` excludes cache reads and writes, which have counts of their own (since API 1.2).
+ * `cost_usd` (since API 1.1) is what those tokens cost: left out, the host prices them from its price table;
+ * `null` (since API 1.2) says the price is unknown. It adds to the Report's `cost_usd` and counts against
+ * `budget.max_cost_usd`.
  */
-export interface UsageReport extends TokenUsage {
-  cost_usd?: number;
+export type UsageReport = TokenUsage;
+
+/** The model APIs a {@link ModelRoute} speaks: Anthropic Messages, OpenAI Responses, Gemini. */
+export type ModelProvider = 'anthropic' | 'openai' | 'gemini';
+
+/** What {@link PluginContext.openModelRoute} opens a route for. */
+export interface ModelRouteRequest {
+  provider: ModelProvider;
+  /** The agent whose calls the route meters (its usage is reported under this name). */
+  agent: string;
+}
+
+/**
+ * A per-agent endpoint of the host's model gateway on loopback (since API 1.2). Point the agent's CLI at
+ * `baseUrl` with `apiKey` (a placeholder: the gateway holds the real key); the gateway forwards each call
+ * to the upstream the host is configured with, reports every answer's usage as it streams, and refuses
+ * calls once the Round's budget is used up.
+ */
+export interface ModelRoute {
+  /** e.g. `http://127.0.0.1:43121/r/<token>`; the CLI appends its usual paths (`/v1/messages`, …). */
+  readonly baseUrl: string;
+  readonly apiKey: string;
+  /** Stops accepting calls on this route; calls in flight are cut. */
+  close(): Promise<void>;
 }
 
 /** {@link ExecOptions} without `signal`: a context always passes its own. */
@@ -83,6 +112,8 @@ export interface PhaseOutcome {
   exitCode?: number | null;
   /** Commits the phase made, listed in the Report. */
   commits?: { sha: string; branch?: string; message?: string }[];
+  /** Tool calls an agent asked for and its CLI refused, listed in the phase's result (since API 1.2). */
+  refusals?: ToolRefusal[];
 }
 
 /** The levels of a {@link PluginLogger}. */

@@ -22,6 +22,8 @@ export interface TestContextOptions {
   killGraceMs?: number;
   /** `ctx.dataDir`; default a fresh temporary folder that `dispose()` removes. */
   dataDir?: string;
+  /** `ctx.openModelRoute`; without it the context has no model gateway and the call rejects. */
+  openModelRoute?: PluginContext['openModelRoute'];
 }
 
 /** One line a plugin logged through a test context. */
@@ -81,6 +83,7 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
       return { name, uri: `memory:${name}`, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
     },
     exec: bindExec(controller.signal, options.killGraceMs),
+    openModelRoute: options.openModelRoute ?? (() => Promise.reject(new Error('this test context has no model gateway: pass openModelRoute'))),
     abort: (reason) => controller.abort(reason),
     dispose: () => {
       clearTimeout(timer);

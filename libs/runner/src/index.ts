@@ -12,3 +12,7 @@ export * from './plugins/shell.plugin';
 export * from './plugins/agent-cli/agent-cli.plugin';
 export * from './plugins/built-in-plugins';
 export * from './redis/redis-credentials';
+export * from './model-gateway/model-gateway';
+export * from './model-gateway/upstreams';
+export * from './pricing/model-prices';
+export * from './plugins/agent-cli/agent-prices';

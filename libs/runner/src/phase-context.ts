@@ -1,7 +1,8 @@
-import { bindExec, createPluginLogger, type PluginContext } from '@sc/plugin-sdk';
+import { bindExec, createPluginLogger, type PluginContext, type UsageReport } from '@sc/plugin-sdk';
 import type { ArtifactRef, LogEvent, WorkOrderJob } from '@sc/schemas';
 import type { Logger } from 'pino';
 import type { ArtifactStore } from './artifacts/artifact-store';
+import type { ModelGateway } from './model-gateway/model-gateway';
 import type { TokenLedger } from './token-ledger';
 
 /** What {@link createPhaseContext} needs from the Round being run. */
@@ -24,6 +25,8 @@ export interface PhaseContextOptions {
   dataDir: string;
   /** Called after each token report the ledger accepted (the runner checks the budget there). */
   onTokens?: () => void;
+  /** The process's model gateway; without it `ctx.openModelRoute` rejects. */
+  gateway?: ModelGateway;
 }
 
 // A plugin's log line is cut to this many characters (a plugin may log a whole file as one line), and
@@ -37,6 +40,10 @@ export function createPhaseContext(options: PhaseContextOptions): PluginContext 
   const { job, phase, signal } = options;
   const log = options.logger.child({ phase, source: 'plugin' });
   const key = { roundId: job.round_id, attempt: job.attempt };
+  const reportTokens = (usage: UsageReport) => {
+    options.ledger.add(usage);
+    options.onTokens?.();
+  };
   let streamedLines = 0;
   const stream = (level: LogEvent['level'], message: string) => {
     streamedLines++;
@@ -56,9 +63,26 @@ export function createPhaseContext(options: PhaseContextOptions): PluginContext 
       log[level](fields, line);
       stream(level, line);
     }),
-    reportTokens: (usage) => {
-      options.ledger.add(usage);
-      options.onTokens?.();
+    reportTokens,
+    openModelRoute: async ({ provider, agent }) => {
+      if (!options.gateway) throw new Error('this host runs no model gateway');
+      const route = await options.gateway.open({
+        provider,
+        agent,
+        onUsage: (usage) => {
+          // Called from an answer streaming through the gateway: a throw here would end the process.
+          try {
+            reportTokens(usage);
+          } catch (error) {
+            log.warn({ agent, reason: (error as Error).message }, 'token usage refused');
+          }
+        },
+        refusal: () => options.ledger.budgetExceeded(),
+        onRefused: (reason) => log.warn({ agent, provider, reason }, 'model call refused'),
+      });
+      // A route never outlives its phase, whatever the plugin does.
+      signal.addEventListener('abort', () => void route.close(), { once: true });
+      return route;
     },
     writeArtifact: async (name, data) => {
       const ref = await options.artifacts.put(key, name, data);

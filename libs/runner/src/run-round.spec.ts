@@ -117,20 +117,23 @@ describe(runRound.name, () => {
     expect(report.status).toBe('timeout');
   });
 
-  it('sums token usage per agent and model', async () => {
+  it('sums token usage per agent and model, pricing what came without a cost from the table', async () => {
     registry.register(
       pluginWith('tokens', (order, ctx) => {
         ctx.reportTokens({ agent: 'claude', model: 'sonnet', input: 10, output: 1 });
-        ctx.reportTokens({ agent: 'codex', model: 'gpt-5', input: 5, output: 5 });
-        ctx.reportTokens({ agent: 'claude', model: 'sonnet', input: 2, output: 3 });
+        ctx.reportTokens({ agent: 'codex', model: 'gpt-5', input: 5, output: 5, cache_read: 1000 });
+        ctx.reportTokens({ agent: 'claude', model: 'sonnet', input: 2, output: 3, cache_write: 7 });
       }),
       'test',
     );
     const report = await runRound(job({ plugin: 'tokens', phases: ['coding'] }), options);
+    // gpt-5: $1.25 per million input tokens, $0.125 cached, $10 output; `sonnet` alone names no priced model.
+    const gpt5Cost = (5 * 1.25 + 1000 * 0.125 + 5 * 10) / 1e6;
     expect(report.token_usage).toEqual([
-      { agent: 'claude', model: 'sonnet', input: 12, output: 4 },
-      { agent: 'codex', model: 'gpt-5', input: 5, output: 5 },
+      { agent: 'claude', model: 'sonnet', input: 12, output: 4, cache_read: 0, cache_write: 7, cost_usd: null },
+      { agent: 'codex', model: 'gpt-5', input: 5, output: 5, cache_read: 1000, cache_write: 0, cost_usd: Number(gpt5Cost.toFixed(10)) },
     ]);
+    expect(report.cost_usd).toBe(Number(gpt5Cost.toFixed(10)));
   });
 
   it('sums cost_usd into the Report', async () => {

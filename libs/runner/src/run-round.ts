@@ -25,7 +25,9 @@ import type { Logger } from 'pino';
 import type { ArtifactStore } from './artifacts/artifact-store';
 import { BudgetExceededError, formatMs, PhaseTimeoutError } from './errors';
 import { createPhaseContext } from './phase-context';
+import type { ModelGateway } from './model-gateway/model-gateway';
 import type { PluginRegistry } from './plugin-registry';
+import type { ModelPrices } from './pricing/model-prices';
 import { TokenLedger } from './token-ledger';
 
 /** What {@link runRound} runs with. */
@@ -54,12 +56,18 @@ export interface RunRoundOptions {
   dataDir?: string;
   /** How long a plugin's `finalize` hook may run after each phase (default 30 s). */
   finalizeMs?: number;
+  /** The process's model gateway, for `ctx.openModelRoute` (agents' model calls, metered and budgeted). */
+  gateway?: ModelGateway;
+  /** What usage reported without a cost is priced with (default: the built-in table). */
+  prices?: ModelPrices;
 }
 
 // setTimeout fires at once for delays above 2^31-1 ms (~24.8 days); longer timeouts are capped to it.
 const maxTimerMs = 2 ** 31 - 1;
 const maxSummaryLength = 100_000;
 const maxErrorLength = 10_000;
+// The Report lists this many refused tool calls per phase; the log has all of them.
+const maxRefusals = 100;
 // Enough to `git add -A && git commit` a few worktrees, short enough that a cancel still ends soon.
 const defaultFinalizeMs = 30_000;
 
@@ -112,6 +120,7 @@ async function runPhase(plugin: Plugin, phase: string, round: RoundRecorder, opt
       onArtifact: (ref) => round.addArtifact(ref),
       onLog: (event) => round.emit(event),
       onTokens: stopWhenOverBudget,
+      gateway: options.gateway,
     });
   const startedAt = new Date().toISOString();
   round.emit({ type: 'phase', round_id: job.round_id, attempt: job.attempt, phase, state: 'started', at: startedAt });
@@ -137,6 +146,8 @@ async function runPhase(plugin: Plugin, phase: string, round: RoundRecorder, opt
   // Tokens reported right before handle() returned (or by finalize) may pass the budget without an abort.
   if (ending.status === 'success' && exceeded !== undefined) ending = { status: 'failure', exit_code: ending.exit_code, error: exceeded };
   const result: PhaseResult = { name: phase, ...ending, started_at: startedAt, finished_at: new Date().toISOString() };
+  const refusals = 'outcome' in settled ? settled.outcome?.refusals : undefined;
+  if (refusals?.length) result.refusals = refusals.slice(0, maxRefusals);
   round.addPhase(result);
   round.emit({ type: 'phase', round_id: job.round_id, attempt: job.attempt, phase, state: 'finished', result, at: result.finished_at });
   logger.info({ phase, status: result.status, exit_code: result.exit_code, error: result.error }, 'phase finished');
@@ -255,7 +266,7 @@ class RoundRecorder {
     private readonly options: RunRoundOptions,
   ) {
     this.logger = options.logger;
-    this.ledger = new TokenLedger(job.order.budget);
+    this.ledger = new TokenLedger(job.order.budget, options.prices);
   }
 
   emit(event: PhaseEvent | LogEvent): void {
@@ -291,7 +302,7 @@ class RoundRecorder {
   private build(status: ReportStatus, error: string | undefined, commits: CommitRef[]): Report {
     const { job } = this;
     const report: Report = {
-      schema_version: '1.1',
+      schema_version: '1.2',
       round_id: job.round_id,
       workorder_id: job.workorder_id,
       status,

@@ -1,66 +1,88 @@
 import type { UsageReport } from '@sc/plugin-sdk';
 import type { Budget, TokenUsage } from '@sc/schemas';
+import { ModelPrices } from './pricing/model-prices';
 
-// Costs are summed in floating point; the Report keeps micro-dollars, far below any provider's precision.
-const costDigits = 6;
+// Costs are summed in floating point; the Report keeps 10 decimals (a cached token can cost $3e-8), which
+// drops the float noise of the sums and nothing a provider bills.
+const costDigits = 10;
+const countKinds = ['input', 'output', 'cache_read', 'cache_write'] as const;
+
+/** One entry of the Report's `token_usage`, every field present. */
+export type TokenTotals = Required<TokenUsage>;
 
 /**
  * Sums the token usage a Round's plugin reports, per agent and model, for the Report's `token_usage` and
- * `cost_usd`, and tells when the work-order's `budget` is passed.
+ * `cost_usd`, and tells when the work-order's `budget` is reached. A report without `cost_usd` is priced
+ * from `prices`; an entry's cost stays `null` while none of its usage could be priced.
  */
 export class TokenLedger {
-  private readonly totalsByKey = new Map<string, TokenUsage>();
-  private costUsd = 0;
+  private readonly totalsByKey = new Map<string, TokenTotals>();
 
-  /** @param budget the work-order's `budget`; none means no limit */
-  constructor(private readonly budget: Budget = {}) {}
+  /**
+   * @param budget the work-order's `budget`; none means no limit
+   * @param prices what a report that states no cost is priced with
+   */
+  constructor(
+    private readonly budget: Budget = {},
+    private readonly prices = new ModelPrices(),
+  ) {}
 
   /**
    * Adds one report; refuses counts that are not non-negative integers, a cost that is not a finite
-   * number >= 0, and empty agent or model names.
+   * number >= 0 (or null: unknown), and empty agent or model names.
    */
   add(usage: UsageReport): void {
-    const { agent, model, input, output, cost_usd: cost = 0 } = usage;
+    const { agent, model } = usage;
     if (typeof agent !== 'string' || agent === '' || typeof model !== 'string' || model === '') {
       throw new RangeError('token usage needs a non-empty agent and model');
     }
-    for (const [kind, count] of [['input', input], ['output', output]] as const) {
+    const counts = { input: usage.input, output: usage.output, cache_read: usage.cache_read ?? 0, cache_write: usage.cache_write ?? 0 };
+    for (const kind of countKinds) {
+      const count = counts[kind];
       if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`token usage ${kind} must be an integer >= 0, got ${count}`);
     }
-    if (typeof cost !== 'number' || !Number.isFinite(cost) || cost < 0) throw new RangeError(`token usage cost_usd must be a number >= 0, got ${cost}`);
+    const cost = usage.cost_usd === undefined ? this.prices.costOf(model, { input: counts.input, output: counts.output, cacheRead: counts.cache_read, cacheWrite: counts.cache_write }) : usage.cost_usd;
+    if (cost !== null && (typeof cost !== 'number' || !Number.isFinite(cost) || cost < 0)) throw new RangeError(`token usage cost_usd must be a number >= 0 or null, got ${cost}`);
     const key = JSON.stringify([agent, model]);
-    const total = this.totalsByKey.get(key) ?? { agent, model, input: 0, output: 0 };
-    this.totalsByKey.set(key, { agent, model, input: total.input + input, output: total.output + output });
-    this.costUsd += cost;
+    const total = this.totalsByKey.get(key) ?? { agent, model, input: 0, output: 0, cache_read: 0, cache_write: 0, cost_usd: null };
+    for (const kind of countKinds) total[kind] += counts[kind];
+    if (cost !== null) total.cost_usd = (total.cost_usd ?? 0) + cost;
+    this.totalsByKey.set(key, total);
   }
 
-  /** The sums, in the order each agent and model was first reported. */
-  totals(): TokenUsage[] {
-    return [...this.totalsByKey.values()].map((usage) => ({ ...usage }));
+  /** The sums, in the order each agent and model was first reported; costs rounded to 10 decimals. */
+  totals(): TokenTotals[] {
+    return [...this.totalsByKey.values()].map((usage) => ({ ...usage, cost_usd: usage.cost_usd === null ? null : round(usage.cost_usd) }));
   }
 
-  /** All input and output tokens of the Round, every agent and model together. */
+  /** All tokens of the Round — input, output, cache reads and writes — every agent and model together. */
   totalTokens(): number {
     let sum = 0;
-    for (const usage of this.totalsByKey.values()) sum += usage.input + usage.output;
+    for (const usage of this.totalsByKey.values()) for (const kind of countKinds) sum += usage[kind];
     return sum;
   }
 
-  /** The summed cost in USD, rounded to micro-dollars. */
+  /** The summed cost in USD of everything that could be priced, rounded to 10 decimals. */
   totalCostUsd(): number {
-    return Number(this.costUsd.toFixed(costDigits));
+    let sum = 0;
+    for (const usage of this.totalsByKey.values()) sum += usage.cost_usd ?? 0;
+    return round(sum);
   }
 
   /**
-   * Why the Round is over its budget (`budget_exceeded: …`), or undefined while it is within. A budget is
-   * passed when the total goes strictly above it.
+   * Why the Round has used up its budget (`budget_exceeded: …`), or undefined while some is left. A budget
+   * is used up once the total reaches it: no further model call may start.
    */
   budgetExceeded(): string | undefined {
     const { max_tokens: maxTokens, max_cost_usd: maxCostUsd } = this.budget;
     const tokens = this.totalTokens();
-    if (maxTokens !== undefined && tokens > maxTokens) return `budget_exceeded: ${tokens} tokens used, budget.max_tokens is ${maxTokens}`;
+    if (maxTokens !== undefined && tokens >= maxTokens) return `budget_exceeded: ${tokens} tokens used, budget.max_tokens is ${maxTokens}`;
     const cost = this.totalCostUsd();
-    if (maxCostUsd !== undefined && cost > maxCostUsd) return `budget_exceeded: $${cost} spent, budget.max_cost_usd is $${maxCostUsd}`;
+    if (maxCostUsd !== undefined && cost >= maxCostUsd) return `budget_exceeded: $${cost} spent, budget.max_cost_usd is $${maxCostUsd}`;
     return undefined;
   }
+}
+
+function round(cost: number): number {
+  return Number(cost.toFixed(costDigits));
 }

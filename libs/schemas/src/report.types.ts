@@ -7,7 +7,7 @@
 export type ReportStatus = 'success' | 'failure' | 'timeout' | 'cancelled' | 'error';
 
 /**
- * The outcome of one attempt of a Round. Schema version 1.1 (the @1 in the file name is the major).
+ * The outcome of one attempt of a Round. Schema version 1.2 (the @1 in the file name is the major).
  */
 export interface Report {
   schema_version?: string;
@@ -36,12 +36,38 @@ export interface PhaseResult {
   finished_at: string;
   exit_code: number | null;
   error?: string;
+  /**
+   * Tool calls an agent asked for and its CLI refused (since 1.2).
+   *
+   * @maxItems 100
+   */
+  refusals?: ToolRefusal[];
 }
+export interface ToolRefusal {
+  agent: string;
+  tool: string;
+  detail?: string;
+}
+/**
+ * What the model API delivered to one agent for one model: input (not read from or written to the cache), output, cache reads and cache writes, disjoint counts; and what they cost.
+ */
 export interface TokenUsage {
   agent: string;
   model: string;
   input: number;
   output: number;
+  /**
+   * Input tokens read from the prompt cache (since 1.2).
+   */
+  cache_read?: number;
+  /**
+   * Input tokens written to the prompt cache (since 1.2).
+   */
+  cache_write?: number;
+  /**
+   * What these tokens cost in USD; null when the model has no known price (since 1.2).
+   */
+  cost_usd?: number | null;
 }
 export interface ArtifactRef {
   name: string;

@@ -12,7 +12,7 @@ describe('validateWorkOrder', () => {
       ok: true,
       value: {
         ...minimal,
-        schema_version: '1.2',
+        schema_version: '1.3',
         plugin: 'echo',
         phases: ['coding', 'testing'],
         phase_timeout: { coding: 'PT30M', testing: 'PT45M' },
@@ -112,7 +112,7 @@ const report: Report = {
 
 describe('validateReport', () => {
   it('accepts a complete report', () => {
-    expect(validateReport(report)).toEqual({ ok: true, value: { ...report, schema_version: '1.1' } });
+    expect(validateReport(report)).toEqual({ ok: true, value: { ...report, schema_version: '1.2' } });
   });
 
   it('refuses an unknown status and a bad sha256', () => {

@@ -7,7 +7,7 @@
 export type Duration = number | string;
 
 /**
- * A work-order: what to change, in which repository, with which agents, within which budgets. Schema version 1.2 (the @1 in the file name is the major).
+ * A work-order: what to change, in which repository, with which agents, within which budgets. Schema version 1.3 (the @1 in the file name is the major).
  */
 export interface WorkOrder {
   /**
@@ -84,6 +84,10 @@ export interface Agent {
    * Command line to run; without it, claude, codex and gemini use their built-in template.
    */
   command?: string;
+  /**
+   * What a built-in agent may do: "full" (default) edits files and runs shell commands in its worktree; "read-only" reads and searches only (a reviewer). Ignored for an agent with its own command.
+   */
+  tools?: 'full' | 'read-only';
 }
 export interface Budget {
   max_tokens?: number;

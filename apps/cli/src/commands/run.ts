@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { BaseCommand } from '../base-command';
+import { UsageError } from '../errors';
 import { loadPlugins, pluginsFlag } from '../plugin-discovery';
 import { formatReport, formatRoundEvent } from '../round-format';
 import { readWorkOrderFile } from '../workorder-file';
@@ -24,9 +25,16 @@ export default class Run extends BaseCommand<typeof Run> {
 
   async run(): Promise<Report> {
     const order = await readWorkOrderFile(this.args.file);
-    const { runRound, createLocalArtifactStore, createJsonLinesLogger } = await import('@sc/runner');
+    const { runRound, createLocalArtifactStore, createJsonLinesLogger, ModelGateway, loadModelPrices, loadUpstreams } = await import('@sc/runner');
     const { defaultBranchName } = await import('@sc/schemas');
     const job = toJob(order, defaultBranchName(order.title));
+    let models: { upstreams: ReturnType<typeof loadUpstreams>; prices: ReturnType<typeof loadModelPrices> };
+    try {
+      models = { upstreams: loadUpstreams(), prices: loadModelPrices() };
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    const gateway = new ModelGateway(models.upstreams, models.prices);
     // Logs go to the file only: stdout belongs to the Report (and to nothing but JSON with --json).
     const logger = createJsonLinesLogger({ service: 'cli', logDir: resolve(this.flags['log-dir']), stdout: false }).child({
       workorder_id: job.workorder_id,
@@ -46,6 +54,8 @@ export default class Run extends BaseCommand<typeof Run> {
         worker: `${hostname()}:${process.pid}`,
         dataDir,
         artifacts: createLocalArtifactStore({ dataDir }),
+        gateway,
+        prices: models.prices,
         onEvent: (event) => this.log(formatRoundEvent(event)),
       });
       formatReport(report).forEach((line) => this.log(line));
@@ -53,6 +63,7 @@ export default class Run extends BaseCommand<typeof Run> {
       return report;
     } finally {
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+      await gateway.close();
     }
   }
 }

@@ -1,3 +1,4 @@
+import { loadModelPrices, type ModelPrices } from '@sc/runner';
 import { DefaultQueuePrefix } from '@sc/schemas';
 import { resolve } from 'node:path';
 import { readGitHubConfig, type GitHubConfig } from '../github/github.config';
@@ -28,6 +29,8 @@ export interface OrchestratorConfig {
   reaperGraceMs: number;
   /** `GITHUB_*`: the GitHub webhook and bot; a missing or wrong value turns only this feature off. */
   github: GitHubConfig;
+  /** The price table (`SC_MODEL_PRICES` overrides it): a cost budget needs a price for every agent's model. */
+  prices: ModelPrices;
 }
 
 /** Nest injection token of the {@link OrchestratorConfig}. */
@@ -60,9 +63,19 @@ export function readOrchestratorConfig(env: NodeJS.ProcessEnv): OrchestratorConf
     reaperIntervalMs: readMilliseconds(env, 'SC_REAPER_INTERVAL_MS', 60_000),
     reaperGraceMs: readMilliseconds(env, 'SC_REAPER_GRACE_MS', 5 * 60_000),
     github: readGitHubConfig(env),
+    prices: readPrices(env),
     ...(apiToken === undefined ? {} : { apiToken }),
   };
   return Object.freeze({ ...config, database: Object.freeze(config.database), github: Object.freeze(config.github), plugins: Object.freeze(config.plugins) as string[] });
+}
+
+function readPrices(env: NodeJS.ProcessEnv): ModelPrices {
+  try {
+    return loadModelPrices(env);
+  } catch (error) {
+    const detail = (error as Error).message.replace(/^SC_MODEL_PRICES: /, '');
+    throw new ConfigError('SC_MODEL_PRICES', `a JSON file of prices per million tokens (${detail})`, env.SC_MODEL_PRICES ?? '');
+  }
 }
 
 /**

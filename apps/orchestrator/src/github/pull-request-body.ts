@@ -59,9 +59,14 @@ function tokensSection(report: Report): string[] {
   const rows = [...report.token_usage].sort((a, b) => a.agent.localeCompare(b.agent) || a.model.localeCompare(b.model));
   const lines = ['### Tokens and cost', ''];
   if (rows.length > 0) {
-    lines.push('| agent | model | input | output |', '| -- | -- | --: | --: |', ...rows.map((row) => `| ${row.agent} | ${row.model} | ${row.input} | ${row.output} |`), '');
+    lines.push(
+      '| agent | model | input | output | cache read | cache write | cost |',
+      '| -- | -- | --: | --: | --: | --: | --: |',
+      ...rows.map((row) => `| ${row.agent} | ${row.model} | ${row.input} | ${row.output} | ${row.cache_read ?? 0} | ${row.cache_write ?? 0} | ${row.cost_usd == null ? 'unknown' : `$${row.cost_usd.toFixed(4)}`} |`),
+      '',
+    );
   }
-  // The Report carries one cost for the Round (agents that report a price add up into it).
+  // The Round's cost is the sum of its priced rows.
   lines.push(`Cost of the Round: $${report.cost_usd.toFixed(4)}`, '');
   return lines;
 }

@@ -27,8 +27,13 @@ const lintFailingDefaults = ['nodejs_active_handles_total', 'nodejs_active_reque
     }),
     makeCounterProvider({
       name: MetricName.TokenUsageTotal,
-      help: 'Tokens in stored Reports, by model, agent and kind (input or output).',
+      help: 'Tokens in stored Reports, by model, agent and kind (input, output, cache_read, cache_write).',
       labelNames: ['model', 'agent', 'kind'],
+    }),
+    makeCounterProvider({
+      name: MetricName.CostUsdTotal,
+      help: 'Priced cost in USD of the tokens in stored Reports, by model and agent.',
+      labelNames: ['model', 'agent'],
     }),
     makeHistogramProvider({
       name: MetricName.RoundDurationSeconds,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Report, RoundState } from '@sc/schemas';
+import { reportUsageIncrements, type Report, type RoundState } from '@sc/schemas';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Histogram } from 'prom-client';
 import type { RoundEntity } from '../rounds/round.entity';
@@ -14,6 +14,7 @@ export class RoundMetrics {
   constructor(
     @InjectMetric(MetricName.RoundTotal) private readonly rounds: Counter<'status' | 'plugin'>,
     @InjectMetric(MetricName.TokenUsageTotal) private readonly tokens: Counter<'model' | 'agent' | 'kind'>,
+    @InjectMetric(MetricName.CostUsdTotal) private readonly cost: Counter<'model' | 'agent'>,
     @InjectMetric(MetricName.RoundDurationSeconds) private readonly duration: Histogram<'plugin' | 'status'>,
   ) {}
 
@@ -28,11 +29,10 @@ export class RoundMetrics {
     if (Number.isFinite(seconds) && seconds >= 0) this.duration.observe({ plugin: round.plugin, status: state }, seconds);
   }
 
-  /** A Report was stored: counts its agents' tokens. */
+  /** A Report was stored: counts its agents' tokens and what they cost. */
   reportStored(report: Report): void {
-    for (const usage of report.token_usage) {
-      this.tokens.inc({ model: usage.model, agent: usage.agent, kind: 'input' }, usage.input);
-      this.tokens.inc({ model: usage.model, agent: usage.agent, kind: 'output' }, usage.output);
-    }
+    const { tokens, costs } = reportUsageIncrements(report);
+    for (const { labels, value } of tokens) this.tokens.inc(labels, value);
+    for (const { labels, value } of costs) this.cost.inc(labels, value);
   }
 }

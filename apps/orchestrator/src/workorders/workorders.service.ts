@@ -1,7 +1,9 @@
 import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
-import type { PluginRegistry } from '@sc/runner';
+import { unpricedAgents, type PluginRegistry } from '@sc/runner';
 import { defaultBranchName, type StoredWorkOrder, type SubmitWorkOrderResponse, type WorkOrder } from '@sc/schemas';
+import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestrator.config';
 import { isUniqueViolation } from '../database/unique-violation';
+import { ValidationException } from '../http/validation.exception';
 import { newRecordId } from '../database/record-id';
 import { UnitOfWork } from '../database/unit-of-work';
 import { OutboxRelay } from '../queue/outbox.relay';
@@ -22,6 +24,7 @@ export class WorkOrdersService {
     private readonly unitOfWork: UnitOfWork,
     private readonly relay: OutboxRelay,
     @Inject(PLUGIN_REGISTRY) private readonly plugins: PluginRegistry,
+    @Inject(ORCHESTRATOR_CONFIG) private readonly config: OrchestratorConfig,
   ) {}
 
   /**
@@ -34,6 +37,8 @@ export class WorkOrdersService {
   async submit(input: WorkOrder, idempotencyKey?: string): Promise<SubmitWorkOrderResponse> {
     const order = this.complete(input);
     this.assertKnownPlugin(order.plugin);
+    const unpriced = unpricedAgents(order, this.config.prices);
+    if (unpriced.length) throw new ValidationException('work-order', unpriced);
     const at = new Date().toISOString();
     let answer: SubmitWorkOrderResponse;
     let staged: OutboxJob;

@@ -1,4 +1,4 @@
-import type { S3ArtifactStoreOptions } from '@sc/runner';
+import { loadModelPrices, loadUpstreams, type ModelPrices, type S3ArtifactStoreOptions, type Upstreams } from '@sc/runner';
 import { DefaultQueuePrefix } from '@sc/schemas';
 import { resolve } from 'node:path';
 import type { LevelWithSilent } from 'pino';
@@ -34,6 +34,13 @@ export abstract class WorkerConfig {
    * Credentials are not config: the AWS SDK's standard chain finds them (`AWS_ACCESS_KEY_ID`, …).
    */
   abstract readonly s3?: Readonly<Pick<S3ArtifactStoreOptions, 'endpoint' | 'bucket' | 'region'>>;
+  /**
+   * Where the model gateway forwards agents' calls, and with which keys: the model APIs' own variables
+   * (`ANTHROPIC_BASE_URL`/`ANTHROPIC_API_KEY`, `OPENAI_BASE_URL`/`OPENAI_API_KEY`, `GOOGLE_GEMINI_BASE_URL`/`GEMINI_API_KEY`).
+   */
+  abstract readonly upstreams: Upstreams;
+  /** The price table, with the models of `SC_MODEL_PRICES` in place of its own. */
+  abstract readonly prices: ModelPrices;
 }
 
 /** A variable with a value the worker cannot use; the message is the one line printed at start. */
@@ -75,6 +82,7 @@ export function parseWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
   const metricsPort = integer('SC_WORKER_METRICS_PORT', 1, 65535);
   const lockMs = integer('SC_WORKER_LOCK_MS', 1_000, 3_600_000);
   const s3 = readS3(read, fail);
+  const { upstreams, prices } = readModels(env);
 
   return Object.freeze({
     redisUrl,
@@ -92,7 +100,18 @@ export function parseWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     ...(metricsPort === undefined ? {} : { metricsPort }),
     ...(lockMs === undefined ? {} : { lockMs }),
     ...(s3 === undefined ? {} : { s3: Object.freeze(s3) }),
+    upstreams,
+    prices,
   });
+}
+
+/** The gateway's upstreams and the prices; their loaders name the variable in what they throw. */
+function readModels(env: NodeJS.ProcessEnv): Pick<WorkerConfig, 'upstreams' | 'prices'> {
+  try {
+    return { upstreams: loadUpstreams(env), prices: loadModelPrices(env) };
+  } catch (error) {
+    throw new WorkerConfigError((error as Error).message);
+  }
 }
 
 /** The S3 settings, or none when `S3_ENDPOINT` is unset; a bucket or region without an endpoint is a mistake. */

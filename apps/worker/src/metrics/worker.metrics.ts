@@ -1,5 +1,5 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { RoundMetricName, roundDurationBuckets, RoundStateByReportStatus, type Report } from '@sc/schemas';
+import { reportUsageIncrements, RoundMetricName, roundDurationBuckets, RoundStateByReportStatus, type Report } from '@sc/schemas';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { WorkerConfig } from '../config/worker.config';
 
@@ -33,8 +33,14 @@ export class WorkerMetrics implements OnApplicationBootstrap, BeforeApplicationS
   });
   private readonly tokens = new Counter({
     name: RoundMetricName.TokenUsageTotal,
-    help: 'Tokens the agents of this worker’s Rounds used, by model, agent and kind (input or output).',
+    help: 'Tokens the agents of this worker’s Rounds used, by model, agent and kind (input, output, cache_read, cache_write).',
     labelNames: ['model', 'agent', 'kind'] as const,
+    registers: [this.registry],
+  });
+  private readonly cost = new Counter({
+    name: RoundMetricName.CostUsdTotal,
+    help: 'Priced cost in USD of the tokens the agents of this worker’s Rounds used, by model and agent.',
+    labelNames: ['model', 'agent'] as const,
     registers: [this.registry],
   });
   private readonly duration = new Histogram({
@@ -84,10 +90,9 @@ export class WorkerMetrics implements OnApplicationBootstrap, BeforeApplicationS
         const status = RoundStateByReportStatus[report.status];
         this.rounds.inc({ status, plugin });
         stopClock({ status });
-        for (const usage of report.token_usage) {
-          this.tokens.inc({ model: usage.model, agent: usage.agent, kind: 'input' }, usage.input);
-          this.tokens.inc({ model: usage.model, agent: usage.agent, kind: 'output' }, usage.output);
-        }
+        const { tokens, costs } = reportUsageIncrements(report);
+        for (const { labels, value } of tokens) this.tokens.inc(labels, value);
+        for (const { labels, value } of costs) this.cost.inc(labels, value);
       },
       ended: () => {
         if (!isRunning) return;

@@ -1,7 +1,7 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { isRateLimitedError } from '@sc/plugin-sdk';
-import { PluginRegistry, runRound, type ArtifactStore } from '@sc/runner';
+import { ModelGateway, PluginRegistry, runRound, type ArtifactStore } from '@sc/runner';
 import { formatIssues, QueueName, roundJobId, validateWorkOrderJob, type ReportStatus, type WorkOrderJob } from '@sc/schemas';
 import { DelayedError, UnrecoverableError, type Job, type WorkerOptions } from 'bullmq';
 import { hostname } from 'node:os';
@@ -50,6 +50,7 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
     private readonly registry: PluginRegistry,
     private readonly publisher: RoundPublisher,
     private readonly metrics: WorkerMetrics,
+    private readonly gateway: ModelGateway,
     @Inject(ARTIFACT_STORE) private readonly artifacts: ArtifactStore,
     @Inject(WORKER_LOGGER) private readonly logger: Logger,
   ) {
@@ -96,6 +97,8 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
         worker: this.workerName,
         artifacts: this.artifacts,
         dataDir: this.config.dataDir,
+        gateway: this.gateway,
+        prices: this.config.prices,
         onEvent: (event) => attemptPublisher.event(event),
       });
       if (report.status === 'cancelled' && this.isShuttingDown) return await this.requeue(job, data, token, 0, shutdownReason, attemptPublisher);

@@ -1,11 +1,14 @@
 import type { Report, StoredWorkOrder, WorkOrderJob } from '@sc/schemas';
 import { validateReport } from '@sc/schemas';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pino from 'pino';
 import { createLocalArtifactStore } from '../../artifacts/local.artifact-store';
+import { ModelGateway } from '../../model-gateway/model-gateway';
+import { loadUpstreams } from '../../model-gateway/upstreams';
+import { ModelPrices } from '../../pricing/model-prices';
 import { PluginRegistry } from '../../plugin-registry';
 import { runRound, type RunRoundOptions } from '../../run-round';
 import { agentCliPlugin } from './agent-cli.plugin';
@@ -23,26 +26,26 @@ function isAlive(pid: number): boolean {
   }
 }
 
+// The built-in templates (the real CLIs through the model gateway) are tested in test/agent-clis.e2e-spec.ts;
+// here agents are the fake agent as their own `command`, which is counted from its output stream.
 describe('agentCliPlugin', () => {
   let root: string;
   let repo: string;
-  let bin: string;
   let dataDir: string;
   let options: RunRoundOptions;
+  const gateway = new ModelGateway(loadUpstreams({}), new ModelPrices());
   const originalPath = process.env.PATH;
 
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'sc-agent-cli-'));
     repo = join(root, 'repo');
-    bin = join(root, 'bin');
     dataDir = join(root, 'data');
-    mkdirSync(bin);
     createTestRepository(repo);
-    // Only the fake agents, node, git and sh: a real claude/codex/gemini on this machine must not run.
-    process.env.PATH = [bin, dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(':');
+    // Only node, git and sh: a real claude/codex/gemini on this machine must not run.
+    process.env.PATH = [dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(':');
     const registry = new PluginRegistry();
     registry.register(agentCliPlugin, 'built-in');
-    options = { registry, logger: pino({ level: 'silent' }), worker: 'test', dataDir, artifacts: createLocalArtifactStore({ dataDir }), killGraceMs: 300 };
+    options = { registry, logger: pino({ level: 'silent' }), worker: 'test', dataDir, artifacts: createLocalArtifactStore({ dataDir }), killGraceMs: 300, gateway };
   });
 
   afterEach(() => {
@@ -50,11 +53,16 @@ describe('agentCliPlugin', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  /** Puts a fake `name` CLI on PATH that behaves as `fakeArgs` say, in the `format` stream. */
-  function installAgent(name: string, ...fakeArgs: string[]): void {
-    const file = join(bin, name);
-    writeFileSync(file, `#!/bin/sh\nexec "${process.execPath}" "${fakeAgent}" ${fakeArgs.map((arg) => `'${arg}'`).join(' ')} "$@"\n`);
-    chmodSync(file, 0o755);
+  afterAll(() => gateway.close());
+
+  /** The command line of the fake agent behaving as `fakeArgs` say. */
+  function fake(...fakeArgs: string[]): string {
+    return `"${process.execPath}" "${fakeAgent}" ${fakeArgs.map((arg) => `'${arg}'`).join(' ')}`;
+  }
+
+  /** A claude agent (model `sonnet`) running the fake agent. */
+  function claude(...fakeArgs: string[]): StoredWorkOrder['agents'] {
+    return [{ name: 'claude', model: 'sonnet', role: 'implementer', command: fake('--fake-model=sonnet', ...fakeArgs) }];
   }
 
   function job(order: Partial<StoredWorkOrder>): WorkOrderJob {
@@ -84,10 +92,10 @@ describe('agentCliPlugin', () => {
     return report;
   }
 
-  it('runs claude in a worktree on the work-order branch, counts its tokens and cost, commits with the trailer, runs acceptance there', async () => {
-    installAgent('claude', '--fake-turns=2', '--fake-tokens=100,10', '--fake-cost=0.02');
-    const report = await run({});
-    expect(report).toMatchObject({ status: 'success', token_usage: [{ agent: 'claude', model: 'sonnet', input: 200, output: 20 }], cost_usd: 0.02 });
+  it('runs an agent in a worktree on the work-order branch, counts its tokens, commits with the trailer, runs acceptance there', async () => {
+    const report = await run({ agents: claude('--fake-turns=2', '--fake-tokens=100,10') });
+    // `sonnet` alone names no priced model: the cost is unknown, not 0.
+    expect(report).toMatchObject({ status: 'success', token_usage: [{ agent: 'claude', model: 'sonnet', input: 200, output: 20, cache_read: 0, cache_write: 0, cost_usd: null }], cost_usd: 0 });
     expect(report.phases.map((phase) => [phase.name, phase.status, phase.exit_code])).toEqual([
       ['coding', 'success', 0],
       ['testing', 'success', 0],
@@ -97,18 +105,18 @@ describe('agentCliPlugin', () => {
     expect(git(repo, 'show', `${branch}:NOTES.md`)).toBe('turn 1 (sonnet): Write the notes.\nturn 2 (sonnet): Write the notes.');
     expect(git(repo, 'rev-parse', `${branch}~1`)).toBe(git(repo, 'rev-parse', 'main'));
     expect(report.summary).toBe(`claude on ${branch}: 1 acceptance command(s) passed`);
-    // The Round is over: its worktree (and the attempt's folder) is gone, the branch stays.
-    expect(existsSync(join(dataDir, 'worktrees', 'round-1', '1'))).toBe(false);
+    // The Round is over: its worktree, the attempt's folder and the Round's are gone, the branch stays.
+    expect(readdirSync(join(dataDir, 'worktrees'))).toEqual([]);
     expect(report.artifacts.map((artifact) => artifact.name).sort()).toEqual(['coding/claude.log', 'testing/claude.log']);
   });
 
   it('reclaims the branch from the worktree a killed worker left for the same Round, and nothing held elsewhere', async () => {
-    installAgent('claude');
+    const agents = claude();
     // A worker killed during attempt 1 never removed its worktree: the branch is still checked out there.
     const stale = join(dataDir, 'worktrees', 'round-1', '1', 'claude');
     mkdirSync(dirname(stale), { recursive: true });
     git(repo, 'worktree', 'add', '-q', '-b', branch, stale, 'main');
-    const retried = await runRound({ ...job({ phases: ['coding'] }), attempt: 2 }, options);
+    const retried = await runRound({ ...job({ phases: ['coding'], agents }), attempt: 2 }, options);
     expect(retried).toMatchObject({ status: 'success', attempt: 2 });
     expect(existsSync(stale)).toBe(false);
     expect(git(repo, 'worktree', 'list')).not.toContain(stale);
@@ -116,43 +124,40 @@ describe('agentCliPlugin', () => {
     // The branch checked out by someone else (not this Round's folder) is left alone: the Round says why.
     const elsewhere = join(root, 'elsewhere');
     git(repo, 'worktree', 'add', '-q', elsewhere, branch);
-    const refused = await runRound({ ...job({ phases: ['coding'] }), attempt: 3 }, options);
+    const refused = await runRound({ ...job({ phases: ['coding'], agents }), attempt: 3 }, options);
     expect(refused.status).toBe('error');
     expect(refused.error).toContain(`is already checked out at '${elsewhere}'`);
     expect(existsSync(join(elsewhere, '.git'))).toBe(true);
   });
 
   it('runs two agents in parallel, each in its own worktree and branch, and counts each one', async () => {
-    installAgent('claude', '--fake-tokens=100,10');
-    installAgent('codex', '--fake-format=codex', '--fake-tokens=70,7', '--fake-turns=3');
     const report = await run({
       phases: ['coding'],
       agents: [
-        { name: 'claude', model: 'sonnet', role: 'implementer' },
-        { name: 'codex', model: 'gpt-5-codex', role: 'reviewer' },
+        { name: 'claude', model: 'claude-sonnet-4-5', role: 'implementer', command: fake('--fake-model=claude-sonnet-4-5', '--fake-tokens=100,10') },
+        { name: 'codex', model: 'gpt-5-codex', role: 'reviewer', command: fake('--fake-model=gpt-5-codex', '--fake-format=codex', '--fake-tokens=70,7', '--fake-turns=3') },
       ],
     });
     expect(report.status).toBe('success');
-    // In the order each agent first reported, which the parallel runs decide.
+    // In the order each agent first reported, which the parallel runs decide; priced from the table.
+    const claudeCost = (100 * 3 + 10 * 15) / 1e6;
+    const codexCost = (210 * 1.25 + 21 * 10) / 1e6;
     expect([...report.token_usage].sort((a, b) => a.agent.localeCompare(b.agent))).toEqual([
-      { agent: 'claude', model: 'sonnet', input: 100, output: 10 },
-      { agent: 'codex', model: 'gpt-5-codex', input: 210, output: 21 },
+      { agent: 'claude', model: 'claude-sonnet-4-5', input: 100, output: 10, cache_read: 0, cache_write: 0, cost_usd: claudeCost },
+      { agent: 'codex', model: 'gpt-5-codex', input: 210, output: 21, cache_read: 0, cache_write: 0, cost_usd: codexCost },
     ]);
+    expect(report.cost_usd).toBe(Number((claudeCost + codexCost).toFixed(10)));
     expect(report.commits.map((commit) => commit.branch)).toEqual([`${branch}-claude`, `${branch}-codex`]);
     for (const name of ['claude', 'codex']) {
       expect(git(repo, 'log', '-1', '--format=%B', `${branch}-${name}`)).toContain('Work-Order: wo-1');
       expect(git(repo, 'show', `${branch}-${name}:NOTES.md`)).toContain('Your role in this work-order:');
     }
-    expect(report.summary.split('\n')).toEqual([
-      `claude (sonnet) on ${branch}-claude: exit 0, 100 input / 10 output tokens, $0.01`,
-      `codex (gpt-5-codex) on ${branch}-codex: exit 0, 210 input / 21 output tokens`,
-    ]);
+    expect(report.summary.split('\n')).toEqual([`claude (claude-sonnet-4-5) on ${branch}-claude: exit 0`, `codex (gpt-5-codex) on ${branch}-codex: exit 0`]);
   });
 
   it('commits the partial work of a timed-out agent and leaves none of its processes running', async () => {
     const pidFile = join(root, 'grandchild.pid');
-    installAgent('claude', '--fake-sleep-ms=600000', '--fake-ignore-term', `--fake-grandchild=${pidFile}`);
-    const report = await run({ phase_timeout: { coding: 2 } });
+    const report = await run({ phase_timeout: { coding: 2 }, agents: claude('--fake-sleep-ms=600000', '--fake-ignore-term', `--fake-grandchild=${pidFile}`) });
     expect(report).toMatchObject({ status: 'timeout', error: 'phase coding timed out after 2 s' });
     expect(report.phases.map((phase) => phase.name)).toEqual(['coding']);
     expect(report.commits).toEqual([expect.objectContaining({ branch })]);
@@ -163,12 +168,11 @@ describe('agentCliPlugin', () => {
   });
 
   it('commits the partial work of a cancelled Round', async () => {
-    installAgent('claude', '--fake-sleep-ms=600000');
     const cancel = new AbortController();
     const notes = join(dataDir, 'worktrees', 'round-1', '1', 'claude', 'NOTES.md');
     const cancelOnceEdited = setInterval(() => existsSync(notes) && cancel.abort(new Error('cancel requested')), 20);
     try {
-      const report = await runRound(job({}), { ...options, signal: cancel.signal });
+      const report = await runRound(job({ agents: claude('--fake-sleep-ms=600000') }), { ...options, signal: cancel.signal });
       expect(report).toMatchObject({ status: 'cancelled', error: 'cancelled: cancel requested' });
       expect(report.commits).toEqual([expect.objectContaining({ branch })]);
       expect(git(repo, 'show', `${branch}:NOTES.md`)).toBe('turn 1 (sonnet): Write the notes.');
@@ -177,36 +181,43 @@ describe('agentCliPlugin', () => {
     }
   });
 
-  it('stops the agent once budget.max_tokens is passed and ends failed with budget_exceeded, keeping its work', async () => {
-    installAgent('claude', '--fake-turns=50', '--fake-tokens=100,10', '--fake-turn-delay-ms=250');
-    const report = await run({ budget: { max_tokens: 250 } });
+  it('stops the agent once budget.max_tokens is reached and ends failed with budget_exceeded, keeping its work', async () => {
+    const report = await run({ budget: { max_tokens: 250 }, agents: claude('--fake-turns=50', '--fake-tokens=100,10', '--fake-turn-delay-ms=250') });
     expect(report.status).toBe('failure');
     expect(report.error).toMatch(/^budget_exceeded: 330 tokens used, budget\.max_tokens is 250/);
-    expect(report.token_usage).toEqual([{ agent: 'claude', model: 'sonnet', input: 300, output: 30 }]);
+    expect(report.token_usage).toEqual([{ agent: 'claude', model: 'sonnet', input: 300, output: 30, cache_read: 0, cache_write: 0, cost_usd: null }]);
     expect(report.commits).toHaveLength(1);
     expect(git(repo, 'show', `${branch}:NOTES.md`).split('\n')).toHaveLength(3);
   });
 
   it('ends failed when an acceptance command fails in the worktree', async () => {
-    installAgent('claude');
-    const report = await run({ acceptance: ['test -f NOTES.md', 'exit 3'] });
+    const report = await run({ acceptance: ['test -f NOTES.md', 'exit 3'], agents: claude() });
     expect(report.status).toBe('failure');
     expect(report.phases[1]).toMatchObject({ name: 'testing', status: 'failure', exit_code: 3 });
     expect(report.summary).toBe(`claude on ${branch}: acceptance command 2 of 2 exited 3`);
     expect(report.commits).toHaveLength(1);
   });
 
-  it('runs an agent of its own command, instructions in SC_INSTRUCTIONS and SC_INSTRUCTIONS_FILE, its stream format detected', async () => {
-    const command = `"${process.execPath}" "${fakeAgent}" --fake-format=codex --fake-file=OUT.md && cp "$SC_INSTRUCTIONS_FILE" FROM_FILE.md`;
+  it('runs an agent of its own command, instructions on stdin and in SC_INSTRUCTIONS_FILE, its stream format detected', async () => {
+    const command = `${fake('--fake-format=codex', '--fake-file=OUT.md')} && cp "$SC_INSTRUCTIONS_FILE" FROM_FILE.md`;
     const report = await run({ phases: ['coding'], agents: [{ name: 'scripted', model: 'local-1', role: 'implementer', command }] });
     expect(report).toMatchObject({ status: 'success', token_usage: [{ agent: 'scripted', model: 'local-1', input: 100, output: 10 }] });
     expect(git(repo, 'show', `${branch}:OUT.md`)).toBe('turn 1 (fake-model): Write the notes.');
     expect(git(repo, 'show', `${branch}:FROM_FILE.md`)).toBe('Write the notes.');
   });
 
+  it('hands instructions of any size the schema allows to the agent (stdin, never argv or environment)', async () => {
+    // Past the 128 KiB a single argument or variable may hold on Linux.
+    const instructions = `${'x'.repeat(1023)}\n`.repeat(512);
+    const command = 'cat > INSTRUCTIONS.md && cmp INSTRUCTIONS.md "$SC_INSTRUCTIONS_FILE"';
+    const report = await run({ phases: ['coding'], instructions, agents: [{ name: 'scripted', model: 'local-1', role: 'implementer', command }] });
+    expect(report.status).toBe('success');
+    expect(git(repo, 'show', `${branch}:INSTRUCTIONS.md`)).toBe(instructions.trimEnd());
+  });
+
   it('clones a repo.url into the data dir once and works on a branch there', async () => {
-    installAgent('gemini', '--fake-format=gemini', '--fake-tokens=40,4');
-    const order = { phases: ['coding'] as [string], repo: { url: `file://${repo}`, base_ref: 'main' }, agents: [{ name: 'gemini', model: 'gemini-2.5-pro', role: 'implementer' }] };
+    const agents = [{ name: 'gemini', model: 'gemini-2.5-pro', role: 'implementer', command: fake('--fake-format=gemini', '--fake-tokens=40,4') }];
+    const order = { phases: ['coding'] as [string], repo: { url: `file://${repo}`, base_ref: 'main' }, agents };
     const report = await run(order);
     expect(report).toMatchObject({ status: 'success', token_usage: [{ agent: 'gemini', input: 40, output: 4 }] });
     const [clone] = execFileSync('ls', [join(dataDir, 'repos')], { encoding: 'utf8' }).trim().split('\n');
@@ -226,9 +237,10 @@ describe('agentCliPlugin', () => {
     expect(report).toMatchObject({ status: 'error', error });
   });
 
-  it('fails the phase, naming the CLI, when a template agent is not on PATH', async () => {
+  it('fails the phase, naming the CLI and the system error, when a template agent is not on PATH', async () => {
     const report = await run({ agents: [{ name: 'codex', model: 'gpt-5-codex', role: 'implementer' }] });
     expect(report.status).toBe('failure');
-    expect(report.summary).toBe(`codex (gpt-5-codex) on ${branch}: codex not found on PATH or not executable, 0 input / 0 output tokens`);
+    expect(report.summary).toBe(`codex (gpt-5-codex) on ${branch}: codex could not start: ENOENT, not found on PATH`);
+    expect(readdirSync(join(dataDir, 'worktrees'))).toEqual([]);
   });
 });

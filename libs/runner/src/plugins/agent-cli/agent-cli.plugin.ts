@@ -1,6 +1,6 @@
 import { definePlugin, SDK_API_VERSION, type PhaseEnding, type PhaseOutcome, type PluginContext } from '@sc/plugin-sdk';
 import type { CommitRef, StoredWorkOrder } from '@sc/schemas';
-import { rm } from 'node:fs/promises';
+import { rm, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { runAcceptance } from './acceptance-run';
 import { assertAgentRunnable } from './agent-command';
@@ -48,15 +48,16 @@ async function runAgents(worktrees: Worktree[], order: StoredWorkOrder, ctx: Plu
   const runs = await Promise.all(worktrees.map((worktree) => runAgent(worktree, order, ctx)));
   const failed = runs.find((run) => run.exitCode !== 0);
   const summary = runs.map(describeRun).join('\n');
-  if (!failed) return { summary, exitCode: 0 };
-  return { summary, exitCode: failed.exitCode, status: 'failure' };
+  const refusals = runs.flatMap((run) => run.refusals);
+  if (!failed) return { summary, exitCode: 0, refusals };
+  return { summary, exitCode: failed.exitCode, status: 'failure', refusals };
 }
 
 function describeRun(run: AgentRun): string {
   const { agent, branch } = run.worktree;
   const outcome = run.error ?? `exit ${run.exitCode ?? 'by signal'}`;
-  const cost = run.usage.costUsd === undefined ? '' : `, $${run.usage.costUsd}`;
-  return `${agent.name} (${agent.model}) on ${branch}: ${outcome}, ${run.usage.input} input / ${run.usage.output} output tokens${cost}`;
+  const refused = run.refusals.length === 0 ? '' : `; ${run.refusals.length} tool call(s) refused: ${[...new Set(run.refusals.map((refusal) => refusal.tool))].join(', ')}`;
+  return `${agent.name} (${agent.model}) on ${branch}: ${outcome}${refused}`;
 }
 
 async function testWorktrees(worktrees: Worktree[], order: StoredWorkOrder, ctx: PluginContext): Promise<PhaseOutcome> {
@@ -94,10 +95,15 @@ async function commitAll(worktrees: Worktree[], order: StoredWorkOrder, ctx: Plu
   return commits;
 }
 
-/** Removes the attempt's worktrees, then its folder (which still holds the agents' instruction files). */
+/**
+ * Removes the attempt's worktrees, then its folder (which still holds the agents' instruction files), then
+ * the Round's folder unless another attempt's is still in it.
+ */
 async function removeWorktrees(worktrees: Worktree[], ctx: PluginContext): Promise<void> {
   for (const worktree of worktrees) await removeWorktree(worktree, ctx);
-  await rm(dirname(worktrees[0].path), { recursive: true, force: true });
+  const attemptDir = dirname(worktrees[0].path);
+  await rm(attemptDir, { recursive: true, force: true });
+  await rmdir(dirname(attemptDir)).catch(() => undefined);
 }
 
 /** Whether this phase is the Round's last: it did not succeed, or no phase follows it. */

@@ -1,90 +1,124 @@
-import type { ExecResult, PluginContext } from '@sc/plugin-sdk';
-import type { Agent, StoredWorkOrder } from '@sc/schemas';
+import { ExecStartError, type ExecResult, type ModelRoute, type PluginContext } from '@sc/plugin-sdk';
+import type { Agent, StoredWorkOrder, ToolRefusal } from '@sc/schemas';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { agentCommand, agentInstructions } from './agent-command';
-import type { AgentUsage } from './token-streams/token-stream';
+import { agentCommand, agentInstructions, type AgentCommand } from './agent-command';
+import { noUsage, type AgentUsage, type TokenStream } from './token-streams/token-stream';
 import type { Worktree } from './worktree';
 
 /** How one agent's run ended. */
 export interface AgentRun {
   worktree: Worktree;
   exitCode: number | null;
-  /** The agent's usage as its stream reported it (zeros when it reported none). */
-  usage: AgentUsage;
-  /** Why the agent could not run at all (not found on PATH), when it could not. */
+  /** Tool calls the agent's CLI refused. */
+  refusals: ToolRefusal[];
+  /** Why the agent could not run at all (`claude could not start: ENOENT, not found on PATH`), when it could not. */
   error?: string;
 }
 
 // The end of each agent's output kept in its log artifact; stream-json is verbose.
 const logTailChars = 256 * 1024;
 
+// The model APIs' credentials never reach an agent: a template's CLI gets a placeholder key for the gateway.
+const modelCredentials = ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'OPENAI_API_KEY', 'CODEX_API_KEY', 'GEMINI_API_KEY', 'GOOGLE_API_KEY'];
+
 /**
- * Runs one agent in its worktree through `ctx.exec` (its own process group, stopped with the phase),
- * follows its token usage line by line and reports it with `ctx.reportTokens` as it comes, so that a
- * passed budget stops the agent at once. Its output goes to the artifact `<phase>/<agent>.log`.
+ * Runs one agent in its worktree through `ctx.exec` (its own process group, stopped with the phase), with
+ * the instructions on stdin. A built-in CLI reaches its model only through a route of the model gateway,
+ * which counts every answer's tokens as they stream and refuses calls past the budget; an agent with its own
+ * `command` is counted from its output instead. Its output goes to the artifact `<phase>/<agent>.log`.
  */
 export async function runAgent(worktree: Worktree, order: StoredWorkOrder, ctx: PluginContext): Promise<AgentRun> {
   const { agent } = worktree;
   const instructions = agentInstructions(order.instructions, agent, order.agents?.length ?? 1);
-  const command = agentCommand(agent, instructions);
+  const command = agentCommand(agent);
+  const route = command.template ? await ctx.openModelRoute({ provider: command.template.provider, agent: agent.name }) : undefined;
+  try {
+    return await runCommand(worktree, command, instructions, route, ctx);
+  } finally {
+    await route?.close();
+  }
+}
+
+async function runCommand(worktree: Worktree, command: AgentCommand, instructions: string, route: ModelRoute | undefined, ctx: PluginContext): Promise<AgentRun> {
+  const { agent } = worktree;
   // Beside the worktree, not in it: the file must not be committed. Agent names never start with a dot.
   const instructionsFile = join(dirname(worktree.path), `.${agent.name}.instructions.md`);
   await writeFile(instructionsFile, instructions);
-  const tokens = command.createTokenStream();
-  const report = usageReporter(agent, ctx);
-  let usage: AgentUsage = { input: 0, output: 0 };
+  const output = command.template?.createOutputReader();
+  const tokens = command.template ? undefined : command.createTokenStream();
+  const report = tokens ? usageReporter(agent, ctx) : undefined;
+  const env: Record<string, string | undefined> = {
+    SC_INSTRUCTIONS_FILE: instructionsFile,
+    SC_AGENT: agent.name,
+    SC_MODEL: agent.model,
+    SC_ROLE: agent.role,
+    SC_PHASE: ctx.phase,
+    SC_WORKORDER_ID: ctx.workorderId,
+    SC_ROUND_ID: ctx.roundId,
+  };
+  if (route && command.template) Object.assign(env, Object.fromEntries(modelCredentials.map((name) => [name, undefined])), command.template.env(route, agent));
   const options = {
     cwd: worktree.path,
     tailChars: logTailChars,
-    env: {
-      SC_INSTRUCTIONS: instructions,
-      SC_INSTRUCTIONS_FILE: instructionsFile,
-      SC_AGENT: agent.name,
-      SC_MODEL: agent.model,
-      SC_ROLE: agent.role,
-      SC_PHASE: ctx.phase,
-      SC_WORKORDER_ID: ctx.workorderId,
-      SC_ROUND_ID: ctx.roundId,
-    },
+    input: instructions,
+    env,
     onStdout: (line: string) => {
-      const next = tokens.read(line);
-      if (!next) return;
-      usage = next;
-      report(next);
+      output?.read(line);
+      readUsage(tokens, line, report);
     },
   };
   ctx.logger.info({ agent: agent.name, model: agent.model, branch: worktree.branch }, 'agent started');
   let result: ExecResult;
   try {
-    result = 'file' in command ? await ctx.exec(command.file, command.args, options) : await ctx.exec(command.commandLine, options);
+    result = command.template ? await ctx.exec(command.template.file, command.template.args(agent, route!), options) : await ctx.exec(command.commandLine, options);
   } catch (error) {
-    // exec rejects only when the process cannot start; for a template that means the CLI is missing.
-    const reason = 'file' in command ? `${command.file} not found on PATH or not executable` : (error as Error).message;
+    const reason = startFailure(command, error);
     ctx.logger.error({ agent: agent.name, reason }, 'agent could not start');
-    return { worktree, exitCode: null, usage, error: reason };
+    return { worktree, exitCode: null, refusals: [], error: reason };
   }
   await ctx.writeArtifact(`${ctx.phase}/${agent.name}.log`, `${result.stdoutTail}${result.stderrTail}`);
-  ctx.logger.info({ agent: agent.name, exit_code: result.exitCode, signal: result.signal, input: usage.input, output: usage.output }, 'agent finished');
-  return { worktree, exitCode: result.exitCode, usage };
+  const refusals = (output?.refusals ?? []).map((refusal) => ({ agent: agent.name, ...refusal }));
+  for (const refusal of refusals) ctx.logger.warn({ agent: agent.name, tool: refusal.tool, detail: refusal.detail }, 'tool call refused');
+  ctx.logger.info({ agent: agent.name, exit_code: result.exitCode, signal: result.signal, session_id: output?.sessionId, refusals: refusals.length }, 'agent finished');
+  return { worktree, exitCode: result.exitCode, refusals };
+}
+
+/** Why the agent's process did not start, with the system's code: ENOENT, EACCES, E2BIG, … */
+function startFailure(command: AgentCommand, error: unknown): string {
+  if (!(error instanceof ExecStartError)) return (error as Error).message;
+  const what = command.template ? command.template.file : '/bin/sh';
+  const hints: Record<string, string> = { ENOENT: 'not found on PATH', EACCES: 'not executable', E2BIG: 'arguments and environment too long' };
+  const hint = error.code && hints[error.code] ? `, ${hints[error.code]}` : '';
+  return `${what} could not start: ${error.code ?? error.message}${hint}`;
+}
+
+function readUsage(tokens: TokenStream | undefined, line: string, report: ((usage: AgentUsage) => void) | undefined): void {
+  const usage = tokens?.read(line);
+  if (usage) report?.(usage);
 }
 
 /**
- * Turns the running totals of an agent's stream into the per-report counts `ctx.reportTokens` takes. A
- * total that goes down (a stream correcting itself) reports nothing rather than a negative count.
+ * Turns the running totals of an agent's stream into the per-report counts `ctx.reportTokens` takes (priced
+ * by the Round's price table). A total that goes down (a stream correcting itself) reports nothing rather
+ * than a negative count.
  */
 function usageReporter(agent: Agent, ctx: PluginContext): (usage: AgentUsage) => void {
-  const reported = { input: 0, output: 0, costUsd: 0 };
+  const reported = noUsage();
   return (usage) => {
-    const input = Math.max(0, usage.input - reported.input);
-    const output = Math.max(0, usage.output - reported.output);
-    const cost = Math.max(0, (usage.costUsd ?? 0) - reported.costUsd);
-    if (input === 0 && output === 0 && cost === 0) return;
-    reported.input += input;
-    reported.output += output;
-    reported.costUsd += cost;
+    const delta = {
+      input: Math.max(0, usage.input - reported.input),
+      output: Math.max(0, usage.output - reported.output),
+      cache_read: Math.max(0, usage.cacheRead - reported.cacheRead),
+      cache_write: Math.max(0, usage.cacheWrite - reported.cacheWrite),
+    };
+    if (Object.values(delta).every((count) => count === 0)) return;
+    reported.input += delta.input;
+    reported.output += delta.output;
+    reported.cacheRead += delta.cache_read;
+    reported.cacheWrite += delta.cache_write;
     try {
-      ctx.reportTokens({ agent: agent.name, model: agent.model, input, output, ...(cost > 0 ? { cost_usd: cost } : {}) });
+      ctx.reportTokens({ agent: agent.name, model: agent.model, ...delta });
     } catch (error) {
       // Called from the child's output stream: a throw here would be an uncaught exception in the worker.
       ctx.logger.warn({ agent: agent.name, reason: (error as Error).message }, 'token usage refused');

@@ -1,4 +1,4 @@
-import { countOf, isRecord, maxUsage, parseEvent, type AgentUsage, type TokenStream } from './token-stream';
+import { addUsage, countOf, isRecord, maxUsage, noUsage, parseEvent, type AgentUsage, type TokenStream } from './token-stream';
 
 /**
  * Claude Code's `claude -p … --output-format stream-json --verbose`: one JSON event per line.
@@ -6,18 +6,19 @@ import { countOf, isRecord, maxUsage, parseEvent, type AgentUsage, type TokenStr
  * - `{"type":"assistant","message":{"id","usage":{"input_tokens","cache_creation_input_tokens",
  *   "cache_read_input_tokens","output_tokens"}}}` — one line per content block, so one message id can
  *   appear several times with the same (or a growing) usage: the last usage of each id counts.
- * - `{"type":"result","usage":{…same fields…},"total_cost_usd"}` — the session's totals and its cost in USD,
- *   printed once at the end.
- * Input counts cache writes and reads too: they are tokens the model read, and they are billed.
+ * - `{"type":"result","usage":{…same fields…}}` — the session's totals, printed once at the end. Its
+ *   `total_cost_usd` is not read: it includes side calls that `usage` leaves out, so the Round prices the
+ *   tokens from its table instead, and tokens and cost agree.
+ * Cache reads and writes are counted apart from the other input: they are priced differently.
  */
 export function createClaudeTokenStream(): TokenStream {
   const byMessage = new Map<string, AgentUsage>();
-  let withoutId: AgentUsage = { input: 0, output: 0 };
+  let withoutId = noUsage();
   let final: AgentUsage | undefined;
 
   const running = (): AgentUsage => {
     let sum = { ...withoutId };
-    for (const usage of byMessage.values()) sum = { input: sum.input + usage.input, output: sum.output + usage.output };
+    for (const usage of byMessage.values()) sum = addUsage(sum, usage);
     return final ? maxUsage(sum, final) : sum;
   };
 
@@ -28,12 +29,11 @@ export function createClaudeTokenStream(): TokenStream {
         const usage = countsOf(event.message.usage);
         const id = event.message.id;
         if (typeof id === 'string') byMessage.set(id, usage);
-        else withoutId = { input: withoutId.input + usage.input, output: withoutId.output + usage.output };
+        else withoutId = addUsage(withoutId, usage);
         return running();
       }
       if (event?.type === 'result' && isRecord(event.usage)) {
-        const cost = event.total_cost_usd;
-        final = { ...countsOf(event.usage), ...(typeof cost === 'number' && Number.isFinite(cost) && cost >= 0 ? { costUsd: cost } : {}) };
+        final = countsOf(event.usage);
         return running();
       }
       return undefined;
@@ -43,7 +43,9 @@ export function createClaudeTokenStream(): TokenStream {
 
 function countsOf(usage: Record<string, unknown>): AgentUsage {
   return {
-    input: countOf(usage.input_tokens) + countOf(usage.cache_creation_input_tokens) + countOf(usage.cache_read_input_tokens),
+    input: countOf(usage.input_tokens),
     output: countOf(usage.output_tokens),
+    cacheRead: countOf(usage.cache_read_input_tokens),
+    cacheWrite: countOf(usage.cache_creation_input_tokens),
   };
 }

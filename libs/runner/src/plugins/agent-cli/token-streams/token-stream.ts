@@ -1,10 +1,10 @@
 /** An agent's token usage so far in one run: running totals, never per-event deltas. */
 export interface AgentUsage {
-  /** Every input token the model read, cached ones included. */
+  /** Input tokens neither read from nor written to the prompt cache. */
   input: number;
   output: number;
-  /** What the run cost so far, when the agent's output says (Claude Code does; Codex and Gemini CLI do not). */
-  costUsd?: number;
+  cacheRead: number;
+  cacheWrite: number;
 }
 
 /**
@@ -38,10 +38,17 @@ export function countOf(value: unknown): number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : 0;
 }
 
+/** No usage yet. */
+export function noUsage(): AgentUsage {
+  return { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+}
+
+/** Component-wise sum. */
+export function addUsage(a: AgentUsage, b: AgentUsage): AgentUsage {
+  return { input: a.input + b.input, output: a.output + b.output, cacheRead: a.cacheRead + b.cacheRead, cacheWrite: a.cacheWrite + b.cacheWrite };
+}
+
 /** Component-wise maximum: a run's totals never go down, whichever event reported them. */
 export function maxUsage(a: AgentUsage, b: AgentUsage): AgentUsage {
-  const usage: AgentUsage = { input: Math.max(a.input, b.input), output: Math.max(a.output, b.output) };
-  const costUsd = Math.max(a.costUsd ?? 0, b.costUsd ?? 0);
-  if (a.costUsd !== undefined || b.costUsd !== undefined) usage.costUsd = costUsd;
-  return usage;
+  return { input: Math.max(a.input, b.input), output: Math.max(a.output, b.output), cacheRead: Math.max(a.cacheRead, b.cacheRead), cacheWrite: Math.max(a.cacheWrite, b.cacheWrite) };
 }

@@ -1,0 +1,58 @@
+import type { AgentTemplate } from './agent-command';
+import { createClaudeOutputReader } from './agent-output/claude.agent-output';
+import { createCodexOutputReader } from './agent-output/codex.agent-output';
+import { createGeminiOutputReader } from './agent-output/gemini.agent-output';
+
+/**
+ * The built-in agents. Each runs with no prompt and no trust step, may edit files and run shell commands
+ * in its worktree (`tools: "read-only"` narrows it to reading), reads the instructions from stdin, and
+ * reaches its model only through its gateway route. Values from the work-order are passed in `--opt=value`
+ * form, so none can be read as another option. See README.md beside this file.
+ */
+export const agentTemplates: Record<string, AgentTemplate> = {
+  // Claude Code in print mode; stream-json needs --verbose.
+  claude: {
+    provider: 'anthropic',
+    file: 'claude',
+    args: (agent) => ['-p', '--output-format=stream-json', '--verbose', `--model=${agent.model}`, ...(agent.tools === 'read-only' ? ['--permission-mode=default', '--disallowedTools=Bash,Edit,MultiEdit,Write,NotebookEdit'] : ['--permission-mode=acceptEdits', '--allowedTools=Bash'])],
+    env: (route) => ({
+      ANTHROPIC_BASE_URL: route.baseUrl,
+      ANTHROPIC_API_KEY: route.apiKey,
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      DISABLE_AUTOUPDATER: '1',
+    }),
+    createOutputReader: createClaudeOutputReader,
+  },
+  // OpenAI Codex CLI, `codex exec` with the prompt from stdin (`-`). It ignores OPENAI_BASE_URL: the gateway is a
+  // model provider of its own. Its own sandbox keeps a linked worktree's git data read-only (no commits), so
+  // "full" runs without it; analytics and plugin sync are off (no traffic but the model's).
+  codex: {
+    provider: 'openai',
+    file: 'codex',
+    args: (agent, route) => [
+      'exec',
+      '--json',
+      '--color=never',
+      `--model=${agent.model}`,
+      `--sandbox=${agent.tools === 'read-only' ? 'read-only' : 'danger-full-access'}`,
+      '--config=model_provider="sc_gateway"',
+      '--config=model_providers.sc_gateway.name="Solar Circuit model gateway"',
+      `--config=model_providers.sc_gateway.base_url=${JSON.stringify(route.baseUrl)}`,
+      '--config=model_providers.sc_gateway.env_key="SC_GATEWAY_KEY"',
+      '--config=model_providers.sc_gateway.wire_api="responses"',
+      '--config=analytics.enabled=false',
+      '--disable=plugins',
+      '-',
+    ],
+    env: (route) => ({ SC_GATEWAY_KEY: route.apiKey }),
+    createOutputReader: createCodexOutputReader,
+  },
+  // Gemini CLI; yolo approves every tool, which includes the shell.
+  gemini: {
+    provider: 'gemini',
+    file: 'gemini',
+    args: (agent) => ['--output-format=stream-json', `--model=${agent.model}`, `--approval-mode=${agent.tools === 'read-only' ? 'plan' : 'yolo'}`],
+    env: (route) => ({ GOOGLE_GEMINI_BASE_URL: route.baseUrl, GEMINI_API_KEY: route.apiKey }),
+    createOutputReader: createGeminiOutputReader,
+  },
+};
