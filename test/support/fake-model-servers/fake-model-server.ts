@@ -62,6 +62,8 @@ export interface RecordedCall {
   agentTurn: boolean;
   /** The status it was answered with. */
   status: number;
+  /** Whether a model call's whole answer was sent (not refused, hung or cut off). */
+  delivered: boolean;
 }
 
 /**
@@ -119,7 +121,7 @@ export async function startFakeModelServer(dialect: ProviderDialect, options: Fa
     const body: unknown = text ? JSON.parse(text) : undefined;
     const method = request.method ?? 'GET';
     const path = request.url ?? '/';
-    const call: RecordedCall = { method, path, headers: request.headers, body, agentTurn: false, status: 200 };
+    const call: RecordedCall = { method, path, headers: request.headers, body, agentTurn: false, status: 200, delivered: false };
     calls.push(call);
     if (!dialect.isModelCall(method, path)) {
       const other = dialect.other?.(method, path, body, usage) ?? { status: 404, body: dialect.errorBody(404, `no route ${method} ${path}`) };
@@ -146,6 +148,7 @@ export async function startFakeModelServer(dialect: ProviderDialect, options: Fa
         response.destroy();
         return;
       }
+      call.delivered = true;
       return sendJson(response, 200, json);
     }
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
@@ -167,6 +170,7 @@ export async function startFakeModelServer(dialect: ProviderDialect, options: Fa
       await new Promise<void>((resolve) => response.write(text, () => resolve()));
     }
     response.end();
+    call.delivered = true;
   }
 
   server.listen(0, '127.0.0.1');

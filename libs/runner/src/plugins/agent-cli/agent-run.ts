@@ -67,6 +67,7 @@ async function runCommand(worktree: Worktree, command: AgentCommand, instruction
       output?.read(line);
       readUsage(tokens, line, report);
     },
+    onStderr: output?.readStderr && ((line: string) => output.readStderr?.(line)),
   };
   ctx.logger.info({ agent: agent.name, model: agent.model, branch: worktree.branch }, 'agent started');
   let result: ExecResult;

@@ -14,7 +14,7 @@ export const agentTemplates: Record<string, AgentTemplate> = {
   claude: {
     provider: 'anthropic',
     file: 'claude',
-    args: (agent) => ['-p', '--output-format=stream-json', '--verbose', `--model=${agent.model}`, ...(agent.tools === 'read-only' ? ['--permission-mode=default', '--disallowedTools=Bash,Edit,MultiEdit,Write,NotebookEdit'] : ['--permission-mode=acceptEdits', '--allowedTools=Bash'])],
+    args: (agent) => ['-p', '--output-format=stream-json', '--verbose', `--model=${agent.model}`, ...(agent.tools === 'read-only' ? ['--permission-mode=default'] : ['--permission-mode=acceptEdits', '--allowedTools=Bash'])],
     env: (route) => ({
       ANTHROPIC_BASE_URL: route.baseUrl,
       ANTHROPIC_API_KEY: route.apiKey,

@@ -7,6 +7,8 @@ import type { ToolRefusal } from '@sc/schemas';
  */
 export interface AgentOutputReader {
   read(line: string): void;
+  /** Reads one line of stderr, for a CLI that reports refusals only there. */
+  readStderr?(line: string): void;
   /** The CLI's session id, once it printed one. */
   readonly sessionId: string | undefined;
   /** The tool calls it refused, in order. */

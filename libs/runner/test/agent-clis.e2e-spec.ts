@@ -1,0 +1,159 @@
+import type { Report, StoredWorkOrder, WorkOrderJob } from '@sc/schemas';
+import { validateReport } from '@sc/schemas';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { agentCliCases, expectedTokenUsage, sortedTokenUsage, upstreamKey, type AgentCliCase } from '../../../test/support/agent-cli-cases';
+import { agentCliBinDir } from '../../../test/support/agent-clis';
+import type { FakeModelOptions, FakeModelServer } from '../../../test/support/fake-model-servers/fake-model-server';
+import { createLocalArtifactStore } from '../src/artifacts/local.artifact-store';
+import { ModelGateway } from '../src/model-gateway/model-gateway';
+import { loadUpstreams } from '../src/model-gateway/upstreams';
+import { PluginRegistry } from '../src/plugin-registry';
+import { agentCliPlugin } from '../src/plugins/agent-cli/agent-cli.plugin';
+import { createTestRepository, git } from '../src/plugins/agent-cli/fixtures/test-repository';
+import { ModelPrices } from '../src/pricing/model-prices';
+import { runRound } from '../src/run-round';
+
+// The real agent CLIs (pinned, installed by scripts/install-agent-clis.js) run through the runner and the model
+// gateway against the project's fake model servers. When a CLI release changes its contract, this suite says so.
+const binDir = agentCliBinDir();
+if (!binDir) console.log('agent-clis.e2e-spec: the agent CLIs are not installed (scripts/install-agent-clis.js could not reach the npm registry); skipping');
+const describeWithClis = binDir ? describe : describe.skip;
+
+const usage = { input: 1000, output: 50, cacheRead: 300, cacheWrite: 20 };
+const branch = 'feat/wo-20261207-real-agents';
+
+describeWithClis.each(agentCliCases)('$name through the model gateway', (cli: AgentCliCase) => {
+  let root: string;
+  let repo: string;
+  let dataDir: string;
+  let server: FakeModelServer;
+  let gateway: ModelGateway;
+  const saved = { PATH: process.env.PATH, HOME: process.env.HOME };
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), `sc-real-${cli.name}-`));
+    repo = join(root, 'repo');
+    dataDir = join(root, 'data');
+    createTestRepository(repo);
+    // The CLIs keep settings and sessions in $HOME: a fresh one per test, as on a new machine.
+    process.env.HOME = mkdtempSync(join(root, 'home-'));
+    process.env.PATH = `${binDir}:${saved.PATH}`;
+  });
+
+  afterEach(async () => {
+    Object.assign(process.env, saved);
+    await gateway?.close();
+    await server?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  async function start(options: FakeModelOptions = {}): Promise<void> {
+    server = await cli.startServer({ usage, ...options });
+    gateway = new ModelGateway(loadUpstreams(cli.upstreamEnv(server)), new ModelPrices());
+  }
+
+  function job(order: Partial<StoredWorkOrder> = {}): WorkOrderJob {
+    return {
+      round_id: `round-${cli.name}`,
+      workorder_id: 'wo-real',
+      attempt: 1,
+      order: {
+        id: 'wo-real',
+        title: 'Real agents',
+        instructions: 'Write hello.txt, then run the check.',
+        plugin: 'agent-cli',
+        branch,
+        phases: ['coding'],
+        priority: 5,
+        repo: { path: repo },
+        agents: [{ name: cli.name, model: cli.model, role: 'implementer' }],
+        ...order,
+      },
+    };
+  }
+
+  async function run(order: Partial<StoredWorkOrder> = {}, signal?: AbortSignal): Promise<Report> {
+    const registry = new PluginRegistry();
+    registry.register(agentCliPlugin, 'built-in');
+    const report = await runRound(job(order), { registry, signal, logger: pino({ level: 'silent' }), worker: 'test', dataDir, artifacts: createLocalArtifactStore({ dataDir }), killGraceMs: 1_000, gateway });
+    expect(validateReport(report)).toMatchObject({ ok: true });
+    return report;
+  }
+
+  it('edits a file and runs a shell command in a fresh worktree, unattended; every token and cent is counted', async () => {
+    await start({
+      script: [
+        { kind: 'write', path: 'hello.txt', content: 'hello from the fake model\n' },
+        { kind: 'shell', command: 'node -e "require(\'fs\').writeFileSync(\'ran.txt\', process.version)" && (env | grep -c upstream-secret > leaked.txt || true)' },
+      ],
+    });
+    const report = await run({ phases: ['coding', 'testing'], acceptance: ['test -f hello.txt', 'test -f ran.txt'] });
+    expect(report).toMatchObject({ status: 'success' });
+    expect(git(repo, 'show', `${branch}:hello.txt`)).toBe('hello from the fake model');
+    expect(git(repo, 'show', `${branch}:ran.txt`)).toBe(process.version);
+    // The agent's environment held no upstream key: the gateway added it to each forwarded call.
+    expect(git(repo, 'show', `${branch}:leaked.txt`)).toBe('0');
+    const modelCalls = server.calls.filter((call) => call.delivered);
+    expect(modelCalls.length).toBeGreaterThanOrEqual(3);
+    expect(modelCalls.every((call) => JSON.stringify(call.headers).includes(upstreamKey))).toBe(true);
+    expect(sortedTokenUsage(report)).toEqual(expectedTokenUsage(cli, server, usage));
+    expect(report.cost_usd).toBeCloseTo(report.token_usage.reduce((sum, entry) => sum + (entry.cost_usd ?? 0), 0), 9);
+    expect(report.cost_usd).toBeGreaterThan(0);
+    expect(readdirSync(join(dataDir, 'worktrees'))).toEqual([]);
+  });
+
+  it.each([
+    ['budget.max_tokens', { max_tokens: 1 }, /^budget_exceeded: \d+ tokens used, budget\.max_tokens is 1$/],
+    ['budget.max_cost_usd', { max_cost_usd: 0.000001 }, /^budget_exceeded: \$[\d.e-]+ spent, budget\.max_cost_usd is \$0\.000001$/],
+  ])('stops at the call once %s is reached: no further model call leaves, the work so far is committed', async (_what, budget, error) => {
+    await start();
+    const report = await run({ budget });
+    expect(report.status).toBe('failure');
+    expect(report.error).toMatch(error);
+    // The first turn asked to write hello.txt; no turn after it reached the model.
+    expect(server.calls.filter((call) => call.agentTurn)).toHaveLength(1);
+    expect(sortedTokenUsage(report)).toEqual(expectedTokenUsage(cli, server, usage));
+  });
+
+  it('counts the calls answered before a hung model call when the phase times out', async () => {
+    await start({ fault: { kind: 'hang', fromCall: 1 } });
+    const report = await run({ phase_timeout: { coding: 6 } });
+    expect(report).toMatchObject({ status: 'timeout', error: 'phase coding timed out after 6 s' });
+    expect(server.calls.filter((call) => call.agentTurn && !call.delivered).length).toBeGreaterThanOrEqual(1);
+    expect(sortedTokenUsage(report)).toEqual(expectedTokenUsage(cli, server, usage));
+    expect(report.token_usage.length).toBeGreaterThan(0);
+  });
+
+  it('counts the calls answered before a cancel', async () => {
+    await start({ fault: { kind: 'hang', fromCall: 1 } });
+    const cancel = new AbortController();
+    const cancelOnceAnswered = setInterval(() => server.calls.some((call) => call.agentTurn && call.delivered) && existsSync(join(dataDir, 'worktrees')) && cancel.abort(new Error('cancel requested')), 50);
+    try {
+      const report = await run({}, cancel.signal);
+      expect(report).toMatchObject({ status: 'cancelled' });
+      expect(sortedTokenUsage(report)).toEqual(expectedTokenUsage(cli, server, usage));
+    } finally {
+      clearInterval(cancelOnceAnswered);
+    }
+  });
+
+  it('narrowed to read-only tools, cannot write, and the refusal is in the log and the phase result', async () => {
+    await start({ script: [{ kind: 'write', path: 'hello.txt', content: 'must not be written\n' }] });
+    const report = await run({ agents: [{ name: cli.name, model: cli.model, role: 'reviewer', tools: 'read-only' }] });
+    expect(report.commits).toEqual([]);
+    expect(report.phases[0].refusals).toEqual([expect.objectContaining({ agent: cli.name, tool: expect.any(String) })]);
+    expect(report.summary).toMatch(/1 tool call\(s\) refused/);
+  });
+
+  it('hands over instructions past the 128 KiB argv and environment limit', async () => {
+    await start({ script: [] });
+    const marker = 'END-OF-LONG-INSTRUCTIONS';
+    const instructions = `${'Keep this line in mind. '.repeat(8_000)}\n${marker}`;
+    const report = await run({ instructions });
+    expect(report.status).toBe('success');
+    expect(server.calls.some((call) => call.agentTurn && JSON.stringify(call.body).includes(marker))).toBe(true);
+  });
+});
