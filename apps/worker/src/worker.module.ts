@@ -4,6 +4,7 @@ import { QueueName } from '@sc/schemas';
 import type { Logger } from 'pino';
 import { artifactStoreProvider } from './artifacts/artifact-store.provider';
 import { CancelRequestsListener } from './cancellation/cancel-requests.listener';
+import { AttemptLedgers } from './ledger/attempt-ledgers';
 import { WorkerConfig } from './config/worker.config';
 import { LoggerModule } from './logging/logger.module';
 import { MetricsServer } from './metrics/metrics.server';
@@ -34,6 +35,7 @@ export class WorkerModule {
         pluginRegistryProvider,
         artifactStoreProvider,
         modelGatewayProvider,
+        AttemptLedgers,
         RoundPublisher,
         WorkOrdersConsumer,
         CancelRequestsListener,

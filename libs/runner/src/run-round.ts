@@ -28,7 +28,7 @@ import { createPhaseContext } from './phase-context';
 import type { ModelGateway } from './model-gateway/model-gateway';
 import type { PluginRegistry } from './plugin-registry';
 import type { ModelPrices } from './pricing/model-prices';
-import { TokenLedger } from './token-ledger';
+import { TokenLedger, type LedgerStore } from './token-ledger';
 
 /** What {@link runRound} runs with. */
 export interface RunRoundOptions {
@@ -60,6 +60,8 @@ export interface RunRoundOptions {
   gateway?: ModelGateway;
   /** What usage reported without a cost is priced with (default: the built-in table). */
   prices?: ModelPrices;
+  /** Where the attempt's ledger is kept as it grows, and restored from when a killed run is taken over. */
+  ledgerStore?: LedgerStore;
 }
 
 // setTimeout fires at once for delays above 2^31-1 ms (~24.8 days); longer timeouts are capped to it.
@@ -79,6 +81,7 @@ const defaultFinalizeMs = 30_000;
  */
 export async function runRound(job: WorkOrderJob, options: RunRoundOptions): Promise<Report> {
   const round = new RoundRecorder(job, options);
+  await round.ledger.restore();
   const plugin = options.registry.get(job.order.plugin);
   if (!plugin) {
     const known = options.registry.names().join(', ') || 'none';
@@ -266,7 +269,7 @@ class RoundRecorder {
     private readonly options: RunRoundOptions,
   ) {
     this.logger = options.logger;
-    this.ledger = new TokenLedger(job.order.budget, options.prices);
+    this.ledger = new TokenLedger(job.order.budget, options.prices, options.ledgerStore);
   }
 
   emit(event: PhaseEvent | LogEvent): void {

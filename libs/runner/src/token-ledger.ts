@@ -11,6 +11,17 @@ const countKinds = ['input', 'output', 'cache_read', 'cache_write'] as const;
 export type TokenTotals = Required<TokenUsage>;
 
 /**
+ * Keeps a Round attempt's ledger outside the process, so that the worker that takes over the attempt of a
+ * killed one goes on counting — tokens, cost and budget — from what was spent before.
+ */
+export interface LedgerStore {
+  /** The totals recorded so far. */
+  load(): Promise<TokenTotals[]>;
+  /** Records one accepted report (its cost resolved: a number, or null when unknown). Must not throw. */
+  record(usage: TokenTotals): void;
+}
+
+/**
  * Sums the token usage a Round's plugin reports, per agent and model, for the Report's `token_usage` and
  * `cost_usd`, and tells when the work-order's `budget` is reached. A report without `cost_usd` is priced
  * from `prices`; an entry's cost stays `null` while none of its usage could be priced.
@@ -25,7 +36,13 @@ export class TokenLedger {
   constructor(
     private readonly budget: Budget = {},
     private readonly prices = new ModelPrices(),
+    private readonly store?: LedgerStore,
   ) {}
+
+  /** Restores what an earlier run of this attempt recorded, before anything is added. */
+  async restore(): Promise<void> {
+    for (const totals of (await this.store?.load()) ?? []) this.sum(totals);
+  }
 
   /**
    * Adds one report; refuses counts that are not non-negative integers, a cost that is not a finite
@@ -43,10 +60,17 @@ export class TokenLedger {
     }
     const cost = usage.cost_usd === undefined ? this.prices.costOf(model, { input: counts.input, output: counts.output, cacheRead: counts.cache_read, cacheWrite: counts.cache_write }) : usage.cost_usd;
     if (cost !== null && (typeof cost !== 'number' || !Number.isFinite(cost) || cost < 0)) throw new RangeError(`token usage cost_usd must be a number >= 0 or null, got ${cost}`);
+    const accepted = { agent, model, ...counts, cost_usd: cost };
+    this.sum(accepted);
+    this.store?.record(accepted);
+  }
+
+  private sum(usage: TokenTotals): void {
+    const { agent, model } = usage;
     const key = JSON.stringify([agent, model]);
     const total = this.totalsByKey.get(key) ?? { agent, model, input: 0, output: 0, cache_read: 0, cache_write: 0, cost_usd: null };
-    for (const kind of countKinds) total[kind] += counts[kind];
-    if (cost !== null) total.cost_usd = (total.cost_usd ?? 0) + cost;
+    for (const kind of countKinds) total[kind] += usage[kind];
+    if (usage.cost_usd !== null) total.cost_usd = (total.cost_usd ?? 0) + usage.cost_usd;
     this.totalsByKey.set(key, total);
   }
 

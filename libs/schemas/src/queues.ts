@@ -235,3 +235,12 @@ export interface CancelRequest {
   attempt: number;
   reason: string;
 }
+
+/**
+ * The Redis hash in which a worker keeps the token ledger of a running attempt (`<agent>\u0000<model>\u0000<kind>`
+ * → count, `kind` a token kind or `cost_usd`), so that the worker taking over a killed one's attempt goes on
+ * counting from there. Removed once the attempt's Report is sent.
+ */
+export function attemptLedgerKey(queuePrefix: string, roundId: string, attempt: number): string {
+  return `${queuePrefix}:ledger:${roundId}:${attempt}`;
+}

@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { ARTIFACT_STORE } from '../artifacts/artifact-store.provider';
 import { WorkerConfig } from '../config/worker.config';
+import { AttemptLedgers } from '../ledger/attempt-ledgers';
 import { WORKER_LOGGER } from '../logging/logger.module';
 import { WorkerMetrics } from '../metrics/worker.metrics';
 import type { AttemptPublisher } from '../publishing/attempt.publisher';
@@ -51,6 +52,7 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
     private readonly publisher: RoundPublisher,
     private readonly metrics: WorkerMetrics,
     private readonly gateway: ModelGateway,
+    private readonly ledgers: AttemptLedgers,
     @Inject(ARTIFACT_STORE) private readonly artifacts: ArtifactStore,
     @Inject(WORKER_LOGGER) private readonly logger: Logger,
   ) {
@@ -99,10 +101,12 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
         dataDir: this.config.dataDir,
         gateway: this.gateway,
         prices: this.config.prices,
+        ledgerStore: this.ledgers.forAttempt(data.round_id, data.attempt),
         onEvent: (event) => attemptPublisher.event(event),
       });
       if (report.status === 'cancelled' && this.isShuttingDown) return await this.requeue(job, data, token, 0, shutdownReason, attemptPublisher);
       await attemptPublisher.finish(report);
+      await this.ledgers.drop(data.round_id, data.attempt);
       running.finished(report);
       log.info({ status: report.status, error: report.error }, 'round finished');
       return { status: report.status };

@@ -1,0 +1,107 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { agentCliCases, expectedTokenUsage, sortedTokenUsage } from '../../../test/support/agent-cli-cases';
+import { agentCliBinDir } from '../../../test/support/agent-clis';
+import type { FakeModelServer } from '../../../test/support/fake-model-servers/fake-model-server';
+import { createStackEnv, startWorker, type StackEnv, type StackProcess } from '../../../test/support/local-stack';
+import { until } from '../../../test/support/until';
+import { createTestRepository, git } from '../../../libs/runner/src/plugins/agent-cli/fixtures/test-repository';
+import { QueueDriver } from './worker-stack';
+
+// The real agent CLIs run by a worker process, each through the worker's model gateway to its fake model API.
+const binDir = agentCliBinDir();
+if (!binDir) console.log('worker agent-clis.e2e-spec: the agent CLIs are not installed (scripts/install-agent-clis.js could not reach the npm registry); skipping');
+const describeWithClis = binDir ? describe : describe.skip;
+
+const usage = { input: 700, output: 40, cacheRead: 100, cacheWrite: 10 };
+
+describeWithClis('worker: the real agent CLIs', () => {
+  let stack: StackEnv;
+  let worker: StackProcess;
+  let queues: QueueDriver;
+  let repo: string;
+  const servers = new Map<string, FakeModelServer>();
+
+  beforeAll(async () => {
+    for (const cli of agentCliCases) servers.set(cli.name, await cli.startServer({ usage }));
+    const upstreams = Object.assign({}, ...agentCliCases.map((cli) => cli.upstreamEnv(servers.get(cli.name)!)));
+    stack = createStackEnv({ ...upstreams, PATH: `${binDir}:${process.env.PATH}`, SC_WORKER_CONCURRENCY: '3' });
+    const home = join(stack.dataDir, '..', 'home');
+    mkdirSync(home, { recursive: true });
+    stack.env.HOME = home;
+    repo = join(stack.dataDir, '..', 'repo');
+    createTestRepository(repo);
+    mkdirSync(stack.dataDir, { recursive: true });
+    worker = await startWorker(stack);
+    queues = new QueueDriver(stack);
+  });
+
+  afterAll(async () => {
+    await queues?.close();
+    await worker?.stop();
+    for (const server of servers.values()) await server.close();
+    stack?.cleanup();
+  });
+
+  it('runs claude, codex and gemini at once, each finishing its work with every token counted', async () => {
+    const jobs = await Promise.all(
+      agentCliCases.map((cli) =>
+        queues.submit({
+          plugin: 'agent-cli',
+          phases: ['coding', 'testing'],
+          branch: `feat/wo-20261207-worker-${cli.name}`,
+          repo: { path: repo },
+          agents: [{ name: cli.name, model: cli.model, role: 'implementer' }],
+          acceptance: ['test -f hello.txt', 'test -f ran.txt'],
+        }),
+      ),
+    );
+    for (const [index, cli] of agentCliCases.entries()) {
+      const { report } = await queues.finished(jobs[index].round_id, 60_000);
+      expect({ cli: cli.name, status: report.status, summary: report.summary }).toEqual({ cli: cli.name, status: 'success', summary: expect.stringContaining('exit 0') });
+      expect(git(repo, 'show', `feat/wo-20261207-worker-${cli.name}:ran.txt`)).toBe(process.version);
+      expect(sortedTokenUsage(report)).toEqual(expectedTokenUsage(cli, servers.get(cli.name)!, usage));
+    }
+  });
+});
+
+describeWithClis('worker: a worker killed while its agent waits for the model', () => {
+  const claude = agentCliCases.find((cli) => cli.name === 'claude')!;
+  let stack: StackEnv;
+  let server: FakeModelServer;
+  const workers: StackProcess[] = [];
+
+  afterAll(async () => {
+    for (const worker of workers) await worker.kill();
+    await server?.close();
+    stack?.cleanup();
+  });
+
+  it('loses none of the tokens spent before the kill: the worker that takes over counts on from them', async () => {
+    // Every agent's second turn hangs: the first worker is killed there, the second one times out there.
+    server = await claude.startServer({ usage, fault: { kind: 'hang', fromCall: 1 } });
+    stack = createStackEnv({ ...claude.upstreamEnv(server), PATH: `${binDir}:${process.env.PATH}`, SC_WORKER_LOCK_MS: '1000' });
+    mkdirSync(stack.dataDir, { recursive: true });
+    stack.env.HOME = join(stack.dataDir, '..');
+    const repo = join(stack.dataDir, '..', 'repo');
+    createTestRepository(repo);
+    const queues = new QueueDriver(stack);
+    try {
+      workers.push(await startWorker(stack));
+      const job = await queues.submit({ plugin: 'agent-cli', phases: ['coding'], phase_timeout: { coding: 8 }, repo: { path: repo }, agents: [{ name: 'claude', model: claude.model, role: 'implementer' }] });
+      await until(() => server.calls.filter((call) => call.agentTurn).length >= 2, { timeoutMs: 30_000, what: 'the first run waiting on its second turn' });
+      const spentBeforeKill = server.calls.filter((call) => call.delivered).length;
+      await workers[0].kill();
+      workers.push(await startWorker(stack));
+      const { report } = await queues.finished(job.round_id, 60_000);
+      // The second worker's run hung at once (every turn after the first hangs): what the Report counts
+      // is what the killed run spent.
+      expect(report).toMatchObject({ status: 'timeout', worker: expect.stringMatching(new RegExp(`:${workers[1].child.pid}$`)) });
+      expect(server.calls.filter((call) => call.delivered)).toHaveLength(spentBeforeKill);
+      expect(sortedTokenUsage(report)).toEqual(expectedTokenUsage(claude, server, usage));
+      expect(report.token_usage[0].input).toBeGreaterThan(0);
+    } finally {
+      await queues.close();
+    }
+  });
+});
