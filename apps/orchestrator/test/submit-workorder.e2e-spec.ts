@@ -65,6 +65,26 @@ describe('POST /workorders', () => {
     expect(answer.body.details).toEqual([{ path: '/plugin', message: expect.stringContaining('echo') }]);
   });
 
+  it('answers 400 naming the agent and model when a cost budget meets a model without a known price, and stores nothing', async () => {
+    const before = (await rows.counts()).rounds;
+    const body = echoOrder({
+      plugin: 'agent-cli',
+      repo: { path: '.' },
+      budget: { max_cost_usd: 2 },
+      agents: [
+        { name: 'claude', model: 'sonnet', role: 'implementer' },
+        { name: 'codex', model: 'gpt-9-imaginary', role: 'reviewer' },
+      ],
+    });
+    const answer = await sc.call('POST', '/workorders', { body });
+    expect(answer.status).toBe(400);
+    expect(answer.body.details).toEqual([{ path: '/agents/1/model', message: expect.stringMatching(/^agent codex: model gpt-9-imaginary has no known price/) }]);
+    expect((await rows.counts()).rounds).toBe(before);
+    // Without the cost budget there is nothing a price is needed for.
+    const unbudgeted = await sc.call('POST', '/workorders', { body: { ...body, budget: { max_tokens: 1000 } } });
+    expect(unbudgeted.status).toBe(200);
+  });
+
   it('answers 404 for an unknown work-order', async () => {
     expect(await sc.call('GET', '/workorders/nope')).toEqual({ status: 404, body: { statusCode: 404, error: 'Not Found', message: 'work-order nope not found' } });
   });
