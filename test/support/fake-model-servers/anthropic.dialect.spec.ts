@@ -14,6 +14,10 @@ const claude = bin ? join(bin, 'claude') : undefined;
 if (!claude) console.log('anthropic.dialect.spec: the agent CLIs are not installed (scripts/install-agent-clis.js could not fetch them); the real-claude tests are skipped');
 const describeWithClaude = claude ? describe : describe.skip;
 
+// Parsed JSON read field by field, as a test does.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Loose = any;
+
 const usage = { input: 1000, output: 50, cacheRead: 200, cacheWrite: 30 };
 const unattended = ['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'bypassPermissions'];
 
@@ -35,7 +39,7 @@ describe('anthropic dialect over HTTP', () => {
     const events = (await response.text())
       .split('\n\n')
       .filter(Boolean)
-      .map((chunk) => ({ event: /^event: (.*)$/m.exec(chunk)?.[1], data: JSON.parse(/^data: (.*)$/m.exec(chunk)![1]) as Record<string, any> }));
+      .map((chunk) => ({ event: /^event: (.*)$/m.exec(chunk)?.[1], data: JSON.parse(/^data: (.*)$/m.exec(chunk)![1]) as Record<string, Loose> }));
     expect(events.map((e) => e.event)).toEqual([
       'message_start',
       'ping',
@@ -97,14 +101,22 @@ describeWithClaude('real claude against the fake Anthropic API', () => {
 
   interface Run {
     code: number | null;
-    lines: Array<Record<string, any>>;
-    result: Record<string, any>;
+    signal: NodeJS.Signals | null;
+    lines: Array<Record<string, Loose>>;
+    result: Record<string, Loose>;
     stderr: string;
     ms: number;
   }
 
   /** Runs `claude` with the prompt on stdin and an environment built from scratch (nothing inherited but PATH). */
-  function runClaude(server: FakeModelServer, where: { repo: string; home: string }, prompt: string, args: string[] = [], env: Record<string, string> = {}): Promise<Run> {
+  function runClaude(
+    server: FakeModelServer,
+    where: { repo: string; home: string },
+    prompt: string,
+    args: string[] = [],
+    env: Record<string, string> = {},
+    whileRunning?: (child: ReturnType<typeof spawn>) => void,
+  ): Promise<Run> {
     const started = Date.now();
     const child = spawn(claude!, [...unattended, ...args], {
       cwd: where.repo,
@@ -127,15 +139,16 @@ describeWithClaude('real claude against the fake Anthropic API', () => {
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     child.stdin.end(prompt);
+    whileRunning?.(child);
     return new Promise((resolve, reject) => {
       child.on('error', reject);
-      child.on('close', (code) => {
+      child.on('close', (code, signal) => {
         const lines = stdout
           .split('\n')
           .filter((line) => line.trim())
-          .map((line) => JSON.parse(line) as Record<string, any>);
+          .map((line) => JSON.parse(line) as Record<string, Loose>);
         const result = lines.find((line) => line.type === 'result') ?? {};
-        resolve({ code, lines, result, stderr, ms: Date.now() - started });
+        resolve({ code, signal, lines, result, stderr, ms: Date.now() - started });
       });
     });
   }
@@ -221,14 +234,21 @@ describeWithClaude('real claude against the fake Anthropic API', () => {
     expect(run.result.usage.input_tokens).toBe(3000); // the cut-off answer is not counted
   });
 
-  it('gives up on a hanging stream after API_TIMEOUT_MS, retries capped by CLAUDE_CODE_MAX_RETRIES: exit 1, is_error', async () => {
+  it('waits on a stream that sent headers and then nothing (no timeout of its own); SIGTERM ends it with no result line, the transcript kept', async () => {
     const server = await fake({ fault: { kind: 'hang' } });
     const where = workspace();
-    const run = await runClaude(server, where, 'Go.', [], { API_TIMEOUT_MS: '1500', CLAUDE_CODE_MAX_RETRIES: '1' });
-    expect(run.code).toBe(1);
-    expect(agentTurns(server)).toHaveLength(2);
-    expect(run.result).toMatchObject({ type: 'result', subtype: 'success', is_error: true, terminal_reason: 'api_error', api_error_status: null });
-    expect(run.result.result).toContain('Request timed out');
-    expect(run.result.usage.input_tokens).toBe(0);
+    const run = await runClaude(server, where, 'Hang on.', [], { API_TIMEOUT_MS: '1500', CLAUDE_CODE_MAX_RETRIES: '1' }, (child) => {
+      const poll = setInterval(() => {
+        if (agentTurns(server).length === 0) return;
+        clearInterval(poll);
+        // Well past API_TIMEOUT_MS, which only bounds the wait for response headers.
+        setTimeout(() => child.kill('SIGTERM'), 2500);
+      }, 50);
+    });
+    expect({ code: run.code, signal: run.signal }).toEqual({ code: 143, signal: null }); // it catches SIGTERM and exits 143 at once
+    expect(agentTurns(server)).toHaveLength(1);
+    expect(run.lines.map((line) => `${line.type}/${line.subtype}`)).toEqual(['system/init']);
+    const transcript = join(where.home, '.claude', 'projects', where.repo.replace(/[^A-Za-z0-9]/g, '-'), `${run.lines[0].session_id}.jsonl`);
+    expect(readFileSync(transcript, 'utf8')).toContain('Hang on.');
   });
 });

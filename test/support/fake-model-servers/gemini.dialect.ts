@@ -141,7 +141,7 @@ export const geminiDialect: ProviderDialect = {
     return ((body as GeminiRequest | undefined)?.contents ?? []).filter(isFunctionResponse).length;
   },
 
-  answer(step, usage, _body, path): SseEvent[] {
+  answer(step, usage, body, path): SseEvent[] {
     const modelVersion = geminiModelOf(path);
     const responseId = `fake-${Math.random().toString(36).slice(2, 10)}`;
     const chunk = (parts: GeminiPart[], last: boolean): SseEvent => ({
@@ -157,7 +157,7 @@ export const geminiDialect: ProviderDialect = {
       const middle = Math.ceil(step.text.length / 2);
       return [chunk([{ text: step.text.slice(0, middle) }], false), chunk([{ text: step.text.slice(middle) }], true)];
     }
-    return [chunk([{ text: step.kind === 'write' ? 'Writing the file.' : 'Running the command.' }], false), chunk([{ functionCall: functionCallFor(step, _body) }], true)];
+    return [chunk([{ text: step.kind === 'write' ? 'Writing the file.' : 'Running the command.' }], false), chunk([{ functionCall: functionCallFor(step, body) }], true)];
   },
 
   errorBody(status, message) {

@@ -179,9 +179,14 @@ function withoutKey(search: string): string {
   return rest ? `?${rest}` : '';
 }
 
+// The CLIs put `model` first in their bodies; a conversation can be megabytes, so it is looked for there first.
+const leadingModel = /^\s*\{\s*"model"\s*:\s*"((?:[^"\\]|\\.){1,200})"/;
+
 /** The model a call asks for: Gemini names it in the path (`/models/<model>:…`), the others in the body. */
 function modelOf(provider: ModelProvider, path: string, body: Buffer): string {
   if (provider === 'gemini') return decodeURIComponent(/\/models\/([^/:]+)/.exec(path)?.[1] ?? 'unknown');
+  const leading = leadingModel.exec(body.subarray(0, 512).toString('utf8'));
+  if (leading) return JSON.parse(`"${leading[1]}"`) as string;
   try {
     const model: unknown = (JSON.parse(body.toString('utf8')) as { model?: unknown }).model;
     return typeof model === 'string' && model !== '' ? model : 'unknown';

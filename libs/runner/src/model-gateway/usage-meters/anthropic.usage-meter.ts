@@ -14,6 +14,7 @@ export function createAnthropicUsageMeter(): UsageMeter {
   return {
     counts,
     event(data) {
+      if (!data.includes('"usage"')) return;
       const event = parseData(data);
       if (!isRecord(event)) return;
       if (event.type === 'message_start' && isRecord(event.message)) read(event.message.usage);

@@ -22,7 +22,7 @@ export function createGeminiUsageMeter(): UsageMeter {
   };
   return {
     counts,
-    event: (data) => read(parseData(data)),
+    event: (data) => data.includes('"usageMetadata"') && read(parseData(data)),
     json: read,
   };
 }

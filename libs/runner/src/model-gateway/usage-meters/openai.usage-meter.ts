@@ -19,6 +19,7 @@ export function createOpenAIUsageMeter(): UsageMeter {
   return {
     counts,
     event(data) {
+      if (!data.includes('"usage"')) return;
       const event = parseData(data);
       if (isRecord(event) && typeof event.type === 'string' && finalEvents.has(event.type) && isRecord(event.response)) read(event.response.usage);
     },

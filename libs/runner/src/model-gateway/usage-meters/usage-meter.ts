@@ -5,7 +5,7 @@ import type { TokenCounts } from '../../pricing/model-prices';
  * `<provider>.usage-meter.ts`; each reads only the fields its API documents for usage, and ignores the rest.
  */
 export interface UsageMeter {
-  /** Reads one SSE event's data (JSON text). */
+  /** Reads one SSE event's data (JSON text); events that cannot hold usage are skipped unparsed. */
   event(data: string): void;
   /** Reads a whole JSON answer (a call made without streaming). */
   json(body: unknown): void;

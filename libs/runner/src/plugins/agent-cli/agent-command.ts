@@ -14,7 +14,10 @@ export interface AgentTemplate {
   /** The CLI's executable, found on `PATH`. */
   file: string;
   args(agent: Agent, route: ModelRoute): string[];
-  env(route: ModelRoute, agent: Agent): Record<string, string | undefined>;
+  /** The CLI's environment; `scratchDir` is the agent's own folder beside its worktree, never committed. */
+  env(route: ModelRoute, agent: Agent, scratchDir: string): Record<string, string | undefined>;
+  /** Files the CLI needs (settings), written into `scratchDir` before it starts: relative path → content. */
+  files?: Record<string, string>;
   createOutputReader(): AgentOutputReader;
 }
 

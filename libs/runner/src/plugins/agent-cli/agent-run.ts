@@ -1,6 +1,6 @@
 import { ExecStartError, type ExecResult, type ModelRoute, type PluginContext } from '@sc/plugin-sdk';
 import type { Agent, StoredWorkOrder, ToolRefusal } from '@sc/schemas';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { agentCommand, agentInstructions, type AgentCommand } from './agent-command';
 import { noUsage, type AgentUsage, type TokenStream } from './token-streams/token-stream';
@@ -42,9 +42,15 @@ export async function runAgent(worktree: Worktree, order: StoredWorkOrder, ctx: 
 
 async function runCommand(worktree: Worktree, command: AgentCommand, instructions: string, route: ModelRoute | undefined, ctx: PluginContext): Promise<AgentRun> {
   const { agent } = worktree;
-  // Beside the worktree, not in it: the file must not be committed. Agent names never start with a dot.
-  const instructionsFile = join(dirname(worktree.path), `.${agent.name}.instructions.md`);
+  // Beside the worktree, not in it: nothing here may be committed. Agent names never start with a dot.
+  const scratchDir = join(dirname(worktree.path), `.${agent.name}`);
+  await mkdir(scratchDir, { recursive: true });
+  const instructionsFile = join(scratchDir, 'instructions.md');
   await writeFile(instructionsFile, instructions);
+  for (const [name, content] of Object.entries(command.template?.files ?? {})) {
+    await mkdir(dirname(join(scratchDir, name)), { recursive: true });
+    await writeFile(join(scratchDir, name), content);
+  }
   const output = command.template?.createOutputReader();
   const tokens = command.template ? undefined : command.createTokenStream();
   const report = tokens ? usageReporter(agent, ctx) : undefined;
@@ -57,7 +63,7 @@ async function runCommand(worktree: Worktree, command: AgentCommand, instruction
     SC_WORKORDER_ID: ctx.workorderId,
     SC_ROUND_ID: ctx.roundId,
   };
-  if (route && command.template) Object.assign(env, Object.fromEntries(modelCredentials.map((name) => [name, undefined])), command.template.env(route, agent));
+  if (route && command.template) Object.assign(env, Object.fromEntries(modelCredentials.map((name) => [name, undefined])), command.template.env(route, agent, scratchDir));
   const options = {
     cwd: worktree.path,
     tailChars: logTailChars,
@@ -81,8 +87,10 @@ async function runCommand(worktree: Worktree, command: AgentCommand, instruction
   await ctx.writeArtifact(`${ctx.phase}/${agent.name}.log`, `${result.stdoutTail}${result.stderrTail}`);
   const refusals = (output?.refusals ?? []).map((refusal) => ({ agent: agent.name, ...refusal }));
   for (const refusal of refusals) ctx.logger.warn({ agent: agent.name, tool: refusal.tool, detail: refusal.detail }, 'tool call refused');
-  ctx.logger.info({ agent: agent.name, exit_code: result.exitCode, signal: result.signal, session_id: output?.sessionId, refusals: refusals.length }, 'agent finished');
-  return { worktree, exitCode: result.exitCode, refusals };
+  const unfinished = result.exitCode === 0 ? output?.unfinished?.() : undefined;
+  ctx.logger.info({ agent: agent.name, exit_code: result.exitCode, signal: result.signal, session_id: output?.sessionId, refusals: refusals.length, unfinished }, 'agent finished');
+  // A CLI that exits 0 without finishing has failed all the same; 1 is what it would say if it could.
+  return { worktree, exitCode: unfinished ? 1 : result.exitCode, refusals, ...(unfinished ? { error: unfinished } : {}) };
 }
 
 /** Why the agent's process did not start, with the system's code: ENOENT, EACCES, E2BIG, … */

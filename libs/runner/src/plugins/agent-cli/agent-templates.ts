@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { AgentTemplate } from './agent-command';
 import { createClaudeOutputReader } from './agent-output/claude.agent-output';
 import { createCodexOutputReader } from './agent-output/codex.agent-output';
@@ -10,7 +11,9 @@ import { createGeminiOutputReader } from './agent-output/gemini.agent-output';
  * form, so none can be read as another option. See README.md beside this file.
  */
 export const agentTemplates: Record<string, AgentTemplate> = {
-  // Claude Code in print mode; stream-json needs --verbose.
+  // Claude Code in print mode; stream-json needs --verbose. acceptEdits alone denies every shell command in
+  // print mode: Bash is allowed by name. Read-only keeps the default mode, where a write or a command is denied
+  // (and listed in the result's permission_denials) rather than not offered.
   claude: {
     provider: 'anthropic',
     file: 'claude',
@@ -20,6 +23,8 @@ export const agentTemplates: Record<string, AgentTemplate> = {
       ANTHROPIC_API_KEY: route.apiKey,
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
       DISABLE_AUTOUPDATER: '1',
+      DISABLE_TELEMETRY: '1',
+      DISABLE_ERROR_REPORTING: '1',
     }),
     createOutputReader: createClaudeOutputReader,
   },
@@ -47,12 +52,30 @@ export const agentTemplates: Record<string, AgentTemplate> = {
     env: (route) => ({ SC_GATEWAY_KEY: route.apiKey }),
     createOutputReader: createCodexOutputReader,
   },
-  // Gemini CLI; yolo approves every tool, which includes the shell.
+  // Gemini CLI, with a home of its own (GEMINI_CLI_HOME; a system settings file is refused under a world-writable
+  // folder such as /tmp). Its settings select the API key (a base URL alone selects an auth type headless mode
+  // refuses) and turn the per-folder trust step, telemetry, usage statistics, auto-update and the IDE link off.
+  // Only yolo offers the shell tool. Without GEMINI_CLI_NO_RELAUNCH it runs in a child process that its parent
+  // shields from SIGTERM.
   gemini: {
     provider: 'gemini',
     file: 'gemini',
-    args: (agent) => ['--output-format=stream-json', `--model=${agent.model}`, `--approval-mode=${agent.tools === 'read-only' ? 'plan' : 'yolo'}`],
-    env: (route) => ({ GOOGLE_GEMINI_BASE_URL: route.baseUrl, GEMINI_API_KEY: route.apiKey }),
+    args: (agent) => ['--output-format=stream-json', `--model=${agent.model}`, `--approval-mode=${agent.tools === 'read-only' ? 'default' : 'yolo'}`],
+    env: (route, _agent, scratchDir) => ({
+      GOOGLE_GEMINI_BASE_URL: route.baseUrl,
+      GEMINI_API_KEY: route.apiKey,
+      GEMINI_CLI_HOME: join(scratchDir, 'gemini-home'),
+      GEMINI_CLI_NO_RELAUNCH: 'true',
+    }),
+    files: {
+      'gemini-home/.gemini/settings.json': JSON.stringify({
+        security: { auth: { selectedType: 'gemini-api-key' }, folderTrust: { enabled: false } },
+        privacy: { usageStatisticsEnabled: false },
+        telemetry: { enabled: false },
+        general: { enableAutoUpdate: false, enableAutoUpdateNotification: false },
+        ide: { enabled: false },
+      }),
+    },
     createOutputReader: createGeminiOutputReader,
   },
 };

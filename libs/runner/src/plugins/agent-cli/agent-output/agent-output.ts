@@ -13,6 +13,8 @@ export interface AgentOutputReader {
   readonly sessionId: string | undefined;
   /** The tool calls it refused, in order. */
   readonly refusals: Omit<ToolRefusal, 'agent'>[];
+  /** Why a run that exited 0 did not finish its work, for a CLI whose exit code does not say so. */
+  unfinished?(): string | undefined;
 }
 
 // A refusal's detail is cut to the Report's limit.
