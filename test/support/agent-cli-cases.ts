@@ -1,6 +1,6 @@
 import type { Report, TokenUsage } from '@sc/schemas';
 import { expect } from '@jest/globals';
-import { ModelPrices, type PriceProvider } from '../../libs/runner/src/pricing/model-prices';
+import { ModelPrices, type PriceProvider } from '@sc/runner';
 import { startFakeAnthropicServer } from './fake-model-servers/anthropic.dialect';
 import type { FakeModelOptions, FakeModelServer, FakeUsage, RecordedCall } from './fake-model-servers/fake-model-server';
 import { geminiModelOf, startFakeGeminiServer } from './fake-model-servers/gemini.dialect';

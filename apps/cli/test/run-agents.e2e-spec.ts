@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { agentCliCases, expectedTokenUsage, sortedTokenUsage, type AgentCliCase } from '../../../test/support/agent-cli-cases';
 import { agentCliBinDir } from '../../../test/support/agent-clis';
 import type { FakeModelServer } from '../../../test/support/fake-model-servers/fake-model-server';
-import { createTestRepository, git } from '../../../libs/runner/src/plugins/agent-cli/fixtures/test-repository';
+import { createTestRepository, git } from '../../../test/support/test-repository';
 import { runSc } from './run-sc';
 
 // `sc run` with the real agent CLIs: the same gateway and runner as a worker, in the CLI's own process.

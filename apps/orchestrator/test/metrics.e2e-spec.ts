@@ -78,7 +78,7 @@ describe('GET /metrics with a worker running Rounds', () => {
     const tokens = { agent: 'fixture-agent', model: 'fixture-model', input: 120, output: 30 };
     const roundId = await submit({ plugin: 'tokens', params: { tokens } });
     const stored = await report(roundId);
-    expect(stored.token_usage).toEqual([tokens]);
+    expect(stored.token_usage).toEqual([{ ...tokens, cache_read: 0, cache_write: 0, cost_usd: null }]);
     const labels = { model: 'fixture-model', agent: 'fixture-agent' };
     await untilValue('token_usage_total input', (s) => sampleValue(s, 'token_usage_total', { ...labels, kind: 'input' }), 120);
     expect(sampleValue((await scrape()).samples, 'token_usage_total', { ...labels, kind: 'output' })).toBe(30);

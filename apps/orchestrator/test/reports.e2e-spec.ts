@@ -83,7 +83,7 @@ describe('reports', () => {
       ['running', 'succeeded', 'finished: success'],
     ]);
     const stored = await sc.call('GET', `/reports/${round.round_id}`);
-    expect(stored).toEqual({ status: 200, body: { ...report(round, 1), schema_version: '1.1', phases: expect.any(Array) } });
+    expect(stored).toEqual({ status: 200, body: { ...report(round, 1), schema_version: '1.2', phases: expect.any(Array) } });
   });
 
   it('passes through running implicitly when a Round finishes straight from queued, and merges recorded commits', async () => {

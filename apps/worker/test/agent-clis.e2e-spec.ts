@@ -5,7 +5,7 @@ import { agentCliBinDir } from '../../../test/support/agent-clis';
 import type { FakeModelServer } from '../../../test/support/fake-model-servers/fake-model-server';
 import { createStackEnv, startWorker, type StackEnv, type StackProcess } from '../../../test/support/local-stack';
 import { until } from '../../../test/support/until';
-import { createTestRepository, git } from '../../../libs/runner/src/plugins/agent-cli/fixtures/test-repository';
+import { createTestRepository, git } from '../../../test/support/test-repository';
 import { QueueDriver } from './worker-stack';
 
 // The real agent CLIs run by a worker process, each through the worker's model gateway to its fake model API.

@@ -67,7 +67,7 @@ describe('worker: /metrics on SC_WORKER_METRICS_PORT', () => {
   it('counts the tokens of the Report by model, agent and kind', async () => {
     const tokens = { agent: 'fixture-agent', model: 'fixture-model', input: 120, output: 30 };
     const job = await queues.submit({ plugin: 'tokens', phases: ['coding'], params: { tokens } });
-    expect((await queues.finished(job.round_id)).report.token_usage).toEqual([tokens]);
+    expect((await queues.finished(job.round_id)).report.token_usage).toEqual([{ ...tokens, cache_read: 0, cache_write: 0, cost_usd: null }]);
     const labels = { model: 'fixture-model', agent: 'fixture-agent' };
     await untilValue('token_usage_total input', (s) => sampleValue(s, 'token_usage_total', { ...labels, kind: 'input' }), 120);
     expect(sampleValue((await scrape()).samples, 'token_usage_total', { ...labels, kind: 'output' })).toBe(30);

@@ -12,7 +12,7 @@ import { ModelGateway } from '../src/model-gateway/model-gateway';
 import { loadUpstreams } from '../src/model-gateway/upstreams';
 import { PluginRegistry } from '../src/plugin-registry';
 import { agentCliPlugin } from '../src/plugins/agent-cli/agent-cli.plugin';
-import { createTestRepository, git } from '../src/plugins/agent-cli/fixtures/test-repository';
+import { createTestRepository, git } from '../../../test/support/test-repository';
 import { ModelPrices } from '../src/pricing/model-prices';
 import { runRound } from '../src/run-round';
 

@@ -1,4 +1,7 @@
-import { resolve } from 'node:path';
+import { ModelPrices } from '@sc/runner';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { ConfigError, loadOrchestratorConfig, readOrchestratorConfig } from './orchestrator.config';
 
 describe(readOrchestratorConfig.name, () => {
@@ -16,8 +19,23 @@ describe(readOrchestratorConfig.name, () => {
       reaperIntervalMs: 60_000,
       reaperGraceMs: 300_000,
       github: { isEnabled: false, reason: 'GITHUB_WEBHOOK_SECRET and GITHUB_TOKEN are not set' },
+      prices: expect.any(ModelPrices),
     });
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads SC_MODEL_PRICES, and refuses a file that is not a table of prices with one line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sc-prices-'));
+    try {
+      writeFileSync(join(dir, 'ok.json'), JSON.stringify({ 'local-llama': { input_mtok: 0, output_mtok: 0.5 } }));
+      expect(readOrchestratorConfig({ SC_MODEL_PRICES: join(dir, 'ok.json') }).prices.isKnown('local-llama')).toBe(true);
+      writeFileSync(join(dir, 'bad.json'), JSON.stringify({ 'local-llama': { input_mtok: -1, output_mtok: 0.5 } }));
+      expect(() => readOrchestratorConfig({ SC_MODEL_PRICES: join(dir, 'bad.json') })).toThrow(
+        new ConfigError('SC_MODEL_PRICES', `a JSON file of prices per million tokens (${join(dir, 'bad.json')} /local-llama/input_mtok must be a number >= 0)`, join(dir, 'bad.json')),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reads every variable', () => {

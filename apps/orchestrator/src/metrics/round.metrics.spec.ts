@@ -9,6 +9,7 @@ function createMetrics(): { metrics: RoundMetrics; registry: Registry } {
   const metrics = new RoundMetrics(
     new Counter({ name: MetricName.RoundTotal, help: 'h', labelNames: ['status', 'plugin'], registers: [registry] }),
     new Counter({ name: MetricName.TokenUsageTotal, help: 'h', labelNames: ['model', 'agent', 'kind'], registers: [registry] }),
+    new Counter({ name: MetricName.CostUsdTotal, help: 'h', labelNames: ['model', 'agent'], registers: [registry] }),
     new Histogram({ name: MetricName.RoundDurationSeconds, help: 'h', labelNames: ['plugin', 'status'], buckets: [...roundDurationBuckets], registers: [registry] }),
   );
   return { metrics, registry };
@@ -38,16 +39,21 @@ describe(RoundMetrics.name, () => {
     expect(histogram.values.filter((sample) => sample.metricName === 'round_duration_seconds_count')).toEqual([]);
   });
 
-  it('counts input and output tokens of every agent of a Report', async () => {
+  it('counts every kind of token and the priced cost of every agent of a Report', async () => {
     const { metrics, registry } = createMetrics();
     const usage = [
-      { agent: 'claude', model: 'sonnet', input: 100, output: 20 },
-      { agent: 'codex', model: 'gpt-5', input: 5, output: 1 },
+      { agent: 'claude', model: 'sonnet', input: 100, output: 20, cache_read: 900, cache_write: 40, cost_usd: null },
+      { agent: 'codex', model: 'gpt-5', input: 5, output: 1, cost_usd: 0.25 },
       { agent: 'claude', model: 'sonnet', input: 1, output: 1 },
     ];
     metrics.reportStored({ token_usage: usage } as Report);
     expect(await value(registry, MetricName.TokenUsageTotal, { model: 'sonnet', agent: 'claude', kind: 'input' })).toBe(101);
     expect(await value(registry, MetricName.TokenUsageTotal, { model: 'sonnet', agent: 'claude', kind: 'output' })).toBe(21);
+    expect(await value(registry, MetricName.TokenUsageTotal, { model: 'sonnet', agent: 'claude', kind: 'cache_read' })).toBe(900);
+    expect(await value(registry, MetricName.TokenUsageTotal, { model: 'sonnet', agent: 'claude', kind: 'cache_write' })).toBe(40);
     expect(await value(registry, MetricName.TokenUsageTotal, { model: 'gpt-5', agent: 'codex', kind: 'output' })).toBe(1);
+    expect(await value(registry, MetricName.CostUsdTotal, { model: 'gpt-5', agent: 'codex' })).toBe(0.25);
+    // An unknown price adds nothing, rather than a zero that reads as "free".
+    expect(await value(registry, MetricName.CostUsdTotal, { model: 'sonnet', agent: 'claude' })).toBeUndefined();
   });
 });

@@ -264,7 +264,7 @@ export class RoundsService implements BeforeApplicationShutdown {
       if (round.attempt !== attempt || (round.state !== 'running' && round.state !== 'retrying')) return undefined;
       const at = now();
       const report: Report = {
-        schema_version: '1.1',
+        schema_version: '1.2',
         round_id: id,
         workorder_id: round.workorderId,
         status: 'error',

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import { ModelPrices } from '@sc/runner';
 import { parseWorkerConfig, WorkerConfigError } from './worker.config';
 
 describe(parseWorkerConfig.name, () => {
@@ -12,6 +13,12 @@ describe(parseWorkerConfig.name, () => {
       concurrency: 1,
       queuePrefix: 'sc',
       logLevel: 'info',
+      upstreams: {
+        anthropic: { baseUrl: new URL('https://api.anthropic.com'), headers: {} },
+        openai: { baseUrl: new URL('https://api.openai.com/v1'), headers: {} },
+        gemini: { baseUrl: new URL('https://generativelanguage.googleapis.com'), headers: {} },
+      },
+      prices: expect.any(ModelPrices),
     });
   });
 
@@ -28,6 +35,10 @@ describe(parseWorkerConfig.name, () => {
       S3_ENDPOINT: 'http://minio:9000',
       S3_BUCKET: 'sc-artifacts',
       S3_REGION: 'eu-west-3',
+      ANTHROPIC_BASE_URL: 'http://proxy.internal:8080/anthropic',
+      ANTHROPIC_API_KEY: 'sk-ant',
+      OPENAI_API_KEY: 'sk-openai',
+      GOOGLE_API_KEY: 'g-key',
     });
     expect(config).toEqual({
       redisUrl: 'redis://redis:6380/2',
@@ -39,6 +50,12 @@ describe(parseWorkerConfig.name, () => {
       metricsPort: 9464,
       logLevel: 'debug',
       s3: { endpoint: 'http://minio:9000', bucket: 'sc-artifacts', region: 'eu-west-3' },
+      upstreams: {
+        anthropic: { baseUrl: new URL('http://proxy.internal:8080/anthropic'), headers: { 'x-api-key': 'sk-ant' } },
+        openai: { baseUrl: new URL('https://api.openai.com/v1'), headers: { authorization: 'Bearer sk-openai' } },
+        gemini: { baseUrl: new URL('https://generativelanguage.googleapis.com'), headers: { 'x-goog-api-key': 'g-key' } },
+      },
+      prices: expect.any(ModelPrices),
     });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.s3)).toBe(true);
@@ -72,6 +89,9 @@ describe(parseWorkerConfig.name, () => {
     [{ S3_ENDPOINT: 'http://minio:9000', S3_BUCKET: 'sc' }, 'S3_BUCKET: expected a bucket name (3-63 lowercase letters, digits, "." or "-") when S3_ENDPOINT is set, got "sc"'],
     [{ S3_ENDPOINT: 'http://minio:9000', S3_BUCKET: 'sc-artifacts', S3_REGION: 'EU West' }, 'S3_REGION: expected a region name such as us-east-1, got "EU West"'],
     [{ S3_BUCKET: 'sc-artifacts' }, 'S3_ENDPOINT: expected an http(s):// URL when S3_BUCKET is set, got ""'],
+    [{ ANTHROPIC_BASE_URL: 'api.anthropic.com' }, 'ANTHROPIC_BASE_URL: expected an http(s) URL, got "api.anthropic.com"'],
+    [{ OPENAI_BASE_URL: 'ftp://proxy/v1' }, 'OPENAI_BASE_URL: expected an http(s) URL, got "ftp://proxy/v1"'],
+    [{ SC_MODEL_PRICES: '/no/such/prices.json' }, "SC_MODEL_PRICES: cannot read /no/such/prices.json: ENOENT: no such file or directory, open '/no/such/prices.json'"],
   ])('refuses %p with one line', (env, message) => {
     expect(() => parseWorkerConfig(env)).toThrow(new WorkerConfigError(message));
   });

@@ -34,8 +34,8 @@ function baseUrl(env: NodeJS.ProcessEnv, name: string, fallback: string): URL {
   try {
     url = new URL(value);
   } catch {
-    throw new Error(`${name} must be an http(s) URL, got "${value}"`);
+    throw new Error(`${name}: expected an http(s) URL, got ${JSON.stringify(value)}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${name} must be an http(s) URL, got "${value}"`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${name}: expected an http(s) URL, got ${JSON.stringify(value)}`);
   return url;
 }

@@ -12,7 +12,7 @@ import { ModelPrices } from '../../pricing/model-prices';
 import { PluginRegistry } from '../../plugin-registry';
 import { runRound, type RunRoundOptions } from '../../run-round';
 import { agentCliPlugin } from './agent-cli.plugin';
-import { createTestRepository, git } from './fixtures/test-repository';
+import { createTestRepository, git } from '../../../../../test/support/test-repository';
 
 const fakeAgent = join(__dirname, 'fixtures', 'fake-agent.js');
 const branch = 'feat/wo-20250101-add-notes';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pushBranches } from './push';
-import { createTestRepository, git } from './fixtures/test-repository';
+import { createTestRepository, git } from '../../../../../test/support/test-repository';
 
 describe(pushBranches.name, () => {
   let root: string;
