@@ -19,6 +19,11 @@ export interface AgentCliCase {
   modelOf(call: RecordedCall): string;
   /** What an answer declaring `usage` states in the API's terms (APIs without cache writes bill them as input). */
   asDelivered(usage: FakeUsage): FakeUsage;
+  /**
+   * What an answer cut off after its first SSE event had stated: Anthropic's `message_start` carries the
+   * input and the first output token; OpenAI and Gemini state usage only at the end.
+   */
+  deliveredBeforeCut(usage: FakeUsage): Partial<FakeUsage>;
 }
 
 const withoutCacheWrites = (usage: FakeUsage): FakeUsage => ({ ...usage, input: usage.input + (usage.cacheWrite ?? 0), cacheWrite: 0 });
@@ -35,6 +40,7 @@ export const agentCliCases: AgentCliCase[] = [
     upstreamEnv: (server) => ({ ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: upstreamKey }),
     modelOf: (call) => String((call.body as { model?: unknown }).model),
     asDelivered: (usage) => usage,
+    deliveredBeforeCut: (usage) => ({ ...usage, output: 1 }),
   },
   {
     name: 'codex',
@@ -44,6 +50,7 @@ export const agentCliCases: AgentCliCase[] = [
     upstreamEnv: (server) => ({ OPENAI_BASE_URL: `${server.url}/v1`, OPENAI_API_KEY: upstreamKey }),
     modelOf: (call) => String((call.body as { model?: unknown }).model),
     asDelivered: withoutCacheWrites,
+    deliveredBeforeCut: () => ({}),
   },
   {
     name: 'gemini',
@@ -53,6 +60,7 @@ export const agentCliCases: AgentCliCase[] = [
     upstreamEnv: (server) => ({ GOOGLE_GEMINI_BASE_URL: server.url, GEMINI_API_KEY: upstreamKey }),
     modelOf: (call) => geminiModelOf(call.path),
     asDelivered: withoutCacheWrites,
+    deliveredBeforeCut: () => ({}),
   },
 ];
 

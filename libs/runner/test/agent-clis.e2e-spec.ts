@@ -140,6 +140,14 @@ describeWithClis.each(agentCliCases)('$name through the model gateway', (cli: Ag
     }
   });
 
+  it('counts what a model call cut off mid-stream had delivered, and every call after it', async () => {
+    await start({ fault: { kind: 'cut-off', call: 1, afterEvents: 1 } });
+    const report = await run();
+    // Claude Code and Codex retry the cut call and finish; Gemini CLI gives up.
+    expect(report.status).toBe(cli.name === 'gemini' ? 'failure' : 'success');
+    expect(sortedTokenUsage(report)).toEqual(expectedTokenUsage(cli, server, usage, { [cli.model]: cli.deliveredBeforeCut(usage) }));
+  });
+
   it('narrowed to read-only tools, cannot write, and the refusal is in the log and the phase result', async () => {
     await start({ script: [{ kind: 'write', path: 'hello.txt', content: 'must not be written\n' }] });
     const report = await run({ agents: [{ name: cli.name, model: cli.model, role: 'reviewer', tools: 'read-only' }] });

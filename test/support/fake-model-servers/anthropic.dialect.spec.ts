@@ -7,7 +7,7 @@ import type { FakeModelOptions, FakeModelServer, RecordedCall } from './fake-mod
 import { startFakeAnthropicServer } from './anthropic.dialect';
 
 // The real Claude Code CLI against the fake Anthropic Messages API. The contract these tests pin is written
-// up in /work/notes/claude.md. Each CLI run takes about a second.
+// up in claude.contract.md. Each CLI run takes about a second.
 
 const bin = agentCliBinDir();
 const claude = bin ? join(bin, 'claude') : undefined;

@@ -13,7 +13,7 @@ import {
  * Anthropic's Messages API as Claude Code (2.1.x) speaks it: `POST {ANTHROPIC_BASE_URL}/v1/messages?beta=true`
  * with `stream: true`, answered with the API's SSE events. The base URL may carry a path prefix; Claude Code
  * keeps it. Non-streaming calls (`stream: false`) get a JSON message; `/v1/messages/count_tokens`, `/v1/models`
- * and the `HEAD /api/hello` reachability probe are answered too. Notes and evidence: /work/notes/claude.md.
+ * and the `HEAD /api/hello` reachability probe are answered too. Notes and evidence: claude.contract.md.
  */
 export const anthropicDialect: ProviderDialect = {
   isModelCall(method, path) {

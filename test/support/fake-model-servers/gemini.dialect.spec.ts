@@ -7,7 +7,7 @@ import type { FakeModelServer } from './fake-model-server';
 import { startFakeGeminiServer } from './gemini.dialect';
 
 // The real Gemini CLI against the fake Gemini API, run the way Solar Circuit runs it unattended
-// (the contract and the evidence: /work/notes/gemini.md).
+// (the contract and the evidence: gemini.contract.md).
 const binDir = agentCliBinDir();
 if (!binDir) console.log('gemini.dialect.spec: skipped, the pinned agent CLIs are not installed (scripts/install-agent-clis.js)');
 const describeWithCli = binDir ? describe : describe.skip;

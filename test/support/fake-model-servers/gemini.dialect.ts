@@ -15,7 +15,7 @@ import {
  * - `POST /v1beta/models/<model>:generateContent`: the CLI's side calls (model router, next-speaker and loop checks,
  *   summaries), which ask for JSON matching `generationConfig.responseJsonSchema`; answered as one JSON response;
  * - `POST /v1beta/models/<model>:countTokens`: answered with a rough count.
- * Notes on the CLI's side: /work/notes/gemini.md.
+ * Notes on the CLI's side: gemini.contract.md.
  */
 
 interface GeminiPart {

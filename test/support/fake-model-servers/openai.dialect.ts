@@ -92,7 +92,7 @@ export const openaiDialect: ProviderDialect = {
   },
 };
 
-/** Starts a fake OpenAI Responses API on loopback; point Codex at `${url}/v1` (see /work/notes/codex.md). */
+/** Starts a fake OpenAI Responses API on loopback; point Codex at `${url}/v1` (see codex.contract.md). */
 export function startFakeOpenAIServer(options?: FakeModelOptions): Promise<FakeModelServer> {
   return startFakeModelServer(openaiDialect, options);
 }
