@@ -23,6 +23,27 @@ export interface ExecOptions {
   input?: string | Uint8Array;
 }
 
+/** The network an {@link AgentSandbox} leaves its processes: everything, the model gateway only, or nothing. */
+export type SandboxNetwork = 'open' | 'model-only' | 'none';
+
+/**
+ * What a command run through `ctx.exec` with `sandbox` may touch (since API 1.2): the host runs it confined —
+ * the filesystem read-only but for `writable`, a private `/tmp` and `home`, its own PID namespace ended with
+ * the phase (or the worker), an environment of allowed names only — or refuses to run it.
+ */
+export interface AgentSandbox {
+  /** Folders the command may write (its worktree, what git needs to commit); everything else is read-only. */
+  writable: string[];
+  /** Folders it may read that the sandbox hides otherwise (under `/tmp`, the worker's home or data folder). */
+  readable?: string[];
+  /** Its private, writable `$HOME`. */
+  home: string;
+  network?: SandboxNetwork;
+  /** Limits of its whole process tree; a host that cannot enforce one refuses to run the command. */
+  memoryMb?: number;
+  pids?: number;
+}
+
 /** How a command ended. */
 export interface ExecResult {
   /** The exit code, or null when a signal ended the process. */

@@ -1,5 +1,5 @@
 import type { ArtifactRef, TokenUsage, ToolRefusal } from '@sc/schemas';
-import type { ExecOptions, ExecResult } from './exec';
+import type { AgentSandbox, ExecOptions, ExecResult } from './exec';
 
 /**
  * Writes one log line of the Round, pino style: `log.info({ exit_code }, 'tests finished')` or
@@ -99,8 +99,11 @@ export interface ModelRoute {
   close(): Promise<void>;
 }
 
-/** {@link ExecOptions} without `signal`: a context always passes its own. */
-export type ContextExecOptions = Omit<ExecOptions, 'signal'>;
+/**
+ * {@link ExecOptions} without `signal` (a context always passes its own), plus `sandbox` (since API 1.2): run
+ * the command confined as {@link AgentSandbox} says, with only allowed environment variables.
+ */
+export type ContextExecOptions = Omit<ExecOptions, 'signal'> & { sandbox?: AgentSandbox };
 
 /** What `handle()` may return; returning nothing means success. */
 export interface PhaseOutcome {

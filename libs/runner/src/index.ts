@@ -16,3 +16,4 @@ export * from './model-gateway/model-gateway';
 export * from './model-gateway/upstreams';
 export * from './pricing/model-prices';
 export * from './plugins/agent-cli/agent-prices';
+export * from './sandbox/sandbox-runtime';

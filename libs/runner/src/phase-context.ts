@@ -3,6 +3,8 @@ import type { ArtifactRef, LogEvent, WorkOrderJob } from '@sc/schemas';
 import type { Logger } from 'pino';
 import type { ArtifactStore } from './artifacts/artifact-store';
 import type { ModelGateway } from './model-gateway/model-gateway';
+import type { SandboxRuntime } from './sandbox/sandbox-runtime';
+import { sandboxedExec } from './sandbox/sandboxed-exec';
 import type { TokenLedger } from './token-ledger';
 
 /** What {@link createPhaseContext} needs from the Round being run. */
@@ -27,6 +29,8 @@ export interface PhaseContextOptions {
   onTokens?: () => void;
   /** The process's model gateway; without it `ctx.openModelRoute` rejects. */
   gateway?: ModelGateway;
+  /** How commands asking for a sandbox run. */
+  sandbox: SandboxRuntime;
 }
 
 // A plugin's log line is cut to this many characters (a plugin may log a whole file as one line), and
@@ -89,6 +93,6 @@ export function createPhaseContext(options: PhaseContextOptions): PluginContext 
       options.onArtifact(ref);
       return ref;
     },
-    exec: bindExec(signal, options.killGraceMs),
+    exec: sandboxedExec(bindExec(signal, options.killGraceMs), options.sandbox),
   };
 }

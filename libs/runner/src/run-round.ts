@@ -26,6 +26,7 @@ import type { ArtifactStore } from './artifacts/artifact-store';
 import { BudgetExceededError, formatMs, PhaseTimeoutError } from './errors';
 import { createPhaseContext } from './phase-context';
 import type { ModelGateway } from './model-gateway/model-gateway';
+import { SandboxRuntime } from './sandbox/sandbox-runtime';
 import type { PluginRegistry } from './plugin-registry';
 import type { ModelPrices } from './pricing/model-prices';
 import { TokenLedger, type LedgerStore } from './token-ledger';
@@ -62,6 +63,8 @@ export interface RunRoundOptions {
   prices?: ModelPrices;
   /** Where the attempt's ledger is kept as it grows, and restored from when a killed run is taken over. */
   ledgerStore?: LedgerStore;
+  /** How agents' commands are confined (default: decided from this process's environment and machine). */
+  sandbox?: SandboxRuntime;
 }
 
 // setTimeout fires at once for delays above 2^31-1 ms (~24.8 days); longer timeouts are capped to it.
@@ -110,6 +113,7 @@ async function runPhase(plugin: Plugin, phase: string, round: RoundRecorder, opt
     logger.warn({ phase, reason: exceeded }, 'budget exceeded');
     budget.abort(new BudgetExceededError(exceeded));
   };
+  const dataDir = resolve(options.dataDir ?? 'data');
   const contextFor = (phaseSignal: AbortSignal) =>
     createPhaseContext({
       job,
@@ -117,13 +121,14 @@ async function runPhase(plugin: Plugin, phase: string, round: RoundRecorder, opt
       signal: phaseSignal,
       logger,
       killGraceMs,
-      dataDir: resolve(options.dataDir ?? 'data'),
+      dataDir,
       artifacts: options.artifacts,
       ledger: round.ledger,
       onArtifact: (ref) => round.addArtifact(ref),
       onLog: (event) => round.emit(event),
       onTokens: stopWhenOverBudget,
       gateway: options.gateway,
+      sandbox: options.sandbox ?? defaultSandbox(dataDir),
     });
   const startedAt = new Date().toISOString();
   round.emit({ type: 'phase', round_id: job.round_id, attempt: job.attempt, phase, state: 'started', at: startedAt });
@@ -243,6 +248,15 @@ function reasonOf(signal: AbortSignal): string {
   const reason: unknown = signal.reason;
   if (reason instanceof Error) return reason.message;
   return typeof reason === 'string' ? reason : 'aborted';
+}
+
+const defaultSandboxes = new Map<string, SandboxRuntime>();
+
+/** The sandbox of a host that gave none: decided once per data folder from the process's environment. */
+function defaultSandbox(dataDir: string): SandboxRuntime {
+  let runtime = defaultSandboxes.get(dataDir);
+  if (!runtime) defaultSandboxes.set(dataDir, (runtime = SandboxRuntime.load(process.env, dataDir)));
+  return runtime;
 }
 
 function messageOf(error: unknown): string {

@@ -45,6 +45,7 @@ export interface WorkOrder {
     [k: string]: Duration;
   };
   budget?: Budget;
+  sandbox?: Sandbox;
   /**
    * 1 (most urgent) to 10 (least urgent).
    */
@@ -92,6 +93,23 @@ export interface Agent {
 export interface Budget {
   max_tokens?: number;
   max_cost_usd?: number;
+}
+/**
+ * How each agent of the Round is confined (since 1.3). Its worktree is writable and nothing else; these add network and resource limits.
+ */
+export interface Sandbox {
+  /**
+   * "open" (default): the network as the worker has it; "model-only": the model gateway and nothing else; "none": no network at all, not even the model.
+   */
+  network?: 'open' | 'model-only' | 'none';
+  /**
+   * Memory of each agent's whole process tree, in MiB.
+   */
+  memory_mb?: number;
+  /**
+   * Processes and threads each agent's tree may have at once.
+   */
+  pids?: number;
 }
 /**
  * Open (or update) a pull request when the Round ends with commits: the branch is pushed to the repository's remote and the body is rendered from the Report. Since 1.2.

@@ -1,5 +1,6 @@
 import type { PluginContext } from '@sc/plugin-sdk';
 import type { StoredWorkOrder } from '@sc/schemas';
+import { agentSandbox, scratchDirOf } from './agent-sandbox';
 import type { Worktree } from './worktree';
 
 /** How the acceptance commands went in one worktree. */
@@ -23,9 +24,12 @@ export async function runAcceptance(worktree: Worktree, order: StoredWorkOrder, 
   const agent = worktree.agent.name;
   const transcript: string[] = [];
   let exitCode: number | null = 0;
+  // The work-order's commands run confined like its agents: they are as much outside input.
+  const sandbox = commands.length > 0 ? await agentSandbox(worktree, scratchDirOf(worktree), order, ctx) : undefined;
   for (const command of commands) {
     const result = await ctx.exec(command, {
       cwd: worktree.path,
+      sandbox,
       tailChars: maxOutputChars,
       onStdout: (line) => ctx.logger.info({ agent, stream: 'stdout', command }, line),
       onStderr: (line) => ctx.logger.warn({ agent, stream: 'stderr', command }, line),

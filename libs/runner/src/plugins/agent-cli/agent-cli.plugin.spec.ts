@@ -1,7 +1,7 @@
 import type { Report, StoredWorkOrder, WorkOrderJob } from '@sc/schemas';
 import { validateReport } from '@sc/schemas';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pino from 'pino';
@@ -17,13 +17,11 @@ import { createTestRepository, git } from '../../../../../test/support/test-repo
 const fakeAgent = join(__dirname, 'fixtures', 'fake-agent.js');
 const branch = 'feat/wo-20250101-add-notes';
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+/** The command lines of running processes that contain `marker`. */
+function processesWith(marker: string): string[] {
+  const lines = execFileSync('ps', ['-eo', 'stat=,args='], { encoding: 'utf8' }).split('\n');
+  // Zombies (state Z) are gone already; they wait only for their parent to collect them.
+  return lines.filter((line) => line.includes(marker) && !line.trim().startsWith('Z'));
 }
 
 // The built-in templates (the real CLIs through the model gateway) are tested in test/agent-clis.e2e-spec.ts;
@@ -155,16 +153,16 @@ describe('agentCliPlugin', () => {
     expect(report.summary.split('\n')).toEqual([`claude (claude-sonnet-4-5) on ${branch}-claude: exit 0`, `codex (gpt-5-codex) on ${branch}-codex: exit 0`]);
   });
 
-  it('commits the partial work of a timed-out agent and leaves none of its processes running', async () => {
-    const pidFile = join(root, 'grandchild.pid');
-    const report = await run({ phase_timeout: { coding: 2 }, agents: claude('--fake-sleep-ms=600000', '--fake-ignore-term', `--fake-grandchild=${pidFile}`) });
+  it('commits the partial work of a timed-out agent and leaves none of its processes running, not even one in a session of its own', async () => {
+    const marker = `sc-grandchild-${process.pid}-${Date.now()}`;
+    const report = await run({ phase_timeout: { coding: 2 }, agents: claude('--fake-sleep-ms=600000', '--fake-ignore-term', `--fake-grandchild=${marker}`) });
     expect(report).toMatchObject({ status: 'timeout', error: 'phase coding timed out after 2 s' });
     expect(report.phases.map((phase) => phase.name)).toEqual(['coding']);
     expect(report.commits).toEqual([expect.objectContaining({ branch })]);
     expect(git(repo, 'show', `${branch}:NOTES.md`)).toBe('turn 1 (sonnet): Write the notes.');
     expect(git(repo, 'log', '-1', '--format=%B', branch)).toContain('the phase ended timeout');
     expect(report.summary).toContain('coding ended timeout; partial work committed');
-    expect(isAlive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
+    expect(processesWith(marker)).toEqual([]);
   });
 
   it('commits the partial work of a cancelled Round', async () => {

@@ -3,6 +3,7 @@ import type { Agent, StoredWorkOrder, ToolRefusal } from '@sc/schemas';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { agentCommand, agentInstructions, type AgentCommand } from './agent-command';
+import { agentSandbox, scratchDirOf } from './agent-sandbox';
 import { noUsage, type AgentUsage, type TokenStream } from './token-streams/token-stream';
 import type { Worktree } from './worktree';
 
@@ -19,12 +20,10 @@ export interface AgentRun {
 // The end of each agent's output kept in its log artifact; stream-json is verbose.
 const logTailChars = 256 * 1024;
 
-// The model APIs' credentials never reach an agent: a template's CLI gets a placeholder key for the gateway.
-const modelCredentials = ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'OPENAI_API_KEY', 'CODEX_API_KEY', 'GEMINI_API_KEY', 'GOOGLE_API_KEY'];
-
 /**
- * Runs one agent in its worktree through `ctx.exec` (its own process group, stopped with the phase), with
- * the instructions on stdin. A built-in CLI reaches its model only through a route of the model gateway,
+ * Runs one agent in its worktree through `ctx.exec` in a sandbox (its worktree writable, nothing else; no
+ * variable of the worker but allowed ones; nothing of it outlives the phase or the worker), with the
+ * instructions on stdin. A built-in CLI reaches its model only through a route of the model gateway,
  * which counts every answer's tokens as they stream and refuses calls past the budget; an agent with its own
  * `command` is counted from its output instead. Its output goes to the artifact `<phase>/<agent>.log`.
  */
@@ -34,16 +33,16 @@ export async function runAgent(worktree: Worktree, order: StoredWorkOrder, ctx: 
   const command = agentCommand(agent);
   const route = command.template ? await ctx.openModelRoute({ provider: command.template.provider, agent: agent.name }) : undefined;
   try {
-    return await runCommand(worktree, command, instructions, route, ctx);
+    return await runCommand(worktree, order, command, instructions, route, ctx);
   } finally {
     await route?.close();
   }
 }
 
-async function runCommand(worktree: Worktree, command: AgentCommand, instructions: string, route: ModelRoute | undefined, ctx: PluginContext): Promise<AgentRun> {
+async function runCommand(worktree: Worktree, order: StoredWorkOrder, command: AgentCommand, instructions: string, route: ModelRoute | undefined, ctx: PluginContext): Promise<AgentRun> {
   const { agent } = worktree;
   // Beside the worktree, not in it: nothing here may be committed. Agent names never start with a dot.
-  const scratchDir = join(dirname(worktree.path), `.${agent.name}`);
+  const scratchDir = scratchDirOf(worktree);
   await mkdir(scratchDir, { recursive: true });
   const instructionsFile = join(scratchDir, 'instructions.md');
   await writeFile(instructionsFile, instructions);
@@ -63,9 +62,10 @@ async function runCommand(worktree: Worktree, command: AgentCommand, instruction
     SC_WORKORDER_ID: ctx.workorderId,
     SC_ROUND_ID: ctx.roundId,
   };
-  if (route && command.template) Object.assign(env, Object.fromEntries(modelCredentials.map((name) => [name, undefined])), command.template.env(route, agent, scratchDir));
+  if (route && command.template) Object.assign(env, command.template.env(route, agent, scratchDir));
   const options = {
     cwd: worktree.path,
+    sandbox: await agentSandbox(worktree, scratchDir, order, ctx),
     tailChars: logTailChars,
     input: instructions,
     env,

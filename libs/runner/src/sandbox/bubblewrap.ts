@@ -1,0 +1,45 @@
+import type { AgentSandbox } from '@sc/plugin-sdk';
+import { existsSync, realpathSync } from 'node:fs';
+import { basename, dirname, sep } from 'node:path';
+
+/** What the sandbox hides besides everything being read-only: where other Rounds and the worker's secrets live. */
+export interface HiddenRoots {
+  /** The worker's data folder (`SC_DATA_DIR`): other Rounds' worktrees, artifacts, the database. */
+  dataDir: string;
+  /** The worker's `$HOME`. */
+  home?: string;
+}
+
+/**
+ * bubblewrap's arguments for one agent: the root filesystem read-only; a fresh `/dev`, `/proc` and `/tmp`;
+ * the worker's home and data folder hidden (empty) but for what the agent needs back — its `writable` and
+ * `readable` folders, its `home`, and the folders its commands run from (`PATH` entries, node) — its own PID,
+ * IPC and UTS namespaces (and network namespace unless the network is open), and bound to the worker: when the
+ * worker dies, bubblewrap and every process in the sandbox die with it.
+ */
+export function bubblewrapArgs(sandbox: AgentSandbox, roots: HiddenRoots, path: string | undefined, cwd: string): string[] {
+  const hidden = ['/tmp', roots.dataDir, ...(roots.home && roots.home !== '/' ? [roots.home] : [])];
+  const args = ['--die-with-parent', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try'];
+  if ((sandbox.network ?? 'open') !== 'open') args.push('--unshare-net');
+  args.push('--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc');
+  for (const root of hidden) args.push('--tmpfs', root);
+  const isHidden = (folder: string) => hidden.some((root) => folder === root || folder.startsWith(`${root}${sep}`));
+  // Back into view, read-only: what commands run from, then what the agent reads.
+  const readable = new Set<string>([...toolFolders(path), ...(sandbox.readable ?? [])]);
+  for (const folder of readable) if (isHidden(folder) && existsSync(folder)) args.push('--ro-bind', folder, folder);
+  for (const folder of [sandbox.home, ...sandbox.writable]) args.push('--bind', folder, folder);
+  // The empty folders over the worker's home and data stay read-only: a write there fails, as elsewhere.
+  for (const root of hidden.slice(1)) args.push('--remount-ro', root);
+  args.push('--chdir', cwd);
+  return args;
+}
+
+/**
+ * The folders the agent's commands come from: each `PATH` entry (for `node_modules/.bin`, its `node_modules`,
+ * whose links point there) and node's own installation (nvm keeps it in the home folder).
+ */
+function toolFolders(path: string | undefined): string[] {
+  const folders = (path ?? '').split(':').filter((entry) => entry.startsWith('/'));
+  const tools = folders.map((folder) => (basename(folder) === '.bin' ? dirname(folder) : folder));
+  return [...tools, dirname(dirname(realpathSync(process.execPath)))];
+}

@@ -1,0 +1,87 @@
+import { ExecStartError, type AgentSandbox } from '@sc/plugin-sdk';
+import { accessSync, constants, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { agentEnvironment, parseAgentEnvNames } from './agent-environment';
+import { bubblewrapArgs } from './bubblewrap';
+
+/** How this process confines agents: bubblewrap, not at all (`SC_AGENT_SANDBOX=off`), or it cannot. */
+export type SandboxMode = 'bubblewrap' | 'off' | 'unavailable';
+
+/** A command as `exec` runs it, after the sandbox wrapped it. */
+export interface SandboxedCommand {
+  file: string;
+  args: string[];
+  env: Record<string, string | undefined>;
+}
+
+/** An agent's command could not be run confined, and the operator did not turn the sandbox off. */
+export class SandboxUnavailableError extends Error {
+  override readonly name = 'SandboxUnavailableError';
+}
+
+/**
+ * Runs agents' commands in a sandbox of their own (bubblewrap on Linux, see bubblewrap.ts), with an environment
+ * of allowed names only. Decided once per process from `SC_AGENT_SANDBOX` (`off`: unconfined, unsafe — the
+ * environment is still filtered) and what the machine allows.
+ */
+export class SandboxRuntime {
+  private constructor(
+    readonly mode: SandboxMode,
+    /** Why agents run unconfined or cannot run, for the line the worker logs at start. */
+    readonly reason: string,
+    private readonly extraEnvNames: string[],
+    private readonly dataDir: string,
+    private readonly workerEnv: NodeJS.ProcessEnv,
+  ) {}
+
+  /**
+   * The runtime of a process whose environment is `env` and data folder `dataDir`. Throws one line naming the
+   * variable when `SC_AGENT_SANDBOX` or `SC_AGENT_ENV` is malformed.
+   */
+  static load(env: NodeJS.ProcessEnv, dataDir: string): SandboxRuntime {
+    const extra = parseAgentEnvNames(env.SC_AGENT_ENV);
+    const setting = env.SC_AGENT_SANDBOX?.trim() || 'auto';
+    if (setting !== 'auto' && setting !== 'off') throw new Error(`SC_AGENT_SANDBOX: expected "off" (or unset), got ${JSON.stringify(setting)}`);
+    if (setting === 'off') return new SandboxRuntime('off', 'SC_AGENT_SANDBOX=off: agents run unconfined (unsafe)', extra, resolve(dataDir), env);
+    const unavailable = probeBubblewrap(env);
+    if (unavailable) return new SandboxRuntime('unavailable', unavailable, extra, resolve(dataDir), env);
+    return new SandboxRuntime('bubblewrap', 'agents run in bubblewrap sandboxes', extra, resolve(dataDir), env);
+  }
+
+  /** `file args` as it runs confined by `sandbox` in `cwd`, with `env` the plugin's own variables. */
+  wrap(file: string, args: readonly string[], cwd: string, env: Record<string, string | undefined>, sandbox: AgentSandbox): SandboxedCommand {
+    const childEnv = agentEnvironment(this.workerEnv, this.extraEnvNames, env, sandbox.home);
+    if (this.mode === 'off') return { file, args: [...args], env: childEnv };
+    if (this.mode === 'unavailable') throw new SandboxUnavailableError(`no sandbox for agents: ${this.reason}; set SC_AGENT_SANDBOX=off to run them unconfined (unsafe)`);
+    const roots = { dataDir: this.dataDir, home: this.workerEnv.HOME ?? homedir() };
+    // Looked up here: inside the sandbox a missing command is only bwrap's exit 1.
+    const executable = resolveExecutable(file, childEnv.PATH);
+    return { file: 'bwrap', args: [...bubblewrapArgs(sandbox, roots, childEnv.PATH, cwd), '--', executable, ...args], env: childEnv };
+  }
+}
+
+/** `file` as found on `path` (an absolute path as it is); throws an {@link ExecStartError} like spawn's. */
+function resolveExecutable(file: string, path: string | undefined): string {
+  const candidates = file.includes('/') ? [file] : (path ?? '').split(':').filter(Boolean).map((folder) => join(folder, file));
+  let code = 'ENOENT';
+  for (const candidate of candidates) {
+    try {
+      accessSync(candidate, constants.X_OK);
+      if (statSync(candidate).isFile()) return candidate;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EACCES') code = 'EACCES';
+    }
+  }
+  throw new ExecStartError(file, Object.assign(new Error(`spawn ${file} ${code}`), { code }));
+}
+
+/** Why bubblewrap cannot sandbox here, or undefined when it can (a trial run succeeds). */
+function probeBubblewrap(env: NodeJS.ProcessEnv): string | undefined {
+  if (process.platform !== 'linux') return `bubblewrap runs on Linux only, this is ${process.platform}`;
+  const trial = spawnSync('bwrap', ['--die-with-parent', '--unshare-pid', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', 'true'], { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 10_000 });
+  if (trial.error) return (trial.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'bwrap is not installed (apt install bubblewrap)' : `bwrap cannot run: ${trial.error.message}`;
+  if (trial.status !== 0) return `bwrap cannot make a sandbox here (user namespaces off?): ${trial.stderr.trim().split('\n')[0] || `exit ${trial.status}`}`;
+  return undefined;
+}

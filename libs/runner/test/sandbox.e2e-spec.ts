@@ -1,0 +1,124 @@
+import type { Report, StoredWorkOrder, WorkOrderJob } from '@sc/schemas';
+import { validateReport } from '@sc/schemas';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { createTestRepository, git } from '../../../test/support/test-repository';
+import { createLocalArtifactStore } from '../src/artifacts/local.artifact-store';
+import { PluginRegistry } from '../src/plugin-registry';
+import { agentCliPlugin } from '../src/plugins/agent-cli/agent-cli.plugin';
+import { runRound } from '../src/run-round';
+import { SandboxRuntime } from '../src/sandbox/sandbox-runtime';
+
+// An agent that tries to get out: every write outside its worktree, every secret of the worker, processes
+// that leave its process group. The sandbox must stop each, and the Round goes on.
+const probe = SandboxRuntime.load(process.env, tmpdir());
+if (probe.mode !== 'bubblewrap') console.log(`sandbox.e2e-spec: no sandbox on this machine (${probe.reason}); skipping`);
+const describeSandboxed = probe.mode === 'bubblewrap' ? describe : describe.skip;
+
+const secrets = {
+  DATABASE_URL: 'postgres://sc:db-secret-1@db:5432/sc',
+  REDIS_URL: 'redis://:redis-secret-2@redis:6379',
+  SC_API_TOKEN: 'api-secret-3',
+  GITHUB_TOKEN: 'ghp_github-secret-4',
+  AWS_SECRET_ACCESS_KEY: 'aws-secret-5',
+  ANTHROPIC_API_KEY: 'sk-ant-secret-6',
+  OPENAI_API_KEY: 'sk-openai-secret-7',
+  GEMINI_API_KEY: 'gemini-secret-8',
+};
+
+describeSandboxed('agent sandbox (bubblewrap)', () => {
+  let root: string;
+  let repo: string;
+  let dataDir: string;
+  let workerHome: string;
+  const saved = { ...process.env };
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'sc-sandbox-'));
+    repo = join(root, 'checkout');
+    dataDir = join(root, 'data');
+    workerHome = join(root, 'worker-home');
+    mkdirSync(workerHome);
+    writeFileSync(join(workerHome, '.netrc'), 'machine example.com password home-secret-9\n');
+    createTestRepository(repo);
+    Object.assign(process.env, secrets, { HOME: workerHome, SC_AGENT_ENV: 'SC_TEST_ALLOWED' , SC_TEST_ALLOWED: 'allowed-value' });
+  });
+
+  afterEach(() => {
+    process.env = { ...saved };
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  function job(order: Partial<StoredWorkOrder>, roundId = 'round-sandbox'): WorkOrderJob {
+    return {
+      round_id: roundId,
+      workorder_id: 'wo-sandbox',
+      attempt: 1,
+      order: { id: 'wo-sandbox', title: 'Escape', instructions: 'Try to get out.', plugin: 'agent-cli', branch: `feat/${roundId}`, phases: ['coding'], priority: 5, repo: { path: repo }, ...order },
+    };
+  }
+
+  async function run(order: Partial<StoredWorkOrder>, roundId?: string): Promise<Report> {
+    const registry = new PluginRegistry();
+    registry.register(agentCliPlugin, 'built-in');
+    // Loaded as a worker does at start: after the environment is what it is.
+    const sandbox = SandboxRuntime.load(process.env, dataDir);
+    const report = await runRound(job(order, roundId), { registry, logger: pino({ level: 'silent' }), worker: 'test', dataDir, artifacts: createLocalArtifactStore({ dataDir }), killGraceMs: 500, sandbox });
+    expect(validateReport(report)).toMatchObject({ ok: true });
+    return report;
+  }
+
+  it('lets an agent write its worktree and commit, and nothing else: the checkout, the worker\'s home, another Round, the data folder, /etc', async () => {
+    const otherRound = join(dataDir, 'worktrees', 'round-other', '1', 'claude');
+    mkdirSync(otherRound, { recursive: true });
+    const targets = {
+      checkout: join(repo, 'README.md'),
+      'worker home': join(workerHome, '.bashrc'),
+      'other round': join(otherRound, 'owned.txt'),
+      'data folder': join(dataDir, 'owned.txt'),
+      etc: '/etc/sc-owned',
+      'git hooks': join(repo, '.git', 'hooks', 'pre-commit'),
+    };
+    const attempts = Object.entries(targets).map(([name, target]) => `(echo owned > '${target}') 2>/dev/null && echo '${name}: written' >> attempts.txt || echo '${name}: refused' >> attempts.txt`);
+    const command = [...attempts, 'echo mine > mine.txt', 'git add -A && git -c user.name=a -c user.email=a@b commit -qm "by the agent" && echo "commit: ok" >> attempts.txt'].join('; ');
+    const report = await run({ agents: [{ name: 'escaper', model: 'none', role: 'implementer', command }] });
+    expect(report.status).toBe('success');
+    const branch = 'feat/round-sandbox';
+    expect(git(repo, 'show', `${branch}:attempts.txt`).split('\n')).toEqual([...Object.keys(targets).map((name) => `${name}: refused`), 'commit: ok']);
+    expect(git(repo, 'log', '--format=%s', branch).split('\n')).toContain('by the agent');
+    expect(readFileSync(targets.checkout, 'utf8')).toBe('# repo\n');
+    for (const target of Object.values(targets).slice(1)) expect(existsSync(target)).toBe(false);
+  });
+
+  it('gives the agent none of the worker\'s secrets: an allow-listed environment and a private home', async () => {
+    const command = 'env > env.txt; cat "$HOME/.netrc" > netrc.txt 2>&1; echo "$HOME" > home.txt';
+    const report = await run({ agents: [{ name: 'reader', model: 'none', role: 'implementer', command }] });
+    expect(report.status).toBe('success');
+    const env = git(repo, 'show', 'feat/round-sandbox:env.txt');
+    for (const [name, value] of Object.entries(secrets)) expect({ name, leaked: env.includes(value) }).toEqual({ name, leaked: false });
+    expect(env).toContain('SC_TEST_ALLOWED=allowed-value');
+    expect(env).toContain('SC_ROUND_ID=round-sandbox');
+    expect(git(repo, 'show', 'feat/round-sandbox:netrc.txt')).not.toContain('home-secret-9');
+    expect(git(repo, 'show', 'feat/round-sandbox:home.txt')).toMatch(/\/\.reader\/home$/);
+  });
+
+  it('leaves nothing running after the phase: not a process in a session of its own, not a double fork', async () => {
+    const marker = `sc-escapee-${process.pid}-${Date.now()}`;
+    // Each sleeper's shell keeps the marker in its command line ($0) while it waits.
+    const sleeper = (tag: string) => `sh -c 'sleep 600; true' ${marker}-${tag}`;
+    const command = `setsid ${sleeper('setsid')} & (${sleeper('double')} &) ; trap '' TERM; ${sleeper('self')}`;
+    const report = await run({ agents: [{ name: 'forker', model: 'none', role: 'implementer', command }], phase_timeout: { coding: 2 } });
+    expect(report.status).toBe('timeout');
+    expect(processesWith(marker)).toEqual([]);
+  });
+});
+
+/** Running processes whose command line contains `marker` (zombies, already gone, aside). */
+export function processesWith(marker: string): string[] {
+  return execFileSync('ps', ['-eo', 'stat=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.includes(marker) && !line.trim().startsWith('Z'));
+}
