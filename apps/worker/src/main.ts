@@ -15,6 +15,10 @@ async function bootstrap(): Promise<void> {
     process.exit(2);
   }
   const logger = createJsonLinesLogger({ service: 'worker', logDir: config.logDir, level: config.logLevel });
+  // One line either way: agent work runs confined, unconfined on purpose, or is refused.
+  const { mode, reason } = config.sandbox;
+  if (mode === 'bubblewrap') logger.info({ sandbox: mode }, reason);
+  else logger.warn({ sandbox: mode }, mode === 'off' ? reason : `agent work is refused: ${reason}; SC_AGENT_SANDBOX=off runs agents unconfined (unsafe)`);
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, logger), { bufferLogs: true });
   app.useLogger(app.get(NestPinoLogger));
   // SIGTERM: running Rounds are handed back to the queue (the consumer), connections close, then exit 0
@@ -22,7 +26,7 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   const consumer = app.get(WorkOrdersConsumer);
   await consumer.worker.waitUntilReady();
-  logger.info({ worker: consumer.workerName, concurrency: config.concurrency, queue_prefix: config.queuePrefix }, 'worker ready');
+  logger.info({ worker: consumer.workerName, concurrency: config.concurrency, queue_prefix: config.queuePrefix, sandbox: mode }, 'worker ready');
 }
 
 bootstrap().catch((error: unknown) => {

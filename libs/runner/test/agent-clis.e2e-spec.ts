@@ -1,5 +1,6 @@
 import type { Report, StoredWorkOrder, WorkOrderJob } from '@sc/schemas';
 import { validateReport } from '@sc/schemas';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +24,13 @@ if (!binDir) console.log('agent-clis.e2e-spec: the agent CLIs are not installed 
 const describeWithClis = binDir ? describe : describe.skip;
 
 const usage = { input: 1000, output: 50, cacheRead: 300, cacheWrite: 20 };
+
+/** Running processes whose command line contains `marker` (zombies, already gone, aside). */
+function processesWith(marker: string): string[] {
+  return execFileSync('ps', ['-eo', 'stat=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.includes(marker) && !line.trim().startsWith('Z'));
+}
 const branch = 'feat/wo-20261207-real-agents';
 
 describeWithClis.each(agentCliCases)('$name through the model gateway', (cli: AgentCliCase) => {
@@ -154,6 +162,25 @@ describeWithClis.each(agentCliCases)('$name through the model gateway', (cli: Ag
     expect(report.commits).toEqual([]);
     expect(report.phases[0].refusals).toEqual([expect.objectContaining({ agent: cli.name, tool: expect.any(String) })]);
     expect(report.summary).toMatch(/1 tool call\(s\) refused/);
+  });
+
+  it('confines the shell commands the model asks for: no write outside the worktree, no secret, nothing left running', async () => {
+    const marker = `sc-cli-escapee-${cli.name}-${Date.now()}`;
+    const targets = { checkout: join(repo, 'README.md'), 'data folder': join(dataDir, 'owned.txt'), etc: '/etc/sc-owned' };
+    const attempts = Object.entries(targets).map(([name, target]) => `((echo owned > '${target}') 2>/dev/null && echo '${name}: written' || echo '${name}: refused') >> attempts.txt`);
+    const command = [...attempts, 'env > env.txt', `(setsid sh -c 'sleep 600; true' ${marker} > /dev/null 2>&1 &)`].join('; ');
+    process.env.DATABASE_URL = 'postgres://sc:db-secret-1@db/sc';
+    process.env.SC_API_TOKEN = 'api-secret-2';
+    // In a script: Claude Code itself refuses a Bash command whose redirections point outside the project.
+    await start({ script: [{ kind: 'write', path: 'escape.sh', content: `${command}\n` }, { kind: 'shell', command: 'sh escape.sh' }] });
+    const report = await run();
+    expect({ status: report.status, refusals: report.phases[0].refusals }).toEqual({ status: 'success', refusals: undefined });
+    expect(git(repo, 'show', `${branch}:attempts.txt`).split('\n')).toEqual(Object.keys(targets).map((name) => `${name}: refused`));
+    const env = git(repo, 'show', `${branch}:env.txt`);
+    for (const secret of ['db-secret-1', 'api-secret-2', upstreamKey]) expect({ secret, leaked: env.includes(secret) }).toEqual({ secret, leaked: false });
+    expect(processesWith(marker)).toEqual([]);
+    delete process.env.DATABASE_URL;
+    delete process.env.SC_API_TOKEN;
   });
 
   it('hands over instructions past the 128 KiB argv and environment limit', async () => {

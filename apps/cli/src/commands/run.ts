@@ -25,12 +25,13 @@ export default class Run extends BaseCommand<typeof Run> {
 
   async run(): Promise<Report> {
     const order = await readWorkOrderFile(this.args.file);
-    const { runRound, createLocalArtifactStore, createJsonLinesLogger, ModelGateway, loadModelPrices, loadUpstreams } = await import('@sc/runner');
+    const { runRound, createLocalArtifactStore, createJsonLinesLogger, ModelGateway, loadModelPrices, loadUpstreams, SandboxRuntime } = await import('@sc/runner');
     const { defaultBranchName } = await import('@sc/schemas');
     const job = toJob(order, defaultBranchName(order.title));
-    let models: { upstreams: ReturnType<typeof loadUpstreams>; prices: ReturnType<typeof loadModelPrices> };
+    const dataDir = resolve(this.flags['data-dir']);
+    let models: { upstreams: ReturnType<typeof loadUpstreams>; prices: ReturnType<typeof loadModelPrices>; sandbox: ReturnType<typeof SandboxRuntime.load> };
     try {
-      models = { upstreams: loadUpstreams(), prices: loadModelPrices() };
+      models = { upstreams: loadUpstreams(), prices: loadModelPrices(), sandbox: SandboxRuntime.load(process.env, dataDir) };
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
@@ -41,7 +42,6 @@ export default class Run extends BaseCommand<typeof Run> {
       round_id: job.round_id,
     });
     const registry = await loadPlugins(this.flags.plugins, logger);
-    const dataDir = resolve(this.flags['data-dir']);
     const cancel = new AbortController();
     const onSignal = () => cancel.abort(new Error('interrupted'));
     process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
@@ -56,6 +56,7 @@ export default class Run extends BaseCommand<typeof Run> {
         artifacts: createLocalArtifactStore({ dataDir }),
         gateway,
         prices: models.prices,
+        sandbox: models.sandbox,
         onEvent: (event) => this.log(formatRoundEvent(event)),
       });
       formatReport(report).forEach((line) => this.log(line));

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { ModelPrices } from '@sc/runner';
+import { ModelPrices, SandboxRuntime } from '@sc/runner';
 import { parseWorkerConfig, WorkerConfigError } from './worker.config';
 
 describe(parseWorkerConfig.name, () => {
@@ -19,6 +19,7 @@ describe(parseWorkerConfig.name, () => {
         gemini: { baseUrl: new URL('https://generativelanguage.googleapis.com'), headers: {} },
       },
       prices: expect.any(ModelPrices),
+      sandbox: expect.any(SandboxRuntime),
     });
   });
 
@@ -56,6 +57,7 @@ describe(parseWorkerConfig.name, () => {
         gemini: { baseUrl: new URL('https://generativelanguage.googleapis.com'), headers: { 'x-goog-api-key': 'g-key' } },
       },
       prices: expect.any(ModelPrices),
+      sandbox: expect.any(SandboxRuntime),
     });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.s3)).toBe(true);
@@ -91,6 +93,8 @@ describe(parseWorkerConfig.name, () => {
     [{ S3_BUCKET: 'sc-artifacts' }, 'S3_ENDPOINT: expected an http(s):// URL when S3_BUCKET is set, got ""'],
     [{ ANTHROPIC_BASE_URL: 'api.anthropic.com' }, 'ANTHROPIC_BASE_URL: expected an http(s) URL, got "api.anthropic.com"'],
     [{ OPENAI_BASE_URL: 'ftp://proxy/v1' }, 'OPENAI_BASE_URL: expected an http(s) URL, got "ftp://proxy/v1"'],
+    [{ SC_AGENT_SANDBOX: 'docker' }, 'SC_AGENT_SANDBOX: expected "off" (or unset), got "docker"'],
+    [{ SC_AGENT_ENV: 'HTTPS_PROXY, NODE EXTRA' }, 'SC_AGENT_ENV: expected variable names separated by commas, got "NODE EXTRA"'],
     [{ SC_MODEL_PRICES: '/no/such/prices.json' }, "SC_MODEL_PRICES: cannot read /no/such/prices.json: ENOENT: no such file or directory, open '/no/such/prices.json'"],
   ])('refuses %p with one line', (env, message) => {
     expect(() => parseWorkerConfig(env)).toThrow(new WorkerConfigError(message));

@@ -1,4 +1,4 @@
-import { loadModelPrices, loadUpstreams, type ModelPrices, type S3ArtifactStoreOptions, type Upstreams } from '@sc/runner';
+import { loadModelPrices, loadUpstreams, SandboxRuntime, type ModelPrices, type S3ArtifactStoreOptions, type Upstreams } from '@sc/runner';
 import { DefaultQueuePrefix } from '@sc/schemas';
 import { resolve } from 'node:path';
 import type { LevelWithSilent } from 'pino';
@@ -41,6 +41,8 @@ export abstract class WorkerConfig {
   abstract readonly upstreams: Upstreams;
   /** The price table, with the models of `SC_MODEL_PRICES` in place of its own. */
   abstract readonly prices: ModelPrices;
+  /** How agents are confined (`SC_AGENT_SANDBOX`, `SC_AGENT_ENV`, and whether bubblewrap works here). */
+  abstract readonly sandbox: SandboxRuntime;
 }
 
 /** A variable with a value the worker cannot use; the message is the one line printed at start. */
@@ -82,11 +84,12 @@ export function parseWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
   const metricsPort = integer('SC_WORKER_METRICS_PORT', 1, 65535);
   const lockMs = integer('SC_WORKER_LOCK_MS', 1_000, 3_600_000);
   const s3 = readS3(read, fail);
-  const { upstreams, prices } = readModels(env);
+  const dataDir = resolve(read('SC_DATA_DIR') ?? './data');
+  const { upstreams, prices, sandbox } = readAgentSettings(env, dataDir);
 
   return Object.freeze({
     redisUrl,
-    dataDir: resolve(read('SC_DATA_DIR') ?? './data'),
+    dataDir,
     logDir: resolve(read('SC_LOG_DIR') ?? './logs'),
     plugins: Object.freeze(
       (read('SC_PLUGINS') ?? '')
@@ -102,13 +105,14 @@ export function parseWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     ...(s3 === undefined ? {} : { s3: Object.freeze(s3) }),
     upstreams,
     prices,
+    sandbox,
   });
 }
 
-/** The gateway's upstreams and the prices; their loaders name the variable in what they throw. */
-function readModels(env: NodeJS.ProcessEnv): Pick<WorkerConfig, 'upstreams' | 'prices'> {
+/** The gateway's upstreams, the prices and the sandbox; their loaders name the variable in what they throw. */
+function readAgentSettings(env: NodeJS.ProcessEnv, dataDir: string): Pick<WorkerConfig, 'upstreams' | 'prices' | 'sandbox'> {
   try {
-    return { upstreams: loadUpstreams(env), prices: loadModelPrices(env) };
+    return { upstreams: loadUpstreams(env), prices: loadModelPrices(env), sandbox: SandboxRuntime.load(env, dataDir) };
   } catch (error) {
     throw new WorkerConfigError((error as Error).message);
   }

@@ -66,10 +66,18 @@ export class WorkerMetrics implements OnApplicationBootstrap, BeforeApplicationS
     registers: [this.registry],
   });
 
+  private readonly sandbox = new Gauge({
+    name: 'worker_agent_sandbox',
+    help: 'How this worker confines agents: 1 for its mode (bubblewrap; off: unconfined, unsafe; unavailable: agent work refused).',
+    labelNames: ['mode'] as const,
+    registers: [this.registry],
+  });
+
   constructor(config: WorkerConfig) {
     collectDefaultMetrics({ register: this.registry });
     for (const name of lintFailingDefaults) this.registry.removeSingleMetric(name);
     this.concurrency.set(config.concurrency);
+    this.sandbox.set({ mode: config.sandbox.mode }, 1);
   }
 
   onApplicationBootstrap(): void {

@@ -101,6 +101,7 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
         dataDir: this.config.dataDir,
         gateway: this.gateway,
         prices: this.config.prices,
+        sandbox: this.config.sandbox,
         ledgerStore: this.ledgers.forAttempt(data.round_id, data.attempt),
         onEvent: (event) => attemptPublisher.event(event),
       });

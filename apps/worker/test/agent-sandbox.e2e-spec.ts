@@ -1,0 +1,59 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SandboxRuntime } from '@sc/runner';
+import { createStackEnv, startWorker, type StackEnv, type StackProcess } from '../../../test/support/local-stack';
+import { createTestRepository } from '../../../test/support/test-repository';
+import { until } from '../../../test/support/until';
+import { QueueDriver } from './worker-stack';
+
+// A worker stopped while its agent runs — by kill -9 or SIGTERM — leaves none of the agent's processes, also
+// those that left its process group.
+const probe = SandboxRuntime.load(process.env, tmpdir());
+if (probe.mode !== 'bubblewrap') console.log(`worker agent-sandbox.e2e-spec: no sandbox on this machine (${probe.reason}); skipping`);
+const describeSandboxed = probe.mode === 'bubblewrap' ? describe : describe.skip;
+
+/** Running processes whose command line contains `marker` (zombies, already gone, aside). */
+function processesWith(marker: string): string[] {
+  return execFileSync('ps', ['-eo', 'stat=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.includes(marker) && !line.trim().startsWith('Z'));
+}
+
+describeSandboxed('worker: an agent never outlives its worker', () => {
+  let stack: StackEnv;
+  let repo: string;
+  let worker: StackProcess | undefined;
+  let queues: QueueDriver;
+
+  beforeAll(() => {
+    stack = createStackEnv();
+    mkdirSync(stack.dataDir, { recursive: true });
+    repo = join(stack.dataDir, '..', 'repo');
+    createTestRepository(repo);
+    queues = new QueueDriver(stack);
+  });
+
+  afterAll(async () => {
+    await queues?.close();
+    await worker?.kill();
+    stack?.cleanup();
+  });
+
+  it.each([
+    ['kill -9', (process: StackProcess) => process.kill()],
+    ['SIGTERM', (process: StackProcess) => process.stop(30_000)],
+  ])('%s of the worker mid-round leaves 0 agent processes within 5 s', async (_how, stop) => {
+    worker = await startWorker(stack);
+    const marker = `sc-orphan-${Date.now()}`;
+    const sleeper = (tag: string) => `sh -c 'sleep 600; true' ${marker}-${tag}`;
+    const command = `setsid ${sleeper('setsid')} & (${sleeper('double')} &); trap '' TERM; ${sleeper('agent')}`;
+    await queues.submit({ plugin: 'agent-cli', phases: ['coding'], repo: { path: repo }, branch: `feat/${marker}`, agents: [{ name: 'sleeper', model: 'none', role: 'implementer', command }] });
+    await until(() => processesWith(marker).length >= 3, { timeoutMs: 30_000, what: 'the agent and its escapees running' });
+    await stop(worker);
+    const stoppedAt = Date.now();
+    await until(() => processesWith(marker).length === 0, { timeoutMs: 5_000, what: 'no agent process left' });
+    expect(Date.now() - stoppedAt).toBeLessThan(5_000);
+  });
+});
