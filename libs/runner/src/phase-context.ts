@@ -93,6 +93,6 @@ export function createPhaseContext(options: PhaseContextOptions): PluginContext 
       options.onArtifact(ref);
       return ref;
     },
-    exec: sandboxedExec(bindExec(signal, options.killGraceMs), options.sandbox),
+    exec: sandboxedExec(bindExec(signal, options.killGraceMs), options.sandbox, options.gateway, (what) => log.warn({ limit: what }, `an agent reached ${what} and was stopped`)),
   };
 }

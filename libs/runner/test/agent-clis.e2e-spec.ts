@@ -1,6 +1,8 @@
 import type { Report, StoredWorkOrder, WorkOrderJob } from '@sc/schemas';
 import { validateReport } from '@sc/schemas';
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -181,6 +183,23 @@ describeWithClis.each(agentCliCases)('$name through the model gateway', (cli: Ag
     expect(processesWith(marker)).toEqual([]);
     delete process.env.DATABASE_URL;
     delete process.env.SC_API_TOKEN;
+  });
+
+  it('with sandbox.network "model-only" reaches its model through the gateway and nothing else', async () => {
+    const outside = createServer((socket) => socket.end('outside\n'));
+    outside.listen(0, '127.0.0.1');
+    await once(outside, 'listening');
+    const port = (outside.address() as AddressInfo).port;
+    try {
+      const probe = `node -e "require('net').connect(${port}, '127.0.0.1').on('connect', () => require('fs').writeFileSync('reached.txt', 'yes')).on('error', (e) => require('fs').writeFileSync('reached.txt', e.code))"`;
+      await start({ script: [{ kind: 'shell', command: probe }] });
+      const report = await run({ sandbox: { network: 'model-only' } });
+      expect(report.status).toBe('success');
+      expect(git(repo, 'show', `${branch}:reached.txt`)).toBe('ECONNREFUSED');
+      expect(server.calls.filter((call) => call.delivered).length).toBeGreaterThanOrEqual(2);
+    } finally {
+      outside.close();
+    }
   });
 
   it('hands over instructions past the 128 KiB argv and environment limit', async () => {

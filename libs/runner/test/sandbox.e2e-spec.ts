@@ -1,6 +1,8 @@
 import type { Report, StoredWorkOrder, WorkOrderJob } from '@sc/schemas';
 import { validateReport } from '@sc/schemas';
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,6 +105,36 @@ describeSandboxed('agent sandbox (bubblewrap)', () => {
     expect(env).toContain('SC_ROUND_ID=round-sandbox');
     expect(git(repo, 'show', 'feat/round-sandbox:netrc.txt')).not.toContain('home-secret-9');
     expect(git(repo, 'show', 'feat/round-sandbox:home.txt')).toMatch(/\/\.reader\/home$/);
+  });
+
+  it('with sandbox.network "none" reaches nothing, not even loopback outside', async () => {
+    const outside = createServer((socket) => socket.end('outside\n'));
+    outside.listen(0, '127.0.0.1');
+    await once(outside, 'listening');
+    try {
+      const port = (outside.address() as AddressInfo).port;
+      const command = `node -e "require('net').connect(${port}, '127.0.0.1').on('connect', () => require('fs').writeFileSync('reached.txt', 'yes')).on('error', (e) => require('fs').writeFileSync('reached.txt', e.code))"`;
+      const report = await run({ sandbox: { network: 'none' }, agents: [{ name: 'prober', model: 'none', role: 'implementer', command }] });
+      expect(report.status).toBe('success');
+      expect(git(repo, 'show', 'feat/round-sandbox:reached.txt')).toBe('ECONNREFUSED');
+    } finally {
+      outside.close();
+    }
+  });
+
+  it('ends a fork bomb at sandbox.pids: the agent fails, the worker goes on', async () => {
+    const startedAt = Date.now();
+    const report = await run({ sandbox: { pids: 64 }, phase_timeout: { coding: 60 }, agents: [{ name: 'bomber', model: 'none', role: 'implementer', command: 'bomb() { bomb | bomb & }; bomb; sleep 600' }] });
+    expect(report.status).toBe('failure');
+    // Ended by the limit, long before the phase's timeout.
+    expect(Date.now() - startedAt).toBeLessThan(30_000);
+  });
+
+  it('ends an agent that outgrows sandbox.memory_mb', async () => {
+    const command = `node -e "const kept = []; for (;;) kept.push(Buffer.alloc(8 * 1024 * 1024, 1))"`;
+    const report = await run({ sandbox: { memory_mb: 128 }, phase_timeout: { coding: 60 }, agents: [{ name: 'hog', model: 'none', role: 'implementer', command }] });
+    expect(report.status).toBe('failure');
+    expect(report.summary).toMatch(/hog .*: exit (by signal|137)/);
   });
 
   it('leaves nothing running after the phase: not a process in a session of its own, not a double fork', async () => {

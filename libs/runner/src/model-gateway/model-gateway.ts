@@ -3,7 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { Agent as HttpAgent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { ModelPrices } from '../pricing/model-prices';
 import { MeteredCall } from './metered-call';
 import type { Upstreams } from './upstreams';
@@ -40,6 +43,7 @@ export class ModelGateway {
   private readonly routes = new Map<string, Route>();
   private readonly agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
   private server: Promise<{ server: Server; port: number }> | undefined;
+  private socket: Promise<string> | undefined;
 
   constructor(
     private readonly upstreams: Upstreams,
@@ -62,10 +66,22 @@ export class ModelGateway {
     };
   }
 
+  /**
+   * Where a sandbox without a network of its own reaches the gateway: a unix socket serving the same routes,
+   * and the port its routes' base URLs name (see assets/model-bridge.js). The socket is made on first use.
+   */
+  async bridgeTarget(): Promise<{ socketPath: string; port: number }> {
+    const { port } = await (this.server ??= this.listen());
+    return { socketPath: await (this.socket ??= this.listenOnSocket()), port };
+  }
+
   /** Stops the server and cuts every call in flight. */
   async close(): Promise<void> {
     const started = this.server;
+    const socket = this.socket;
     this.server = undefined;
+    this.socket = undefined;
+    if (socket) await rm(dirname(await socket), { recursive: true, force: true });
     this.routes.clear();
     this.agents.http.destroy();
     this.agents.https.destroy();
@@ -85,6 +101,21 @@ export class ModelGateway {
     await once(server, 'listening');
     server.unref();
     return { server, port: (server.address() as AddressInfo).port };
+  }
+
+  private async listenOnSocket(): Promise<string> {
+    const { server } = await this.server!;
+    const socketServer = createServer((request, response) => this.handle(request, response));
+    const socketPath = join(await mkdtemp(join(tmpdir(), 'sc-gateway-')), 'gateway.sock');
+    socketServer.listen(socketPath);
+    await once(socketServer, 'listening');
+    socketServer.unref();
+    // Closed with the TCP server: one lifetime for both.
+    server.once('close', () => {
+      socketServer.closeAllConnections();
+      socketServer.close();
+    });
+    return socketPath;
   }
 
   private handle(request: IncomingMessage, response: ServerResponse): void {

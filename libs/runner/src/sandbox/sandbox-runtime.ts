@@ -2,12 +2,22 @@ import { ExecStartError, type AgentSandbox } from '@sc/plugin-sdk';
 import { accessSync, constants, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { agentEnvironment, parseAgentEnvNames } from './agent-environment';
 import { bubblewrapArgs } from './bubblewrap';
+import { CgroupLimits, type AgentCgroup } from './cgroup-limits';
 
 /** How this process confines agents: bubblewrap, not at all (`SC_AGENT_SANDBOX=off`), or it cannot. */
 export type SandboxMode = 'bubblewrap' | 'off' | 'unavailable';
+
+/** Where a sandbox of its own network reaches the model gateway: its unix socket, and its routes' port. */
+export interface GatewayBridge {
+  socketPath: string;
+  port: number;
+}
+
+// Plain JavaScript run by node inside the sandbox; the same path from src/ (tests) and dist/.
+const modelBridge = resolve(__dirname, '..', '..', 'assets', 'model-bridge.js');
 
 /** A command as `exec` runs it, after the sandbox wrapped it. */
 export interface SandboxedCommand {
@@ -27,6 +37,8 @@ export class SandboxUnavailableError extends Error {
  * environment is still filtered) and what the machine allows.
  */
 export class SandboxRuntime {
+  private cgroups: CgroupLimits | string | undefined;
+
   private constructor(
     readonly mode: SandboxMode,
     /** Why agents run unconfined or cannot run, for the line the worker logs at start. */
@@ -50,15 +62,40 @@ export class SandboxRuntime {
     return new SandboxRuntime('bubblewrap', 'agents run in bubblewrap sandboxes', extra, resolve(dataDir), env);
   }
 
-  /** `file args` as it runs confined by `sandbox` in `cwd`, with `env` the plugin's own variables. */
-  wrap(file: string, args: readonly string[], cwd: string, env: Record<string, string | undefined>, sandbox: AgentSandbox): SandboxedCommand {
+  /**
+   * The cgroup(s) enforcing `sandbox`'s memory and process limits, or undefined when it sets none. Rejects
+   * with why when a limit cannot be enforced here: a limit is never silently dropped.
+   */
+  async limitsFor(sandbox: AgentSandbox): Promise<AgentCgroup | undefined> {
+    if (sandbox.memoryMb === undefined && sandbox.pids === undefined) return undefined;
+    this.cgroups ??= CgroupLimits.detect();
+    const refuse = (reason: string) => new SandboxUnavailableError(`sandbox.memory_mb and sandbox.pids cannot be enforced here (${reason}); run this work-order without them or on a worker with cgroups`);
+    if (typeof this.cgroups === 'string') throw refuse(this.cgroups);
+    try {
+      return await this.cgroups.create({ memoryMb: sandbox.memoryMb, pids: sandbox.pids });
+    } catch (error) {
+      throw refuse((error as Error).message);
+    }
+  }
+
+  /**
+   * `file args` as it runs confined by `sandbox` in `cwd`, with `env` the plugin's own variables; `gateway` is
+   * where a `model-only` sandbox reaches the model gateway.
+   */
+  wrap(file: string, args: readonly string[], cwd: string, env: Record<string, string | undefined>, sandbox: AgentSandbox, gateway?: GatewayBridge): SandboxedCommand {
     const childEnv = agentEnvironment(this.workerEnv, this.extraEnvNames, env, sandbox.home);
     if (this.mode === 'off') return { file, args: [...args], env: childEnv };
     if (this.mode === 'unavailable') throw new SandboxUnavailableError(`no sandbox for agents: ${this.reason}; set SC_AGENT_SANDBOX=off to run them unconfined (unsafe)`);
     const roots = { dataDir: this.dataDir, home: this.workerEnv.HOME ?? homedir() };
     // Looked up here: inside the sandbox a missing command is only bwrap's exit 1.
     const executable = resolveExecutable(file, childEnv.PATH);
-    return { file: 'bwrap', args: [...bubblewrapArgs(sandbox, roots, childEnv.PATH, cwd), '--', executable, ...args], env: childEnv };
+    const command = [executable, ...args];
+    if (sandbox.network !== 'model-only') return { file: 'bwrap', args: [...bubblewrapArgs(sandbox, roots, childEnv.PATH, cwd), '--', ...command], env: childEnv };
+    if (!gateway) throw new SandboxUnavailableError('sandbox.network "model-only" needs the model gateway, and this host runs none');
+    // The bridge runs first in the sandbox's own network, on the gateway's port, and then runs the command.
+    const bridged = { ...sandbox, readable: [...(sandbox.readable ?? []), dirname(modelBridge)], writable: [...sandbox.writable, gateway.socketPath] };
+    const bridge = [process.execPath, modelBridge, gateway.socketPath, String(gateway.port), '--', ...command];
+    return { file: 'bwrap', args: [...bubblewrapArgs(bridged, roots, childEnv.PATH, cwd), '--', ...bridge], env: childEnv };
   }
 }
 

@@ -1,11 +1,13 @@
 import type { ContextExecOptions, ExecResult, PluginContext } from '@sc/plugin-sdk';
+import type { ModelGateway } from '../model-gateway/model-gateway';
 import type { SandboxRuntime } from './sandbox-runtime';
 
 /**
  * `ctx.exec` of a phase: a command asking for a `sandbox` runs wrapped by `runtime` (or is refused, the
- * promise rejecting with why); any other runs as `exec` runs it.
+ * promise rejecting with why), reaching `gateway` through its socket when its network is `model-only`, in
+ * cgroups of its own when it has limits (`onLimit` is told when one ended it); any other runs as `exec` runs it.
  */
-export function sandboxedExec(exec: PluginContext['exec'], runtime: SandboxRuntime): PluginContext['exec'] {
+export function sandboxedExec(exec: PluginContext['exec'], runtime: SandboxRuntime, gateway: ModelGateway | undefined, onLimit: (what: string) => void): PluginContext['exec'] {
   function run(command: string, args: readonly string[], options?: ContextExecOptions): Promise<ExecResult>;
   function run(commandLine: string, options?: ContextExecOptions): Promise<ExecResult>;
   async function run(command: string, argsOrOptions?: readonly string[] | ContextExecOptions, maybeOptions?: ContextExecOptions): Promise<ExecResult> {
@@ -14,8 +16,17 @@ export function sandboxedExec(exec: PluginContext['exec'], runtime: SandboxRunti
     if (!options?.sandbox) return withArgs ? exec(command, argsOrOptions as readonly string[], options) : exec(command, options);
     const { sandbox, ...rest } = options;
     const [file, args] = withArgs ? [command, argsOrOptions as readonly string[]] : ['/bin/sh', ['-c', command]];
-    const wrapped = runtime.wrap(file, args, rest.cwd ?? process.cwd(), rest.env ?? {}, sandbox);
-    return exec(wrapped.file, wrapped.args, { ...rest, env: wrapped.env });
+    const bridge = sandbox.network === 'model-only' ? await gateway?.bridgeTarget() : undefined;
+    const wrapped = runtime.wrap(file, args, rest.cwd ?? process.cwd(), rest.env ?? {}, sandbox, bridge);
+    const cgroup = await runtime.limitsFor(sandbox);
+    const [limitedFile, ...limitedArgs] = cgroup ? cgroup.wrap([wrapped.file, ...wrapped.args]) : [wrapped.file, ...wrapped.args];
+    const stopWatching = cgroup?.watch(onLimit);
+    try {
+      return await exec(limitedFile, limitedArgs, { ...rest, env: wrapped.env });
+    } finally {
+      stopWatching?.();
+      await cgroup?.release();
+    }
   }
   return run;
 }
