@@ -36,6 +36,7 @@ COPY --from=build /app/libs/plugin-sdk/package.json ./libs/plugin-sdk/
 COPY --from=build /app/libs/plugin-sdk/dist ./libs/plugin-sdk/dist
 COPY --from=build /app/libs/runner/package.json ./libs/runner/
 COPY --from=build /app/libs/runner/dist ./libs/runner/dist
+COPY --from=build /app/libs/runner/assets ./libs/runner/assets
 # Owned by the image's `node` user (uid 1000): named volumes mounted here start with this ownership.
 RUN mkdir -p /var/lib/sc /var/log/sc && chown node:node /var/lib/sc /var/log/sc
 
@@ -45,10 +46,11 @@ USER node
 EXPOSE 3000
 CMD ["node", "dist/apps/orchestrator/src/main.js"]
 
-# ---- worker: runs Rounds; plugins such as agent-cli need git (add agent CLIs in an image built FROM this)
+# ---- worker: runs Rounds; plugins such as agent-cli need git, and bubblewrap to sandbox each agent (add agent
+# CLIs in an image built FROM this). bubblewrap needs user namespaces in the container: see deploy/README.md.
 FROM runtime AS worker
 RUN apt-get update \
- && apt-get install -y --no-install-recommends git ca-certificates \
+ && apt-get install -y --no-install-recommends git ca-certificates bubblewrap \
  && rm -rf /var/lib/apt/lists/*
 USER node
 EXPOSE 9464

@@ -28,7 +28,11 @@ function toMarkdown(result) {
     `| \`sc --help\` / \`node -e 0\` ms | ${result.footprint.cli.sc_help_ms} / ${result.footprint.cli.node_ms} |`,
     `| model call first byte p50 / p99 ms, direct → through the gateway (${result.gateway.calls} calls) | ${result.gateway.direct.first_byte.p50_ms} / ${result.gateway.direct.first_byte.p99_ms} → ${result.gateway.gateway.first_byte.p50_ms} / ${result.gateway.gateway.first_byte.p99_ms} |`,
     `| model call end of stream p50 / p99 ms, direct → through the gateway | ${result.gateway.direct.end.p50_ms} / ${result.gateway.direct.end.p99_ms} → ${result.gateway.gateway.end.p50_ms} / ${result.gateway.gateway.end.p99_ms} |`,
-    `| gateway CPU ms per model call | ${result.gateway.gateway_cpu_ms_per_call} |`,
+    `| model call end of stream p50 / p99 ms through a bare Node proxy (the hop alone) | ${result.gateway.bare_proxy.end.p50_ms} / ${result.gateway.bare_proxy.end.p99_ms} |`,
+    `| CPU ms per model call: gateway / bare proxy | ${result.gateway.gateway_cpu_ms_per_call} / ${result.gateway.bare_proxy_cpu_ms_per_call} |`,
+    result.sandbox.skipped
+      ? `| agent sandbox | not measured: ${result.sandbox.skipped} |`
+      : `| agent start-up p50 ms, direct → sandboxed; a command inside (\`git --version\`) ms, direct → sandboxed | ${result.sandbox.start.direct_p50_ms} → ${result.sandbox.start.sandboxed_p50_ms}; ${result.sandbox.command_ms.direct} → ${result.sandbox.command_ms.sandboxed} |`,
     '',
   ];
   return lines.join('\n');

@@ -28,6 +28,8 @@ function evaluateTargets(figures) {
     target('gateway added first byte p99 ms', figures.gateway.added_first_byte_ms.p99, '<=', 1),
     target('gateway added end of stream p99 ms', figures.gateway.added_end_ms.p99, '<=', 1),
   );
+  // A machine without a sandbox skips the measure (the bench says why) rather than missing the target.
+  if (!figures.sandbox.skipped) targets.push(target('sandbox added start-up ms per agent', figures.sandbox.added_start_ms, '<=', 50));
   return { met: targets.filter((t) => t.met).length, missed: targets.filter((t) => !t.met).map((t) => t.name), all: targets };
 }
 

@@ -1,7 +1,8 @@
 // @ts-check
 // The model gateway's cost per model call: time to first byte and to the end of a streamed answer through the
-// gateway, beside direct calls to the same fake Anthropic server in the same run (interleaved, one call at a
-// time), and the gateway process's CPU per call.
+// gateway, beside direct calls to the same fake Anthropic server and calls through the plainest Node proxy in a
+// process of its own (fixtures/bare-proxy.js), in the same run, interleaved, one call at a time; and the CPU per
+// call of the gateway's process and of the bare proxy's.
 const { spawn } = require('node:child_process');
 const { once } = require('node:events');
 const { readFileSync } = require('node:fs');
@@ -66,40 +67,46 @@ function summary(samples) {
   return { p50_ms: round(percentile(samples, 50), 3), p99_ms: round(percentile(samples, 99), 3) };
 }
 
+/** Starts `fixture` with the upstream's URL; resolves with the process and the base URL it prints. */
+async function startProxy(fixture, upstreamUrl) {
+  const child = spawn(process.execPath, [join(__dirname, '..', 'fixtures', fixture), upstreamUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [line] = await once(child.stdout, 'data');
+  return { child, url: String(line).trim() };
+}
+
 async function measureGateway({ calls, warmup }) {
   const fake = await startFakeAnthropic();
-  const gatewayProcess = spawn(process.execPath, [join(__dirname, '..', 'fixtures', 'gateway-process.js'), fake.url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const gateway = await startProxy('gateway-process.js', fake.url);
+  const bare = await startProxy('bare-proxy.js', fake.url);
   try {
-    const [line] = await once(gatewayProcess.stdout, 'data');
-    const gatewayUrl = String(line).trim();
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    const direct = { firstByte: [], end: [] };
-    const gateway = { firstByte: [], end: [] };
-    for (let i = 0; i < warmup; i++) {
-      await call(fake.url, agent);
-      await call(gatewayUrl, agent);
-    }
-    let gatewayCpuMs = 0;
+    const paths = { direct: { url: fake.url }, bare_proxy: { url: bare.url, pid: bare.child.pid }, gateway: { url: gateway.url, pid: gateway.child.pid } };
+    const samples = Object.fromEntries(Object.keys(paths).map((name) => [name, { firstByte: [], end: [], cpuMs: 0 }]));
+    for (let i = 0; i < warmup; i++) for (const { url } of Object.values(paths)) await call(url, agent);
     for (let i = 0; i < calls; i++) {
-      const straight = await call(fake.url, agent);
-      direct.firstByte.push(straight.firstByte);
-      direct.end.push(straight.end);
-      const cpuBefore = cpuMs(gatewayProcess.pid);
-      const through = await call(gatewayUrl, agent);
-      gatewayCpuMs += cpuMs(gatewayProcess.pid) - cpuBefore;
-      gateway.firstByte.push(through.firstByte);
-      gateway.end.push(through.end);
+      for (const [name, { url, pid }] of Object.entries(paths)) {
+        const cpuBefore = pid ? cpuMs(pid) : 0;
+        const { firstByte, end } = await call(url, agent);
+        if (pid) samples[name].cpuMs += cpuMs(pid) - cpuBefore;
+        samples[name].firstByte.push(firstByte);
+        samples[name].end.push(end);
+      }
     }
     agent.destroy();
-    const figures = { calls, direct: { first_byte: summary(direct.firstByte), end: summary(direct.end) }, gateway: { first_byte: summary(gateway.firstByte), end: summary(gateway.end) } };
+    const figures = Object.fromEntries(Object.entries(samples).map(([name, sample]) => [name, { first_byte: summary(sample.firstByte), end: summary(sample.end) }]));
+    const added = (path, what) => ({ p50: round(figures[path][what].p50_ms - figures.direct[what].p50_ms, 3), p99: round(figures[path][what].p99_ms - figures.direct[what].p99_ms, 3) });
     return {
+      calls,
       ...figures,
-      added_first_byte_ms: { p50: round(figures.gateway.first_byte.p50_ms - figures.direct.first_byte.p50_ms, 3), p99: round(figures.gateway.first_byte.p99_ms - figures.direct.first_byte.p99_ms, 3) },
-      added_end_ms: { p50: round(figures.gateway.end.p50_ms - figures.direct.end.p50_ms, 3), p99: round(figures.gateway.end.p99_ms - figures.direct.end.p99_ms, 3) },
-      gateway_cpu_ms_per_call: round(gatewayCpuMs / calls, 3),
+      added_first_byte_ms: added('gateway', 'first_byte'),
+      added_end_ms: added('gateway', 'end'),
+      bare_proxy_added_end_ms: added('bare_proxy', 'end'),
+      gateway_cpu_ms_per_call: round(samples.gateway.cpuMs / calls, 3),
+      bare_proxy_cpu_ms_per_call: round(samples.bare_proxy.cpuMs / calls, 3),
     };
   } finally {
-    gatewayProcess.kill();
+    gateway.child.kill();
+    bare.child.kill();
     fake.server.close();
   }
 }

@@ -124,7 +124,13 @@ describe('sc against a running stack: submit, rounds, report, cancel, doctor', (
     const healthy = await sc('doctor');
     expect(healthy.stdout).toMatch(/^✓ api: /m);
     expect(healthy.stdout).toMatch(/^✓ database: /m);
+    expect(healthy.stdout).toMatch(/^✓ sandbox: (bubblewrap|off): /m);
     expect(healthy.code).toBe(0);
+
+    // A sandbox value the worker would refuse at start is a failed check, not a crash.
+    const misconfigured = await runSc(['doctor'], { env: { ...env, SC_AGENT_SANDBOX: 'maybe' } });
+    expect(misconfigured.stdout).toMatch(/^✗ sandbox: SC_AGENT_SANDBOX: expected "off" \(or unset\), got "maybe"$/m);
+    expect(misconfigured.code).toBe(1);
 
     const closed = await freePort();
     const failing = await sc('doctor', '--redis-url', `redis://127.0.0.1:${closed}`);

@@ -21,7 +21,7 @@ export interface DoctorResult {
 const minimumNode = [20, 19] as const;
 
 export default class Doctor extends BaseCommand<typeof Doctor> {
-  static override summary = 'Check this machine and the stack: Node, Redis, the API, its database, the plugins.';
+  static override summary = 'Check this machine and the stack: Node, Redis, the API, its database, the plugins, the agent sandbox.';
   static override description = 'One line per check, ✓ or ✗. Exits 1 when any check fails.';
   static override examples = ['<%= config.bin %> doctor', '<%= config.bin %> doctor --api-url http://sc.internal:3000 --json'];
   static override flags = {
@@ -34,7 +34,7 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
       (report) => ({ report }),
       (error: Error) => ({ error: error.message }),
     );
-    const checks = [this.checkNode(), await this.checkRedis(), checkApi(this.flags['api-url'], health), checkDatabase(health), await this.checkPlugins()];
+    const checks = [this.checkNode(), await this.checkRedis(), checkApi(this.flags['api-url'], health), checkDatabase(health), await this.checkPlugins(), await checkSandbox()];
     for (const check of checks) this.log(`${check.ok ? '✓' : '✗'} ${check.name}: ${check.detail}`);
     const ok = checks.every((check) => check.ok);
     if (!ok) this.markFailed();
@@ -60,6 +60,20 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
     const refused = registry.refused.map((plugin) => `${plugin.name ?? plugin.source} refused (${plugin.reason})`);
     const detail = [registry.names().join(', ') || 'none', ...refused].join('; ');
     return { name: 'plugins', ok: refused.length === 0 && registry.names().length > 0, detail };
+  }
+}
+
+/**
+ * How a worker started here would confine agents (each worker logs its own at start and exports
+ * `worker_agent_sandbox{mode}`): fails only when agent work would be refused.
+ */
+async function checkSandbox(): Promise<DoctorCheck> {
+  const { SandboxRuntime } = await import('@sc/runner');
+  try {
+    const { mode, reason } = SandboxRuntime.load(process.env, process.env.SC_DATA_DIR ?? './data');
+    return { name: 'sandbox', ok: mode !== 'unavailable', detail: `${mode}: ${mode === 'unavailable' ? `agent work is refused (${reason})` : reason}` };
+  } catch (error) {
+    return { name: 'sandbox', ok: false, detail: (error as Error).message };
   }
 }
 

@@ -30,6 +30,7 @@ interface Route extends GatewayRouteOptions {
 // Hop-by-hop and framing headers are the gateway's own on each side; credentials are replaced by the upstream's.
 const droppedRequestHeaders = new Set(['host', 'connection', 'keep-alive', 'content-length', 'transfer-encoding', 'accept-encoding', 'authorization', 'x-api-key', 'x-goog-api-key', 'proxy-authorization']);
 const droppedResponseHeaders = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length']);
+const headersAloneAfterMs = 20;
 const routePath = /^\/r\/([A-Za-z0-9_-]{32})(\/[^?]*)?(\?.*)?$/;
 
 /**
@@ -148,7 +149,10 @@ export class ModelGateway {
     };
     outgoing.on('response', (answer) => {
       response.writeHead(answer.statusCode ?? 502, answerHeaders(answer.headers));
-      response.flushHeaders();
+      // The headers leave with the first chunk (one write instead of two), or on their own if the body is slow.
+      const flushHeaders = setTimeout(() => response.flushHeaders(), headersAloneAfterMs);
+      answer.once('data', () => clearTimeout(flushHeaders));
+      answer.once('end', () => clearTimeout(flushHeaders));
       if ((answer.statusCode ?? 500) < 300) {
         call = new MeteredCall(route.provider, route.agent, modelOf(route.provider, path, body), answer.headers['content-type'], this.prices, route.onUsage);
       }

@@ -25,6 +25,8 @@ export type PriceProvider = 'anthropic' | 'openai' | 'google';
  * names, so a new model or a negotiated price needs no release.
  */
 export class ModelPrices {
+  private readonly rates = new Map<string, LinearRates | 'unknown' | 'not linear'>();
+
   /** @param overrides by model name, lower case */
   constructor(private readonly overrides: ReadonlyMap<string, PriceOverride> = new Map()) {}
 
@@ -32,12 +34,16 @@ export class ModelPrices {
   costOf(model: string, counts: TokenCounts, provider?: PriceProvider): number | null {
     const override = this.overrides.get(model.toLowerCase());
     if (override) return costFromOverride(override, counts);
-    const price = genaiPrices().calcPrice(
-      { input_tokens: counts.input + counts.cacheRead + counts.cacheWrite, output_tokens: counts.output, cache_read_tokens: counts.cacheRead, cache_write_tokens: counts.cacheWrite },
-      model,
-      provider ? { providerId: provider } : undefined,
-    );
-    return price ? price.total_price : null;
+    // The table's lookup is tens of microseconds, and the gateway prices every usage event: a call below the
+    // model's first price tier is priced from per-token rates the table gave for this model once.
+    const key = `${provider ?? ''}\u0000${model}`;
+    let rates = this.rates.get(key);
+    if (rates === undefined) this.rates.set(key, (rates = linearRates(model, provider)));
+    if (rates === 'unknown') return null;
+    if (rates !== 'not linear' && counts.input + counts.cacheRead + counts.cacheWrite <= rates.below) {
+      return counts.input * rates.input + counts.output * rates.output + counts.cacheRead * rates.cacheRead + counts.cacheWrite * rates.cacheWrite;
+    }
+    return tableCost(model, counts, provider);
   }
 
   /**
@@ -48,6 +54,42 @@ export class ModelPrices {
     if (provider === 'anthropic' && claudeAlias.test(model)) return true;
     return this.costOf(model, { input: 1, output: 1, cacheRead: 0, cacheWrite: 0 }, provider) !== null;
   }
+}
+
+/** Per-token prices of a model, valid for calls whose whole input stays at or below `below` tokens. */
+interface LinearRates {
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+  below: number;
+}
+
+function tableCost(model: string, counts: TokenCounts, provider?: PriceProvider): number | null {
+  const price = genaiPrices().calcPrice(
+    { input_tokens: counts.input + counts.cacheRead + counts.cacheWrite, output_tokens: counts.output, cache_read_tokens: counts.cacheRead, cache_write_tokens: counts.cacheWrite },
+    model,
+    provider ? { providerId: provider } : undefined,
+  );
+  return price ? price.total_price : null;
+}
+
+/**
+ * The model's per-token rates as the table computes them (one probe per kind of token), and up to which input
+ * they hold (its first tier); 'not linear' when a call costs something in itself (a price per request).
+ */
+function linearRates(model: string, provider?: PriceProvider): LinearRates | 'unknown' | 'not linear' {
+  const probe = 1_000;
+  const zero = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+  const input = tableCost(model, { ...zero, input: probe }, provider);
+  if (input === null) return 'unknown';
+  const nothing = tableCost(model, zero, provider);
+  const twice = tableCost(model, { ...zero, input: 2 * probe }, provider);
+  if (nothing !== 0 || twice === null || Math.abs(twice - 2 * input) > 1e-12) return 'not linear';
+  const rate = (counts: Partial<TokenCounts>) => (tableCost(model, { ...zero, ...counts }, provider) ?? 0) / probe;
+  const price = genaiPrices().calcPrice({ input_tokens: 1 }, model, provider ? { providerId: provider } : undefined);
+  const starts = Object.values(price?.model_price ?? {}).flatMap((value) => (typeof value === 'object' && value ? value.tiers.map((tier) => tier.start) : []));
+  return { input: input / probe, output: rate({ output: probe }), cacheRead: rate({ cacheRead: probe }), cacheWrite: rate({ cacheWrite: probe }), below: Math.min(Infinity, ...starts) };
 }
 
 const claudeAlias = /^(default|best|sonnet|opus|haiku|opusplan)(\[1m\])?$/i;
