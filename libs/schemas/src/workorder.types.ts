@@ -86,7 +86,7 @@ export interface Agent {
    */
   command?: string;
   /**
-   * What a built-in agent may do: "full" (default) edits files and runs shell commands in its worktree; "read-only" reads and searches only (a reviewer). Ignored for an agent with its own command.
+   * What the agent may do: "full" (default) edits files and runs shell commands in its worktree; "read-only" reads and searches only (a reviewer): its sandbox mounts the worktree read-only, and a built-in CLI is told to refuse writes and commands (since 1.3).
    */
   tools?: 'full' | 'read-only';
 }

@@ -231,7 +231,9 @@ describeWithClaude('real claude against the fake Anthropic API', () => {
     expect(existsSync(join(where.repo, 'hello.txt'))).toBe(true);
     expect(run.lines.filter((line) => line.subtype === 'api_retry')).toEqual([expect.objectContaining({ attempt: 1, error_status: null })]);
     expect(agentTurns(server)).toHaveLength(4);
-    expect(run.result.usage.input_tokens).toBe(3000); // the cut-off answer is not counted
+    // The cut-off answer's message_start (its input) is sent before the cut; Claude Code counts it when it read the
+    // event before it saw the reset, which is a race: three whole answers, and that one or not.
+    expect([3000, 4000]).toContain(run.result.usage.input_tokens);
   });
 
   it('waits on a stream that sent headers and then nothing (no timeout of its own); SIGTERM ends it with no result line, the transcript kept', async () => {

@@ -8,12 +8,18 @@ describe('bubblewrapArgs', () => {
     const text = args.join(' ');
     expect(args.slice(0, 5)).toEqual(['--die-with-parent', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try']);
     expect(text).not.toContain('--unshare-net');
-    expect(text).toContain('--ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --tmpfs /srv/data --tmpfs /home/sc');
+    expect(text).toContain('--ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --tmpfs /home/sc --tmpfs /srv/data');
     // Writable binds come after the folders they sit in are hidden; the hiding tmpfs stay read-only.
     expect(text).toContain('--bind /srv/data/worktrees/r1/1/.claude/home /srv/data/worktrees/r1/1/.claude/home --bind /srv/data/worktrees/r1/1/claude /srv/data/worktrees/r1/1/claude');
-    expect(text).toContain('--remount-ro /srv/data --remount-ro /home/sc --chdir /srv/data/worktrees/r1/1/claude');
+    expect(text).toContain('--remount-ro /home/sc --remount-ro /srv/data --chdir /srv/data/worktrees/r1/1/claude');
     // /srv/repo is not hidden: it is visible read-only already and needs no bind of its own.
     expect(text).not.toContain('--ro-bind /srv/repo');
+  });
+
+  it('hides a data folder inside the worker\'s home after the home, so that both stay hidden', () => {
+    const text = bubblewrapArgs(sandbox, { dataDir: '/home/sc/data', home: '/home/sc' }, '/usr/bin', '/').join(' ');
+    expect(text).toContain('--tmpfs /tmp --tmpfs /home/sc --tmpfs /home/sc/data');
+    expect(text).toContain('--remount-ro /home/sc --remount-ro /home/sc/data');
   });
 
   it.each([

@@ -18,7 +18,8 @@ export interface HiddenRoots {
  * worker dies, bubblewrap and every process in the sandbox die with it.
  */
 export function bubblewrapArgs(sandbox: AgentSandbox, roots: HiddenRoots, path: string | undefined, cwd: string): string[] {
-  const hidden = ['/tmp', roots.dataDir, ...(roots.home && roots.home !== '/' ? [roots.home] : [])];
+  // Outer folders first: a tmpfs mounted over a folder hides any mounted earlier inside it.
+  const hidden = [...new Set(['/tmp', roots.dataDir, ...(roots.home && roots.home !== '/' ? [roots.home] : [])])].sort((a, b) => a.length - b.length);
   const args = ['--die-with-parent', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try'];
   if ((sandbox.network ?? 'open') !== 'open') args.push('--unshare-net');
   args.push('--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc');
@@ -29,7 +30,7 @@ export function bubblewrapArgs(sandbox: AgentSandbox, roots: HiddenRoots, path: 
   for (const folder of readable) if (isHidden(folder) && existsSync(folder)) args.push('--ro-bind', folder, folder);
   for (const folder of [sandbox.home, ...sandbox.writable]) args.push('--bind', folder, folder);
   // The empty folders over the worker's home and data stay read-only: a write there fails, as elsewhere.
-  for (const root of hidden.slice(1)) args.push('--remount-ro', root);
+  for (const root of hidden) if (root !== '/tmp') args.push('--remount-ro', root);
   args.push('--chdir', cwd);
   return args;
 }

@@ -65,7 +65,7 @@ async function runCommand(worktree: Worktree, order: StoredWorkOrder, command: A
   if (route && command.template) Object.assign(env, command.template.env(route, agent, scratchDir));
   const options = {
     cwd: worktree.path,
-    sandbox: await agentSandbox(worktree, scratchDir, order, ctx),
+    sandbox: await agentSandbox(worktree, scratchDir, order, ctx, agent.tools === 'read-only'),
     tailChars: logTailChars,
     input: instructions,
     env,
