@@ -31,6 +31,8 @@ export interface PhaseContextOptions {
   gateway?: ModelGateway;
   /** How commands asking for a sandbox run. */
   sandbox: SandboxRuntime;
+  /** Told when a model answers an agent with a rate or usage limit, and when it resets if it says. */
+  onRateLimited?: (resetAt: Date | undefined, agent: string) => void;
 }
 
 // A plugin's log line is cut to this many characters (a plugin may log a whole file as one line), and
@@ -83,6 +85,7 @@ export function createPhaseContext(options: PhaseContextOptions): PluginContext 
         },
         refusal: () => options.ledger.budgetExceeded(),
         onRefused: (reason) => log.warn({ agent, provider, reason }, 'model call refused'),
+        onRateLimited: (resetAt) => options.onRateLimited?.(resetAt, agent),
       });
       // A route never outlives its phase, whatever the plugin does.
       signal.addEventListener('abort', () => void route.close(), { once: true });

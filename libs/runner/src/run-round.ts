@@ -1,6 +1,7 @@
 import {
   DEFAULT_KILL_GRACE_MS,
   isRateLimitedError,
+  RateLimitedError,
   type PhaseEnding,
   type PhaseFinalizer,
   type PhaseOutcome,
@@ -65,6 +66,12 @@ export interface RunRoundOptions {
   ledgerStore?: LedgerStore;
   /** How agents' commands are confined (default: decided from this process's environment and machine). */
   sandbox?: SandboxRuntime;
+  /**
+   * A model's rate or usage limit that resets at least this far away (`SC_WAIT_MIN_S`, default 60 s) pauses
+   * the attempt: its work is committed and {@link RateLimitedError} hands it back until the reset. A nearer
+   * reset is left to the agent's CLI, which retries by itself.
+   */
+  waitMinMs?: number;
 }
 
 // setTimeout fires at once for delays above 2^31-1 ms (~24.8 days); longer timeouts are capped to it.
@@ -75,6 +82,7 @@ const maxErrorLength = 10_000;
 const maxRefusals = 100;
 // Enough to `git add -A && git commit` a few worktrees, short enough that a cancel still ends soon.
 const defaultFinalizeMs = 30_000;
+const defaultWaitMinMs = 60_000;
 
 /**
  * Runs one attempt of a Round in-process and returns its Report (valid against `report@1.json`). Phases
@@ -103,8 +111,9 @@ async function runPhase(plugin: Plugin, phase: string, round: RoundRecorder, opt
   const timeoutMs = phaseTimeoutMs(job.order, phase);
   const timeout = new AbortController();
   const budget = new AbortController();
+  const rateLimit = new AbortController();
   const timer = setTimeout(() => timeout.abort(new PhaseTimeoutError(phase, timeoutMs)), Math.min(timeoutMs, maxTimerMs));
-  const signal = AbortSignal.any([timeout.signal, budget.signal, ...(options.signal ? [options.signal] : [])]);
+  const signal = AbortSignal.any([timeout.signal, budget.signal, rateLimit.signal, ...(options.signal ? [options.signal] : [])]);
   const killGraceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   const settleMs = options.settleMs ?? killGraceMs + 15_000;
   const stopWhenOverBudget = () => {
@@ -112,6 +121,12 @@ async function runPhase(plugin: Plugin, phase: string, round: RoundRecorder, opt
     if (exceeded === undefined || budget.signal.aborted) return;
     logger.warn({ phase, reason: exceeded }, 'budget exceeded');
     budget.abort(new BudgetExceededError(exceeded));
+  };
+  const pauseForRateLimit = (resetAt: Date | undefined, agent: string) => {
+    const waitMs = resetAt ? resetAt.getTime() - Date.now() : 0;
+    if (!resetAt || waitMs < (options.waitMinMs ?? defaultWaitMinMs) || rateLimit.signal.aborted) return;
+    logger.warn({ phase, agent, reset_at: resetAt.toISOString() }, 'model rate limited: the Round waits');
+    rateLimit.abort(new RateLimitedError(waitMs, `rate_limited until ${resetAt.toISOString()} (${agent})`));
   };
   const dataDir = resolve(options.dataDir ?? 'data');
   const contextFor = (phaseSignal: AbortSignal) =>
@@ -129,6 +144,7 @@ async function runPhase(plugin: Plugin, phase: string, round: RoundRecorder, opt
       onTokens: stopWhenOverBudget,
       gateway: options.gateway,
       sandbox: options.sandbox ?? defaultSandbox(dataDir),
+      onRateLimited: pauseForRateLimit,
     });
   const startedAt = new Date().toISOString();
   round.emit({ type: 'phase', round_id: job.round_id, attempt: job.attempt, phase, state: 'started', at: startedAt });
@@ -140,9 +156,15 @@ async function runPhase(plugin: Plugin, phase: string, round: RoundRecorder, opt
   } finally {
     clearTimeout(timer);
   }
-  if ('error' in settled && isRateLimitedError(settled.error) && !signal.aborted) {
-    logger.warn({ phase, retry_after_ms: settled.error.retryAfterMs }, 'phase rate limited');
-    throw settled.error;
+  const limited = rateLimit.signal.aborted ? (rateLimit.signal.reason as RateLimitedError) : 'error' in settled && isRateLimitedError(settled.error) && !signal.aborted ? settled.error : undefined;
+  if (limited) {
+    logger.warn({ phase, retry_after_ms: limited.retryAfterMs }, 'phase rate limited');
+    // The work so far is kept (committed) before the attempt is handed back to wait.
+    if (plugin.finalize && rateLimit.signal.aborted) {
+      const finalize = plugin.finalize;
+      await finalizePhase((ctx, phaseEnding) => finalize(job.order, ctx, phaseEnding), { status: 'cancelled', exit_code: null, error: limited.message }, round, contextFor, options.finalizeMs ?? defaultFinalizeMs, settleMs);
+    }
+    throw limited;
   }
   let ending = classify(settled, signal);
   if ('outcome' in settled && settled.outcome) round.addOutcome(settled.outcome);

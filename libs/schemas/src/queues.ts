@@ -53,13 +53,18 @@ export interface RoundStartedMessage {
   at: string;
 }
 
-/** The attempt paused and will run again at `retry_at` (rate limit, or a worker lost mid-round). */
+/**
+ * The attempt paused and will run again at `retry_at`: `waiting` for a model's rate or usage limit to reset,
+ * else (a worker stopped or lost mid-round) `retrying`.
+ */
 export interface RoundRetryingMessage {
   type: 'retrying';
   round_id: string;
   attempt: number;
   reason: string;
   retry_at?: string;
+  /** The pause is a model's rate or usage limit: the Round is `waiting`, not `retrying`. */
+  waiting?: boolean;
   at: string;
 }
 
@@ -201,6 +206,7 @@ export const roundMessageSchema = {
         at,
         reason: { type: 'string', maxLength: 10000 },
         retry_at: at,
+        waiting: { type: 'boolean' },
       },
     },
     {

@@ -1,5 +1,5 @@
 /** Every state a Round can be in. */
-export const RoundStates = ['queued', 'running', 'retrying', 'succeeded', 'failed', 'timed_out', 'cancelled', 'error'] as const;
+export const RoundStates = ['queued', 'running', 'retrying', 'waiting', 'succeeded', 'failed', 'timed_out', 'cancelled', 'error'] as const;
 
 /** A Round's state. */
 export type RoundState = (typeof RoundStates)[number];
@@ -8,11 +8,13 @@ export type RoundState = (typeof RoundStates)[number];
 export const TerminalRoundStates: readonly RoundState[] = ['succeeded', 'failed', 'timed_out', 'cancelled', 'error'];
 
 // The legal moves. Terminal → queued is `POST /rounds/:id/retry` (a new attempt); queued → error is a job
-// whose payload can never run; running → retrying covers rate limits and a worker lost mid-round.
+// whose payload can never run; running → retrying covers a worker lost mid-round or stopped; running → waiting
+// a model's rate or usage limit: the attempt resumes at the limit's reset, its job delayed until then.
 const transitions: Readonly<Record<RoundState, readonly RoundState[]>> = {
   queued: ['running', 'cancelled', 'error'],
-  running: ['succeeded', 'failed', 'timed_out', 'cancelled', 'error', 'retrying'],
+  running: ['succeeded', 'failed', 'timed_out', 'cancelled', 'error', 'retrying', 'waiting'],
   retrying: ['running', 'cancelled', 'error'],
+  waiting: ['running', 'cancelled', 'error'],
   succeeded: ['queued'],
   failed: ['queued'],
   timed_out: ['queued'],

@@ -9,6 +9,8 @@ export const MetricName = {
   ...RoundMetricName,
   /** Gauge `{queue, state}`: BullMQ job counts, read from Redis on each scrape. */
   QueueDepth: 'queue_depth',
+  /** Gauge: Rounds `waiting` for a model's rate or usage limit to reset, read from the database on each scrape. */
+  RoundWaiting: 'round_waiting',
 } as const;
 
 /** Every orchestrator metric family (Node defaults aside). */

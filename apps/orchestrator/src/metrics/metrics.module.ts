@@ -6,6 +6,7 @@ import { MetricName } from './metric-names';
 import { QueueDepthCollector } from './queue-depth.collector';
 import { roundDurationBuckets } from '@sc/schemas';
 import { RoundMetrics } from './round.metrics';
+import { RoundWaitingCollector } from './round-waiting.collector';
 
 /**
  * prom-client's default gauges that end in `_total`, which `promtool check metrics` refuses (only counters
@@ -50,7 +51,16 @@ const lintFailingDefaults = ['nodejs_active_handles_total', 'nodejs_active_reque
         return collector.collect(this);
       },
     }),
+    makeGaugeProvider({
+      name: MetricName.RoundWaiting,
+      help: 'Rounds paused until a model rate or usage limit resets, read from the database when scraped.',
+      inject: [RoundWaitingCollector],
+      collect(this: Gauge, collector: RoundWaitingCollector) {
+        return collector.collect(this);
+      },
+    }),
     QueueDepthCollector,
+    RoundWaitingCollector,
     RoundMetrics,
   ],
   exports: [RoundMetrics],

@@ -67,12 +67,13 @@ export class RoundsRepository {
     return this.dataSource.manager.find(RoundTransitionEntity, { where: { roundId }, order: { id: 'ASC' } });
   }
 
-  /** Rounds a worker holds or will resume (`running`, `retrying`) that nothing changed since `before`, oldest first. */
+  /** Rounds a worker holds or will resume (`running`, `retrying`, `waiting`) that nothing changed since `before`, oldest first. */
   findUnfinishedBefore(before: string, limit: number): Promise<RoundEntity[]> {
     return this.dataSource.manager.find(RoundEntity, {
       where: [
         { state: 'running', updatedAt: LessThan(before) },
         { state: 'retrying', updatedAt: LessThan(before) },
+        { state: 'waiting', updatedAt: LessThan(before) },
       ],
       order: { updatedAt: 'ASC' },
       take: limit,

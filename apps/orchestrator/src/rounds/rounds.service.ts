@@ -141,8 +141,8 @@ export class RoundsService implements BeforeApplicationShutdown {
 
   /**
    * `POST /rounds/:id/cancel`. A Round a worker holds (running, or still `queued` while its worker's `started`
-   * message is held back) gets a cancel request, and its worker reports `cancelled`. A queued or retrying one
-   * is cancelled now and its job taken back. A finished one: 409.
+   * message is held back) gets a cancel request, and its worker reports `cancelled`. A queued, retrying or
+   * waiting one is cancelled now and its job taken back. A finished one: 409.
    */
   async cancel(id: string): Promise<RoundView> {
     const round = await this.require(id);
@@ -207,11 +207,12 @@ export class RoundsService implements BeforeApplicationShutdown {
     await this.onMessage(message, (round) => planStart(round, message));
   }
 
-  /** The attempt will run again later (rate limit, lost worker): running → retrying. */
+  /** The attempt will run again later: running → waiting (a model's rate or usage limit) or retrying (a worker stopped). */
   async markRetrying(message: RoundRetryingMessage): Promise<void> {
+    const to = message.waiting ? 'waiting' : 'retrying';
     await this.onMessage(message, (round) => {
-      if (round.state === 'retrying') return undefined;
-      return { to: 'retrying', reason: message.reason };
+      if (round.state === to) return undefined;
+      return { to, reason: message.reason };
     });
   }
 
@@ -261,7 +262,7 @@ export class RoundsService implements BeforeApplicationShutdown {
    */
   async reap(id: string, attempt: number, reason: string): Promise<void> {
     await this.change(id, async (tx, round) => {
-      if (round.attempt !== attempt || (round.state !== 'running' && round.state !== 'retrying')) return undefined;
+      if (round.attempt !== attempt || !(['running', 'retrying', 'waiting'] as RoundState[]).includes(round.state)) return undefined;
       const at = now();
       const report: Report = {
         schema_version: '1.2',

@@ -20,6 +20,7 @@ describe(parseWorkerConfig.name, () => {
       },
       prices: expect.any(ModelPrices),
       sandbox: expect.any(SandboxRuntime),
+      waitMinMs: 60_000,
     });
   });
 
@@ -58,6 +59,7 @@ describe(parseWorkerConfig.name, () => {
       },
       prices: expect.any(ModelPrices),
       sandbox: expect.any(SandboxRuntime),
+      waitMinMs: 60_000,
     });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.s3)).toBe(true);
@@ -93,6 +95,7 @@ describe(parseWorkerConfig.name, () => {
     [{ S3_BUCKET: 'sc-artifacts' }, 'S3_ENDPOINT: expected an http(s):// URL when S3_BUCKET is set, got ""'],
     [{ ANTHROPIC_BASE_URL: 'api.anthropic.com' }, 'ANTHROPIC_BASE_URL: expected an http(s) URL, got "api.anthropic.com"'],
     [{ OPENAI_BASE_URL: 'ftp://proxy/v1' }, 'OPENAI_BASE_URL: expected an http(s) URL, got "ftp://proxy/v1"'],
+    [{ SC_WAIT_MIN_S: '0' }, 'SC_WAIT_MIN_S: expected an integer from 1 to 86400, got "0"'],
     [{ SC_AGENT_SANDBOX: 'docker' }, 'SC_AGENT_SANDBOX: expected "off" (or unset), got "docker"'],
     [{ SC_AGENT_ENV: 'HTTPS_PROXY, NODE EXTRA' }, 'SC_AGENT_ENV: expected variable names separated by commas, got "NODE EXTRA"'],
     [{ SC_MODEL_PRICES: '/no/such/prices.json' }, "SC_MODEL_PRICES: cannot read /no/such/prices.json: ENOENT: no such file or directory, open '/no/such/prices.json'"],

@@ -43,6 +43,8 @@ export abstract class WorkerConfig {
   abstract readonly prices: ModelPrices;
   /** How agents are confined (`SC_AGENT_SANDBOX`, `SC_AGENT_ENV`, and whether bubblewrap works here). */
   abstract readonly sandbox: SandboxRuntime;
+  /** `SC_WAIT_MIN_S` in ms: a model limit resetting at least this far away parks the Round in `waiting`. */
+  abstract readonly waitMinMs: number;
 }
 
 /** A variable with a value the worker cannot use; the message is the one line printed at start. */
@@ -106,6 +108,7 @@ export function parseWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     upstreams,
     prices,
     sandbox,
+    waitMinMs: (integer('SC_WAIT_MIN_S', 1, 86_400) ?? 60) * 1000,
   });
 }
 

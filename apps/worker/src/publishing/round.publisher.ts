@@ -59,7 +59,8 @@ export class RoundPublisher {
   }
 
   /** The attempt pauses until `retryAt` and resumes then (rate limit, worker shut down). */
-  async retrying(job: WorkOrderJob, reason: string, retryAt: Date): Promise<void> {
-    await this.messages.send({ type: 'retrying', round_id: job.round_id, attempt: job.attempt, reason, retry_at: retryAt.toISOString(), at: new Date().toISOString() });
+  /** The attempt will run again at `retryAt`; `waiting` when a model's rate or usage limit is why. */
+  async retrying(job: WorkOrderJob, reason: string, retryAt: Date, waiting = false): Promise<void> {
+    await this.messages.send({ type: 'retrying', round_id: job.round_id, attempt: job.attempt, reason, retry_at: retryAt.toISOString(), ...(waiting ? { waiting } : {}), at: new Date().toISOString() });
   }
 }

@@ -102,6 +102,7 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
         gateway: this.gateway,
         prices: this.config.prices,
         sandbox: this.config.sandbox,
+        waitMinMs: this.config.waitMinMs,
         ledgerStore: this.ledgers.forAttempt(data.round_id, data.attempt),
         onEvent: (event) => attemptPublisher.event(event),
       });
@@ -112,7 +113,7 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
       log.info({ status: report.status, error: report.error }, 'round finished');
       return { status: report.status };
     } catch (error) {
-      if (isRateLimitedError(error)) return await this.requeue(job, data, token, error.retryAfterMs, error.message, attemptPublisher);
+      if (isRateLimitedError(error)) return await this.requeue(job, data, token, error.retryAfterMs, error.message, attemptPublisher, true);
       throw error;
     } finally {
       running.ended();
@@ -120,15 +121,15 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
   }
 
   /**
-   * Tells the orchestrator the Round started and is now `retrying`, then puts the job back on the queue for
-   * `delayMs` without using up one of its attempts. In that order: once moved, another worker may take the job
+   * Tells the orchestrator the Round started and is now `retrying` (or `waiting`, for a rate limit), then puts
+   * the job back on the queue for `delayMs` without using up one of its attempts. In that order: once moved, another worker may take the job
    * at once, and its `started` must reach the orchestrator after this `retrying`. BullMQ requires the
    * DelayedError after moveToDelayed.
    */
-  private async requeue(job: Job<unknown>, data: WorkOrderJob, token: string | undefined, delayMs: number, reason: string, attemptPublisher: AttemptPublisher): Promise<never> {
+  private async requeue(job: Job<unknown>, data: WorkOrderJob, token: string | undefined, delayMs: number, reason: string, attemptPublisher: AttemptPublisher, waiting = false): Promise<never> {
     await attemptPublisher.flush();
     const retryAt = new Date(Date.now() + delayMs);
-    await this.publisher.retrying(data, reason, retryAt);
+    await this.publisher.retrying(data, reason, retryAt, waiting);
     await job.moveToDelayed(retryAt.getTime(), token);
     this.logger.warn({ workorder_id: data.workorder_id, round_id: data.round_id, reason, retry_at: retryAt.toISOString() }, 'round requeued');
     throw new DelayedError();

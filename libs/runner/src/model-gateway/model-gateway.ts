@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ModelPrices } from '../pricing/model-prices';
 import { MeteredCall } from './metered-call';
+import { rateLimitReset, rateLimitStatuses } from './rate-limit-reset';
 import type { Upstreams } from './upstreams';
 
 /** What one route meters and guards: one agent of one Round. */
@@ -21,6 +22,8 @@ export interface GatewayRouteOptions {
   refusal: () => string | undefined;
   /** Told of each call the route refused or could not forward. */
   onRefused?: (reason: string) => void;
+  /** Told of each rate-limit or overload answer (429, 529), with when the limit resets if it says. */
+  onRateLimited?: (resetAt: Date | undefined) => void;
 }
 
 interface Route extends GatewayRouteOptions {
@@ -156,13 +159,17 @@ export class ModelGateway {
       if ((answer.statusCode ?? 500) < 300) {
         call = new MeteredCall(route.provider, route.agent, modelOf(route.provider, path, body), answer.headers['content-type'], this.prices, route.onUsage);
       }
+      // A rate-limit answer is read whole (it is short) for when the limit resets.
+      const limited = rateLimitStatuses.has(answer.statusCode ?? 0) ? ([] as Buffer[]) : undefined;
       answer.on('data', (chunk: Buffer) => {
         response.write(chunk);
         call?.write(chunk);
+        limited?.push(chunk);
       });
       answer.on('end', () => {
         response.end();
         finish();
+        if (limited) route.onRateLimited?.(rateLimitReset(route.provider, answer.headers, Buffer.concat(limited).toString('utf8')));
       });
       // The upstream cut the answer off: the agent sees the same cut.
       answer.on('error', () => {

@@ -12,7 +12,7 @@ export default class RoundsList extends BaseCommand<typeof RoundsList> {
     '<%= config.bin %> rounds list --label demo --limit 5 --json',
   ];
   static override flags = {
-    status: Flags.string({ summary: 'Only Rounds in this state (queued, running, retrying, succeeded, failed, …).' }),
+    status: Flags.string({ summary: 'Only Rounds in this state (queued, running, retrying, waiting, succeeded, failed, …).' }),
     plugin: Flags.string({ summary: 'Only Rounds run by this plugin.' }),
     label: Flags.string({ summary: 'Only Rounds whose work-order has this label.' }),
     limit: Flags.integer({ summary: 'Rounds per page.', min: 1, max: 100, default: 20 }),
