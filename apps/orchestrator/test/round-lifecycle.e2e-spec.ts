@@ -116,12 +116,12 @@ describe('a Round through orchestrator and worker', () => {
     await until(() => !new ProcessGroup(pgid).isAlive(), { what: `process group ${pgid} to be gone` });
   });
 
-  it('delays a rate-limited Round through the queue: retrying, then running again, then succeeded', async () => {
+  it('delays a rate-limited Round through the queue: waiting, then running again, then succeeded', async () => {
     const roundId = await submit({ plugin: 'rate-limited', params: { marker_dir: join(sc.stack.dataDir, 'markers') } });
     const report = await finalReport(roundId);
     expect(report).toMatchObject({ status: 'success', summary: 'ran after the rate limit' });
     const round = await sc.call('GET', `/rounds/${roundId}`);
-    expect(round.body.transitions.map((t: any) => t.to)).toEqual(['queued', 'running', 'retrying', 'running', 'succeeded']);
+    expect(round.body.transitions.map((t: any) => t.to)).toEqual(['queued', 'running', 'waiting', 'running', 'succeeded']);
   });
 
   it('streams transitions, phase progress and log lines as Server-Sent Events until the Round ends', async () => {

@@ -1,4 +1,4 @@
-import type { ArtifactRef, TokenUsage, ToolRefusal } from '@sc/schemas';
+import type { AgentSession, ArtifactRef, TokenUsage, ToolRefusal } from '@sc/schemas';
 import type { AgentSandbox, ExecOptions, ExecResult } from './exec';
 
 /**
@@ -117,6 +117,8 @@ export interface PhaseOutcome {
   commits?: { sha: string; branch?: string; message?: string }[];
   /** Tool calls an agent asked for and its CLI refused, listed in the phase's result (since API 1.2). */
   refusals?: ToolRefusal[];
+  /** The agents' sessions the phase ran, listed in the Report with the attempt (since API 1.2). */
+  sessions?: Omit<AgentSession, 'attempt'>[];
 }
 
 /** The levels of a {@link PluginLogger}. */

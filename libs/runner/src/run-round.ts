@@ -12,6 +12,7 @@ import {
   formatIssues,
   phaseTimeoutMs,
   validateReport,
+  type AgentSession,
   type ArtifactRef,
   type CommitRef,
   type LogEvent,
@@ -298,6 +299,7 @@ class RoundRecorder {
   private readonly phases: PhaseResult[] = [];
   private readonly artifacts = new Map<string, ArtifactRef>();
   private readonly commits: CommitRef[] = [];
+  private readonly sessions = new Map<string, AgentSession>();
   private summary = '';
 
   constructor(
@@ -327,6 +329,8 @@ class RoundRecorder {
   addOutcome(outcome: PhaseOutcome): void {
     if (typeof outcome.summary === 'string' && outcome.summary !== '') this.summary = truncate(outcome.summary, maxSummaryLength);
     if (Array.isArray(outcome.commits)) this.commits.push(...outcome.commits);
+    // One entry per agent and session: a later phase of the same session adds nothing new.
+    for (const session of outcome.sessions ?? []) this.sessions.set(`${session.agent}\u0000${session.session_id}`, { ...session, attempt: this.job.attempt });
   }
 
   /** The Report; when what the plugin returned breaks the schema, an `error` Report saying where. */
@@ -353,6 +357,7 @@ class RoundRecorder {
       cost_usd: this.ledger.totalCostUsd(),
       artifacts: [...this.artifacts.values()],
       commits: [...commits],
+      ...(this.sessions.size > 0 ? { sessions: [...this.sessions.values()] } : {}),
       attempt: job.attempt,
       worker: this.options.worker,
     };

@@ -113,6 +113,11 @@ describeWithClis.each(agentCliCases)('$name through the model gateway', (cli: Ag
     expect(report.cost_usd).toBeCloseTo(report.token_usage.reduce((sum, entry) => sum + (entry.cost_usd ?? 0), 0), 9);
     expect(report.cost_usd).toBeGreaterThan(0);
     expect(readdirSync(join(dataDir, 'worktrees'))).toEqual([]);
+    // The session is recorded, and its transcript kept where any worker can fetch it.
+    expect(report.sessions).toEqual([{ agent: cli.name, attempt: 1, session_id: expect.stringMatching(/^[\w-]{8,}$/), resumed_from_attempt: null }]);
+    const transcripts = report.artifacts.filter((artifact) => artifact.name.startsWith(`sessions/${cli.name}/`));
+    expect(transcripts.length).toBeGreaterThan(0);
+    expect(transcripts.every((artifact) => artifact.name.includes(report.sessions![0].session_id.slice(0, 8)) && artifact.bytes > 0)).toBe(true);
   });
 
   it.each([

@@ -1,6 +1,6 @@
 import type { ValidationIssue } from './validate';
 import type { RoundState } from './round-state';
-import type { CommitRef, ReportStatus } from './report.types';
+import type { AgentSession, CommitRef, ReportStatus } from './report.types';
 
 /** Answer of `POST /workorders` (also for a repeated submit with the same `id` or `Idempotency-Key`). */
 export interface SubmitWorkOrderResponse {
@@ -42,6 +42,8 @@ export interface RoundView extends RoundSummaryView {
   transitions: RoundTransitionView[];
   /** Commits recorded for the Round (`POST /rounds/:id/commits`), oldest first. */
   commits: CommitRef[];
+  /** The agents' sessions of every attempt, from their Reports, oldest attempt first. */
+  sessions: AgentSession[];
   /** The pull request the Round opened or updated on GitHub; absent when it has none. */
   pull_request?: RoundPullRequestView;
 }

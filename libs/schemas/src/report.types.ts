@@ -26,6 +26,12 @@ export interface Report {
   cost_usd: number;
   artifacts: ArtifactRef[];
   commits: CommitRef[];
+  /**
+   * The agent CLIs' sessions of this attempt, their transcripts kept as artifacts under sessions/<agent>/ (since 1.2).
+   *
+   * @maxItems 64
+   */
+  sessions?: AgentSession[];
   attempt: number;
   worker: string;
 }
@@ -79,4 +85,13 @@ export interface CommitRef {
   sha: string;
   branch?: string;
   message?: string;
+}
+export interface AgentSession {
+  agent: string;
+  attempt: number;
+  session_id: string;
+  /**
+   * The attempt whose session this one continued; null when it started afresh.
+   */
+  resumed_from_attempt?: number | null;
 }

@@ -1,4 +1,4 @@
-import type { CommitRef, RecordedCommitView, RoundSummaryView, RoundTransitionView, RoundView } from '@sc/schemas';
+import type { AgentSession, CommitRef, RecordedCommitView, RoundSummaryView, RoundTransitionView, RoundView } from '@sc/schemas';
 import type { RoundCommitEntity } from './round-commit.entity';
 import type { RoundTransitionEntity } from './round-transition.entity';
 import type { RoundEntity } from './round.entity';
@@ -24,9 +24,9 @@ export function toRoundSummaryView(round: RoundEntity): RoundSummaryView {
   };
 }
 
-/** A stored Round with its transitions and commits, as `GET /rounds/:id` shows it. */
-export function toRoundView(round: RoundEntity, transitions: RoundTransitionEntity[], commits: RoundCommitEntity[]): RoundView {
-  const view: RoundView = { ...toRoundSummaryView(round), transitions: transitions.map(toTransitionView), commits: commits.map(toCommitRef) };
+/** A stored Round with its transitions, commits and agents' sessions, as `GET /rounds/:id` shows it. */
+export function toRoundView(round: RoundEntity, transitions: RoundTransitionEntity[], commits: RoundCommitEntity[], sessions: AgentSession[] = []): RoundView {
+  const view: RoundView = { ...toRoundSummaryView(round), transitions: transitions.map(toTransitionView), commits: commits.map(toCommitRef), sessions };
   if (round.pullRequestNumber != null && round.pullRequestUrl != null) view.pull_request = { number: round.pullRequestNumber, url: round.pullRequestUrl };
   return view;
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { StoredWorkOrder } from '@sc/schemas';
+import type { AgentSession, Report, StoredWorkOrder } from '@sc/schemas';
 import { DataSource, LessThan, type EntityManager } from 'typeorm';
 import { findOneRow, insertRows, updateRows } from '../database/direct-sql';
 import { ReportEntity } from '../reports/report.entity';
@@ -133,5 +133,11 @@ export class RoundsRepository {
 
   commits(roundId: string): Promise<RoundCommitEntity[]> {
     return this.dataSource.manager.find(RoundCommitEntity, { where: { roundId }, order: { id: 'ASC' } });
+  }
+
+  /** The agents' sessions of every attempt's Report, oldest attempt first. */
+  async sessions(roundId: string): Promise<AgentSession[]> {
+    const reports = await this.dataSource.manager.find(ReportEntity, { select: { document: true, attempt: true }, where: { roundId }, order: { attempt: 'ASC' } });
+    return reports.flatMap((report) => (JSON.parse(report.document) as Report).sessions ?? []);
   }
 }

@@ -121,8 +121,8 @@ export class RoundsService implements BeforeApplicationShutdown {
   /** `GET /rounds/:id`. */
   async get(id: string): Promise<RoundView> {
     const round = await this.require(id);
-    const [transitions, commits] = await Promise.all([this.repository.transitions(id), this.repository.commits(id)]);
-    return toRoundView(round, transitions, commits);
+    const [transitions, commits, sessions] = await Promise.all([this.repository.transitions(id), this.repository.commits(id), this.repository.sessions(id)]);
+    return toRoundView(round, transitions, commits, sessions);
   }
 
   /** `GET /rounds` (query already checked for shape): newest first, keyset-paginated over (created_at, id). */

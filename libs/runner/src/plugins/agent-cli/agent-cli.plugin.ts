@@ -49,8 +49,9 @@ async function runAgents(worktrees: Worktree[], order: StoredWorkOrder, ctx: Plu
   const failed = runs.find((run) => run.exitCode !== 0);
   const summary = runs.map(describeRun).join('\n');
   const refusals = runs.flatMap((run) => run.refusals);
-  if (!failed) return { summary, exitCode: 0, refusals };
-  return { summary, exitCode: failed.exitCode, status: 'failure', refusals };
+  const sessions = runs.flatMap((run) => (run.sessionId ? [{ agent: run.worktree.agent.name, session_id: run.sessionId, resumed_from_attempt: null }] : []));
+  if (!failed) return { summary, exitCode: 0, refusals, sessions };
+  return { summary, exitCode: failed.exitCode, status: 'failure', refusals, sessions };
 }
 
 function describeRun(run: AgentRun): string {

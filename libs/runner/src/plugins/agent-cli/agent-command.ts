@@ -18,6 +18,8 @@ export interface AgentTemplate {
   env(route: ModelRoute, agent: Agent, scratchDir: string): Record<string, string | undefined>;
   /** Files the CLI needs (settings), written into `scratchDir` before it starts: relative path → content. */
   files?: Record<string, string>;
+  /** The folder under `scratchDir` where the CLI writes its session transcripts (their names hold the session id). */
+  transcripts: string;
   createOutputReader(): AgentOutputReader;
 }
 

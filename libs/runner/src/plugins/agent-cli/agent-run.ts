@@ -1,7 +1,7 @@
 import { ExecStartError, type ExecResult, type ModelRoute, type PluginContext } from '@sc/plugin-sdk';
 import type { Agent, StoredWorkOrder, ToolRefusal } from '@sc/schemas';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { agentCommand, agentInstructions, type AgentCommand } from './agent-command';
 import { agentSandbox, scratchDirOf } from './agent-sandbox';
 import { noUsage, type AgentUsage, type TokenStream } from './token-streams/token-stream';
@@ -13,6 +13,8 @@ export interface AgentRun {
   exitCode: number | null;
   /** Tool calls the agent's CLI refused. */
   refusals: ToolRefusal[];
+  /** The CLI's session, when it printed one (its transcripts are artifacts under `sessions/<agent>/`). */
+  sessionId?: string;
   /** Why the agent could not run at all (`claude could not start: ENOENT, not found on PATH`), when it could not. */
   error?: string;
 }
@@ -88,9 +90,24 @@ async function runCommand(worktree: Worktree, order: StoredWorkOrder, command: A
   const refusals = (output?.refusals ?? []).map((refusal) => ({ agent: agent.name, ...refusal }));
   for (const refusal of refusals) ctx.logger.warn({ agent: agent.name, tool: refusal.tool, detail: refusal.detail }, 'tool call refused');
   const unfinished = result.exitCode === 0 ? output?.unfinished?.() : undefined;
+  const sessionId = output?.sessionId;
+  if (sessionId && command.template) await keepTranscripts(join(scratchDir, command.template.transcripts), sessionId, agent.name, ctx);
   ctx.logger.info({ agent: agent.name, exit_code: result.exitCode, signal: result.signal, session_id: output?.sessionId, refusals: refusals.length, unfinished }, 'agent finished');
   // A CLI that exits 0 without finishing has failed all the same; 1 is what it would say if it could.
-  return { worktree, exitCode: unfinished ? 1 : result.exitCode, refusals, ...(unfinished ? { error: unfinished } : {}) };
+  return { worktree, exitCode: unfinished ? 1 : result.exitCode, refusals, ...(sessionId ? { sessionId } : {}), ...(unfinished ? { error: unfinished } : {}) };
+}
+
+/**
+ * Stores the session's transcript files (under `root`, their names holding the session id or, for Gemini CLI,
+ * its first 8 characters) as artifacts `sessions/<agent>/<path under root>`, so that any worker can resume it.
+ */
+async function keepTranscripts(root: string, sessionId: string, agent: string, ctx: PluginContext): Promise<void> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    if (!entry.isFile() || !entry.name.includes(sessionId.slice(0, 8))) continue;
+    const file = join(entry.parentPath, entry.name);
+    await ctx.writeArtifact(`sessions/${agent}/${relative(root, file)}`, await readFile(file));
+  }
 }
 
 /** Why the agent's process did not start, with the system's code: ENOENT, EACCES, E2BIG, … */

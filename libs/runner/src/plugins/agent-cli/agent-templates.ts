@@ -26,6 +26,7 @@ export const agentTemplates: Record<string, AgentTemplate> = {
       DISABLE_TELEMETRY: '1',
       DISABLE_ERROR_REPORTING: '1',
     }),
+    transcripts: 'home/.claude/projects',
     createOutputReader: createClaudeOutputReader,
   },
   // OpenAI Codex CLI, `codex exec` with the prompt from stdin (`-`). It ignores OPENAI_BASE_URL: the gateway is a
@@ -50,6 +51,7 @@ export const agentTemplates: Record<string, AgentTemplate> = {
       '-',
     ],
     env: (route) => ({ SC_GATEWAY_KEY: route.apiKey }),
+    transcripts: 'home/.codex/sessions',
     createOutputReader: createCodexOutputReader,
   },
   // Gemini CLI, with a home of its own (GEMINI_CLI_HOME; a system settings file is refused under a world-writable
@@ -76,6 +78,7 @@ export const agentTemplates: Record<string, AgentTemplate> = {
         ide: { enabled: false },
       }),
     },
+    transcripts: 'gemini-home/.gemini/tmp',
     createOutputReader: createGeminiOutputReader,
   },
 };
