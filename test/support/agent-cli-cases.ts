@@ -1,10 +1,10 @@
 import type { Report, TokenUsage } from '@sc/schemas';
 import { expect } from '@jest/globals';
 import { ModelPrices, type PriceProvider } from '@sc/runner';
-import { startFakeAnthropicServer } from './fake-model-servers/anthropic.dialect';
+import { anthropicDialect, startFakeAnthropicServer } from './fake-model-servers/anthropic.dialect';
 import type { FakeModelOptions, FakeModelServer, FakeUsage, RecordedCall } from './fake-model-servers/fake-model-server';
-import { geminiModelOf, startFakeGeminiServer } from './fake-model-servers/gemini.dialect';
-import { startFakeOpenAIServer } from './fake-model-servers/openai.dialect';
+import { geminiDialect, geminiModelOf, startFakeGeminiServer } from './fake-model-servers/gemini.dialect';
+import { openaiDialect, startFakeOpenAIServer } from './fake-model-servers/openai.dialect';
 
 /** One built-in agent CLI as the end-to-end suites drive it: its fake model API and how its calls are priced. */
 export interface AgentCliCase {
@@ -17,6 +17,8 @@ export interface AgentCliCase {
   upstreamEnv(server: FakeModelServer): Record<string, string>;
   /** The model a recorded call asked for. */
   modelOf(call: RecordedCall): string;
+  /** How many tool results the conversation of a recorded call holds. */
+  toolResults(call: RecordedCall): number;
   /** What an answer declaring `usage` states in the API's terms (APIs without cache writes bill them as input). */
   asDelivered(usage: FakeUsage): FakeUsage;
   /**
@@ -39,6 +41,7 @@ export const agentCliCases: AgentCliCase[] = [
     startServer: startFakeAnthropicServer,
     upstreamEnv: (server) => ({ ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: upstreamKey }),
     modelOf: (call) => String((call.body as { model?: unknown }).model),
+    toolResults: (call) => anthropicDialect.toolResultCount(call.body),
     asDelivered: (usage) => usage,
     deliveredBeforeCut: (usage) => ({ ...usage, output: 1 }),
   },
@@ -49,6 +52,7 @@ export const agentCliCases: AgentCliCase[] = [
     startServer: startFakeOpenAIServer,
     upstreamEnv: (server) => ({ OPENAI_BASE_URL: `${server.url}/v1`, OPENAI_API_KEY: upstreamKey }),
     modelOf: (call) => String((call.body as { model?: unknown }).model),
+    toolResults: (call) => openaiDialect.toolResultCount(call.body),
     asDelivered: withoutCacheWrites,
     deliveredBeforeCut: () => ({}),
   },
@@ -59,6 +63,7 @@ export const agentCliCases: AgentCliCase[] = [
     startServer: startFakeGeminiServer,
     upstreamEnv: (server) => ({ GOOGLE_GEMINI_BASE_URL: server.url, GEMINI_API_KEY: upstreamKey }),
     modelOf: (call) => geminiModelOf(call.path),
+    toolResults: (call) => geminiDialect.toolResultCount(call.body),
     asDelivered: withoutCacheWrites,
     deliveredBeforeCut: () => ({}),
   },

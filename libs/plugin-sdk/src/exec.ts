@@ -184,8 +184,9 @@ export function bindExec(signal: AbortSignal, killGraceMs = DEFAULT_KILL_GRACE_M
   function boundExec(command: string, args: readonly string[], options?: ContextExecOptions): Promise<ExecResult>;
   function boundExec(commandLine: string, options?: ContextExecOptions): Promise<ExecResult>;
   function boundExec(command: string, argsOrOptions?: readonly string[] | ContextExecOptions, maybeOptions?: ContextExecOptions): Promise<ExecResult> {
-    if (isArgs(argsOrOptions)) return exec(command, argsOrOptions, { killGraceMs, ...maybeOptions, signal });
-    return exec(command, { killGraceMs, ...argsOrOptions, signal });
+    const both = (own: AbortSignal | undefined) => (own ? AbortSignal.any([signal, own]) : signal);
+    if (isArgs(argsOrOptions)) return exec(command, argsOrOptions, { killGraceMs, ...maybeOptions, signal: both(maybeOptions?.signal) });
+    return exec(command, { killGraceMs, ...argsOrOptions, signal: both(argsOrOptions?.signal) });
   }
   return boundExec;
 }

@@ -83,6 +83,8 @@ export interface ModelRouteRequest {
   provider: ModelProvider;
   /** The agent whose calls the route meters (its usage is reported under this name). */
   agent: string;
+  /** Called as each call starts and as its answer streams: the agent is not idle (since API 1.2). */
+  onActivity?: () => void;
 }
 
 /**
@@ -103,14 +105,20 @@ export interface ModelRoute {
  * {@link ExecOptions} without `signal` (a context always passes its own), plus `sandbox` (since API 1.2): run
  * the command confined as {@link AgentSandbox} says, with only allowed environment variables.
  */
-export type ContextExecOptions = Omit<ExecOptions, 'signal'> & { sandbox?: AgentSandbox };
+export type ContextExecOptions = Omit<ExecOptions, 'signal'> & {
+  sandbox?: AgentSandbox;
+  /** Stops this command alone when it aborts (since API 1.2); the phase's signal still stops it too. */
+  signal?: AbortSignal;
+};
 
 /** What `handle()` may return; returning nothing means success. */
 export interface PhaseOutcome {
   /** One paragraph for the Report; the last phase that returns one sets the Report's summary. */
   summary?: string;
-  /** Defaults to `success`, or `failure` when `exitCode` is a non-zero number. */
-  status?: 'success' | 'failure';
+  /** Defaults to `success`, or `failure` when `exitCode` is a non-zero number; `timeout` since API 1.2. */
+  status?: 'success' | 'failure' | 'timeout';
+  /** Why the phase did not succeed, for the Report (since API 1.2). */
+  error?: string;
   /** The exit code recorded for the phase (e.g. of the agent or test command). */
   exitCode?: number | null;
   /** Commits the phase made, listed in the Report. */

@@ -70,7 +70,7 @@ export function createPhaseContext(options: PhaseContextOptions): PluginContext 
       stream(level, line);
     }),
     reportTokens,
-    openModelRoute: async ({ provider, agent }) => {
+    openModelRoute: async ({ provider, agent, onActivity }) => {
       if (!options.gateway) throw new Error('this host runs no model gateway');
       const route = await options.gateway.open({
         provider,
@@ -86,6 +86,7 @@ export function createPhaseContext(options: PhaseContextOptions): PluginContext 
         refusal: () => options.ledger.budgetExceeded(),
         onRefused: (reason) => log.warn({ agent, provider, reason }, 'model call refused'),
         onRateLimited: (resetAt) => options.onRateLimited?.(resetAt, agent),
+        onActivity,
       });
       // A route never outlives its phase, whatever the plugin does.
       signal.addEventListener('abort', () => void route.close(), { once: true });

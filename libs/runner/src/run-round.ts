@@ -258,9 +258,11 @@ function classify(settled: Settled, signal: AbortSignal): Ending {
   if ('error' in settled) return { status: 'error', exit_code: null, error: truncate(messageOf(settled.error), maxErrorLength) };
   if (!('outcome' in settled)) return { status: 'error', exit_code: null, error: 'plugin did not return' };
   const status = settled.outcome?.status ?? (exitCode !== null && exitCode !== 0 ? 'failure' : 'success');
-  if (status !== 'success' && status !== 'failure') return { status: 'error', exit_code: exitCode, error: `plugin returned an invalid status ${JSON.stringify(status)}` };
+  if (status !== 'success' && status !== 'failure' && status !== 'timeout') return { status: 'error', exit_code: exitCode, error: `plugin returned an invalid status ${JSON.stringify(status)}` };
   if (status === 'success') return { status, exit_code: exitCode };
-  return { status, exit_code: exitCode, error: exitCode === null ? 'plugin reported failure' : `plugin reported failure (exit code ${exitCode})` };
+  const stated = typeof settled.outcome?.error === 'string' && settled.outcome.error !== '' ? truncate(settled.outcome.error, maxErrorLength) : undefined;
+  if (status === 'timeout') return { status, exit_code: exitCode, error: stated ?? 'plugin reported a timeout' };
+  return { status, exit_code: exitCode, error: stated ?? (exitCode === null ? 'plugin reported failure' : `plugin reported failure (exit code ${exitCode})`) };
 }
 
 function toExitCode(value: unknown): number | null {

@@ -142,6 +142,26 @@ describeWithClis.each(agentCliCases)('$name through the model gateway', (cli: Ag
     expect(report.token_usage.length).toBeGreaterThan(0);
   });
 
+  it('stops an agent whose model call hangs (idle_timeout), resumes its session once, and it finishes', async () => {
+    await start({ fault: { kind: 'hang', fromCall: 1, count: 1 } });
+    // Long enough for the slowest CLI to start (Gemini CLI takes 2–4 s here), short enough for a test.
+    const report = await run({ idle_timeout: 5, phase_timeout: { coding: 60 } });
+    expect(report.status).toBe('success');
+    const turns = server.calls.filter((call) => call.agentTurn);
+    expect(turns[1].delivered).toBe(false);
+    // The turn after the hang carries the conversation so far (the first tool's result): a resume, not a restart.
+    expect(cli.toolResults(turns[2])).toBeGreaterThanOrEqual(1);
+    expect(JSON.stringify(turns[2].body)).toContain('without any output or model call');
+    expect(sortedTokenUsage(report)).toEqual(expectedTokenUsage(cli, server, usage));
+  });
+
+  it('ends the phase timed out, reason idle, when the agent goes silent again after its resume', async () => {
+    await start({ fault: { kind: 'hang', fromCall: 1 } });
+    const report = await run({ agents: [{ name: cli.name, model: cli.model, role: 'implementer', idle_timeout: 'PT2S' }], phase_timeout: { coding: 60 } });
+    expect(report).toMatchObject({ status: 'timeout', error: expect.stringMatching(new RegExp(`^idle_timeout: ${cli.name} had no output and made no model call for 2 s, twice$`)) });
+    expect(report.phases[0]).toMatchObject({ status: 'timeout' });
+  });
+
   it('counts the calls answered before a cancel', async () => {
     await start({ fault: { kind: 'hang', fromCall: 1 } });
     const cancel = new AbortController();

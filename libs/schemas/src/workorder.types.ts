@@ -1,10 +1,18 @@
 /* Generated from libs/schemas/schemas by scripts/generate-schema-types.js — do not edit. */
 
 /**
+ * This agent's idle_timeout, in place of the work-order's (since 1.3).
+ */
+export type Duration = number | string;
+/**
  * This interface was referenced by `WorkOrder`'s JSON-Schema
  * via the `definition` "duration".
  */
-export type Duration = number | string;
+export type Duration1 = number | string;
+/**
+ * An agent with no output line and no model call for this long is stopped and resumed once; a second silence ends its phase timed out (reason idle). ISO-8601 duration or seconds; default PT10M; agents[].idle_timeout overrides it (since 1.3).
+ */
+export type Duration2 = number | string;
 
 /**
  * A work-order: what to change, in which repository, with which agents, within which budgets. Schema version 1.3 (the @1 in the file name is the major).
@@ -42,8 +50,9 @@ export interface WorkOrder {
    * Timeout per phase: ISO-8601 duration ("PT30M") or seconds. Defaults: coding 30 min, testing 45 min.
    */
   phase_timeout?: {
-    [k: string]: Duration;
+    [k: string]: Duration1;
   };
+  idle_timeout?: Duration2;
   budget?: Budget;
   sandbox?: Sandbox;
   /**
@@ -89,6 +98,7 @@ export interface Agent {
    * What the agent may do: "full" (default) edits files and runs shell commands in its worktree; "read-only" reads and searches only (a reviewer): its sandbox mounts the worktree read-only, and a built-in CLI is told to refuse writes and commands (since 1.3).
    */
   tools?: 'full' | 'read-only';
+  idle_timeout?: Duration;
 }
 export interface Budget {
   max_tokens?: number;

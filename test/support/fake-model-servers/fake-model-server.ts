@@ -21,8 +21,8 @@ export type FakeStep =
 export type FakeFault =
   /** The first `times` calls answer 429 with `retry-after`. */
   | { kind: '429'; times: number; retryAfterS?: number }
-  /** Calls from the `fromCall`-th on (0-based) send headers and then nothing, forever. */
-  | { kind: 'hang'; fromCall?: number }
+  /** Calls from the `fromCall`-th on (0-based), `count` of them (default: all), send headers and then nothing, forever. */
+  | { kind: 'hang'; fromCall?: number; count?: number }
   /** The `call`-th call (0-based) sends `afterEvents` SSE events, then the connection is destroyed. */
   | { kind: 'cut-off'; call: number; afterEvents: number };
 
@@ -108,6 +108,12 @@ export async function startFakeModelServer(dialect: ProviderDialect, options: Fa
   const calls: RecordedCall[] = [];
   const hanging = new Set<ServerResponse>();
   let agentCalls = 0;
+  const hangs = (callIndex: number) => {
+    const { fault } = options;
+    if (fault?.kind !== 'hang') return false;
+    const from = fault.fromCall ?? 0;
+    return callIndex >= from && callIndex < from + (fault.count ?? Infinity);
+  };
 
   const server = createServer((request, response) => {
     void handle(request, response).catch((error: Error) => {
@@ -140,7 +146,7 @@ export async function startFakeModelServer(dialect: ProviderDialect, options: Fa
     const step: FakeStep = call.agentTurn ? (script[dialect.toolResultCount(body)] ?? { kind: 'text', text: 'done' }) : { kind: 'text', text: 'ok' };
     const json = dialect.answerJson?.(step, usage, body, path);
     if (json !== undefined) {
-      if (call.agentTurn && fault?.kind === 'hang' && callIndex >= (fault.fromCall ?? 0)) {
+      if (call.agentTurn && hangs(callIndex)) {
         hanging.add(response);
         return;
       }
@@ -153,7 +159,7 @@ export async function startFakeModelServer(dialect: ProviderDialect, options: Fa
     }
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     response.flushHeaders();
-    if (call.agentTurn && fault?.kind === 'hang' && callIndex >= (fault.fromCall ?? 0)) {
+    if (call.agentTurn && hangs(callIndex)) {
       hanging.add(response);
       return;
     }

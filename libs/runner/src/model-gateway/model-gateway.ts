@@ -24,6 +24,8 @@ export interface GatewayRouteOptions {
   onRefused?: (reason: string) => void;
   /** Told of each rate-limit or overload answer (429, 529), with when the limit resets if it says. */
   onRateLimited?: (resetAt: Date | undefined) => void;
+  /** Told as each call starts and as its answer streams. */
+  onActivity?: () => void;
 }
 
 interface Route extends GatewayRouteOptions {
@@ -132,6 +134,7 @@ export class ModelGateway {
       request.resume();
       return sendError(response, route.provider, 403, 'budget_exceeded', refusal);
     }
+    route.onActivity?.();
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => this.forward(route, request, response, match[2] ?? '', match[3] ?? '', Buffer.concat(chunks)));
@@ -163,6 +166,7 @@ export class ModelGateway {
       const limited = rateLimitStatuses.has(answer.statusCode ?? 0) ? ([] as Buffer[]) : undefined;
       answer.on('data', (chunk: Buffer) => {
         response.write(chunk);
+        route.onActivity?.();
         call?.write(chunk);
         limited?.push(chunk);
       });

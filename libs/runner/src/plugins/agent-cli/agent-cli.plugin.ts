@@ -50,6 +50,8 @@ async function runAgents(worktrees: Worktree[], order: StoredWorkOrder, ctx: Plu
   const summary = runs.map(describeRun).join('\n');
   const refusals = runs.flatMap((run) => run.refusals);
   const sessions = runs.flatMap((run) => (run.sessionId ? [{ agent: run.worktree.agent.name, session_id: run.sessionId, resumed_from_attempt: null }] : []));
+  const idle = runs.find((run) => run.idle);
+  if (idle) return { summary, exitCode: idle.exitCode, status: 'timeout', error: idle.error, refusals, sessions };
   if (!failed) return { summary, exitCode: 0, refusals, sessions };
   return { summary, exitCode: failed.exitCode, status: 'failure', refusals, sessions };
 }

@@ -14,6 +14,8 @@ export interface AgentTemplate {
   /** The CLI's executable, found on `PATH`. */
   file: string;
   args(agent: Agent, route: ModelRoute): string[];
+  /** `args` turned into the command line that continues session `sessionId` (the prompt still on stdin). */
+  resume(args: string[], sessionId: string): string[];
   /** The CLI's environment; `scratchDir` is the agent's own folder beside its worktree, never committed. */
   env(route: ModelRoute, agent: Agent, scratchDir: string): Record<string, string | undefined>;
   /** Files the CLI needs (settings), written into `scratchDir` before it starts: relative path → content. */

@@ -1,9 +1,10 @@
 import { ExecStartError, type ExecResult, type ModelRoute, type PluginContext } from '@sc/plugin-sdk';
-import type { Agent, StoredWorkOrder, ToolRefusal } from '@sc/schemas';
+import { durationToMs, type Agent, type StoredWorkOrder, type ToolRefusal } from '@sc/schemas';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { agentCommand, agentInstructions, type AgentCommand } from './agent-command';
 import { agentSandbox, scratchDirOf } from './agent-sandbox';
+import { IdleWatchdog } from './idle-watchdog';
 import { noUsage, type AgentUsage, type TokenStream } from './token-streams/token-stream';
 import type { Worktree } from './worktree';
 
@@ -15,9 +16,22 @@ export interface AgentRun {
   refusals: ToolRefusal[];
   /** The CLI's session, when it printed one (its transcripts are artifacts under `sessions/<agent>/`). */
   sessionId?: string;
-  /** Why the agent could not run at all (`claude could not start: ENOENT, not found on PATH`), when it could not. */
+  /** Why the agent did not finish (`claude could not start: ENOENT, not found on PATH`, `idle_timeout: …`). */
   error?: string;
+  /** It went silent twice (see {@link IdleWatchdog}): its phase ends timed out. */
+  idle?: boolean;
 }
+
+/** A run of the agent that continues an earlier one of the same phase. */
+interface Continuation {
+  /** Said to the agent before anything else. */
+  note: string;
+  /** The session it continues, when the CLI printed one; without it the agent starts over. */
+  sessionId?: string;
+}
+
+// The work-order's `idle_timeout` when it sets none.
+const defaultIdleTimeout = 'PT10M';
 
 // The end of each agent's output kept in its log artifact; stream-json is verbose.
 const logTailChars = 256 * 1024;
@@ -33,16 +47,41 @@ export async function runAgent(worktree: Worktree, order: StoredWorkOrder, ctx: 
   const { agent } = worktree;
   const instructions = agentInstructions(order.instructions, agent, order.agents?.length ?? 1);
   const command = agentCommand(agent);
-  const route = command.template ? await ctx.openModelRoute({ provider: command.template.provider, agent: agent.name }) : undefined;
+  const watchdog = new IdleWatchdog(durationToMs(agent.idle_timeout ?? order.idle_timeout ?? defaultIdleTimeout));
+  const route = command.template ? await ctx.openModelRoute({ provider: command.template.provider, agent: agent.name, onActivity: () => watchdog.touch() }) : undefined;
+  const run = (continuation?: Continuation) => runCommand({ worktree, order, command, instructions, route, watchdog, continuation }, ctx);
   try {
-    return await runCommand(worktree, order, command, instructions, route, ctx);
+    const first = await run();
+    if (!first.idle) return first;
+    // Stopped for silence: once more, continuing its session (a hung stream or a stuck CLI seldom hangs twice).
+    const seconds = Math.round(watchdog.idleMs / 1000);
+    ctx.logger.warn({ agent: agent.name, idle_s: seconds, session_id: first.sessionId }, 'agent idle: stopped, resuming it once');
+    const note = `You were stopped after ${seconds} s without any output or model call (the work-order's idle timeout) and are being resumed. Your changes so far are in the worktree; continue the work-order where you left off.`;
+    const second = await run({ note, ...(first.sessionId ? { sessionId: first.sessionId } : {}) });
+    if (!second.idle) return second;
+    return { ...second, error: `idle_timeout: ${agent.name} had no output and made no model call for ${seconds} s, twice` };
   } finally {
+    watchdog.disarm();
     await route?.close();
   }
 }
 
-async function runCommand(worktree: Worktree, order: StoredWorkOrder, command: AgentCommand, instructions: string, route: ModelRoute | undefined, ctx: PluginContext): Promise<AgentRun> {
+/** What one run of an agent needs. */
+interface CommandRun {
+  worktree: Worktree;
+  order: StoredWorkOrder;
+  command: AgentCommand;
+  instructions: string;
+  route: ModelRoute | undefined;
+  watchdog: IdleWatchdog;
+  continuation?: Continuation;
+}
+
+async function runCommand(run: CommandRun, ctx: PluginContext): Promise<AgentRun> {
+  const { worktree, order, command, route, watchdog, continuation } = run;
   const { agent } = worktree;
+  // A resumed session has the instructions already; an agent that starts over gets them again after the note.
+  const instructions = continuation ? (continuation.sessionId && command.template ? continuation.note : `${continuation.note}\n\n${run.instructions}`) : run.instructions;
   // Beside the worktree, not in it: nothing here may be committed. Agent names never start with a dot.
   const scratchDir = scratchDirOf(worktree);
   await mkdir(scratchDir, { recursive: true });
@@ -71,16 +110,26 @@ async function runCommand(worktree: Worktree, order: StoredWorkOrder, command: A
     tailChars: logTailChars,
     input: instructions,
     env,
+    signal: watchdog.arm(),
     onStdout: (line: string) => {
+      watchdog.touch();
       output?.read(line);
       readUsage(tokens, line, report);
     },
-    onStderr: output?.readStderr && ((line: string) => output.readStderr?.(line)),
+    onStderr: (line: string) => {
+      watchdog.touch();
+      output?.readStderr?.(line);
+    },
   };
   ctx.logger.info({ agent: agent.name, model: agent.model, branch: worktree.branch }, 'agent started');
   let result: ExecResult;
   try {
-    result = command.template ? await ctx.exec(command.template.file, command.template.args(agent, route!), options) : await ctx.exec(command.commandLine, options);
+    if (command.template) {
+      const args = command.template.args(agent, route!);
+      result = await ctx.exec(command.template.file, continuation?.sessionId ? command.template.resume(args, continuation.sessionId) : args, options);
+    } else {
+      result = await ctx.exec(command.commandLine, options);
+    }
   } catch (error) {
     const reason = startFailure(command, error);
     ctx.logger.error({ agent: agent.name, reason }, 'agent could not start');
@@ -89,6 +138,8 @@ async function runCommand(worktree: Worktree, order: StoredWorkOrder, command: A
   await ctx.writeArtifact(`${ctx.phase}/${agent.name}.log`, `${result.stdoutTail}${result.stderrTail}`);
   const refusals = (output?.refusals ?? []).map((refusal) => ({ agent: agent.name, ...refusal }));
   for (const refusal of refusals) ctx.logger.warn({ agent: agent.name, tool: refusal.tool, detail: refusal.detail }, 'tool call refused');
+  watchdog.disarm();
+  if (watchdog.fired) return { worktree, exitCode: result.exitCode, refusals, idle: true, ...(output?.sessionId ? { sessionId: output.sessionId } : {}) };
   const unfinished = result.exitCode === 0 ? output?.unfinished?.() : undefined;
   const sessionId = output?.sessionId;
   if (sessionId && command.template) await keepTranscripts(join(scratchDir, command.template.transcripts), sessionId, agent.name, ctx);

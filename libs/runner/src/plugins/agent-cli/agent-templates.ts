@@ -18,6 +18,7 @@ export const agentTemplates: Record<string, AgentTemplate> = {
     provider: 'anthropic',
     file: 'claude',
     args: (agent) => ['-p', '--output-format=stream-json', '--verbose', `--model=${agent.model}`, ...(agent.tools === 'read-only' ? ['--permission-mode=default'] : ['--permission-mode=acceptEdits', '--allowedTools=Bash'])],
+    resume: (args, sessionId) => [...args, `--resume=${sessionId}`],
     env: (route) => ({
       ANTHROPIC_BASE_URL: route.baseUrl,
       ANTHROPIC_API_KEY: route.apiKey,
@@ -50,6 +51,8 @@ export const agentTemplates: Record<string, AgentTemplate> = {
       '--disable=plugins',
       '-',
     ],
+    // `codex exec [options] resume <id> -`: the options stay before `resume`, which takes none of its own.
+    resume: (args, sessionId) => [...args.slice(0, -1), 'resume', sessionId, '-'],
     env: (route) => ({ SC_GATEWAY_KEY: route.apiKey }),
     transcripts: 'home/.codex/sessions',
     createOutputReader: createCodexOutputReader,
@@ -63,6 +66,7 @@ export const agentTemplates: Record<string, AgentTemplate> = {
     provider: 'gemini',
     file: 'gemini',
     args: (agent) => ['--output-format=stream-json', `--model=${agent.model}`, `--approval-mode=${agent.tools === 'read-only' ? 'default' : 'yolo'}`],
+    resume: (args, sessionId) => [...args, `--resume=${sessionId}`],
     env: (route, _agent, scratchDir) => ({
       GOOGLE_GEMINI_BASE_URL: route.baseUrl,
       GEMINI_API_KEY: route.apiKey,
