@@ -68,9 +68,12 @@ export class ApiClient {
     return this.request('POST', `/rounds/${encodeURIComponent(id)}/cancel`);
   }
 
-  /** `POST /rounds/:id/retry`: a new attempt of a finished Round; 409 while it is still going. */
-  retryRound(id: string): Promise<RoundView> {
-    return this.request('POST', `/rounds/${encodeURIComponent(id)}/retry`);
+  /**
+   * `POST /rounds/:id/retry`: a new attempt of a finished Round, its agents resuming their sessions unless
+   * `fresh`; 409 while it is still going.
+   */
+  retryRound(id: string, fresh = false): Promise<RoundView> {
+    return this.request('POST', `/rounds/${encodeURIComponent(id)}/retry`, fresh ? { body: { fresh: true } } : {});
   }
 
   /** `POST /rounds/:id/pull-request`: opens or updates the GitHub pull request of the Round's branch (409 without commits). */

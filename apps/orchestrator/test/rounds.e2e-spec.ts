@@ -90,6 +90,19 @@ describe('rounds', () => {
     expect(retried.body.transitions.at(-1)).toMatchObject({ from: 'cancelled', to: 'queued', reason: 'retry requested by API', attempt: 2 });
     const job = await until(() => sc.queue(QueueName.WorkOrders).getJob(roundJobId(round_id, 2)), { what: 'the job of attempt 2' });
     expect(job.data).toMatchObject({ round_id, attempt: 2 });
+    // Attempt 1 was cancelled while queued: no Report, no session to resume.
+    expect(job.data.resume_from).toBeUndefined();
+  });
+
+  it('takes { "fresh": true } on a retry, and refuses any other body with 400 naming it', async () => {
+    const { round_id } = await submit();
+    await sc.call('POST', `/rounds/${round_id}/cancel`);
+    const bad = await sc.call('POST', `/rounds/${round_id}/retry`, { body: { fresh: 'yes', again: 1 } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.details).toEqual(expect.arrayContaining([expect.objectContaining({ path: '/fresh' })]));
+    const fresh = await sc.call('POST', `/rounds/${round_id}/retry`, { body: { fresh: true } });
+    expect(fresh.status).toBe(200);
+    expect(fresh.body.transitions.at(-1)).toMatchObject({ to: 'queued', reason: 'retry requested by API (fresh)', attempt: 2 });
   });
 
   it('records commits of a Round once per sha and lists them', async () => {

@@ -72,10 +72,35 @@ describeWithClis('worker: a worker killed while its agent waits for the model', 
   let server: FakeModelServer;
   const workers: StackProcess[] = [];
 
-  afterAll(async () => {
-    for (const worker of workers) await worker.kill();
+  afterEach(async () => {
+    for (const worker of workers.splice(0)) await worker.kill();
     await server?.close();
     stack?.cleanup();
+  });
+
+  it('the worker that takes over resumes the agent\'s session: the model sees the conversation so far', async () => {
+    // Only the second turn hangs: the first worker is killed there, and the takeover's calls are answered.
+    server = await claude.startServer({ usage, fault: { kind: 'hang', fromCall: 1, count: 1 } });
+    stack = createStackEnv({ ...claude.upstreamEnv(server), PATH: `${binDir}:${process.env.PATH}`, SC_WORKER_LOCK_MS: '1000' });
+    mkdirSync(stack.dataDir, { recursive: true });
+    stack.env.HOME = join(stack.dataDir, '..');
+    const repo = join(stack.dataDir, '..', 'repo');
+    createTestRepository(repo);
+    const queues = new QueueDriver(stack);
+    try {
+      workers.push(await startWorker(stack));
+      const job = await queues.submit({ plugin: 'agent-cli', phases: ['coding'], repo: { path: repo }, agents: [{ name: 'claude', model: claude.model, role: 'implementer' }] });
+      await until(() => server.calls.filter((call) => call.agentTurn).length >= 2, { timeoutMs: 30_000, what: 'the first run waiting on its second turn' });
+      await workers[0].kill();
+      workers.push(await startWorker(stack));
+      const { report } = await queues.finished(job.round_id, 60_000);
+      expect(report.status).toBe('success');
+      const takeover = server.calls.filter((call) => call.agentTurn)[2];
+      expect(claude.toolResults(takeover)).toBeGreaterThanOrEqual(1);
+      expect(JSON.stringify(takeover.body)).toContain('The worker running you stopped');
+    } finally {
+      await queues.close();
+    }
   });
 
   it('loses none of the tokens spent before the kill: the worker that takes over counts on from them', async () => {

@@ -1,4 +1,4 @@
-import type { AgentSession, ArtifactRef, TokenUsage, ToolRefusal } from '@sc/schemas';
+import type { AgentSession, ArtifactRef, ResumeFrom, TokenUsage, ToolRefusal } from '@sc/schemas';
 import type { AgentSandbox, ExecOptions, ExecResult } from './exec';
 
 /**
@@ -59,6 +59,13 @@ export interface PluginContext {
   exec(command: string, args: readonly string[], options?: ContextExecOptions): Promise<ExecResult>;
   /** Runs a command line through `/bin/sh -c`, otherwise like the form with `args`. */
   exec(commandLine: string, options?: ContextExecOptions): Promise<ExecResult>;
+  /**
+   * The attempt this one continues, when it is a retry that resumes the agents' sessions (since API 1.2): their
+   * ids, and the names of that attempt's transcript artifacts ({@link PluginContext.readArtifact}).
+   */
+  readonly resumeFrom?: ResumeFrom;
+  /** The bytes of artifact `name` of an attempt of this Round, or undefined when it has none (since API 1.2). */
+  readArtifact(attempt: number, name: string): Promise<Uint8Array | undefined>;
   /**
    * Opens a route of the host's model gateway for one agent (since API 1.2): the agent's model calls go
    * through it, are counted as they stream, and stop at the budget. Close it when the agent is done.

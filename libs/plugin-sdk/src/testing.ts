@@ -83,6 +83,7 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
       return { name, uri: `memory:${name}`, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
     },
     exec: bindExec(controller.signal, options.killGraceMs),
+    readArtifact: async (attempt, name) => (attempt === (options.attempt ?? 1) ? artifacts.get(name) : undefined),
     openModelRoute: options.openModelRoute ?? (() => Promise.reject(new Error('this test context has no model gateway: pass openModelRoute'))),
     abort: (reason) => controller.abort(reason),
     dispose: () => {

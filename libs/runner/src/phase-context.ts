@@ -70,6 +70,8 @@ export function createPhaseContext(options: PhaseContextOptions): PluginContext 
       stream(level, line);
     }),
     reportTokens,
+    ...(job.resume_from ? { resumeFrom: job.resume_from } : {}),
+    readArtifact: (attempt, name) => options.artifacts.get({ roundId: job.round_id, attempt }, name),
     openModelRoute: async ({ provider, agent, onActivity }) => {
       if (!options.gateway) throw new Error('this host runs no model gateway');
       const route = await options.gateway.open({

@@ -85,10 +85,10 @@ describeWithClis.each(agentCliCases)('$name through the model gateway', (cli: Ag
     };
   }
 
-  async function run(order: Partial<StoredWorkOrder> = {}, signal?: AbortSignal): Promise<Report> {
+  async function run(order: Partial<StoredWorkOrder> = {}, signal?: AbortSignal, attempt: Partial<WorkOrderJob> = {}): Promise<Report> {
     const registry = new PluginRegistry();
     registry.register(agentCliPlugin, 'built-in');
-    const report = await runRound(job(order), { registry, signal, logger: pino({ level: 'silent' }), worker: 'test', dataDir, artifacts: createLocalArtifactStore({ dataDir }), killGraceMs: 1_000, gateway });
+    const report = await runRound({ ...job(order), ...attempt }, { registry, signal, logger: pino({ level: 'silent' }), worker: 'test', dataDir, artifacts: createLocalArtifactStore({ dataDir }), killGraceMs: 1_000, gateway });
     expect(validateReport(report)).toMatchObject({ ok: true });
     return report;
   }
@@ -140,6 +140,22 @@ describeWithClis.each(agentCliCases)('$name through the model gateway', (cli: Ag
     expect(server.calls.filter((call) => call.agentTurn && !call.delivered).length).toBeGreaterThanOrEqual(1);
     expect(sortedTokenUsage(report)).toEqual(expectedTokenUsage(cli, server, usage));
     expect(report.token_usage.length).toBeGreaterThan(0);
+  });
+
+  it('resumes the session of the attempt before on a retry: the model sees the earlier conversation', async () => {
+    await start();
+    const first = await run();
+    expect(first.status).toBe('success');
+    const firstSession = first.sessions![0];
+    const callsBefore = server.calls.filter((call) => call.agentTurn).length;
+    const resumeFrom = { attempt: 1, sessions: [{ agent: cli.name, session_id: firstSession.session_id }], transcripts: first.artifacts.map((artifact) => artifact.name).filter((name) => name.startsWith('sessions/')) };
+    const second = await run({}, undefined, { attempt: 2, resume_from: resumeFrom });
+    expect(second.status).toBe('success');
+    const retryCall = server.calls.filter((call) => call.agentTurn)[callsBefore];
+    // The first call of attempt 2 carries attempt 1's tool results and the note, not a fresh conversation.
+    expect(cli.toolResults(retryCall)).toBeGreaterThanOrEqual(2);
+    expect(JSON.stringify(retryCall.body)).toContain('a retry: you continue your session of attempt 1');
+    expect(second.sessions).toEqual([{ agent: cli.name, attempt: 2, session_id: expect.any(String), resumed_from_attempt: 1 }]);
   });
 
   it('stops an agent whose model call hangs (idle_timeout), resumes its session once, and it finishes', async () => {

@@ -34,6 +34,18 @@ export interface WorkOrderJob {
   /** 1 for the first attempt; each `POST /rounds/:id/retry` adds one. */
   attempt: number;
   order: StoredWorkOrder;
+  /**
+   * A retry that continues the agents' sessions of an earlier attempt (absent for a first attempt and for
+   * `retry { fresh: true }`): their ids and the names of that attempt's transcript artifacts.
+   */
+  resume_from?: ResumeFrom;
+}
+
+/** What a retried attempt continues: the sessions of attempt `attempt` and its artifacts under `sessions/`. */
+export interface ResumeFrom {
+  attempt: number;
+  sessions: { agent: string; session_id: string }[];
+  transcripts: string[];
 }
 
 /**
@@ -170,6 +182,25 @@ export const workOrderJobSchema = {
     round_id: id,
     workorder_id: id,
     attempt,
+    resume_from: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['attempt', 'sessions', 'transcripts'],
+      properties: {
+        attempt,
+        sessions: {
+          type: 'array',
+          maxItems: 64,
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['agent', 'session_id'],
+            properties: { agent: { type: 'string', minLength: 1, maxLength: 64 }, session_id: { type: 'string', minLength: 1, maxLength: 256 } },
+          },
+        },
+        transcripts: { type: 'array', maxItems: 1000, items: { type: 'string', minLength: 1, maxLength: 255 } },
+      },
+    },
     order: {
       allOf: [
         { $ref: 'https://solar-circuit.dev/schemas/workorder@1.json' },

@@ -66,6 +66,13 @@ export const validateWorkOrder = createValidator<WorkOrder>(workOrderSchema);
 export const validateReport = createValidator<Report>(reportSchema);
 /** Validates a commit to record on a Round (`POST /rounds/:id/commits`): a Report's `commits[]` entry. */
 export const validateCommitRef = createValidator<CommitRef>({ $ref: `${String(reportSchema.$id)}#/properties/commits/items` });
+/** The body of `POST /rounds/:id/retry`: `{ "fresh": true }` starts the agents over instead of resuming their sessions. */
+export interface RetryRequest {
+  fresh?: boolean;
+}
+const validateRetryBody = createValidator<RetryRequest>({ type: 'object', additionalProperties: false, properties: { fresh: { type: 'boolean' } } });
+/** Validates a retry's body; none at all is `{}`. */
+export const validateRetryRequest = (input: unknown): ValidationResult<RetryRequest> => validateRetryBody(input ?? {});
 /** Validates a `workorders` queue job payload. */
 export const validateWorkOrderJob = createValidator<WorkOrderJob>(workOrderJobSchema);
 /** Validates a `reports` queue message. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { AgentSession, Report, StoredWorkOrder } from '@sc/schemas';
+import type { AgentSession, Report, ResumeFrom, StoredWorkOrder } from '@sc/schemas';
 import { DataSource, LessThan, type EntityManager } from 'typeorm';
 import { findOneRow, insertRows, updateRows } from '../database/direct-sql';
 import { ReportEntity } from '../reports/report.entity';
@@ -133,6 +133,16 @@ export class RoundsRepository {
 
   commits(roundId: string): Promise<RoundCommitEntity[]> {
     return this.dataSource.manager.find(RoundCommitEntity, { where: { roundId }, order: { id: 'ASC' } });
+  }
+
+  /** What a retry of `attempt` continues: the sessions its Report names and its transcripts, or none. */
+  async resumeFrom(tx: EntityManager, roundId: string, attempt: number): Promise<ResumeFrom | undefined> {
+    const report = await tx.findOne(ReportEntity, { select: { document: true }, where: { roundId, attempt } });
+    if (!report) return undefined;
+    const document = JSON.parse(report.document) as Report;
+    const sessions = (document.sessions ?? []).map(({ agent, session_id }) => ({ agent, session_id }));
+    if (sessions.length === 0) return undefined;
+    return { attempt, sessions, transcripts: document.artifacts.map((artifact) => artifact.name).filter((name) => name.startsWith('sessions/')) };
   }
 
   /** The agents' sessions of every attempt's Report, oldest attempt first. */

@@ -162,16 +162,21 @@ export class RoundsService implements BeforeApplicationShutdown {
     return this.get(id);
   }
 
-  /** `POST /rounds/:id/retry`: a finished Round goes back to `queued` as attempt + 1. Otherwise 409. */
-  async retry(id: string): Promise<RoundView> {
+  /**
+   * `POST /rounds/:id/retry`: a finished Round goes back to `queued` as attempt + 1, its agents resuming the
+   * sessions the last attempt's Report names (unless `fresh`). Otherwise 409.
+   */
+  async retry(id: string, fresh = false): Promise<RoundView> {
     let staged: OutboxJob | undefined;
     await this.change(id, async (tx, round) => {
       assertTransition(round.state, 'queued');
       const order = await this.repository.findWorkOrder(tx, round.workorderId);
       if (!order) throw new NotFoundException(`work-order ${round.workorderId} of round ${id} not found`);
       const attempt = round.attempt + 1;
-      staged = await this.producer.stage(tx, { round_id: id, workorder_id: round.workorderId, attempt, order }, now());
-      return { to: 'queued', reason: 'retry requested by API', changes: { attempt, startedAt: null, finishedAt: null, reportStatus: null } };
+      const resumeFrom = fresh ? undefined : await this.repository.resumeFrom(tx, id, round.attempt);
+      const job = { round_id: id, workorder_id: round.workorderId, attempt, order, ...(resumeFrom ? { resume_from: resumeFrom } : {}) };
+      staged = await this.producer.stage(tx, job, now());
+      return { to: 'queued', reason: fresh ? 'retry requested by API (fresh)' : 'retry requested by API', changes: { attempt, startedAt: null, finishedAt: null, reportStatus: null } };
     });
     if (staged) void this.relay.relayCommitted([staged]);
     return this.get(id);

@@ -15,6 +15,8 @@ export interface ArtifactKey {
 export interface ArtifactStore {
   /** Stores `data` as `name` of the attempt (replacing an earlier file of that name) and describes it. */
   put(key: ArtifactKey, name: string, data: string | Uint8Array): Promise<ArtifactRef>;
+  /** The bytes of artifact `name` of the attempt, or undefined when there is none. */
+  get(key: ArtifactKey, name: string): Promise<Uint8Array | undefined>;
 }
 
 const maxNameLength = 255;

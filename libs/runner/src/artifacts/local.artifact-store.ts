@@ -1,7 +1,7 @@
 import type { ArtifactRef } from '@sc/schemas';
 import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -50,6 +50,14 @@ export function createLocalArtifactStore(options: LocalArtifactStoreOptions): Ar
       const path = join(root, key.roundId, String(key.attempt), ...name.split('/'));
       await writeThenRename(path, `${path}.${partialSuffix()}.partial`, bytes);
       return { name, uri: pathToFileURL(path).href, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+    },
+    async get(key: ArtifactKey, name: string): Promise<Uint8Array | undefined> {
+      assertArtifactKey(key);
+      assertArtifactName(name);
+      return readFile(join(root, key.roundId, String(key.attempt), ...name.split('/'))).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return undefined;
+        throw error;
+      });
     },
   };
 }

@@ -28,9 +28,11 @@ export function s3ArtifactObjectKey(key: ArtifactKey, name: string): string {
  * check what it fetched without the Report.
  */
 export function createS3ArtifactStore(options: S3ArtifactStoreOptions): ArtifactStore {
-  let sdk: Promise<{ client: S3Client; PutObjectCommand: typeof import('@aws-sdk/client-s3').PutObjectCommand }> | undefined;
+  type Sdk = { client: S3Client; PutObjectCommand: typeof import('@aws-sdk/client-s3').PutObjectCommand; GetObjectCommand: typeof import('@aws-sdk/client-s3').GetObjectCommand };
+  let sdk: Promise<Sdk> | undefined;
   // Loaded on the first put: `sc run` and workers on the local store never pay for the SDK's start-up.
-  const loadSdk = () => (sdk ??= import('@aws-sdk/client-s3').then(({ S3Client, PutObjectCommand }) => ({ client: createClient(S3Client, options), PutObjectCommand })));
+  const loadSdk = () =>
+    (sdk ??= import('@aws-sdk/client-s3').then(({ S3Client, PutObjectCommand, GetObjectCommand }) => ({ client: createClient(S3Client, options), PutObjectCommand, GetObjectCommand })));
   return {
     async put(key: ArtifactKey, name: string, data: string | Uint8Array): Promise<ArtifactRef> {
       assertArtifactKey(key);
@@ -52,6 +54,18 @@ export function createS3ArtifactStore(options: S3ArtifactStoreOptions): Artifact
         }),
       );
       return { name, uri: `s3://${options.bucket}/${objectKey}`, bytes: bytes.length, sha256 };
+    },
+    async get(key: ArtifactKey, name: string): Promise<Uint8Array | undefined> {
+      assertArtifactKey(key);
+      assertArtifactName(name);
+      const { client, GetObjectCommand } = await loadSdk();
+      try {
+        const answer = await client.send(new GetObjectCommand({ Bucket: options.bucket, Key: s3ArtifactObjectKey(key, name) }));
+        return await answer.Body?.transformToByteArray();
+      } catch (error) {
+        if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
+        throw error;
+      }
     },
   };
 }

@@ -49,7 +49,7 @@ async function runAgents(worktrees: Worktree[], order: StoredWorkOrder, ctx: Plu
   const failed = runs.find((run) => run.exitCode !== 0);
   const summary = runs.map(describeRun).join('\n');
   const refusals = runs.flatMap((run) => run.refusals);
-  const sessions = runs.flatMap((run) => (run.sessionId ? [{ agent: run.worktree.agent.name, session_id: run.sessionId, resumed_from_attempt: null }] : []));
+  const sessions = runs.flatMap((run) => (run.sessionId ? [{ agent: run.worktree.agent.name, session_id: run.sessionId, resumed_from_attempt: run.resumedFrom ?? null }] : []));
   const idle = runs.find((run) => run.idle);
   if (idle) return { summary, exitCode: idle.exitCode, status: 'timeout', error: idle.error, refusals, sessions };
   if (!failed) return { summary, exitCode: 0, refusals, sessions };

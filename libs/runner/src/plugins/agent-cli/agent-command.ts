@@ -22,6 +22,11 @@ export interface AgentTemplate {
   files?: Record<string, string>;
   /** The folder under `scratchDir` where the CLI writes its session transcripts (their names hold the session id). */
   transcripts: string;
+  /**
+   * Where a transcript kept from another attempt (its path under `transcripts` then) goes for an agent working
+   * in `cwd` now; a CLI that files sessions by working folder needs them moved. Default: the same path.
+   */
+  restoredPath?(path: string, cwd: string): string;
   createOutputReader(): AgentOutputReader;
 }
 

@@ -5,6 +5,7 @@ import { dirname, join, relative } from 'node:path';
 import { agentCommand, agentInstructions, type AgentCommand } from './agent-command';
 import { agentSandbox, scratchDirOf } from './agent-sandbox';
 import { IdleWatchdog } from './idle-watchdog';
+import { forgetSession, planContinuation, rememberSession, type Continuation } from './session-continuity';
 import { noUsage, type AgentUsage, type TokenStream } from './token-streams/token-stream';
 import type { Worktree } from './worktree';
 
@@ -16,19 +17,15 @@ export interface AgentRun {
   refusals: ToolRefusal[];
   /** The CLI's session, when it printed one (its transcripts are artifacts under `sessions/<agent>/`). */
   sessionId?: string;
+  /** The earlier attempt whose session this run continued. */
+  resumedFrom?: number;
   /** Why the agent did not finish (`claude could not start: ENOENT, not found on PATH`, `idle_timeout: …`). */
   error?: string;
   /** It went silent twice (see {@link IdleWatchdog}): its phase ends timed out. */
   idle?: boolean;
 }
 
-/** A run of the agent that continues an earlier one of the same phase. */
-interface Continuation {
-  /** Said to the agent before anything else. */
-  note: string;
-  /** The session it continues, when the CLI printed one; without it the agent starts over. */
-  sessionId?: string;
-}
+
 
 // The work-order's `idle_timeout` when it sets none.
 const defaultIdleTimeout = 'PT10M';
@@ -51,18 +48,22 @@ export async function runAgent(worktree: Worktree, order: StoredWorkOrder, ctx: 
   const route = command.template ? await ctx.openModelRoute({ provider: command.template.provider, agent: agent.name, onActivity: () => watchdog.touch() }) : undefined;
   const run = (continuation?: Continuation) => runCommand({ worktree, order, command, instructions, route, watchdog, continuation }, ctx);
   try {
-    const first = await run();
+    await mkdir(scratchDirOf(worktree), { recursive: true });
+    const continuation = await planContinuation(worktree, command, scratchDirOf(worktree), ctx);
+    const first = await run(continuation);
     if (!first.idle) return first;
     // Stopped for silence: once more, continuing its session (a hung stream or a stuck CLI seldom hangs twice).
     const seconds = Math.round(watchdog.idleMs / 1000);
     ctx.logger.warn({ agent: agent.name, idle_s: seconds, session_id: first.sessionId }, 'agent idle: stopped, resuming it once');
     const note = `You were stopped after ${seconds} s without any output or model call (the work-order's idle timeout) and are being resumed. Your changes so far are in the worktree; continue the work-order where you left off.`;
-    const second = await run({ note, ...(first.sessionId ? { sessionId: first.sessionId } : {}) });
+    const second = await run({ note, ...(first.sessionId ? { sessionId: first.sessionId, fromAttempt: first.resumedFrom } : {}) });
     if (!second.idle) return second;
     return { ...second, error: `idle_timeout: ${agent.name} had no output and made no model call for ${seconds} s, twice` };
   } finally {
     watchdog.disarm();
     await route?.close();
+    // Only a run whose worker was killed leaves its session for the next run of this attempt to take over.
+    await forgetSession(scratchDirOf(worktree));
   }
 }
 
@@ -92,6 +93,7 @@ async function runCommand(run: CommandRun, ctx: PluginContext): Promise<AgentRun
     await writeFile(join(scratchDir, name), content);
   }
   const output = command.template?.createOutputReader();
+  let remembered = continuation?.sessionId;
   const tokens = command.template ? undefined : command.createTokenStream();
   const report = tokens ? usageReporter(agent, ctx) : undefined;
   const env: Record<string, string | undefined> = {
@@ -114,6 +116,8 @@ async function runCommand(run: CommandRun, ctx: PluginContext): Promise<AgentRun
     onStdout: (line: string) => {
       watchdog.touch();
       output?.read(line);
+      // Kept at once: a run of this attempt that takes over after a killed worker continues this session.
+      if (output?.sessionId && output.sessionId !== remembered) void rememberSession(scratchDir, (remembered = output.sessionId)).catch(() => undefined);
       readUsage(tokens, line, report);
     },
     onStderr: (line: string) => {
@@ -143,9 +147,10 @@ async function runCommand(run: CommandRun, ctx: PluginContext): Promise<AgentRun
   const unfinished = result.exitCode === 0 ? output?.unfinished?.() : undefined;
   const sessionId = output?.sessionId;
   if (sessionId && command.template) await keepTranscripts(join(scratchDir, command.template.transcripts), sessionId, agent.name, ctx);
+  const resumedFrom = continuation?.sessionId && continuation.sessionId === sessionId ? continuation.fromAttempt : undefined;
   ctx.logger.info({ agent: agent.name, exit_code: result.exitCode, signal: result.signal, session_id: output?.sessionId, refusals: refusals.length, unfinished }, 'agent finished');
   // A CLI that exits 0 without finishing has failed all the same; 1 is what it would say if it could.
-  return { worktree, exitCode: unfinished ? 1 : result.exitCode, refusals, ...(sessionId ? { sessionId } : {}), ...(unfinished ? { error: unfinished } : {}) };
+  return { worktree, exitCode: unfinished ? 1 : result.exitCode, refusals, ...(sessionId ? { sessionId } : {}), ...(resumedFrom ? { resumedFrom } : {}), ...(unfinished ? { error: unfinished } : {}) };
 }
 
 /**

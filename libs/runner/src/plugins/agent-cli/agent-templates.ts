@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { AgentTemplate } from './agent-command';
 import { createClaudeOutputReader } from './agent-output/claude.agent-output';
 import { createCodexOutputReader } from './agent-output/codex.agent-output';
@@ -28,6 +28,9 @@ export const agentTemplates: Record<string, AgentTemplate> = {
       DISABLE_ERROR_REPORTING: '1',
     }),
     transcripts: 'home/.claude/projects',
+    // Claude Code files sessions by working folder (every character but letters and digits made '-'), and an
+    // attempt's worktree is a folder of its own.
+    restoredPath: (path, cwd) => join(cwd.replace(/[^A-Za-z0-9]/g, '-'), basename(path)),
     createOutputReader: createClaudeOutputReader,
   },
   // OpenAI Codex CLI, `codex exec` with the prompt from stdin (`-`). It ignores OPENAI_BASE_URL: the gateway is a
