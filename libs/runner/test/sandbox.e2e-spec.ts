@@ -95,6 +95,14 @@ describeSandboxed('agent sandbox (bubblewrap)', () => {
     for (const target of Object.values(targets).slice(1)) expect(existsSync(target)).toBe(false);
   });
 
+  it('mounts a read-only agent\'s worktree read-only: it writes only its own scratch folder', async () => {
+    // Were the write let through, the phase's end would commit notes.txt.
+    const command = '(echo x > notes.txt) 2>/dev/null; echo fine > "$HOME/mine.txt"';
+    const report = await run({ agents: [{ name: 'reviewer', model: 'none', role: 'reviewer', tools: 'read-only', command }] });
+    expect(report.status).toBe('success');
+    expect(report.commits).toEqual([]);
+  });
+
   it('gives the agent none of the worker\'s secrets: an allow-listed environment and a private home', async () => {
     const command = 'env > env.txt; cat "$HOME/.netrc" > netrc.txt 2>&1; echo "$HOME" > home.txt';
     const report = await run({ agents: [{ name: 'reader', model: 'none', role: 'implementer', command }] });

@@ -8,6 +8,8 @@ export interface HiddenRoots {
   dataDir: string;
   /** The worker's `$HOME`. */
   home?: string;
+  /** Where Solar Circuit itself is installed: visible read-only (it holds no secret; fixtures and tools live there). */
+  install?: string;
 }
 
 /**
@@ -18,21 +20,31 @@ export interface HiddenRoots {
  * worker dies, bubblewrap and every process in the sandbox die with it.
  */
 export function bubblewrapArgs(sandbox: AgentSandbox, roots: HiddenRoots, path: string | undefined, cwd: string): string[] {
+  const inside = (folder: string, root: string) => folder === root || folder.startsWith(`${root}${sep}`);
   // Outer folders first: a tmpfs mounted over a folder hides any mounted earlier inside it.
   const hidden = [...new Set(['/tmp', roots.dataDir, ...(roots.home && roots.home !== '/' ? [roots.home] : [])])].sort((a, b) => a.length - b.length);
+  const isHidden = (folder: string) => hidden.some((root) => inside(folder, root));
   const args = ['--die-with-parent', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try'];
   if ((sandbox.network ?? 'open') !== 'open') args.push('--unshare-net');
   args.push('--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc');
-  for (const root of hidden) args.push('--tmpfs', root);
-  const isHidden = (folder: string) => hidden.some((root) => folder === root || folder.startsWith(`${root}${sep}`));
-  // Back into view, read-only: what commands run from, then what the agent reads.
-  const readable = new Set<string>([...toolFolders(path), ...(sandbox.readable ?? [])]);
-  for (const folder of readable) if (isHidden(folder) && existsSync(folder)) args.push('--ro-bind', folder, folder);
+  // Back into view, read-only: what commands run from, Solar Circuit itself, then what the agent reads. One
+  // of them may hold the data folder (`./data` of an installation), which is hidden again after them, and
+  // what the agent reads inside the data folder (a cloned repository) is bound after that.
+  const readable = [...new Set<string>([...toolFolders(path), ...(roots.install ? [roots.install] : []), ...(sandbox.readable ?? [])])].filter((folder) => isHidden(folder) && existsSync(folder));
+  const [inData, outsideData] = partition(readable, (folder) => inside(folder, roots.dataDir));
+  for (const root of hidden) if (root !== roots.dataDir) args.push('--tmpfs', root);
+  for (const folder of outsideData) args.push('--ro-bind', folder, folder);
+  args.push('--tmpfs', roots.dataDir);
+  for (const folder of inData) args.push('--ro-bind', folder, folder);
   for (const folder of [sandbox.home, ...sandbox.writable]) args.push('--bind', folder, folder);
   // The empty folders over the worker's home and data stay read-only: a write there fails, as elsewhere.
   for (const root of hidden) if (root !== '/tmp') args.push('--remount-ro', root);
   args.push('--chdir', cwd);
   return args;
+}
+
+function partition<T>(items: T[], test: (item: T) => boolean): [T[], T[]] {
+  return [items.filter(test), items.filter((item) => !test(item))];
 }
 
 /**

@@ -18,6 +18,8 @@ export interface GatewayBridge {
 
 // Plain JavaScript run by node inside the sandbox; the same path from src/ (tests) and dist/.
 const modelBridge = resolve(__dirname, '..', '..', 'assets', 'model-bridge.js');
+// The repository (or image folder) Solar Circuit runs from: libs/runner/{src,dist}/sandbox/ is four below it.
+const installRoot = resolve(__dirname, '..', '..', '..', '..');
 
 /** A command as `exec` runs it, after the sandbox wrapped it. */
 export interface SandboxedCommand {
@@ -86,7 +88,7 @@ export class SandboxRuntime {
     const childEnv = agentEnvironment(this.workerEnv, this.extraEnvNames, env, sandbox.home);
     if (this.mode === 'off') return { file, args: [...args], env: childEnv };
     if (this.mode === 'unavailable') throw new SandboxUnavailableError(`no sandbox for agents: ${this.reason}; set SC_AGENT_SANDBOX=off to run them unconfined (unsafe)`);
-    const roots = { dataDir: this.dataDir, home: this.workerEnv.HOME ?? homedir() };
+    const roots = { dataDir: this.dataDir, home: this.workerEnv.HOME ?? homedir(), install: installRoot };
     // Looked up here: inside the sandbox a missing command is only bwrap's exit 1.
     const executable = resolveExecutable(file, childEnv.PATH);
     const command = [executable, ...args];
