@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { artifactStoreProvider } from './artifacts/artifact-store.provider';
 import { CancelRequestsListener } from './cancellation/cancel-requests.listener';
 import { AttemptLedgers } from './ledger/attempt-ledgers';
+import { AgentSlots } from './limits/agent-slots';
 import { WorkerConfig } from './config/worker.config';
 import { LoggerModule } from './logging/logger.module';
 import { MetricsServer } from './metrics/metrics.server';
@@ -36,6 +37,7 @@ export class WorkerModule {
         artifactStoreProvider,
         modelGatewayProvider,
         AttemptLedgers,
+        AgentSlots,
         RoundPublisher,
         WorkOrdersConsumer,
         CancelRequestsListener,

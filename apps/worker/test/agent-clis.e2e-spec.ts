@@ -131,3 +131,36 @@ describeWithClis('worker: a worker killed while its agent waits for the model', 
     }
   });
 });
+
+describeWithClis('workers: SC_AGENT_LIMITS across workers', () => {
+  const claude = agentCliCases.find((cli) => cli.name === 'claude')!;
+
+  it('runs no more Claude agents at once than the limit, with three workers, the rest waiting in the queue', async () => {
+    // Slow answers, so that Rounds would overlap without the limit.
+    const server = await claude.startServer({ usage, eventDelayMs: 60 });
+    const stack = createStackEnv({ ...claude.upstreamEnv(server), PATH: `${binDir}:${process.env.PATH}`, SC_AGENT_LIMITS: 'anthropic=1', SC_WORKER_CONCURRENCY: '2' });
+    mkdirSync(stack.dataDir, { recursive: true });
+    stack.env.HOME = join(stack.dataDir, '..');
+    const repo = join(stack.dataDir, '..', 'repo');
+    createTestRepository(repo);
+    const queues = new QueueDriver(stack);
+    const workers = await Promise.all([startWorker(stack), startWorker(stack), startWorker(stack)]);
+    try {
+      const jobs = await Promise.all(
+        [1, 2, 3].map((n) => queues.submit({ plugin: 'agent-cli', phases: ['coding'], branch: `feat/limited-${n}`, repo: { path: repo }, agents: [{ name: 'claude', model: claude.model, role: 'implementer' }] })),
+      );
+      const reports = [];
+      for (const job of jobs) reports.push((await queues.finished(job.round_id, 90_000)).report);
+      expect(reports.map((report) => report.status)).toEqual(['success', 'success', 'success']);
+      const spans = reports.map((report) => [Date.parse(report.started_at!), Date.parse(report.finished_at!)]).sort((a, b) => a[0] - b[0]);
+      for (let i = 1; i < spans.length; i++) expect(spans[i][0]).toBeGreaterThanOrEqual(spans[i - 1][1]);
+      // Spread over the workers, not all run by one.
+      expect(new Set(reports.map((report) => report.worker)).size).toBeGreaterThanOrEqual(2);
+    } finally {
+      await queues.close();
+      for (const worker of workers) await worker.stop();
+      await server.close();
+      stack.cleanup();
+    }
+  });
+});

@@ -281,3 +281,11 @@ export interface CancelRequest {
 export function attemptLedgerKey(queuePrefix: string, roundId: string, attempt: number): string {
   return `${queuePrefix}:ledger:${roundId}:${attempt}`;
 }
+
+/**
+ * The Redis sorted set of the agent slots of one model API (`SC_AGENT_LIMITS`): one member per running agent,
+ * scored by when its lease expires.
+ */
+export function agentSlotsKey(queuePrefix: string, provider: string): string {
+  return `${queuePrefix}:agent-slots:${provider}`;
+}

@@ -21,6 +21,7 @@ describe(parseWorkerConfig.name, () => {
       prices: expect.any(ModelPrices),
       sandbox: expect.any(SandboxRuntime),
       waitMinMs: 60_000,
+      agentLimits: {},
     });
   });
 
@@ -60,6 +61,7 @@ describe(parseWorkerConfig.name, () => {
       prices: expect.any(ModelPrices),
       sandbox: expect.any(SandboxRuntime),
       waitMinMs: 60_000,
+      agentLimits: {},
     });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.s3)).toBe(true);
@@ -95,6 +97,7 @@ describe(parseWorkerConfig.name, () => {
     [{ S3_BUCKET: 'sc-artifacts' }, 'S3_ENDPOINT: expected an http(s):// URL when S3_BUCKET is set, got ""'],
     [{ ANTHROPIC_BASE_URL: 'api.anthropic.com' }, 'ANTHROPIC_BASE_URL: expected an http(s) URL, got "api.anthropic.com"'],
     [{ OPENAI_BASE_URL: 'ftp://proxy/v1' }, 'OPENAI_BASE_URL: expected an http(s) URL, got "ftp://proxy/v1"'],
+    [{ SC_AGENT_LIMITS: 'anthropic=3,claude=2' }, 'SC_AGENT_LIMITS: expected provider=count pairs such as anthropic=3,openai=5 (providers anthropic, openai, gemini; counts >= 1), got "claude=2"'],
     [{ SC_WAIT_MIN_S: '0' }, 'SC_WAIT_MIN_S: expected an integer from 1 to 86400, got "0"'],
     [{ SC_AGENT_SANDBOX: 'docker' }, 'SC_AGENT_SANDBOX: expected "off" (or unset), got "docker"'],
     [{ SC_AGENT_ENV: 'HTTPS_PROXY, NODE EXTRA' }, 'SC_AGENT_ENV: expected variable names separated by commas, got "NODE EXTRA"'],

@@ -45,6 +45,8 @@ export abstract class WorkerConfig {
   abstract readonly sandbox: SandboxRuntime;
   /** `SC_WAIT_MIN_S` in ms: a model limit resetting at least this far away parks the Round in `waiting`. */
   abstract readonly waitMinMs: number;
+  /** `SC_AGENT_LIMITS` (`anthropic=3,openai=5`): agents of a model API running at once across all workers. */
+  abstract readonly agentLimits: Readonly<Partial<Record<'anthropic' | 'openai' | 'gemini', number>>>;
 }
 
 /** A variable with a value the worker cannot use; the message is the one line printed at start. */
@@ -109,7 +111,19 @@ export function parseWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     prices,
     sandbox,
     waitMinMs: (integer('SC_WAIT_MIN_S', 1, 86_400) ?? 60) * 1000,
+    agentLimits: readAgentLimits(read('SC_AGENT_LIMITS'), fail),
   });
+}
+
+/** `SC_AGENT_LIMITS`: `provider=count` pairs separated by commas, providers anthropic, openai, gemini. */
+function readAgentLimits(raw: string | undefined, fail: (name: string, expected: string, got: string) => never): WorkerConfig['agentLimits'] {
+  const limits: Partial<Record<'anthropic' | 'openai' | 'gemini', number>> = {};
+  for (const pair of (raw ?? '').split(',').map((entry) => entry.trim()).filter(Boolean)) {
+    const match = /^(anthropic|openai|gemini)=(\d{1,6})$/.exec(pair);
+    if (!match || Number(match[2]) < 1) fail('SC_AGENT_LIMITS', 'provider=count pairs such as anthropic=3,openai=5 (providers anthropic, openai, gemini; counts >= 1)', pair);
+    limits[match![1] as 'anthropic' | 'openai' | 'gemini'] = Number(match![2]);
+  }
+  return Object.freeze(limits);
 }
 
 /** The gateway's upstreams, the prices and the sandbox; their loaders name the variable in what they throw. */

@@ -1,7 +1,7 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { isRateLimitedError } from '@sc/plugin-sdk';
-import { ModelGateway, PluginRegistry, runRound, type ArtifactStore } from '@sc/runner';
+import { agentProviders, ModelGateway, PluginRegistry, runRound, type ArtifactStore } from '@sc/runner';
 import { formatIssues, QueueName, roundJobId, validateWorkOrderJob, type ReportStatus, type WorkOrderJob } from '@sc/schemas';
 import { DelayedError, UnrecoverableError, type Job, type WorkerOptions } from 'bullmq';
 import { hostname } from 'node:os';
@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { ARTIFACT_STORE } from '../artifacts/artifact-store.provider';
 import { WorkerConfig } from '../config/worker.config';
 import { AttemptLedgers } from '../ledger/attempt-ledgers';
+import { AgentSlots } from '../limits/agent-slots';
 import { WORKER_LOGGER } from '../logging/logger.module';
 import { WorkerMetrics } from '../metrics/worker.metrics';
 import type { AttemptPublisher } from '../publishing/attempt.publisher';
@@ -20,6 +21,8 @@ export interface RoundJobResult {
 }
 
 const shutdownReason = 'worker shutting down';
+// How long a Round over an agent limit waits in the queue before it asks again (plus up to as much at random).
+const slotRetryMs = 1_000;
 
 /**
  * The BullMQ lock settings of the consumer. A running Round's lock (`SC_WORKER_LOCK_MS`, BullMQ's 30 s when
@@ -53,6 +56,7 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
     private readonly metrics: WorkerMetrics,
     private readonly gateway: ModelGateway,
     private readonly ledgers: AttemptLedgers,
+    private readonly slots: AgentSlots,
     @Inject(ARTIFACT_STORE) private readonly artifacts: ArtifactStore,
     @Inject(WORKER_LOGGER) private readonly logger: Logger,
   ) {
@@ -87,6 +91,13 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
     }
     const data = checked.value;
     const log = this.logger.child({ workorder_id: data.workorder_id, round_id: data.round_id, attempt: data.attempt });
+    // Over a model API's agent limit: back to the queue for a moment, before anything about it is published.
+    const slots = await this.slots.acquire(roundJobId(data.round_id, data.attempt), agentProviders(data.order));
+    if (!slots) {
+      await job.moveToDelayed(Date.now() + slotRetryMs + Math.floor(Math.random() * slotRetryMs), token);
+      log.debug('agent limit reached: the Round waits in the queue');
+      throw new DelayedError();
+    }
     // The job ends only once `started` and then the Report reached Redis (the publisher keeps them in order).
     const attemptPublisher = this.publisher.attempt(data, this.workerName);
     log.info({ plugin: data.order.plugin, worker: this.workerName }, 'round started');
@@ -117,6 +128,7 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
       throw error;
     } finally {
       running.ended();
+      await slots.release();
     }
   }
 

@@ -1,3 +1,4 @@
+import type { ModelProvider } from '@sc/plugin-sdk';
 import type { ValidationIssue, WorkOrder } from '@sc/schemas';
 import type { ModelPrices } from '../../pricing/model-prices';
 import { agentTemplates } from './agent-templates';
@@ -17,4 +18,15 @@ export function unpricedAgents(order: Pick<WorkOrder, 'plugin' | 'agents' | 'bud
     issues.push({ path: `/agents/${index}/model`, message: `agent ${agent.name}: model ${agent.model} has no known price, so budget.max_cost_usd could not stop it (add it to SC_MODEL_PRICES)` });
   }
   return issues;
+}
+
+/** How many of the work-order's agents use each model API through the gateway (agents with a `command` use none). */
+export function agentProviders(order: Pick<WorkOrder, 'plugin' | 'agents'>): Partial<Record<ModelProvider, number>> {
+  const counts: Partial<Record<ModelProvider, number>> = {};
+  if (order.plugin !== 'agent-cli') return counts;
+  for (const agent of order.agents ?? []) {
+    const template = agent.command === undefined ? agentTemplates[agent.name] : undefined;
+    if (template) counts[template.provider] = (counts[template.provider] ?? 0) + 1;
+  }
+  return counts;
 }
