@@ -156,6 +156,13 @@ describeWithClis.each(agentCliCases)('$name through the model gateway', (cli: Ag
     expect(cli.toolResults(retryCall)).toBeGreaterThanOrEqual(2);
     expect(JSON.stringify(retryCall.body)).toContain('a retry: you continue your session of attempt 1');
     expect(second.sessions).toEqual([{ agent: cli.name, attempt: 2, session_id: expect.any(String), resumed_from_attempt: 1 }]);
+    expect(second.summary).toContain('resumed its session of attempt 1');
+
+    // Without the transcripts the session cannot go on: the agent starts over, and the Report says so.
+    const third = await run({}, undefined, { attempt: 3, resume_from: { ...resumeFrom, transcripts: [] } });
+    expect(third.status).toBe('success');
+    expect(third.summary).toContain('could not resume its session of attempt 1 (no transcript kept): started over');
+    expect(third.sessions![0].resumed_from_attempt).toBeNull();
   });
 
   it('stops an agent whose model call hangs (idle_timeout), resumes its session once, and it finishes', async () => {

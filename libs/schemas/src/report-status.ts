@@ -9,3 +9,8 @@ export const RoundStateByReportStatus: Readonly<Record<ReportStatus, RoundState>
   cancelled: 'cancelled',
   error: 'error',
 };
+
+/** Whether a Report ended because an agent went silent twice (`idle_timeout`), not at its phase's timeout. */
+export function isIdleTimeout(report: { status: string; error?: string }): boolean {
+  return report.status === 'timeout' && (report.error ?? '').startsWith('idle_timeout:');
+}

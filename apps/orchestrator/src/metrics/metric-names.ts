@@ -9,6 +9,8 @@ export const MetricName = {
   ...RoundMetricName,
   /** Gauge `{queue, state}`: BullMQ job counts, read from Redis on each scrape. */
   QueueDepth: 'queue_depth',
+  /** Counter `{plugin}`: attempts that ended `timed_out` because an agent went silent (idle_timeout), a part of `round_total{status="timed_out"}`. */
+  RoundIdleTimeoutTotal: 'round_idle_timeout_total',
   /** Gauge: Rounds `waiting` for a model's rate or usage limit to reset, read from the database on each scrape. */
   RoundWaiting: 'round_waiting',
 } as const;

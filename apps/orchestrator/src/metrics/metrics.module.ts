@@ -32,6 +32,11 @@ const lintFailingDefaults = ['nodejs_active_handles_total', 'nodejs_active_reque
       labelNames: ['model', 'agent', 'kind'],
     }),
     makeCounterProvider({
+      name: MetricName.RoundIdleTimeoutTotal,
+      help: 'Round attempts that ended timed out because an agent had no output and made no model call for its idle_timeout, twice.',
+      labelNames: ['plugin'],
+    }),
+    makeCounterProvider({
       name: MetricName.CostUsdTotal,
       help: 'Priced cost in USD of the tokens in stored Reports, by model and agent.',
       labelNames: ['model', 'agent'],

@@ -10,6 +10,7 @@ function createMetrics(): { metrics: RoundMetrics; registry: Registry } {
     new Counter({ name: MetricName.RoundTotal, help: 'h', labelNames: ['status', 'plugin'], registers: [registry] }),
     new Counter({ name: MetricName.TokenUsageTotal, help: 'h', labelNames: ['model', 'agent', 'kind'], registers: [registry] }),
     new Counter({ name: MetricName.CostUsdTotal, help: 'h', labelNames: ['model', 'agent'], registers: [registry] }),
+    new Counter({ name: MetricName.RoundIdleTimeoutTotal, help: 'h', labelNames: ['plugin'], registers: [registry] }),
     new Histogram({ name: MetricName.RoundDurationSeconds, help: 'h', labelNames: ['plugin', 'status'], buckets: [...roundDurationBuckets], registers: [registry] }),
   );
   return { metrics, registry };
@@ -46,7 +47,7 @@ describe(RoundMetrics.name, () => {
       { agent: 'codex', model: 'gpt-5', input: 5, output: 1, cost_usd: 0.25 },
       { agent: 'claude', model: 'sonnet', input: 1, output: 1 },
     ];
-    metrics.reportStored({ token_usage: usage } as Report);
+    metrics.reportStored({ status: 'success', token_usage: usage } as Report, 'agent-cli');
     expect(await value(registry, MetricName.TokenUsageTotal, { model: 'sonnet', agent: 'claude', kind: 'input' })).toBe(101);
     expect(await value(registry, MetricName.TokenUsageTotal, { model: 'sonnet', agent: 'claude', kind: 'output' })).toBe(21);
     expect(await value(registry, MetricName.TokenUsageTotal, { model: 'sonnet', agent: 'claude', kind: 'cache_read' })).toBe(900);
@@ -55,5 +56,12 @@ describe(RoundMetrics.name, () => {
     expect(await value(registry, MetricName.CostUsdTotal, { model: 'gpt-5', agent: 'codex' })).toBe(0.25);
     // An unknown price adds nothing, rather than a zero that reads as "free".
     expect(await value(registry, MetricName.CostUsdTotal, { model: 'sonnet', agent: 'claude' })).toBeUndefined();
+  });
+
+  it('counts a timeout for silence apart, beside the phase timeouts', async () => {
+    const { metrics, registry } = createMetrics();
+    metrics.reportStored({ status: 'timeout', error: 'idle_timeout: claude had no output and made no model call for 600 s, twice', token_usage: [] } as unknown as Report, 'agent-cli');
+    metrics.reportStored({ status: 'timeout', error: 'phase coding timed out after 1800 s', token_usage: [] } as unknown as Report, 'agent-cli');
+    expect(await value(registry, MetricName.RoundIdleTimeoutTotal, { plugin: 'agent-cli' })).toBe(1);
   });
 });

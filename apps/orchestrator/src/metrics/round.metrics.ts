@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { reportUsageIncrements, type Report, type RoundState } from '@sc/schemas';
+import { isIdleTimeout, reportUsageIncrements, type Report, type RoundState } from '@sc/schemas';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Histogram } from 'prom-client';
 import type { RoundEntity } from '../rounds/round.entity';
@@ -15,6 +15,7 @@ export class RoundMetrics {
     @InjectMetric(MetricName.RoundTotal) private readonly rounds: Counter<'status' | 'plugin'>,
     @InjectMetric(MetricName.TokenUsageTotal) private readonly tokens: Counter<'model' | 'agent' | 'kind'>,
     @InjectMetric(MetricName.CostUsdTotal) private readonly cost: Counter<'model' | 'agent'>,
+    @InjectMetric(MetricName.RoundIdleTimeoutTotal) private readonly idle: Counter<'plugin'>,
     @InjectMetric(MetricName.RoundDurationSeconds) private readonly duration: Histogram<'plugin' | 'status'>,
   ) {}
 
@@ -29,8 +30,9 @@ export class RoundMetrics {
     if (Number.isFinite(seconds) && seconds >= 0) this.duration.observe({ plugin: round.plugin, status: state }, seconds);
   }
 
-  /** A Report was stored: counts its agents' tokens and what they cost. */
-  reportStored(report: Report): void {
+  /** A Report was stored: counts its agents' tokens and what they cost, and an idle timeout. */
+  reportStored(report: Report, plugin: string): void {
+    if (isIdleTimeout(report)) this.idle.inc({ plugin });
     const { tokens, costs } = reportUsageIncrements(report);
     for (const { labels, value } of tokens) this.tokens.inc(labels, value);
     for (const { labels, value } of costs) this.cost.inc(labels, value);

@@ -149,7 +149,7 @@ describe(RoundsService.name, () => {
     await rounds.finish(message);
     // The implicit start is not an end: one call, for the terminal transition, with the Round as stored.
     expect(metrics.roundEnded.mock.calls).toEqual([[expect.objectContaining({ id, plugin: 'echo', startedAt: expect.any(String), finishedAt: expect.any(String) }), 'succeeded', expect.any(String)]]);
-    expect(metrics.reportStored.mock.calls).toEqual([[finished]]);
+    expect(metrics.reportStored.mock.calls).toEqual([[finished, 'echo']]);
   });
 
   it('counts a Round cancelled while queued, and nothing for a dropped message', async () => {

@@ -1,5 +1,6 @@
 import { Injectable, Logger, NotFoundException, type BeforeApplicationShutdown } from '@nestjs/common';
 import {
+  isIdleTimeout,
   assertTransition,
   canTransition,
   IllegalTransitionError,
@@ -230,8 +231,10 @@ export class RoundsService implements BeforeApplicationShutdown {
    */
   async finish(message: RoundFinishedMessage, started?: RoundStartedMessage): Promise<void> {
     const { report } = message;
+    let plugin = 'unknown';
     try {
       const isStored = await this.onMessage(message, async (round, tx) => {
+        plugin = round.plugin;
         const start = started ? [planStart(round, started) ?? []].flat() : [];
         await this.repository.insertReport(tx, {
           id: newRecordId(),
@@ -241,9 +244,9 @@ export class RoundsService implements BeforeApplicationShutdown {
           document: JSON.stringify(report),
           createdAt: now(),
         });
-        return [...start, { to: RoundStateByReportStatus[report.status], reason: `finished: ${report.status}`, changes: { reportStatus: report.status, finishedAt: message.at } }];
+        return [...start, { to: RoundStateByReportStatus[report.status], reason: finishReason(report), changes: { reportStatus: report.status, finishedAt: message.at } }];
       }, message.events?.filter((event) => event.round_id === message.round_id));
-      if (isStored) this.metrics.reportStored(report);
+      if (isStored) this.metrics.reportStored(report, plugin);
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       this.logger.log({ round_id: message.round_id, attempt: message.attempt }, 'duplicate report ignored');
@@ -458,6 +461,11 @@ export class RoundsService implements BeforeApplicationShutdown {
     this.logger.log({ round_id: round.id, workorder_id: round.workorderId, attempt: event.attempt, from: event.from, to: event.to, reason: event.reason }, 'round transition');
     this.events.next(event);
   }
+}
+
+/** The reason of a Round's last transition: its Report's status, and for an agent gone silent, that it was idle. */
+function finishReason(report: Report): string {
+  return report.status === 'timeout' && isIdleTimeout(report) ? 'finished: timeout (idle)' : `finished: ${report.status}`;
 }
 
 /**

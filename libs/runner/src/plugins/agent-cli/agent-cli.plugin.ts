@@ -60,7 +60,7 @@ function describeRun(run: AgentRun): string {
   const { agent, branch } = run.worktree;
   const outcome = run.error ?? `exit ${run.exitCode ?? 'by signal'}`;
   const refused = run.refusals.length === 0 ? '' : `; ${run.refusals.length} tool call(s) refused: ${[...new Set(run.refusals.map((refusal) => refusal.tool))].join(', ')}`;
-  return `${agent.name} (${agent.model}) on ${branch}: ${outcome}${refused}`;
+  return `${agent.name} (${agent.model}) on ${branch}: ${outcome}${refused}${run.resumption ? `; ${run.resumption}` : ''}`;
 }
 
 async function testWorktrees(worktrees: Worktree[], order: StoredWorkOrder, ctx: PluginContext): Promise<PhaseOutcome> {

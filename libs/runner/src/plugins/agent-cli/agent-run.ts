@@ -19,6 +19,8 @@ export interface AgentRun {
   sessionId?: string;
   /** The earlier attempt whose session this run continued. */
   resumedFrom?: number;
+  /** How a retry went for this agent: resumed its earlier session, or started over and why. */
+  resumption?: string;
   /** Why the agent did not finish (`claude could not start: ENOENT, not found on PATH`, `idle_timeout: …`). */
   error?: string;
   /** It went silent twice (see {@link IdleWatchdog}): its phase ends timed out. */
@@ -50,7 +52,9 @@ export async function runAgent(worktree: Worktree, order: StoredWorkOrder, ctx: 
   try {
     await mkdir(scratchDirOf(worktree), { recursive: true });
     const continuation = await planContinuation(worktree, command, scratchDirOf(worktree), ctx);
-    const first = await run(continuation);
+    const earlier = ctx.resumeFrom?.sessions.some((session) => session.agent === agent.name) ? ctx.resumeFrom.attempt : undefined;
+    const resumption = earlier === undefined ? undefined : continuation?.sessionId ? `resumed its session of attempt ${earlier}` : `could not resume its session of attempt ${earlier} (no transcript kept): started over`;
+    const first = { ...(await run(continuation)), ...(resumption ? { resumption } : {}) };
     if (!first.idle) return first;
     // Stopped for silence: once more, continuing its session (a hung stream or a stuck CLI seldom hangs twice).
     const seconds = Math.round(watchdog.idleMs / 1000);
