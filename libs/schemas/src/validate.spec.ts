@@ -16,6 +16,7 @@ describe('validateWorkOrder', () => {
         plugin: 'echo',
         phases: ['coding', 'testing'],
         phase_timeout: { coding: 'PT30M', testing: 'PT45M' },
+        idle_timeout: 'PT10M',
         priority: 5,
       },
     });
