@@ -1,3 +1,4 @@
+import type { Report, StoredWorkOrder } from '@sc/schemas';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { agentCliCases, expectedTokenUsage, sortedTokenUsage } from '../../../test/support/agent-cli-cases';
@@ -66,69 +67,64 @@ describeWithClis('worker: the real agent CLIs', () => {
   });
 });
 
+/** A stack whose workers run Claude Code against `server`: its environment, a repository, the queues. */
+function claudeStack(server: FakeModelServer, extra: NodeJS.ProcessEnv = {}): { stack: StackEnv; repo: string; queues: QueueDriver } {
+  const claude = agentCliCases.find((cli) => cli.name === 'claude')!;
+  const stack = createStackEnv({ ...claude.upstreamEnv(server), PATH: `${binDir}:${process.env.PATH}`, ...extra });
+  mkdirSync(stack.dataDir, { recursive: true });
+  stack.env.HOME = join(stack.dataDir, '..');
+  const repo = join(stack.dataDir, '..', 'repo');
+  createTestRepository(repo);
+  return { stack, repo, queues: new QueueDriver(stack) };
+}
+
 describeWithClis('worker: a worker killed while its agent waits for the model', () => {
   const claude = agentCliCases.find((cli) => cli.name === 'claude')!;
-  let stack: StackEnv;
+  const agents = [{ name: 'claude', model: claude.model, role: 'implementer' }];
   let server: FakeModelServer;
+  let stack: ReturnType<typeof claudeStack>;
   const workers: StackProcess[] = [];
 
   afterEach(async () => {
     for (const worker of workers.splice(0)) await worker.kill();
+    await stack?.queues.close();
     await server?.close();
-    stack?.cleanup();
+    stack?.stack.cleanup();
   });
+
+  /** Submits a Round, kills its first worker once the agent waits on its second turn, starts another. */
+  async function killMidRound(order: Partial<StoredWorkOrder>): Promise<{ report: Report; spentBeforeKill: number }> {
+    workers.push(await startWorker(stack.stack));
+    const job = await stack.queues.submit({ plugin: 'agent-cli', phases: ['coding'], repo: { path: stack.repo }, agents, ...order });
+    await until(() => server.calls.filter((call) => call.agentTurn).length >= 2, { timeoutMs: 30_000, what: 'the first run waiting on its second turn' });
+    const spentBeforeKill = server.calls.filter((call) => call.delivered).length;
+    await workers[0].kill();
+    workers.push(await startWorker(stack.stack));
+    return { report: (await stack.queues.finished(job.round_id, 60_000)).report, spentBeforeKill };
+  }
 
   it('the worker that takes over resumes the agent\'s session: the model sees the conversation so far', async () => {
     // Only the second turn hangs: the first worker is killed there, and the takeover's calls are answered.
     server = await claude.startServer({ usage, fault: { kind: 'hang', fromCall: 1, count: 1 } });
-    stack = createStackEnv({ ...claude.upstreamEnv(server), PATH: `${binDir}:${process.env.PATH}`, SC_WORKER_LOCK_MS: '1000' });
-    mkdirSync(stack.dataDir, { recursive: true });
-    stack.env.HOME = join(stack.dataDir, '..');
-    const repo = join(stack.dataDir, '..', 'repo');
-    createTestRepository(repo);
-    const queues = new QueueDriver(stack);
-    try {
-      workers.push(await startWorker(stack));
-      const job = await queues.submit({ plugin: 'agent-cli', phases: ['coding'], repo: { path: repo }, agents: [{ name: 'claude', model: claude.model, role: 'implementer' }] });
-      await until(() => server.calls.filter((call) => call.agentTurn).length >= 2, { timeoutMs: 30_000, what: 'the first run waiting on its second turn' });
-      await workers[0].kill();
-      workers.push(await startWorker(stack));
-      const { report } = await queues.finished(job.round_id, 60_000);
-      expect(report.status).toBe('success');
-      const takeover = server.calls.filter((call) => call.agentTurn)[2];
-      expect(claude.toolResults(takeover)).toBeGreaterThanOrEqual(1);
-      expect(JSON.stringify(takeover.body)).toContain('The worker running you stopped');
-    } finally {
-      await queues.close();
-    }
+    stack = claudeStack(server, { SC_WORKER_LOCK_MS: '1000' });
+    const { report } = await killMidRound({});
+    expect(report.status).toBe('success');
+    const takeover = server.calls.filter((call) => call.agentTurn)[2];
+    expect(claude.toolResults(takeover)).toBeGreaterThanOrEqual(1);
+    expect(JSON.stringify(takeover.body)).toContain('The worker running you stopped');
   });
 
   it('loses none of the tokens spent before the kill: the worker that takes over counts on from them', async () => {
     // Every agent's second turn hangs: the first worker is killed there, the second one times out there.
     server = await claude.startServer({ usage, fault: { kind: 'hang', fromCall: 1 } });
-    stack = createStackEnv({ ...claude.upstreamEnv(server), PATH: `${binDir}:${process.env.PATH}`, SC_WORKER_LOCK_MS: '1000' });
-    mkdirSync(stack.dataDir, { recursive: true });
-    stack.env.HOME = join(stack.dataDir, '..');
-    const repo = join(stack.dataDir, '..', 'repo');
-    createTestRepository(repo);
-    const queues = new QueueDriver(stack);
-    try {
-      workers.push(await startWorker(stack));
-      const job = await queues.submit({ plugin: 'agent-cli', phases: ['coding'], phase_timeout: { coding: 8 }, repo: { path: repo }, agents: [{ name: 'claude', model: claude.model, role: 'implementer' }] });
-      await until(() => server.calls.filter((call) => call.agentTurn).length >= 2, { timeoutMs: 30_000, what: 'the first run waiting on its second turn' });
-      const spentBeforeKill = server.calls.filter((call) => call.delivered).length;
-      await workers[0].kill();
-      workers.push(await startWorker(stack));
-      const { report } = await queues.finished(job.round_id, 60_000);
-      // The second worker's run hung at once (every turn after the first hangs): what the Report counts
-      // is what the killed run spent.
-      expect(report).toMatchObject({ status: 'timeout', worker: expect.stringMatching(new RegExp(`:${workers[1].child.pid}$`)) });
-      expect(server.calls.filter((call) => call.delivered)).toHaveLength(spentBeforeKill);
-      expect(sortedTokenUsage(report)).toEqual(expectedTokenUsage(claude, server, usage));
-      expect(report.token_usage[0].input).toBeGreaterThan(0);
-    } finally {
-      await queues.close();
-    }
+    stack = claudeStack(server, { SC_WORKER_LOCK_MS: '1000' });
+    const { report, spentBeforeKill } = await killMidRound({ phase_timeout: { coding: 8 } });
+    // The second worker's run hung at once (every turn after the first hangs): what the Report counts
+    // is what the killed run spent.
+    expect(report).toMatchObject({ status: 'timeout', worker: expect.stringMatching(new RegExp(`:${workers[1].child.pid}$`)) });
+    expect(server.calls.filter((call) => call.delivered)).toHaveLength(spentBeforeKill);
+    expect(sortedTokenUsage(report)).toEqual(expectedTokenUsage(claude, server, usage));
+    expect(report.token_usage[0].input).toBeGreaterThan(0);
   });
 });
 
@@ -138,12 +134,7 @@ describeWithClis('workers: SC_AGENT_LIMITS across workers', () => {
   it('runs no more Claude agents at once than the limit, with three workers, the rest waiting in the queue', async () => {
     // Slow answers, so that Rounds would overlap without the limit.
     const server = await claude.startServer({ usage, eventDelayMs: 60 });
-    const stack = createStackEnv({ ...claude.upstreamEnv(server), PATH: `${binDir}:${process.env.PATH}`, SC_AGENT_LIMITS: 'anthropic=1', SC_WORKER_CONCURRENCY: '2' });
-    mkdirSync(stack.dataDir, { recursive: true });
-    stack.env.HOME = join(stack.dataDir, '..');
-    const repo = join(stack.dataDir, '..', 'repo');
-    createTestRepository(repo);
-    const queues = new QueueDriver(stack);
+    const { stack, repo, queues } = claudeStack(server, { SC_AGENT_LIMITS: 'anthropic=1', SC_WORKER_CONCURRENCY: '2' });
     const workers = await Promise.all([startWorker(stack), startWorker(stack), startWorker(stack)]);
     try {
       const jobs = await Promise.all(
@@ -154,8 +145,6 @@ describeWithClis('workers: SC_AGENT_LIMITS across workers', () => {
       expect(reports.map((report) => report.status)).toEqual(['success', 'success', 'success']);
       const spans = reports.map((report) => [Date.parse(report.started_at!), Date.parse(report.finished_at!)]).sort((a, b) => a[0] - b[0]);
       for (let i = 1; i < spans.length; i++) expect(spans[i][0]).toBeGreaterThanOrEqual(spans[i - 1][1]);
-      // Spread over the workers, not all run by one.
-      expect(new Set(reports.map((report) => report.worker)).size).toBeGreaterThanOrEqual(2);
     } finally {
       await queues.close();
       for (const worker of workers) await worker.stop();

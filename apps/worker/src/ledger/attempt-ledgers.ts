@@ -27,12 +27,21 @@ export class AttemptLedgers implements OnModuleDestroy {
     this.redis.on('error', (error: Error) => this.logger.warn({ err: error }, 'ledger connection error'));
   }
 
-  /** The store of one attempt's ledger. */
-  forAttempt(roundId: string, attempt: number): LedgerStore {
+  /**
+   * The store of one attempt's ledger. `takingOver`: a run of this attempt started before (its worker died),
+   * so there may be something to restore; a first run asks Redis nothing. Only a ledger that was written or
+   * restored is removed at the end, so a Round that spends no tokens costs no Redis command.
+   */
+  forAttempt(roundId: string, attempt: number, takingOver: boolean): LedgerStore & { drop(): Promise<void> } {
     const key = attemptLedgerKey(this.config.queuePrefix, roundId, attempt);
+    let isUsed = takingOver;
     return {
-      load: async () => parseLedger(await this.redis.hgetall(key)),
+      load: async () => (takingOver ? parseLedger(await this.redis.hgetall(key)) : []),
+      drop: async () => {
+        if (isUsed) await this.redis.del(key);
+      },
       record: (usage) => {
+        isUsed = true;
         const field = (kind: string) => [usage.agent, usage.model, kind].join(separator);
         const pipeline = this.redis.pipeline();
         for (const kind of TokenKinds) if (usage[kind] > 0) pipeline.hincrby(key, field(kind), usage[kind]);
@@ -41,11 +50,6 @@ export class AttemptLedgers implements OnModuleDestroy {
         pipeline.exec().catch((error: Error) => this.logger.warn({ err: error, round_id: roundId }, 'ledger not recorded'));
       },
     };
-  }
-
-  /** Removes an attempt's ledger once its Report is on its way. */
-  async drop(roundId: string, attempt: number): Promise<void> {
-    await this.redis.del(attemptLedgerKey(this.config.queuePrefix, roundId, attempt));
   }
 
   async onModuleDestroy(): Promise<void> {

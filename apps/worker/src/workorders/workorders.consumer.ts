@@ -102,6 +102,8 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
     const attemptPublisher = this.publisher.attempt(data, this.workerName);
     log.info({ plugin: data.order.plugin, worker: this.workerName }, 'round started');
     const running = this.metrics.roundStarted(data.order.plugin);
+    // BullMQ counts each start of the job: more than one, and an earlier run of this attempt died mid-round.
+    const ledger = this.ledgers.forAttempt(data.round_id, data.attempt, job.attemptsStarted > 1);
     try {
       const report = await runRound(data, {
         registry: this.registry,
@@ -114,12 +116,12 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
         prices: this.config.prices,
         sandbox: this.config.sandbox,
         waitMinMs: this.config.waitMinMs,
-        ledgerStore: this.ledgers.forAttempt(data.round_id, data.attempt),
+        ledgerStore: ledger,
         onEvent: (event) => attemptPublisher.event(event),
       });
       if (report.status === 'cancelled' && this.isShuttingDown) return await this.requeue(job, data, token, 0, shutdownReason, attemptPublisher);
       await attemptPublisher.finish(report);
-      await this.ledgers.drop(data.round_id, data.attempt);
+      await ledger.drop();
       running.finished(report);
       log.info({ status: report.status, error: report.error }, 'round finished');
       return { status: report.status };
