@@ -15,5 +15,5 @@ export * from './redis/redis-credentials';
 export * from './model-gateway/model-gateway';
 export * from './model-gateway/upstreams';
 export * from './pricing/model-prices';
-export * from './plugins/agent-cli/agent-prices';
+export * from './plugins/agent-cli/agent-providers';
 export * from './sandbox/sandbox-runtime';

@@ -1,13 +1,12 @@
 import type { ModelProvider, UsageReport } from '@sc/plugin-sdk';
 import { createParser, type EventSourceParser } from 'eventsource-parser';
 import { StringDecoder } from 'node:string_decoder';
-import type { ModelPrices, PriceProvider, TokenCounts } from '../pricing/model-prices';
+import { priceProviders, type ModelPrices, type TokenCounts } from '../pricing/model-prices';
 import { usageMeters, type UsageMeter } from './usage-meters';
 
 // A non-streamed answer is parsed for its usage only up to this size; a model's JSON answer is far smaller.
 const maxJsonBytes = 8 * 1024 * 1024;
 
-const priceProviders: Record<ModelProvider, PriceProvider> = { anthropic: 'anthropic', openai: 'openai', gemini: 'google' };
 
 /**
  * Reads one call's answer as it passes through the gateway and reports its usage — the increase since the

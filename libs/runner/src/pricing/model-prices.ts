@@ -1,3 +1,4 @@
+import type { ModelProvider } from '@sc/plugin-sdk';
 import { readFileSync } from 'node:fs';
 
 /** Token counts of one model call (or a part of one), disjoint: `input` excludes cache reads and writes. */
@@ -18,6 +19,9 @@ export interface PriceOverride {
 
 /** Which provider a model is priced as: decides between same-named models and Claude Code's aliases. */
 export type PriceProvider = 'anthropic' | 'openai' | 'google';
+
+/** The price table's name of each model API the gateway speaks. */
+export const priceProviders: Readonly<Record<ModelProvider, PriceProvider>> = { anthropic: 'anthropic', openai: 'openai', gemini: 'google' };
 
 /**
  * What model calls cost. Prices come from `@pydantic/genai-prices` (kept up to date by its maintainers from

@@ -27,8 +27,6 @@ export interface AgentRun {
   idle?: boolean;
 }
 
-
-
 // The work-order's `idle_timeout` when it sets none.
 const defaultIdleTimeout = 'PT10M';
 
@@ -87,9 +85,8 @@ async function runCommand(run: CommandRun, ctx: PluginContext): Promise<AgentRun
   const { agent } = worktree;
   // A resumed session has the instructions already; an agent that starts over gets them again after the note.
   const instructions = continuation ? (continuation.sessionId && command.template ? continuation.note : `${continuation.note}\n\n${run.instructions}`) : run.instructions;
-  // Beside the worktree, not in it: nothing here may be committed. Agent names never start with a dot.
+  // Beside the worktree, not in it: nothing here may be committed (runAgent made it).
   const scratchDir = scratchDirOf(worktree);
-  await mkdir(scratchDir, { recursive: true });
   const instructionsFile = join(scratchDir, 'instructions.md');
   await writeFile(instructionsFile, instructions);
   for (const [name, content] of Object.entries(command.template?.files ?? {})) {

@@ -1,9 +1,8 @@
 import type { ModelProvider } from '@sc/plugin-sdk';
 import type { ValidationIssue, WorkOrder } from '@sc/schemas';
-import type { ModelPrices } from '../../pricing/model-prices';
+import { priceProviders, type ModelPrices } from '../../pricing/model-prices';
 import { agentTemplates } from './agent-templates';
 
-const priceProviders = { anthropic: 'anthropic', openai: 'openai', gemini: 'google' } as const;
 
 /**
  * The agents whose model has no known price, as validation issues, when the work-order has a cost budget:
