@@ -8,7 +8,7 @@ import { AppModule } from './app.module';
 import { ACCESS_LOG } from './logging/logger.module';
 import { loadOrchestratorConfig } from './config/orchestrator.config';
 import { setupOpenApi } from './http/openapi';
-import { checkRedisCredentials } from '@sc/runner';
+import { checkRedisCredentials, stopOnSignals, type Stoppable } from '@sc/runner';
 
 /**
  * Starts the orchestrator. The config is checked before Nest starts, so a bad variable costs one line on
@@ -16,6 +16,9 @@ import { checkRedisCredentials } from '@sc/runner';
  */
 async function main(): Promise<void> {
   const config = loadOrchestratorConfig();
+  // From the start: a signal while Redis or the database does not answer still ends the process, exit 0.
+  const stoppable: Stoppable = { close: undefined, log: (level, fields, message) => process.stdout.write(`${JSON.stringify({ level: level === 'warn' ? 40 : 30, time: new Date().toISOString(), service: 'orchestrator', pid: process.pid, ...fields, msg: message })}\n`) };
+  stopOnSignals(stoppable);
   const redisRefusal = await checkRedisCredentials(config.redisUrl);
   if (redisRefusal !== undefined) {
     process.stderr.write(`${redisRefusal}\n`);
@@ -30,12 +33,14 @@ async function main(): Promise<void> {
   app.use(app.get<RequestHandler>(ACCESS_LOG));
   // No ETag: nothing asks for a response only when it changed, and hashing every body cost ~1.5 % of a Round's CPU.
   app.set('etag', false);
-  // SIGTERM: stop accepting, let requests and consumers finish, close the database and Redis, then exit 0
-  // (by default Nest re-raises the signal once closed, which a supervisor reads as a crash).
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+  // SIGTERM: stop accepting, let requests and consumers finish, close the database and Redis, then exit 0.
+  stoppable.close = () => app.close();
   setupOpenApi(app);
   await app.listen(config.port);
   new NestLogger('Orchestrator').log({ port: config.port, database: config.database.type, queue_prefix: config.queuePrefix }, 'orchestrator ready');
 }
 
-void main();
+main().catch((error: unknown) => {
+  process.stderr.write(`orchestrator failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { checkRedisCredentials, createJsonLinesLogger } from '@sc/runner';
+import { checkRedisCredentials, createJsonLinesLogger, stopOnSignals, type Stoppable } from '@sc/runner';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
 import { loadWorkerConfig } from './config/worker.config';
 import { WorkerModule } from './worker.module';
@@ -9,6 +9,9 @@ import { WorkOrdersConsumer } from './workorders/workorders.consumer';
 /** Starts a worker: config first (a bad value exits 2 before anything else), then the Nest context. */
 async function bootstrap(): Promise<void> {
   const config = loadWorkerConfig();
+  // From the start: a signal while Redis does not answer still ends the process, exit 0.
+  const stoppable: Stoppable = { close: undefined, log: (level, fields, message) => process.stdout.write(`${JSON.stringify({ level: level === 'warn' ? 40 : 30, time: new Date().toISOString(), service: 'worker', pid: process.pid, ...fields, msg: message })}\n`) };
+  stopOnSignals(stoppable);
   const redisRefusal = await checkRedisCredentials(config.redisUrl);
   if (redisRefusal !== undefined) {
     process.stderr.write(`${redisRefusal}\n`);
@@ -21,9 +24,8 @@ async function bootstrap(): Promise<void> {
   else logger.warn({ sandbox: mode }, mode === 'off' ? reason : `agent work is refused: ${reason}; SC_AGENT_SANDBOX=off runs agents unconfined (unsafe)`);
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, logger), { bufferLogs: true });
   app.useLogger(app.get(NestPinoLogger));
-  // SIGTERM: running Rounds are handed back to the queue (the consumer), connections close, then exit 0
-  // (by default Nest re-raises the signal once closed, which a supervisor reads as a crash).
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+  // SIGTERM: running Rounds are handed back to the queue (the consumer), connections close, then exit 0.
+  stoppable.close = () => app.close();
   const consumer = app.get(WorkOrdersConsumer);
   await consumer.worker.waitUntilReady();
   logger.info({ worker: consumer.workerName, concurrency: config.concurrency, queue_prefix: config.queuePrefix, sandbox: mode }, 'worker ready');

@@ -17,3 +17,5 @@ export * from './model-gateway/upstreams';
 export * from './pricing/model-prices';
 export * from './plugins/agent-cli/agent-providers';
 export * from './sandbox/sandbox-runtime';
+export * from './process/stop-on-signals';
+export * from './redis/redis-error-log';

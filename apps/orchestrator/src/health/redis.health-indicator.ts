@@ -1,4 +1,5 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { logRedisErrors } from '@sc/runner';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { Redis } from 'ioredis';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestrator.config';
@@ -11,6 +12,7 @@ const timeoutMs = 2_000;
 /** Redis reachability for `GET /health`: a PING on a connection of its own that never queues commands. */
 @Injectable()
 export class RedisHealthIndicator implements OnApplicationShutdown {
+  private readonly logger = new Logger(RedisHealthIndicator.name);
   private readonly redis: Redis;
 
   constructor(
@@ -18,6 +20,7 @@ export class RedisHealthIndicator implements OnApplicationShutdown {
     private readonly indicators: HealthIndicatorService,
   ) {
     this.redis = new Redis({ ...redisConnectionOptions(config.redisUrl), maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true, connectTimeout: timeoutMs });
+    logRedisErrors(this.redis, 'health check', (fields, message) => this.logger.warn(fields, message));
   }
 
   async ping(): Promise<HealthIndicatorResult<'redis'>> {

@@ -1,4 +1,5 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { logRedisErrors } from '@sc/runner';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { cancelRequestsChannel, type CancelRequest } from '@sc/schemas';
 import { Redis } from 'ioredis';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestrator.config';
@@ -10,12 +11,14 @@ import { redisConnectionOptions } from './redis-connection';
  */
 @Injectable()
 export class CancelRequestsPublisher implements OnApplicationShutdown {
+  private readonly logger = new Logger(CancelRequestsPublisher.name);
   private readonly redis: Redis;
   private readonly channel: string;
 
   constructor(@Inject(ORCHESTRATOR_CONFIG) config: OrchestratorConfig) {
     // No offline queue: with Redis down the API answers an error now instead of hanging.
     this.redis = new Redis({ ...redisConnectionOptions(config.redisUrl), maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+    logRedisErrors(this.redis, 'cancel requests', (fields, message) => this.logger.warn(fields, message));
     this.channel = cancelRequestsChannel(config.queuePrefix);
   }
 

@@ -1,5 +1,7 @@
-import { BullModule } from '@nestjs/bullmq';
-import { Module } from '@nestjs/common';
+import { BullModule, InjectQueue } from '@nestjs/bullmq';
+import { Logger, Module } from '@nestjs/common';
+import { logRedisErrors } from '@sc/runner';
+import type { Queue } from 'bullmq';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { QueueName } from '@sc/schemas';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestrator.config';
@@ -29,4 +31,12 @@ import { WorkOrdersProducer } from './workorders.producer';
   providers: [OutboxRepository, WorkOrdersProducer, OutboxRelay, CancelRequestsPublisher],
   exports: [WorkOrdersProducer, OutboxRelay, CancelRequestsPublisher, BullModule],
 })
-export class QueueModule {}
+export class QueueModule {
+  private readonly logger = new Logger('Redis');
+
+  // As soon as the queues exist (they connect at once): their connection errors as one warning per interval,
+  // not a stack per retry.
+  constructor(@InjectQueue(QueueName.WorkOrders) workorders: Queue, @InjectQueue(QueueName.Reports) reports: Queue, @InjectQueue(QueueName.Events) events: Queue) {
+    for (const queue of [workorders, reports, events]) logRedisErrors(queue, `queue ${queue.name}`, (fields, message) => this.logger.warn(fields, message));
+  }
+}

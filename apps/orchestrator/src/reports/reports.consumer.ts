@@ -1,4 +1,5 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { redisErrorWarning } from '@sc/runner';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { QueueName, validateRoundMessage, type RoundMessage, type RoundStartedMessage } from '@sc/schemas';
 import type { Job } from 'bullmq';
@@ -16,10 +17,17 @@ import { RoundsService } from '../rounds/rounds.service';
 @Processor(QueueName.Reports, { concurrency: 8 })
 export class ReportsConsumer extends WorkerHost {
   private readonly logger = new Logger(ReportsConsumer.name);
+  private readonly redisError = redisErrorWarning('worker reports', (fields, message) => this.logger.warn(fields, message));
   private readonly perRound = new KeyedSequence();
 
   constructor(private readonly rounds: RoundsService) {
     super();
+  }
+
+  // Attached with the worker: its connection errors as one warning per interval, not a stack per retry.
+  @OnWorkerEvent('error')
+  onRedisError(error: Error): void {
+    this.redisError(error);
   }
 
   async process(job: Job<unknown>): Promise<void> {

@@ -1,4 +1,5 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { redisErrorWarning } from '@sc/runner';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { QueueName, type WorkerEvent } from '@sc/schemas';
 import type { Job } from 'bullmq';
@@ -16,9 +17,16 @@ const eventTypes = new Set(['phase', 'log', 'end']);
 @Processor(QueueName.Events, { concurrency: 16 })
 export class RoundEventsConsumer extends WorkerHost {
   private readonly logger = new Logger(RoundEventsConsumer.name);
+  private readonly redisError = redisErrorWarning('worker events', (fields, message) => this.logger.warn(fields, message));
 
   constructor(private readonly rounds: RoundsService) {
     super();
+  }
+
+  // Attached with the worker: its connection errors as one warning per interval, not a stack per retry.
+  @OnWorkerEvent('error')
+  onRedisError(error: Error): void {
+    this.redisError(error);
   }
 
   async process(job: Job<unknown>): Promise<void> {

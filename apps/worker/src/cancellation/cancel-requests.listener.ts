@@ -1,3 +1,4 @@
+import { logRedisErrors } from '@sc/runner';
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { cancelRequestsChannel, type CancelRequest } from '@sc/schemas';
 import Redis from 'ioredis';
@@ -26,7 +27,7 @@ export class CancelRequestsListener implements OnModuleInit, OnModuleDestroy {
     const channel = cancelRequestsChannel(this.config.queuePrefix);
     this.subscriber = new Redis(this.config.redisUrl, { maxRetriesPerRequest: null });
     this.subscriber.on('message', (_channel: string, message: string) => this.handle(message));
-    this.subscriber.on('error', (error: Error) => this.logger.warn({ err: error }, 'cancel listener connection error'));
+    logRedisErrors(this.subscriber, 'cancel listener', (fields, message) => this.logger.warn(fields, message));
     await this.subscriber.subscribe(channel);
     this.logger.debug({ channel }, 'listening for cancel requests');
   }

@@ -1,3 +1,4 @@
+import { logRedisErrors } from '@sc/runner';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
 import {
@@ -41,6 +42,7 @@ export class RoundPublisher {
     @InjectQueue(QueueName.Events) events: Queue,
     @Inject(WORKER_LOGGER) private readonly logger: Logger,
   ) {
+    for (const queue of [reports, events]) logRedisErrors(queue, `queue ${queue.name}`, (fields, message) => logger.warn(fields, message));
     this.messages = new BatchingSender(async (messages) => {
       const job: RoundMessagesJob = { messages };
       await reports.add(JobName.RoundMessages, job, messagesJobOptions);

@@ -1,7 +1,7 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { isRateLimitedError } from '@sc/plugin-sdk';
-import { agentProviders, ModelGateway, PluginRegistry, runRound, type ArtifactStore } from '@sc/runner';
+import { agentProviders, ModelGateway, redisErrorWarning, PluginRegistry, runRound, type ArtifactStore } from '@sc/runner';
 import { formatIssues, QueueName, roundJobId, validateWorkOrderJob, type ReportStatus, type WorkOrderJob } from '@sc/schemas';
 import { DelayedError, UnrecoverableError, type Job, type WorkerOptions } from 'bullmq';
 import { hostname } from 'node:os';
@@ -48,6 +48,7 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
   /** Who runs the Rounds, as the Reports name it. */
   readonly workerName = `${hostname()}:${process.pid}`;
   private isShuttingDown = false;
+  private readonly redisError = redisErrorWarning('worker workorders', (fields, message) => this.logger.warn(fields, message));
 
   constructor(
     private readonly config: WorkerConfig,
@@ -65,6 +66,12 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
 
   onApplicationBootstrap(): void {
     this.worker.concurrency = this.config.concurrency;
+  }
+
+  // Attached with the worker: its connection errors as one warning per interval, not a stack per retry.
+  @OnWorkerEvent('error')
+  onRedisError(error: Error): void {
+    this.redisError(error);
   }
 
   /**
