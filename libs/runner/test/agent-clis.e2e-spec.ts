@@ -167,8 +167,9 @@ describeWithClis.each(agentCliCases)('$name through the model gateway', (cli: Ag
 
   it('stops an agent whose model call hangs (idle_timeout), resumes its session once, and it finishes', async () => {
     await start({ fault: { kind: 'hang', fromCall: 1, count: 1 } });
-    // Long enough for the slowest CLI to start (Gemini CLI takes 2–4 s here), short enough for a test.
-    const report = await run({ idle_timeout: 5, phase_timeout: { coding: 60 } });
+    // Long enough for the slowest CLI to start silently (Gemini CLI takes 2–4 s here, more on a loaded machine),
+    // short enough for a test.
+    const report = await run({ idle_timeout: 8, phase_timeout: { coding: 60 } });
     expect(report.status).toBe('success');
     const turns = server.calls.filter((call) => call.agentTurn);
     expect(turns[1].delivered).toBe(false);
