@@ -8,7 +8,7 @@ import { AppModule } from './app.module';
 import { ACCESS_LOG } from './logging/logger.module';
 import { loadOrchestratorConfig } from './config/orchestrator.config';
 import { setupOpenApi } from './http/openapi';
-import { checkRedisCredentials, stopOnSignals, type Stoppable } from '@sc/runner';
+import { checkRedisCredentials, jsonLineLog, stopOnSignals, type Stoppable } from '@sc/runner';
 
 /**
  * Starts the orchestrator. The config is checked before Nest starts, so a bad variable costs one line on
@@ -17,7 +17,7 @@ import { checkRedisCredentials, stopOnSignals, type Stoppable } from '@sc/runner
 async function main(): Promise<void> {
   const config = loadOrchestratorConfig();
   // From the start: a signal while Redis or the database does not answer still ends the process, exit 0.
-  const stoppable: Stoppable = { close: undefined, log: (level, fields, message) => process.stdout.write(`${JSON.stringify({ level: level === 'warn' ? 40 : 30, time: new Date().toISOString(), service: 'orchestrator', pid: process.pid, ...fields, msg: message })}\n`) };
+  const stoppable: Stoppable = { close: undefined, log: jsonLineLog('orchestrator') };
   stopOnSignals(stoppable);
   const redisRefusal = await checkRedisCredentials(config.redisUrl);
   if (redisRefusal !== undefined) {

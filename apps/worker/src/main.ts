@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { checkRedisCredentials, createJsonLinesLogger, stopOnSignals, type Stoppable } from '@sc/runner';
+import { checkRedisCredentials, createJsonLinesLogger, jsonLineLog, stopOnSignals, type Stoppable } from '@sc/runner';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
 import { loadWorkerConfig } from './config/worker.config';
 import { WorkerModule } from './worker.module';
@@ -10,7 +10,7 @@ import { WorkOrdersConsumer } from './workorders/workorders.consumer';
 async function bootstrap(): Promise<void> {
   const config = loadWorkerConfig();
   // From the start: a signal while Redis does not answer still ends the process, exit 0.
-  const stoppable: Stoppable = { close: undefined, log: (level, fields, message) => process.stdout.write(`${JSON.stringify({ level: level === 'warn' ? 40 : 30, time: new Date().toISOString(), service: 'worker', pid: process.pid, ...fields, msg: message })}\n`) };
+  const stoppable: Stoppable = { close: undefined, log: jsonLineLog('worker') };
   stopOnSignals(stoppable);
   const redisRefusal = await checkRedisCredentials(config.redisUrl);
   if (redisRefusal !== undefined) {

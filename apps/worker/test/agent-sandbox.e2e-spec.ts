@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { createStackEnv, startWorker, type StackEnv, type StackProcess } from '.
 import { createTestRepository } from '../../../test/support/test-repository';
 import { until } from '../../../test/support/until';
 import { QueueDriver } from './worker-stack';
+import { processesWith } from '../../../test/support/processes';
 
 // A worker stopped while its agent runs — by kill -9 or SIGTERM — leaves none of the agent's processes, also
 // those that left its process group.
@@ -14,12 +14,6 @@ const probe = SandboxRuntime.load(process.env, tmpdir());
 if (probe.mode !== 'bubblewrap') console.log(`worker agent-sandbox.e2e-spec: no sandbox on this machine (${probe.reason}); skipping`);
 const describeSandboxed = probe.mode === 'bubblewrap' ? describe : describe.skip;
 
-/** Running processes whose command line contains `marker` (zombies, already gone, aside). */
-function processesWith(marker: string): string[] {
-  return execFileSync('ps', ['-eo', 'stat=,args='], { encoding: 'utf8' })
-    .split('\n')
-    .filter((line) => line.includes(marker) && !line.trim().startsWith('Z'));
-}
 
 describeSandboxed('worker: an agent never outlives its worker', () => {
   let stack: StackEnv;

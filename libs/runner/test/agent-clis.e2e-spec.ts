@@ -1,6 +1,5 @@
 import type { Report, StoredWorkOrder, WorkOrderJob } from '@sc/schemas';
 import { validateReport } from '@sc/schemas';
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -18,6 +17,7 @@ import { agentCliPlugin } from '../src/plugins/agent-cli/agent-cli.plugin';
 import { createTestRepository, git } from '../../../test/support/test-repository';
 import { ModelPrices } from '../src/pricing/model-prices';
 import { runRound } from '../src/run-round';
+import { processesWith } from '../../../test/support/processes';
 
 // The real agent CLIs (pinned, installed by scripts/install-agent-clis.js) run through the runner and the model
 // gateway against the project's fake model servers. When a CLI release changes its contract, this suite says so.
@@ -27,12 +27,6 @@ const describeWithClis = binDir ? describe : describe.skip;
 
 const usage = { input: 1000, output: 50, cacheRead: 300, cacheWrite: 20 };
 
-/** Running processes whose command line contains `marker` (zombies, already gone, aside). */
-function processesWith(marker: string): string[] {
-  return execFileSync('ps', ['-eo', 'stat=,args='], { encoding: 'utf8' })
-    .split('\n')
-    .filter((line) => line.includes(marker) && !line.trim().startsWith('Z'));
-}
 const branch = 'feat/wo-20261207-real-agents';
 
 describeWithClis.each(agentCliCases)('$name through the model gateway', (cli: AgentCliCase) => {

@@ -1,6 +1,5 @@
 import type { Report, StoredWorkOrder, WorkOrderJob } from '@sc/schemas';
 import { validateReport } from '@sc/schemas';
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +12,7 @@ import { PluginRegistry } from '../src/plugin-registry';
 import { agentCliPlugin } from '../src/plugins/agent-cli/agent-cli.plugin';
 import { runRound } from '../src/run-round';
 import { SandboxRuntime } from '../src/sandbox/sandbox-runtime';
+import { processesWith } from '../../../test/support/processes';
 
 // An agent that tries to get out: every write outside its worktree, every secret of the worker, processes
 // that leave its process group. The sandbox must stop each, and the Round goes on.
@@ -156,9 +156,3 @@ describeSandboxed('agent sandbox (bubblewrap)', () => {
   });
 });
 
-/** Running processes whose command line contains `marker` (zombies, already gone, aside). */
-export function processesWith(marker: string): string[] {
-  return execFileSync('ps', ['-eo', 'stat=,args='], { encoding: 'utf8' })
-    .split('\n')
-    .filter((line) => line.includes(marker) && !line.trim().startsWith('Z'));
-}

@@ -6,6 +6,13 @@ export interface Stoppable {
   log: (level: 'info' | 'warn', fields: Record<string, unknown>, message: string) => void;
 }
 
+/** A {@link Stoppable}'s `log` for the time before the application's logger exists: pino-shaped JSON lines on stdout. */
+export function jsonLineLog(service: string): Stoppable['log'] {
+  return (level, fields, message) => {
+    process.stdout.write(`${JSON.stringify({ level: level === 'warn' ? 40 : 30, time: new Date().toISOString(), service, pid: process.pid, ...fields, msg: message })}\n`);
+  };
+}
+
 /**
  * SIGTERM and SIGINT end the process with exit code 0 within `deadlineMs`, in every state: while it starts,
  * runs, or cannot reach Redis or its database — a close that waits on an unreachable service is cut at the

@@ -13,16 +13,11 @@ import { PluginRegistry } from '../../plugin-registry';
 import { runRound, type RunRoundOptions } from '../../run-round';
 import { agentCliPlugin } from './agent-cli.plugin';
 import { createTestRepository, git } from '../../../../../test/support/test-repository';
+import { processesWith } from '../../../../../test/support/processes';
 
 const fakeAgent = join(__dirname, 'fixtures', 'fake-agent.js');
 const branch = 'feat/wo-20250101-add-notes';
 
-/** The command lines of running processes that contain `marker`. */
-function processesWith(marker: string): string[] {
-  const lines = execFileSync('ps', ['-eo', 'stat=,args='], { encoding: 'utf8' }).split('\n');
-  // Zombies (state Z) are gone already; they wait only for their parent to collect them.
-  return lines.filter((line) => line.includes(marker) && !line.trim().startsWith('Z'));
-}
 
 // The built-in templates (the real CLIs through the model gateway) are tested in test/agent-clis.e2e-spec.ts;
 // here agents are the fake agent as their own `command`, which is counted from its output stream.
