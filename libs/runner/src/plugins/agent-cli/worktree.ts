@@ -3,6 +3,7 @@ import type { Agent, CommitRef, StoredWorkOrder } from '@sc/schemas';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
+import { lock } from 'proper-lockfile';
 import { probeGit, runGit } from './git';
 import { resolveBase, type Repository } from './repository';
 
@@ -36,15 +37,52 @@ export function planWorktrees(order: StoredWorkOrder, ctx: Pick<PluginContext, '
 export async function ensureWorktree(worktree: Worktree, repository: Repository, baseRef: string | undefined, ctx: PluginContext): Promise<void> {
   if (existsSync(join(worktree.path, '.git'))) return;
   await mkdir(dirname(worktree.path), { recursive: true });
-  // Forget worktrees whose folders were deleted, or git still counts their branches as checked out.
-  await runGit(ctx, repository.dir, ['worktree', 'prune']);
-  const branchExists = await probeGit(ctx, repository.dir, ['rev-parse', '--verify', '--quiet', '--end-of-options', `refs/heads/${worktree.branch}`]);
-  if (branchExists.ok) {
-    await reclaimBranch(worktree, repository, ctx);
-    await runGit(ctx, repository.dir, ['worktree', 'add', '--quiet', '--', worktree.path, worktree.branch]);
-  } else {
-    const base = await resolveBase(repository, baseRef, ctx);
-    await runGit(ctx, repository.dir, ['worktree', 'add', '--quiet', '-b', worktree.branch, '--', worktree.path, base]);
+  const gitDir = await runGit(ctx, repository.dir, ['rev-parse', '--path-format=absolute', '--git-common-dir']);
+  await withWorktreeLock(gitDir, ctx, async () => {
+    // Forget worktrees whose folders were deleted, or git still counts their branches as checked out.
+    await runGit(ctx, repository.dir, ['worktree', 'prune']);
+    const branchExists = await probeGit(ctx, repository.dir, ['rev-parse', '--verify', '--quiet', '--end-of-options', `refs/heads/${worktree.branch}`]);
+    if (branchExists.ok) {
+      await reclaimBranch(worktree, repository, ctx);
+      await runGit(ctx, repository.dir, ['worktree', 'add', '--quiet', '--', worktree.path, worktree.branch]);
+    } else {
+      const base = await resolveBase(repository, baseRef, ctx);
+      await runGit(ctx, repository.dir, ['worktree', 'add', '--quiet', '-b', worktree.branch, '--', worktree.path, base]);
+    }
+  });
+}
+
+// The tail of each repository's queue of worktree changes in this process (see withWorktreeLock).
+const worktreeQueues = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs `fn` while no other Round on this host changes the repository's worktrees. Git writes a new worktree's
+ * files under `.git/worktrees/` one by one, and a concurrent `worktree add`, `prune` or `list` that reads the
+ * half-written entry dies ("failed to read …/commondir"). Rounds of this process queue in memory; other
+ * processes are kept out by a lock folder in the repository's git dir (proper-lockfile: a holder killed with
+ * -9 goes stale after 10 s).
+ */
+async function withWorktreeLock<T>(gitDir: string, ctx: Pick<PluginContext, 'logger'>, fn: () => Promise<T>): Promise<T> {
+  const previous = worktreeQueues.get(gitDir) ?? Promise.resolve();
+  const turn = previous.catch(() => undefined).then(async () => {
+    const release = await lock(gitDir, {
+      lockfilePath: join(gitDir, 'sc-worktrees.lock'),
+      stale: 10_000,
+      retries: { retries: 600, minTimeout: 10, maxTimeout: 100 },
+      // The default throws where nobody catches it; a lock held past its staleness only risks the race it prevents.
+      onCompromised: (error) => ctx.logger.warn({ err: error, gitDir }, 'worktree lock compromised'),
+    });
+    try {
+      return await fn();
+    } finally {
+      await release();
+    }
+  });
+  worktreeQueues.set(gitDir, turn);
+  try {
+    return await turn;
+  } finally {
+    if (worktreeQueues.get(gitDir) === turn) worktreeQueues.delete(gitDir);
   }
 }
 
@@ -96,5 +134,5 @@ export async function removeWorktree(worktree: Worktree, ctx: PluginContext): Pr
   if (!existsSync(join(worktree.path, '.git'))) return;
   // The repository is found from the worktree itself, so a cached clone is not fetched again to clean up.
   const gitDir = await runGit(ctx, worktree.path, ['rev-parse', '--path-format=absolute', '--git-common-dir']);
-  await runGit(ctx, dirname(worktree.path), ['--git-dir', gitDir, 'worktree', 'remove', '--force', '--', worktree.path]);
+  await withWorktreeLock(gitDir, ctx, () => runGit(ctx, dirname(worktree.path), ['--git-dir', gitDir, 'worktree', 'remove', '--force', '--', worktree.path]));
 }
