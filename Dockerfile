@@ -13,6 +13,7 @@ WORKDIR /app
 # Manifests first: the `npm ci` layer is reused until a dependency changes.
 COPY package.json package-lock.json ./
 COPY libs/schemas/package.json libs/schemas/
+COPY libs/infrastructure/package.json libs/infrastructure/
 COPY libs/plugin-sdk/package.json libs/plugin-sdk/
 COPY libs/runner/package.json libs/runner/
 RUN npm ci --no-audit --no-fund
@@ -32,6 +33,8 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/libs/schemas/package.json ./libs/schemas/
 COPY --from=build /app/libs/schemas/schemas ./libs/schemas/schemas
 COPY --from=build /app/libs/schemas/dist ./libs/schemas/dist
+COPY --from=build /app/libs/infrastructure/package.json ./libs/infrastructure/
+COPY --from=build /app/libs/infrastructure/dist ./libs/infrastructure/dist
 COPY --from=build /app/libs/plugin-sdk/package.json ./libs/plugin-sdk/
 COPY --from=build /app/libs/plugin-sdk/dist ./libs/plugin-sdk/dist
 COPY --from=build /app/libs/runner/package.json ./libs/runner/

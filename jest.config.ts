@@ -24,7 +24,7 @@ const shared = {
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {
     '^@sc/plugin-sdk/testing$': '<rootDir>/libs/plugin-sdk/src/testing',
-    '^@sc/(schemas|plugin-sdk|runner)$': '<rootDir>/libs/$1/src',
+    '^@sc/(schemas|infrastructure|plugin-sdk|runner)$': '<rootDir>/libs/$1/src',
   },
   setupFiles: ['reflect-metadata'],
 } satisfies Config;

@@ -1,12 +1,12 @@
 import { createStackEnv, freePort, orchestratorMain, startProcess, workerMain, type StackProcess } from './support/local-stack';
 import { until } from './support/until';
 
-// A process that cannot reach Redis still stops: SIGTERM ends it with exit 0 within 10 s, and what it printed
-// meanwhile is JSON lines (one warning per component and interval), not a stack per reconnect.
+// A process that cannot reach Redis is not "ready" and still stops: SIGTERM ends it with exit 0 within 10 s, and
+// what it printed meanwhile is JSON lines (one warning per component and interval), not a stack per reconnect.
 describe.each([
   ['orchestrator', orchestratorMain],
   ['worker', workerMain],
-])('%s without Redis', (_name, main) => {
+])('%s without Redis', (name, main) => {
   let proc: StackProcess | undefined;
   afterEach(async () => {
     await proc?.kill();
@@ -20,6 +20,9 @@ describe.each([
       // Long enough to try and fail to connect several times.
       await until(() => proc!.output().includes('redis error (retrying)'), { timeoutMs: 20_000, what: 'a Redis warning' });
       await new Promise((resolve) => setTimeout(resolve, 2_000));
+      // Not ready while Redis does not answer: no line says so, and the orchestrator's /health says 503.
+      expect(proc.output()).not.toContain(`${name} ready`);
+      if (name === 'orchestrator') expect((await fetch(`http://127.0.0.1:${stack.env.PORT}/health`)).status).toBe(503);
       const stoppedAt = Date.now();
       const exited = new Promise<number | null>((resolve) => proc!.child.once('exit', (code) => resolve(code)));
       proc.child.kill('SIGTERM');

@@ -1,6 +1,9 @@
 import 'reflect-metadata';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { getQueueToken } from '@nestjs/bullmq';
+import { QueueName } from '@sc/schemas';
+import type { Queue } from 'bullmq';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import type { RequestHandler } from 'express';
@@ -8,22 +11,15 @@ import { AppModule } from './app.module';
 import { ACCESS_LOG } from './logging/logger.module';
 import { loadOrchestratorConfig } from './config/orchestrator.config';
 import { setupOpenApi } from './http/openapi';
-import { checkRedisCredentials, jsonLineLog, stopOnSignals, type Stoppable } from '@sc/runner';
+import { assertRedisCredentials, startProcess, type Stoppable } from '@sc/infrastructure';
 
 /**
  * Starts the orchestrator. The config is checked before Nest starts, so a bad variable costs one line on
  * stderr and exit code 2, not a stack trace.
  */
-async function main(): Promise<void> {
+async function main(stoppable: Stoppable): Promise<void> {
   const config = loadOrchestratorConfig();
-  // From the start: a signal while Redis or the database does not answer still ends the process, exit 0.
-  const stoppable: Stoppable = { close: undefined, log: jsonLineLog('orchestrator') };
-  stopOnSignals(stoppable);
-  const redisRefusal = await checkRedisCredentials(config.redisUrl);
-  if (redisRefusal !== undefined) {
-    process.stderr.write(`${redisRefusal}\n`);
-    process.exit(2);
-  }
+  await assertRedisCredentials(config.redisUrl);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true, bodyParser: false, rawBody: true });
   const logger = app.get(Logger);
   app.useLogger(logger);
@@ -37,10 +33,9 @@ async function main(): Promise<void> {
   stoppable.close = () => app.close();
   setupOpenApi(app);
   await app.listen(config.port);
+  // Ready means ready for work: until Redis answers, /health says 503 and no line claims readiness.
+  await app.get<Queue>(getQueueToken(QueueName.WorkOrders)).waitUntilReady();
   new NestLogger('Orchestrator').log({ port: config.port, database: config.database.type, queue_prefix: config.queuePrefix }, 'orchestrator ready');
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`orchestrator failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+startProcess('orchestrator', main);

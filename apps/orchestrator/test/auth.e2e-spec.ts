@@ -92,7 +92,7 @@ function statusOf(url: string, headers: Record<string, string>): Promise<number>
 describe('orchestrator start with a bad environment', () => {
   it.each([
     ['REDIS_URL', 'localhost', 'REDIS_URL: expected redis://[user:password@]host:port, got "localhost"'],
-    ['PORT', 'eighty', 'PORT: expected a port number 1..65535, got "eighty"'],
+    ['PORT', 'eighty', 'PORT: expected an integer from 1 to 65535, got "eighty"'],
   ])('exits 2 with one line for %s=%s', (name, value, line) => {
     const stack = createStackEnv({ [name]: value });
     try {

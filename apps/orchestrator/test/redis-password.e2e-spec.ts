@@ -94,7 +94,7 @@ describe('a password-protected Redis', () => {
   it.each([
     ['orchestrator', 'REDIS_URL', `redis://:${password}@`, 'REDIS_URL: expected redis://[user:password@]host:port, got "redis://:***@"'],
     ['orchestrator', 'DATABASE_URL', `postgres://sc:${password}@`, 'DATABASE_URL: expected postgres://user:password@host:port/database (unset for SQLite), got "postgres://sc:***@"'],
-    ['worker', 'REDIS_URL', `redis://default:${password}@`, 'REDIS_URL: expected redis://host:port, got "redis://default:***@"'],
+    ['worker', 'REDIS_URL', `redis://default:${password}@`, 'REDIS_URL: expected redis://[user:password@]host:port, got "redis://default:***@"'],
   ])('masks the password when the %s refuses a malformed %s', (app, name, value, line) => {
     const stack = createStackEnv({ [name]: value });
     try {

@@ -1,22 +1,15 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { checkRedisCredentials, createJsonLinesLogger, jsonLineLog, stopOnSignals, type Stoppable } from '@sc/runner';
+import { assertRedisCredentials, createJsonLinesLogger, startProcess, type Stoppable } from '@sc/infrastructure';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
 import { loadWorkerConfig } from './config/worker.config';
 import { WorkerModule } from './worker.module';
 import { WorkOrdersConsumer } from './workorders/workorders.consumer';
 
 /** Starts a worker: config first (a bad value exits 2 before anything else), then the Nest context. */
-async function bootstrap(): Promise<void> {
+async function main(stoppable: Stoppable): Promise<void> {
   const config = loadWorkerConfig();
-  // From the start: a signal while Redis does not answer still ends the process, exit 0.
-  const stoppable: Stoppable = { close: undefined, log: jsonLineLog('worker') };
-  stopOnSignals(stoppable);
-  const redisRefusal = await checkRedisCredentials(config.redisUrl);
-  if (redisRefusal !== undefined) {
-    process.stderr.write(`${redisRefusal}\n`);
-    process.exit(2);
-  }
+  await assertRedisCredentials(config.redisUrl);
   const logger = createJsonLinesLogger({ service: 'worker', logDir: config.logDir, level: config.logLevel });
   // One line either way: agent work runs confined, unconfined on purpose, or is refused.
   const { mode, reason } = config.sandbox;
@@ -31,7 +24,4 @@ async function bootstrap(): Promise<void> {
   logger.info({ worker: consumer.workerName, concurrency: config.concurrency, queue_prefix: config.queuePrefix, sandbox: mode }, 'worker ready');
 }
 
-bootstrap().catch((error: unknown) => {
-  process.stderr.write(`worker failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+startProcess('worker', main);

@@ -1,4 +1,5 @@
 import { BullModule, Processor } from '@nestjs/bullmq';
+import { redisConnectionOptions } from '@sc/infrastructure';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { QueueName } from '@sc/schemas';
 import type { Logger } from 'pino';
@@ -13,7 +14,6 @@ import { modelGatewayProvider } from './model-gateway/model-gateway.provider';
 import { WorkerMetrics } from './metrics/worker.metrics';
 import { pluginRegistryProvider } from './plugins/plugin-registry.provider';
 import { RoundPublisher } from './publishing/round.publisher';
-import { redisConnectionOptions } from './queue/redis-connection';
 import { WorkOrdersConsumer, workOrdersWorkerOptions } from './workorders/workorders.consumer';
 
 /** The worker process: consumes `workorders`, runs Rounds, publishes to `reports` and `events`. */

@@ -1,4 +1,3 @@
-export * from './logging/json-lines-logger';
 export * from './errors';
 export * from './token-ledger';
 export * from './artifacts/artifact-store';
@@ -11,11 +10,8 @@ export * from './plugins/echo.plugin';
 export * from './plugins/shell.plugin';
 export * from './plugins/agent-cli/agent-cli.plugin';
 export * from './plugins/built-in-plugins';
-export * from './redis/redis-credentials';
 export * from './model-gateway/model-gateway';
 export * from './model-gateway/upstreams';
 export * from './pricing/model-prices';
 export * from './plugins/agent-cli/agent-providers';
 export * from './sandbox/sandbox-runtime';
-export * from './process/stop-on-signals';
-export * from './redis/redis-error-log';

@@ -25,7 +25,8 @@ export default class Run extends BaseCommand<typeof Run> {
 
   async run(): Promise<Report> {
     const order = await readWorkOrderFile(this.args.file);
-    const { runRound, createLocalArtifactStore, createJsonLinesLogger, ModelGateway, loadModelPrices, loadUpstreams, SandboxRuntime } = await import('@sc/runner');
+    const { runRound, createLocalArtifactStore, ModelGateway, loadModelPrices, loadUpstreams, SandboxRuntime } = await import('@sc/runner');
+    const { createJsonLinesLogger } = await import('@sc/infrastructure');
     const { defaultBranchName } = await import('@sc/schemas');
     const job = toJob(order, defaultBranchName(order.title));
     const dataDir = resolve(this.flags['data-dir']);

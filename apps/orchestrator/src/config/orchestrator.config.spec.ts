@@ -2,7 +2,8 @@ import { ModelPrices } from '@sc/runner';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ConfigError, loadOrchestratorConfig, readOrchestratorConfig } from './orchestrator.config';
+import { ConfigError } from '@sc/infrastructure';
+import { loadOrchestratorConfig, readOrchestratorConfig } from './orchestrator.config';
 
 describe(readOrchestratorConfig.name, () => {
   it('fills every default', () => {
@@ -31,7 +32,7 @@ describe(readOrchestratorConfig.name, () => {
       expect(readOrchestratorConfig({ SC_MODEL_PRICES: join(dir, 'ok.json') }).prices.isKnown('local-llama')).toBe(true);
       writeFileSync(join(dir, 'bad.json'), JSON.stringify({ 'local-llama': { input_mtok: -1, output_mtok: 0.5 } }));
       expect(() => readOrchestratorConfig({ SC_MODEL_PRICES: join(dir, 'bad.json') })).toThrow(
-        new ConfigError('SC_MODEL_PRICES', `a JSON file of prices per million tokens (${join(dir, 'bad.json')} /local-llama/input_mtok must be a number >= 0)`, join(dir, 'bad.json')),
+        new ConfigError(`SC_MODEL_PRICES: expected a JSON file of prices per million tokens (${join(dir, 'bad.json')} /local-llama/input_mtok must be a number >= 0), got ${JSON.stringify(join(dir, 'bad.json'))}`),
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -72,15 +73,15 @@ describe(readOrchestratorConfig.name, () => {
   });
 
   it.each([
-    ['PORT', '0', 'PORT: expected a port number 1..65535, got "0"'],
-    ['PORT', '70000', 'PORT: expected a port number 1..65535, got "70000"'],
-    ['PORT', '80a', 'PORT: expected a port number 1..65535, got "80a"'],
+    ['PORT', '0', 'PORT: expected an integer from 1 to 65535, got "0"'],
+    ['PORT', '70000', 'PORT: expected an integer from 1 to 65535, got "70000"'],
+    ['PORT', '80a', 'PORT: expected an integer from 1 to 65535, got "80a"'],
     ['REDIS_URL', 'localhost', 'REDIS_URL: expected redis://[user:password@]host:port, got "localhost"'],
     ['REDIS_URL', 'http://localhost:6379', 'REDIS_URL: expected redis://[user:password@]host:port, got "http://localhost:6379"'],
     ['DATABASE_URL', 'mysql://db/x', 'DATABASE_URL: expected postgres://user:password@host:port/database (unset for SQLite), got "mysql://db/x"'],
     ['SC_QUEUE_PREFIX', 'a:b', 'SC_QUEUE_PREFIX'],
-    ['SC_REAPER_INTERVAL_MS', '10', 'SC_REAPER_INTERVAL_MS: expected milliseconds from 100 to 86400000, got "10"'],
-    ['SC_REAPER_GRACE_MS', '1m', 'SC_REAPER_GRACE_MS: expected milliseconds from 100 to 86400000, got "1m"'],
+    ['SC_REAPER_INTERVAL_MS', '10', 'SC_REAPER_INTERVAL_MS: expected an integer from 100 to 86400000, got "10"'],
+    ['SC_REAPER_GRACE_MS', '1m', 'SC_REAPER_GRACE_MS: expected an integer from 100 to 86400000, got "1m"'],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
   ])('refuses %s=%s with one clear line', (name, value, message) => {
     expect(() => readOrchestratorConfig({ [name]: value })).toThrow(ConfigError);

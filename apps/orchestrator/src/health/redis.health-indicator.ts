@@ -1,9 +1,8 @@
-import { logRedisErrors } from '@sc/runner';
+import { logRedisErrors, redisConnectionOptions } from '@sc/infrastructure';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { Redis } from 'ioredis';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestrator.config';
-import { redisConnectionOptions } from '../queue/redis-connection';
 import { withTimeout } from '../queue/with-timeout';
 
 // A probe must answer quickly even when Redis hangs.

@@ -1,5 +1,5 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { createJsonLinesLogger } from '@sc/runner';
+import { createJsonLinesLogger } from '@sc/infrastructure';
 import { LoggerModule as PinoLoggerModule } from 'nestjs-pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino from 'pino';

@@ -1,9 +1,8 @@
-import { logRedisErrors } from '@sc/runner';
+import { logRedisErrors, redisConnectionOptions } from '@sc/infrastructure';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { cancelRequestsChannel, type CancelRequest } from '@sc/schemas';
 import { Redis } from 'ioredis';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestrator.config';
-import { redisConnectionOptions } from './redis-connection';
 
 /**
  * Asks workers to stop a running attempt: a Redis pub/sub message every worker hears; the one holding the

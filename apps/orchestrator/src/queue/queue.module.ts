@@ -1,6 +1,6 @@
 import { BullModule, InjectQueue } from '@nestjs/bullmq';
 import { Logger, Module } from '@nestjs/common';
-import { logRedisErrors } from '@sc/runner';
+import { logRedisErrors, redisConnectionOptions } from '@sc/infrastructure';
 import type { Queue } from 'bullmq';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { QueueName } from '@sc/schemas';
@@ -9,7 +9,6 @@ import { CancelRequestsPublisher } from './cancel-requests.publisher';
 import { OutboxEntity } from './outbox.entity';
 import { OutboxRelay } from './outbox.relay';
 import { OutboxRepository } from './outbox.repository';
-import { redisConnectionOptions } from './redis-connection';
 import { WorkOrdersProducer } from './workorders.producer';
 
 /** BullMQ on `REDIS_URL` under `SC_QUEUE_PREFIX`, the outbox, and the cancel-requests channel. */

@@ -1,4 +1,4 @@
-import { redisErrorWarning } from '@sc/runner';
+import { redisErrorWarning } from '@sc/infrastructure';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { QueueName, validateRoundMessage, type RoundMessage, type RoundStartedMessage } from '@sc/schemas';

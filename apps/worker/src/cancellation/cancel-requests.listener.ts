@@ -1,4 +1,4 @@
-import { logRedisErrors } from '@sc/runner';
+import { logRedisErrors } from '@sc/infrastructure';
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { cancelRequestsChannel, type CancelRequest } from '@sc/schemas';
 import Redis from 'ioredis';

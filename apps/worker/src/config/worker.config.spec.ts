@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { ModelPrices, SandboxRuntime } from '@sc/runner';
-import { parseWorkerConfig, WorkerConfigError } from './worker.config';
+import { ConfigError } from '@sc/infrastructure';
+import { parseWorkerConfig } from './worker.config';
 
 describe(parseWorkerConfig.name, () => {
   it('fills in the defaults of the design', () => {
@@ -80,8 +81,8 @@ describe(parseWorkerConfig.name, () => {
   });
 
   it.each([
-    [{ REDIS_URL: 'localhost' }, 'REDIS_URL: expected redis://host:port, got "localhost"'],
-    [{ REDIS_URL: 'http://localhost:6379' }, 'REDIS_URL: expected redis://host:port, got "http://localhost:6379"'],
+    [{ REDIS_URL: 'localhost' }, 'REDIS_URL: expected redis://[user:password@]host:port, got "localhost"'],
+    [{ REDIS_URL: 'http://localhost:6379' }, 'REDIS_URL: expected redis://[user:password@]host:port, got "http://localhost:6379"'],
     [{ SC_WORKER_CONCURRENCY: '0' }, 'SC_WORKER_CONCURRENCY: expected an integer from 1 to 256, got "0"'],
     [{ SC_WORKER_CONCURRENCY: '257' }, 'SC_WORKER_CONCURRENCY: expected an integer from 1 to 256, got "257"'],
     [{ SC_WORKER_CONCURRENCY: '2.5' }, 'SC_WORKER_CONCURRENCY: expected an integer from 1 to 256, got "2.5"'],
@@ -103,7 +104,7 @@ describe(parseWorkerConfig.name, () => {
     [{ SC_AGENT_ENV: 'HTTPS_PROXY, NODE EXTRA' }, 'SC_AGENT_ENV: expected variable names separated by commas, got "NODE EXTRA"'],
     [{ SC_MODEL_PRICES: '/no/such/prices.json' }, "SC_MODEL_PRICES: cannot read /no/such/prices.json: ENOENT: no such file or directory, open '/no/such/prices.json'"],
   ])('refuses %p with one line', (env, message) => {
-    expect(() => parseWorkerConfig(env)).toThrow(new WorkerConfigError(message));
+    expect(() => parseWorkerConfig(env)).toThrow(new ConfigError(message));
   });
 
   it('stops the process with exit code 2 and one line on stderr', () => {

@@ -1,7 +1,5 @@
+import { ConfigError, EnvReader, loadConfig, type LogLevel } from '@sc/infrastructure';
 import { loadModelPrices, loadUpstreams, SandboxRuntime, type ModelPrices, type S3ArtifactStoreOptions, type Upstreams } from '@sc/runner';
-import { DefaultQueuePrefix } from '@sc/schemas';
-import { resolve } from 'node:path';
-import type { LevelWithSilent } from 'pino';
 
 /**
  * The worker's settings, read from the environment once at start (before Nest) and injected by this
@@ -23,7 +21,7 @@ export abstract class WorkerConfig {
   /** `SC_WORKER_METRICS_PORT`: where the worker serves `/metrics`; none when unset. */
   abstract readonly metricsPort?: number;
   /** `LOG_LEVEL`. */
-  abstract readonly logLevel: LevelWithSilent;
+  abstract readonly logLevel: LogLevel;
   /**
    * `SC_WORKER_LOCK_MS`: how long a Round's job lock lasts without renewal (renewed at half of it while the
    * Round runs), and how often stalled jobs of dead workers are looked for. BullMQ's 30 s when unset.
@@ -49,78 +47,46 @@ export abstract class WorkerConfig {
   abstract readonly agentLimits: Readonly<Partial<Record<'anthropic' | 'openai' | 'gemini', number>>>;
 }
 
-/** A variable with a value the worker cannot use; the message is the one line printed at start. */
-export class WorkerConfigError extends Error {
-  override readonly name = 'WorkerConfigError';
-}
-
-const logLevels: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-// A prefix becomes the first part of every Redis key (`<prefix>:<queue>:…`), so it must not hold a colon.
-const queuePrefixPattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 // S3's bucket naming rules (3 to 63 characters), which MinIO enforces too.
 const bucketPattern = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const regionPattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /** `S3_REGION` when unset: what MinIO answers to and the SDK's signing needs some region. */
 const defaultS3Region = 'us-east-1';
 
-/** Reads and checks every variable the worker uses; throws {@link WorkerConfigError} on the first bad one. */
+/** Reads and checks every variable the worker uses; throws a {@link ConfigError} on the first bad one. */
 export function parseWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
-  const read = (name: string) => {
-    const value = env[name]?.trim();
-    return value === '' ? undefined : value;
-  };
-  const fail = (name: string, expected: string, got: string): never => {
-    throw new WorkerConfigError(`${name}: expected ${expected}, got ${JSON.stringify(got)}`);
-  };
-  const integer = (name: string, min: number, max: number): number | undefined => {
-    const raw = read(name);
-    if (raw === undefined) return undefined;
-    const value = Number(raw);
-    return /^\d+$/.test(raw) && value >= min && value <= max ? value : fail(name, `an integer from ${min} to ${max}`, raw);
-  };
-
-  const redisUrl = read('REDIS_URL') ?? 'redis://127.0.0.1:6379';
-  if (!isRedisUrl(redisUrl)) fail('REDIS_URL', 'redis://host:port', withoutPassword(redisUrl));
-  const queuePrefix = read('SC_QUEUE_PREFIX') ?? DefaultQueuePrefix;
-  if (!queuePrefixPattern.test(queuePrefix)) fail('SC_QUEUE_PREFIX', 'letters, digits, "_", "." or "-" (at most 64, no ":")', queuePrefix);
-  const logLevel = (read('LOG_LEVEL') ?? 'info') as LevelWithSilent;
-  if (!logLevels.includes(logLevel)) fail('LOG_LEVEL', `one of ${logLevels.join(', ')}`, logLevel);
-  const metricsPort = integer('SC_WORKER_METRICS_PORT', 1, 65535);
-  const lockMs = integer('SC_WORKER_LOCK_MS', 1_000, 3_600_000);
-  const s3 = readS3(read, fail);
-  const dataDir = resolve(read('SC_DATA_DIR') ?? './data');
+  const read = new EnvReader(env);
+  const metricsPort = read.integer('SC_WORKER_METRICS_PORT', 1, 65535);
+  const lockMs = read.integer('SC_WORKER_LOCK_MS', 1_000, 3_600_000);
+  const s3 = readS3(read);
+  const dataDir = read.path('SC_DATA_DIR', './data');
   const { upstreams, prices, sandbox } = readAgentSettings(env, dataDir);
 
   return Object.freeze({
-    redisUrl,
+    redisUrl: read.redisUrl(),
     dataDir,
-    logDir: resolve(read('SC_LOG_DIR') ?? './logs'),
-    plugins: Object.freeze(
-      (read('SC_PLUGINS') ?? '')
-        .split(',')
-        .map((entry) => entry.trim())
-        .filter(Boolean),
-    ),
-    concurrency: integer('SC_WORKER_CONCURRENCY', 1, 256) ?? 1,
-    queuePrefix,
-    logLevel,
+    logDir: read.path('SC_LOG_DIR', './logs'),
+    plugins: Object.freeze(read.list('SC_PLUGINS')),
+    concurrency: read.integer('SC_WORKER_CONCURRENCY', 1, 256) ?? 1,
+    queuePrefix: read.queuePrefix(),
+    logLevel: read.logLevel(),
     ...(metricsPort === undefined ? {} : { metricsPort }),
     ...(lockMs === undefined ? {} : { lockMs }),
     ...(s3 === undefined ? {} : { s3: Object.freeze(s3) }),
     upstreams,
     prices,
     sandbox,
-    waitMinMs: (integer('SC_WAIT_MIN_S', 1, 86_400) ?? 60) * 1000,
-    agentLimits: readAgentLimits(read('SC_AGENT_LIMITS'), fail),
+    waitMinMs: (read.integer('SC_WAIT_MIN_S', 1, 86_400) ?? 60) * 1000,
+    agentLimits: readAgentLimits(read),
   });
 }
 
 /** `SC_AGENT_LIMITS`: `provider=count` pairs separated by commas, providers anthropic, openai, gemini. */
-function readAgentLimits(raw: string | undefined, fail: (name: string, expected: string, got: string) => never): WorkerConfig['agentLimits'] {
+function readAgentLimits(read: EnvReader): WorkerConfig['agentLimits'] {
   const limits: Partial<Record<'anthropic' | 'openai' | 'gemini', number>> = {};
-  for (const pair of (raw ?? '').split(',').map((entry) => entry.trim()).filter(Boolean)) {
+  for (const pair of read.list('SC_AGENT_LIMITS')) {
     const match = /^(anthropic|openai|gemini)=(\d{1,6})$/.exec(pair);
-    if (!match || Number(match[2]) < 1) fail('SC_AGENT_LIMITS', 'provider=count pairs such as anthropic=3,openai=5 (providers anthropic, openai, gemini; counts >= 1)', pair);
+    if (!match || Number(match[2]) < 1) read.fail('SC_AGENT_LIMITS', 'provider=count pairs such as anthropic=3,openai=5 (providers anthropic, openai, gemini; counts >= 1)', pair);
     limits[match![1] as 'anthropic' | 'openai' | 'gemini'] = Number(match![2]);
   }
   return Object.freeze(limits);
@@ -131,25 +97,24 @@ function readAgentSettings(env: NodeJS.ProcessEnv, dataDir: string): Pick<Worker
   try {
     return { upstreams: loadUpstreams(env), prices: loadModelPrices(env), sandbox: SandboxRuntime.load(env, dataDir) };
   } catch (error) {
-    throw new WorkerConfigError((error as Error).message);
+    throw new ConfigError((error as Error).message);
   }
 }
 
 /** The S3 settings, or none when `S3_ENDPOINT` is unset; a bucket or region without an endpoint is a mistake. */
-function readS3(read: (name: string) => string | undefined, fail: (name: string, expected: string, got: string) => never): WorkerConfig['s3'] {
-  const endpoint = read('S3_ENDPOINT');
-  const bucket = read('S3_BUCKET');
-  const region = read('S3_REGION');
+function readS3(read: EnvReader): WorkerConfig['s3'] {
+  const bucket = read.string('S3_BUCKET');
+  const region = read.string('S3_REGION');
+  const endpoint = read.url('S3_ENDPOINT', ['http:', 'https:'], 'an http(s)://host[:port] URL');
   if (endpoint === undefined) {
-    if (bucket !== undefined) fail('S3_ENDPOINT', 'an http(s):// URL when S3_BUCKET is set', '');
-    if (region !== undefined) fail('S3_ENDPOINT', 'an http(s):// URL when S3_REGION is set', '');
+    if (bucket !== undefined) read.fail('S3_ENDPOINT', 'an http(s):// URL when S3_BUCKET is set', '');
+    if (region !== undefined) read.fail('S3_ENDPOINT', 'an http(s):// URL when S3_REGION is set', '');
     return undefined;
   }
-  if (!isHttpUrl(endpoint)) fail('S3_ENDPOINT', 'an http(s)://host[:port] URL', endpoint);
   if (bucket === undefined || !bucketPattern.test(bucket)) {
-    fail('S3_BUCKET', 'a bucket name (3-63 lowercase letters, digits, "." or "-") when S3_ENDPOINT is set', bucket ?? '');
+    read.fail('S3_BUCKET', 'a bucket name (3-63 lowercase letters, digits, "." or "-") when S3_ENDPOINT is set', bucket ?? '');
   }
-  if (region !== undefined && !regionPattern.test(region)) fail('S3_REGION', 'a region name such as us-east-1', region);
+  if (region !== undefined && !regionPattern.test(region)) read.fail('S3_REGION', 'a region name such as us-east-1', region);
   return { endpoint, bucket, region: region ?? defaultS3Region };
 }
 
@@ -158,37 +123,5 @@ function readS3(read: (name: string) => string | undefined, fail: (name: string,
  * with code 2, before anything else starts.
  */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  try {
-    return parseWorkerConfig(env);
-  } catch (error) {
-    if (!(error instanceof WorkerConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(2);
-  }
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
-}
-
-function isRedisUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
-}
-
-/**
- * `value` with the password of a `scheme://user:password@host` URL masked: a config error line is printed
- * and may be pasted into an issue, and must not carry the secret.
- */
-function withoutPassword(value: string): string {
-  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
+  return loadConfig(parseWorkerConfig, env);
 }

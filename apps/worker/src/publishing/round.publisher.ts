@@ -1,4 +1,4 @@
-import { logRedisErrors } from '@sc/runner';
+import { logRedisErrors } from '@sc/infrastructure';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
 import {

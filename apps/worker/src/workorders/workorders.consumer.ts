@@ -1,7 +1,8 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { isRateLimitedError } from '@sc/plugin-sdk';
-import { agentProviders, ModelGateway, redisErrorWarning, PluginRegistry, runRound, type ArtifactStore } from '@sc/runner';
+import { redisErrorWarning } from '@sc/infrastructure';
+import { agentProviders, ModelGateway, PluginRegistry, runRound, type ArtifactStore } from '@sc/runner';
 import { formatIssues, QueueName, roundJobId, validateWorkOrderJob, type ReportStatus, type WorkOrderJob } from '@sc/schemas';
 import { DelayedError, UnrecoverableError, type Job, type WorkerOptions } from 'bullmq';
 import { hostname } from 'node:os';

@@ -26,7 +26,7 @@ describe(ensureWorktree.name, () => {
     for (const wave of [1, 2, 3]) {
       const rounds = Array.from({ length: 48 }, (_, index) => {
         const ctx = createTestContext({ dataDir, roundId: `round-${wave}-${index}` });
-        const agents = [{ name: index % 2 ? 'codex' : 'gemini', cli: index % 2 ? 'codex' : 'gemini' }] as StoredWorkOrder['agents'];
+        const agents = [{ name: index % 2 ? 'codex' : 'gemini', model: 'm', role: 'coder' }];
         return { ctx, worktree: planWorktrees({ ...order, agents, branch: `feat/x-${wave}-${index}` }, ctx)[0]! };
       });
       await Promise.all(

@@ -18,7 +18,7 @@ export function jsonLineLog(service: string): Stoppable['log'] {
  * runs, or cannot reach Redis or its database — a close that waits on an unreachable service is cut at the
  * deadline. A second signal exits at once. So `docker stop` and systemd never wait for their kill timeout.
  */
-export function stopOnSignals(target: Stoppable, deadlineMs = 8_000): void {
+export function stopOnSignals(target: Stoppable, deadlineMs = 8_000): { isStopping: () => boolean } {
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return process.exit(0);
@@ -38,4 +38,5 @@ export function stopOnSignals(target: Stoppable, deadlineMs = 8_000): void {
     );
   };
   process.on('SIGTERM', stop).on('SIGINT', stop);
+  return { isStopping: () => stopping };
 }

@@ -34,7 +34,7 @@ describe(createJsonLinesLogger.name, () => {
   });
 
   it('writes what waits when the process exits', () => {
-    const script = `const l = require('@sc/runner').createJsonLinesLogger({ service: 'test', logDir: ${JSON.stringify(dir)}, stdout: false }); l.info('last words'); process.exit(0);`;
+    const script = `const l = require('@sc/infrastructure').createJsonLinesLogger({ service: 'test', logDir: ${JSON.stringify(dir)}, stdout: false }); l.info('last words'); process.exit(0);`;
     execFileSync(process.execPath, ['-e', script]);
     expect(lines().map((line) => JSON.parse(line).msg)).toEqual(['last words']);
   });

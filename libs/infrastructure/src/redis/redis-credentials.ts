@@ -1,0 +1,33 @@
+import { Redis } from 'ioredis';
+import { ConfigError } from '../env/env-reader';
+
+// Shared by the orchestrator and the worker, which both start by checking REDIS_URL.
+// Redis' answers to credentials it refuses: a wrong password or user (WRONGPASS), none given (NOAUTH).
+const refusedCredentials = /^(WRONGPASS|NOAUTH)\b/;
+
+/**
+ * Checks once, before Nest starts, that Redis accepts the credentials of `REDIS_URL`, and throws a
+ * {@link ConfigError} when it refuses them: a wrong password does not fix itself, so the process stops (exit 2)
+ * instead of retrying forever. Redis being unreachable passes: an outage is ridden out by the queues.
+ * The error quotes Redis' answer, never the URL, which holds the password.
+ */
+export async function assertRedisCredentials(redisUrl: string): Promise<void> {
+  const refusal = await redisRefusal(redisUrl);
+  if (refusal !== undefined) throw new ConfigError(`REDIS_URL: Redis refused the credentials (${refusal})`);
+}
+
+async function redisRefusal(redisUrl: string): Promise<string | undefined> {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 5_000 });
+  // A refused AUTH arrives as an `error` event; the awaited call then only says that the connection closed.
+  const errors: string[] = [];
+  redis.on('error', (error: Error) => errors.push(error.message));
+  try {
+    await redis.connect();
+    await redis.ping();
+    return undefined;
+  } catch (error) {
+    return [...errors, error instanceof Error ? error.message : String(error)].find((message) => refusedCredentials.test(message));
+  } finally {
+    redis.disconnect();
+  }
+}
