@@ -26,6 +26,7 @@ function toMarkdown(result) {
     `| RSS MB idle: orchestrator / worker | ${result.footprint.idle.orchestrator_rss_mb} / ${result.footprint.idle.worker_rss_mb} |`,
     `| RSS MB loaded (peak): orchestrator / worker | ${result.footprint.loaded.orchestrator_rss_mb} / ${result.footprint.loaded.worker_rss_mb} |`,
     `| \`sc --help\` / \`node -e 0\` ms | ${result.footprint.cli.sc_help_ms} / ${result.footprint.cli.node_ms} |`,
+    `| \`sc --help\` through \`npm link\` ms | ${result.footprint.cli.linked_sc_help_ms} |`,
     `| model call first byte p50 / p99 ms, direct → through the gateway (${result.gateway.calls} calls) | ${result.gateway.direct.first_byte.p50_ms} / ${result.gateway.direct.first_byte.p99_ms} → ${result.gateway.gateway.first_byte.p50_ms} / ${result.gateway.gateway.first_byte.p99_ms} |`,
     `| model call end of stream p50 / p99 ms, direct → through the gateway | ${result.gateway.direct.end.p50_ms} / ${result.gateway.direct.end.p99_ms} → ${result.gateway.gateway.end.p50_ms} / ${result.gateway.gateway.end.p99_ms} |`,
     `| model call end of stream p50 / p99 ms through a bare Node proxy (the hop alone) | ${result.gateway.bare_proxy.end.p50_ms} / ${result.gateway.bare_proxy.end.p99_ms} |`,

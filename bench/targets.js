@@ -25,6 +25,7 @@ function evaluateTargets(figures) {
     target('orchestrator ready ms', figures.footprint.orchestrator_ready_ms, '<=', 1500),
     target('worker idle RSS MB', figures.footprint.idle.worker_rss_mb, '<=', 120),
     target('sc --help / node -e 0', figures.footprint.cli.ratio, '<=', 3),
+    target('sc as installed by npm link / node bin/run.js', figures.footprint.cli.linked_ratio, '<=', 1.1),
     target('gateway added first byte p99 ms', figures.gateway.added_first_byte_ms.p99, '<=', 1),
     target('gateway added end of stream p99 ms', figures.gateway.added_end_ms.p99, '<=', 1),
   );
