@@ -4,7 +4,7 @@
 // `sc submit --wait`, prints the Report, stops everything, and exits with the submit's code (0 on success).
 const { spawn } = require('node:child_process');
 const { createServer } = require('node:net');
-const { join } = require('node:path');
+const { join, resolve } = require('node:path');
 
 const root = join(__dirname, '..');
 const sc = join(root, 'apps', 'cli', 'bin', 'run.js');
@@ -41,7 +41,8 @@ async function main() {
   up.stderr.on('data', (chunk) => (upOutput += chunk));
   const upExited = new Promise((resolve) => up.once('exit', resolve));
 
-  console.log(`demo: starting orchestrator and worker on SQLite (${join(root, 'data')}), API ${apiUrl}`);
+  // Where `sc up` puts its data: SC_DATA_DIR, resolved from the checkout it runs in.
+  console.log(`demo: starting orchestrator and worker on SQLite (${resolve(root, process.env.SC_DATA_DIR || 'data')}), API ${apiUrl}`);
   if (!(await waitForHealth(apiUrl, up, 60_000))) {
     // `sc up` says in one line what is missing (Redis, a build); show its last lines and stop.
     process.stderr.write(`demo: the stack did not start:\n${upOutput.trim().split('\n').slice(-5).join('\n')}\n`);

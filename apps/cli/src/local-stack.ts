@@ -12,16 +12,16 @@ export interface StackChild {
   stop: (graceMs?: number) => Promise<void>;
 }
 
-/** Starts `command args…` with `env`, handing each output line to `onLine` as `[name] line`. */
+/** Starts `command args…` with `env`, handing each output line to `onLine`. */
 export function startChild(name: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv, onLine: (line: string) => void): StackChild {
   const child = spawn(command, [...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   for (const stream of [child.stdout, child.stderr]) {
-    if (stream) createInterface({ input: stream }).on('line', (line) => onLine(`[${name}] ${line}`));
+    if (stream) createInterface({ input: stream }).on('line', onLine);
   }
   const exited = new Promise<number | string>((resolve) => {
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 0));
     child.once('error', (error) => {
-      onLine(`[${name}] cannot start: ${error.message}`);
+      onLine(`cannot start: ${error.message}`);
       resolve(1);
     });
   });
@@ -33,6 +33,32 @@ export function startChild(name: string, command: string, args: readonly string[
     clearTimeout(timer);
   };
   return { name, child, exited, stop };
+}
+
+/** Resolves when nothing listens on `port` (on any address, as the orchestrator will); false when it is in use. */
+export function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' ? resolve(false) : reject(error)));
+    server.listen(port, () => server.close(() => resolve(true)));
+  });
+}
+
+/** One line of a process's pino output, the fields `sc up` reads; undefined for a line that is not one. */
+export interface LogEntry {
+  level: number;
+  msg: string;
+  [field: string]: unknown;
+}
+
+export function parseLogLine(line: string): LogEntry | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const entry = JSON.parse(line) as Partial<LogEntry>;
+    return typeof entry.level === 'number' && typeof entry.msg === 'string' ? (entry as LogEntry) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A free TCP port on loopback, for a private redis-server. */
