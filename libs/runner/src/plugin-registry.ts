@@ -72,6 +72,15 @@ export class PluginRegistry {
     return [...this.plugins.keys()].sort();
   }
 
+  /**
+   * Why `name` cannot run here: the plugins that can, and every refused one with its reason — a plugin whose
+   * module failed to load has no name, so `unknown plugin` alone would hide that it was offered and why it failed.
+   */
+  unknownPluginMessage(name: string): string {
+    const refusals = this.refused.map((refused) => `${refused.name ?? refused.source}: ${refused.reason}`);
+    return [`unknown plugin "${name}"; known plugins: ${this.names().join(', ') || 'none'}`, ...(refusals.length ? [`refused: ${refusals.join('; ')}`] : [])].join('; ');
+  }
+
   /** All loaded plugins, sorted by name. */
   list(): PluginInfo[] {
     return this.names().map((name) => {

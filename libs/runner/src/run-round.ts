@@ -95,10 +95,7 @@ export async function runRound(job: WorkOrderJob, options: RunRoundOptions): Pro
   const round = new RoundRecorder(job, options);
   await round.ledger.restore();
   const plugin = options.registry.get(job.order.plugin);
-  if (!plugin) {
-    const known = options.registry.names().join(', ') || 'none';
-    return round.finish('error', `unknown plugin "${job.order.plugin}"; known plugins: ${known}`);
-  }
+  if (!plugin) return round.finish('error', options.registry.unknownPluginMessage(job.order.plugin));
   for (const phase of job.order.phases) {
     if (options.signal?.aborted) return round.finish('cancelled', `cancelled before phase ${phase}: ${reasonOf(options.signal)}`);
     const result = await runPhase(plugin, phase, round, options);

@@ -84,7 +84,7 @@ export class WorkOrdersService {
     if (this.plugins.get(name)) return;
     const known = this.plugins.names();
     throw new BadRequestException({
-      message: `unknown plugin "${name}"; known plugins: ${known.join(', ')}`,
+      message: this.plugins.unknownPluginMessage(name),
       details: [{ path: '/plugin', message: `must be one of ${known.join(', ')}` }],
     });
   }
