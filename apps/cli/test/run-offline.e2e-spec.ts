@@ -32,6 +32,21 @@ describe('sc run (no orchestrator, no Redis)', () => {
     expect(stdout).toContain("summary     Echo these instructions back as the Round's summary.");
   });
 
+  it('runs examples/shell.json: its commands in coding, its acceptance in testing, each phase with its log', async () => {
+    const { code, stdout } = await runSc(['run', '--json', 'examples/shell.json'], { env });
+    const report = JSON.parse(stdout) as Report;
+    expect({ code, status: report.status, phases: report.phases.map((phase) => [phase.name, phase.status]) }).toEqual({
+      code: 0,
+      status: 'success',
+      phases: [
+        ['coding', 'success'],
+        ['testing', 'success'],
+      ],
+    });
+    const coding = readFileSync(fileURLToPath(report.artifacts.find((artifact) => artifact.name === 'coding.log')!.uri), 'utf8');
+    expect(coding).toContain(`$ node --version\n${process.version}\n[exit 0]`);
+  });
+
   it('prints only the Report with --json, with its artifact on disk and its log lines in SC_LOG_DIR', async () => {
     const { code, stdout } = await runSc(['run', 'examples/echo.json', '--json'], { env });
     expect(code).toBe(0);
