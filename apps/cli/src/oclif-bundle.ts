@@ -1,4 +1,5 @@
 import type * as OclifCore from '@oclif/core';
+import Module from 'node:module';
 import { join } from 'node:path';
 import { requireWithCodeCache } from './code-cache';
 
@@ -19,7 +20,17 @@ export const oclifCoreFile = join(__dirname, '..', '..', '..', '..', 'node_modul
  * oclif is not loaded twice.
  */
 export function loadOclifCore(): typeof OclifCore {
-  const bundle = requireWithCodeCache(oclifBundleFile, oclifCodeCacheFile);
+  const bundle = hasCompileCache() ? requireModule(oclifBundleFile) : requireWithCodeCache(oclifBundleFile, oclifCodeCacheFile);
   require.cache[oclifCoreFile] = bundle;
   return bundle.exports as typeof OclifCore;
+}
+
+/** Node 22+'s `module.enableCompileCache` (which bin/run.js turns on): then a plain require is cached by Node. */
+function hasCompileCache(): boolean {
+  return typeof (Module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+}
+
+function requireModule(file: string): NodeJS.Module {
+  require(file);
+  return require.cache[file]!;
 }

@@ -52,3 +52,13 @@ describe('requireWithCodeCache', () => {
     expect(statSync(cacheFile).ino).toBe(rewritten.ino);
   });
 });
+
+// Node 22+ caches every module through module.enableCompileCache, which bin/run.js turns on; Node 20 (this
+// suite's other cases) has only the hand-made cache of the oclif bundle.
+const compileCacheNode = typeof (require('node:module') as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+(compileCacheNode ? it : it.skip)(`sc keeps Node's compile cache in dist/.compile-cache (needs Node 22+; this is ${process.version})`, () => {
+  const cacheDir = join(repoRoot, 'dist', '.compile-cache');
+  rmSync(cacheDir, { recursive: true, force: true });
+  execFileSync(process.execPath, [join(repoRoot, 'apps', 'cli', 'bin', 'run.js'), '--version']);
+  expect(existsSync(cacheDir)).toBe(true);
+});
