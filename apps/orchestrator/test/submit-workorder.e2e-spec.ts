@@ -80,6 +80,21 @@ describe('POST /workorders', () => {
     expect(response.status).toBe(200);
   });
 
+  it('answers 400 naming every string and key with a lone UTF-16 surrogate, and stores nothing', async () => {
+    const before = await rows.counts();
+    // JSON.stringify writes a lone surrogate as its escape, "\ud800": valid JSON, as a client would send it.
+    const body = echoOrder({ title: 'Say \ud800hello', params: { 'k\udc00': 'cut \ud83d' } });
+    const answer = await sc.call('POST', '/workorders', { body });
+    const message = 'must not contain a lone UTF-16 surrogate (U+D800–U+DFFF)';
+    expect(answer.status).toBe(400);
+    expect(answer.body.details).toEqual([
+      { path: '/title', message },
+      { path: '/params/k\udc00', message: `name ${message}` },
+      { path: '/params/k\udc00', message },
+    ]);
+    expect(await rows.counts()).toEqual(before);
+  });
+
   it('answers 400 naming the known plugins for an unknown one', async () => {
     const answer = await sc.call('POST', '/workorders', { body: echoOrder({ plugin: 'nope' }) });
     expect(answer.status).toBe(400);
