@@ -31,6 +31,15 @@ describe('npm run chaos', () => {
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const [code] = (await once(child, 'exit')) as [number | null];
-    expect({ code, stderr }).toEqual({ code: 2, stderr: '--rounds: expected an integer from 1 to 10000, got "many"\n' });
+    expect({ code, stderr }).toEqual({ code: 2, stderr: '--rounds: expected an integer from 1 to 10000, got "many" (--help lists the flags)\n' });
+  });
+
+  it('--help describes every flag and a short run, exit code 0', async () => {
+    const child = spawn(process.execPath, [join(repoRoot, 'bench', 'chaos.js'), '--help'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    for (const flag of ['--rounds N', '--duration-ms MS', '--workers N', '--seed N', '-h, --help', 'PG_TEST_URL', 'npm run chaos -- --rounds 10 --duration-ms 12000']) expect(stdout).toContain(flag);
   });
 });

@@ -3,9 +3,7 @@
 // of the orchestrator, restart of a private Redis (its own redis-server on a spare port, append-only file
 // fsynced on every write, never the machine's shared one) — then lets it settle and checks the promise of
 // issue 7: every Round terminal, exactly one Report for its final attempt, nothing lost. Prints ONE JSON
-// line with what it did and found; exit 1 when an invariant fails, 2 on bad flags.
-//
-//   node bench/chaos.js [--rounds 30] [--duration-ms 30000] [--workers 2] [--seed 1]
+// line with what it did and found; exit 1 when an invariant fails, 2 on bad flags. Its flags: `--help`.
 const { spawn } = require('node:child_process');
 const { once } = require('node:events');
 const { mkdtempSync, rmSync } = require('node:fs');
@@ -22,7 +20,24 @@ const { createStack, until } = require('./stack');
 const waitPlugin = join(__dirname, 'fixtures', 'wait.plugin.js');
 const terminalStates = new Set(['succeeded', 'failed', 'timed_out', 'cancelled', 'error']);
 
-/** The flags; a bad one prints one line and exits 2. */
+const help = `Usage: npm run chaos -- [options]   (node bench/chaos.js [options] on a built tree)
+
+Runs Rounds on the built stack while breaking it: SIGKILL and restart of workers, restart of the orchestrator,
+restart of a private Redis. Then lets it settle and checks that every Round ended, with exactly one Report for
+its final attempt, and no submit was lost. Prints one JSON line; exit 0 when every check holds, 1 when one
+fails, 2 on a bad flag. SQLite by default; with PG_TEST_URL set, a fresh database on that Postgres server.
+
+Options:
+  --rounds N         Rounds to submit, spread over the first half of the run (1 to 10000; default 30)
+  --duration-ms MS   how long to break things before letting it settle (1000 to 3600000; default 30000)
+  --workers N        worker processes (1 to 16; default 2)
+  --seed N           seed of every random choice; a failing run replays with its seed (default: from the clock)
+  -h, --help         this text
+
+A short run (about 12 s of breaking, then the settling): npm run chaos -- --rounds 10 --duration-ms 12000
+`;
+
+/** The flags; `--help` prints them and exits 0, a bad one prints one line and exits 2. */
 function readOptions(argv) {
   try {
     const { values } = parseArgs({
@@ -32,8 +47,13 @@ function readOptions(argv) {
         'duration-ms': { type: 'string', default: '30000' },
         workers: { type: 'string', default: '2' },
         seed: { type: 'string', default: String(Date.now() % 100_000) },
+        help: { type: 'boolean', short: 'h', default: false },
       },
     });
+    if (values.help) {
+      process.stdout.write(help);
+      process.exit(0);
+    }
     const number = (name, min, max) => {
       const value = Number(values[name]);
       if (!Number.isInteger(value) || value < min || value > max) throw new Error(`--${name}: expected an integer from ${min} to ${max}, got "${values[name]}"`);
@@ -41,7 +61,7 @@ function readOptions(argv) {
     };
     return { rounds: number('rounds', 1, 10_000), durationMs: number('duration-ms', 1_000, 3_600_000), workers: number('workers', 1, 16), seed: number('seed', 0, 2 ** 31) };
   } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)} (--help lists the flags)\n`);
     process.exit(2);
   }
 }

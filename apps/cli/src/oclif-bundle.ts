@@ -1,5 +1,5 @@
 import type * as OclifCore from '@oclif/core';
-import Module from 'node:module';
+import Module, { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { requireWithCodeCache } from './code-cache';
 
@@ -31,6 +31,6 @@ function hasCompileCache(): boolean {
 }
 
 function requireModule(file: string): NodeJS.Module {
-  require(file);
+  createRequire(file)(file);
   return require.cache[file]!;
 }

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import Module from 'node:module';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,7 +56,7 @@ describe('requireWithCodeCache', () => {
 
 // Node 22+ caches every module through module.enableCompileCache, which bin/run.js turns on; Node 20 (this
 // suite's other cases) has only the hand-made cache of the oclif bundle.
-const compileCacheNode = typeof (require('node:module') as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+const compileCacheNode = typeof (Module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
 (compileCacheNode ? it : it.skip)(`sc keeps Node's compile cache in dist/.compile-cache (needs Node 22+; this is ${process.version})`, () => {
   const cacheDir = join(repoRoot, 'dist', '.compile-cache');
   rmSync(cacheDir, { recursive: true, force: true });

@@ -87,4 +87,22 @@ describe('sc commit', () => {
     expect(stderr).toMatch(/^branch feat\/wo-20000101-nobody belongs to no Round/);
     expect(git('rev-parse', 'HEAD')).toBe(head);
   });
+
+  it("with SC_WORKORDER, records the commit on the work-order's newest Round from any branch, and says on which", async () => {
+    git('checkout', '-q', 'main');
+    change('e.txt');
+    const { code, stdout, stderr } = await runSc(['commit', '-m', 'Add e.txt'], { env: { ...env, SC_WORKORDER: round.workorder_id }, cwd: repo });
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    const sha = git('rev-parse', 'HEAD');
+    expect(stdout).toContain(`Recorded ${sha.slice(0, 12)} on Round ${round.id} (work-order ${round.workorder_id}, Round branch ${round.branch})`);
+    const shown = JSON.parse((await runSc(['rounds', 'show', round.id, '--json'], { env })).stdout) as RoundView;
+    expect(shown.commits).toContainEqual({ sha, branch: 'main', message: `Add e.txt\n\nWork-Order: ${round.workorder_id}` });
+  });
+
+  it('with SC_WORKORDER of an unknown work-order, commits and exits 1 saying the commit was not recorded', async () => {
+    change('f.txt');
+    const { code, stderr } = await runSc(['commit', '-m', 'Add f.txt'], { env: { ...env, SC_WORKORDER: 'wo-nobody' }, cwd: repo });
+    expect(code).toBe(1);
+    expect(stderr).toBe(`committed ${git('rev-parse', 'HEAD').slice(0, 12)}, but could not find the Round of work-order wo-nobody: work-order wo-nobody not found; the commit was not recorded\n`);
+  });
 });

@@ -98,10 +98,12 @@ describe('fuzzing the HTTP API', () => {
     );
   });
 
-  it('POST /workorders and /rounds/:id/commits: arbitrary bytes with arbitrary Content-Type', async () => {
+  it('POST /workorders and /rounds/:id/commits: arbitrary bytes with arbitrary Content-Type and Content-Encoding', async () => {
+    const encoding = fc.option(fc.oneof(fc.constantFrom('gzip', 'deflate', 'br', 'identity', 'GZIP', 'gzip, br'), headerValue), { nil: undefined });
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('/workorders', '/rounds/ROUND/commits'), rawBody, contentType, async (path, body, type) => {
-        await expectRefusalChangesNothing('POST', path.replace('ROUND', roundId), { body, headers: { 'content-type': type } });
+      fc.asyncProperty(fc.constantFrom('/workorders', '/rounds/ROUND/commits'), rawBody, contentType, encoding, async (path, body, type, coding) => {
+        const headers: Record<string, string> = { 'content-type': type, ...(coding === undefined ? {} : { 'content-encoding': coding }) };
+        await expectRefusalChangesNothing('POST', path.replace('ROUND', roundId), { body, headers });
       }),
       { numRuns },
     );

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { JobName, QueueName, roundJobId } from '@sc/schemas';
 import { until } from '../../../test/support/until';
 import { DatabaseRows } from './support/database-rows';
@@ -56,6 +57,42 @@ describe('POST /workorders', () => {
   it('answers 413 for a body over 1 MiB', async () => {
     const answer = await sc.call('POST', '/workorders', { body: echoOrder({ instructions: 'x'.repeat(1024 * 1024 + 1) }) });
     expect(answer).toEqual({ status: 413, body: { statusCode: 413, error: 'Payload Too Large', message: 'request body is larger than 1 MiB' } });
+  });
+
+  it.each([
+    ['gzip', 'plain JSON', Buffer.from(JSON.stringify(echoOrder()))],
+    ['gzip', 'gzip cut short', gzipSync(JSON.stringify(echoOrder())).subarray(0, 20)],
+    ['deflate', 'plain text', Buffer.from('not deflate')],
+    ['br', 'plain text', Buffer.from('not brotli')],
+  ])('answers 400 for Content-Encoding %s on %s, and stores nothing', async (encoding, _, body) => {
+    const before = await rows.counts();
+    const response = await fetch(`${sc.orchestrator.url}/workorders`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': encoding }, body });
+    expect({ status: response.status, body: await response.json() }).toEqual({
+      status: 400,
+      body: { statusCode: 400, error: 'Bad Request', message: expect.stringMatching(/^request body does not decompress as its Content-Encoding says: /) },
+    });
+    expect(await rows.counts()).toEqual(before);
+  });
+
+  it('takes a gzip body that is gzip', async () => {
+    const body = gzipSync(JSON.stringify(echoOrder()));
+    const response = await fetch(`${sc.orchestrator.url}/workorders`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body });
+    expect(response.status).toBe(200);
+  });
+
+  it('answers 400 naming every string and key with a lone UTF-16 surrogate, and stores nothing', async () => {
+    const before = await rows.counts();
+    // JSON.stringify writes a lone surrogate as its escape, "\ud800": valid JSON, as a client would send it.
+    const body = echoOrder({ title: 'Say \ud800hello', params: { 'k\udc00': 'cut \ud83d' } });
+    const answer = await sc.call('POST', '/workorders', { body });
+    const message = 'must not contain a lone UTF-16 surrogate (U+D800–U+DFFF)';
+    expect(answer.status).toBe(400);
+    expect(answer.body.details).toEqual([
+      { path: '/title', message },
+      { path: '/params/k\udc00', message: `name ${message}` },
+      { path: '/params/k\udc00', message },
+    ]);
+    expect(await rows.counts()).toEqual(before);
   });
 
   it('answers 400 naming the known plugins for an unknown one', async () => {

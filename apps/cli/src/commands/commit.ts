@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core';
+import type { RoundSummaryView } from '@sc/schemas';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { BaseCommand } from '../base-command';
@@ -23,14 +24,15 @@ export interface InstallHookResult {
 /** The work-order a commit belongs to, and the Round it is recorded on. */
 interface CommitTarget {
   workorderId: string;
-  roundId: string | null;
+  round: RoundSummaryView | null;
 }
 
 export default class Commit extends BaseCommand<typeof Commit> {
   static override summary = 'git commit with a Work-Order trailer, recorded on the Round over the API.';
   static override description = [
     'The work-order id comes from SC_WORKORDER, else from the current branch (feat/wo-<yyyymmdd>-<slug>), which the',
-    'orchestrator maps to its Round. After the commit, its sha, branch and message are sent to POST /rounds/:id/commits,',
+    "orchestrator maps to its Round. With SC_WORKORDER the commit may be on any branch: it is recorded on the work-order's",
+    'newest Round. After the commit, its sha, branch and message are sent to POST /rounds/:id/commits,',
     "so the Round's Report lists it. --install-hook writes a prepare-commit-msg hook that adds the trailer to plain git commit.",
   ].join(' ');
   static override examples = [
@@ -67,12 +69,12 @@ export default class Commit extends BaseCommand<typeof Commit> {
     this.log(await runGit(args));
     const sha = await runGit(['rev-parse', 'HEAD']);
     const committed = await runGit(['log', '-1', '--format=%B', sha]);
-    const roundId = target.roundId ?? (await this.findRound(branch, target.workorderId));
-    await this.api.addCommit(roundId, { sha, branch, message: committed }).catch((error: Error) => {
-      throw new FailureError(`committed ${sha.slice(0, 12)} but could not record it on Round ${roundId}: ${error.message}`);
+    const round = target.round ?? (await this.findNewestRound(target.workorderId, sha));
+    await this.api.addCommit(round.id, { sha, branch, message: committed }).catch((error: Error) => {
+      throw new FailureError(`committed ${sha.slice(0, 12)} but could not record it on Round ${round.id}: ${error.message}`);
     });
-    this.log(`Recorded ${sha.slice(0, 12)} on Round ${roundId} (work-order ${target.workorderId})`);
-    return { sha, branch, workorder_id: target.workorderId, round_id: roundId, message: committed };
+    this.log(`Recorded ${sha.slice(0, 12)} on Round ${round.id} (work-order ${target.workorderId}, Round branch ${round.branch})`);
+    return { sha, branch, workorder_id: target.workorderId, round_id: round.id, message: committed };
   }
 
   /**
@@ -81,20 +83,31 @@ export default class Commit extends BaseCommand<typeof Commit> {
    */
   private async resolveTarget(branch: string): Promise<CommitTarget> {
     const workorderId = this.flags.workorder?.trim();
-    if (workorderId) return { workorderId, roundId: null };
+    if (workorderId) return { workorderId, round: null };
     const page = await this.api.listRounds({ branch, limit: 1 });
     const round = chooseRound(page.items);
     if (!round) throw new UsageError(`branch ${branch} belongs to no Round; check out a work-order branch (feat/wo-<yyyymmdd>-<slug>) or set SC_WORKORDER`);
-    return { workorderId: round.workorder_id, roundId: round.id };
+    return { workorderId: round.workorder_id, round };
   }
 
-  private async findRound(branch: string, workorderId: string): Promise<string> {
-    const page = await this.api.listRounds({ branch, limit: 100 }).catch((error: Error) => {
-      throw new FailureError(`committed, but could not find the Round of work-order ${workorderId}: ${error.message}`);
-    });
-    const round = chooseRound(page.items, workorderId);
-    if (!round) throw new FailureError(`committed, but no Round of work-order ${workorderId} is on branch ${branch}; the commit was not recorded`);
-    return round.id;
+  /**
+   * The newest Round of an explicit work-order, whatever branch the commit is on: the Rounds of the work-order's
+   * own branch (`GET /workorders/:id`), newest first, page by page (other work-orders may share a branch).
+   */
+  private async findNewestRound(workorderId: string, sha: string): Promise<RoundSummaryView> {
+    const notRecorded = (why: string) => new FailureError(`committed ${sha.slice(0, 12)}, but ${why}; the commit was not recorded`);
+    try {
+      const { branch } = await this.api.getWorkOrder(workorderId);
+      for (let cursor: string | undefined; ; ) {
+        const page = await this.api.listRounds({ branch, limit: 200, cursor });
+        const round = chooseRound(page.items, workorderId);
+        if (round) return round;
+        if (!page.next_cursor) throw notRecorded(`work-order ${workorderId} has no Round`);
+        cursor = page.next_cursor;
+      }
+    } catch (error) {
+      throw error instanceof FailureError ? error : notRecorded(`could not find the Round of work-order ${workorderId}: ${(error as Error).message}`);
+    }
   }
 
   private async installHook(): Promise<InstallHookResult> {

@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command';
 import { loadPlugins, pluginsFlag } from '../plugin-discovery';
 import { pingRedis } from '../redis-ping';
+import { withoutPassword } from '@sc/infrastructure';
 import type { HealthReport } from '../api-client';
 
 /** One check: its name, whether it passed, and what was found. */
@@ -34,7 +35,9 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
       (report) => ({ report }),
       (error: Error) => ({ error: error.message }),
     );
-    const checks = [this.checkNode(), await this.checkRedis(), checkApi(this.flags['api-url'], health), checkDatabase(health), await this.checkPlugins(), await checkSandbox()];
+    const found = [this.checkNode(), await this.checkRedis(), checkApi(this.flags['api-url'], health), checkDatabase(health), await this.checkPlugins(), await checkSandbox()];
+    // Output gets pasted into issues; REDIS_URL and the API URL (also inside error messages) may hold a password.
+    const checks = found.map((check) => ({ ...check, detail: withoutPassword(check.detail) }));
     for (const check of checks) this.log(`${check.ok ? '✓' : '✗'} ${check.name}: ${check.detail}`);
     const ok = checks.every((check) => check.ok);
     if (!ok) this.markFailed();

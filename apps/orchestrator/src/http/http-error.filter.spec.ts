@@ -1,5 +1,6 @@
 import { ConflictException, Logger, NotFoundException } from '@nestjs/common';
 import { IllegalTransitionError } from '@sc/schemas';
+import { gunzipSync } from 'node:zlib';
 import { HttpErrorFilter } from './http-error.filter';
 import { ValidationException } from './validation.exception';
 
@@ -31,6 +32,16 @@ describe(HttpErrorFilter.name, () => {
   ])('maps the body-parser error %s to %i', (type, statusCode, message) => {
     const error = Object.assign(new Error('raw'), { type, status: statusCode });
     expect(filter.toErrorBody(error)).toMatchObject({ statusCode, message });
+  });
+
+  it('answers 400 for a body that does not decompress (zlib\'s error as body-parser passes it on)', () => {
+    let zlibError: unknown;
+    try {
+      gunzipSync(Buffer.from('{"not":"gzip"}'));
+    } catch (error) {
+      zlibError = Object.assign(error as Error, { status: 400, statusCode: 400, expose: true });
+    }
+    expect(filter.toErrorBody(zlibError)).toEqual({ statusCode: 400, error: 'Bad Request', message: 'request body does not decompress as its Content-Encoding says: incorrect header check' });
   });
 
   it('answers anything else with a generic 500 and logs it', () => {

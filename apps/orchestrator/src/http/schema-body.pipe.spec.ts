@@ -36,6 +36,22 @@ describe(SchemaBodyPipe.name, () => {
     }
   });
 
+  it('refuses a lone UTF-16 surrogate in any string or key, and takes a surrogate pair', () => {
+    expect(pipe.transform({ title: 'T \ud83d\ude00', instructions: 'I' }).title).toBe('T 😀');
+    try {
+      pipe.transform({ title: '\ud800', instructions: 'I', params: { 'k\udfff': ['ok', 'x\udbff'] } });
+      throw new Error('expected a ValidationException');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ValidationException);
+      const message = 'must not contain a lone UTF-16 surrogate (U+D800–U+DFFF)';
+      expect(((error as ValidationException).getResponse() as { details: unknown }).details).toEqual([
+        { path: '/title', message },
+        { path: '/params/k\udfff', message: `name ${message}` },
+        { path: '/params/k\udfff/1', message },
+      ]);
+    }
+  });
+
   it('refuses a body nested deeper than 64 levels, however deep, as a 400', () => {
     let deep: unknown = 'bottom';
     for (let level = 0; level < 200_000; level++) deep = [deep];

@@ -31,15 +31,17 @@ const maxDepth = 64;
 
 /**
  * What the JSON Schema cannot say about a body: a string (value or key) holding U+0000, which Postgres
- * cannot store in text, so such a body is refused on every database alike; and nesting deeper than
- * {@link maxDepth}. Walks with its own stack, so a deep body cannot overflow this walk either.
+ * cannot store in text, so such a body is refused on every database alike; a string holding a lone UTF-16
+ * surrogate (`"\ud800"` is valid JSON), which no UTF-8 column can hold (SQLite stored bytes other readers
+ * refuse); and nesting deeper than {@link maxDepth}. Walks with its own stack, so a deep body cannot
+ * overflow this walk either.
  */
 function bodyIssues(body: unknown): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const pending: { value: unknown; path: string; depth: number }[] = [{ value: body, path: '', depth: 0 }];
   for (let item = pending.pop(); item; item = pending.pop()) {
     const { value, path, depth } = item;
-    if (typeof value === 'string' && value.includes('\u0000')) issues.push({ path: path || '/', message: 'must not contain the NUL character (U+0000)' });
+    if (typeof value === 'string') issues.push(...stringIssues(value, path || '/', ''));
     if (value === null || typeof value !== 'object') continue;
     if (depth >= maxDepth) {
       issues.push({ path: path || '/', message: `must not be nested deeper than ${maxDepth} levels` });
@@ -47,9 +49,17 @@ function bodyIssues(body: unknown): ValidationIssue[] {
     }
     for (const [key, child] of Object.entries(value).reverse()) {
       const childPath = `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-      if (key.includes('\u0000')) issues.push({ path: childPath, message: 'name must not contain the NUL character (U+0000)' });
+      issues.push(...stringIssues(key, childPath, 'name '));
       pending.push({ value: child, path: childPath, depth: depth + 1 });
     }
   }
+  return issues;
+}
+
+/** What a string (a value, or with `subject` 'name ' a key) holds that no database stores alike. */
+function stringIssues(text: string, path: string, subject: string): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  if (text.includes('\u0000')) issues.push({ path, message: `${subject}must not contain the NUL character (U+0000)` });
+  if (!text.isWellFormed()) issues.push({ path, message: `${subject}must not contain a lone UTF-16 surrogate (U+D800–U+DFFF)` });
   return issues;
 }

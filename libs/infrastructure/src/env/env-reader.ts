@@ -86,12 +86,16 @@ function hasProtocol(raw: string, protocols: readonly string[]): boolean {
   }
 }
 
+// `scheme://user:password@`: the password runs to the `@`; `/` or whitespace first means it was no credential.
+const urlCredentials = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/]*):[^\s@/]*@/gi;
+
 /**
- * `value` with the password of a `scheme://user:password@host` URL masked: config errors and `sc doctor` print
- * values that may be pasted into an issue, and must not carry the secret.
+ * `text` with the password of every `scheme://user:password@host` URL in it masked (`user:***@`): config errors
+ * and `sc doctor` print values that may be pasted into an issue, and `REDIS_URL`, `DATABASE_URL` and
+ * `SC_API_URL` may hold credentials.
  */
-export function withoutPassword(value: string): string {
-  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
+export function withoutPassword(text: string): string {
+  return text.replace(urlCredentials, '$1:***@');
 }
 
 /**
