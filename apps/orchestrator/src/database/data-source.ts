@@ -16,6 +16,9 @@ import { WorkOrderEntity } from '../workorders/workorder.entity';
 /** Every entity, listed rather than globbed so the compiled app and the TypeORM CLI see the same set. */
 export const entities = [WorkOrderEntity, RoundEntity, RoundTransitionEntity, RoundCommitEntity, RoundLabelEntity, ReportEntity, OutboxEntity, GitHubDeliveryEntity, GitHubRoundLinkEntity];
 
+/** The entities the repositories write and read through direct SQL (database/direct-sql.ts), checked at start. */
+export const directSqlEntities = [WorkOrderEntity, RoundEntity, RoundTransitionEntity, RoundLabelEntity, ReportEntity, OutboxEntity];
+
 // How long a SQLite writer waits for another connection's lock (a TypeORM CLI run, a backup) before failing.
 const sqliteBusyTimeoutMs = 5_000;
 

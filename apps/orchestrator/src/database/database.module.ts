@@ -2,7 +2,8 @@ import { Global, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestrator.config';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions, ensureDatabaseDir } from './data-source';
+import { dataSourceOptions, directSqlEntities, ensureDatabaseDir } from './data-source';
+import { assertPlainColumns } from './direct-sql';
 import { UnitOfWork } from './unit-of-work';
 
 /**
@@ -22,6 +23,7 @@ import { UnitOfWork } from './unit-of-work';
       dataSourceFactory: async (options) => {
         const logger = new Logger('Database');
         const dataSource = await new DataSource(options!).initialize();
+        assertPlainColumns(dataSource, directSqlEntities);
         const applied = await dataSource.runMigrations({ transaction: 'each' });
         logger.log({ database: dataSource.options.type, applied: applied.map((migration) => migration.name) }, 'migrations done');
         return dataSource;

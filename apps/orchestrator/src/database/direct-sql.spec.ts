@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DataSource } from 'typeorm';
+import { Column, DataSource, Entity, PrimaryColumn } from 'typeorm';
 import { createTestDatabase, pgTestUrl, type TestDatabase } from '../../../../test/support/postgres';
 import { RoundTransitionEntity } from '../rounds/round-transition.entity';
 import { WorkOrderEntity } from '../workorders/workorder.entity';
-import { createDataSource } from './data-source';
-import { findOneRow, insertRows, updateRows } from './direct-sql';
+import { createDataSource, directSqlEntities } from './data-source';
+import { assertPlainColumns, findOneRow, insertRows, updateRows } from './direct-sql';
 
 const databases: [string, () => Promise<{ dataSource: DataSource; cleanup: () => Promise<void> }>][] = [
   [
@@ -82,5 +82,46 @@ describe.each(databases)('direct SQL on %s', (_name, open) => {
   it('refuses a null condition (= NULL would match nothing) and runs only inside a transaction', async () => {
     await expect(dataSource.transaction((tx) => updateRows(tx, WorkOrderEntity, { idempotencyKey: null }, { document: '{}' }))).rejects.toThrow('where.idempotencyKey must have a value');
     await expect(insertRows(dataSource.manager, WorkOrderEntity, [{ id: 'wo-c', document: '{}', idempotencyKey: null, createdAt: at }])).rejects.toThrow('inside a transaction');
+  });
+});
+
+@Entity('odd_rows')
+class OddRowEntity {
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  id!: string;
+
+  @Column({ type: 'bigint' })
+  count!: string;
+
+  @Column({ type: 'boolean' })
+  done!: boolean;
+
+  @Column({ type: 'varchar', length: 32, transformer: { to: (value: Date) => value.toISOString(), from: (value: string) => new Date(value) } })
+  at!: Date;
+}
+
+describe(assertPlainColumns.name, () => {
+  it('passes every entity the app reaches through direct SQL', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sc-direct-sql-'));
+    const dataSource = await createDataSource({ type: 'sqlite', path: join(dir, 'sc.sqlite') }).initialize();
+    try {
+      expect(() => assertPlainColumns(dataSource, directSqlEntities)).not.toThrow();
+    } finally {
+      await dataSource.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a column the direct SQL would read differently, naming each', async () => {
+    const dataSource = await new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [OddRowEntity] }).initialize();
+    try {
+      const refusal =
+        'entity columns the direct SQL (database/direct-sql.ts) would read differently: OddRowEntity.count is bigint; OddRowEntity.done is boolean; OddRowEntity.at has a transformer; use varchar, text, integer without a transformer';
+      expect(() => assertPlainColumns(dataSource, [OddRowEntity])).toThrow(refusal);
+      // An entity left out of the start-up list fails on its first statement, before any value is read.
+      await expect(dataSource.transaction((tx) => insertRows(tx, OddRowEntity, [{ id: 'x', count: '1', done: true, at: new Date() }]))).rejects.toThrow(refusal);
+    } finally {
+      await dataSource.destroy();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import type { EntityManager, EntityTarget, ObjectLiteral, QueryRunner } from 'typeorm';
+import type { DataSource, EntityManager, EntityMetadata, EntityTarget, ObjectLiteral, QueryRunner } from 'typeorm';
 
 /**
  * Reads, inserts and compare-and-set updates for the statements every Round runs through (submit, start, finish).
@@ -8,6 +8,32 @@ import type { EntityManager, EntityTarget, ObjectLiteral, QueryRunner } from 'ty
  */
 
 const statements = new Map<string, string>();
+
+// Column types both drivers hand back as they were written (strings, numbers, null). Others are not: a Postgres
+// `bigint` comes back as a string, `boolean` is 0/1 on SQLite, dates and JSON go through TypeORM's conversions.
+const plainColumnTypes = new Set(['varchar', 'text', 'integer']);
+
+/**
+ * Refuses, at start, an entity column of `targets` (the entities the repositories reach through this module) that
+ * this module would read or write differently from TypeORM: a type outside {@link plainColumnTypes} or a value
+ * transformer. Statements here pass values as they are, so such a column would silently differ between the two
+ * ways to the database. Each statement checks its entity again when it is first built, so an entity missing from
+ * `targets` fails on first use instead of reading wrong values.
+ */
+export function assertPlainColumns(dataSource: DataSource, targets: readonly EntityTarget<ObjectLiteral>[]): void {
+  const problems = targets.flatMap((target) => columnProblems(dataSource.getMetadata(target)));
+  if (problems.length > 0) {
+    throw new Error(`entity columns the direct SQL (database/direct-sql.ts) would read differently: ${problems.join('; ')}; use ${[...plainColumnTypes].join(', ')} without a transformer`);
+  }
+}
+
+function columnProblems(entity: EntityMetadata): string[] {
+  return entity.columns.flatMap((column) => {
+    const type = typeof column.type === 'string' ? column.type : column.type.name.toLowerCase();
+    if (column.transformer) return [`${entity.name}.${column.propertyName} has a transformer`];
+    return plainColumnTypes.has(type) ? [] : [`${entity.name}.${column.propertyName} is ${type}`];
+  });
+}
 
 /** Inserts `rows` (one statement); properties left `undefined` take the column's default. */
 export async function insertRows<T extends ObjectLiteral>(tx: EntityManager, target: EntityTarget<T>, rows: readonly Partial<T>[]): Promise<void> {
@@ -74,8 +100,10 @@ function statement(tx: EntityManager, key: string, build: (placeholder: (n: numb
   return sql;
 }
 
+/** The escaped column names of `properties`; called only while a statement is built, once per entity and shape. */
 function columnNames<T extends ObjectLiteral>(tx: EntityManager, target: EntityTarget<T>, properties: string[]): string[] {
   const metadata = tx.connection.getMetadata(target);
+  assertPlainColumns(tx.connection, [target]);
   return properties.map((property) => {
     const column = metadata.findColumnWithPropertyName(property);
     if (!column) throw new TypeError(`${metadata.name} has no column for property ${property}`);
