@@ -22,7 +22,7 @@ export class ListRoundsQueryDto implements ListRoundsQuery {
 
   // The characters a work-order `branch` may have (workorder@1.json): anything else matches no Round, and a
   // NUL byte would not even reach Postgres as a query parameter.
-  @ApiPropertyOptional({ example: 'feat/wo-20261125-say-hello' })
+  @ApiPropertyOptional({ example: 'feat/wo-20261125-say-hello-5f607182' })
   @IsOptional()
   @Matches(/^[A-Za-z0-9._/-]{1,255}$/)
   branch?: string;

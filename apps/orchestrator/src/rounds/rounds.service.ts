@@ -119,6 +119,11 @@ export class RoundsService implements BeforeApplicationShutdown {
     return this.repository.findFirstOfWorkOrder(workorderId);
   }
 
+  /** The newest Round of another work-order on `branch`, read in `tx` (a submit refuses such a branch unless told to continue it). */
+  findOnBranchOfOtherWorkOrder(tx: EntityManager, branch: string, workorderId: string): Promise<RoundEntity | null> {
+    return this.repository.findOnBranchOfOtherWorkOrder(tx, branch, workorderId);
+  }
+
   /** `GET /rounds/:id`. */
   async get(id: string): Promise<RoundView> {
     const round = await this.require(id);
