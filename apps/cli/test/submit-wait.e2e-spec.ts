@@ -81,6 +81,25 @@ describe('sc against a running stack: submit, rounds, report, cancel, doctor', (
     expect(table.stdout).toMatch(/ID\s+│\s+STATE/);
   });
 
+  it('takes a unique prefix of a Round id, and lists the matches of an ambiguous one with exit 2', async () => {
+    const first = await json<SubmitWorkOrderResponse>('submit', 'examples/echo.json');
+    const second = await json<SubmitWorkOrderResponse>('submit', 'examples/echo.json');
+    // UUIDv7s made a moment apart share their leading (time) digits, and differ in their last ones.
+    let shared = 0;
+    while (first.round_id[shared] === second.round_id[shared]) shared++;
+    const unique = second.round_id.slice(0, shared + 1);
+    const shown = await json<RoundView>('rounds', 'show', unique);
+    expect(shown.id).toBe(second.round_id);
+    expect((await until(() => json<Report>('report', unique.toUpperCase()))).round_id).toBe(second.round_id);
+
+    const ambiguous = await sc('rounds', 'show', first.round_id.slice(0, shared));
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stdout).toBe('');
+    expect(ambiguous.stderr.split('\n')).toEqual([expect.stringMatching(new RegExp(`^${first.round_id.slice(0, shared)} matches (\\d+|more than \\d+) Rounds, give more of the id: `)), '']);
+    expect(ambiguous.stderr).toContain(first.round_id);
+    expect(ambiguous.stderr).toContain(second.round_id);
+  });
+
   it('refuses an invalid file with exit 2 and submits nothing', async () => {
     const before = await json<RoundPage>('rounds', 'list', '--limit', '100');
     const { code, stderr } = await sc('submit', writeOrder('bad.json', { title: '', instructions: 'x' }));

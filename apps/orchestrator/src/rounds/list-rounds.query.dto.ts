@@ -27,6 +27,12 @@ export class ListRoundsQueryDto implements ListRoundsQuery {
   @Matches(/^[A-Za-z0-9._/-]{1,255}$/)
   branch?: string;
 
+  // The characters of the ids the orchestrator makes (UUIDs, lower case); none of them is a LIKE wildcard.
+  @ApiPropertyOptional({ example: '0193a1b2', description: 'Rounds whose id starts with this' })
+  @IsOptional()
+  @Matches(/^[0-9a-f-]{1,36}$/)
+  id_prefix?: string;
+
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
   @IsOptional()
   @Type(() => Number)

@@ -17,6 +17,7 @@ export interface RoundFilter {
   plugin?: string;
   label?: string;
   branch?: string;
+  idPrefix?: string;
   after?: RoundCursor;
   limit: number;
 }
@@ -105,6 +106,7 @@ export class RoundsRepository {
     if (filter.status) query.andWhere('round.state = :status', { status: filter.status });
     if (filter.plugin) query.andWhere('round.plugin = :plugin', { plugin: filter.plugin });
     if (filter.branch) query.andWhere('round.branch = :branch', { branch: filter.branch });
+    if (filter.idPrefix) query.andWhere('round.id LIKE :idPrefix', { idPrefix: `${filter.idPrefix}%` });
     if (filter.after) {
       // A row-value comparison, not `a < x OR (a = x AND b < y)`: both databases turn it into the start of an
       // index range, where Postgres only filtered the OR form row by row from the newest Round (bench/README.md).

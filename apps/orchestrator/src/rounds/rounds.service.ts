@@ -138,7 +138,7 @@ export class RoundsService implements BeforeApplicationShutdown {
       throw new ValidationException('query', [{ path: '/cursor', message: 'is not a cursor this API returned' }]);
     }
     const limit = options.limit ?? defaultPageSize;
-    const rows = await this.repository.page({ status: options.status, plugin: options.plugin, label: options.label, branch: options.branch, after, limit });
+    const rows = await this.repository.page({ status: options.status, plugin: options.plugin, label: options.label, branch: options.branch, idPrefix: options.id_prefix, after, limit });
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
     const hasMore = rows.length > limit;

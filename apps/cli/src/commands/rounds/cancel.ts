@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import type { RoundView } from '@sc/schemas';
 import { BaseCommand } from '../../base-command';
+import { resolveRoundId } from '../../round-id';
 import { followRound } from '../../round-follower';
 import { formatRoundEvent } from '../../round-format';
 
@@ -13,7 +14,7 @@ export default class RoundsCancel extends BaseCommand<typeof RoundsCancel> {
   ].join(' ');
   static override examples = ['<%= config.bin %> rounds cancel 0193…', '<%= config.bin %> rounds cancel 0193… --wait'];
   static override args = {
-    id: Args.string({ description: 'Round id', required: true }),
+    id: Args.string({ description: 'Round id, or a unique prefix of it', required: true }),
   };
   static override flags = {
     wait: Flags.boolean({ char: 'w', summary: 'Wait until the Round has ended.' }),
@@ -21,7 +22,7 @@ export default class RoundsCancel extends BaseCommand<typeof RoundsCancel> {
 
   async run(): Promise<RoundView> {
     const { isTerminal } = await import('@sc/schemas');
-    const round = await this.api.cancelRound(this.args.id);
+    const round = await this.api.cancelRound(await resolveRoundId(this.api, this.args.id));
     if (isTerminal(round.state)) {
       this.log(`Round ${round.id}: ${round.state}`);
       return round;
