@@ -76,9 +76,14 @@ describe('sc against a running stack: submit, rounds, report, cancel, doctor', (
     const report = await json<Report>('report', roundId);
     expect(report).toMatchObject({ round_id: roundId, status: 'success', attempt: 1 });
 
-    const table = await sc('rounds', 'list', '--limit', '1');
+    // Not a terminal: fitted to 80 columns, or to $COLUMNS.
+    const table = await sc('rounds', 'list', '--limit', '5');
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/ID\s+│\s+STATE/);
+    const lines = table.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^ID +STATE +PLUGIN +TITLE$/);
+    expect(Math.max(...lines.map((line) => [...line].length))).toBeLessThanOrEqual(80);
+    const wide = await runSc(['rounds', 'list', '--limit', '5'], { env: { ...env, COLUMNS: '200' } });
+    expect(wide.stdout.split('\n')[0]).toMatch(/^ID +STATE +PLUGIN +TITLE +ATTEMPT +LABELS +CREATED$/);
   });
 
   it('takes a unique prefix of a Round id, and lists the matches of an ambiguous one with exit 2', async () => {
