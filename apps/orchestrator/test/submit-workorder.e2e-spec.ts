@@ -65,6 +65,12 @@ describe('POST /workorders', () => {
     expect(answer.body.details).toEqual([{ path: '/plugin', message: expect.stringContaining('echo') }]);
   });
 
+  it("answers 400 with the /params paths that break the plugin's paramsSchema", async () => {
+    const answer = await sc.call('POST', '/workorders', { body: echoOrder({ plugin: 'shell', params: { commands: ['true', 7] } }) });
+    expect(answer.status).toBe(400);
+    expect(answer.body.details).toEqual([{ path: '/params/commands/1', message: 'must be string' }]);
+  });
+
   it('answers 400 naming the agent and model when a cost budget meets a model without a known price, and stores nothing', async () => {
     const before = (await rows.counts()).rounds;
     const body = echoOrder({

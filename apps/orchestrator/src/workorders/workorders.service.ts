@@ -1,5 +1,6 @@
 import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
-import { unpricedAgents, type PluginRegistry } from '@sc/runner';
+import type { Plugin } from '@sc/plugin-sdk';
+import { checkPluginParams, unpricedAgents, type PluginRegistry } from '@sc/runner';
 import { defaultBranchName, type StoredWorkOrder, type SubmitWorkOrderResponse, type WorkOrder } from '@sc/schemas';
 import type { EntityManager } from 'typeorm';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestrator.config';
@@ -37,9 +38,9 @@ export class WorkOrdersService {
    */
   async submit(input: WorkOrder, idempotencyKey?: string): Promise<SubmitWorkOrderResponse> {
     const order = this.complete(input);
-    this.assertKnownPlugin(order.plugin);
-    const unpriced = unpricedAgents(order, this.config.prices);
-    if (unpriced.length) throw new ValidationException('work-order', unpriced);
+    const plugin = this.requirePlugin(order.plugin);
+    const issues = [...checkPluginParams(plugin, order.params), ...unpricedAgents(order, this.config.prices)];
+    if (issues.length) throw new ValidationException('work-order', issues);
     const at = new Date().toISOString();
     let answer: SubmitWorkOrderResponse;
     let staged: OutboxJob;
@@ -98,8 +99,9 @@ export class WorkOrdersService {
     });
   }
 
-  private assertKnownPlugin(name: string): void {
-    if (this.plugins.get(name)) return;
+  private requirePlugin(name: string): Plugin {
+    const plugin = this.plugins.get(name);
+    if (plugin) return plugin;
     const known = this.plugins.names();
     throw new BadRequestException({
       message: `unknown plugin "${name}"; known plugins: ${known.join(', ')}`,
