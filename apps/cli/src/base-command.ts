@@ -9,6 +9,9 @@ export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(t
 /** The arguments of a command class. */
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
 
+// 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C.
+const interruptedExitCode = 130;
+
 /** Where the CLI looks for the orchestrator when neither `--api-url` nor `SC_API_URL` says otherwise. */
 export const DefaultApiUrl = 'http://127.0.0.1:3000';
 
@@ -65,14 +68,29 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    * event, then its outcome; the command exits 1 unless the Round succeeded.
    */
   protected async watchRound(roundId: string, state?: string): Promise<RoundOutcome> {
-    if (!this.jsonEnabled()) ux.action.start(`Round ${roundId}`, state);
-    const outcome = await followRoundToReport(this.api, roundId, {
-      onEvent: (event) => {
-        if (event.type === 'transition') ux.action.status = event.to;
-        this.log(formatRoundEvent(event));
-      },
-    });
-    ux.action.stop(outcome.round.state);
+    // Only a terminal gets the spinner: elsewhere (CI logs, a pipe) oclif writes its updates as text that runs
+    // together on one line, and the event lines already say what happens.
+    const hasSpinner = !this.jsonEnabled() && process.stderr.isTTY === true;
+    if (hasSpinner) ux.action.start(`Round ${roundId}`, state);
+    // Ctrl-C ends the watch, not the Round: say so, and how to get back to it.
+    const onInterrupt = () => {
+      if (hasSpinner) ux.action.stop('still going');
+      ux.stderr(`Round ${roundId} goes on; follow it with "${this.config.bin} rounds watch ${roundId}", cancel it with "${this.config.bin} rounds cancel ${roundId}"`);
+      process.exit(interruptedExitCode);
+    };
+    process.once('SIGINT', onInterrupt);
+    let outcome: RoundOutcome;
+    try {
+      outcome = await followRoundToReport(this.api, roundId, {
+        onEvent: (event) => {
+          if (hasSpinner && event.type === 'transition') ux.action.status = event.to;
+          this.log(formatRoundEvent(event));
+        },
+      });
+    } finally {
+      process.off('SIGINT', onInterrupt);
+    }
+    if (hasSpinner) ux.action.stop(outcome.round.state);
     formatOutcome(outcome).forEach((line) => this.log(line));
     if (outcome.report?.status !== 'success') this.markFailed();
     return outcome;

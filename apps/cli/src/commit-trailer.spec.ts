@@ -3,10 +3,10 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chooseRound, HookMarker, isOwnHook, prepareCommitMsgHook, readWorkOrderTrailer, workOrderTrailer } from './commit-trailer';
+import { chooseRound, describeSharedBranch, HookMarker, isOwnHook, prepareCommitMsgHook, readWorkOrderTrailer, workOrderTrailer } from './commit-trailer';
 
 const round = (id: string, workorderId: string): RoundSummaryView =>
-  ({ id, workorder_id: workorderId, branch: 'feat/wo-20260101-x', state: 'running' }) as RoundSummaryView;
+  ({ id, workorder_id: workorderId, branch: 'feat/wo-20260101-x-0a1b2c3d', state: 'running' }) as RoundSummaryView;
 
 describe('commit-trailer', () => {
   it('writes and reads the Work-Order trailer', () => {
@@ -21,6 +21,15 @@ describe('commit-trailer', () => {
     expect(chooseRound(rounds, 'wo-a')?.id).toBe('r2');
     expect(chooseRound(rounds, 'wo-c')).toBeUndefined();
     expect(chooseRound([])).toBeUndefined();
+  });
+
+  it('names how many Rounds share the branch when there is more than one', () => {
+    const page = (items: RoundSummaryView[], next_cursor: string | null = null) => ({ items, next_cursor });
+    expect(describeSharedBranch(page([round('r1', 'wo-a')]), 'feat/x')).toBe('');
+    expect(describeSharedBranch(page([round('r2', 'wo-b'), round('r1', 'wo-a')]), 'feat/x')).toBe(
+      "; branch feat/x is shared by 2 Rounds (set SC_WORKORDER to record on another work-order's)",
+    );
+    expect(describeSharedBranch(page([round('r2', 'wo-b'), round('r1', 'wo-a')], 'next'), 'feat/x')).toContain('shared by 2+ Rounds');
   });
 
   it('recognises its own hook and nobody else\'s', () => {

@@ -1,4 +1,4 @@
-import type { RoundSummaryView } from '@sc/schemas';
+import type { RoundPage, RoundSummaryView } from '@sc/schemas';
 
 /** The git trailer key that ties a commit to its work-order: `Work-Order: <id>`. */
 export const WorkOrderTrailerKey = 'Work-Order';
@@ -20,6 +20,15 @@ export function readWorkOrderTrailer(message: string): string | undefined {
  */
 export function chooseRound(rounds: readonly RoundSummaryView[], workorderId?: string): RoundSummaryView | undefined {
   return rounds.find((round) => workorderId === undefined || round.workorder_id === workorderId);
+}
+
+/**
+ * What `sc commit` adds to its "Recorded … on Round …" line when the branch holds more than one Round (a work-order
+ * that continued another's branch): how many there are, so that nobody assumes the commit went to theirs.
+ */
+export function describeSharedBranch(rounds: RoundPage, branch: string): string {
+  if (rounds.items.length < 2) return '';
+  return `; branch ${branch} is shared by ${rounds.items.length}${rounds.next_cursor ? '+' : ''} Rounds (set SC_WORKORDER to record on another work-order's)`;
 }
 
 /** The first line of every hook `sc commit --install-hook` writes; an existing hook without it is not ours. */

@@ -1,5 +1,6 @@
 import type { Report, RoundEvent, RoundSummaryView, RoundView, TokenUsage } from '@sc/schemas';
 import type { RoundOutcome } from './round-follower';
+import { formatTable, type TableColumn } from './table-format';
 
 // Text views of Rounds, Reports and events for people; `--json` prints the objects themselves.
 
@@ -64,17 +65,32 @@ export function formatRound(round: RoundView): string[] {
   return lines;
 }
 
-/** The rounds of one page as a table (cli-table3 loads here, not when the command module does). */
-export async function formatRoundTable(rounds: readonly RoundSummaryView[]): Promise<string> {
-  const { default: Table } = await import('cli-table3');
-  const table = new Table({
-    head: ['ID', 'STATE', 'PLUGIN', 'TITLE', 'ATTEMPT', 'LABELS', 'CREATED'],
-    style: { head: [], border: [] },
-  });
-  for (const round of rounds) {
-    table.push([round.id, round.state, round.plugin, truncate(round.title, 40), round.attempt, round.labels.join(','), round.created_at]);
-  }
-  return table.toString();
+/**
+ * The rounds of one page as a table that fits `width`: ids stay whole (they are what the other commands
+ * take), titles are cut, and labels, attempt, creation time and plugin are left out, in that order, on a
+ * narrow terminal.
+ */
+export function formatRoundTable(rounds: readonly RoundSummaryView[], width?: number): Promise<string> {
+  const columns: TableColumn[] = [
+    { header: 'ID' },
+    { header: 'STATE' },
+    { header: 'PLUGIN', dropOrder: 4 },
+    { header: 'TITLE', minWidth: 12 },
+    { header: 'ATTEMPT', dropOrder: 2 },
+    { header: 'LABELS', minWidth: 8, dropOrder: 1 },
+    { header: 'CREATED', dropOrder: 3 },
+  ];
+  const rows = rounds.map((round) => [
+    round.id,
+    round.state,
+    round.plugin,
+    truncate(round.title, 40),
+    String(round.attempt),
+    round.labels.join(','),
+    // To the second: milliseconds tell no Rounds apart for a reader, and cost the table four columns.
+    `${round.created_at.slice(0, 19)}Z`,
+  ]);
+  return formatTable(columns, rows, width);
 }
 
 function mark(status: string | undefined): string {

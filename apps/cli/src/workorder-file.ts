@@ -15,17 +15,19 @@ export interface LocatedIssue extends ValidationIssue {
 export type WorkOrderFileCheck = { ok: true; order: WorkOrder } | { ok: false; issues: LocatedIssue[] };
 
 /**
- * Reads a JSON or YAML work-order and validates it against `workorder@1.json` (defaults filled in). Unreadable
- * files and syntax errors throw {@link UsageError} with the position; schema issues come back with their lines.
+ * Reads a JSON or YAML work-order and validates it against `workorder@1.json` (defaults filled in), then, when
+ * it passes, with `check` (what this machine's plugins say about it). Unreadable files and syntax errors throw
+ * {@link UsageError} with the position; issues come back with their lines.
  */
-export async function checkWorkOrderFile(file: string): Promise<WorkOrderFileCheck> {
+export async function checkWorkOrderFile(file: string, check?: (order: WorkOrder) => ValidationIssue[]): Promise<WorkOrderFileCheck> {
   const text = await readText(file);
   // yaml and the compiled schemas load here, not at import, so that `sc --help` stays instant.
   const [yaml, { validateWorkOrder }] = await Promise.all([import('yaml'), import('@sc/schemas')]);
   const { document, lines } = parseWorkOrderText(yaml, file, text);
   const result = validateWorkOrder(toValue(document, file));
-  if (result.ok) return { ok: true, order: result.value };
-  return { ok: false, issues: result.issues.map((issue) => ({ ...issue, line: lineOf(yaml, document, lines, issue.path) })) };
+  const issues = result.ok ? (check?.(result.value) ?? []) : result.issues;
+  if (result.ok && issues.length === 0) return { ok: true, order: result.value };
+  return { ok: false, issues: issues.map((issue) => ({ ...issue, line: lineOf(yaml, document, lines, issue.path) })) };
 }
 
 /** Reads and validates a work-order file; any issue throws one {@link UsageError} line listing them all. */

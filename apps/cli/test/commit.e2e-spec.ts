@@ -78,6 +78,22 @@ describe('sc commit', () => {
     expect(git('log', '-1', '--format=%B')).toBe(`Add c.txt\n\nWork-Order: ${round.workorder_id}`);
   });
 
+  it('says which Round it recorded on when several work-orders share the branch', async () => {
+    const response = await fetch(`${orchestrator.url}/workorders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'Follow-up', instructions: 'Continue.', branch: round.branch, continue_branch: true }),
+    });
+    const followUp = (await response.json()) as SubmitWorkOrderResponse;
+    change('e.txt');
+    const { code, stdout } = await runSc(['commit', '-m', 'Add e.txt'], { env, cwd: repo });
+    expect(code).toBe(0);
+    const sha = git('rev-parse', 'HEAD').slice(0, 12);
+    expect(stdout).toContain(
+      `Recorded ${sha} on Round ${followUp.round_id} (work-order ${followUp.workorder_id}); branch ${round.branch} is shared by 2 Rounds (set SC_WORKORDER to record on another work-order's)\n`,
+    );
+  });
+
   it('refuses, exit 2, on a branch that belongs to no Round, and commits nothing', async () => {
     git('checkout', '-qb', 'feat/wo-20000101-nobody');
     change('d.txt');

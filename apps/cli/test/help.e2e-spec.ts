@@ -65,6 +65,22 @@ describe('sc --help', () => {
     expect(stdout).toContain('--api-url');
   });
 
+  it.each([[['-h']], [['rounds', 'list', '-h']]])('takes -h for --help: sc %j', async (args) => {
+    const help = await runSc(args);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toBe((await runSc([...args.slice(0, -1), '--help'])).stdout);
+  });
+
+  it.each([
+    [['round', 'list'], 'unknown command "sc round list"; did you mean "sc rounds list"?'],
+    [['ls'], 'unknown command "sc ls"; did you mean "sc rounds list"?'],
+    [['sumbit', 'x.json'], 'unknown command "sc sumbit"; did you mean "sc submit"?'],
+    [['xyzzy'], 'unknown command "sc xyzzy"; see sc --help'],
+  ])('exits 2 with one "did you mean" line for an unknown command: sc %j', async (args, line) => {
+    const { code, stdout, stderr } = await runSc(args);
+    expect({ code, stdout, stderr }).toEqual({ code: 2, stdout: '', stderr: `${line}\n` });
+  });
+
   it('exits 2 with one line on stderr for an unknown flag', async () => {
     const { code, stdout, stderr } = await runSc(['rounds', 'list', '--colour']);
     expect(code).toBe(2);

@@ -40,8 +40,17 @@ describe('sc against a running stack: submit, rounds, report, cancel, doctor', (
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('submit --wait follows the Round to success, prints the Report and exits 0', async () => {
-    const { code, stdout } = await sc('submit', 'examples/echo.json', '--wait');
+  /** A shell Round that runs until it is cancelled, submitted; resolves once it is running. */
+  const startSleeper = async (): Promise<SubmitWorkOrderResponse> => {
+    const order = writeOrder('sleep.json', { title: 'Sleep', instructions: 'Sleep a while.', plugin: 'shell', phases: ['coding'], params: { commands: ['sleep 60'] } });
+    const submitted = await json<SubmitWorkOrderResponse>('submit', order);
+    await until(async () => (await json<RoundView>('rounds', 'show', submitted.round_id)).state === 'running', { timeoutMs: 20_000 });
+    return submitted;
+  };
+
+  it('submit --wait follows the Round to success, prints the Report and exits 0, with no spinner text on a stderr that is no terminal', async () => {
+    const { code, stdout, stderr } = await sc('submit', 'examples/echo.json', '--wait');
+    expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Round \S+ queued \(work-order \S+\)$/m);
     expect(stdout).toMatch(/→ succeeded/);
@@ -67,9 +76,33 @@ describe('sc against a running stack: submit, rounds, report, cancel, doctor', (
     const report = await json<Report>('report', roundId);
     expect(report).toMatchObject({ round_id: roundId, status: 'success', attempt: 1 });
 
-    const table = await sc('rounds', 'list', '--limit', '1');
+    // Not a terminal: fitted to 80 columns, or to $COLUMNS.
+    const table = await sc('rounds', 'list', '--limit', '5');
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/ID\s+│\s+STATE/);
+    const lines = table.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^ID +STATE +PLUGIN +TITLE$/);
+    expect(Math.max(...lines.map((line) => [...line].length))).toBeLessThanOrEqual(80);
+    const wide = await runSc(['rounds', 'list', '--limit', '5'], { env: { ...env, COLUMNS: '200' } });
+    expect(wide.stdout.split('\n')[0]).toMatch(/^ID +STATE +PLUGIN +TITLE +ATTEMPT +LABELS +CREATED$/);
+  });
+
+  it('takes a unique prefix of a Round id, and lists the matches of an ambiguous one with exit 2', async () => {
+    const first = await json<SubmitWorkOrderResponse>('submit', 'examples/echo.json');
+    const second = await json<SubmitWorkOrderResponse>('submit', 'examples/echo.json');
+    // UUIDv7s made a moment apart share their leading (time) digits, and differ in their last ones.
+    let shared = 0;
+    while (first.round_id[shared] === second.round_id[shared]) shared++;
+    const unique = second.round_id.slice(0, shared + 1);
+    const shown = await json<RoundView>('rounds', 'show', unique);
+    expect(shown.id).toBe(second.round_id);
+    expect((await until(() => json<Report>('report', unique.toUpperCase()))).round_id).toBe(second.round_id);
+
+    const ambiguous = await sc('rounds', 'show', first.round_id.slice(0, shared));
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stdout).toBe('');
+    expect(ambiguous.stderr.split('\n')).toEqual([expect.stringMatching(new RegExp(`^${first.round_id.slice(0, shared)} matches (\\d+|more than \\d+) Rounds, give more of the id: `)), '']);
+    expect(ambiguous.stderr).toContain(first.round_id);
+    expect(ambiguous.stderr).toContain(second.round_id);
   });
 
   it('refuses an invalid file with exit 2 and submits nothing', async () => {
@@ -90,13 +123,12 @@ describe('sc against a running stack: submit, rounds, report, cancel, doctor', (
   });
 
   it('cancel stops a running Round; watch then exits 1, and a second cancel is refused with exit 1', async () => {
-    const order = writeOrder('sleep.json', { title: 'Sleep', instructions: 'Sleep a while.', plugin: 'shell', phases: ['coding'], params: { commands: ['sleep 60'] } });
-    const submitted = await json<SubmitWorkOrderResponse>('submit', order);
-    await until(async () => (await json<RoundView>('rounds', 'show', submitted.round_id)).state === 'running', { timeoutMs: 20_000 });
+    const submitted = await startSleeper();
     const watch = startSc(['rounds', 'watch', submitted.round_id], { env });
 
     const cancelled = await sc('rounds', 'cancel', submitted.round_id);
     expect(cancelled.code).toBe(0);
+    expect(cancelled.stdout).toBe(`Round ${submitted.round_id}: cancellation requested (running)\n`);
 
     const watched = await watch.done;
     expect(watched.code).toBe(1);
@@ -107,6 +139,29 @@ describe('sc against a running stack: submit, rounds, report, cancel, doctor', (
     const again = await sc('rounds', 'cancel', submitted.round_id);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/409/);
+  });
+
+  it('cancel --wait waits until the Round has ended cancelled, exit 0', async () => {
+    const submitted = await startSleeper();
+    const { code, stdout } = await sc('rounds', 'cancel', submitted.round_id, '--wait');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(new RegExp(`^Round ${submitted.round_id}: cancellation requested \\(running\\)\n`));
+    expect(stdout).toMatch(/● running → cancelled/);
+    expect(stdout.endsWith(`Round ${submitted.round_id}: cancelled\n`)).toBe(true);
+  });
+
+  it('Ctrl-C on submit --wait leaves the Round running and says how to follow or cancel it', async () => {
+    const order = writeOrder('sleep-wait.json', { title: 'Sleep', instructions: 'Sleep a while.', plugin: 'shell', phases: ['coding'], params: { commands: ['sleep 60'] } });
+    const waiting = startSc(['submit', order, '--wait'], { env });
+    let printed = '';
+    waiting.child.stdout?.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+    const roundId = await until(() => /→ running/.test(printed) && /^Round (\S+) queued/m.exec(printed)?.[1], { timeoutMs: 20_000 });
+    waiting.child.kill('SIGINT');
+    const { code, stderr } = await waiting.done;
+    expect(code).toBe(130);
+    expect(stderr).toBe(`Round ${roundId} goes on; follow it with "sc rounds watch ${roundId}", cancel it with "sc rounds cancel ${roundId}"\n`);
+    expect((await json<RoundView>('rounds', 'show', roundId)).state).toBe('running');
+    await sc('rounds', 'cancel', roundId, '--wait');
   });
 
   it('retry starts attempt 2 of a finished Round', async () => {

@@ -29,6 +29,17 @@ describe('sc validate', () => {
     expect(stderr).toBe('1 of 2 work-order file(s) invalid\n');
   });
 
+  it("checks the plugin and its params against this machine's plugins, with lines", async () => {
+    const unknown = write('unknown-plugin.yaml', 'title: x\ninstructions: y\nplugin: nope\n');
+    const shell = write('shell-params.yaml', 'title: x\ninstructions: y\nplugin: shell\nparams:\n  commands: npm test\n');
+    const { code, stdout, stderr } = await runSc(['validate', unknown, shell]);
+    expect(code).toBe(2);
+    expect(stdout).toBe(
+      `✗ ${unknown}:3 /plugin: is not a plugin on this machine; known plugins: agent-cli, echo, shell\n✗ ${shell}:5 /params/commands: must be array\n`,
+    );
+    expect(stderr).toBe('2 of 2 work-order file(s) invalid\n');
+  });
+
   it('prints the verdict as JSON with --json, and still exits 2', async () => {
     const file = write('bad.json', '{\n  "title": "x"\n}\n');
     const { code, stdout } = await runSc(['validate', file, '--json']);

@@ -67,7 +67,7 @@ describe('fuzzing the HTTP API', () => {
     return answer;
   }
 
-  const knownKeys = ['schema_version', 'id', 'title', 'instructions', 'plugin', 'repo', 'branch', 'agents', 'phases', 'phase_timeout', 'budget', 'priority', 'labels', 'acceptance', 'params'];
+  const knownKeys = ['schema_version', 'id', 'title', 'instructions', 'plugin', 'repo', 'branch', 'agents', 'phases', 'phase_timeout', 'budget', 'priority', 'labels', 'acceptance', 'params', 'continue_branch'];
 
   /** Any JSON value, including strings with NUL, lone surrogates' escapes and huge numbers. */
   const anyJson = fc.jsonValue({ maxDepth: 4 });
@@ -122,7 +122,7 @@ describe('fuzzing the HTTP API', () => {
   });
 
   it('GET /rounds: arbitrary query strings', async () => {
-    const names = fc.oneof(fc.constantFrom('status', 'plugin', 'label', 'branch', 'limit', 'cursor', 'status[]', 'limit[a]', '__proto__', 'constructor'), fc.string({ maxLength: 10 }));
+    const names = fc.oneof(fc.constantFrom('status', 'plugin', 'label', 'branch', 'id_prefix', 'limit', 'cursor', 'status[]', 'limit[a]', '__proto__', 'constructor'), fc.string({ maxLength: 10 }));
     const values = fc.oneof(anyText.filter(isEncodable), fc.constantFrom('queued', '50', '0', '-1', '1e3', '201', 'NaN', 'Infinity', '9007199254740993'));
     const encoded = fc.array(fc.tuple(names, values), { maxLength: 5 }).map((pairs) => pairs.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`).join('&'));
     const raw = fc.string({ unit: fc.constantFrom(...'abcs=&%[]._-+09AZ'.split('')), maxLength: 60 });

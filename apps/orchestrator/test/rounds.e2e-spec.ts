@@ -51,6 +51,16 @@ describe('rounds', () => {
     expect((await sc.call('GET', `/rounds?status=succeeded&label=${label}`)).body).toEqual({ items: [], next_cursor: null });
   });
 
+  it('finds Rounds by a prefix of their id, and refuses a prefix no id could have', async () => {
+    const { round_id } = await submit({});
+    const page = await sc.call('GET', `/rounds?id_prefix=${round_id.slice(0, 30)}`);
+    expect(page.body.items.map((item: { id: string }) => item.id)).toEqual([round_id]);
+    expect((await sc.call('GET', `/rounds?id_prefix=${round_id.slice(0, 1)}&limit=200`)).body.items.map((item: { id: string }) => item.id)).toContain(round_id);
+    const bad = await sc.call('GET', '/rounds?id_prefix=0193%25');
+    expect(bad.status).toBe(400);
+    expect(bad.body.details).toEqual([{ path: '/id_prefix', message: expect.any(String) }]);
+  });
+
   it('answers 400 with details for a bad query', async () => {
     const answer = await sc.call('GET', '/rounds?status=done&limit=0&colour=red');
     expect(answer.status).toBe(400);

@@ -23,7 +23,7 @@ describe('POST /workorders', () => {
 
     const stored = await sc.call('GET', `/workorders/${workorder_id}`);
     expect(stored.status).toBe(200);
-    expect(stored.body).toMatchObject({ id: workorder_id, title: 'Say hello', plugin: 'echo', priority: 5, phases: ['coding'], branch: expect.stringMatching(/^feat\/wo-\d{8}-say-hello$/) });
+    expect(stored.body).toMatchObject({ id: workorder_id, title: 'Say hello', plugin: 'echo', priority: 5, phases: ['coding'], branch: expect.stringMatching(/^feat\/wo-\d{8}-say-hello-[0-9a-f]{8}$/) });
     expect(stored.body.phase_timeout).toEqual({ coding: 'PT30M', testing: 'PT45M' });
 
     const round = await sc.call('GET', `/rounds/${round_id}`);
@@ -100,6 +100,12 @@ describe('POST /workorders', () => {
     expect(answer.status).toBe(400);
     expect(answer.body.message).toMatch(/unknown plugin "nope"; known plugins: .*echo/);
     expect(answer.body.details).toEqual([{ path: '/plugin', message: expect.stringContaining('echo') }]);
+  });
+
+  it("answers 400 with the /params paths that break the plugin's paramsSchema", async () => {
+    const answer = await sc.call('POST', '/workorders', { body: echoOrder({ plugin: 'shell', params: { commands: ['true', 7] } }) });
+    expect(answer.status).toBe(400);
+    expect(answer.body.details).toEqual([{ path: '/params/commands/1', message: 'must be string' }]);
   });
 
   it('answers 400 naming the agent and model when a cost budget meets a model without a known price, and stores nothing', async () => {
@@ -202,6 +208,58 @@ describe('POST /workorders', () => {
     const first = await sc.call('POST', '/workorders', { body: echoOrder({ id }) });
     const spelled = Object.fromEntries(Object.entries(echoOrder({ id, plugin: 'echo', priority: 5 })).reverse());
     expect(await sc.call('POST', '/workorders', { body: spelled })).toEqual(first);
+  });
+
+  describe('one branch per work-order', () => {
+    const branchOf = async (workorderId: string): Promise<string> => (await sc.call('GET', `/workorders/${workorderId}`)).body.branch;
+
+    it('gives two work-orders with the same title on the same day different default branches', async () => {
+      const first = await sc.call('POST', '/workorders', { body: echoOrder() });
+      const second = await sc.call('POST', '/workorders', { body: echoOrder() });
+      const [a, b] = [await branchOf(first.body.workorder_id), await branchOf(second.body.workorder_id)];
+      expect(a).not.toBe(b);
+      expect(a.endsWith(`-${first.body.workorder_id.slice(-8)}`)).toBe(true);
+    });
+
+    it("answers 409 naming the Round for a branch another work-order's Round is on, and stores nothing", async () => {
+      const branch = `feat/taken-${Date.now()}`;
+      const first = await sc.call('POST', '/workorders', { body: echoOrder({ branch }) });
+      expect(first.status).toBe(200);
+      const before = await rows.counts();
+      const second = await sc.call('POST', '/workorders', { body: echoOrder({ branch, title: 'Unrelated' }) });
+      expect(second).toEqual({
+        status: 409,
+        body: {
+          statusCode: 409,
+          error: 'Conflict',
+          message: `branch ${branch} is taken by Round ${first.body.round_id} (work-order ${first.body.workorder_id}, queued); set continue_branch: true to continue it, or choose another branch`,
+          details: [{ path: '/branch', message: `is taken by Round ${first.body.round_id} of work-order ${first.body.workorder_id}` }],
+        },
+      });
+      expect(await rows.counts()).toEqual(before);
+      // Finished Rounds hold their branch too: their commits are on it.
+      await sc.call('POST', `/rounds/${first.body.round_id}/cancel`);
+      expect((await sc.call('POST', '/workorders', { body: echoOrder({ branch }) })).status).toBe(409);
+    });
+
+    it('lets a work-order that says continue_branch go on from another one\'s branch', async () => {
+      const branch = `feat/continued-${Date.now()}`;
+      const first = await sc.call('POST', '/workorders', { body: echoOrder({ branch }) });
+      const second = await sc.call('POST', '/workorders', { body: echoOrder({ branch, title: 'Follow-up', continue_branch: true }) });
+      expect(second.status).toBe(200);
+      const onBranch = await sc.call('GET', `/rounds?branch=${encodeURIComponent(branch)}`);
+      expect(onBranch.body.items.map((round: { id: string }) => round.id)).toEqual([second.body.round_id, first.body.round_id]);
+    });
+
+    it('answers a repeated submit with an explicit branch with its first answer, not a refusal of its own branch', async () => {
+      const branch = `feat/repeated-${Date.now()}`;
+      const byId = echoOrder({ id: `wo-branch-${Date.now()}`, branch });
+      const first = await sc.call('POST', '/workorders', { body: byId });
+      expect(await sc.call('POST', '/workorders', { body: byId })).toEqual(first);
+      const keyed = { body: echoOrder({ branch: `${branch}-keyed` }), headers: { 'idempotency-key': `branch-key-${Date.now()}` } };
+      const firstKeyed = await sc.call('POST', '/workorders', keyed);
+      expect(await sc.call('POST', '/workorders', keyed)).toEqual(firstKeyed);
+    });
   });
 
   it('refuses a malformed Idempotency-Key with 400', async () => {

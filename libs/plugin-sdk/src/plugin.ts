@@ -41,6 +41,12 @@ export interface PluginManifest {
   readonly apiVersion: string;
   /** One line shown by `sc plugins list`. */
   readonly description?: string;
+  /**
+   * A JSON Schema (draft 2020-12) that a work-order's `params` must match to run on this plugin (a missing
+   * `params` is checked as `{}`). `sc validate` and a submit refuse a work-order that breaks it, naming each
+   * failing `/params/…` path, before any Round starts. Since API 1.3.
+   */
+  readonly paramsSchema?: Readonly<Record<string, unknown>>;
 }
 
 /** A plugin: its manifest and the handler called once per phase. */

@@ -4,6 +4,7 @@ export * from './artifacts/artifact-store';
 export * from './artifacts/local.artifact-store';
 export * from './artifacts/s3.artifact-store';
 export * from './plugin-registry';
+export * from './plugin-params';
 export * from './phase-context';
 export * from './run-round';
 export * from './plugins/echo.plugin';

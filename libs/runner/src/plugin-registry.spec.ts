@@ -54,6 +54,7 @@ describe(PluginRegistry.name, () => {
     ['a version that is not SemVer', { ...hello, version: 'latest' }, /version "latest" is not a SemVer version/],
     ['no handle', { name: 'x', version: '1.0.0', apiVersion: SDK_API_VERSION }, /neither a definePlugin\(\) object nor a class/],
     ['a class without @Hook', class Bare {}, /class Bare has no @Hook\("handle"\) method/],
+    ['a paramsSchema that is no object', { ...hello, paramsSchema: 'commands' }, /paramsSchema must be a JSON Schema object/],
   ])('refuses %s, logs it and keeps it in refused', (_what, candidate, reason) => {
     const warn = jest.fn();
     const registry = new PluginRegistry({ warn, info: jest.fn() });

@@ -118,7 +118,7 @@ function fromClass(PluginClass: new () => object): Checked {
 }
 
 function checkManifest(manifest: PluginManifest, hooks: Pick<Plugin, 'handle' | 'finalize'>): Checked {
-  const { name, version, apiVersion, description } = manifest;
+  const { name, version, apiVersion, description, paramsSchema } = manifest;
   if (typeof name !== 'string' || !pluginName.test(name)) return { reason: `name ${JSON.stringify(name)} must match ${pluginName.source}` };
   if (typeof version !== 'string' || semverMajor(version) === undefined) {
     return { name, reason: `version ${JSON.stringify(version)} is not a SemVer version` };
@@ -127,6 +127,9 @@ function checkManifest(manifest: PluginManifest, hooks: Pick<Plugin, 'handle' | 
   const mismatch = apiVersionMismatch(apiVersion);
   if (mismatch) return { name, reason: mismatch };
   if (description !== undefined && typeof description !== 'string') return { name, reason: 'description must be a string' };
+  if (paramsSchema !== undefined && (typeof paramsSchema !== 'object' || paramsSchema === null || Array.isArray(paramsSchema))) {
+    return { name, reason: 'paramsSchema must be a JSON Schema object' };
+  }
   const plugin: Plugin = {
     name,
     version,
@@ -134,6 +137,7 @@ function checkManifest(manifest: PluginManifest, hooks: Pick<Plugin, 'handle' | 
     handle: hooks.handle,
     ...(hooks.finalize === undefined ? {} : { finalize: hooks.finalize }),
     ...(description === undefined ? {} : { description }),
+    ...(paramsSchema === undefined ? {} : { paramsSchema }),
   };
   return { plugin: Object.freeze(plugin) };
 }

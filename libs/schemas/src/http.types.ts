@@ -83,6 +83,8 @@ export interface ListRoundsQuery {
   label?: string;
   /** The Round's branch, exactly (`sc commit` finds the Round of a work-order branch with it). */
   branch?: string;
+  /** Rounds whose id starts with this (lower-case hex digits and dashes): the CLI takes unique id prefixes. */
+  id_prefix?: string;
   /** 1..200, default 50. */
   limit?: number;
   cursor?: string;

@@ -12,7 +12,7 @@ describe('validateWorkOrder', () => {
       ok: true,
       value: {
         ...minimal,
-        schema_version: '1.3',
+        schema_version: '1.4',
         plugin: 'echo',
         phases: ['coding', 'testing'],
         phase_timeout: { coding: 'PT30M', testing: 'PT45M' },

@@ -15,7 +15,7 @@ export type Duration1 = number | string;
 export type Duration2 = number | string;
 
 /**
- * A work-order: what to change, in which repository, with which agents, within which budgets. Schema version 1.3 (the @1 in the file name is the major).
+ * A work-order: what to change, in which repository, with which agents, within which budgets. Schema version 1.4 (the @1 in the file name is the major).
  */
 export interface WorkOrder {
   /**
@@ -34,9 +34,13 @@ export interface WorkOrder {
   plugin?: string;
   repo?: RepoRef;
   /**
-   * Branch the work goes to; default feat/wo-<yyyymmdd>-<slug of title>.
+   * Branch the work goes to; default feat/wo-<yyyymmdd>-<slug of title>-<short id> (since 1.4 the short id, from the work-order id, makes it unique per work-order). A branch that a Round of another work-order is on is refused (409) unless continue_branch is true.
    */
   branch?: string;
+  /**
+   * Continue a branch that Rounds of other work-orders are on (their commits stay, this Round's go on top); without it such a branch is refused. Default false (since 1.4).
+   */
+  continue_branch?: boolean;
   /**
    * @maxItems 16
    */

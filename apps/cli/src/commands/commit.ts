@@ -1,9 +1,9 @@
 import { Flags } from '@oclif/core';
-import type { RoundSummaryView } from '@sc/schemas';
+import type { RoundPage, RoundSummaryView } from '@sc/schemas';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { BaseCommand } from '../base-command';
-import { chooseRound, isOwnHook, prepareCommitMsgHook, readWorkOrderTrailer, workOrderTrailer } from '../commit-trailer';
+import { chooseRound, describeSharedBranch, isOwnHook, prepareCommitMsgHook, readWorkOrderTrailer, workOrderTrailer } from '../commit-trailer';
 import { FailureError, UsageError } from '../errors';
 import { currentBranch, runGit } from '../git';
 
@@ -21,18 +21,22 @@ export interface InstallHookResult {
   hook: string;
 }
 
-/** The work-order a commit belongs to, and the Round it is recorded on. */
+/** The work-order a commit belongs to, and the Rounds on its branch when they were already listed to find it. */
 interface CommitTarget {
   workorderId: string;
-  round: RoundSummaryView | null;
+  rounds?: RoundPage;
 }
+
+// One page: Rounds past the newest 100 of a branch are not chosen (continued branches rarely hold that many).
+const roundsPerBranch = 100;
 
 export default class Commit extends BaseCommand<typeof Commit> {
   static override summary = 'git commit with a Work-Order trailer, recorded on the Round over the API.';
   static override description = [
-    'The work-order id comes from SC_WORKORDER, else from the current branch (feat/wo-<yyyymmdd>-<slug>), which the',
-    "orchestrator maps to its Round. With SC_WORKORDER the commit may be on any branch: it is recorded on the work-order's",
-    'newest Round. After the commit, its sha, branch and message are sent to POST /rounds/:id/commits,',
+    'The work-order id comes from SC_WORKORDER, else from the current branch (feat/wo-<yyyymmdd>-<slug>-<short id>),',
+    'which the orchestrator maps to its newest Round (on a branch several Rounds share, sc commit says so). With',
+    "SC_WORKORDER the commit may be on any branch: it is recorded on the work-order's newest Round.",
+    'After the commit, its sha, branch and message are sent to POST /rounds/:id/commits,',
     "so the Round's Report lists it. --install-hook writes a prepare-commit-msg hook that adds the trailer to plain git commit.",
   ].join(' ');
   static override examples = [
@@ -69,11 +73,13 @@ export default class Commit extends BaseCommand<typeof Commit> {
     this.log(await runGit(args));
     const sha = await runGit(['rev-parse', 'HEAD']);
     const committed = await runGit(['log', '-1', '--format=%B', sha]);
-    const round = target.round ?? (await this.findNewestRound(target.workorderId, sha));
+    const round = (target.rounds && chooseRound(target.rounds.items, target.workorderId)) ?? (await this.findNewestRound(target.workorderId, sha));
     await this.api.addCommit(round.id, { sha, branch, message: committed }).catch((error: Error) => {
       throw new FailureError(`committed ${sha.slice(0, 12)} but could not record it on Round ${round.id}: ${error.message}`);
     });
-    this.log(`Recorded ${sha.slice(0, 12)} on Round ${round.id} (work-order ${target.workorderId}, Round branch ${round.branch})`);
+    // On the Round's own branch, say whether others share it; on any other branch, name the Round's.
+    const where = target.rounds ? `)${describeSharedBranch(target.rounds, branch)}` : `, Round branch ${round.branch})`;
+    this.log(`Recorded ${sha.slice(0, 12)} on Round ${round.id} (work-order ${target.workorderId}${where}`);
     return { sha, branch, workorder_id: target.workorderId, round_id: round.id, message: committed };
   }
 
@@ -83,11 +89,11 @@ export default class Commit extends BaseCommand<typeof Commit> {
    */
   private async resolveTarget(branch: string): Promise<CommitTarget> {
     const workorderId = this.flags.workorder?.trim();
-    if (workorderId) return { workorderId, round: null };
-    const page = await this.api.listRounds({ branch, limit: 1 });
-    const round = chooseRound(page.items);
-    if (!round) throw new UsageError(`branch ${branch} belongs to no Round; check out a work-order branch (feat/wo-<yyyymmdd>-<slug>) or set SC_WORKORDER`);
-    return { workorderId: round.workorder_id, round };
+    if (workorderId) return { workorderId };
+    const rounds = await this.api.listRounds({ branch, limit: roundsPerBranch });
+    const round = chooseRound(rounds.items);
+    if (!round) throw new UsageError(`branch ${branch} belongs to no Round; check out a work-order branch (feat/wo-<yyyymmdd>-<slug>-<short id>) or set SC_WORKORDER`);
+    return { workorderId: round.workorder_id, rounds };
   }
 
   /**

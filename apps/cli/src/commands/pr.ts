@@ -1,6 +1,7 @@
 import { Args } from '@oclif/core';
 import type { PullRequestResult } from '@sc/schemas';
 import { BaseCommand } from '../base-command';
+import { resolveRoundId } from '../round-id';
 
 export default class Pr extends BaseCommand<typeof Pr> {
   static override summary = "Open or update the GitHub pull request of a Round's branch, its Report as the body.";
@@ -12,11 +13,11 @@ export default class Pr extends BaseCommand<typeof Pr> {
   ].join(' ');
   static override examples = ['<%= config.bin %> pr 0193…', '<%= config.bin %> pr 0193… --json'];
   static override args = {
-    id: Args.string({ description: 'Round id', required: true }),
+    id: Args.string({ description: 'Round id, or a unique prefix of it', required: true }),
   };
 
   async run(): Promise<PullRequestResult> {
-    const result = await this.api.openPullRequest(this.args.id);
+    const result = await this.api.openPullRequest(await resolveRoundId(this.api, this.args.id));
     this.log(`Pull request #${result.number} ${result.action}: ${result.url}`);
     return result;
   }

@@ -27,8 +27,7 @@ export default class Run extends BaseCommand<typeof Run> {
     const order = await readWorkOrderFile(this.args.file);
     const { runRound, createLocalArtifactStore, ModelGateway, loadModelPrices, loadUpstreams, SandboxRuntime } = await import('@sc/runner');
     const { createJsonLinesLogger } = await import('@sc/infrastructure');
-    const { defaultBranchName } = await import('@sc/schemas');
-    const job = toJob(order, defaultBranchName(order.title));
+    const job = await toJob(order);
     const dataDir = resolve(this.flags['data-dir']);
     let models: { upstreams: ReturnType<typeof loadUpstreams>; prices: ReturnType<typeof loadModelPrices>; sandbox: ReturnType<typeof SandboxRuntime.load> };
     try {
@@ -72,7 +71,9 @@ export default class Run extends BaseCommand<typeof Run> {
 
 // The orchestrator stores a work-order with its id and branch decided; a local Round decides them here.
 // validateWorkOrder has already filled plugin, phases and priority from the schema's defaults.
-function toJob(order: WorkOrder, branch: string): WorkOrderJob {
-  const stored = { ...order, id: order.id ?? `local-${randomUUID()}`, branch: order.branch ?? branch } as StoredWorkOrder;
+async function toJob(order: WorkOrder): Promise<WorkOrderJob> {
+  const { defaultBranchName } = await import('@sc/schemas');
+  const id = order.id ?? `local-${randomUUID()}`;
+  const stored = { ...order, id, branch: order.branch ?? defaultBranchName(order.title, id) } as StoredWorkOrder;
   return { round_id: randomUUID(), workorder_id: stored.id, attempt: 1, order: stored };
 }

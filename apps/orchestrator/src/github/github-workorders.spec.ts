@@ -81,6 +81,7 @@ describe(toPullRequestWorkOrder.name, () => {
       instructions: 'add a test',
       repo: { url: pull.headCloneUrl, base_ref: 'feat/notes' },
       branch: 'feat/notes',
+      continue_branch: true,
       labels: ['github', 'github-pr:7'],
       params: { github: { repository: 'octo/hello', pull_request: 7 } },
     });

@@ -47,7 +47,7 @@ export function toIssueWorkOrder(issue: GitHubIssuePayload, repository: GitHubRe
 }
 
 /**
- * The work-order of `/sc run [plugin] [text]` on a pull request: a new Round on the pull request's branch.
+ * The work-order of `/sc run [plugin] [text]` on a pull request: a new Round that continues the pull request's branch.
  * It does the work the way the pull request's previous Round did (`previous`: its plugin, agents,
  * acceptance…), unless the comment names another plugin.
  */
@@ -66,6 +66,8 @@ export function toPullRequestWorkOrder(
     ...(command.plugin === undefined ? {} : { plugin: command.plugin }),
     repo: { url: pull.headCloneUrl, base_ref: safeRef(pull.headRef) },
     branch: pull.headRef,
+    // The pull request's branch is the point: its earlier Rounds' commits are what the comment asks to build on.
+    continue_branch: true,
     labels: ['github', `github-pr:${pull.number}`],
     params: { github: { repository: repository.full_name, pull_request: pull.number } },
   };

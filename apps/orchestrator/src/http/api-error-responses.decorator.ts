@@ -9,7 +9,7 @@ const errors: Readonly<Partial<Record<HttpStatus, { description: string; message
   [HttpStatus.BAD_REQUEST]: { description: 'The input breaks its schema; `details` lists every failing JSON path.', message: 'invalid work-order: /budget/max_tokens: must be >= 1' },
   [HttpStatus.UNAUTHORIZED]: { description: 'SC_API_TOKEN is set and the bearer token is missing or wrong.', message: 'missing or wrong bearer token' },
   [HttpStatus.NOT_FOUND]: { description: 'No such id.', message: 'round 6b1f… not found' },
-  [HttpStatus.CONFLICT]: { description: 'The Round state machine refuses this transition.', message: 'illegal transition succeeded → cancelled' },
+  [HttpStatus.CONFLICT]: { description: 'The Round state machine refuses this transition; or, on submit, the id or branch belongs to another work-order.', message: 'illegal transition succeeded → cancelled' },
   [HttpStatus.PAYLOAD_TOO_LARGE]: { description: 'The body is larger than 1 MiB.', message: 'request body is larger than 1 MiB' },
 };
 

@@ -22,10 +22,16 @@ export class ListRoundsQueryDto implements ListRoundsQuery {
 
   // The characters a work-order `branch` may have (workorder@1.json): anything else matches no Round, and a
   // NUL byte would not even reach Postgres as a query parameter.
-  @ApiPropertyOptional({ example: 'feat/wo-20261125-say-hello' })
+  @ApiPropertyOptional({ example: 'feat/wo-20261125-say-hello-5f607182' })
   @IsOptional()
   @Matches(/^[A-Za-z0-9._/-]{1,255}$/)
   branch?: string;
+
+  // The characters of the ids the orchestrator makes (UUIDs, lower case); none of them is a LIKE wildcard.
+  @ApiPropertyOptional({ example: '0193a1b2', description: 'Rounds whose id starts with this' })
+  @IsOptional()
+  @Matches(/^[0-9a-f-]{1,36}$/)
+  id_prefix?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
   @IsOptional()

@@ -49,7 +49,7 @@ export class RoundSummaryViewDto implements RoundSummaryView {
   @ApiProperty({ type: [String] })
   labels!: string[];
 
-  @ApiProperty({ example: 'feat/wo-20261125-say-hello' })
+  @ApiProperty({ example: 'feat/wo-20261125-say-hello-5f607182' })
   branch!: string;
 
   @ApiProperty({ type: String, nullable: true })

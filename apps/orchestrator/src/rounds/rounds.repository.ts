@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { AgentSession, Report, ResumeFrom, StoredWorkOrder } from '@sc/schemas';
-import { DataSource, LessThan, type EntityManager } from 'typeorm';
+import { DataSource, LessThan, Not, type EntityManager } from 'typeorm';
 import { findOneRow, insertRows, updateRows } from '../database/direct-sql';
 import { ReportEntity } from '../reports/report.entity';
 import { WorkOrderEntity } from '../workorders/workorder.entity';
@@ -17,6 +17,7 @@ export interface RoundFilter {
   plugin?: string;
   label?: string;
   branch?: string;
+  idPrefix?: string;
   after?: RoundCursor;
   limit: number;
 }
@@ -48,6 +49,16 @@ export class RoundsRepository {
   /** The first Round of a work-order: the one its submit answered with. */
   findFirstOfWorkOrder(workorderId: string): Promise<RoundEntity | null> {
     return this.dataSource.manager.findOne(RoundEntity, { where: { workorderId }, order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  /**
+   * The newest Round on `branch` that belongs to another work-order than `workorderId`, read in `tx`. On Postgres
+   * it first takes a transaction lock on the branch name, so two submits naming the same branch check one after
+   * the other rather than both finding it free (SQLite runs write transactions one at a time anyway).
+   */
+  async findOnBranchOfOtherWorkOrder(tx: EntityManager, branch: string, workorderId: string): Promise<RoundEntity | null> {
+    if (tx.connection.options.type === 'postgres') await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`branch:${branch}`]);
+    return tx.findOne(RoundEntity, { where: { branch, workorderId: Not(workorderId) }, order: { createdAt: 'DESC', id: 'DESC' } });
   }
 
   /**
@@ -95,6 +106,7 @@ export class RoundsRepository {
     if (filter.status) query.andWhere('round.state = :status', { status: filter.status });
     if (filter.plugin) query.andWhere('round.plugin = :plugin', { plugin: filter.plugin });
     if (filter.branch) query.andWhere('round.branch = :branch', { branch: filter.branch });
+    if (filter.idPrefix) query.andWhere('round.id LIKE :idPrefix', { idPrefix: `${filter.idPrefix}%` });
     if (filter.after) {
       // A row-value comparison, not `a < x OR (a = x AND b < y)`: both databases turn it into the start of an
       // index range, where Postgres only filtered the OR form row by row from the newest Round (bench/README.md).

@@ -119,6 +119,11 @@ export class RoundsService implements BeforeApplicationShutdown {
     return this.repository.findFirstOfWorkOrder(workorderId);
   }
 
+  /** The newest Round of another work-order on `branch`, read in `tx` (a submit refuses such a branch unless told to continue it). */
+  findOnBranchOfOtherWorkOrder(tx: EntityManager, branch: string, workorderId: string): Promise<RoundEntity | null> {
+    return this.repository.findOnBranchOfOtherWorkOrder(tx, branch, workorderId);
+  }
+
   /** `GET /rounds/:id`. */
   async get(id: string): Promise<RoundView> {
     const round = await this.require(id);
@@ -133,7 +138,7 @@ export class RoundsService implements BeforeApplicationShutdown {
       throw new ValidationException('query', [{ path: '/cursor', message: 'is not a cursor this API returned' }]);
     }
     const limit = options.limit ?? defaultPageSize;
-    const rows = await this.repository.page({ status: options.status, plugin: options.plugin, label: options.label, branch: options.branch, after, limit });
+    const rows = await this.repository.page({ status: options.status, plugin: options.plugin, label: options.label, branch: options.branch, idPrefix: options.id_prefix, after, limit });
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
     const hasMore = rows.length > limit;

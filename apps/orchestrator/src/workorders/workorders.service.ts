@@ -1,6 +1,8 @@
 import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
-import { unpricedAgents, type PluginRegistry } from '@sc/runner';
+import type { Plugin } from '@sc/plugin-sdk';
+import { checkPluginParams, unpricedAgents, type PluginRegistry } from '@sc/runner';
 import { defaultBranchName, type StoredWorkOrder, type SubmitWorkOrderResponse, type WorkOrder } from '@sc/schemas';
+import type { EntityManager } from 'typeorm';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestrator.config';
 import { isUniqueViolation } from '../database/unique-violation';
 import { ValidationException } from '../http/validation.exception';
@@ -36,15 +38,17 @@ export class WorkOrdersService {
    */
   async submit(input: WorkOrder, idempotencyKey?: string): Promise<SubmitWorkOrderResponse> {
     const order = this.complete(input);
-    this.assertKnownPlugin(order.plugin);
-    const unpriced = unpricedAgents(order, this.config.prices);
-    if (unpriced.length) throw new ValidationException('work-order', unpriced);
+    const plugin = this.requirePlugin(order.plugin);
+    const issues = [...checkPluginParams(plugin, order.params), ...unpricedAgents(order, this.config.prices)];
+    if (issues.length) throw new ValidationException('work-order', issues);
     const at = new Date().toISOString();
     let answer: SubmitWorkOrderResponse;
     let staged: OutboxJob;
     try {
       ({ answer, staged } = await this.unitOfWork.run(async (tx) => {
+        // After the insert: a repeated submit fails there and gets its first answer, not a refusal of its own branch.
         await this.repository.insert(tx, order, idempotencyKey, at);
+        if (!order.continue_branch) await this.assertBranchFree(tx, order);
         const queued = await this.rounds.createQueued(tx, order);
         return { answer: { workorder_id: order.id, round_id: queued.round.id, status: 'queued' as const }, staged: queued.staged };
       }));
@@ -70,18 +74,34 @@ export class WorkOrdersService {
 
   /** The work-order as it is stored: an id, a plugin and a branch always set. */
   private complete(input: WorkOrder): StoredWorkOrder {
+    const id = input.id ?? newRecordId();
     return {
       ...input,
-      id: input.id ?? newRecordId(),
+      id,
       plugin: input.plugin ?? 'echo',
-      branch: input.branch ?? defaultBranchName(input.title),
+      branch: input.branch ?? defaultBranchName(input.title, id),
       phases: input.phases ?? ['coding', 'testing'],
       priority: input.priority ?? 5,
     };
   }
 
-  private assertKnownPlugin(name: string): void {
-    if (this.plugins.get(name)) return;
+  /**
+   * One branch per work-order: a branch that a Round of another work-order is on, finished or not, is refused
+   * (its commits, and maybe its pull request, are that work-order's) unless `continue_branch` says to go on
+   * from them.
+   */
+  private async assertBranchFree(tx: EntityManager, order: StoredWorkOrder): Promise<void> {
+    const holder = await this.rounds.findOnBranchOfOtherWorkOrder(tx, order.branch, order.id);
+    if (!holder) return;
+    throw new ConflictException({
+      message: `branch ${order.branch} is taken by Round ${holder.id} (work-order ${holder.workorderId}, ${holder.state}); set continue_branch: true to continue it, or choose another branch`,
+      details: [{ path: '/branch', message: `is taken by Round ${holder.id} of work-order ${holder.workorderId}` }],
+    });
+  }
+
+  private requirePlugin(name: string): Plugin {
+    const plugin = this.plugins.get(name);
+    if (plugin) return plugin;
     const known = this.plugins.names();
     throw new BadRequestException({
       message: this.plugins.unknownPluginMessage(name),

@@ -15,6 +15,11 @@ export const shellPlugin = definePlugin({
   version: '1.0.0',
   apiVersion: SDK_API_VERSION,
   description: 'Runs params.commands, then the acceptance commands in the testing phase, in repo.path.',
+  // Other params stay allowed: the GitHub integration adds `params.github` to every work-order it makes.
+  paramsSchema: {
+    type: 'object',
+    properties: { commands: { description: 'Command lines run in order, through sh.', type: 'array', items: { type: 'string', minLength: 1 } } },
+  },
   async handle(order, ctx) {
     const commands = commandsOf(order, ctx.phase);
     const transcript: string[] = [];

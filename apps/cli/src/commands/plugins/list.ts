@@ -1,6 +1,7 @@
 import type { PluginInfo, RefusedPlugin } from '@sc/runner';
 import { BaseCommand } from '../../base-command';
 import { loadPlugins, pluginsFlag } from '../../plugin-discovery';
+import { formatTable, type TableColumn } from '../../table-format';
 
 /** What `sc plugins list --json` prints. */
 export interface PluginsListResult {
@@ -16,10 +17,15 @@ export default class PluginsList extends BaseCommand<typeof PluginsList> {
 
   async run(): Promise<PluginsListResult> {
     const registry = await loadPlugins(this.flags.plugins);
-    const { default: Table } = await import('cli-table3');
-    const table = new Table({ head: ['NAME', 'VERSION', 'API', 'SOURCE', 'DESCRIPTION'], style: { head: [], border: [] } });
-    for (const plugin of registry.list()) table.push([plugin.name, plugin.version, plugin.apiVersion, plugin.source, plugin.description ?? '']);
-    this.log(table.toString());
+    const columns: TableColumn[] = [
+      { header: 'NAME' },
+      { header: 'VERSION', dropOrder: 2 },
+      { header: 'API', dropOrder: 1 },
+      { header: 'SOURCE', minWidth: 12, dropOrder: 3 },
+      { header: 'DESCRIPTION', minWidth: 20 },
+    ];
+    const rows = registry.list().map((plugin) => [plugin.name, plugin.version, plugin.apiVersion, plugin.source, plugin.description ?? '']);
+    this.log(await formatTable(columns, rows));
     for (const refused of registry.refused) this.log(`✗ ${refused.name ?? refused.source} refused: ${refused.reason}`);
     return { plugins: registry.list(), refused: [...registry.refused] };
   }
