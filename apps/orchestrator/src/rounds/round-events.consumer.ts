@@ -3,7 +3,7 @@ import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { QueueName, type WorkerEvent } from '@sc/schemas';
 import type { Job } from 'bullmq';
-import { RoundsService } from './rounds.service';
+import { RoundEventsService } from './round-events.service';
 
 const eventTypes = new Set(['phase', 'log', 'end']);
 
@@ -19,7 +19,7 @@ export class RoundEventsConsumer extends WorkerHost {
   private readonly logger = new Logger(RoundEventsConsumer.name);
   private readonly redisError = redisErrorWarning('worker events', (fields, message) => this.logger.warn(fields, message));
 
-  constructor(private readonly rounds: RoundsService) {
+  constructor(private readonly events: RoundEventsService) {
     super();
   }
 
@@ -35,7 +35,7 @@ export class RoundEventsConsumer extends WorkerHost {
     // Transitions come from the orchestrator alone; anything else malformed is dropped, never retried.
     const valid = events.filter(isWorkerEvent);
     if (valid.length < events.length) this.logger.warn({ job_id: job.id, dropped: events.length - valid.length }, 'invalid round events dropped');
-    for (const event of valid) this.rounds.publishEvent(event);
+    for (const event of valid) this.events.publish(event);
   }
 }
 

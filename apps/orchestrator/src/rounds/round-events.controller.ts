@@ -3,13 +3,13 @@ import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swag
 import { map, type Observable } from 'rxjs';
 import { IdParamPipe } from '../http/id-param.pipe';
 import { ApiErrorResponses } from '../http/api-error-responses.decorator';
-import { RoundsService } from './rounds.service';
+import { RoundEventsService } from './round-events.service';
 
 @ApiTags('rounds')
 @ApiBearerAuth()
 @Controller('rounds')
 export class RoundEventsController {
-  constructor(private readonly rounds: RoundsService) {}
+  constructor(private readonly roundEvents: RoundEventsService) {}
 
   /** Server-Sent Events: stored transitions, then live transitions, phases and log lines; ends when the Round does. */
   @Sse(':id/events')
@@ -17,7 +17,6 @@ export class RoundEventsController {
   @ApiOkResponse({ description: 'Server-Sent Events named `transition`, `phase` and `log`, each with a RoundEvent as JSON data' })
   @ApiErrorResponses(HttpStatus.NOT_FOUND)
   async events(@Param('id', IdParamPipe) id: string): Promise<Observable<MessageEvent>> {
-    const events = await this.rounds.follow(id);
-    return events.pipe(map((event) => ({ type: event.type, data: event })));
+    return (await this.roundEvents.follow(id)).pipe(map((event) => ({ type: event.type, data: event })));
   }
 }

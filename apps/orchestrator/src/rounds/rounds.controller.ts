@@ -7,26 +7,30 @@ import { queryValidationPipe } from '../http/query-validation.pipe';
 import { SchemaBodyPipe } from '../http/schema-body.pipe';
 import { ListRoundsQueryDto } from './list-rounds.query.dto';
 import { RecordedCommitViewDto, RoundPageDto, RoundViewDto } from './round-view.dto';
+import { RoundViewsService } from './round-views.service';
 import { RoundsService } from './rounds.service';
 
 @ApiTags('rounds')
 @ApiBearerAuth()
 @Controller('rounds')
 export class RoundsController {
-  constructor(private readonly rounds: RoundsService) {}
+  constructor(
+    private readonly rounds: RoundsService,
+    private readonly views: RoundViewsService,
+  ) {}
 
   @Get()
   @ApiOkResponse({ type: RoundPageDto })
   @ApiErrorResponses(HttpStatus.BAD_REQUEST)
   list(@Query(queryValidationPipe) query: ListRoundsQueryDto): Promise<RoundPage> {
-    return this.rounds.list(query);
+    return this.views.list(query);
   }
 
   @Get(':id')
   @ApiOkResponse({ type: RoundViewDto })
   @ApiErrorResponses(HttpStatus.NOT_FOUND)
   get(@Param('id', IdParamPipe) id: string): Promise<RoundView> {
-    return this.rounds.get(id);
+    return this.views.get(id);
   }
 
   @Post(':id/cancel')

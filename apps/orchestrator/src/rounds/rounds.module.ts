@@ -3,6 +3,8 @@ import { MetricsModule } from '../metrics/metrics.module';
 import { QueueModule } from '../queue/queue.module';
 import { RoundEventsConsumer } from './round-events.consumer';
 import { RoundEventsController } from './round-events.controller';
+import { RoundEventsService } from './round-events.service';
+import { RoundViewsService } from './round-views.service';
 import { RoundReaper } from './round-reaper';
 import { RoundsController } from './rounds.controller';
 import { RoundsRepository } from './rounds.repository';
@@ -15,7 +17,7 @@ import { RoundsService } from './rounds.service';
 @Module({
   imports: [QueueModule, MetricsModule],
   controllers: [RoundsController, RoundEventsController],
-  providers: [RoundsRepository, RoundsService, RoundEventsConsumer, RoundReaper],
-  exports: [RoundsService],
+  providers: [RoundsRepository, RoundsService, RoundViewsService, RoundEventsService, RoundEventsConsumer, RoundReaper],
+  exports: [RoundsService, RoundViewsService, RoundEventsService],
 })
 export class RoundsModule {}

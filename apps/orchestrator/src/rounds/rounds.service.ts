@@ -1,6 +1,5 @@
-import { Injectable, Logger, NotFoundException, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, NotFoundException } from '@nestjs/common';
 import {
-  isIdleTimeout,
   assertTransition,
   canTransition,
   IllegalTransitionError,
@@ -8,10 +7,7 @@ import {
   RoundStateByReportStatus,
   type CommitRef,
   type RecordedCommitView,
-  type Report,
-  type RoundEvent,
   type RoundFinishedMessage,
-  type RoundPage,
   type RoundPullRequestView,
   type RoundRetryingMessage,
   type RoundStartedMessage,
@@ -19,45 +15,30 @@ import {
   type RoundView,
   type StoredWorkOrder,
   type TransitionEvent,
-  type EventsEndEvent,
   type WorkerEvent,
-  type ListRoundsQuery,
 } from '@sc/schemas';
-import { filter, Observable, Subject } from 'rxjs';
 import type { EntityManager } from 'typeorm';
 import { isUniqueViolation } from '../database/unique-violation';
 import { newRecordId } from '../database/record-id';
 import { UnitOfWork } from '../database/unit-of-work';
-import { ValidationException } from '../http/validation.exception';
 import { RoundMetrics } from '../metrics/round.metrics';
 import { CancelRequestsPublisher } from '../queue/cancel-requests.publisher';
 import { OutboxRelay } from '../queue/outbox.relay';
 import type { OutboxJob } from '../queue/outbox.repository';
 import { WorkOrdersProducer } from '../queue/workorders.producer';
-import { decodeCursor, encodeCursor } from './cursor';
+import { reapedReport } from '../reports/reaped-report';
 import type { RoundEntity } from './round.entity';
-import { toCommitRef, toRecordedCommitView, toRoundSummaryView, toRoundView, toTransitionView } from './round.view';
+import { finishReason, planStart, type Change, type Planned } from './round-change';
+import { RoundEventsService } from './round-events.service';
+import { RoundViewsService } from './round-views.service';
+import { toRecordedCommitView } from './round.view';
 import { RoundsRepository } from './rounds.repository';
-
-/** A state change to make: where to, why, and the other columns that change with it. */
-interface Change {
-  to: RoundState;
-  reason: string;
-  changes?: Partial<RoundEntity>;
-}
-
-/** What a plan decides: nothing, one change, or several made in order in the same transaction. */
-type Planned = Change | Change[] | undefined;
 
 /** Thrown inside a transaction when another writer changed the Round first; the whole change is retried. */
 class RoundChangedError extends Error {}
 
-const defaultPageSize = 50;
 // Concurrent writers of one Round are rare (a cancel racing a report); a few rereads settle it.
 const maxChangeAttempts = 5;
-// How long a follower waits for a worker's end-of-events marker once the Round is terminal (a lost marker
-// must not hold a stream open).
-const eventsGraceMs = 2_000;
 
 function now(): string {
   return new Date().toISOString();
@@ -69,11 +50,8 @@ function now(): string {
  * {@link TransitionEvent} after commit.
  */
 @Injectable()
-export class RoundsService implements BeforeApplicationShutdown {
+export class RoundsService {
   private readonly logger = new Logger(RoundsService.name);
-  private readonly events = new Subject<RoundEvent | EventsEndEvent>();
-  /** Fires once when the app shuts down: open event streams end, so the HTTP server can close. */
-  private readonly closing = new Subject<void>();
 
   constructor(
     private readonly repository: RoundsRepository,
@@ -82,6 +60,8 @@ export class RoundsService implements BeforeApplicationShutdown {
     private readonly relay: OutboxRelay,
     private readonly cancelRequests: CancelRequestsPublisher,
     private readonly metrics: RoundMetrics,
+    private readonly events: RoundEventsService,
+    private readonly views: RoundViewsService,
   ) {}
 
   /**
@@ -119,27 +99,6 @@ export class RoundsService implements BeforeApplicationShutdown {
     return this.repository.findFirstOfWorkOrder(workorderId);
   }
 
-  /** `GET /rounds/:id`. */
-  async get(id: string): Promise<RoundView> {
-    const round = await this.require(id);
-    const [transitions, commits, sessions] = await Promise.all([this.repository.transitions(id), this.repository.commits(id), this.repository.sessions(id)]);
-    return toRoundView(round, transitions, commits, sessions);
-  }
-
-  /** `GET /rounds` (query already checked for shape): newest first, keyset-paginated over (created_at, id). */
-  async list(options: ListRoundsQuery): Promise<RoundPage> {
-    const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
-    if (options.cursor !== undefined && !after) {
-      throw new ValidationException('query', [{ path: '/cursor', message: 'is not a cursor this API returned' }]);
-    }
-    const limit = options.limit ?? defaultPageSize;
-    const rows = await this.repository.page({ status: options.status, plugin: options.plugin, label: options.label, branch: options.branch, after, limit });
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
-    const hasMore = rows.length > limit;
-    return { items: items.map(toRoundSummaryView), next_cursor: hasMore && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null };
-  }
-
   /**
    * `POST /rounds/:id/cancel`. A Round a worker holds (running, or still `queued` while its worker's `started`
    * message is held back) gets a cancel request, and its worker reports `cancelled`. A queued, retrying or
@@ -150,7 +109,7 @@ export class RoundsService implements BeforeApplicationShutdown {
     if (round.state === 'running' || (round.state === 'queued' && (await this.producer.isHeldByWorker(id, round.attempt)))) {
       const heard = await this.cancelRequests.publish({ round_id: id, attempt: round.attempt, reason: 'cancel requested by API' });
       this.logger.log({ round_id: id, workorder_id: round.workorderId, attempt: round.attempt, workers: heard }, 'cancel requested');
-      return this.get(id);
+      return this.views.get(id);
     }
     const cancelled = await this.change(id, async (tx, current) => {
       await this.producer.discardStaged(tx, current.id, current.attempt);
@@ -160,7 +119,7 @@ export class RoundsService implements BeforeApplicationShutdown {
     await this.producer.withdraw(cancelled.id, cancelled.attempt).catch((error: unknown) => {
       this.logger.warn({ round_id: id, attempt: cancelled.attempt, err: error }, 'cancelled job not withdrawn');
     });
-    return this.get(id);
+    return this.views.get(id);
   }
 
   /**
@@ -180,7 +139,7 @@ export class RoundsService implements BeforeApplicationShutdown {
       return { to: 'queued', reason: fresh ? 'retry requested by API (fresh)' : 'retry requested by API', changes: { attempt, startedAt: null, finishedAt: null, reportStatus: null } };
     });
     if (staged) void this.relay.relayCommitted([staged]);
-    return this.get(id);
+    return this.views.get(id);
   }
 
   /** `POST /rounds/:id/commits`: records a commit made for the Round; recording the same sha again changes nothing. */
@@ -196,16 +155,6 @@ export class RoundsService implements BeforeApplicationShutdown {
     const stored = await this.repository.findCommit(id, commit.sha);
     if (!stored) throw new NotFoundException(`commit ${commit.sha} of round ${id} not found`);
     return toRecordedCommitView(stored);
-  }
-
-  /** `GET /reports/:id`: the latest Report of a Round (or a Report by its own id), with recorded commits merged in. */
-  async getReport(id: string): Promise<Report> {
-    const row = (await this.repository.latestReport(id)) ?? (await this.repository.reportById(id));
-    if (!row) throw new NotFoundException(`report ${id} not found`);
-    const report = JSON.parse(row.document) as Report;
-    const known = new Set(report.commits.map((commit) => commit.sha));
-    const recorded = (await this.repository.commits(row.roundId)).map(toCommitRef).filter((commit) => !known.has(commit.sha));
-    return { ...report, commits: [...report.commits, ...recorded] };
   }
 
   /** A worker took an attempt (see {@link planStart}). */
@@ -272,94 +221,9 @@ export class RoundsService implements BeforeApplicationShutdown {
     await this.change(id, async (tx, round) => {
       if (round.attempt !== attempt || !(['running', 'retrying', 'waiting'] as RoundState[]).includes(round.state)) return undefined;
       const at = now();
-      const report: Report = {
-        schema_version: '1.2',
-        round_id: id,
-        workorder_id: round.workorderId,
-        status: 'error',
-        summary: reason,
-        error: reason,
-        phases: [],
-        token_usage: [],
-        cost_usd: 0,
-        artifacts: [],
-        commits: [],
-        attempt,
-        worker: round.worker ?? 'none',
-      };
+      const report = reapedReport(round, attempt, reason);
       await this.repository.insertReport(tx, { id: newRecordId(), roundId: id, attempt, status: 'error', document: JSON.stringify(report), createdAt: at });
       return { to: 'error', reason, changes: { reportStatus: 'error', finishedAt: at } };
-    });
-  }
-
-  /** Every committed transition from now on, of every Round (the GitHub bot edits its comment when a Round ends). */
-  transitions(): Observable<TransitionEvent> {
-    return this.events.pipe(filter((event): event is TransitionEvent => event.type === 'transition'));
-  }
-
-  /** Ends every open event stream before Nest closes the HTTP server (it waits for open responses). */
-  beforeApplicationShutdown(): void {
-    this.closing.next();
-    this.closing.complete();
-  }
-
-  /** Phase and log events from workers, for `GET /rounds/:id/events`. */
-  publishEvent(event: RoundEvent | EventsEndEvent): void {
-    this.events.next(event);
-  }
-
-  /**
-   * `GET /rounds/:id/events`: the stored transitions first, then live transitions, phase and log events.
-   * Completes at once when the Round is already terminal; when it becomes terminal while followed, once the
-   * worker's end-of-events marker for that attempt arrived (events and reports travel on two queues), or after
-   * `eventsGraceMs` when the marker was lost.
-   */
-  async follow(id: string): Promise<Observable<RoundEvent>> {
-    await this.require(id);
-    return new Observable<RoundEvent>((subscriber) => {
-      // Subscribe before reading the past, and drop live transitions the past already holds.
-      const buffered: (RoundEvent | EventsEndEvent)[] = [];
-      let isReplaying = true;
-      let terminal: TransitionEvent | undefined;
-      let grace: NodeJS.Timeout | undefined;
-      const endedAttempts = new Set<number>();
-      const seen = new Set<string>();
-      const emit = (event: RoundEvent | EventsEndEvent) => {
-        if (event.type === 'end') return void endedAttempts.add(event.attempt);
-        if (event.type === 'transition') {
-          const key = transitionKey(event);
-          if (seen.has(key)) return;
-          seen.add(key);
-          terminal = isTerminal(event.to as RoundState) ? event : undefined;
-        }
-        subscriber.next(event);
-      };
-      const endWhenDrained = () => {
-        if (!terminal) return;
-        if (endedAttempts.has(terminal.attempt)) return subscriber.complete();
-        grace ??= setTimeout(() => subscriber.complete(), eventsGraceMs);
-      };
-      const live = this.events.pipe(filter((event) => event.round_id === id)).subscribe((event) => {
-        if (isReplaying) return void buffered.push(event);
-        emit(event);
-        endWhenDrained();
-      });
-      void this.repository
-        .transitions(id)
-        .then((transitions) => {
-          for (const transition of transitions) emit({ type: 'transition', round_id: id, ...toTransitionView(transition) });
-          if (terminal && buffered.length === 0) return subscriber.complete();
-          for (const event of buffered.splice(0)) emit(event);
-          isReplaying = false;
-          endWhenDrained();
-        })
-        .catch((error: unknown) => subscriber.error(error));
-      const closing = this.closing.subscribe(() => subscriber.complete());
-      return () => {
-        clearTimeout(grace);
-        live.unsubscribe();
-        closing.unsubscribe();
-      };
     });
   }
 
@@ -423,7 +287,7 @@ export class RoundsService implements BeforeApplicationShutdown {
           return { round: current, events: await this.transition(tx, current, changes) };
         });
         events.forEach((event, i) => {
-          if (i === events.length - 1) options.eventsBeforeLast?.forEach((workerEvent) => this.publishEvent(workerEvent));
+          if (i === events.length - 1) options.eventsBeforeLast?.forEach((workerEvent) => this.events.publish(workerEvent));
           this.emit(round, event);
         });
         return round;
@@ -459,31 +323,9 @@ export class RoundsService implements BeforeApplicationShutdown {
     const to = event.to as RoundState;
     if (isTerminal(to)) this.metrics.roundEnded(round, to, event.at);
     this.logger.log({ round_id: round.id, workorder_id: round.workorderId, attempt: event.attempt, from: event.from, to: event.to, reason: event.reason }, 'round transition');
-    this.events.next(event);
+    this.events.publish(event);
   }
-}
-
-/** The reason of a Round's last transition: its Report's status, and for an agent gone silent, that it was idle. */
-function finishReason(report: Report): string {
-  return report.status === 'timeout' && isIdleTimeout(report) ? 'finished: timeout (idle)' : `finished: ${report.status}`;
-}
-
-/**
- * What a worker's `started` changes: → running. A repeat from the same worker changes nothing. From another
- * worker while running, the first one was lost (its job lock expired and BullMQ handed the job on): running →
- * retrying → running.
- */
-function planStart(round: RoundEntity, message: RoundStartedMessage): Planned {
-  // The worker's times: a Round's duration is measured on one clock, whenever its messages are applied.
-  const started: Change = { to: 'running', reason: `started by ${message.worker}`, changes: { worker: message.worker, startedAt: message.at } };
-  if (round.state !== 'running') return started;
-  if (round.worker === message.worker) return undefined;
-  return [{ to: 'retrying', reason: `worker lost: ${round.worker ?? 'unknown'}` }, started];
 }
 
 /** A worker's message about an attempt the Round is no longer at. */
 class StaleMessageError extends Error {}
-
-function transitionKey(event: TransitionEvent): string {
-  return `${event.at}|${event.from}|${event.to}|${event.attempt}`;
-}
