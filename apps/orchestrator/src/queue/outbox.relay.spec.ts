@@ -9,6 +9,7 @@ import { createDataSource } from '../database/data-source';
 import { UnitOfWork } from '../database/unit-of-work';
 import type { RoundMetrics } from '../metrics/round.metrics';
 import { RoundsRepository } from '../rounds/rounds.repository';
+import { RoundEventsRepository } from '../rounds/round-events.repository';
 import { RoundEventsService } from '../rounds/round-events.service';
 import { RoundViewsService } from '../rounds/round-views.service';
 import { RoundsService } from '../rounds/rounds.service';
@@ -52,7 +53,7 @@ describe(OutboxRelay.name, () => {
     const metrics = { roundEnded: jest.fn(), reportStored: jest.fn() };
     const repository = new RoundsRepository(dataSource);
     views = new RoundViewsService(repository);
-    rounds = new RoundsService(repository, unitOfWork, producer, relay, cancelRequests as unknown as CancelRequestsPublisher, metrics as unknown as RoundMetrics, new RoundEventsService(repository), views);
+    rounds = new RoundsService(repository, unitOfWork, producer, relay, cancelRequests as unknown as CancelRequestsPublisher, metrics as unknown as RoundMetrics, new RoundEventsService(new RoundEventsRepository(dataSource), repository, unitOfWork), views);
   });
 
   afterAll(async () => {

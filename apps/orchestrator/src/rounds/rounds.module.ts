@@ -3,6 +3,7 @@ import { MetricsModule } from '../metrics/metrics.module';
 import { QueueModule } from '../queue/queue.module';
 import { RoundEventsConsumer } from './round-events.consumer';
 import { RoundEventsController } from './round-events.controller';
+import { RoundEventsRepository } from './round-events.repository';
 import { RoundEventsService } from './round-events.service';
 import { RoundViewsService } from './round-views.service';
 import { RoundReaper } from './round-reaper';
@@ -17,7 +18,7 @@ import { RoundsService } from './rounds.service';
 @Module({
   imports: [QueueModule, MetricsModule],
   controllers: [RoundsController, RoundEventsController],
-  providers: [RoundsRepository, RoundsService, RoundViewsService, RoundEventsService, RoundEventsConsumer, RoundReaper],
+  providers: [RoundsRepository, RoundEventsRepository, RoundsService, RoundViewsService, RoundEventsService, RoundEventsConsumer, RoundReaper],
   exports: [RoundsService, RoundViewsService, RoundEventsService],
 })
 export class RoundsModule {}

@@ -17,6 +17,7 @@ import { WorkOrdersProducer } from '../queue/workorders.producer';
 import { WorkOrderEntity } from '../workorders/workorder.entity';
 import { ReportsRepository } from '../reports/reports.repository';
 import { ReportsService } from '../reports/reports.service';
+import { RoundEventsRepository } from './round-events.repository';
 import { RoundEventsService } from './round-events.service';
 import { RoundViewsService } from './round-views.service';
 import { RoundsRepository } from './rounds.repository';
@@ -45,7 +46,7 @@ describe(RoundsService.name, () => {
     const relay = { relayCommitted: jest.fn(async () => undefined) } as unknown as OutboxRelay;
     const repository = new RoundsRepository(dataSource);
     views = new RoundViewsService(repository);
-    events = new RoundEventsService(repository);
+    events = new RoundEventsService(new RoundEventsRepository(dataSource), repository, unitOfWork);
     reports = new ReportsService(new ReportsRepository(dataSource), views);
     rounds = new RoundsService(repository, unitOfWork, producer, relay, cancelRequests as unknown as CancelRequestsPublisher, metrics as unknown as RoundMetrics, events, views);
   });
@@ -217,7 +218,7 @@ describe(RoundsService.name, () => {
   it('replays stored transitions to a follower and ends with a terminal state', async () => {
     const { id, order } = await queued();
     await rounds.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() });
-    const replayed: RoundEvent[] = await firstValueFrom((await events.follow(id)).pipe(toArray()));
+    const replayed: RoundEvent[] = (await firstValueFrom((await events.follow(id)).pipe(toArray()))).map((entry) => entry.event);
     expect(replayed.map((event) => event.type === 'transition' && event.to)).toEqual(['queued', 'running', 'succeeded']);
   });
 
@@ -225,8 +226,8 @@ describe(RoundsService.name, () => {
     const { id, order } = await queued();
     const collected = firstValueFrom((await events.follow(id)).pipe(toArray()));
     await rounds.start({ type: 'started', round_id: id, attempt: 1, worker: 'w', at: at() });
-    events.publish({ type: 'log', round_id: id, attempt: 1, level: 'info', message: 'hello', at: at() });
+    await events.record([{ type: 'log', round_id: id, attempt: 1, level: 'info', message: 'hello', at: at() }]);
     await rounds.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() });
-    expect((await collected).map((event) => (event.type === 'transition' ? event.to : event.type))).toEqual(['queued', 'running', 'log', 'succeeded']);
+    expect((await collected).map(({ event }) => (event.type === 'transition' ? event.to : event.type))).toEqual(['queued', 'running', 'log', 'succeeded']);
   });
 });

@@ -90,6 +90,7 @@ export class RoundsService {
     };
     await this.repository.insert(tx, round);
     await this.repository.addTransitions(tx, [{ roundId: round.id, from: null, to: 'queued', reason: 'submitted', attempt: 1, at }]);
+    await this.events.addToHistory(tx, [{ type: 'transition', round_id: round.id, attempt: 1, from: null, to: 'queued', reason: 'submitted', at }]);
     const staged = await this.producer.stage(tx, { round_id: round.id, workorder_id: order.id, attempt: 1, order }, at);
     return { round, staged };
   }
@@ -266,8 +267,8 @@ export class RoundsService {
 
   /**
    * Runs one state change in a transaction: rereads the Round, lets `plan` decide (and write what goes with
-   * it), checks and stores the transition(s) in order, then emits them after commit, `eventsBeforeLast` (a
-   * worker's, carried by its message) before the last one. Returns the Round as changed.
+   * it), checks and stores the transition(s) in order, `eventsBeforeLast` (a worker's, carried by its message)
+   * stored in the Round's history before the last one, then emits them after commit. Returns the Round as changed.
    */
   private async change(
     id: string,
@@ -284,12 +285,11 @@ export class RoundsService {
           if (options.isImplicitStart && changes[0].to !== 'running' && current.state !== 'running' && canTransition(current.state, 'running')) {
             changes.unshift({ to: 'running', reason: 'started (implicit)', changes: { startedAt: now() } });
           }
-          return { round: current, events: await this.transition(tx, current, changes) };
+          const events = await this.transition(tx, current, changes);
+          await this.events.addToHistory(tx, events, options.eventsBeforeLast);
+          return { round: current, events };
         });
-        events.forEach((event, i) => {
-          if (i === events.length - 1) options.eventsBeforeLast?.forEach((workerEvent) => this.events.publish(workerEvent));
-          this.emit(round, event);
-        });
+        events.forEach((event) => this.emit(round, event));
         return round;
       } catch (error) {
         if (!(error instanceof RoundChangedError) || attempt >= maxChangeAttempts) throw error;
@@ -323,7 +323,7 @@ export class RoundsService {
     const to = event.to as RoundState;
     if (isTerminal(to)) this.metrics.roundEnded(round, to, event.at);
     this.logger.log({ round_id: round.id, workorder_id: round.workorderId, attempt: event.attempt, from: event.from, to: event.to, reason: event.reason }, 'round transition');
-    this.events.publish(event);
+    this.events.transitionCommitted(event);
   }
 }
 
