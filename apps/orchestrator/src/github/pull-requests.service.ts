@@ -5,7 +5,7 @@ import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestr
 import { ReportsService } from '../reports/reports.service';
 import { RoundEventsService } from '../rounds/round-events.service';
 import { RoundViewsService } from '../rounds/round-views.service';
-import { RoundsService } from '../rounds/rounds.service';
+import { RoundLinksService } from '../rounds/round-links.service';
 import { WorkOrdersService } from '../workorders/workorders.service';
 import { parseGitHubRepositoryName } from './github-repository-name';
 import { GitHubClient } from './github.client';
@@ -24,7 +24,7 @@ export class PullRequestsService implements OnApplicationBootstrap, OnModuleDest
   constructor(
     @Inject(ORCHESTRATOR_CONFIG) private readonly config: OrchestratorConfig,
     private readonly client: GitHubClient,
-    private readonly rounds: RoundsService,
+    private readonly links: RoundLinksService,
     private readonly views: RoundViewsService,
     private readonly events: RoundEventsService,
     private readonly reports: ReportsService,
@@ -78,7 +78,7 @@ export class PullRequestsService implements OnApplicationBootstrap, OnModuleDest
       });
       result = { round_id: roundId, ...opened, action: 'opened' };
     }
-    await this.rounds.recordPullRequest(roundId, { number: result.number, url: result.url });
+    await this.links.recordPullRequest(roundId, { number: result.number, url: result.url });
     this.logger.log({ round_id: roundId, workorder_id: round.workorder_id, repository, branch, number: result.number, action: result.action }, 'pull request done');
     return result;
   }

@@ -7,6 +7,7 @@ import { queryValidationPipe } from '../http/query-validation.pipe';
 import { SchemaBodyPipe } from '../http/schema-body.pipe';
 import { ListRoundsQueryDto } from './list-rounds.query.dto';
 import { RecordedCommitViewDto, RoundPageDto, RoundViewDto } from './round-view.dto';
+import { RoundLinksService } from './round-links.service';
 import { RoundViewsService } from './round-views.service';
 import { RoundsService } from './rounds.service';
 
@@ -17,6 +18,7 @@ export class RoundsController {
   constructor(
     private readonly rounds: RoundsService,
     private readonly views: RoundViewsService,
+    private readonly links: RoundLinksService,
   ) {}
 
   @Get()
@@ -56,6 +58,6 @@ export class RoundsController {
   @ApiOkResponse({ type: RecordedCommitViewDto })
   @ApiErrorResponses(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
   recordCommit(@Param('id', IdParamPipe) id: string, @Body(new SchemaBodyPipe('commit', validateCommitRef)) commit: CommitRef): Promise<RecordedCommitView> {
-    return this.rounds.recordCommit(id, commit);
+    return this.links.recordCommit(id, commit);
   }
 }

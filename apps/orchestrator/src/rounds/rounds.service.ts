@@ -5,10 +5,7 @@ import {
   IllegalTransitionError,
   isTerminal,
   RoundStateByReportStatus,
-  type CommitRef,
-  type RecordedCommitView,
   type RoundFinishedMessage,
-  type RoundPullRequestView,
   type RoundRetryingMessage,
   type RoundStartedMessage,
   type RoundState,
@@ -31,7 +28,6 @@ import type { RoundEntity } from './round.entity';
 import { finishReason, planStart, type Change, type Planned } from './round-change';
 import { RoundEventsService } from './round-events.service';
 import { RoundViewsService } from './round-views.service';
-import { toRecordedCommitView } from './round.view';
 import { RoundsRepository } from './rounds.repository';
 
 /** Thrown inside a transaction when another writer changed the Round first; the whole change is retried. */
@@ -143,21 +139,6 @@ export class RoundsService {
     return this.views.get(id);
   }
 
-  /** `POST /rounds/:id/commits`: records a commit made for the Round; recording the same sha again changes nothing. */
-  async recordCommit(id: string, commit: CommitRef): Promise<RecordedCommitView> {
-    await this.require(id);
-    try {
-      await this.unitOfWork.run((tx) =>
-        this.repository.insertCommit(tx, { roundId: id, sha: commit.sha, branch: commit.branch ?? null, message: commit.message ?? null, createdAt: now() }),
-      );
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-    }
-    const stored = await this.repository.findCommit(id, commit.sha);
-    if (!stored) throw new NotFoundException(`commit ${commit.sha} of round ${id} not found`);
-    return toRecordedCommitView(stored);
-  }
-
   /** A worker took an attempt (see {@link planStart}). */
   async start(message: RoundStartedMessage): Promise<void> {
     await this.onMessage(message, (round) => planStart(round, message));
@@ -201,12 +182,6 @@ export class RoundsService {
       if (!isUniqueViolation(error)) throw error;
       this.logger.log({ round_id: message.round_id, attempt: message.attempt }, 'duplicate report ignored');
     }
-  }
-
-  /** Stores the pull request a Round opened or updated (GitHub), shown by `GET /rounds/:id`. */
-  async recordPullRequest(id: string, pullRequest: RoundPullRequestView): Promise<void> {
-    await this.require(id);
-    await this.unitOfWork.run((tx) => this.repository.setPullRequest(tx, id, pullRequest.number, pullRequest.url));
   }
 
   /** Rounds `running` or `retrying` unchanged since `before`: what the reaper checks against the queue. */
