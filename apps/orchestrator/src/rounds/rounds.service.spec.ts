@@ -222,6 +222,16 @@ describe(RoundsService.name, () => {
     expect(replayed.map((event) => event.type === 'transition' && event.to)).toEqual(['queued', 'running', 'succeeded']);
   });
 
+  it("stores a worker's events that come before the start of their attempt after it", async () => {
+    const { id, order } = await queued();
+    const recorded = events.record([{ type: 'log', round_id: id, attempt: 1, level: 'info', message: 'early', at: at() }]);
+    await rounds.start({ type: 'started', round_id: id, attempt: 1, worker: 'w', at: at() });
+    await recorded;
+    await rounds.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() });
+    const replayed = await firstValueFrom((await events.follow(id)).pipe(toArray()));
+    expect(replayed.map(({ event }) => (event.type === 'transition' ? event.to : event.type))).toEqual(['queued', 'running', 'log', 'succeeded']);
+  });
+
   it('streams live transitions until the Round finishes', async () => {
     const { id, order } = await queued();
     const collected = firstValueFrom((await events.follow(id)).pipe(toArray()));
