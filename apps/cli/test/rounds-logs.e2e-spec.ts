@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStackEnv, repoRoot, startOrchestrator, startWorker, type OrchestratorProcess, type StackEnv, type StackProcess } from '../../../test/support/local-stack';
-import { runSc } from './run-sc';
+import { until } from '../../../test/support/until';
+import { runSc, startSc } from './run-sc';
 
 /** `expected` patterns match lines of `output` in this order (other lines may come between). */
 function expectInOrder(output: string, expected: RegExp[]): void {
@@ -89,6 +90,17 @@ describe("sc shows a Round's history after the fact: rounds logs, rounds watch, 
     const { code, stdout } = await sc('rounds', 'watch', roundId);
     expect(code).toBe(0);
     expectInOrder(stdout, [...history, /^✓ Round \S+ \(attempt 1\): success$/]);
+  });
+
+  it('rounds logs --follow prints what is stored, then the lines of a running Round as they come, and ends with it', async () => {
+    const shell = join(dir, 'shell.json');
+    writeFileSync(shell, JSON.stringify({ title: 'Slow', instructions: 'Echo slowly.', plugin: 'shell', phases: ['coding'], params: { commands: ['echo first', 'sleep 2', 'echo last'] } }));
+    const roundId = (await sc('submit', shell)).stdout.trim();
+    await until(async () => (await sc('rounds', 'logs', roundId)).stdout.includes('│ first'), { timeoutMs: 20_000, what: 'the first line stored' });
+    const followed = startSc(['rounds', 'logs', roundId, '--follow'], { env });
+    const { code, stdout } = await followed.done;
+    expect(code).toBe(0);
+    expectInOrder(stdout, [/^● queued → running/, /^▸ coding started$/, /│ first$/, /│ last$/, /^✓ coding success/, /^● running → succeeded/]);
   });
 
   it('rounds logs of an unknown Round is one line and exit 2', async () => {
