@@ -89,8 +89,8 @@ export interface RoundFinishedMessage {
   at: string;
   /**
    * The attempt's phase and log events and its end marker, when none was sent on the `events` queue before
-   * (a short Round): they travel with the Report, one job instead of two, and the orchestrator passes them on
-   * between the Round's start and end. At most {@link MaxEventsPerJob}.
+   * (a short Round): they travel with the Report, one job instead of two, and the orchestrator stores them in
+   * the Round's history between its start and end. At most {@link MaxEventsPerJob}.
    */
   events?: WorkerEvent[];
 }

@@ -157,8 +157,8 @@ export class RoundsService {
    * The attempt ended: stores its Report (unique on round and attempt, so a repeated message is acknowledged
    * and changes nothing) and moves the Round to the state of the Report's status. With `started`, the
    * worker's message that came in the same batch (a short Round), the start is applied first, in the same
-   * transaction, as {@link start} would. The phase and log events the message carries are passed on between
-   * the Round's start and its end, where they happened.
+   * transaction, as {@link start} would. The phase and log events the message carries are stored in the
+   * Round's history between its start and its end, where they happened.
    */
   async finish(message: RoundFinishedMessage, started?: RoundStartedMessage): Promise<void> {
     const { report } = message;
