@@ -1,6 +1,6 @@
 import { Injectable, Logger, NotFoundException, type BeforeApplicationShutdown } from '@nestjs/common';
 import { isTerminal, type LogEvent, type RoundEvent, type RoundState, type TransitionEvent, type WorkerEvent } from '@sc/schemas';
-import { filter, Observable, Subject } from 'rxjs';
+import { filter, interval, merge, Observable, Subject } from 'rxjs';
 import type { EntityManager } from 'typeorm';
 import { UnitOfWork } from '../database/unit-of-work';
 import { KeyedSequence } from '../queue/keyed-sequence';
@@ -16,6 +16,9 @@ const startWaitMs = 10_000;
 const endWaitMs = 2_000;
 /** Entries read from the database at a time while replaying. */
 const pageSize = 500;
+// Another orchestrator replica may be the one storing a Round's entries, and its notice does not reach this
+// one: followers and waits also look again this often.
+const recheckMs = 1_000;
 /** States in which no worker runs the Round's attempt: its events wait for the move to `running`. */
 const notRunning = new Set<RoundState>(['queued', 'retrying', 'waiting']);
 
@@ -155,7 +158,7 @@ export class RoundEventsService implements BeforeApplicationShutdown {
         isReading = false;
       };
       const failed = (error: unknown) => subscriber.error(error);
-      const grown = this.grown.pipe(filter((roundId) => roundId === id)).subscribe(() => void read().catch(failed));
+      const grown = merge(this.grown.pipe(filter((roundId) => roundId === id)), interval(recheckMs)).subscribe(() => void read().catch(failed));
       const closing = this.closing.subscribe(() => subscriber.complete());
       void read().catch(failed);
       return () => {
@@ -187,7 +190,7 @@ export class RoundEventsService implements BeforeApplicationShutdown {
           },
         );
       // Subscribed before the first check: nothing that happens in between is missed.
-      const rechecks = recheck.subscribe(check);
+      const rechecks = merge(recheck, interval(recheckMs)).subscribe(check);
       const closing = this.closing.subscribe(() => finish());
       const timer = setTimeout(finish, timeoutMs);
       check();
