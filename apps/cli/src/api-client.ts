@@ -97,12 +97,14 @@ export class ApiClient {
   }
 
   /**
-   * `GET /rounds/:id/events` (Server-Sent Events): yields each event until the server closes the stream or
-   * `signal` aborts. Throws {@link ApiError} when the endpoint answers with an error (e.g. 404).
+   * `GET /rounds/:id/events` (Server-Sent Events): yields the Round's stored history, then (unless not
+   * `follow`) what comes, until the server closes the stream or `signal` aborts. Throws {@link ApiError} when
+   * the endpoint answers with an error (e.g. 404).
    */
-  async *streamRoundEvents(id: string, signal?: AbortSignal): AsyncGenerator<RoundEvent> {
-    const response = await this.send('GET', `/rounds/${encodeURIComponent(id)}/events`, { accept: 'text/event-stream', signal });
-    if (!response.ok || !response.body) throw await this.toApiError(response, `GET /rounds/${id}/events`);
+  async *streamRoundEvents(id: string, signal?: AbortSignal, follow = true): AsyncGenerator<RoundEvent> {
+    const path = `/rounds/${encodeURIComponent(id)}/events${follow ? '' : '?follow=false'}`;
+    const response = await this.send('GET', path, { accept: 'text/event-stream', signal });
+    if (!response.ok || !response.body) throw await this.toApiError(response, `GET ${path}`);
     const { createParser } = await import('eventsource-parser');
     const pending: RoundEvent[] = [];
     const parser = createParser({

@@ -10,13 +10,15 @@ export interface FollowRoundOptions {
   safetyPollMs?: number;
   /** How often it is polled when there is no event stream. */
   pollMs?: number;
+  /** How long a Round found ended waits for the stream to deliver the rest of its history. */
+  drainMs?: number;
   signal?: AbortSignal;
 }
 
 /**
- * Follows a Round until it reaches a terminal state and returns its final view. Live events come from
- * `GET /rounds/:id/events`; the Round itself is polled alongside, slowly while the stream is up and faster
- * when the stream is missing or drops, so that a Round never waits on an event the stream did not carry.
+ * Follows a Round until it reaches a terminal state and returns its final view. Its events, stored ones first,
+ * come from `GET /rounds/:id/events`; the Round itself is polled alongside, slowly while the stream is up and
+ * faster when the stream is missing or drops, so that a Round never waits on an event the stream did not carry.
  */
 export async function followRound(api: ApiClient, roundId: string, options: FollowRoundOptions): Promise<RoundView> {
   const { isTerminal } = await import('@sc/schemas');
@@ -49,8 +51,15 @@ export async function followRound(api: ApiClient, roundId: string, options: Foll
   try {
     for (;;) {
       const round = await api.getRound(roundId);
-      round.transitions.forEach(emitTransition);
-      if (isTerminal(round.state)) return round;
+      if (isTerminal(round.state)) {
+        // The stream replays the whole stored history and ends with the Round: let it, so that every phase
+        // and log line is shown, in order, before the end, also for a Round that ended before it connected.
+        if (!hasStreamEnded) await Promise.race([stream, delay(options.drainMs ?? 10_000, signal)]);
+        round.transitions.forEach(emitTransition);
+        return round;
+      }
+      // The polled trail is shown only without a stream: it could run ahead of the stream's log lines.
+      if (hasStreamEnded) round.transitions.forEach(emitTransition);
       const pause = delay(isStreaming ? (options.safetyPollMs ?? 2000) : (options.pollMs ?? 500), signal);
       // A stream that ends early (no such endpoint, a dropped connection) cuts the slow wait short once.
       await (hasStreamEnded ? pause : Promise.race([pause, stream]));

@@ -4,7 +4,7 @@ import { formatTable, type TableColumn } from './table-format';
 
 // Text views of Rounds, Reports and events for people; `--json` prints the objects themselves.
 
-/** One line per event: `▸ coding started`, `✓ coding success (exit 0, 1.2s)`, `  coding │ a log line`. */
+/** One line per event: `▸ coding started`, `✓ coding success (exit 0, 1.2s)`, `  coding │ a log line`, `  coding/claude │ …`. */
 export function formatRoundEvent(event: RoundEvent): string {
   switch (event.type) {
     case 'transition':
@@ -16,7 +16,7 @@ export function formatRoundEvent(event: RoundEvent): string {
       return `${mark(result.status)} ${event.phase} ${result.status} (${phaseDetail(result)})${result.error ? `: ${result.error}` : ''}`;
     }
     case 'log':
-      return `  ${event.phase ?? '-'} │ ${event.level === 'info' ? '' : `${event.level}: `}${event.message}`;
+      return `  ${event.phase ?? '-'}${event.agent ? `/${event.agent}` : ''} │ ${event.level === 'info' ? '' : `${event.level}: `}${event.message}`;
   }
 }
 

@@ -44,4 +44,11 @@ describe(createPhaseContext.name, () => {
     expect(events[1_000]).toMatchObject({ level: 'warn', message: "more than 1000 log lines in phase coding: the rest is in the worker's log only" });
     expect(lines).toHaveLength(5_000);
   });
+
+  it('names the agent a line is about in its event, when the plugin named one', () => {
+    const { ctx, events } = contextWithEvents();
+    ctx.logger.info({ agent: 'claude' }, 'agent started');
+    ctx.logger.info({ agent: 42 }, 'not an agent name');
+    expect(events.map((event) => event.agent)).toEqual(['claude', undefined]);
+  });
 });

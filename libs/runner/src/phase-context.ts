@@ -51,11 +51,12 @@ export function createPhaseContext(options: PhaseContextOptions): PluginContext 
     options.onTokens?.();
   };
   let streamedLines = 0;
-  const stream = (level: LogEvent['level'], message: string) => {
+  const stream = (level: LogEvent['level'], message: string, agent: unknown) => {
     streamedLines++;
     if (streamedLines > maxStreamedLogLines + 1) return;
-    const text = streamedLines > maxStreamedLogLines ? `more than ${maxStreamedLogLines} log lines in phase ${phase}: the rest is in the worker's log only` : message;
-    options.onLog({ type: 'log', round_id: job.round_id, attempt: job.attempt, level: streamedLines > maxStreamedLogLines ? 'warn' : level, message: text, phase, at: new Date().toISOString() });
+    if (streamedLines > maxStreamedLogLines) message = `more than ${maxStreamedLogLines} log lines in phase ${phase}: the rest is in the worker's log only`;
+    const about = typeof agent === 'string' && streamedLines <= maxStreamedLogLines ? { agent } : {};
+    options.onLog({ type: 'log', round_id: job.round_id, attempt: job.attempt, level: streamedLines > maxStreamedLogLines ? 'warn' : level, message, phase, ...about, at: new Date().toISOString() });
   };
   return {
     phase,
@@ -67,7 +68,7 @@ export function createPhaseContext(options: PhaseContextOptions): PluginContext 
     logger: createPluginLogger((level, message, fields) => {
       const line = message.length > maxLogMessageChars ? `${message.slice(0, maxLogMessageChars)}…` : message;
       log[level](fields, line);
-      stream(level, line);
+      stream(level, line, fields.agent);
     }),
     reportTokens,
     ...(job.resume_from ? { resumeFrom: job.resume_from } : {}),

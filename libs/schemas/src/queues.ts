@@ -10,7 +10,7 @@ export enum QueueName {
   WorkOrders = 'workorders',
   /** Workers → orchestrator: Round started, retrying, finished (with its Report), in batches. */
   Reports = 'reports',
-  /** Workers → orchestrator: phase progress and log lines in batches, streamed to `GET /rounds/:id/events`. */
+  /** Workers → orchestrator: phase progress and log lines in batches, stored in the Round's history (`GET /rounds/:id/events`). */
   Events = 'events',
 }
 
@@ -89,8 +89,8 @@ export interface RoundFinishedMessage {
   at: string;
   /**
    * The attempt's phase and log events and its end marker, when none was sent on the `events` queue before
-   * (a short Round): they travel with the Report, one job instead of two, and the orchestrator passes them on
-   * between the Round's start and end. At most {@link MaxEventsPerJob}.
+   * (a short Round): they travel with the Report, one job instead of two, and the orchestrator stores them in
+   * the Round's history between its start and end. At most {@link MaxEventsPerJob}.
    */
   events?: WorkerEvent[];
 }
@@ -126,13 +126,15 @@ export interface LogEvent {
   level: 'debug' | 'info' | 'warn' | 'error';
   message: string;
   phase?: string;
+  /** The agent the line is about, when the plugin named one (`ctx.logger.info({ agent }, …)`). */
+  agent?: string;
   at: string;
 }
 
 /**
  * The worker published every phase and log event of the attempt: it is sent on the `events` queue, after
- * them, just before the `finished` message, so a follower can end its stream without losing the last lines.
- * It is not streamed to clients.
+ * them, just before the `finished` message, so the orchestrator stores the attempt's last lines before its
+ * end. It is not streamed to clients.
  */
 export interface EventsEndEvent {
   type: 'end';

@@ -8,13 +8,14 @@ import { GitHubRoundLinkEntity } from '../github/github-round-link.entity';
 import { OutboxEntity } from '../queue/outbox.entity';
 import { ReportEntity } from '../reports/report.entity';
 import { RoundCommitEntity } from '../rounds/round-commit.entity';
+import { RoundEventEntity } from '../rounds/round-event.entity';
 import { RoundLabelEntity } from '../rounds/round-label.entity';
 import { RoundTransitionEntity } from '../rounds/round-transition.entity';
 import { RoundEntity } from '../rounds/round.entity';
 import { WorkOrderEntity } from '../workorders/workorder.entity';
 
 /** Every entity, listed rather than globbed so the compiled app and the TypeORM CLI see the same set. */
-export const entities = [WorkOrderEntity, RoundEntity, RoundTransitionEntity, RoundCommitEntity, RoundLabelEntity, ReportEntity, OutboxEntity, GitHubDeliveryEntity, GitHubRoundLinkEntity];
+export const entities = [WorkOrderEntity, RoundEntity, RoundTransitionEntity, RoundEventEntity, RoundCommitEntity, RoundLabelEntity, ReportEntity, OutboxEntity, GitHubDeliveryEntity, GitHubRoundLinkEntity];
 
 /** The entities the repositories write and read through direct SQL (database/direct-sql.ts), checked at start. */
 export const directSqlEntities = [WorkOrderEntity, RoundEntity, RoundTransitionEntity, RoundLabelEntity, ReportEntity, OutboxEntity];

@@ -3,6 +3,9 @@ import type { PluginRegistry } from '@sc/runner';
 import { formatIssues, IllegalTransitionError, isTerminal, validateWorkOrder, type Report, type RoundState, type StoredWorkOrder, type WorkOrder } from '@sc/schemas';
 import type { Subscription } from 'rxjs';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestrator.config';
+import { ReportsService } from '../reports/reports.service';
+import { RoundEventsService } from '../rounds/round-events.service';
+import { RoundViewsService } from '../rounds/round-views.service';
 import { RoundsService } from '../rounds/rounds.service';
 import { PLUGIN_REGISTRY } from '../workorders/plugin-registry.provider';
 import { WorkOrdersService } from '../workorders/workorders.service';
@@ -52,6 +55,9 @@ export class GitHubWebhooksService implements OnApplicationBootstrap, OnModuleDe
     private readonly client: GitHubClient,
     private readonly workorders: WorkOrdersService,
     private readonly rounds: RoundsService,
+    private readonly views: RoundViewsService,
+    private readonly events: RoundEventsService,
+    private readonly reports: ReportsService,
     @Inject(PLUGIN_REGISTRY) private readonly plugins: PluginRegistry,
   ) {}
 
@@ -60,7 +66,7 @@ export class GitHubWebhooksService implements OnApplicationBootstrap, OnModuleDe
     const github = this.config.github;
     if (!github.isEnabled) return this.logger.log({ reason: github.reason }, 'github integration disabled');
     this.logger.log({ api_url: github.apiUrl }, 'github integration enabled');
-    this.subscription = this.rounds.transitions().subscribe((event) => {
+    this.subscription = this.events.transitions().subscribe((event) => {
       if (isTerminal(event.to as RoundState)) void this.editEndedComment(event.round_id, event.to as RoundState);
     });
     void this.editMissedComments();
@@ -160,7 +166,7 @@ export class GitHubWebhooksService implements OnApplicationBootstrap, OnModuleDe
   private async previousWorkOrder(repository: string, issueNumber: number): Promise<StoredWorkOrder | undefined> {
     const link = await this.repository.findLatestLink(repository, issueNumber);
     if (!link) return undefined;
-    const round = await this.rounds.get(link.roundId);
+    const round = await this.views.get(link.roundId);
     return this.workorders.get(round.workorder_id);
   }
 
@@ -206,7 +212,7 @@ export class GitHubWebhooksService implements OnApplicationBootstrap, OnModuleDe
     try {
       const link = await this.repository.findLink(roundId);
       if (!link?.commentId) return;
-      const report: Report | undefined = await this.rounds.getReport(roundId).catch(() => undefined);
+      const report: Report | undefined = await this.reports.get(roundId).catch(() => undefined);
       const github = this.enabled();
       await this.client.updateComment(link.repository, link.commentId, renderRoundEndedComment(roundId, state, report, github.publicUrl));
       await this.repository.markEnded(roundId, state);
@@ -223,7 +229,7 @@ export class GitHubWebhooksService implements OnApplicationBootstrap, OnModuleDe
   private async editMissedComments(): Promise<void> {
     try {
       for (const link of await this.repository.findOpenComments(missedCommentsPerStart)) {
-        const round = await this.rounds.get(link.roundId);
+        const round = await this.views.get(link.roundId);
         if (isTerminal(round.state)) await this.editEndedComment(link.roundId, round.state);
       }
     } catch (error) {

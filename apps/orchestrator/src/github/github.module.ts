@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ReportsModule } from '../reports/reports.module';
 import { RoundsModule } from '../rounds/rounds.module';
 import { WorkOrdersModule } from '../workorders/workorders.module';
 import { GitHubClient } from './github.client';
@@ -10,7 +11,7 @@ import { PullRequestsService } from './pull-requests.service';
 
 /** GitHub: the webhook that starts work from issues and comments, the bot's comments, pull requests from Rounds. */
 @Module({
-  imports: [WorkOrdersModule, RoundsModule],
+  imports: [WorkOrdersModule, RoundsModule, ReportsModule],
   controllers: [GitHubWebhooksController, PullRequestsController],
   providers: [GitHubRepository, GitHubClient, GitHubWebhooksService, PullRequestsService],
 })

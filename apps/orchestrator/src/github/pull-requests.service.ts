@@ -2,7 +2,10 @@ import { ConflictException, Inject, Injectable, Logger, NotFoundException, type 
 import { isTerminal, type PullRequestResult, type Report, type RoundState, type RoundView, type StoredWorkOrder, type TransitionEvent } from '@sc/schemas';
 import type { Subscription } from 'rxjs';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestrator.config';
-import { RoundsService } from '../rounds/rounds.service';
+import { ReportsService } from '../reports/reports.service';
+import { RoundEventsService } from '../rounds/round-events.service';
+import { RoundViewsService } from '../rounds/round-views.service';
+import { RoundLinksService } from '../rounds/round-links.service';
 import { WorkOrdersService } from '../workorders/workorders.service';
 import { parseGitHubRepositoryName } from './github-repository-name';
 import { GitHubClient } from './github.client';
@@ -21,12 +24,15 @@ export class PullRequestsService implements OnApplicationBootstrap, OnModuleDest
   constructor(
     @Inject(ORCHESTRATOR_CONFIG) private readonly config: OrchestratorConfig,
     private readonly client: GitHubClient,
-    private readonly rounds: RoundsService,
+    private readonly links: RoundLinksService,
+    private readonly views: RoundViewsService,
+    private readonly events: RoundEventsService,
+    private readonly reports: ReportsService,
     private readonly workorders: WorkOrdersService,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.config.github.isEnabled) this.subscription = this.rounds.transitions().subscribe((event) => void this.onTransition(event));
+    if (this.config.github.isEnabled) this.subscription = this.events.transitions().subscribe((event) => void this.onTransition(event));
   }
 
   onModuleDestroy(): void {
@@ -40,8 +46,8 @@ export class PullRequestsService implements OnApplicationBootstrap, OnModuleDest
   async openOrUpdate(roundId: string): Promise<PullRequestResult> {
     const github = this.config.github;
     if (!github.isEnabled) throw new ConflictException(`the GitHub integration is not configured: ${github.reason}`);
-    const round = await this.rounds.get(roundId);
-    const report = await this.rounds.getReport(roundId).catch((error: unknown) => {
+    const round = await this.views.get(roundId);
+    const report = await this.reports.get(roundId).catch((error: unknown) => {
       throw error instanceof NotFoundException ? new ConflictException(`round ${roundId} has no Report yet`) : error;
     });
     const order = await this.workorders.get(round.workorder_id);
@@ -72,7 +78,7 @@ export class PullRequestsService implements OnApplicationBootstrap, OnModuleDest
       });
       result = { round_id: roundId, ...opened, action: 'opened' };
     }
-    await this.rounds.recordPullRequest(roundId, { number: result.number, url: result.url });
+    await this.links.recordPullRequest(roundId, { number: result.number, url: result.url });
     this.logger.log({ round_id: roundId, workorder_id: round.workorder_id, repository, branch, number: result.number, action: result.action }, 'pull request done');
     return result;
   }
@@ -81,10 +87,10 @@ export class PullRequestsService implements OnApplicationBootstrap, OnModuleDest
   private async onTransition(event: TransitionEvent): Promise<void> {
     if (!isTerminal(event.to as RoundState)) return;
     try {
-      const round = await this.rounds.get(event.round_id);
+      const round = await this.views.get(event.round_id);
       const order = await this.workorders.get(round.workorder_id);
       if (!order.pull_request) return;
-      const report = await this.rounds.getReport(event.round_id);
+      const report = await this.reports.get(event.round_id);
       if (!pickBranch(order, report)) return;
       await this.openOrUpdate(event.round_id);
     } catch (error) {

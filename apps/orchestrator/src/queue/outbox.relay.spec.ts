@@ -9,6 +9,9 @@ import { createDataSource } from '../database/data-source';
 import { UnitOfWork } from '../database/unit-of-work';
 import type { RoundMetrics } from '../metrics/round.metrics';
 import { RoundsRepository } from '../rounds/rounds.repository';
+import { RoundEventsRepository } from '../rounds/round-events.repository';
+import { RoundEventsService } from '../rounds/round-events.service';
+import { RoundViewsService } from '../rounds/round-views.service';
 import { RoundsService } from '../rounds/rounds.service';
 import { WorkOrderEntity } from '../workorders/workorder.entity';
 import type { CancelRequestsPublisher } from './cancel-requests.publisher';
@@ -23,6 +26,7 @@ describe(OutboxRelay.name, () => {
   let dir: string;
   let dataSource: DataSource;
   let rounds: RoundsService;
+  let views: RoundViewsService;
   let relay: OutboxRelay;
   let beforeAdd: (job: WorkOrderJob) => Promise<void>;
   let isTakenByWorker: boolean;
@@ -47,7 +51,9 @@ describe(OutboxRelay.name, () => {
     const producer = new WorkOrdersProducer(queue as unknown as Queue, outbox, cancelRequests as unknown as CancelRequestsPublisher);
     relay = new OutboxRelay(outbox, producer, unitOfWork);
     const metrics = { roundEnded: jest.fn(), reportStored: jest.fn() };
-    rounds = new RoundsService(new RoundsRepository(dataSource), unitOfWork, producer, relay, cancelRequests as unknown as CancelRequestsPublisher, metrics as unknown as RoundMetrics);
+    const repository = new RoundsRepository(dataSource);
+    views = new RoundViewsService(repository);
+    rounds = new RoundsService(repository, unitOfWork, producer, relay, cancelRequests as unknown as CancelRequestsPublisher, metrics as unknown as RoundMetrics, new RoundEventsService(new RoundEventsRepository(dataSource), repository, unitOfWork), views);
   });
 
   afterAll(async () => {
@@ -93,7 +99,7 @@ describe(OutboxRelay.name, () => {
     await relay.relayPending();
     expect(jobs.has(roundJobId(id, 1))).toBe(false);
     expect(cancelRequests.publish).not.toHaveBeenCalled();
-    expect((await rounds.get(id)).state).toBe('cancelled');
+    expect((await views.get(id)).state).toBe('cancelled');
   });
 
   it('asks the worker to stop when it took that job first', async () => {

@@ -4,6 +4,7 @@ import { Logger } from '@nestjs/common';
 import { QueueName, validateRoundMessage, type RoundMessage, type RoundStartedMessage } from '@sc/schemas';
 import type { Job } from 'bullmq';
 import { KeyedSequence } from '../queue/keyed-sequence';
+import { RoundEventsService } from '../rounds/round-events.service';
 import { RoundsService } from '../rounds/rounds.service';
 
 /**
@@ -20,7 +21,10 @@ export class ReportsConsumer extends WorkerHost {
   private readonly redisError = redisErrorWarning('worker reports', (fields, message) => this.logger.warn(fields, message));
   private readonly perRound = new KeyedSequence();
 
-  constructor(private readonly rounds: RoundsService) {
+  constructor(
+    private readonly rounds: RoundsService,
+    private readonly events: RoundEventsService,
+  ) {
     super();
   }
 
@@ -55,14 +59,19 @@ export class ReportsConsumer extends WorkerHost {
     return [];
   }
 
-  private apply(message: RoundMessage, started?: RoundStartedMessage): Promise<void> {
+  private async apply(message: RoundMessage, started?: RoundStartedMessage): Promise<void> {
     switch (message.type) {
       case 'started':
         return this.rounds.start(message);
       case 'retrying':
         return this.rounds.markRetrying(message);
       case 'finished':
-        return this.rounds.finish(message, started);
+        if (message.events) return this.rounds.finish(message, started);
+        // The attempt's events went on the `events` queue: its last lines come before its end. They wait for
+        // the start, so a start that came with the end is applied first.
+        if (started) await this.rounds.start(started);
+        await this.events.untilEnded(message.round_id, message.attempt);
+        return this.rounds.finish(message);
     }
   }
 }

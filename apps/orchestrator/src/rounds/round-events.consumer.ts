@@ -3,23 +3,23 @@ import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { QueueName, type WorkerEvent } from '@sc/schemas';
 import type { Job } from 'bullmq';
-import { RoundsService } from './rounds.service';
+import { RoundEventsService } from './round-events.service';
 
 const eventTypes = new Set(['phase', 'log', 'end']);
 
 /**
- * Phase progress and log lines from workers (`events` queue, in batches), passed on to
- * `GET /rounds/:id/events`. They are live-only: a follower that connects later sees the stored transitions,
- * not old log lines.
+ * Phase progress and log lines from workers (`events` queue, in batches), stored in their Rounds' histories
+ * for `GET /rounds/:id/events`.
  */
-// Handling a batch is a synchronous hand-off, so several in flight keep their fetch order while the queue's
-// round trips overlap (bench/README.md).
-@Processor(QueueName.Events, { concurrency: 16 })
+// One batch at a time, handed off without waiting for it to be stored: with several in flight, BullMQ fetches
+// the next job as one completes, so batches that take longer would let later ones overtake them, and a Round's
+// lines would be stored out of order. The hand-off takes no time, so one at a time costs only a round trip.
+@Processor(QueueName.Events, { concurrency: 1 })
 export class RoundEventsConsumer extends WorkerHost {
   private readonly logger = new Logger(RoundEventsConsumer.name);
   private readonly redisError = redisErrorWarning('worker events', (fields, message) => this.logger.warn(fields, message));
 
-  constructor(private readonly rounds: RoundsService) {
+  constructor(private readonly events: RoundEventsService) {
     super();
   }
 
@@ -35,7 +35,8 @@ export class RoundEventsConsumer extends WorkerHost {
     // Transitions come from the orchestrator alone; anything else malformed is dropped, never retried.
     const valid = events.filter(isWorkerEvent);
     if (valid.length < events.length) this.logger.warn({ job_id: job.id, dropped: events.length - valid.length }, 'invalid round events dropped');
-    for (const event of valid) this.rounds.publishEvent(event);
+    // Best effort, like the worker's sending: a batch lost to a database error is logged, not retried.
+    void this.events.record(valid).catch((error: unknown) => this.logger.warn({ job_id: job.id, events: valid.length, err: error }, 'round events not stored'));
   }
 }
 

@@ -7,26 +7,32 @@ import { queryValidationPipe } from '../http/query-validation.pipe';
 import { SchemaBodyPipe } from '../http/schema-body.pipe';
 import { ListRoundsQueryDto } from './list-rounds.query.dto';
 import { RecordedCommitViewDto, RoundPageDto, RoundViewDto } from './round-view.dto';
+import { RoundLinksService } from './round-links.service';
+import { RoundViewsService } from './round-views.service';
 import { RoundsService } from './rounds.service';
 
 @ApiTags('rounds')
 @ApiBearerAuth()
 @Controller('rounds')
 export class RoundsController {
-  constructor(private readonly rounds: RoundsService) {}
+  constructor(
+    private readonly rounds: RoundsService,
+    private readonly views: RoundViewsService,
+    private readonly links: RoundLinksService,
+  ) {}
 
   @Get()
   @ApiOkResponse({ type: RoundPageDto })
   @ApiErrorResponses(HttpStatus.BAD_REQUEST)
   list(@Query(queryValidationPipe) query: ListRoundsQueryDto): Promise<RoundPage> {
-    return this.rounds.list(query);
+    return this.views.list(query);
   }
 
   @Get(':id')
   @ApiOkResponse({ type: RoundViewDto })
   @ApiErrorResponses(HttpStatus.NOT_FOUND)
   get(@Param('id', IdParamPipe) id: string): Promise<RoundView> {
-    return this.rounds.get(id);
+    return this.views.get(id);
   }
 
   @Post(':id/cancel')
@@ -52,6 +58,6 @@ export class RoundsController {
   @ApiOkResponse({ type: RecordedCommitViewDto })
   @ApiErrorResponses(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
   recordCommit(@Param('id', IdParamPipe) id: string, @Body(new SchemaBodyPipe('commit', validateCommitRef)) commit: CommitRef): Promise<RecordedCommitView> {
-    return this.rounds.recordCommit(id, commit);
+    return this.links.recordCommit(id, commit);
   }
 }

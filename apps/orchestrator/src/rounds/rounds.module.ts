@@ -3,6 +3,10 @@ import { MetricsModule } from '../metrics/metrics.module';
 import { QueueModule } from '../queue/queue.module';
 import { RoundEventsConsumer } from './round-events.consumer';
 import { RoundEventsController } from './round-events.controller';
+import { RoundEventsRepository } from './round-events.repository';
+import { RoundEventsService } from './round-events.service';
+import { RoundLinksService } from './round-links.service';
+import { RoundViewsService } from './round-views.service';
 import { RoundReaper } from './round-reaper';
 import { RoundsController } from './rounds.controller';
 import { RoundsRepository } from './rounds.repository';
@@ -15,7 +19,7 @@ import { RoundsService } from './rounds.service';
 @Module({
   imports: [QueueModule, MetricsModule],
   controllers: [RoundsController, RoundEventsController],
-  providers: [RoundsRepository, RoundsService, RoundEventsConsumer, RoundReaper],
-  exports: [RoundsService],
+  providers: [RoundsRepository, RoundEventsRepository, RoundsService, RoundViewsService, RoundLinksService, RoundEventsService, RoundEventsConsumer, RoundReaper],
+  exports: [RoundsService, RoundViewsService, RoundLinksService, RoundEventsService],
 })
 export class RoundsModule {}

@@ -126,15 +126,6 @@ export class RoundsRepository {
     return insertRows(tx, ReportEntity, [report]);
   }
 
-  /** The Report of the Round's latest finished attempt. */
-  latestReport(roundId: string): Promise<ReportEntity | null> {
-    return this.dataSource.manager.findOne(ReportEntity, { where: { roundId }, order: { attempt: 'DESC' } });
-  }
-
-  reportById(id: string): Promise<ReportEntity | null> {
-    return this.dataSource.manager.findOneBy(ReportEntity, { id });
-  }
-
   async insertCommit(tx: EntityManager, commit: Omit<RoundCommitEntity, 'id'>): Promise<void> {
     await tx.insert(RoundCommitEntity, commit);
   }

@@ -15,6 +15,11 @@ import type { OutboxRelay } from '../queue/outbox.relay';
 import { OutboxRepository } from '../queue/outbox.repository';
 import { WorkOrdersProducer } from '../queue/workorders.producer';
 import { WorkOrderEntity } from '../workorders/workorder.entity';
+import { ReportsRepository } from '../reports/reports.repository';
+import { ReportsService } from '../reports/reports.service';
+import { RoundEventsRepository } from './round-events.repository';
+import { RoundEventsService } from './round-events.service';
+import { RoundViewsService } from './round-views.service';
 import { RoundsRepository } from './rounds.repository';
 import { RoundsService } from './rounds.service';
 
@@ -23,6 +28,9 @@ describe(RoundsService.name, () => {
   let dir: string;
   let dataSource: DataSource;
   let rounds: RoundsService;
+  let views: RoundViewsService;
+  let events: RoundEventsService;
+  let reports: ReportsService;
   const cancelRequests = { publish: jest.fn(async () => 1) };
   let isTakenByWorker = false;
   const queue = { remove: jest.fn(async () => (isTakenByWorker ? 0 : 1)), getJobState: jest.fn(async () => (isTakenByWorker ? 'active' : 'unknown')) };
@@ -36,7 +44,11 @@ describe(RoundsService.name, () => {
     const unitOfWork = new UnitOfWork(dataSource);
     const producer = new WorkOrdersProducer(queue as unknown as Queue, new OutboxRepository(dataSource.getRepository(OutboxEntity)), cancelRequests as unknown as CancelRequestsPublisher);
     const relay = { relayCommitted: jest.fn(async () => undefined) } as unknown as OutboxRelay;
-    rounds = new RoundsService(new RoundsRepository(dataSource), unitOfWork, producer, relay, cancelRequests as unknown as CancelRequestsPublisher, metrics as unknown as RoundMetrics);
+    const repository = new RoundsRepository(dataSource);
+    views = new RoundViewsService(repository);
+    events = new RoundEventsService(new RoundEventsRepository(dataSource), repository, unitOfWork);
+    reports = new ReportsService(new ReportsRepository(dataSource), views);
+    rounds = new RoundsService(repository, unitOfWork, producer, relay, cancelRequests as unknown as CancelRequestsPublisher, metrics as unknown as RoundMetrics, events, views);
   });
 
   afterAll(async () => {
@@ -73,7 +85,7 @@ describe(RoundsService.name, () => {
 
   it('creates a queued Round with its first transition and stages its job', async () => {
     const { id } = await queued();
-    const view = await rounds.get(id);
+    const view = await views.get(id);
     expect(view).toMatchObject({ state: 'queued', attempt: 1, transitions: [{ from: null, to: 'queued', reason: 'submitted', attempt: 1 }] });
     expect(await dataSource.getRepository(OutboxEntity).findOneBy({ jobId: `${id}.1` })).toMatchObject({ sentAt: null, priority: 5 });
   });
@@ -81,7 +93,7 @@ describe(RoundsService.name, () => {
   it('refuses queued → queued (retry of a Round still going)', async () => {
     const { id } = await queued();
     await expect(rounds.retry(id)).rejects.toBeInstanceOf(IllegalTransitionError);
-    expect((await rounds.get(id)).transitions).toHaveLength(1);
+    expect((await views.get(id)).transitions).toHaveLength(1);
   });
 
   it('cancels a queued Round, drops its unsent job and removes it from the queue', async () => {
@@ -119,7 +131,7 @@ describe(RoundsService.name, () => {
     await rounds.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() }, started);
     expect(commits).toHaveBeenCalledTimes(1);
     commits.mockRestore();
-    const view = await rounds.get(id);
+    const view = await views.get(id);
     expect(view).toMatchObject({ state: 'succeeded', worker: 'w1' });
     expect(view.transitions.map((t) => [t.to, t.reason])).toEqual([
       ['queued', 'submitted'],
@@ -133,10 +145,10 @@ describe(RoundsService.name, () => {
     const message = { type: 'finished' as const, round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() };
     await rounds.finish(message);
     await rounds.finish(message);
-    const view = await rounds.get(id);
+    const view = await views.get(id);
     expect(view.state).toBe('succeeded');
     expect(view.transitions.map((t) => t.to)).toEqual(['queued', 'running', 'succeeded']);
-    expect(await rounds.getReport(id)).toMatchObject({ status: 'success', attempt: 1 });
+    expect(await reports.get(id)).toMatchObject({ status: 'success', attempt: 1 });
   });
 
   it('counts a finished Round and its Report once, however often the message arrives', async () => {
@@ -166,7 +178,7 @@ describe(RoundsService.name, () => {
     await rounds.start({ type: 'started', round_id: id, attempt: 1, worker: 'host:1', at: at() });
     await rounds.start({ type: 'started', round_id: id, attempt: 1, worker: 'host:1', at: at() });
     await rounds.start({ type: 'started', round_id: id, attempt: 1, worker: 'host:2', at: at() });
-    const view = await rounds.get(id);
+    const view = await views.get(id);
     expect(view).toMatchObject({ state: 'running', worker: 'host:2', attempt: 1 });
     expect(view.transitions.map((t) => [t.from, t.to, t.reason])).toEqual([
       [null, 'queued', 'submitted'],
@@ -180,18 +192,18 @@ describe(RoundsService.name, () => {
     const { id, order } = await queued();
     await rounds.start({ type: 'started', round_id: id, attempt: 1, worker: 'host:1', at: at() });
     await rounds.reap(id, 1, 'orphaned: job lost');
-    expect((await rounds.get(id)).transitions.at(-1)).toMatchObject({ from: 'running', to: 'error', reason: 'orphaned: job lost' });
-    expect(await rounds.getReport(id)).toMatchObject({ status: 'error', error: 'orphaned: job lost', attempt: 1, worker: 'host:1' });
+    expect((await views.get(id)).transitions.at(-1)).toMatchObject({ from: 'running', to: 'error', reason: 'orphaned: job lost' });
+    expect(await reports.get(id)).toMatchObject({ status: 'error', error: 'orphaned: job lost', attempt: 1, worker: 'host:1' });
     // A late Report of the lost attempt changes nothing; a second reap neither.
     await rounds.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() });
     await rounds.reap(id, 1, 'orphaned: job lost');
-    expect((await rounds.get(id)).transitions.map((t) => t.to)).toEqual(['queued', 'running', 'error']);
+    expect((await views.get(id)).transitions.map((t) => t.to)).toEqual(['queued', 'running', 'error']);
   });
 
   it('drops a message for another attempt', async () => {
     const { id, order } = await queued();
     await rounds.finish({ type: 'finished', round_id: id, attempt: 2, report: report(id, order.id, 2), at: at() });
-    expect((await rounds.get(id)).state).toBe('queued');
+    expect((await views.get(id)).state).toBe('queued');
   });
 
   it('retries a finished Round as the next attempt with a new job', async () => {
@@ -206,17 +218,26 @@ describe(RoundsService.name, () => {
   it('replays stored transitions to a follower and ends with a terminal state', async () => {
     const { id, order } = await queued();
     await rounds.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() });
-    const events: RoundEvent[] = await firstValueFrom((await rounds.follow(id)).pipe(toArray()));
-    expect(events.map((event) => event.type === 'transition' && event.to)).toEqual(['queued', 'running', 'succeeded']);
+    const replayed: RoundEvent[] = (await firstValueFrom((await events.follow(id)).pipe(toArray()))).map((entry) => entry.event);
+    expect(replayed.map((event) => event.type === 'transition' && event.to)).toEqual(['queued', 'running', 'succeeded']);
+  });
+
+  it("stores a worker's events that come before the start of their attempt after it", async () => {
+    const { id, order } = await queued();
+    const recorded = events.record([{ type: 'log', round_id: id, attempt: 1, level: 'info', message: 'early', at: at() }]);
+    await rounds.start({ type: 'started', round_id: id, attempt: 1, worker: 'w', at: at() });
+    await recorded;
+    await rounds.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() });
+    const replayed = await firstValueFrom((await events.follow(id)).pipe(toArray()));
+    expect(replayed.map(({ event }) => (event.type === 'transition' ? event.to : event.type))).toEqual(['queued', 'running', 'log', 'succeeded']);
   });
 
   it('streams live transitions until the Round finishes', async () => {
     const { id, order } = await queued();
-    const collected = firstValueFrom((await rounds.follow(id)).pipe(toArray()));
+    const collected = firstValueFrom((await events.follow(id)).pipe(toArray()));
     await rounds.start({ type: 'started', round_id: id, attempt: 1, worker: 'w', at: at() });
-    rounds.publishEvent({ type: 'log', round_id: id, attempt: 1, level: 'info', message: 'hello', at: at() });
+    await events.record([{ type: 'log', round_id: id, attempt: 1, level: 'info', message: 'hello', at: at() }]);
     await rounds.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() });
-    const events = await collected;
-    expect(events.map((event) => (event.type === 'transition' ? event.to : event.type))).toEqual(['queued', 'running', 'log', 'succeeded']);
+    expect((await collected).map(({ event }) => (event.type === 'transition' ? event.to : event.type))).toEqual(['queued', 'running', 'log', 'succeeded']);
   });
 });

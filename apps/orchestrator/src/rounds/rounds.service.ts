@@ -1,63 +1,40 @@
-import { Injectable, Logger, NotFoundException, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, NotFoundException } from '@nestjs/common';
 import {
-  isIdleTimeout,
   assertTransition,
   canTransition,
   IllegalTransitionError,
   isTerminal,
   RoundStateByReportStatus,
-  type CommitRef,
-  type RecordedCommitView,
-  type Report,
-  type RoundEvent,
   type RoundFinishedMessage,
-  type RoundPage,
-  type RoundPullRequestView,
   type RoundRetryingMessage,
   type RoundStartedMessage,
   type RoundState,
   type RoundView,
   type StoredWorkOrder,
   type TransitionEvent,
-  type EventsEndEvent,
   type WorkerEvent,
-  type ListRoundsQuery,
 } from '@sc/schemas';
-import { filter, Observable, Subject } from 'rxjs';
 import type { EntityManager } from 'typeorm';
 import { isUniqueViolation } from '../database/unique-violation';
 import { newRecordId } from '../database/record-id';
 import { UnitOfWork } from '../database/unit-of-work';
-import { ValidationException } from '../http/validation.exception';
 import { RoundMetrics } from '../metrics/round.metrics';
 import { CancelRequestsPublisher } from '../queue/cancel-requests.publisher';
 import { OutboxRelay } from '../queue/outbox.relay';
 import type { OutboxJob } from '../queue/outbox.repository';
 import { WorkOrdersProducer } from '../queue/workorders.producer';
-import { decodeCursor, encodeCursor } from './cursor';
+import { reapedReport } from '../reports/reaped-report';
 import type { RoundEntity } from './round.entity';
-import { toCommitRef, toRecordedCommitView, toRoundSummaryView, toRoundView, toTransitionView } from './round.view';
+import { finishReason, planStart, type Change, type Planned } from './round-change';
+import { RoundEventsService } from './round-events.service';
+import { RoundViewsService } from './round-views.service';
 import { RoundsRepository } from './rounds.repository';
-
-/** A state change to make: where to, why, and the other columns that change with it. */
-interface Change {
-  to: RoundState;
-  reason: string;
-  changes?: Partial<RoundEntity>;
-}
-
-/** What a plan decides: nothing, one change, or several made in order in the same transaction. */
-type Planned = Change | Change[] | undefined;
 
 /** Thrown inside a transaction when another writer changed the Round first; the whole change is retried. */
 class RoundChangedError extends Error {}
 
-const defaultPageSize = 50;
 // Concurrent writers of one Round are rare (a cancel racing a report); a few rereads settle it.
 const maxChangeAttempts = 5;
-// How long a follower waits for a worker's end-of-events marker once the Round is terminal (a lost marker
-// must not hold a stream open).
-const eventsGraceMs = 2_000;
 
 function now(): string {
   return new Date().toISOString();
@@ -69,11 +46,8 @@ function now(): string {
  * {@link TransitionEvent} after commit.
  */
 @Injectable()
-export class RoundsService implements BeforeApplicationShutdown {
+export class RoundsService {
   private readonly logger = new Logger(RoundsService.name);
-  private readonly events = new Subject<RoundEvent | EventsEndEvent>();
-  /** Fires once when the app shuts down: open event streams end, so the HTTP server can close. */
-  private readonly closing = new Subject<void>();
 
   constructor(
     private readonly repository: RoundsRepository,
@@ -82,6 +56,8 @@ export class RoundsService implements BeforeApplicationShutdown {
     private readonly relay: OutboxRelay,
     private readonly cancelRequests: CancelRequestsPublisher,
     private readonly metrics: RoundMetrics,
+    private readonly events: RoundEventsService,
+    private readonly views: RoundViewsService,
   ) {}
 
   /**
@@ -110,6 +86,7 @@ export class RoundsService implements BeforeApplicationShutdown {
     };
     await this.repository.insert(tx, round);
     await this.repository.addTransitions(tx, [{ roundId: round.id, from: null, to: 'queued', reason: 'submitted', attempt: 1, at }]);
+    await this.events.addToHistory(tx, [{ type: 'transition', round_id: round.id, attempt: 1, from: null, to: 'queued', reason: 'submitted', at }]);
     const staged = await this.producer.stage(tx, { round_id: round.id, workorder_id: order.id, attempt: 1, order }, at);
     return { round, staged };
   }
@@ -124,27 +101,6 @@ export class RoundsService implements BeforeApplicationShutdown {
     return this.repository.findOnBranchOfOtherWorkOrder(tx, branch, workorderId);
   }
 
-  /** `GET /rounds/:id`. */
-  async get(id: string): Promise<RoundView> {
-    const round = await this.require(id);
-    const [transitions, commits, sessions] = await Promise.all([this.repository.transitions(id), this.repository.commits(id), this.repository.sessions(id)]);
-    return toRoundView(round, transitions, commits, sessions);
-  }
-
-  /** `GET /rounds` (query already checked for shape): newest first, keyset-paginated over (created_at, id). */
-  async list(options: ListRoundsQuery): Promise<RoundPage> {
-    const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
-    if (options.cursor !== undefined && !after) {
-      throw new ValidationException('query', [{ path: '/cursor', message: 'is not a cursor this API returned' }]);
-    }
-    const limit = options.limit ?? defaultPageSize;
-    const rows = await this.repository.page({ status: options.status, plugin: options.plugin, label: options.label, branch: options.branch, idPrefix: options.id_prefix, after, limit });
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
-    const hasMore = rows.length > limit;
-    return { items: items.map(toRoundSummaryView), next_cursor: hasMore && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null };
-  }
-
   /**
    * `POST /rounds/:id/cancel`. A Round a worker holds (running, or still `queued` while its worker's `started`
    * message is held back) gets a cancel request, and its worker reports `cancelled`. A queued, retrying or
@@ -155,7 +111,7 @@ export class RoundsService implements BeforeApplicationShutdown {
     if (round.state === 'running' || (round.state === 'queued' && (await this.producer.isHeldByWorker(id, round.attempt)))) {
       const heard = await this.cancelRequests.publish({ round_id: id, attempt: round.attempt, reason: 'cancel requested by API' });
       this.logger.log({ round_id: id, workorder_id: round.workorderId, attempt: round.attempt, workers: heard }, 'cancel requested');
-      return this.get(id);
+      return this.views.get(id);
     }
     const cancelled = await this.change(id, async (tx, current) => {
       await this.producer.discardStaged(tx, current.id, current.attempt);
@@ -165,7 +121,7 @@ export class RoundsService implements BeforeApplicationShutdown {
     await this.producer.withdraw(cancelled.id, cancelled.attempt).catch((error: unknown) => {
       this.logger.warn({ round_id: id, attempt: cancelled.attempt, err: error }, 'cancelled job not withdrawn');
     });
-    return this.get(id);
+    return this.views.get(id);
   }
 
   /**
@@ -185,32 +141,7 @@ export class RoundsService implements BeforeApplicationShutdown {
       return { to: 'queued', reason: fresh ? 'retry requested by API (fresh)' : 'retry requested by API', changes: { attempt, startedAt: null, finishedAt: null, reportStatus: null } };
     });
     if (staged) void this.relay.relayCommitted([staged]);
-    return this.get(id);
-  }
-
-  /** `POST /rounds/:id/commits`: records a commit made for the Round; recording the same sha again changes nothing. */
-  async recordCommit(id: string, commit: CommitRef): Promise<RecordedCommitView> {
-    await this.require(id);
-    try {
-      await this.unitOfWork.run((tx) =>
-        this.repository.insertCommit(tx, { roundId: id, sha: commit.sha, branch: commit.branch ?? null, message: commit.message ?? null, createdAt: now() }),
-      );
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-    }
-    const stored = await this.repository.findCommit(id, commit.sha);
-    if (!stored) throw new NotFoundException(`commit ${commit.sha} of round ${id} not found`);
-    return toRecordedCommitView(stored);
-  }
-
-  /** `GET /reports/:id`: the latest Report of a Round (or a Report by its own id), with recorded commits merged in. */
-  async getReport(id: string): Promise<Report> {
-    const row = (await this.repository.latestReport(id)) ?? (await this.repository.reportById(id));
-    if (!row) throw new NotFoundException(`report ${id} not found`);
-    const report = JSON.parse(row.document) as Report;
-    const known = new Set(report.commits.map((commit) => commit.sha));
-    const recorded = (await this.repository.commits(row.roundId)).map(toCommitRef).filter((commit) => !known.has(commit.sha));
-    return { ...report, commits: [...report.commits, ...recorded] };
+    return this.views.get(id);
   }
 
   /** A worker took an attempt (see {@link planStart}). */
@@ -231,8 +162,8 @@ export class RoundsService implements BeforeApplicationShutdown {
    * The attempt ended: stores its Report (unique on round and attempt, so a repeated message is acknowledged
    * and changes nothing) and moves the Round to the state of the Report's status. With `started`, the
    * worker's message that came in the same batch (a short Round), the start is applied first, in the same
-   * transaction, as {@link start} would. The phase and log events the message carries are passed on between
-   * the Round's start and its end, where they happened.
+   * transaction, as {@link start} would. The phase and log events the message carries are stored in the
+   * Round's history between its start and its end, where they happened.
    */
   async finish(message: RoundFinishedMessage, started?: RoundStartedMessage): Promise<void> {
     const { report } = message;
@@ -258,12 +189,6 @@ export class RoundsService implements BeforeApplicationShutdown {
     }
   }
 
-  /** Stores the pull request a Round opened or updated (GitHub), shown by `GET /rounds/:id`. */
-  async recordPullRequest(id: string, pullRequest: RoundPullRequestView): Promise<void> {
-    await this.require(id);
-    await this.unitOfWork.run((tx) => this.repository.setPullRequest(tx, id, pullRequest.number, pullRequest.url));
-  }
-
   /** Rounds `running` or `retrying` unchanged since `before`: what the reaper checks against the queue. */
   findUnfinishedBefore(before: Date, limit: number): Promise<RoundEntity[]> {
     return this.repository.findUnfinishedBefore(before.toISOString(), limit);
@@ -277,94 +202,9 @@ export class RoundsService implements BeforeApplicationShutdown {
     await this.change(id, async (tx, round) => {
       if (round.attempt !== attempt || !(['running', 'retrying', 'waiting'] as RoundState[]).includes(round.state)) return undefined;
       const at = now();
-      const report: Report = {
-        schema_version: '1.2',
-        round_id: id,
-        workorder_id: round.workorderId,
-        status: 'error',
-        summary: reason,
-        error: reason,
-        phases: [],
-        token_usage: [],
-        cost_usd: 0,
-        artifacts: [],
-        commits: [],
-        attempt,
-        worker: round.worker ?? 'none',
-      };
+      const report = reapedReport(round, attempt, reason);
       await this.repository.insertReport(tx, { id: newRecordId(), roundId: id, attempt, status: 'error', document: JSON.stringify(report), createdAt: at });
       return { to: 'error', reason, changes: { reportStatus: 'error', finishedAt: at } };
-    });
-  }
-
-  /** Every committed transition from now on, of every Round (the GitHub bot edits its comment when a Round ends). */
-  transitions(): Observable<TransitionEvent> {
-    return this.events.pipe(filter((event): event is TransitionEvent => event.type === 'transition'));
-  }
-
-  /** Ends every open event stream before Nest closes the HTTP server (it waits for open responses). */
-  beforeApplicationShutdown(): void {
-    this.closing.next();
-    this.closing.complete();
-  }
-
-  /** Phase and log events from workers, for `GET /rounds/:id/events`. */
-  publishEvent(event: RoundEvent | EventsEndEvent): void {
-    this.events.next(event);
-  }
-
-  /**
-   * `GET /rounds/:id/events`: the stored transitions first, then live transitions, phase and log events.
-   * Completes at once when the Round is already terminal; when it becomes terminal while followed, once the
-   * worker's end-of-events marker for that attempt arrived (events and reports travel on two queues), or after
-   * `eventsGraceMs` when the marker was lost.
-   */
-  async follow(id: string): Promise<Observable<RoundEvent>> {
-    await this.require(id);
-    return new Observable<RoundEvent>((subscriber) => {
-      // Subscribe before reading the past, and drop live transitions the past already holds.
-      const buffered: (RoundEvent | EventsEndEvent)[] = [];
-      let isReplaying = true;
-      let terminal: TransitionEvent | undefined;
-      let grace: NodeJS.Timeout | undefined;
-      const endedAttempts = new Set<number>();
-      const seen = new Set<string>();
-      const emit = (event: RoundEvent | EventsEndEvent) => {
-        if (event.type === 'end') return void endedAttempts.add(event.attempt);
-        if (event.type === 'transition') {
-          const key = transitionKey(event);
-          if (seen.has(key)) return;
-          seen.add(key);
-          terminal = isTerminal(event.to as RoundState) ? event : undefined;
-        }
-        subscriber.next(event);
-      };
-      const endWhenDrained = () => {
-        if (!terminal) return;
-        if (endedAttempts.has(terminal.attempt)) return subscriber.complete();
-        grace ??= setTimeout(() => subscriber.complete(), eventsGraceMs);
-      };
-      const live = this.events.pipe(filter((event) => event.round_id === id)).subscribe((event) => {
-        if (isReplaying) return void buffered.push(event);
-        emit(event);
-        endWhenDrained();
-      });
-      void this.repository
-        .transitions(id)
-        .then((transitions) => {
-          for (const transition of transitions) emit({ type: 'transition', round_id: id, ...toTransitionView(transition) });
-          if (terminal && buffered.length === 0) return subscriber.complete();
-          for (const event of buffered.splice(0)) emit(event);
-          isReplaying = false;
-          endWhenDrained();
-        })
-        .catch((error: unknown) => subscriber.error(error));
-      const closing = this.closing.subscribe(() => subscriber.complete());
-      return () => {
-        clearTimeout(grace);
-        live.unsubscribe();
-        closing.unsubscribe();
-      };
     });
   }
 
@@ -407,8 +247,8 @@ export class RoundsService implements BeforeApplicationShutdown {
 
   /**
    * Runs one state change in a transaction: rereads the Round, lets `plan` decide (and write what goes with
-   * it), checks and stores the transition(s) in order, then emits them after commit, `eventsBeforeLast` (a
-   * worker's, carried by its message) before the last one. Returns the Round as changed.
+   * it), checks and stores the transition(s) in order, `eventsBeforeLast` (a worker's, carried by its message)
+   * stored in the Round's history before the last one, then emits them after commit. Returns the Round as changed.
    */
   private async change(
     id: string,
@@ -425,12 +265,11 @@ export class RoundsService implements BeforeApplicationShutdown {
           if (options.isImplicitStart && changes[0].to !== 'running' && current.state !== 'running' && canTransition(current.state, 'running')) {
             changes.unshift({ to: 'running', reason: 'started (implicit)', changes: { startedAt: now() } });
           }
-          return { round: current, events: await this.transition(tx, current, changes) };
+          const events = await this.transition(tx, current, changes);
+          await this.events.addToHistory(tx, events, options.eventsBeforeLast);
+          return { round: current, events };
         });
-        events.forEach((event, i) => {
-          if (i === events.length - 1) options.eventsBeforeLast?.forEach((workerEvent) => this.publishEvent(workerEvent));
-          this.emit(round, event);
-        });
+        events.forEach((event) => this.emit(round, event));
         return round;
       } catch (error) {
         if (!(error instanceof RoundChangedError) || attempt >= maxChangeAttempts) throw error;
@@ -464,31 +303,9 @@ export class RoundsService implements BeforeApplicationShutdown {
     const to = event.to as RoundState;
     if (isTerminal(to)) this.metrics.roundEnded(round, to, event.at);
     this.logger.log({ round_id: round.id, workorder_id: round.workorderId, attempt: event.attempt, from: event.from, to: event.to, reason: event.reason }, 'round transition');
-    this.events.next(event);
+    this.events.transitionCommitted(event);
   }
-}
-
-/** The reason of a Round's last transition: its Report's status, and for an agent gone silent, that it was idle. */
-function finishReason(report: Report): string {
-  return report.status === 'timeout' && isIdleTimeout(report) ? 'finished: timeout (idle)' : `finished: ${report.status}`;
-}
-
-/**
- * What a worker's `started` changes: → running. A repeat from the same worker changes nothing. From another
- * worker while running, the first one was lost (its job lock expired and BullMQ handed the job on): running →
- * retrying → running.
- */
-function planStart(round: RoundEntity, message: RoundStartedMessage): Planned {
-  // The worker's times: a Round's duration is measured on one clock, whenever its messages are applied.
-  const started: Change = { to: 'running', reason: `started by ${message.worker}`, changes: { worker: message.worker, startedAt: message.at } };
-  if (round.state !== 'running') return started;
-  if (round.worker === message.worker) return undefined;
-  return [{ to: 'retrying', reason: `worker lost: ${round.worker ?? 'unknown'}` }, started];
 }
 
 /** A worker's message about an attempt the Round is no longer at. */
 class StaleMessageError extends Error {}
-
-function transitionKey(event: TransitionEvent): string {
-  return `${event.at}|${event.from}|${event.to}|${event.attempt}`;
-}
