@@ -8,3 +8,4 @@ export * from './phase-timeout';
 export * from './branch-name';
 export * from './http.types';
 export * from './metrics';
+export * from './worker-protocol';

@@ -1,14 +1,15 @@
 import { redisErrorWarning } from '@sc/infrastructure';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
-import { QueueName, validateRoundMessage, type RoundMessage, type RoundStartedMessage } from '@sc/schemas';
+import { isStartOf, QueueName, validateRoundMessage, type RoundMessage, type RoundStartedMessage } from '@sc/schemas';
 import type { Job } from 'bullmq';
 import { KeyedSequence } from '../queue/keyed-sequence';
 import { RoundEventsService } from '../rounds/round-events.service';
 import { RoundsService } from '../rounds/rounds.service';
 
 /**
- * Round messages from workers (`reports` queue, in batches): started, retrying, finished. An invalid message
+ * Round messages from workers (`reports` queue, in batches): started, retrying, finished — the orchestrator's
+ * side of `WorkerProtocol` (rule 1 here, rules 2–6 in `RoundsService`). An invalid message
  * is logged and dropped (retrying it cannot fix it); a database error fails the batch so that BullMQ retries
  * it, and applying its other messages again changes nothing.
  */
@@ -74,9 +75,4 @@ export class ReportsConsumer extends WorkerHost {
         return this.rounds.finish(message);
     }
   }
-}
-
-/** Whether `message` starts the attempt `next` finishes. */
-function isStartOf(message: RoundMessage | undefined, next: RoundMessage | undefined): message is RoundStartedMessage {
-  return message?.type === 'started' && next?.type === 'finished' && message.round_id === next.round_id && message.attempt === next.attempt;
 }

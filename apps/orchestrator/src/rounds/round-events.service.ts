@@ -1,5 +1,5 @@
 import { Injectable, Logger, NotFoundException, type BeforeApplicationShutdown } from '@nestjs/common';
-import { isTerminal, type LogEvent, type RoundEvent, type RoundState, type TransitionEvent, type WorkerEvent } from '@sc/schemas';
+import { isTerminal, WorkerProtocol, type LogEvent, type RoundEvent, type RoundState, type TransitionEvent, type WorkerEvent } from '@sc/schemas';
 import { filter, interval, merge, Observable, Subject } from 'rxjs';
 import type { EntityManager } from 'typeorm';
 import { UnitOfWork } from '../database/unit-of-work';
@@ -9,11 +9,9 @@ import { keptLogLines, RoundEventsRepository, toRoundEvent } from './round-event
 import { RoundsRepository } from './rounds.repository';
 
 // Workers send phase and log events on the `events` queue and their start and end on `reports`; the two are
-// consumed independently, so each side waits a moment for the other to keep a Round's history in order:
-// events wait for the start of their attempt to be stored, an attempt's end for the worker's end-of-events
-// marker. A lost message only delays, by these bounds, and never loses what is stored.
-const startWaitMs = 10_000;
-const endWaitMs = 2_000;
+// consumed independently, so each side waits a moment for the other to keep a Round's history in order
+// (`WorkerProtocol`, rule 5). A lost message only delays, by these bounds, and never loses what is stored.
+const { startWaitMs, endMarkerWaitMs: endWaitMs } = WorkerProtocol;
 /** Entries read from the database at a time while replaying. */
 const pageSize = 500;
 // Another orchestrator replica may be the one storing a Round's entries, and its notice does not reach this

@@ -1,11 +1,13 @@
 import { Injectable, Logger, NotFoundException } from '@nestjs/common';
 import {
   assertTransition,
-  canTransition,
   IllegalTransitionError,
+  isCurrentAttempt,
   isTerminal,
+  needsImplicitStart,
   RoundStateByReportStatus,
   type RoundFinishedMessage,
+  type RoundMessage,
   type RoundRetryingMessage,
   type RoundStartedMessage,
   type RoundState,
@@ -215,10 +217,10 @@ export class RoundsService {
   }
 
   /**
-   * Applies a worker's message to the attempt it names. A message for an unknown Round or another attempt
-   * is stale and dropped; a move the state machine refuses is logged and dropped (the message is still
-   * acknowledged: redelivering it cannot make it legal). From `queued` or `retrying`, the Round passes
-   * through `running` first, with the reason `started (implicit)`, so the audit trail stays legal.
+   * Applies a worker's message to the attempt it names (`WorkerProtocol`, rules 2–4). A message for an unknown
+   * Round or another attempt is stale and dropped; a move the state machine refuses is logged and dropped (the
+   * message is still acknowledged: redelivering it cannot make it legal). From `queued`, `retrying` or `waiting`,
+   * the Round passes through `running` first, with the reason `started (implicit)`, so the audit trail stays legal.
    * Resolves true when the change committed, false when the message was dropped.
    */
   private async onMessage(
@@ -229,9 +231,9 @@ export class RoundsService {
     const log = { round_id: message.round_id, attempt: message.attempt, type: message.type };
     try {
       await this.change(message.round_id, (tx, round) => {
-        if (round.attempt !== message.attempt) throw new StaleMessageError(`round is at attempt ${round.attempt}`);
+        if (!isCurrentAttempt(round, message)) throw new StaleMessageError(`round is at attempt ${round.attempt}`);
         return plan(round, tx);
-      }, { isImplicitStart: message.type !== 'started', eventsBeforeLast });
+      }, { messageType: message.type, eventsBeforeLast });
       return true;
     } catch (error) {
       if (error instanceof NotFoundException || error instanceof StaleMessageError) {
@@ -253,7 +255,7 @@ export class RoundsService {
   private async change(
     id: string,
     plan: (tx: EntityManager, round: RoundEntity) => Planned | Promise<Planned>,
-    options: { isImplicitStart?: boolean; eventsBeforeLast?: WorkerEvent[] } = {},
+    options: { messageType?: RoundMessage['type']; eventsBeforeLast?: WorkerEvent[] } = {},
   ): Promise<RoundEntity> {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -262,7 +264,7 @@ export class RoundsService {
           if (!current) throw new NotFoundException(`round ${id} not found`);
           const changes = [(await plan(tx, current)) ?? []].flat();
           if (changes.length === 0) return { round: current, events: [] };
-          if (options.isImplicitStart && changes[0].to !== 'running' && current.state !== 'running' && canTransition(current.state, 'running')) {
+          if (options.messageType && needsImplicitStart(current.state, changes[0].to, options.messageType)) {
             changes.unshift({ to: 'running', reason: 'started (implicit)', changes: { startedAt: now() } });
           }
           const events = await this.transition(tx, current, changes);

@@ -1,15 +1,5 @@
-import { MaxEventsPerJob, type LogEvent, type PhaseEvent, type Report, type RoundFinishedMessage, type RoundMessage, type RoundStartedMessage, type WorkerEvent, type WorkOrderJob } from '@sc/schemas';
+import { MaxEventsPerJob, WorkerProtocol, type LogEvent, type PhaseEvent, type Report, type RoundFinishedMessage, type RoundMessage, type RoundStartedMessage, type WorkerEvent, type WorkOrderJob } from '@sc/schemas';
 
-/**
- * How long what a worker tells about an attempt is held back: its `started` message and its phase and log
- * events. A Round that ends sooner reports all of it at once, with its Report: one `reports` job and one
- * transaction instead of two of each and the events in the same job (bench/README.md), much as Temporal
- * writes a retried activity's start event only with its end. 100 ms keeps the move from `queued` to `running`
- * below what a person watching the Round notices.
- */
-const heldBackMs = 100;
-// Held events ride with the Report only while that keeps a `reports` job (up to 50 messages) reasonably small.
-const maxCarriedEventsChars = 64 * 1024;
 
 /** Where an {@link AttemptPublisher} sends: each resolves once its items reached the queue. */
 export interface AttemptSenders {
@@ -19,9 +9,11 @@ export interface AttemptSenders {
 }
 
 /**
- * What the worker tells the orchestrator about one attempt. `started` and the events so far go out when the
- * hold is up, when asked to ({@link flush}) or together with `finished`, whichever comes first; `started`
- * always before `finished`, and events in the order they happened.
+ * What the worker tells the orchestrator about one attempt (the worker's side of `WorkerProtocol`, rules 1–2).
+ * `started` and the events so far go out when the hold is up, when asked to ({@link flush}) or together with
+ * `finished`, whichever comes first; `started` always before `finished`, and events in the order they happened.
+ * Holding back makes a short Round one `reports` job and one transaction instead of two of each (bench/README.md),
+ * much as Temporal writes a retried activity's start event only with its end.
  */
 export class AttemptPublisher {
   private readonly startedMessage: RoundStartedMessage;
@@ -36,7 +28,7 @@ export class AttemptPublisher {
     private readonly job: WorkOrderJob,
     worker: string,
     private readonly send: AttemptSenders,
-    holdMs = heldBackMs,
+    holdMs: number = WorkerProtocol.startedHoldMs,
   ) {
     this.startedMessage = { type: 'started', round_id: job.round_id, attempt: job.attempt, worker, at: now() };
     // A failure here is seen by whoever awaits `started` next (flush or finish), which fails the job.
@@ -73,7 +65,7 @@ export class AttemptPublisher {
       await Promise.all([this.started.then(() => this.send.messages([finished])), this.send.events([end])]);
       return;
     }
-    if (this.held.length < MaxEventsPerJob && this.heldChars <= maxCarriedEventsChars) {
+    if (this.held.length < MaxEventsPerJob && this.heldChars <= WorkerProtocol.maxCarriedEventsChars) {
       this.started = this.send.messages([this.startedMessage, { ...finished, events: [...this.held.splice(0), end] }]);
       return this.started;
     }

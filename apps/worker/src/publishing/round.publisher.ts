@@ -5,6 +5,7 @@ import {
   JobName,
   MaxEventsPerJob,
   QueueName,
+  WorkerProtocol,
   type RoundEventsJob,
   type RoundMessage,
   type RoundMessagesJob,
@@ -19,11 +20,14 @@ import { AttemptPublisher } from './attempt.publisher';
 
 // The orchestrator must see every started/finished message: it retries its own processing with backoff,
 // and a completed batch is removed at once.
-const messagesJobOptions: JobsOptions = { attempts: 10, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: true, removeOnFail: { age: 7 * 24 * 3600 } };
+const messagesJobOptions: JobsOptions = {
+  attempts: WorkerProtocol.messagesJobAttempts,
+  backoff: { type: 'exponential', delay: 1_000 },
+  removeOnComplete: true,
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
 // Progress and log lines are best effort: one try, nothing kept once delivered.
 const eventsJobOptions: JobsOptions = { attempts: 1, removeOnComplete: true, removeOnFail: { count: 1_000 } };
-// Bounds one job: a burst of Rounds ending together, a plugin logging a flood.
-const maxMessagesPerJob = 50;
 
 /**
  * Tells the orchestrator what a Round does: started/retrying/finished on the `reports` queue, phase and log
@@ -46,7 +50,7 @@ export class RoundPublisher {
     this.messages = new BatchingSender(async (messages) => {
       const job: RoundMessagesJob = { messages };
       await reports.add(JobName.RoundMessages, job, messagesJobOptions);
-    }, maxMessagesPerJob);
+    }, WorkerProtocol.maxMessagesPerJob);
     this.events = new BatchingSender(async (batch) => {
       const job: RoundEventsJob = { events: batch };
       await events.add(JobName.RoundEvents, job, eventsJobOptions).catch((error: Error) => {
