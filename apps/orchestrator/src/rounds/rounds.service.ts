@@ -5,6 +5,7 @@ import {
   canTransition,
   IllegalTransitionError,
   isTerminal,
+  ReportSchemaVersion,
   RoundStateByReportStatus,
   type CommitRef,
   type RecordedCommitView,
@@ -273,7 +274,7 @@ export class RoundsService implements BeforeApplicationShutdown {
       if (round.attempt !== attempt || !(['running', 'retrying', 'waiting'] as RoundState[]).includes(round.state)) return undefined;
       const at = now();
       const report: Report = {
-        schema_version: '1.2',
+        schema_version: ReportSchemaVersion,
         round_id: id,
         workorder_id: round.workorderId,
         status: 'error',
@@ -330,7 +331,7 @@ export class RoundsService implements BeforeApplicationShutdown {
           const key = transitionKey(event);
           if (seen.has(key)) return;
           seen.add(key);
-          terminal = isTerminal(event.to as RoundState) ? event : undefined;
+          terminal = isTerminal(event.to) ? event : undefined;
         }
         subscriber.next(event);
       };
@@ -456,8 +457,7 @@ export class RoundsService implements BeforeApplicationShutdown {
   /** Logs and publishes a committed transition; a terminal one is counted in the Round metrics. */
   private emit(round: RoundEntity, event: TransitionEvent): void {
     // `to` of this event, not `round.state`: an implicit start and the end are emitted for one change.
-    const to = event.to as RoundState;
-    if (isTerminal(to)) this.metrics.roundEnded(round, to, event.at);
+    if (isTerminal(event.to)) this.metrics.roundEnded(round, event.to, event.at);
     this.logger.log({ round_id: round.id, workorder_id: round.workorderId, attempt: event.attempt, from: event.from, to: event.to, reason: event.reason }, 'round transition');
     this.events.next(event);
   }
