@@ -114,13 +114,15 @@ async function runInGroup(file: string, args: readonly string[], options: ExecOp
 
   const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
     child.once('exit', (code, sig) => resolve([code, sig]));
-    child.once('error', (error) => reject(new ExecStartError(file, error as NodeJS.ErrnoException)));
+    child.once('error', (error) => reject(new ExecStartError(file, error)));
   });
   // The pid exists once spawn succeeded; a failed spawn rejects `exited` below.
   const group = child.pid === undefined ? undefined : new ProcessGroup(child.pid);
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= group?.terminate(killGraceMs) ?? Promise.resolve());
-  signal?.addEventListener('abort', stop, { once: true });
+  // The listener starts the stop; the command's end awaits it (and its failure) below.
+  const onAbort = () => void stop();
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const [exitCode, exitSignal] = await exited;
     // Grandchildren may outlive the command; none of them may outlive the phase.
@@ -128,7 +130,7 @@ async function runInGroup(file: string, args: readonly string[], options: ExecOp
     await Promise.race([closed, delay(1_000)]);
     return { exitCode, signal: exitSignal, aborted: signal?.aborted ?? false, stdoutTail: stdout.tail(), stderrTail: stderr.tail() };
   } finally {
-    signal?.removeEventListener('abort', stop);
+    signal?.removeEventListener('abort', onAbort);
     child.stdout.destroy();
     child.stderr.destroy();
   }
