@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { ProcessGroup } from './process-group';
-import type { ContextExecOptions, PluginContext } from './plugin-context';
 
 /** How {@link exec} runs a command. */
 export interface ExecOptions {
@@ -179,10 +178,20 @@ function delay(ms: number): Promise<void> {
 }
 
 /**
+ * {@link ExecOptions} without `signal` (a context always passes its own), plus `sandbox` (since API 1.2): run
+ * the command confined as {@link AgentSandbox} says, with only allowed environment variables.
+ */
+export type ContextExecOptions = Omit<ExecOptions, 'signal'> & {
+  sandbox?: AgentSandbox;
+  /** Stops this command alone when it aborts (since API 1.2); the phase's signal still stops it too. */
+  signal?: AbortSignal;
+};
+
+/**
  * {@link exec} with a fixed `signal` and kill grace, in the shape of `PluginContext.exec`. For hosts that
  * build plugin contexts.
  */
-export function bindExec(signal: AbortSignal, killGraceMs = DEFAULT_KILL_GRACE_MS): PluginContext['exec'] {
+export function bindExec(signal: AbortSignal, killGraceMs = DEFAULT_KILL_GRACE_MS) {
   function boundExec(command: string, args: readonly string[], options?: ContextExecOptions): Promise<ExecResult>;
   function boundExec(commandLine: string, options?: ContextExecOptions): Promise<ExecResult>;
   function boundExec(command: string, argsOrOptions?: readonly string[] | ContextExecOptions, maybeOptions?: ContextExecOptions): Promise<ExecResult> {
