@@ -1,4 +1,4 @@
-import { roundJobId, type RoundFinishedMessage, type RoundRetryingMessage, type RoundStartedMessage, type WorkOrderJob } from './queues';
+import { roundJobId, roundMessageSchema, workOrderJobSchema, type RoundFinishedMessage, type RoundRetryingMessage, type RoundMessage, type RoundStartedMessage, type WorkOrderJob } from './queues';
 import type { Report } from './report.types';
 import { validateRoundMessage, validateWorkOrderJob, type ValidationResult } from './validate';
 
@@ -14,8 +14,11 @@ describe('queue job ids', () => {
 });
 
 // The compiler ties each payload schema to its type (`JSONSchemaType`); these check the rest at run time: a
-// value with every field of its type set passes, and each field the type requires is required by the schema too.
+// value with every field of its type set passes, the schema has no property the type lacks, and each field the type
+// requires is required by the schema too.
 describe('queue payload schemas', () => {
+  type ObjectSchema = { properties: Record<string, { const?: string }> };
+  const messageSchema = (type: RoundMessage['type']) => (roundMessageSchema.oneOf as ObjectSchema[]).find((variant) => variant.properties.type.const === type);
   const at = '2026-01-01T00:00:00.000Z';
   const report: Report = {
     schema_version: '1.2',
@@ -32,27 +35,31 @@ describe('queue payload schemas', () => {
     worker: 'host:1',
   };
   const order = { schema_version: '1.3', title: 'T', instructions: 'do it', id: 'w1', plugin: 'echo', branch: 'sc/w1', phases: ['coding'], phase_timeout: { coding: 'PT30M' }, idle_timeout: 'PT10M', priority: 5 } satisfies WorkOrderJob['order'];
-  const payloads: { name: string; validate: (input: unknown) => ValidationResult<unknown>; full: object; minimal: object }[] = [
+  const payloads: { name: string; validate: (input: unknown) => ValidationResult<unknown>; schema?: ObjectSchema; full: object; minimal: object }[] = [
     {
       name: 'WorkOrderJob',
+      schema: workOrderJobSchema as ObjectSchema,
       validate: validateWorkOrderJob,
       full: { round_id: 'r1', workorder_id: 'w1', attempt: 2, order, resume_from: { attempt: 1, sessions: [{ agent: 'claude', session_id: 's' }], transcripts: ['t.jsonl'] } } satisfies Required<WorkOrderJob>,
       minimal: { round_id: 'r1', workorder_id: 'w1', attempt: 1, order } satisfies WorkOrderJob,
     },
     {
       name: 'RoundStartedMessage',
+      schema: messageSchema('started'),
       validate: validateRoundMessage,
       full: { type: 'started', round_id: 'r1', attempt: 1, worker: 'host:1', at } satisfies Required<RoundStartedMessage>,
       minimal: { type: 'started', round_id: 'r1', attempt: 1, worker: 'host:1', at } satisfies RoundStartedMessage,
     },
     {
       name: 'RoundRetryingMessage',
+      schema: messageSchema('retrying'),
       validate: validateRoundMessage,
       full: { type: 'retrying', round_id: 'r1', attempt: 1, reason: 'rate limit', retry_at: at, waiting: true, at } satisfies Required<RoundRetryingMessage>,
       minimal: { type: 'retrying', round_id: 'r1', attempt: 1, reason: 'worker lost', at } satisfies RoundRetryingMessage,
     },
     {
       name: 'RoundFinishedMessage',
+      schema: messageSchema('finished'),
       validate: validateRoundMessage,
       full: {
         type: 'finished',
@@ -70,9 +77,13 @@ describe('queue payload schemas', () => {
     },
   ];
 
-  describe.each(payloads)('$name', ({ validate, full, minimal }) => {
+  describe.each(payloads)('$name', ({ validate, schema, full, minimal }) => {
     it('accepts every field of its type', () => {
       expect(validate(full)).toEqual({ ok: true, value: full });
+    });
+
+    it('has no property its type lacks', () => {
+      expect(Object.keys(schema?.properties ?? {}).sort()).toEqual(Object.keys(full).sort());
     });
 
     it('requires every field its type requires', () => {

@@ -171,10 +171,11 @@ export interface RoundEventsJob {
   events: WorkerEvent[];
 }
 
-// The schemas below are typed with Ajv's `JSONSchemaType` of the interface they check, so a field added to,
-// dropped from or retyped in one of them and not the other fails to compile; queues.spec.ts checks at run time
-// that every field of each type passes. `JSONSchemaType` asks optional properties for `nullable: true`, which Ajv
-// reads as "null allowed": `absent` keeps the wire as the types say (absent or set, never null).
+// The schemas below are typed with Ajv's `JSONSchemaType` of the interface they check: a field of the type missing
+// from its schema, or typed differently there, fails to compile. queues.spec.ts checks what the compiler lets
+// through: a schema property the type lacks, a field the type requires that the schema leaves optional.
+// `JSONSchemaType` asks optional properties for `nullable: true`, which Ajv reads as "null allowed": `absent` keeps
+// the wire as the types say (absent or set, never null).
 const absent = { not: { type: 'null' } } as const;
 const id = { type: 'string', minLength: 1, maxLength: 128 } as const;
 const at = { type: 'string', format: 'date-time' } as const;
