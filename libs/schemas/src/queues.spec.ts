@@ -1,5 +1,6 @@
 import { roundJobId, roundMessageSchema, workOrderJobSchema, type RoundFinishedMessage, type RoundRetryingMessage, type RoundMessage, type RoundStartedMessage, type WorkOrderJob } from './queues';
 import type { Report } from './report.types';
+import { ReportSchemaVersion, WorkOrderSchemaVersion } from './schema-version';
 import { validateRoundMessage, validateWorkOrderJob, type ValidationResult } from './validate';
 
 describe('queue job ids', () => {
@@ -21,7 +22,7 @@ describe('queue payload schemas', () => {
   const messageSchema = (type: RoundMessage['type']) => (roundMessageSchema.oneOf as ObjectSchema[]).find((variant) => variant.properties.type.const === type);
   const at = '2026-01-01T00:00:00.000Z';
   const report: Report = {
-    schema_version: '1.2',
+    schema_version: ReportSchemaVersion,
     round_id: 'r1',
     workorder_id: 'w1',
     status: 'success',
@@ -34,7 +35,7 @@ describe('queue payload schemas', () => {
     attempt: 1,
     worker: 'host:1',
   };
-  const order = { schema_version: '1.3', title: 'T', instructions: 'do it', id: 'w1', plugin: 'echo', branch: 'sc/w1', phases: ['coding'], phase_timeout: { coding: 'PT30M' }, idle_timeout: 'PT10M', priority: 5 } satisfies WorkOrderJob['order'];
+  const order = { schema_version: WorkOrderSchemaVersion, title: 'T', instructions: 'do it', id: 'w1', plugin: 'echo', branch: 'sc/w1', phases: ['coding'], phase_timeout: { coding: 'PT30M' }, idle_timeout: 'PT10M', priority: 5 } satisfies WorkOrderJob['order'];
   const payloads: { name: string; validate: (input: unknown) => ValidationResult<unknown>; schema?: ObjectSchema; full: object; minimal: object }[] = [
     {
       name: 'WorkOrderJob',
