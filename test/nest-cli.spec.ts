@@ -22,7 +22,7 @@ describe('nest-cli.json', () => {
   const config = JSON.parse(readFileSync(join(repoRoot, 'nest-cli.json'), 'utf8')) as { projects: Record<string, NestProject> };
   const scripts = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
   // TypeScript's own reader: a tsconfig may carry comments.
-  const tsconfig = (path: string) => readConfigFile(join(repoRoot, path), sys.readFile).config as TsConfig;
+  const tsconfig = (path: string) => readConfigFile(join(repoRoot, path), (file) => sys.readFile(file)).config as TsConfig;
 
   it('describes the apps as applications and the libs as libraries', () => {
     const types = Object.fromEntries(Object.entries(config.projects).map(([name, project]) => [name, project.type]));

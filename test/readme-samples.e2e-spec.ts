@@ -58,7 +58,8 @@ describe('the README samples', () => {
   });
 
   it.each(samples.map((sample) => [sample.command, sample] as const))('%s prints what the README shows', (_command, sample) => {
-    const args = (execFileSync('sh', ['-c', `printf '%s\\n' ${sample.command.replace(/^sc /, '')}`], { encoding: 'utf8' }) as string).trimEnd().split('\n');
+    // The shell splits the sample's words as a reader's shell would (quotes included).
+    const args = execFileSync('sh', ['-c', `printf '%s\\n' ${sample.command.replace(/^sc /, '')}`], { encoding: 'utf8' }).trimEnd().split('\n');
     const run = spawnSync(process.execPath, [join(repoRoot, 'apps', 'cli', 'bin', 'run.js'), ...args], {
       cwd: dir,
       encoding: 'utf8',

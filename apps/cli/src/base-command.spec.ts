@@ -5,7 +5,7 @@ import { ApiError } from './errors';
 /** A command whose run() throws what the test hands it. */
 class Probe extends BaseCommand<typeof Probe> {
   static override args = { what: Args.string({ required: true }) };
-  static failure: unknown;
+  static failure: Error | undefined;
 
   async run(): Promise<{ apiUrl: string }> {
     if (Probe.failure) throw Probe.failure;

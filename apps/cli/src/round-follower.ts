@@ -37,7 +37,7 @@ export async function followRound(api: ApiClient, roundId: string, options: Foll
     try {
       for await (const event of api.streamRoundEvents(roundId, signal)) {
         isStreaming = true;
-        if (event.type === 'transition') emitTransition(event as RoundTransitionView & { type: 'transition' });
+        if (event.type === 'transition') emitTransition(event);
         else options.onEvent(event);
       }
     } catch (error) {

@@ -1,4 +1,4 @@
-import { JobName, QueueName, type Report, type RoundMessage, type WorkerEvent } from '@sc/schemas';
+import { JobName, QueueName, ReportSchemaVersion, type Report, type RoundMessage, type WorkerEvent } from '@sc/schemas';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { Redis } from 'ioredis';
 import { redisUrl } from '../../../test/support/local-stack';
@@ -83,7 +83,7 @@ describe('reports', () => {
       ['running', 'succeeded', 'finished: success'],
     ]);
     const stored = await sc.call('GET', `/reports/${round.round_id}`);
-    expect(stored).toEqual({ status: 200, body: { ...report(round, 1), schema_version: '1.2', phases: expect.any(Array) } });
+    expect(stored).toEqual({ status: 200, body: { ...report(round, 1), schema_version: ReportSchemaVersion, phases: expect.any(Array) } });
   });
 
   it('passes through running implicitly when a Round finishes straight from queued, and merges recorded commits', async () => {

@@ -1,4 +1,4 @@
-import { isTerminal, type RoundState } from '@sc/schemas';
+import { isTerminal } from '@sc/schemas';
 import { until } from '../../../test/support/until';
 import { ReliabilityStack, trail } from './support/reliability-stack';
 
@@ -72,9 +72,9 @@ describe('stopping and restarting the stack', () => {
     await Promise.all([sc.startWorker(), sc.startWorker()]);
     for (const id of ids) {
       const { round, report } = await sc.ended(id);
-      expect(isTerminal(round.state as RoundState)).toBe(true);
+      expect(isTerminal(round.state)).toBe(true);
       expect(round.state).toBe('succeeded');
-      expect(trail(round).filter(([, to]) => isTerminal(to as RoundState))).toHaveLength(1);
+      expect(trail(round).filter(([, to]) => isTerminal(to))).toHaveLength(1);
       expect(report).toMatchObject({ round_id: id, status: 'success', attempt: 1 });
     }
   });

@@ -26,7 +26,7 @@ describe('a worker killed mid-Round (kill -9)', () => {
 
     const { round, report } = await sc.ended(crashed);
     const survivor = sc.workers.find((worker) => worker !== victim);
-    expect(round).toMatchObject({ state: 'succeeded', attempt: 1, worker: survivor && `${running.worker.split(':')[0]}:${survivor.child.pid}` });
+    expect(round).toMatchObject({ state: 'succeeded', attempt: 1, worker: survivor && `${running.worker?.split(':')[0]}:${survivor.child.pid}` });
     expect(trail(round)).toEqual([
       [null, 'queued', 'submitted'],
       ['queued', 'running', `started by ${running.worker}`],

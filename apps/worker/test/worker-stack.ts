@@ -1,4 +1,4 @@
-import { cancelRequestsChannel, JobName, QueueName, roundJobId, type RoundMessage, type RoundMessagesJob, type StoredWorkOrder, type WorkOrderJob } from '@sc/schemas';
+import { cancelRequestsChannel, JobName, QueueName, roundJobId, type RoundFinishedMessage, type RoundMessage, type RoundMessagesJob, type StoredWorkOrder, type WorkOrderJob } from '@sc/schemas';
 import { Queue, Worker } from 'bullmq';
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
@@ -50,10 +50,8 @@ export class QueueDriver {
   }
 
   /** Waits for the Round's `finished` message. */
-  async finished(roundId: string, timeoutMs = 20_000): Promise<Extract<RoundMessage, { type: 'finished' }>> {
-    return until(() => this.messagesOf(roundId).find((message) => message.type === 'finished'), { timeoutMs, what: `report of ${roundId}` }) as Promise<
-      Extract<RoundMessage, { type: 'finished' }>
-    >;
+  async finished(roundId: string, timeoutMs = 20_000): Promise<RoundFinishedMessage> {
+    return until(() => this.messagesOf(roundId).find((message): message is RoundFinishedMessage => message.type === 'finished'), { timeoutMs, what: `report of ${roundId}` });
   }
 
   /** Asks the workers to cancel an attempt, as the orchestrator does. */

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { ProcessGroup } from './process-group';
-import type { ContextExecOptions, PluginContext } from './plugin-context';
 
 /** How {@link exec} runs a command. */
 export interface ExecOptions {
@@ -114,13 +113,15 @@ async function runInGroup(file: string, args: readonly string[], options: ExecOp
 
   const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
     child.once('exit', (code, sig) => resolve([code, sig]));
-    child.once('error', (error) => reject(new ExecStartError(file, error as NodeJS.ErrnoException)));
+    child.once('error', (error) => reject(new ExecStartError(file, error)));
   });
   // The pid exists once spawn succeeded; a failed spawn rejects `exited` below.
   const group = child.pid === undefined ? undefined : new ProcessGroup(child.pid);
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= group?.terminate(killGraceMs) ?? Promise.resolve());
-  signal?.addEventListener('abort', stop, { once: true });
+  // The listener starts the stop; the command's end awaits it (and its failure) below.
+  const onAbort = () => void stop();
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const [exitCode, exitSignal] = await exited;
     // Grandchildren may outlive the command; none of them may outlive the phase.
@@ -128,7 +129,7 @@ async function runInGroup(file: string, args: readonly string[], options: ExecOp
     await Promise.race([closed, delay(1_000)]);
     return { exitCode, signal: exitSignal, aborted: signal?.aborted ?? false, stdoutTail: stdout.tail(), stderrTail: stderr.tail() };
   } finally {
-    signal?.removeEventListener('abort', stop);
+    signal?.removeEventListener('abort', onAbort);
     child.stdout.destroy();
     child.stderr.destroy();
   }
@@ -177,10 +178,20 @@ function delay(ms: number): Promise<void> {
 }
 
 /**
+ * {@link ExecOptions} without `signal` (a context always passes its own), plus `sandbox` (since API 1.2): run
+ * the command confined as {@link AgentSandbox} says, with only allowed environment variables.
+ */
+export type ContextExecOptions = Omit<ExecOptions, 'signal'> & {
+  sandbox?: AgentSandbox;
+  /** Stops this command alone when it aborts (since API 1.2); the phase's signal still stops it too. */
+  signal?: AbortSignal;
+};
+
+/**
  * {@link exec} with a fixed `signal` and kill grace, in the shape of `PluginContext.exec`. For hosts that
  * build plugin contexts.
  */
-export function bindExec(signal: AbortSignal, killGraceMs = DEFAULT_KILL_GRACE_MS): PluginContext['exec'] {
+export function bindExec(signal: AbortSignal, killGraceMs = DEFAULT_KILL_GRACE_MS) {
   function boundExec(command: string, args: readonly string[], options?: ContextExecOptions): Promise<ExecResult>;
   function boundExec(commandLine: string, options?: ContextExecOptions): Promise<ExecResult>;
   function boundExec(command: string, argsOrOptions?: readonly string[] | ContextExecOptions, maybeOptions?: ContextExecOptions): Promise<ExecResult> {

@@ -43,7 +43,7 @@ export function Hook(hook: HookName) {
       });
       return;
     }
-    recordHook(target as WithHooks, hook, keyOrContext);
+    recordHook(target, hook, keyOrContext);
   };
 }
 

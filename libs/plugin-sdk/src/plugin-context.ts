@@ -1,5 +1,5 @@
 import type { AgentSession, ArtifactRef, ResumeFrom, TokenUsage, ToolRefusal } from '@sc/schemas';
-import type { AgentSandbox, ExecOptions, ExecResult } from './exec';
+import type { ContextExecOptions, ExecResult } from './exec';
 
 /**
  * Writes one log line of the Round, pino style: `log.info({ exit_code }, 'tests finished')` or
@@ -107,16 +107,6 @@ export interface ModelRoute {
   /** Stops accepting calls on this route; calls in flight are cut. */
   close(): Promise<void>;
 }
-
-/**
- * {@link ExecOptions} without `signal` (a context always passes its own), plus `sandbox` (since API 1.2): run
- * the command confined as {@link AgentSandbox} says, with only allowed environment variables.
- */
-export type ContextExecOptions = Omit<ExecOptions, 'signal'> & {
-  sandbox?: AgentSandbox;
-  /** Stops this command alone when it aborts (since API 1.2); the phase's signal still stops it too. */
-  signal?: AbortSignal;
-};
 
 /** What `handle()` may return; returning nothing means success. */
 export interface PhaseOutcome {

@@ -2,6 +2,7 @@ import type { LogEvent, WorkOrderJob } from '@sc/schemas';
 import pino from 'pino';
 import type { ArtifactStore } from './artifacts/artifact-store';
 import { createPhaseContext } from './phase-context';
+import { SandboxRuntime } from './sandbox/sandbox-runtime';
 import { TokenLedger } from './token-ledger';
 
 describe(createPhaseContext.name, () => {
@@ -26,6 +27,7 @@ describe(createPhaseContext.name, () => {
       onArtifact: () => undefined,
       onLog: (event) => events.push(event),
       dataDir: '/tmp',
+      sandbox: SandboxRuntime.load({ SC_AGENT_SANDBOX: 'off' }, '/tmp'),
     });
     return { ctx, events, lines };
   }

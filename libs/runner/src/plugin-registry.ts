@@ -186,7 +186,7 @@ async function readProjectPlugins(cwd: string, registry: PluginRegistry): Promis
     const plugins = (JSON.parse(text) as { sc?: { plugins?: unknown } }).sc?.plugins;
     if (plugins === undefined) return [];
     if (!Array.isArray(plugins) || !plugins.every((entry) => typeof entry === 'string')) throw new Error('sc.plugins must be a list of module names or paths');
-    return plugins as string[];
+    return plugins;
   } catch (error) {
     registry.refuse({ source: file, reason: (error as Error).message });
     return [];

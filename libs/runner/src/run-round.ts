@@ -11,6 +11,7 @@ import {
 import {
   formatIssues,
   phaseTimeoutMs,
+  ReportSchemaVersion,
   validateReport,
   type AgentSession,
   type ArtifactRef,
@@ -344,7 +345,7 @@ class RoundRecorder {
   private build(status: ReportStatus, error: string | undefined, commits: CommitRef[]): Report {
     const { job } = this;
     const report: Report = {
-      schema_version: '1.2',
+      schema_version: ReportSchemaVersion,
       round_id: job.round_id,
       workorder_id: job.workorder_id,
       status,

@@ -4,6 +4,7 @@ export * from './round-state';
 export * from './report-status';
 export * from './queues';
 export * from './validate';
+export * from './schema-version';
 export * from './phase-timeout';
 export * from './branch-name';
 export * from './http.types';

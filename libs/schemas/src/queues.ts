@@ -1,4 +1,6 @@
+import type { JSONSchemaType } from 'ajv/dist/2020';
 import type { PhaseResult, Report } from './report.types';
+import type { RoundState } from './round-state';
 import type { WorkOrder } from './workorder.types';
 
 /**
@@ -148,8 +150,8 @@ export interface TransitionEvent {
   type: 'transition';
   round_id: string;
   attempt: number;
-  from: string | null;
-  to: string;
+  from: RoundState | null;
+  to: RoundState;
   reason: string;
   at: string;
 }
@@ -171,12 +173,18 @@ export interface RoundEventsJob {
   events: WorkerEvent[];
 }
 
+// The schemas below are typed with Ajv's `JSONSchemaType` of the interface they check: a field of the type missing
+// from its schema, or typed differently there, fails to compile. queues.spec.ts checks what the compiler lets
+// through: a schema property the type lacks, a field the type requires that the schema leaves optional.
+// `JSONSchemaType` asks optional properties for `nullable: true`, which Ajv reads as "null allowed": `absent` keeps
+// the wire as the types say (absent or set, never null).
+const absent = { not: { type: 'null' } } as const;
 const id = { type: 'string', minLength: 1, maxLength: 128 } as const;
 const at = { type: 'string', format: 'date-time' } as const;
 const attempt = { type: 'integer', minimum: 1 } as const;
 
 /** JSON Schema of {@link WorkOrderJob}. */
-export const workOrderJobSchema = {
+export const workOrderJobSchema: JSONSchemaType<WorkOrderJob> = {
   type: 'object',
   additionalProperties: false,
   required: ['round_id', 'workorder_id', 'attempt', 'order'],
@@ -186,6 +194,8 @@ export const workOrderJobSchema = {
     attempt,
     resume_from: {
       type: 'object',
+      nullable: true,
+      ...absent,
       additionalProperties: false,
       required: ['attempt', 'sessions', 'transcripts'],
       properties: {
@@ -204,58 +214,65 @@ export const workOrderJobSchema = {
       },
     },
     order: {
-      allOf: [
-        { $ref: 'https://solar-circuit.dev/schemas/workorder@1.json' },
-        { type: 'object', required: ['id', 'plugin', 'branch', 'phases', 'priority'] },
-      ],
+      type: 'object',
+      required: ['id', 'plugin', 'branch', 'phases', 'priority'],
+      allOf: [{ $ref: 'https://solar-circuit.dev/schemas/workorder@1.json' }],
     },
   },
-} as const;
+};
+
+/**
+ * A worker event as the orchestrator checks it: its kind and whose it is; the rest is passed on as sent. The checks
+ * sit in `allOf` because `JSONSchemaType` wants every property of a type in `properties`, but only some in a part.
+ */
+const workerEventSchema: JSONSchemaType<WorkerEvent> = {
+  type: 'object',
+  required: ['type', 'round_id', 'attempt', 'at'],
+  allOf: [{ properties: { type: { type: 'string', enum: ['phase', 'log', 'end'] }, round_id: id, attempt, at } }],
+};
+
+const roundStartedMessageSchema: JSONSchemaType<RoundStartedMessage> = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'round_id', 'attempt', 'at', 'worker'],
+  properties: { type: { type: 'string', const: 'started' }, round_id: id, attempt, at, worker: { type: 'string', maxLength: 255 } },
+};
+
+const roundRetryingMessageSchema: JSONSchemaType<RoundRetryingMessage> = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'round_id', 'attempt', 'at', 'reason'],
+  properties: {
+    type: { type: 'string', const: 'retrying' },
+    round_id: id,
+    attempt,
+    at,
+    reason: { type: 'string', maxLength: 10000 },
+    retry_at: { ...at, nullable: true, ...absent },
+    waiting: { type: 'boolean', nullable: true, ...absent },
+  },
+};
+
+const roundFinishedMessageSchema: JSONSchemaType<RoundFinishedMessage> = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'round_id', 'attempt', 'at', 'report'],
+  properties: {
+    type: { type: 'string', const: 'finished' },
+    round_id: id,
+    attempt,
+    at,
+    report: { $ref: 'https://solar-circuit.dev/schemas/report@1.json' },
+    events: { type: 'array', nullable: true, ...absent, maxItems: MaxEventsPerJob, items: workerEventSchema },
+  },
+};
 
 /** JSON Schema of {@link RoundMessage}. */
-/** A worker event as the orchestrator checks it: its kind and whose it is; the rest is passed on as sent. */
-const workerEventSchema = {
+export const roundMessageSchema: JSONSchemaType<RoundMessage> = {
   type: 'object',
   required: ['type', 'round_id', 'attempt', 'at'],
-  properties: { type: { enum: ['phase', 'log', 'end'] }, round_id: id, attempt, at },
-} as const;
-
-export const roundMessageSchema = {
-  type: 'object',
-  required: ['type', 'round_id', 'attempt', 'at'],
-  oneOf: [
-    {
-      additionalProperties: false,
-      required: ['worker'],
-      properties: { type: { const: 'started' }, round_id: id, attempt, at, worker: { type: 'string', maxLength: 255 } },
-    },
-    {
-      additionalProperties: false,
-      required: ['reason'],
-      properties: {
-        type: { const: 'retrying' },
-        round_id: id,
-        attempt,
-        at,
-        reason: { type: 'string', maxLength: 10000 },
-        retry_at: at,
-        waiting: { type: 'boolean' },
-      },
-    },
-    {
-      additionalProperties: false,
-      required: ['report'],
-      properties: {
-        type: { const: 'finished' },
-        round_id: id,
-        attempt,
-        at,
-        report: { $ref: 'https://solar-circuit.dev/schemas/report@1.json' },
-        events: { type: 'array', maxItems: MaxEventsPerJob, items: workerEventSchema },
-      },
-    },
-  ],
-} as const;
+  oneOf: [roundStartedMessageSchema, roundRetryingMessageSchema, roundFinishedMessageSchema],
+};
 
 /**
  * Redis pub/sub channel (after the queue prefix: `<prefix>:cancel-requests`) on which the orchestrator asks

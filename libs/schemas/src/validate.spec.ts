@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatIssues, validateCommitRef, validateReport, validateRoundMessage, validateWorkOrder } from './validate';
 import type { Report } from './report.types';
+import { ReportSchemaVersion, WorkOrderSchemaVersion } from './schema-version';
 
 const minimal = { title: 'T', instructions: 'do it' };
 
@@ -12,7 +13,7 @@ describe('validateWorkOrder', () => {
       ok: true,
       value: {
         ...minimal,
-        schema_version: '1.4',
+        schema_version: WorkOrderSchemaVersion,
         plugin: 'echo',
         phases: ['coding', 'testing'],
         phase_timeout: { coding: 'PT30M', testing: 'PT45M' },
@@ -113,7 +114,7 @@ const report: Report = {
 
 describe('validateReport', () => {
   it('accepts a complete report', () => {
-    expect(validateReport(report)).toEqual({ ok: true, value: { ...report, schema_version: '1.2' } });
+    expect(validateReport(report)).toEqual({ ok: true, value: { ...report, schema_version: ReportSchemaVersion } });
   });
 
   it('refuses an unknown status and a bad sha256', () => {

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RoundState } from '@sc/schemas';
 import { Column, DataSource, Entity, PrimaryColumn } from 'typeorm';
 import { createTestDatabase, pgTestUrl, type TestDatabase } from '../../../../test/support/postgres';
 import { RoundTransitionEntity } from '../rounds/round-transition.entity';
@@ -40,7 +41,7 @@ describe.each(databases)('direct SQL on %s', (_name, open) => {
   afterAll(() => cleanup?.());
 
   const at = '2026-11-25T10:00:00.000Z';
-  const transition = (roundId: string, to: string) => ({ roundId, from: null, to, reason: 'test', attempt: 1, at });
+  const transition = (roundId: string, to: RoundState) => ({ roundId, from: null, to, reason: 'test', attempt: 1, at });
 
   it('inserts several rows in one statement, leaving generated ids to the database', async () => {
     await dataSource.transaction((tx) => insertRows(tx, RoundTransitionEntity, [transition('r-1', 'queued'), transition('r-1', 'running')]));

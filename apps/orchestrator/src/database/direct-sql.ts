@@ -40,7 +40,7 @@ export async function insertRows<T extends ObjectLiteral>(tx: EntityManager, tar
   if (rows.length === 0) return;
   const properties = Object.keys(rows[0]).filter((property) => rows[0][property] !== undefined);
   const metadata = tx.connection.getMetadata(target);
-  const sql = statement(tx, `insert ${metadata.name} ${rows.length} ${properties}`, (placeholder) => {
+  const sql = statement(tx, `insert ${metadata.name} ${rows.length} ${properties.join()}`, (placeholder) => {
     const values = rows.map((_, row) => `(${properties.map((_, column) => placeholder(row * properties.length + column + 1)).join(', ')})`);
     return `INSERT INTO ${tx.connection.driver.escape(metadata.tableName)} (${columnNames(tx, target, properties).join(', ')}) VALUES ${values.join(', ')}`;
   });
@@ -61,7 +61,7 @@ export async function updateRows<T extends ObjectLiteral>(tx: EntityManager, tar
     if (where[property] === null || where[property] === undefined) throw new TypeError(`updateRows: where.${property} must have a value`);
   }
   const metadata = tx.connection.getMetadata(target);
-  const sql = statement(tx, `update ${metadata.name} ${setProperties} where ${whereProperties}`, (placeholder) => {
+  const sql = statement(tx, `update ${metadata.name} ${setProperties.join()} where ${whereProperties.join()}`, (placeholder) => {
     const assignments = columnNames(tx, target, setProperties).map((column, i) => `${column} = ${placeholder(i + 1)}`);
     const conditions = columnNames(tx, target, whereProperties).map((column, i) => `${column} = ${placeholder(setProperties.length + i + 1)}`);
     return `UPDATE ${tx.connection.driver.escape(metadata.tableName)} SET ${assignments.join(', ')} WHERE ${conditions.join(' AND ')}`;
@@ -74,7 +74,7 @@ export async function updateRows<T extends ObjectLiteral>(tx: EntityManager, tar
 export async function findOneRow<T extends ObjectLiteral>(tx: EntityManager, target: EntityTarget<T>, where: Partial<T>): Promise<T | null> {
   const whereProperties = Object.keys(where);
   const metadata = tx.connection.getMetadata(target);
-  const sql = statement(tx, `select ${metadata.name} where ${whereProperties}`, (placeholder) => {
+  const sql = statement(tx, `select ${metadata.name} where ${whereProperties.join()}`, (placeholder) => {
     const conditions = columnNames(tx, target, whereProperties).map((column, i) => `${column} = ${placeholder(i + 1)}`);
     return `SELECT * FROM ${tx.connection.driver.escape(metadata.tableName)} WHERE ${conditions.join(' AND ')} LIMIT 1`;
   });

@@ -120,10 +120,11 @@ async function copyTable(reader: QueryRunner, writer: QueryRunner, table: Entity
   let copied = 0;
   let last: unknown[] | undefined;
   for (;;) {
-    const rows: Record<string, unknown>[] =
+    const rows = (
       last === undefined
         ? await reader.query(`${select} ORDER BY ${keyList} LIMIT ?`, [batchSize])
-        : await reader.query(`${select} ${after} ORDER BY ${keyList} LIMIT ?`, [...last, batchSize]);
+        : await reader.query(`${select} ${after} ORDER BY ${keyList} LIMIT ?`, [...last, batchSize])
+    ) as Record<string, unknown>[];
     if (rows.length === 0) return copied;
     await insertRows(writer, table.tableName, columns, rows);
     copied += rows.length;

@@ -67,7 +67,7 @@ export class GitHubWebhooksService implements OnApplicationBootstrap, OnModuleDe
     if (!github.isEnabled) return this.logger.log({ reason: github.reason }, 'github integration disabled');
     this.logger.log({ api_url: github.apiUrl }, 'github integration enabled');
     this.subscription = this.events.transitions().subscribe((event) => {
-      if (isTerminal(event.to as RoundState)) void this.editEndedComment(event.round_id, event.to as RoundState);
+      if (isTerminal(event.to)) void this.editEndedComment(event.round_id, event.to);
     });
     void this.editMissedComments();
   }

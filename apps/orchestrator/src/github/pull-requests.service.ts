@@ -1,5 +1,5 @@
 import { ConflictException, Inject, Injectable, Logger, NotFoundException, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { isTerminal, type PullRequestResult, type Report, type RoundState, type RoundView, type StoredWorkOrder, type TransitionEvent } from '@sc/schemas';
+import { isTerminal, type PullRequestResult, type Report, type RoundView, type StoredWorkOrder, type TransitionEvent } from '@sc/schemas';
 import type { Subscription } from 'rxjs';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestrator.config';
 import { ReportsService } from '../reports/reports.service';
@@ -85,7 +85,7 @@ export class PullRequestsService implements OnApplicationBootstrap, OnModuleDest
 
   /** A Round ended: its pull request, when its work-order asked for one and it committed something. */
   private async onTransition(event: TransitionEvent): Promise<void> {
-    if (!isTerminal(event.to as RoundState)) return;
+    if (!isTerminal(event.to)) return;
     try {
       const round = await this.views.get(event.round_id);
       const order = await this.workorders.get(round.workorder_id);

@@ -42,7 +42,7 @@ function registerSchema(document: OpenAPIObject, name: string, schema: Record<st
     );
   };
   const schemas = (document.components ??= {}).schemas ??= {};
-  schemas[name] = rewrite(body as Json) as object;
+  schemas[name] = rewrite(body) as object;
   for (const [defName, def] of Object.entries($defs)) schemas[`${name}.${defName}`] = rewrite(def) as object;
   // Named sub-schemas (a `title` on an item schema, like Report's CommitRef) get their own component too.
   const commitRef = (reportSchema.properties as { commits?: { items?: Json } } | undefined)?.commits?.items;

@@ -27,7 +27,7 @@ describe(RoundMetrics.name, () => {
     const { metrics, registry } = createMetrics();
     metrics.roundEnded({ plugin: 'shell', startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:00:02.500Z' }, 'failed', '2026-01-01T00:00:03.000Z');
     expect(await value(registry, MetricName.RoundTotal, { status: 'failed', plugin: 'shell' })).toBe(1);
-    const histogram = await registry.getSingleMetric(MetricName.RoundDurationSeconds)!.get();
+    const histogram = await (registry.getSingleMetric(MetricName.RoundDurationSeconds) as Histogram).get();
     expect(histogram.values.find((sample) => sample.metricName === 'round_duration_seconds_sum')).toMatchObject({ value: 2.5, labels: { plugin: 'shell', status: 'failed' } });
     expect(histogram.values.find((sample) => sample.metricName === 'round_duration_seconds_bucket' && sample.labels.le === 2.5)?.value).toBe(1);
   });
@@ -36,7 +36,7 @@ describe(RoundMetrics.name, () => {
     const { metrics, registry } = createMetrics();
     metrics.roundEnded({ plugin: 'echo', startedAt: null, finishedAt: '2026-01-01T00:00:00.000Z' }, 'cancelled', '2026-01-01T00:00:00.000Z');
     expect(await value(registry, MetricName.RoundTotal, { status: 'cancelled', plugin: 'echo' })).toBe(1);
-    const histogram = await registry.getSingleMetric(MetricName.RoundDurationSeconds)!.get();
+    const histogram = await (registry.getSingleMetric(MetricName.RoundDurationSeconds) as Histogram).get();
     expect(histogram.values.filter((sample) => sample.metricName === 'round_duration_seconds_count')).toEqual([]);
   });
 

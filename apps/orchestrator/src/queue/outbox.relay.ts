@@ -107,7 +107,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     }
     const failure = results.findIndex((result) => result.status === 'rejected');
     if (failure < 0) return true;
-    this.logger.warn({ job_id: jobs[failure].jobId, err: (results[failure] as PromiseRejectedResult).reason }, 'outbox relay paused');
+    this.logger.warn({ job_id: jobs[failure].jobId, err: (results[failure] as PromiseRejectedResult).reason as unknown }, 'outbox relay paused');
     return false;
   }
 

@@ -10,7 +10,13 @@ import { RoundEventEntity } from './round-event.entity';
  * a Round's history stays below (head + tail) × 8 KiB of log text (the runner cuts a line at 8 KiB), however
  * long it runs. Transitions and phase events are always kept.
  */
-export const keptLogLines = { head: 1_000, tail: 1_000 } as const;
+export const keptLogLines: KeptLogLines = { head: 1_000, tail: 1_000 };
+
+/** How many log lines of a Round are kept: the first `head` and the last `tail`. */
+export interface KeptLogLines {
+  head: number;
+  tail: number;
+}
 
 /** Storage of Rounds' histories (`round_events`). Writing methods take the caller's `tx`. */
 @Injectable()
@@ -31,7 +37,7 @@ export class RoundEventsRepository {
    * then deletes the log lines past the first `keptLogLines.head` that are no longer among the last `tail`.
    * Callers append to one Round one at a time (the numbering reads, then writes).
    */
-  async addWorkerEvents(tx: EntityManager, roundId: string, events: WorkerEvent[], kept = keptLogLines): Promise<void> {
+  async addWorkerEvents(tx: EntityManager, roundId: string, events: WorkerEvent[], kept: KeptLogLines = keptLogLines): Promise<void> {
     if (events.length === 0) return;
     const { last } = (await tx
       .createQueryBuilder(RoundEventEntity, 'event')

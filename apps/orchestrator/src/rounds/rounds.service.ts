@@ -302,8 +302,7 @@ export class RoundsService {
   /** Logs and publishes a committed transition; a terminal one is counted in the Round metrics. */
   private emit(round: RoundEntity, event: TransitionEvent): void {
     // `to` of this event, not `round.state`: an implicit start and the end are emitted for one change.
-    const to = event.to as RoundState;
-    if (isTerminal(to)) this.metrics.roundEnded(round, to, event.at);
+    if (isTerminal(event.to)) this.metrics.roundEnded(round, event.to, event.at);
     this.logger.log({ round_id: round.id, workorder_id: round.workorderId, attempt: event.attempt, from: event.from, to: event.to, reason: event.reason }, 'round transition');
     this.events.transitionCommitted(event);
   }

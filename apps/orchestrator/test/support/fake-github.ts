@@ -97,7 +97,7 @@ export class FakeGitHub {
         html_url: `https://github.example/${repository}/pull/${number}`,
         state: 'open',
         draft: Boolean(fields.draft),
-        body: String(fields.body ?? ''),
+        body: typeof fields.body === 'string' ? fields.body : '',
         head: { ref: String(fields.head), repo: { clone_url: cloneUrl } },
         base: { ref: String(fields.base), repo: { clone_url: cloneUrl } },
       };

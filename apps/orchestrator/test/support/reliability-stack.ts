@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- answers are checked by the assertions, not by types */
-import { isTerminal, type RoundState } from '@sc/schemas';
+import { isTerminal, type RoundState, type RoundView } from '@sc/schemas';
 import { Redis } from 'ioredis';
 import { join } from 'node:path';
 import { createStackEnv, redisUrl, repoRoot, startOrchestrator, startWorker, type OrchestratorProcess, type StackEnv, type StackProcess } from '../../../../test/support/local-stack';
@@ -59,7 +59,7 @@ export class ReliabilityStack {
   }
 
   /** Waits until the Round is in `state` (or, with a predicate, until it holds) and returns its view. */
-  async roundWhen(roundId: string, isWanted: (round: any) => boolean, what: string, timeoutMs = 30_000): Promise<any> {
+  async roundWhen(roundId: string, isWanted: (round: RoundView) => boolean, what: string, timeoutMs = 30_000): Promise<RoundView> {
     return until(
       async () => {
         const round = await this.call('GET', `/rounds/${roundId}`);
@@ -70,8 +70,8 @@ export class ReliabilityStack {
   }
 
   /** Waits for the Round to end and returns its view and its Report. */
-  async ended(roundId: string, timeoutMs = 30_000): Promise<{ round: any; report: any }> {
-    const round = await this.roundWhen(roundId, (r) => isTerminal(r.state as RoundState), 'terminal', timeoutMs);
+  async ended(roundId: string, timeoutMs = 30_000): Promise<{ round: RoundView; report: any }> {
+    const round = await this.roundWhen(roundId, (r) => isTerminal(r.state), 'terminal', timeoutMs);
     const report = await this.call('GET', `/reports/${roundId}`);
     return { round, report: report.status === 200 ? report.body : undefined };
   }
@@ -98,6 +98,6 @@ export class ReliabilityStack {
 }
 
 /** A Round's transitions as `[from, to, reason]`. */
-export function trail(round: { transitions: { from: string | null; to: string; reason: string }[] }): [string | null, string, string][] {
+export function trail(round: Pick<RoundView, 'transitions'>): [RoundState | null, RoundState, string][] {
   return round.transitions.map((t) => [t.from, t.to, t.reason]);
 }

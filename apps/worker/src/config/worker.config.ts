@@ -87,7 +87,7 @@ function readAgentLimits(read: EnvReader): WorkerConfig['agentLimits'] {
   for (const pair of read.list('SC_AGENT_LIMITS')) {
     const match = /^(anthropic|openai|gemini)=(\d{1,6})$/.exec(pair);
     if (!match || Number(match[2]) < 1) read.fail('SC_AGENT_LIMITS', 'provider=count pairs such as anthropic=3,openai=5 (providers anthropic, openai, gemini; counts >= 1)', pair);
-    limits[match![1] as 'anthropic' | 'openai' | 'gemini'] = Number(match![2]);
+    limits[match[1] as 'anthropic' | 'openai' | 'gemini'] = Number(match[2]);
   }
   return Object.freeze(limits);
 }

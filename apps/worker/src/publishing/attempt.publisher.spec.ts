@@ -4,7 +4,7 @@ import { AttemptPublisher } from './attempt.publisher';
 describe(AttemptPublisher.name, () => {
   const job = { round_id: 'r1', workorder_id: 'wo1', attempt: 1 } as WorkOrderJob;
   const report = { round_id: 'r1', attempt: 1, status: 'success' } as Report;
-  const phase = (state: 'started' | 'finished'): PhaseEvent => ({ type: 'phase', round_id: 'r1', attempt: 1, phase: 'coding', state, at: '2026-01-01T00:00:00.000Z' }) as PhaseEvent;
+  const phase = (state: 'started' | 'finished'): PhaseEvent => ({ type: 'phase', round_id: 'r1', attempt: 1, phase: 'coding', state, at: '2026-01-01T00:00:00.000Z' });
   const log = { type: 'log', round_id: 'r1', attempt: 1, level: 'info', message: 'hello', at: '2026-01-01T00:00:00.000Z' } as LogEvent;
 
   function recorder(failMessages = false) {

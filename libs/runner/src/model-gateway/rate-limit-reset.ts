@@ -48,7 +48,8 @@ function retryDelays(body: string): string[] {
     if (!Array.isArray(details)) return [];
     return details.flatMap((detail: unknown) => {
       const record = detail as Record<string, unknown> | null;
-      return record && String(record['@type'] ?? '').endsWith('RetryInfo') && typeof record.retryDelay === 'string' ? [record.retryDelay] : [];
+      const type = record?.['@type'];
+      return typeof type === 'string' && type.endsWith('RetryInfo') && typeof record?.retryDelay === 'string' ? [record.retryDelay] : [];
     });
   } catch {
     return [];

@@ -36,8 +36,8 @@ export default class WoNew extends BaseCommand<typeof WoNew> {
   async run(): Promise<NewWorkOrderResult> {
     const title = this.flags.title ?? (await this.ask('Title'));
     const instructions = this.flags.instructions ?? (await this.ask('Instructions'));
-    const order = this.buildOrder(title, instructions);
-    const { validateWorkOrder, formatIssues } = await import('@sc/schemas');
+    const { validateWorkOrder, formatIssues, WorkOrderSchemaVersion } = await import('@sc/schemas');
+    const order = this.buildOrder(WorkOrderSchemaVersion, title, instructions);
     const checked = validateWorkOrder(order);
     if (!checked.ok) throw new UsageError(`the work-order would be invalid: ${formatIssues(checked.issues)}`);
     const out = this.flags.out;
@@ -53,9 +53,9 @@ export default class WoNew extends BaseCommand<typeof WoNew> {
     return { file: out, order };
   }
 
-  private buildOrder(title: string, instructions: string): WorkOrder {
+  private buildOrder(schemaVersion: string, title: string, instructions: string): WorkOrder {
     const { flags } = this;
-    const order: WorkOrder = { schema_version: '1.1', title, instructions, plugin: flags.plugin };
+    const order: WorkOrder = { schema_version: schemaVersion, title, instructions, plugin: flags.plugin };
     if (flags['repo-path']) order.repo = { path: flags['repo-path'] };
     if (flags['repo-url']) order.repo = { url: flags['repo-url'] };
     if (flags.phase?.length) order.phases = flags.phase as [string, ...string[]];

@@ -1,8 +1,35 @@
+import type { ModelProvider, ModelRoute } from '@sc/plugin-sdk';
+import type { Agent } from '@sc/schemas';
 import { basename, join } from 'node:path';
-import type { AgentTemplate } from './agent-command';
+import type { AgentOutputReader } from './agent-output/agent-output';
 import { createClaudeOutputReader } from './agent-output/claude.agent-output';
 import { createCodexOutputReader } from './agent-output/codex.agent-output';
 import { createGeminiOutputReader } from './agent-output/gemini.agent-output';
+
+/**
+ * How a built-in agent CLI runs unattended in a worktree: its model API, its command line (the
+ * instructions come on stdin), and the environment that points it at its model gateway route.
+ */
+export interface AgentTemplate {
+  provider: ModelProvider;
+  /** The CLI's executable, found on `PATH`. */
+  file: string;
+  args(agent: Agent, route: ModelRoute): string[];
+  /** `args` turned into the command line that continues session `sessionId` (the prompt still on stdin). */
+  resume(args: string[], sessionId: string): string[];
+  /** The CLI's environment; `scratchDir` is the agent's own folder beside its worktree, never committed. */
+  env(route: ModelRoute, agent: Agent, scratchDir: string): Record<string, string | undefined>;
+  /** Files the CLI needs (settings), written into `scratchDir` before it starts: relative path → content. */
+  files?: Record<string, string>;
+  /** The folder under `scratchDir` where the CLI writes its session transcripts (their names hold the session id). */
+  transcripts: string;
+  /**
+   * Where a transcript kept from another attempt (its path under `transcripts` then) goes for an agent working
+   * in `cwd` now; a CLI that files sessions by working folder needs them moved. Default: the same path.
+   */
+  restoredPath?(path: string, cwd: string): string;
+  createOutputReader(): AgentOutputReader;
+}
 
 /**
  * The built-in agents. Each runs with no prompt and no trust step, may edit files and run shell commands

@@ -2,7 +2,8 @@ import type { PluginContext } from '@sc/plugin-sdk';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { AgentCommand, AgentTemplate } from './agent-command';
+import type { AgentCommand } from './agent-command';
+import type { AgentTemplate } from './agent-templates';
 import type { Worktree } from './worktree';
 
 /** A run of the agent that continues an earlier one. */

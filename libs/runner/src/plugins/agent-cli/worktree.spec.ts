@@ -27,7 +27,7 @@ describe(ensureWorktree.name, () => {
       const rounds = Array.from({ length: 48 }, (_, index) => {
         const ctx = createTestContext({ dataDir, roundId: `round-${wave}-${index}` });
         const agents = [{ name: index % 2 ? 'codex' : 'gemini', model: 'm', role: 'coder' }];
-        return { ctx, worktree: planWorktrees({ ...order, agents, branch: `feat/x-${wave}-${index}` }, ctx)[0]! };
+        return { ctx, worktree: planWorktrees({ ...order, agents, branch: `feat/x-${wave}-${index}` }, ctx)[0] };
       });
       await Promise.all(
         rounds.map(async ({ ctx, worktree }) => {
