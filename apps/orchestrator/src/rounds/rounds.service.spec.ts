@@ -1,87 +1,32 @@
-import { Logger } from '@nestjs/common';
-import { IllegalTransitionError, validateWorkOrder, type RoundEvent, type StoredWorkOrder } from '@sc/schemas';
-import type { Queue } from 'bullmq';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { IllegalTransitionError, type RoundEvent } from '@sc/schemas';
 import { firstValueFrom, toArray } from 'rxjs';
 import type { DataSource } from 'typeorm';
-import { createDataSource } from '../database/data-source';
+import { createRoundsHarness, testReport, type RoundsHarness } from '../../test/support/rounds-harness';
 import { UnitOfWork } from '../database/unit-of-work';
-import type { RoundMetrics } from '../metrics/round.metrics';
-import type { CancelRequestsPublisher } from '../queue/cancel-requests.publisher';
 import { OutboxEntity } from '../queue/outbox.entity';
-import type { OutboxRelay } from '../queue/outbox.relay';
-import { OutboxRepository } from '../queue/outbox.repository';
-import { WorkOrdersProducer } from '../queue/workorders.producer';
-import { WorkOrderEntity } from '../workorders/workorder.entity';
-import { ReportsRepository } from '../reports/reports.repository';
-import { ReportsService } from '../reports/reports.service';
-import { RoundEventsRepository } from './round-events.repository';
-import { RoundEventsService } from './round-events.service';
-import { RoundViewsService } from './round-views.service';
-import { RoundsRepository } from './rounds.repository';
+import type { ReportsService } from '../reports/reports.service';
+import type { RoundEventsService } from './round-events.service';
+import type { RoundViewsService } from './round-views.service';
 import { RoundsService } from './rounds.service';
 
-// Real SQLite, real migrations, real state machine; only Redis (queue, relay, pub/sub) is faked.
+// Real SQLite, real migrations, real state machine; only Redis (queue, relay, pub/sub) is a stand-in.
 describe(RoundsService.name, () => {
-  let dir: string;
+  let harness: RoundsHarness;
   let dataSource: DataSource;
   let rounds: RoundsService;
   let views: RoundViewsService;
   let events: RoundEventsService;
   let reports: ReportsService;
-  const cancelRequests = { publish: jest.fn(async () => 1) };
-  let isTakenByWorker = false;
-  const queue = { remove: jest.fn(async () => (isTakenByWorker ? 0 : 1)), getJobState: jest.fn(async () => (isTakenByWorker ? 'active' : 'unknown')) };
-  const metrics = { roundEnded: jest.fn(), reportStored: jest.fn() };
 
   beforeAll(async () => {
-    Logger.overrideLogger(false);
-    dir = mkdtempSync(join(tmpdir(), 'sc-rounds-'));
-    dataSource = await createDataSource({ type: 'sqlite', path: join(dir, 'sc.sqlite') }).initialize();
-    await dataSource.runMigrations();
-    const unitOfWork = new UnitOfWork(dataSource);
-    const producer = new WorkOrdersProducer(queue as unknown as Queue, new OutboxRepository(dataSource.getRepository(OutboxEntity)), cancelRequests as unknown as CancelRequestsPublisher);
-    const relay = { relayCommitted: jest.fn(async () => undefined) } as unknown as OutboxRelay;
-    const repository = new RoundsRepository(dataSource);
-    views = new RoundViewsService(repository);
-    events = new RoundEventsService(new RoundEventsRepository(dataSource), repository, unitOfWork);
-    reports = new ReportsService(new ReportsRepository(dataSource), views);
-    rounds = new RoundsService(repository, unitOfWork, producer, relay, cancelRequests as unknown as CancelRequestsPublisher, metrics as unknown as RoundMetrics, events, views);
+    harness = await createRoundsHarness('SQLite');
+    ({ dataSource, rounds, views, events, reports } = harness);
   });
+  afterAll(() => harness?.close());
 
-  afterAll(async () => {
-    await dataSource?.destroy();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  let counter = 0;
-  async function queued(): Promise<{ id: string; order: StoredWorkOrder }> {
-    const result = validateWorkOrder({ id: `wo-${++counter}`, title: 'T', instructions: 'I', branch: 'feat/x' });
-    if (!result.ok) throw new Error('invalid test order');
-    const order = result.value as StoredWorkOrder;
-    const round = await new UnitOfWork(dataSource).run(async (tx) => {
-      await tx.insert(WorkOrderEntity, { id: order.id, document: JSON.stringify(order), idempotencyKey: null, createdAt: new Date().toISOString() });
-      return (await rounds.createQueued(tx, order)).round;
-    });
-    return { id: round.id, order };
-  }
-
+  const queued = () => harness.queued();
   const at = () => new Date().toISOString();
-  const report = (roundId: string, workorderId: string, attempt: number, status: 'success' | 'failure' = 'success') => ({
-    round_id: roundId,
-    workorder_id: workorderId,
-    status,
-    summary: 's',
-    phases: [],
-    token_usage: [],
-    cost_usd: 0,
-    artifacts: [],
-    commits: [],
-    attempt,
-    worker: 'w',
-  });
+  const report = testReport;
 
   it('creates a queued Round with its first transition and stages its job', async () => {
     const { id } = await queued();
@@ -101,27 +46,27 @@ describe(RoundsService.name, () => {
     const view = await rounds.cancel(id);
     expect(view.state).toBe('cancelled');
     expect(await dataSource.getRepository(OutboxEntity).findOneBy({ jobId: `${id}.1` })).toBeNull();
-    expect(queue.remove).toHaveBeenCalledWith(`${id}.1`);
-    expect(cancelRequests.publish).not.toHaveBeenCalledWith(expect.objectContaining({ round_id: id }));
+    expect(harness.queue.remove).toHaveBeenCalledWith(`${id}.1`);
+    expect(harness.cancelRequests.publish).not.toHaveBeenCalledWith(expect.objectContaining({ round_id: id }));
     await expect(rounds.cancel(id)).rejects.toBeInstanceOf(IllegalTransitionError);
   });
 
   it('asks the worker to stop a queued Round whose job it already took, and leaves its state to that worker', async () => {
     const { id } = await queued();
-    isTakenByWorker = true;
+    harness.isTakenByWorker = true;
     try {
       expect((await rounds.cancel(id)).state).toBe('queued');
     } finally {
-      isTakenByWorker = false;
+      harness.isTakenByWorker = false;
     }
-    expect(cancelRequests.publish).toHaveBeenCalledWith({ round_id: id, attempt: 1, reason: 'cancel requested by API' });
+    expect(harness.cancelRequests.publish).toHaveBeenCalledWith({ round_id: id, attempt: 1, reason: 'cancel requested by API' });
   });
 
   it('sends a cancel request for a running Round and leaves its state to the worker', async () => {
     const { id } = await queued();
     await rounds.start({ type: 'started', round_id: id, attempt: 1, worker: 'w', at: at() });
     expect((await rounds.cancel(id)).state).toBe('running');
-    expect(cancelRequests.publish).toHaveBeenCalledWith({ round_id: id, attempt: 1, reason: 'cancel requested by API' });
+    expect(harness.cancelRequests.publish).toHaveBeenCalledWith({ round_id: id, attempt: 1, reason: 'cancel requested by API' });
   });
 
   it('applies a started that came with its finished in one transaction, as a start then an end', async () => {
@@ -155,22 +100,22 @@ describe(RoundsService.name, () => {
     const { id, order } = await queued();
     const finished = { ...report(id, order.id, 1), token_usage: [{ agent: 'claude', model: 'sonnet', input: 7, output: 3 }] };
     const message = { type: 'finished' as const, round_id: id, attempt: 1, report: finished, at: at() };
-    metrics.roundEnded.mockClear();
-    metrics.reportStored.mockClear();
+    harness.metrics.roundEnded.mockClear();
+    harness.metrics.reportStored.mockClear();
     await rounds.finish(message);
     await rounds.finish(message);
     // The implicit start is not an end: one call, for the terminal transition, with the Round as stored.
-    expect(metrics.roundEnded.mock.calls).toEqual([[expect.objectContaining({ id, plugin: 'echo', startedAt: expect.any(String), finishedAt: expect.any(String) }), 'succeeded', expect.any(String)]]);
-    expect(metrics.reportStored.mock.calls).toEqual([[finished, 'echo']]);
+    expect(harness.metrics.roundEnded.mock.calls).toEqual([[expect.objectContaining({ id, plugin: 'echo', startedAt: expect.any(String), finishedAt: expect.any(String) }), 'succeeded', expect.any(String)]]);
+    expect(harness.metrics.reportStored.mock.calls).toEqual([[finished, 'echo']]);
   });
 
   it('counts a Round cancelled while queued, and nothing for a dropped message', async () => {
     const { id, order } = await queued();
-    metrics.roundEnded.mockClear();
+    harness.metrics.roundEnded.mockClear();
     await rounds.cancel(id);
     await rounds.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() });
-    expect(metrics.roundEnded.mock.calls).toEqual([[expect.objectContaining({ id, startedAt: null }), 'cancelled', expect.any(String)]]);
-    expect(metrics.reportStored).not.toHaveBeenCalledWith(expect.objectContaining({ round_id: id }));
+    expect(harness.metrics.roundEnded.mock.calls).toEqual([[expect.objectContaining({ id, startedAt: null }), 'cancelled', expect.any(String)]]);
+    expect(harness.metrics.reportStored).not.toHaveBeenCalledWith(expect.objectContaining({ round_id: id }));
   });
 
   it('records a lost worker when another one starts the same attempt: running → retrying → running', async () => {
