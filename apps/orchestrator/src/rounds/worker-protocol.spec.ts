@@ -206,7 +206,7 @@ async function matches(model: Model, real: Real): Promise<void> {
 const commands = [
   fc
     .record({ kind: fc.constantFrom('started', 'retrying', 'finished'), isStale: fc.boolean(), worker: fc.constantFrom(...workers), waiting: fc.boolean(), status: fc.constantFrom<ReportStatus>('success', 'failure', 'cancelled', 'timeout', 'error') })
-    .map(({ kind, ...options }) => new WorkerMessage(kind as RoundMessage['type'], options)),
+    .map(({ kind, ...options }) => new WorkerMessage(kind, options)),
   fc.constant(new Duplicate()),
   fc.constantFrom<ReportStatus>('success', 'failure').map((status) => new ShortAttempt(status)),
   fc.constant(new Events()),
@@ -226,7 +226,7 @@ describe.each(harnessDatabases)('the worker protocol against RoundsService on %s
     await fc.assert(
       fc.asyncProperty(fc.commands(commands, { maxCommands: 30 }), async (steps) => {
         const { id, order } = await harness.queued();
-        await fc.asyncModelRun(() => ({ model: { state: 'queued' as RoundState, attempt: 1, worker: null, reported: new Set<number>() }, real: { harness, id, workorderId: order.id } }), steps);
+        await fc.asyncModelRun(() => ({ model: { state: 'queued', attempt: 1, worker: null, reported: new Set<number>() }, real: { harness, id, workorderId: order.id } }), steps);
       }),
       { numRuns: database === 'SQLite' ? 60 : 30 },
     );
