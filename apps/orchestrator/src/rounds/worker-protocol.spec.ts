@@ -226,7 +226,8 @@ describe.each(harnessDatabases)('the worker protocol against RoundsService on %s
     await fc.assert(
       fc.asyncProperty(fc.commands(commands, { maxCommands: 30 }), async (steps) => {
         const { id, order } = await harness.queued();
-        await fc.asyncModelRun(() => ({ model: { state: 'queued', attempt: 1, worker: null, reported: new Set<number>() }, real: { harness, id, workorderId: order.id } }), steps);
+        const model: Model = { state: 'queued', attempt: 1, worker: null, reported: new Set() };
+        await fc.asyncModelRun(() => ({ model, real: { harness, id, workorderId: order.id } }), steps);
       }),
       { numRuns: database === 'SQLite' ? 60 : 30 },
     );
