@@ -110,11 +110,13 @@ describe('GET /metrics with a worker running Rounds', () => {
 
 describe('GET /metrics while Redis does not answer', () => {
   it('answers at once, without queue_depth samples', async () => {
-    // Nothing listens on this port: every Redis command fails or waits; /health is 503, so wait for the log line.
+    // Nothing listens on this port: every Redis command fails or waits, and the orchestrator is not "ready" — but
+    // it serves HTTP, and /health says 503.
     const stack = createStackEnv({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, PORT: String(await freePort()) }, { usePostgres: false });
     const orchestrator = startProcess(orchestratorMain, stack.env);
     try {
-      await until(() => orchestrator.output().includes('"msg":"orchestrator ready"'), { timeoutMs: 30_000, what: 'orchestrator ready' });
+      const health = () => fetch(`http://127.0.0.1:${stack.env.PORT}/health`).then((answer) => answer.status, () => undefined);
+      await until(async () => (await health()) === 503, { timeoutMs: 30_000, what: '/health answering 503' });
       const response = await fetch(`http://127.0.0.1:${stack.env.PORT}/metrics`, { signal: AbortSignal.timeout(5_000) });
       expect(response.status).toBe(200);
       const text = await response.text();
