@@ -9,18 +9,11 @@ import {
   type PluginContext,
 } from '@sc/plugin-sdk';
 import {
-  formatIssues,
   phaseTimeoutMs,
-  ReportSchemaVersion,
-  validateReport,
-  type AgentSession,
-  type ArtifactRef,
-  type CommitRef,
   type LogEvent,
   type PhaseEvent,
   type PhaseResult,
   type Report,
-  type ReportStatus,
   type WorkOrderJob,
 } from '@sc/schemas';
 import { resolve } from 'node:path';
@@ -28,14 +21,15 @@ import type { Logger } from 'pino';
 import type { ArtifactStore } from './artifacts/artifact-store';
 import { BudgetExceededError, formatMs, PhaseTimeoutError } from './errors';
 import { createPhaseContext } from './phase-context';
+import { maxErrorLength, RoundRecorder, truncate, type RoundRecorderOptions } from './round-recorder';
 import type { ModelGateway } from './model-gateway/model-gateway';
 import { SandboxRuntime } from './sandbox/sandbox-runtime';
 import type { PluginRegistry } from './plugin-registry';
 import type { ModelPrices } from './pricing/model-prices';
-import { TokenLedger, type LedgerStore } from './token-ledger';
+import type { LedgerStore } from './token-ledger';
 
 /** What {@link runRound} runs with. */
-export interface RunRoundOptions {
+export interface RunRoundOptions extends RoundRecorderOptions {
   registry: PluginRegistry;
   /** Aborting it cancels the Round: the running phase is stopped and the Report says `cancelled`. */
   signal?: AbortSignal;
@@ -78,8 +72,6 @@ export interface RunRoundOptions {
 
 // setTimeout fires at once for delays above 2^31-1 ms (~24.8 days); longer timeouts are capped to it.
 const maxTimerMs = 2 ** 31 - 1;
-const maxSummaryLength = 100_000;
-const maxErrorLength = 10_000;
 // The Report lists this many refused tool calls per phase; the log has all of them.
 const maxRefusals = 100;
 // Enough to `git add -A && git commit` a few worktrees, short enough that a cancel still ends soon.
@@ -287,81 +279,3 @@ function messageOf(error: unknown): string {
   return typeof error === 'string' ? error : 'plugin threw a non-error value';
 }
 
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
-/** Collects what the phases of one attempt produced and turns it into the Report. */
-class RoundRecorder {
-  readonly ledger: TokenLedger;
-  readonly logger: Logger;
-  private readonly startedAt = new Date().toISOString();
-  private readonly phases: PhaseResult[] = [];
-  private readonly artifacts = new Map<string, ArtifactRef>();
-  private readonly commits: CommitRef[] = [];
-  private readonly sessions = new Map<string, AgentSession>();
-  private summary = '';
-
-  constructor(
-    readonly job: WorkOrderJob,
-    private readonly options: RunRoundOptions,
-  ) {
-    this.logger = options.logger;
-    this.ledger = new TokenLedger(job.order.budget, options.prices, options.ledgerStore);
-  }
-
-  emit(event: PhaseEvent | LogEvent): void {
-    try {
-      this.options.onEvent?.(event);
-    } catch (error) {
-      this.logger.warn({ err: error }, 'event listener failed');
-    }
-  }
-
-  addArtifact(ref: ArtifactRef): void {
-    this.artifacts.set(ref.name, ref);
-  }
-
-  addPhase(result: PhaseResult): void {
-    this.phases.push(result);
-  }
-
-  addOutcome(outcome: PhaseOutcome): void {
-    if (typeof outcome.summary === 'string' && outcome.summary !== '') this.summary = truncate(outcome.summary, maxSummaryLength);
-    if (Array.isArray(outcome.commits)) this.commits.push(...outcome.commits);
-    // One entry per agent and session: a later phase of the same session adds nothing new.
-    for (const session of outcome.sessions ?? []) this.sessions.set(`${session.agent}\u0000${session.session_id}`, { ...session, attempt: this.job.attempt });
-  }
-
-  /** The Report; when what the plugin returned breaks the schema, an `error` Report saying where. */
-  finish(status: ReportStatus, error?: string): Report {
-    const report = this.build(status, error, this.commits);
-    const checked = validateReport(report);
-    if (checked.ok) return report;
-    const invalid = `plugin ${this.job.order.plugin} returned a result the report schema refuses: ${formatIssues(checked.issues)}`;
-    return this.build('error', truncate(invalid, maxErrorLength), []);
-  }
-
-  private build(status: ReportStatus, error: string | undefined, commits: CommitRef[]): Report {
-    const { job } = this;
-    const report: Report = {
-      schema_version: ReportSchemaVersion,
-      round_id: job.round_id,
-      workorder_id: job.workorder_id,
-      status,
-      summary: this.summary || (error ?? ''),
-      started_at: this.startedAt,
-      finished_at: new Date().toISOString(),
-      phases: [...this.phases],
-      token_usage: this.ledger.totals(),
-      cost_usd: this.ledger.totalCostUsd(),
-      artifacts: [...this.artifacts.values()],
-      commits: [...commits],
-      ...(this.sessions.size > 0 ? { sessions: [...this.sessions.values()] } : {}),
-      attempt: job.attempt,
-      worker: this.options.worker,
-    };
-    if (error !== undefined) report.error = error;
-    return report;
-  }
-}
