@@ -36,3 +36,30 @@ describe.each([
     }
   });
 });
+
+// The same while the database does not answer: the connection is retried, with one JSON warning per attempt,
+// before Nest has an app to close.
+describe('orchestrator without its database', () => {
+  let proc: StackProcess | undefined;
+  afterEach(async () => {
+    await proc?.kill();
+  });
+
+  it('exits 0 within 10 s of SIGTERM while it retries the connection', async () => {
+    const stack = createStackEnv({ DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/sc`, PORT: String(await freePort()) });
+    try {
+      proc = startProcess(orchestratorMain, stack.env);
+      await until(() => proc!.output().includes('"msg":"database unreachable (retrying)"'), { timeoutMs: 20_000, what: 'a failed connection' });
+      const exited = new Promise<number | null>((resolve) => proc!.child.once('exit', (code) => resolve(code)));
+      const stoppedAt = Date.now();
+      proc.child.kill('SIGTERM');
+      const code = await Promise.race([exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 10_000))]);
+      expect({ code, withinMs: Date.now() - stoppedAt <= 10_000 }).toEqual({ code: 0, withinMs: true });
+      const lines = proc.output().split('\n').filter(Boolean);
+      expect(lines.filter((line) => !line.startsWith('{'))).toEqual([]);
+      expect(proc.output()).not.toContain('orchestrator ready');
+    } finally {
+      stack.cleanup();
+    }
+  });
+});
