@@ -41,3 +41,21 @@ describe('npm run bench', () => {
     expect(readFileSync(results, 'utf8')).toContain('| throughput / raw BullMQ |');
   }, 120_000);
 });
+
+describe('npm run bench -- --help', () => {
+  const run = (...args: string[]) =>
+    promisify(execFile)(process.execPath, [join(repoRoot, 'bench', 'run.js'), ...args], { cwd: repoRoot }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+    );
+
+  it('describes every flag and size, exit code 0', async () => {
+    const { code, stdout } = await run('--help');
+    expect(code).toBe(0);
+    for (const flag of ['--quick', '--smoke', '--concurrency N', '--results FILE', '-h, --help', 'jobs                   5000 / 1000 / 20']) expect(stdout).toContain(flag);
+  });
+
+  it('refuses a bad flag in one line, exit code 2', async () => {
+    expect(await run('--jobs', 'many')).toEqual({ code: 2, stdout: '', stderr: '--jobs: expected a positive integer, got "many" (--help lists the flags)\n' });
+  });
+});

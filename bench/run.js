@@ -26,10 +26,41 @@ const presets = {
 };
 const sizeFlags = Object.keys(presets.full);
 
+const help = `Usage: npm run bench -- [options]   (node bench/run.js [options] on a built tree)
+
+Measures the built orchestrator and workers beside a raw BullMQ baseline in the same run and prints ONE JSON line
+of figures and targets met; writes a Markdown table too (bench/README.md says what each figure is). Exit 0 once
+measured, whether or not every target was met; 1 when a measure fails; 2 on a bad flag.
+
+Options:
+  --quick                a shorter run (about a fifth of the full one)
+  --smoke                the smallest run: checks that every measure works, not how fast
+  --concurrency N        worker concurrency of the throughput stack (default 8)
+  --scale-concurrency N  concurrency of each worker in the scale-out measure (default 2)
+  --in-flight N          Rounds kept submitted at once (default 64)
+  --results FILE         where the Markdown table goes (default bench/results/latest.md)
+  --<size> N             one size of the chosen preset: ${sizeFlags.join(', ')}
+  -h, --help             this text
+
+Sizes (full / quick / smoke):
+${sizeFlags.map((flag) => `  ${flag.padEnd(22)} ${presets.full[flag]} / ${presets.quick[flag]} / ${presets.smoke[flag]}`).join('\n')}
+`;
+
+/** The flags; `--help` prints them and exits 0, a bad one prints one line and exits 2. */
 function readOptions(argv) {
+  try {
+    return parseOptions(argv);
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)} (--help lists the flags)\n`);
+    process.exit(2);
+  }
+}
+
+function parseOptions(argv) {
   const { values } = parseArgs({
     args: argv,
     options: {
+      help: { type: 'boolean', short: 'h', default: false },
       quick: { type: 'boolean', default: false },
       smoke: { type: 'boolean', default: false },
       concurrency: { type: 'string', default: '8' },
@@ -39,6 +70,10 @@ function readOptions(argv) {
       ...Object.fromEntries(sizeFlags.map((flag) => [flag, { type: /** @type {const} */ ('string') }])),
     },
   });
+  if (values.help) {
+    process.stdout.write(help);
+    process.exit(0);
+  }
   const preset = presets[values.smoke ? 'smoke' : values.quick ? 'quick' : 'full'];
   const number = (flag) => {
     const value = Number(values[flag] ?? preset[flag]);
