@@ -98,9 +98,10 @@ type Checked = { plugin: Plugin } | { reason: string; name?: string };
 function toPlugin(candidate: unknown): Checked {
   if (typeof candidate === 'function') return fromClass(candidate as new () => object);
   if (typeof candidate === 'object' && candidate !== null && typeof (candidate as Plugin).handle === 'function') {
-    const { handle, finalize } = candidate as Plugin;
+    const { handle, finalize, setup } = candidate as Plugin;
     if (finalize !== undefined && typeof finalize !== 'function') return { reason: 'finalize must be a function', name: nameOf(candidate) };
-    return checkManifest(candidate as Plugin, { handle, finalize });
+    if (setup !== undefined && typeof setup !== 'function') return { reason: 'setup must be a function', name: nameOf(candidate) };
+    return checkManifest(candidate as Plugin, { handle, finalize, setup });
   }
   return { reason: 'exports neither a definePlugin() object nor a class with a @Hook("handle") method' };
 }
@@ -114,10 +115,10 @@ function fromClass(PluginClass: new () => object): Checked {
   }
   const handle = findHook(instance, 'handle');
   if (!handle) return { reason: `class ${PluginClass.name} has no @Hook("handle") method`, name: nameOf(instance) };
-  return checkManifest(instance as PluginManifest, { handle, finalize: findHook(instance, 'finalize') });
+  return checkManifest(instance as PluginManifest, { handle, finalize: findHook(instance, 'finalize'), setup: findHook(instance, 'setup') });
 }
 
-function checkManifest(manifest: PluginManifest, hooks: Pick<Plugin, 'handle' | 'finalize'>): Checked {
+function checkManifest(manifest: PluginManifest, hooks: Pick<Plugin, 'handle' | 'finalize' | 'setup'>): Checked {
   const { name, version, apiVersion, description, paramsSchema } = manifest;
   if (typeof name !== 'string' || !pluginName.test(name)) return { reason: `name ${JSON.stringify(name)} must match ${pluginName.source}` };
   if (typeof version !== 'string' || semverMajor(version) === undefined) {
@@ -136,6 +137,7 @@ function checkManifest(manifest: PluginManifest, hooks: Pick<Plugin, 'handle' | 
     apiVersion,
     handle: hooks.handle,
     ...(hooks.finalize === undefined ? {} : { finalize: hooks.finalize }),
+    ...(hooks.setup === undefined ? {} : { setup: hooks.setup }),
     ...(description === undefined ? {} : { description }),
     ...(paramsSchema === undefined ? {} : { paramsSchema }),
   };
