@@ -2,6 +2,7 @@ import { apiVersionMismatch, findHook, semverMajor, type Plugin, type PluginMani
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { AgentCliSettings } from './plugins/agent-cli/agent-cli-settings';
 import { builtInPlugins } from './plugins/built-in-plugins';
 
 /** Where a plugin came from: `built-in`, or the module name or path it was loaded from. */
@@ -158,6 +159,8 @@ export interface DiscoverPluginsOptions {
   logger?: RegistryLogger;
   /** Whether to add the built-in plugins, `echo`, `shell` and `agent-cli` (default true). */
   includeBuiltIns?: boolean;
+  /** The host's settings of `agent-cli` (`SC_CACHE_MAX_GB`, `SC_PORT_COUNT`; default: the defaults). */
+  agentCli?: AgentCliSettings;
 }
 
 /**
@@ -168,7 +171,7 @@ export interface DiscoverPluginsOptions {
 export async function discoverPlugins(options: DiscoverPluginsOptions = {}): Promise<PluginRegistry> {
   const cwd = options.cwd ?? process.cwd();
   const registry = new PluginRegistry(options.logger);
-  if (options.includeBuiltIns !== false) for (const plugin of builtInPlugins) registry.register(plugin, 'built-in');
+  if (options.includeBuiltIns !== false) for (const plugin of builtInPlugins(options.agentCli)) registry.register(plugin, 'built-in');
   const projectModules = await readProjectPlugins(cwd, registry);
   for (const specifier of [...(options.modules ?? []), ...projectModules]) await loadModule(specifier, cwd, registry);
   options.logger?.info({ plugins: registry.names(), refused: registry.refused.length }, 'plugins loaded');
