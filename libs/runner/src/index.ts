@@ -11,6 +11,7 @@ export * from './plugins/echo.plugin';
 export * from './plugins/shell.plugin';
 export * from './plugins/agent-cli/agent-cli.plugin';
 export * from './plugins/agent-cli/agent-cli-settings';
+export { spareCopiesMade } from './plugins/agent-cli/cache-store';
 export * from './plugins/built-in-plugins';
 export * from './model-gateway/model-gateway';
 export * from './model-gateway/upstreams';

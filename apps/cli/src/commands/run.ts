@@ -25,7 +25,7 @@ export default class Run extends BaseCommand<typeof Run> {
 
   async run(): Promise<Report> {
     const order = await readWorkOrderFile(this.args.file);
-    const { runRound, createLocalArtifactStore, ModelGateway, loadAgentCliSettings, loadModelPrices, loadUpstreams, SandboxRuntime } = await import('@sc/runner');
+    const { runRound, createLocalArtifactStore, ModelGateway, loadAgentCliSettings, loadModelPrices, loadUpstreams, SandboxRuntime, spareCopiesMade } = await import('@sc/runner');
     const { createJsonLinesLogger } = await import('@sc/infrastructure');
     const job = await toJob(order);
     const dataDir = resolve(this.flags['data-dir']);
@@ -61,6 +61,8 @@ export default class Run extends BaseCommand<typeof Run> {
       });
       formatReport(report).forEach((line) => this.log(line));
       if (report.status !== 'success') this.markFailed();
+      // The next Round on this machine restores its caches by one rename, not a copy.
+      await spareCopiesMade();
       return report;
     } finally {
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);

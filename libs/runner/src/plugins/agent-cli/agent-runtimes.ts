@@ -78,12 +78,16 @@ export class AgentRuntimes {
     this.cacheKeys.set(worktree.path, [...keys]);
   }
 
-  /** Gives the agent's ports back and makes a spare of each cache entry it used, for the next Round. */
+  /**
+   * Gives the agent's ports back and starts making a spare of each cache entry it used, for the next Round. The
+   * copies run on after the Round: a large folder on a slow disk takes longer than a Round's end may.
+   */
   async release(worktree: Worktree, ctx: PluginContext): Promise<void> {
     const [ports, keys] = [this.ports.get(worktree.path), this.cacheKeys.get(worktree.path) ?? []];
     this.ports.delete(worktree.path);
     this.cacheKeys.delete(worktree.path);
     await ports?.release();
-    for (const key of keys) await this.cacheStore(ctx).prepareSpare(key, ctx.signal);
+    const store = this.cacheStore(ctx);
+    for (const key of keys) void store.prepareSpare(key).catch((error: Error) => ctx.logger.warn({ reason: error.message }, 'cache spare not made'));
   }
 }

@@ -20,13 +20,22 @@ const buildPollMs = 250;
 // A temporary copy this old belongs to a process that died while copying.
 const abandonedMs = 60 * 60_000;
 
+// Spare copies this process is making, which run on after their Round (see CacheStore.prepareSpare).
+const sparesInFlight = new Set<Promise<void>>();
+
+/** Resolves once the spare copies this process started are made: a short-lived process (`sc run`) waits for them. */
+export async function spareCopiesMade(): Promise<void> {
+  // Failures are the caller's of prepareSpare to report.
+  await Promise.allSettled(sparesInFlight);
+}
+
 /**
  * The folders setups produce (`node_modules`, `.venv`), kept per key under `root` on this host and shared by
  * every worker process using the same data folder.
  *
  * `<root>/<key>/content` is the stored folder, never handed out; `<root>/<key>/spare-*` are copies ready to be
- * moved into a worktree by one rename (atomic: two Rounds can never take the same one), made again at the end
- * of the Round that took one. Without a spare, a restore copies `content` — copy-on-write where the
+ * moved into a worktree by one rename (atomic: two Rounds can never take the same one), made again after the
+ * Round that took one. Without a spare, a restore copies `content` — copy-on-write where the
  * filesystem can (`cp --reflink=auto`), a plain copy where it cannot. Hard links are never used: an agent
  * writing a file in place would change the stored one. Entries are published by renaming a finished copy
  * into place, so a reader never sees half of one; eviction renames an entry away before deleting it, and a
@@ -34,6 +43,8 @@ const abandonedMs = 60 * 60_000;
  */
 export class CacheStore {
   private cloneMethod: Promise<'reflink' | 'copy'> | undefined;
+  // Keys this process is making a spare of.
+  private readonly preparing = new Set<string>();
 
   constructor(
     readonly root: string,
@@ -117,7 +128,7 @@ export class CacheStore {
       await copyFolder(source, join(partial, 'content'), signal);
       await writeFile(join(partial, 'meta.json'), JSON.stringify({ bytes: await diskBytes(join(partial, 'content'), signal) }));
       await rename(partial, join(this.root, key)).catch((error: NodeJS.ErrnoException) => {
-        // Stored already (by a Round on a worker with another lock folder): the first one stays.
+        // Stored already (a build lock that went stale let a second Round build it): the first one stays.
         if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
       });
     } finally {
@@ -126,19 +137,30 @@ export class CacheStore {
     await this.evict(key);
   }
 
-  /** Makes a spare copy of `key`'s entry when it has none, so that the next restore is one rename. */
-  async prepareSpare(key: string, signal?: AbortSignal): Promise<void> {
+  /**
+   * Makes a spare copy of `key`'s entry when it has none (and this process is not making one), so that the
+   * next restore is one rename.
+   */
+  prepareSpare(key: string): Promise<void> {
+    const made = this.makeSpare(key).finally(() => sparesInFlight.delete(made));
+    sparesInFlight.add(made);
+    return made;
+  }
+
+  private async makeSpare(key: string): Promise<void> {
     const entry = join(this.root, key);
     const names = await readdir(entry).catch(() => undefined);
-    if (!names?.includes('content') || names.some((name) => name.startsWith('spare-'))) return;
-    const partial = join(entry, `.tmp-${randomBytes(6).toString('hex')}`);
+    if (!names?.includes('content') || names.some((name) => name.startsWith('spare-')) || this.preparing.has(key)) return;
+    this.preparing.add(key);
+    // In the root, not the entry: what a process killed while copying leaves is swept with the other temporaries.
+    const partial = join(this.root, `.tmp-${randomBytes(6).toString('hex')}`);
     try {
-      await copyFolder(join(entry, 'content'), partial, signal);
+      await copyFolder(join(entry, 'content'), partial);
       await rename(partial, join(entry, `spare-${randomBytes(6).toString('hex')}`));
-    } catch (error) {
+    } catch {
       // Evicted meanwhile: nothing to prepare.
-      if (signal?.aborted) throw error;
     } finally {
+      this.preparing.delete(key);
       await rm(partial, { recursive: true, force: true });
     }
     await this.evict(key);
