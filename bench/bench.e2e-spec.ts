@@ -28,7 +28,7 @@ describe('npm run bench', () => {
     expect(lines).toHaveLength(1);
     const result = JSON.parse(lines[0]);
 
-    const figures = { baseline: result.baseline, throughput: result.throughput, latency: result.latency, api: result.api, scale_out: result.scale_out, footprint: result.footprint };
+    const figures = { baseline: result.baseline, throughput: result.throughput, latency: result.latency, api: result.api, scale_out: result.scale_out, footprint: result.footprint, ...(result.worktrees.skipped ? {} : { worktrees: result.worktrees }) };
     for (const [path, value] of numbers(figures)) {
       if (path.endsWith('/database')) continue;
       expect([path, Number.isFinite(value)]).toEqual([path, true]);
