@@ -324,6 +324,18 @@ describe(createAgentCliPlugin.name, () => {
       expect(store).toHaveLength(2);
     });
 
+    it('builds a cache once when two agents need the same key at once: one runs setup, the other waits and restores it', async () => {
+      commit({ '.gitignore': 'node_modules/\n', 'package-lock.json': '{"v":1}' });
+      const install = 'sleep 1 && mkdir -p node_modules/dep && echo "$SC_AGENT" > node_modules/dep/built-by';
+      const show = 'cat node_modules/dep/built-by > SEEN.md';
+      const report = await run({ phases: ['coding'], setup: [install], cache: [{ path: 'node_modules', key_files: ['package-lock.json'] }], agents: [...scripted(show, 'claude'), ...scripted(show, 'codex')] });
+      expect(report.status).toBe('success');
+      const setupLogs = report.artifacts.map((artifact) => artifact.name).filter((name) => name.startsWith('setup/'));
+      expect(setupLogs).toHaveLength(1);
+      const builder = setupLogs[0].slice('setup/'.length, -'.log'.length);
+      expect(['claude', 'codex'].map((name) => git(repo, 'show', `${branch}-${name}:SEEN.md`))).toEqual([builder, builder]);
+    });
+
     it('gives two agents of one Round port blocks no other running agent has and a .env from .sc/env.template, frees them when it ends', async () => {
       commit({ '.gitignore': '.env\n', '.sc/env.template': 'PORT=${SC_PORT_BASE}\nDB_PORT=${SC_PORT_BASE+1}\nDB_NAME=app_${SC_AGENT}\nROUND=${SC_ROUND_ID}\nKEPT=${HOME}\n' });
       const show = 'cp .env ENV.md && echo "$SC_PORT_BASE $SC_PORT_COUNT" > PORTS.md';
