@@ -34,6 +34,9 @@ function toMarkdown(result) {
     result.sandbox.skipped
       ? `| agent sandbox | not measured: ${result.sandbox.skipped} |`
       : `| agent start-up p50 ms, direct → sandboxed; a command inside (\`git --version\`) ms, direct → sandboxed | ${result.sandbox.start.direct_p50_ms} → ${result.sandbox.start.sandboxed_p50_ms}; ${result.sandbox.command_ms.direct} → ${result.sandbox.command_ms.sandboxed} |`,
+    result.worktrees.skipped
+      ? `| agent start on a big repository | not measured: ${result.worktrees.skipped} |`
+      : `| job taken → agent started ms, ${result.worktrees.files} files, node_modules of ${result.worktrees.cache_files}: cold / warm p50 (max); plain \`git worktree add\` + copy | ${result.worktrees.cold_ms} / ${result.worktrees.warm_ms.p50} (${result.worktrees.warm_ms.max}); ${result.worktrees.plain_ms.worktree_add} + ${result.worktrees.plain_ms.copy_cache} = ${result.worktrees.plain_ms.total} |`,
     '',
   ];
   return lines.join('\n');

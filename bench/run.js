@@ -13,6 +13,7 @@ const { measureGateway } = require('./measures/gateway');
 const { measureSandbox } = require('./measures/sandbox');
 const { measureLatency, measureThroughput } = require('./measures/rounds');
 const { measureScaleOut } = require('./measures/scale-out');
+const { measureWorktrees } = require('./measures/worktrees');
 const { toMarkdown } = require('./results');
 const { createStack, rssMb, sampleRss } = require('./stack');
 const { round } = require('./stats');
@@ -20,9 +21,9 @@ const { evaluateTargets } = require('./targets');
 
 /** Sizes per mode; each can be overridden by the flag of the same name. */
 const presets = {
-  full: { jobs: 5000, warmup: 200, 'latency-samples': 300, 'api-rounds': 1_000_000, 'api-requests': 500, 'scale-rounds-per-slot': 40, 'cli-runs': 10, 'gateway-calls': 2000, 'sandbox-runs': 100 },
-  quick: { jobs: 1000, warmup: 100, 'latency-samples': 100, 'api-rounds': 100_000, 'api-requests': 200, 'scale-rounds-per-slot': 15, 'cli-runs': 5, 'gateway-calls': 500, 'sandbox-runs': 40 },
-  smoke: { jobs: 20, warmup: 5, 'latency-samples': 5, 'api-rounds': 500, 'api-requests': 5, 'scale-rounds-per-slot': 2, 'cli-runs': 1, 'gateway-calls': 20, 'sandbox-runs': 3 },
+  full: { jobs: 5000, warmup: 200, 'latency-samples': 300, 'api-rounds': 1_000_000, 'api-requests': 500, 'scale-rounds-per-slot': 40, 'cli-runs': 10, 'gateway-calls': 2000, 'sandbox-runs': 100, 'repo-files': 100_000, 'cache-files': 20_000, 'worktree-runs': 5 },
+  quick: { jobs: 1000, warmup: 100, 'latency-samples': 100, 'api-rounds': 100_000, 'api-requests': 200, 'scale-rounds-per-slot': 15, 'cli-runs': 5, 'gateway-calls': 500, 'sandbox-runs': 40, 'repo-files': 20_000, 'cache-files': 5_000, 'worktree-runs': 3 },
+  smoke: { jobs: 20, warmup: 5, 'latency-samples': 5, 'api-rounds': 500, 'api-requests': 5, 'scale-rounds-per-slot': 2, 'cli-runs': 1, 'gateway-calls': 20, 'sandbox-runs': 3, 'repo-files': 500, 'cache-files': 100, 'worktree-runs': 1 },
 };
 const sizeFlags = Object.keys(presets.full);
 
@@ -126,6 +127,8 @@ async function main() {
   const gateway = await measureGateway({ calls: sizes['gateway-calls'], warmup: sizes.warmup });
   log('agent sandbox');
   const sandbox = await measureSandbox({ runs: sizes['sandbox-runs'] });
+  log(`agent start on a repository of ${sizes['repo-files']} files`);
+  const worktrees = await measureWorktrees({ files: sizes['repo-files'], cacheFiles: sizes['cache-files'], runs: sizes['worktree-runs'] });
   log('raw BullMQ baseline');
   const baseline = await measureBaseline({ jobs: sizes.jobs, warmup: sizes.warmup, latencySamples: sizes['latency-samples'], concurrency, inFlight });
   log('throughput, latency, footprint');
@@ -152,6 +155,7 @@ async function main() {
     footprint: { ...stack.footprint, cli },
     gateway,
     sandbox,
+    worktrees,
   };
   const result = { ...figures, targets: evaluateTargets(figures), duration_s: Math.round((Date.now() - startedAt) / 1000) };
   mkdirSync(dirname(options.results), { recursive: true });

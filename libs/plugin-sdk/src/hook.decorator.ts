@@ -2,14 +2,16 @@ import type { PhaseFinalizer, PhaseHandler } from './plugin';
 
 /**
  * The hooks a plugin class can implement: `handle` runs a phase (required), `finalize` runs after it
- * however it ended (optional, since API 1.1; see {@link PhaseFinalizer}).
+ * however it ended (optional, since API 1.1; see {@link PhaseFinalizer}), `setup` runs before the first
+ * phase (optional, since API 1.4; see `Plugin.setup`).
  */
-export type HookName = 'handle' | 'finalize';
+export type HookName = 'handle' | 'finalize' | 'setup';
 
 /** The function type of each hook. */
 export interface HookFunctions {
   handle: PhaseHandler;
   finalize: PhaseFinalizer;
+  setup: PhaseHandler;
 }
 
 // Method names per hook, stored on the class prototype (legacy decorators) or on the instance (TC39

@@ -54,4 +54,11 @@ export interface Plugin extends PluginManifest {
   readonly handle: PhaseHandler;
   /** Optional: runs after each phase, even one that timed out or was cancelled. Since API 1.1. */
   readonly finalize?: PhaseFinalizer;
+  /**
+   * Optional: runs once per attempt before the first phase, as a phase named `setup` (its timeout
+   * `phase_timeout.setup`, 30 min by default; `finalize` runs after it too). Returning nothing says there was
+   * nothing to set up: the Report shows no `setup` phase. An outcome (or a throw) is recorded as that phase,
+   * and a setup that does not succeed ends the Round with its status before any other phase. Since API 1.4.
+   */
+  readonly setup?: PhaseHandler;
 }

@@ -10,6 +10,8 @@ export * from './run-round';
 export * from './plugins/echo.plugin';
 export * from './plugins/shell.plugin';
 export * from './plugins/agent-cli/agent-cli.plugin';
+export * from './plugins/agent-cli/agent-cli-settings';
+export { spareCopiesMade } from './plugins/agent-cli/cache-store';
 export * from './plugins/built-in-plugins';
 export * from './model-gateway/model-gateway';
 export * from './model-gateway/upstreams';

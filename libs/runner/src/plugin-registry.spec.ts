@@ -33,18 +33,24 @@ describe(PluginRegistry.name, () => {
     expect(await plugin?.handle({} as never, { phase: 'coding' } as PluginContext)).toEqual({ summary: 'hi from coding' });
   });
 
-  it('keeps a class\'s @Hook("finalize") method and a definePlugin() finalize', async () => {
+  it('keeps a class\'s @Hook("finalize") and @Hook("setup") methods and a definePlugin() finalize and setup', async () => {
     class KeeperPlugin extends GreeterPlugin {
       @Hook('finalize')
       keep() {
         return { summary: 'kept' };
       }
+
+      @Hook('setup')
+      prepare() {
+        return { summary: 'prepared' };
+      }
     }
     const registry = new PluginRegistry();
     const fromClass = registry.register(KeeperPlugin, 'keeper-module');
     expect(await fromClass?.finalize?.({} as never, {} as PluginContext, { status: 'timeout' })).toEqual({ summary: 'kept' });
-    const finalize = jest.fn();
-    expect(registry.register({ ...hello, name: 'hello-final', finalize }, 'built-in')?.finalize).toBe(finalize);
+    expect(await fromClass?.setup?.({} as never, {} as PluginContext)).toEqual({ summary: 'prepared' });
+    const [finalize, setup] = [jest.fn(), jest.fn()];
+    expect(registry.register({ ...hello, name: 'hello-final', finalize, setup }, 'built-in')).toMatchObject({ finalize, setup });
   });
 
   it.each([
@@ -55,6 +61,7 @@ describe(PluginRegistry.name, () => {
     ['no handle', { name: 'x', version: '1.0.0', apiVersion: SDK_API_VERSION }, /neither a definePlugin\(\) object nor a class/],
     ['a class without @Hook', class Bare {}, /class Bare has no @Hook\("handle"\) method/],
     ['a paramsSchema that is no object', { ...hello, paramsSchema: 'commands' }, /paramsSchema must be a JSON Schema object/],
+    ['a setup that is no function', { ...hello, setup: 'npm ci' }, /setup must be a function/],
   ])('refuses %s, logs it and keeps it in refused', (_what, candidate, reason) => {
     const warn = jest.fn();
     const registry = new PluginRegistry({ warn, info: jest.fn() });

@@ -2,6 +2,7 @@ import { apiVersionMismatch, findHook, semverMajor, type Plugin, type PluginMani
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { AgentCliSettings } from './plugins/agent-cli/agent-cli-settings';
 import { builtInPlugins } from './plugins/built-in-plugins';
 
 /** Where a plugin came from: `built-in`, or the module name or path it was loaded from. */
@@ -98,9 +99,10 @@ type Checked = { plugin: Plugin } | { reason: string; name?: string };
 function toPlugin(candidate: unknown): Checked {
   if (typeof candidate === 'function') return fromClass(candidate as new () => object);
   if (typeof candidate === 'object' && candidate !== null && typeof (candidate as Plugin).handle === 'function') {
-    const { handle, finalize } = candidate as Plugin;
+    const { handle, finalize, setup } = candidate as Plugin;
     if (finalize !== undefined && typeof finalize !== 'function') return { reason: 'finalize must be a function', name: nameOf(candidate) };
-    return checkManifest(candidate as Plugin, { handle, finalize });
+    if (setup !== undefined && typeof setup !== 'function') return { reason: 'setup must be a function', name: nameOf(candidate) };
+    return checkManifest(candidate as Plugin, { handle, finalize, setup });
   }
   return { reason: 'exports neither a definePlugin() object nor a class with a @Hook("handle") method' };
 }
@@ -114,10 +116,10 @@ function fromClass(PluginClass: new () => object): Checked {
   }
   const handle = findHook(instance, 'handle');
   if (!handle) return { reason: `class ${PluginClass.name} has no @Hook("handle") method`, name: nameOf(instance) };
-  return checkManifest(instance as PluginManifest, { handle, finalize: findHook(instance, 'finalize') });
+  return checkManifest(instance as PluginManifest, { handle, finalize: findHook(instance, 'finalize'), setup: findHook(instance, 'setup') });
 }
 
-function checkManifest(manifest: PluginManifest, hooks: Pick<Plugin, 'handle' | 'finalize'>): Checked {
+function checkManifest(manifest: PluginManifest, hooks: Pick<Plugin, 'handle' | 'finalize' | 'setup'>): Checked {
   const { name, version, apiVersion, description, paramsSchema } = manifest;
   if (typeof name !== 'string' || !pluginName.test(name)) return { reason: `name ${JSON.stringify(name)} must match ${pluginName.source}` };
   if (typeof version !== 'string' || semverMajor(version) === undefined) {
@@ -136,6 +138,7 @@ function checkManifest(manifest: PluginManifest, hooks: Pick<Plugin, 'handle' | 
     apiVersion,
     handle: hooks.handle,
     ...(hooks.finalize === undefined ? {} : { finalize: hooks.finalize }),
+    ...(hooks.setup === undefined ? {} : { setup: hooks.setup }),
     ...(description === undefined ? {} : { description }),
     ...(paramsSchema === undefined ? {} : { paramsSchema }),
   };
@@ -156,6 +159,8 @@ export interface DiscoverPluginsOptions {
   logger?: RegistryLogger;
   /** Whether to add the built-in plugins, `echo`, `shell` and `agent-cli` (default true). */
   includeBuiltIns?: boolean;
+  /** The host's settings of `agent-cli` (`SC_CACHE_MAX_GB`, `SC_PORT_COUNT`; default: the defaults). */
+  agentCli?: AgentCliSettings;
 }
 
 /**
@@ -166,7 +171,7 @@ export interface DiscoverPluginsOptions {
 export async function discoverPlugins(options: DiscoverPluginsOptions = {}): Promise<PluginRegistry> {
   const cwd = options.cwd ?? process.cwd();
   const registry = new PluginRegistry(options.logger);
-  if (options.includeBuiltIns !== false) for (const plugin of builtInPlugins) registry.register(plugin, 'built-in');
+  if (options.includeBuiltIns !== false) for (const plugin of builtInPlugins(options.agentCli)) registry.register(plugin, 'built-in');
   const projectModules = await readProjectPlugins(cwd, registry);
   for (const specifier of [...(options.modules ?? []), ...projectModules]) await loadModule(specifier, cwd, registry);
   options.logger?.info({ plugins: registry.names(), refused: registry.refused.length }, 'plugins loaded');

@@ -66,6 +66,26 @@ describe(runRound.name, () => {
     ]);
   });
 
+  it('runs a setup hook before the first phase as phase setup, and records nothing when it had nothing to do', async () => {
+    const calls: string[] = [];
+    const setupPlugin = (name: string, setup: PhaseHandler) =>
+      definePlugin({ name, version: '1.0.0', apiVersion: SDK_API_VERSION, setup, handle: (_order, ctx) => void calls.push(`${name} ${ctx.phase}`), finalize: (_order, ctx) => void calls.push(`${name} finalize ${ctx.phase}`) });
+    registry.register(setupPlugin('idle', () => undefined), 'test');
+    registry.register(setupPlugin('busy', (_order, ctx) => (calls.push(`busy setup ${ctx.phase}`), { summary: 'set up', exitCode: 0 })), 'test');
+    registry.register(setupPlugin('broken', () => ({ status: 'failure', exitCode: 7, error: 'npm ci exited 7' })), 'test');
+
+    const idle = await runRound(job({ plugin: 'idle', phases: ['coding'] }), options);
+    expect(idle.phases.map((phase) => phase.name)).toEqual(['coding']);
+    expect(events.filter((event) => event.type === 'phase').map((event) => `${(event).phase} ${(event).state}`)).toEqual(['coding started', 'coding finished']);
+
+    const busy = await runRound(job({ plugin: 'busy', phases: ['coding'] }), options);
+    expect(busy.phases.map((phase) => [phase.name, phase.status, phase.exit_code])).toEqual([['setup', 'success', 0], ['coding', 'success', null]]);
+    const broken = await runRound(job({ plugin: 'broken', phases: ['coding'] }), options);
+    expect(broken).toMatchObject({ status: 'failure', error: 'npm ci exited 7', phases: [{ name: 'setup', status: 'failure', exit_code: 7 }] });
+    expect(validateReport(broken).ok).toBe(true);
+    expect(calls).toEqual(['idle coding', 'idle finalize coding', 'busy setup setup', 'busy finalize setup', 'busy coding', 'busy finalize coding', 'broken finalize setup']);
+  });
+
   it('answers an unknown plugin with an error Report naming the known plugins', async () => {
     const report = await runRound(job({ plugin: 'nope' }), options);
     expect(report).toMatchObject({ status: 'error', phases: [] });

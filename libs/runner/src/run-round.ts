@@ -89,16 +89,25 @@ export async function runRound(job: WorkOrderJob, options: RunRoundOptions): Pro
   await round.ledger.restore();
   const plugin = options.registry.get(job.order.plugin);
   if (!plugin) return round.finish('error', options.registry.unknownPluginMessage(job.order.plugin));
-  for (const phase of job.order.phases) {
+  const setup: [string, PhaseHook][] = plugin.setup ? [['setup', 'setup']] : [];
+  for (const [phase, hook] of [...setup, ...job.order.phases.map((phase): [string, PhaseHook] => [phase, 'handle'])]) {
     if (options.signal?.aborted) return round.finish('cancelled', `cancelled before phase ${phase}: ${reasonOf(options.signal)}`);
-    const result = await runPhase(plugin, phase, round, options);
-    if (result.status !== 'success') return round.finish(result.status, result.error);
+    const result = await runPhase(plugin, phase, round, options, hook);
+    if (result && result.status !== 'success') return round.finish(result.status, result.error);
   }
   return round.finish('success');
 }
 
-async function runPhase(plugin: Plugin, phase: string, round: RoundRecorder, options: RunRoundOptions): Promise<PhaseResult> {
+/** The plugin hook a phase runs: `setup` before the work-order's phases, `handle` for each of them. */
+type PhaseHook = 'handle' | 'setup';
+
+/**
+ * Runs one phase through the plugin's `handle` (or, for `setup`, its `setup` hook) and its `finalize`, and
+ * records it. A `setup` hook that returns nothing did nothing: no result, no events, no finalize.
+ */
+async function runPhase(plugin: Plugin, phase: string, round: RoundRecorder, options: RunRoundOptions, hook: PhaseHook): Promise<PhaseResult | undefined> {
   const { job, logger } = round;
+  const handler = hook === 'setup' ? plugin.setup! : plugin.handle;
   const timeoutMs = phaseTimeoutMs(job.order, phase);
   const timeout = new AbortController();
   const budget = new AbortController();
@@ -138,14 +147,20 @@ async function runPhase(plugin: Plugin, phase: string, round: RoundRecorder, opt
       onRateLimited: pauseForRateLimit,
     });
   const startedAt = new Date().toISOString();
-  round.emit({ type: 'phase', round_id: job.round_id, attempt: job.attempt, phase, state: 'started', at: startedAt });
+  const started = () => round.emit({ type: 'phase', round_id: job.round_id, attempt: job.attempt, phase, state: 'started', at: startedAt });
+  // Setup is announced once it turned out to have something to do (its log lines stream meanwhile).
+  if (hook === 'handle') started();
   logger.info({ phase, plugin: plugin.name, timeout_ms: timeoutMs }, 'phase started');
   let settled: Settled;
   try {
     const ctx = contextFor(signal);
-    settled = await settle(() => plugin.handle(job.order, ctx), signal, settleMs);
+    settled = await settle(() => handler(job.order, ctx), signal, settleMs);
   } finally {
     clearTimeout(timer);
+  }
+  if (hook === 'setup') {
+    if ('outcome' in settled && settled.outcome === undefined && !signal.aborted) return undefined;
+    started();
   }
   const limited = rateLimit.signal.aborted ? (rateLimit.signal.reason as RateLimitedError) : 'error' in settled && isRateLimitedError(settled.error) && !signal.aborted ? settled.error : undefined;
   if (limited) {

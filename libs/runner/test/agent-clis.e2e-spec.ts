@@ -13,7 +13,7 @@ import { createLocalArtifactStore } from '../src/artifacts/local.artifact-store'
 import { ModelGateway } from '../src/model-gateway/model-gateway';
 import { loadUpstreams } from '../src/model-gateway/upstreams';
 import { PluginRegistry } from '../src/plugin-registry';
-import { agentCliPlugin } from '../src/plugins/agent-cli/agent-cli.plugin';
+import { createAgentCliPlugin } from '../src/plugins/agent-cli/agent-cli.plugin';
 import { createTestRepository, git } from '../../../test/support/test-repository';
 import { ModelPrices } from '../src/pricing/model-prices';
 import { runRound } from '../src/run-round';
@@ -81,7 +81,7 @@ describeWithClis.each(agentCliCases)('$name through the model gateway', (cli: Ag
 
   async function run(order: Partial<StoredWorkOrder> = {}, signal?: AbortSignal, attempt: Partial<WorkOrderJob> = {}): Promise<Report> {
     const registry = new PluginRegistry();
-    registry.register(agentCliPlugin, 'built-in');
+    registry.register(createAgentCliPlugin(), 'built-in');
     const report = await runRound({ ...job(order), ...attempt }, { registry, signal, logger: pino({ level: 'silent' }), worker: 'test', dataDir, artifacts: createLocalArtifactStore({ dataDir }), killGraceMs: 1_000, gateway });
     expect(validateReport(report)).toMatchObject({ ok: true });
     return report;

@@ -9,7 +9,7 @@ import pino from 'pino';
 import { createTestRepository, git } from '../../../test/support/test-repository';
 import { createLocalArtifactStore } from '../src/artifacts/local.artifact-store';
 import { PluginRegistry } from '../src/plugin-registry';
-import { agentCliPlugin } from '../src/plugins/agent-cli/agent-cli.plugin';
+import { createAgentCliPlugin } from '../src/plugins/agent-cli/agent-cli.plugin';
 import { runRound } from '../src/run-round';
 import { SandboxRuntime } from '../src/sandbox/sandbox-runtime';
 import { processesWith } from '../../../test/support/processes';
@@ -65,7 +65,7 @@ describeSandboxed('agent sandbox (bubblewrap)', () => {
 
   async function run(order: Partial<StoredWorkOrder>, roundId?: string): Promise<Report> {
     const registry = new PluginRegistry();
-    registry.register(agentCliPlugin, 'built-in');
+    registry.register(createAgentCliPlugin(), 'built-in');
     // Loaded as a worker does at start: after the environment is what it is.
     const sandbox = SandboxRuntime.load(process.env, dataDir);
     const report = await runRound(job(order, roundId), { registry, logger: pino({ level: 'silent' }), worker: 'test', dataDir, artifacts: createLocalArtifactStore({ dataDir }), killGraceMs: 500, sandbox });

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatIssues, validateCommitRef, validateReport, validateRoundMessage, validateWorkOrder } from './validate';
+import { formatIssues, validateCommitRef, validateReport, validateRepositorySetup, validateRoundMessage, validateWorkOrder } from './validate';
 import type { Report } from './report.types';
 import { ReportSchemaVersion, WorkOrderSchemaVersion } from './schema-version';
 
@@ -83,8 +83,39 @@ describe('validateWorkOrder', () => {
     expect(validateWorkOrder(input)).toEqual({ ok: false, issues: [{ path: '', message: 'must be object' }] });
   });
 
+  it('takes setup steps and caches keyed by files (since 1.5)', () => {
+    const cache = [{ path: 'node_modules', key_files: ['package-lock.json'] }, { path: 'api/.venv', key_files: ['api/poetry.lock', 'api/pyproject.toml'] }];
+    expect(validateWorkOrder({ ...minimal, setup: ['npm ci'], cache }).ok).toBe(true);
+  });
+
+  it.each(['/abs', '..', '../up', 'a/../b', '.', './a', 'a/.', '.git', '.git/hooks', 'a//b', 'trailing/', ''])('refuses the cache path %p', (path) => {
+    expect(validateWorkOrder({ ...minimal, cache: [{ path, key_files: ['package-lock.json'] }] })).toEqual({
+      ok: false,
+      issues: [{ path: '/cache/0/path', message: 'must be a relative path inside the worktree (no leading "/", no "." or ".." segment, not under .git)' }],
+    });
+  });
+
+  it.each(['.gitignore', '.github/x', 'a/.git-x', '..a', 'a..', '.venv', 'node_modules/@scope/pkg'])('takes the cache path %p', (path) => {
+    expect(validateWorkOrder({ ...minimal, cache: [{ path, key_files: [path] }] }).ok).toBe(true);
+  });
+
   it('formats issues as one line', () => {
     expect(formatIssues([{ path: '/title', message: 'is required' }, { path: '', message: 'x' }])).toBe('/title: is required; /: x');
+  });
+});
+
+describe('validateRepositorySetup', () => {
+  it('takes what a work-order may say of setup and caches, and nothing else', () => {
+    expect(validateRepositorySetup({ setup: ['npm ci'], cache: [{ path: 'node_modules', key_files: ['package-lock.json'] }] }).ok).toBe(true);
+    expect(validateRepositorySetup({ setup: 'npm ci', cache: [{ path: '../x', key_files: [] }], agents: [] })).toEqual({
+      ok: false,
+      issues: [
+        { path: '/agents', message: 'is not a known field' },
+        { path: '/setup', message: 'must be array' },
+        { path: '/cache/0/path', message: expect.stringContaining('must be a relative path') },
+        { path: '/cache/0/key_files', message: 'must NOT have fewer than 1 items' },
+      ],
+    });
   });
 });
 

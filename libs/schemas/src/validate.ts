@@ -73,6 +73,14 @@ export interface RetryRequest {
 const validateRetryBody = createValidator<RetryRequest>({ type: 'object', additionalProperties: false, properties: { fresh: { type: 'boolean' } } });
 /** Validates a retry's body; none at all is `{}`. */
 export const validateRetryRequest = (input: unknown): ValidationResult<RetryRequest> => validateRetryBody(input ?? {});
+/** What a repository may declare in `.sc/setup.yml`: the work-order's `setup` and `cache`, for any work-order on it. */
+export type RepositorySetup = Pick<WorkOrder, 'setup' | 'cache'>;
+/** Validates the content of a repository's `.sc/setup.yml` (outside input: the repository is anyone's). */
+export const validateRepositorySetup = createValidator<RepositorySetup>({
+  type: 'object',
+  additionalProperties: false,
+  properties: { setup: { $ref: `${String(workOrderSchema.$id)}#/$defs/setupSteps` }, cache: { $ref: `${String(workOrderSchema.$id)}#/$defs/caches` } },
+});
 /** Validates a `workorders` queue job payload. */
 export const validateWorkOrderJob = createValidator<WorkOrderJob>(workOrderJobSchema);
 /** Validates a `reports` queue message. */
@@ -116,6 +124,7 @@ function toIssue(error: ErrorObject): ValidationIssue {
     case 'enum':
       return { path: error.instancePath, message: `must be one of ${(params.allowedValues as unknown[]).join(', ')}` };
     case 'pattern':
+      if (error.schemaPath.includes('/relativePath/')) return { path: error.instancePath, message: 'must be a relative path inside the worktree (no leading "/", no "." or ".." segment, not under .git)' };
       return { path: error.instancePath, message: `must match ${String(params.pattern)}` };
     default:
       return { path: error.instancePath, message: error.message ?? 'is invalid' };

@@ -13,9 +13,34 @@ export type Duration1 = number | string;
  * An agent with no output line and no model call for this long is stopped and resumed once; a second silence ends its phase timed out (reason idle). ISO-8601 duration or seconds; default PT10M; agents[].idle_timeout overrides it (since 1.3).
  */
 export type Duration2 = number | string;
+/**
+ * Command lines run (through /bin/sh -c, in order, stopping at the first that fails) in each new worktree before the first phase, with the network open whatever sandbox.network says: installs, builds, generated files. Skipped when every cache hits. The repository may hold the same in .sc/setup.yml; the work-order wins, [] included (since 1.5).
+ *
+ * @maxItems 32
+ *
+ * This interface was referenced by `WorkOrder`'s JSON-Schema
+ * via the `definition` "setupSteps".
+ */
+export type SetupSteps = string[];
+/**
+ * A path inside the worktree: relative, "/"-separated, no "." or ".." segment, not under .git.
+ *
+ * This interface was referenced by `WorkOrder`'s JSON-Schema
+ * via the `definition` "relativePath".
+ */
+export type RelativePath = string;
+/**
+ * Folders a setup produces (node_modules, .venv), kept on the worker host per key: a later Round whose key is the same gets each folder without running setup. The repository may hold the same in .sc/setup.yml; the work-order wins, [] included (since 1.5).
+ *
+ * @maxItems 16
+ *
+ * This interface was referenced by `WorkOrder`'s JSON-Schema
+ * via the `definition` "caches".
+ */
+export type Caches = CacheEntry[];
 
 /**
- * A work-order: what to change, in which repository, with which agents, within which budgets. Schema version 1.4 (the @1 in the file name is the major).
+ * A work-order: what to change, in which repository, with which agents, within which budgets. Schema version 1.5 (the @1 in the file name is the major).
  */
 export interface WorkOrder {
   /**
@@ -73,6 +98,8 @@ export interface WorkOrder {
    * @maxItems 64
    */
   acceptance?: string[];
+  setup?: SetupSteps;
+  cache?: Caches;
   /**
    * Free object for the plugin.
    */
@@ -124,6 +151,16 @@ export interface Sandbox {
    * Processes and threads each agent's tree may have at once.
    */
   pids?: number;
+}
+export interface CacheEntry {
+  path: RelativePath;
+  /**
+   * Files whose content (with the repository, the setup steps and the path) makes the key (package-lock.json, poetry.lock).
+   *
+   * @minItems 1
+   * @maxItems 16
+   */
+  key_files: [RelativePath, ...RelativePath[]];
 }
 /**
  * Open (or update) a pull request when the Round ends with commits: the branch is pushed to the repository's remote and the body is rendered from the Report. Since 1.2.

@@ -25,13 +25,13 @@ export default class Run extends BaseCommand<typeof Run> {
 
   async run(): Promise<Report> {
     const order = await readWorkOrderFile(this.args.file);
-    const { runRound, createLocalArtifactStore, ModelGateway, loadModelPrices, loadUpstreams, SandboxRuntime } = await import('@sc/runner');
+    const { runRound, createLocalArtifactStore, ModelGateway, loadAgentCliSettings, loadModelPrices, loadUpstreams, SandboxRuntime, spareCopiesMade } = await import('@sc/runner');
     const { createJsonLinesLogger } = await import('@sc/infrastructure');
     const job = await toJob(order);
     const dataDir = resolve(this.flags['data-dir']);
-    let models: { upstreams: ReturnType<typeof loadUpstreams>; prices: ReturnType<typeof loadModelPrices>; sandbox: ReturnType<typeof SandboxRuntime.load> };
+    let models: { upstreams: ReturnType<typeof loadUpstreams>; prices: ReturnType<typeof loadModelPrices>; sandbox: ReturnType<typeof SandboxRuntime.load>; agentCli: ReturnType<typeof loadAgentCliSettings> };
     try {
-      models = { upstreams: loadUpstreams(), prices: loadModelPrices(), sandbox: SandboxRuntime.load(process.env, dataDir) };
+      models = { upstreams: loadUpstreams(), prices: loadModelPrices(), sandbox: SandboxRuntime.load(process.env, dataDir), agentCli: loadAgentCliSettings() };
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
@@ -41,7 +41,7 @@ export default class Run extends BaseCommand<typeof Run> {
       workorder_id: job.workorder_id,
       round_id: job.round_id,
     });
-    const registry = await loadPlugins(this.flags.plugins, logger);
+    const registry = await loadPlugins(this.flags.plugins, logger, models.agentCli);
     const cancel = new AbortController();
     const onSignal = () => cancel.abort(new Error('interrupted'));
     process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
@@ -61,6 +61,8 @@ export default class Run extends BaseCommand<typeof Run> {
       });
       formatReport(report).forEach((line) => this.log(line));
       if (report.status !== 'success') this.markFailed();
+      // The next Round on this machine restores its caches by one rename, not a copy.
+      await spareCopiesMade();
       return report;
     } finally {
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);

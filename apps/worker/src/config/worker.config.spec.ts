@@ -23,6 +23,7 @@ describe(parseWorkerConfig.name, () => {
       sandbox: expect.any(SandboxRuntime),
       waitMinMs: 60_000,
       agentLimits: {},
+      agentCli: { cacheMaxBytes: 10 * 1024 ** 3, portCount: 10 },
     });
   });
 
@@ -43,6 +44,8 @@ describe(parseWorkerConfig.name, () => {
       ANTHROPIC_API_KEY: 'sk-ant',
       OPENAI_API_KEY: 'sk-openai',
       GOOGLE_API_KEY: 'g-key',
+      SC_CACHE_MAX_GB: '0.5',
+      SC_PORT_COUNT: '20',
     });
     expect(config).toEqual({
       redisUrl: 'redis://redis:6380/2',
@@ -63,6 +66,7 @@ describe(parseWorkerConfig.name, () => {
       sandbox: expect.any(SandboxRuntime),
       waitMinMs: 60_000,
       agentLimits: {},
+      agentCli: { cacheMaxBytes: 512 * 1024 ** 2, portCount: 20 },
     });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.s3)).toBe(true);
@@ -99,6 +103,10 @@ describe(parseWorkerConfig.name, () => {
     [{ ANTHROPIC_BASE_URL: 'api.anthropic.com' }, 'ANTHROPIC_BASE_URL: expected an http(s) URL, got "api.anthropic.com"'],
     [{ OPENAI_BASE_URL: 'ftp://proxy/v1' }, 'OPENAI_BASE_URL: expected an http(s) URL, got "ftp://proxy/v1"'],
     [{ SC_AGENT_LIMITS: 'anthropic=3,claude=2' }, 'SC_AGENT_LIMITS: expected provider=count pairs such as anthropic=3,openai=5 (providers anthropic, openai, gemini; counts >= 1), got "claude=2"'],
+    [{ SC_CACHE_MAX_GB: '0' }, 'SC_CACHE_MAX_GB: expected a positive number of GB such as 20 or 0.5, got "0"'],
+    [{ SC_CACHE_MAX_GB: '10GB' }, 'SC_CACHE_MAX_GB: expected a positive number of GB such as 20 or 0.5, got "10GB"'],
+    [{ SC_PORT_COUNT: '0' }, 'SC_PORT_COUNT: expected a number of ports from 1 to 1000, got "0"'],
+    [{ SC_PORT_COUNT: '5000' }, 'SC_PORT_COUNT: expected a number of ports from 1 to 1000, got "5000"'],
     [{ SC_WAIT_MIN_S: '0' }, 'SC_WAIT_MIN_S: expected an integer from 1 to 86400, got "0"'],
     [{ SC_AGENT_SANDBOX: 'docker' }, 'SC_AGENT_SANDBOX: expected "off" (or unset), got "docker"'],
     [{ SC_AGENT_ENV: 'HTTPS_PROXY, NODE EXTRA' }, 'SC_AGENT_ENV: expected variable names separated by commas, got "NODE EXTRA"'],

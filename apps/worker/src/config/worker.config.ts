@@ -1,5 +1,5 @@
 import { ConfigError, EnvReader, loadConfig, type LogLevel } from '@sc/infrastructure';
-import { loadModelPrices, loadUpstreams, SandboxRuntime, type ModelPrices, type S3ArtifactStoreOptions, type Upstreams } from '@sc/runner';
+import { loadAgentCliSettings, loadModelPrices, loadUpstreams, SandboxRuntime, type AgentCliSettings, type ModelPrices, type S3ArtifactStoreOptions, type Upstreams } from '@sc/runner';
 
 /**
  * The worker's settings, read from the environment once at start (before Nest) and injected by this
@@ -45,6 +45,8 @@ export abstract class WorkerConfig {
   abstract readonly waitMinMs: number;
   /** `SC_AGENT_LIMITS` (`anthropic=3,openai=5`): agents of a model API running at once across all workers. */
   abstract readonly agentLimits: Readonly<Partial<Record<'anthropic' | 'openai' | 'gemini', number>>>;
+  /** `SC_CACHE_MAX_GB` (setup caches on this host) and `SC_PORT_COUNT` (ports per agent), for agent-cli. */
+  abstract readonly agentCli: AgentCliSettings;
 }
 
 // S3's bucket naming rules (3 to 63 characters), which MinIO enforces too.
@@ -60,7 +62,7 @@ export function parseWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
   const lockMs = read.integer('SC_WORKER_LOCK_MS', 1_000, 3_600_000);
   const s3 = readS3(read);
   const dataDir = read.path('SC_DATA_DIR', './data');
-  const { upstreams, prices, sandbox } = readAgentSettings(env, dataDir);
+  const { upstreams, prices, sandbox, agentCli } = readAgentSettings(env, dataDir);
 
   return Object.freeze({
     redisUrl: read.redisUrl(),
@@ -76,6 +78,7 @@ export function parseWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     upstreams,
     prices,
     sandbox,
+    agentCli,
     waitMinMs: (read.integer('SC_WAIT_MIN_S', 1, 86_400) ?? 60) * 1000,
     agentLimits: readAgentLimits(read),
   });
@@ -92,10 +95,10 @@ function readAgentLimits(read: EnvReader): WorkerConfig['agentLimits'] {
   return Object.freeze(limits);
 }
 
-/** The gateway's upstreams, the prices and the sandbox; their loaders name the variable in what they throw. */
-function readAgentSettings(env: NodeJS.ProcessEnv, dataDir: string): Pick<WorkerConfig, 'upstreams' | 'prices' | 'sandbox'> {
+/** The gateway's upstreams, the prices, the sandbox and agent-cli's settings; their loaders name the variable in what they throw. */
+function readAgentSettings(env: NodeJS.ProcessEnv, dataDir: string): Pick<WorkerConfig, 'upstreams' | 'prices' | 'sandbox' | 'agentCli'> {
   try {
-    return { upstreams: loadUpstreams(env), prices: loadModelPrices(env), sandbox: SandboxRuntime.load(env, dataDir) };
+    return { upstreams: loadUpstreams(env), prices: loadModelPrices(env), sandbox: SandboxRuntime.load(env, dataDir), agentCli: loadAgentCliSettings(env) };
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }

@@ -1,7 +1,9 @@
 import type { Report, StoredWorkOrder, WorkOrderJob } from '@sc/schemas';
 import { validateReport } from '@sc/schemas';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pino from 'pino';
@@ -11,7 +13,7 @@ import { loadUpstreams } from '../../model-gateway/upstreams';
 import { ModelPrices } from '../../pricing/model-prices';
 import { PluginRegistry } from '../../plugin-registry';
 import { runRound, type RunRoundOptions } from '../../run-round';
-import { agentCliPlugin } from './agent-cli.plugin';
+import { createAgentCliPlugin } from './agent-cli.plugin';
 import { createTestRepository, git } from '../../../../../test/support/test-repository';
 import { processesWith } from '../../../../../test/support/processes';
 
@@ -21,7 +23,7 @@ const branch = 'feat/wo-20250101-add-notes';
 
 // The built-in templates (the real CLIs through the model gateway) are tested in test/agent-clis.e2e-spec.ts;
 // here agents are the fake agent as their own `command`, which is counted from its output stream.
-describe('agentCliPlugin', () => {
+describe(createAgentCliPlugin.name, () => {
   let root: string;
   let repo: string;
   let dataDir: string;
@@ -37,7 +39,7 @@ describe('agentCliPlugin', () => {
     // Only node, git and sh: a real claude/codex/gemini on this machine must not run.
     process.env.PATH = [dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(':');
     const registry = new PluginRegistry();
-    registry.register(agentCliPlugin, 'built-in');
+    registry.register(createAgentCliPlugin(), 'built-in');
     options = { registry, logger: pino({ level: 'silent' }), worker: 'test', dataDir, artifacts: createLocalArtifactStore({ dataDir }), killGraceMs: 300, gateway };
   });
 
@@ -235,5 +237,134 @@ describe('agentCliPlugin', () => {
     expect(report.status).toBe('failure');
     expect(report.summary).toBe(`codex (gpt-5-codex) on ${branch}: codex could not start: ENOENT, not found on PATH`);
     expect(readdirSync(join(dataDir, 'worktrees'))).toEqual([]);
+  });
+  describe('setup, caches, ports and pooled worktrees', () => {
+    /** Commits `files` (path → content) to the repository's main branch. */
+    function commit(files: Record<string, string>): void {
+      for (const [path, content] of Object.entries(files)) {
+        mkdirSync(dirname(join(repo, path)), { recursive: true });
+        writeFileSync(join(repo, path), content);
+      }
+      git(repo, 'add', '-A');
+      git(repo, 'commit', '-qm', 'change');
+    }
+
+    /** An agent running `script` (a shell command line) in its worktree. */
+    const scripted = (script: string, name = 'scripted') => [{ name, model: 'local-1', role: 'implementer', command: script }];
+    const roundOf = (n: number, order: Partial<StoredWorkOrder>) => runRound({ ...job({ phases: ['coding'], ...order, branch: `${branch}-${n}` }), round_id: `round-${n}` }, options);
+
+    it('runs the setup of .sc/setup.yml in each new worktree before the agent, as phase setup, with the network its agents lack', async () => {
+      const server = createServer((_request, response) => response.end('from the registry'));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      try {
+        const fetch = `node -e "fetch('http://127.0.0.1:${port}').then((r) => r.text()).then((t) => require('fs').writeFileSync('deps/FETCHED', t))"`;
+        commit({ '.gitignore': 'deps/\n', '.sc/setup.yml': `setup:\n  - mkdir -p deps\n  - ${JSON.stringify(fetch)}\n` });
+        const report = await run({ phases: ['coding'], sandbox: { network: 'none' }, agents: scripted('cp deps/FETCHED SEEN.md') });
+        expect(report.phases.map((phase) => [phase.name, phase.status, phase.exit_code])).toEqual([
+          ['setup', 'success', 0],
+          ['coding', 'success', 0],
+        ]);
+        expect(git(repo, 'show', `${branch}:SEEN.md`)).toBe('from the registry');
+        expect(report.artifacts.map((artifact) => artifact.name).sort()).toEqual(['coding/scripted.log', 'setup/scripted.log']);
+      } finally {
+        server.close();
+      }
+    });
+
+    it('fails the Round with the exit code of a failing setup command, before any agent runs; the work-order\'s setup wins over the repository\'s', async () => {
+      commit({ '.sc/setup.yml': 'setup: ["true"]\n' });
+      const report = await run({ setup: ['true', 'exit 3', 'touch NEVER'], agents: claude() });
+      expect(report).toMatchObject({ status: 'failure', error: 'setup failed: claude: setup command 2 of 3 exited 3', commits: [], token_usage: [] });
+      expect(report.phases).toEqual([expect.objectContaining({ name: 'setup', status: 'failure', exit_code: 3 })]);
+      expect(readdirSync(join(dataDir, 'worktrees'))).toEqual([]);
+    });
+
+    it.each([
+      ['.sc/setup.yml that breaks the schema', { '.sc/setup.yml': 'setup: npm ci\ncache:\n  - path: ../outside\n    key_files: [package-lock.json]\n' }, '.sc/setup.yml: /setup: must be array; /cache/0/path: must be a relative path inside the worktree (no leading "/", no "." or ".." segment, not under .git)'],
+      ['.sc/setup.yml that is no YAML', { '.sc/setup.yml': 'setup: [npm ci\n' }, /^\.sc\/setup\.yml: not valid YAML: /],
+      ['cache whose key file is missing', { '.sc/setup.yml': 'cache:\n  - { path: node_modules, key_files: [package-lock.json] }\n' }, 'cache[0].key_files: package-lock.json is not in the worktree'],
+      ['cache path the repository tracks', { '.sc/setup.yml': 'cache: [{ path: vendor, key_files: [README.md] }]\n', 'vendor/a.txt': 'a' }, 'cache[0].path: vendor is in the repository; a cache is a folder git does not track (node_modules, .venv)'],
+      ['.sc/env.template with an unknown placeholder', { '.sc/env.template': 'PORT=${SC_PORT_BASE}\nDB=${SC_DATABASE}\n' }, '.sc/env.template line 2: unknown placeholder ${SC_DATABASE} (known: ${SC_PORT_BASE}, ${SC_PORT_COUNT}, ${SC_ROUND_ID}, ${SC_AGENT}, ${SC_WORKORDER_ID}, ${SC_PORT_BASE+<n>})'],
+      ['.sc/env.template with a port past the block', { '.sc/env.template': 'DB_PORT=${SC_PORT_BASE+10}\n' }, ".sc/env.template line 1: ${SC_PORT_BASE+10} is past the agent's 10 ports (SC_PORT_COUNT)"],
+    ])('refuses a %s, naming the file and what is wrong', async (_what, files, error) => {
+      commit(files);
+      const report = await run({ agents: claude() });
+      expect(report).toMatchObject({ status: 'error', error, phases: [expect.objectContaining({ name: 'setup', status: 'error' })] });
+    });
+
+    it('refuses a .sc/setup.yml that is a link: the worker never reads through one', async () => {
+      writeFileSync(join(root, 'secret.yml'), 'setup: ["true"]\n');
+      symlinkSync(join(root, 'secret.yml'), join(repo, '.sc-link'));
+      mkdirSync(join(repo, '.sc'));
+      renameSync(join(repo, '.sc-link'), join(repo, '.sc', 'setup.yml'));
+      commit({});
+      const report = await run({ agents: claude() });
+      expect(report).toMatchObject({ status: 'error', error: '.sc/setup.yml: .sc/setup.yml is a symbolic link, which is not followed' });
+    });
+
+    it('restores a cache hit without running setup, stores a miss for the next Round of that key, never shares one between keys', async () => {
+      commit({ '.gitignore': 'node_modules/\n', 'package-lock.json': '{"v":1}' });
+      const install = 'mkdir -p node_modules/dep && cp package-lock.json node_modules/dep/lock.json && echo installed > node_modules/dep/by-setup';
+      const cache = [{ path: 'node_modules', key_files: ['package-lock.json'] as [string] }];
+      // The agent shows what it found, then changes the cached folder in place as agents do.
+      const agents = scripted('cat node_modules/dep/lock.json > SEEN.md; ls node_modules/dep >> SEEN.md; echo tampered > node_modules/dep/lock.json');
+      const rounds = [];
+      for (const n of [1, 2, 3]) rounds.push(await roundOf(n, { setup: [install], cache, agents }));
+      commit({ 'package-lock.json': '{"v":2}' });
+      rounds.push(await roundOf(4, { setup: [install], cache, agents }));
+
+      expect(rounds.map((report) => [report.status, report.phases[0].name])).toEqual([1, 2, 3, 4].map(() => ['success', 'setup']));
+      const seen = [1, 2, 3, 4].map((n) => git(repo, 'show', `${branch}-${n}:SEEN.md`));
+      expect(seen).toEqual(['{"v":1}by-setup\nlock.json', '{"v":1}by-setup\nlock.json', '{"v":1}by-setup\nlock.json', '{"v":2}by-setup\nlock.json']);
+      // Rounds 2 and 3 got the folder Round 1's setup made, untouched by the agents after it; setup ran for 1 and 4 only.
+      const logs = rounds.map((report) => report.artifacts.some((artifact) => artifact.name === 'setup/scripted.log'));
+      expect(logs).toEqual([true, false, false, true]);
+      const store = readdirSync(join(dataDir, 'caches')).filter((name) => /^[0-9a-f]{64}$/.test(name));
+      expect(store).toHaveLength(2);
+    });
+
+    it('builds a cache once when two agents need the same key at once: one runs setup, the other waits and restores it', async () => {
+      commit({ '.gitignore': 'node_modules/\n', 'package-lock.json': '{"v":1}' });
+      const install = 'sleep 1 && mkdir -p node_modules/dep && echo "$SC_AGENT" > node_modules/dep/built-by';
+      const show = 'cat node_modules/dep/built-by > SEEN.md';
+      const report = await run({ phases: ['coding'], setup: [install], cache: [{ path: 'node_modules', key_files: ['package-lock.json'] }], agents: [...scripted(show, 'claude'), ...scripted(show, 'codex')] });
+      expect(report.status).toBe('success');
+      const setupLogs = report.artifacts.map((artifact) => artifact.name).filter((name) => name.startsWith('setup/'));
+      expect(setupLogs).toHaveLength(1);
+      const builder = setupLogs[0].slice('setup/'.length, -'.log'.length);
+      expect(['claude', 'codex'].map((name) => git(repo, 'show', `${branch}-${name}:SEEN.md`))).toEqual([builder, builder]);
+    });
+
+    it('gives two agents of one Round port blocks no other running agent has and a .env from .sc/env.template, frees them when it ends', async () => {
+      commit({ '.gitignore': '.env\n', '.sc/env.template': 'PORT=${SC_PORT_BASE}\nDB_PORT=${SC_PORT_BASE+1}\nDB_NAME=app_${SC_AGENT}\nROUND=${SC_ROUND_ID}\nKEPT=${HOME}\n' });
+      const show = 'cp .env ENV.md && echo "$SC_PORT_BASE $SC_PORT_COUNT" > PORTS.md';
+      const report = await run({ phases: ['coding'], agents: [...scripted(show, 'claude'), ...scripted(show, 'codex')] });
+      expect(report.status).toBe('success');
+      const [claudeEnv, codexEnv] = ['claude', 'codex'].map((name) => git(repo, 'show', `${branch}-${name}:ENV.md`));
+      const [claudeBase, codexBase] = ['claude', 'codex'].map((name) => Number(git(repo, 'show', `${branch}-${name}:PORTS.md`).split(' ')[0]));
+      expect(Math.abs(claudeBase - codexBase)).toBeGreaterThanOrEqual(10);
+      expect(claudeEnv).toBe(`PORT=${claudeBase}\nDB_PORT=${claudeBase + 1}\nDB_NAME=app_claude\nROUND=round-1\nKEPT=\${HOME}`);
+      expect(codexEnv).toContain(`PORT=${codexBase}\nDB_PORT=${codexBase + 1}\nDB_NAME=app_codex\n`);
+      expect(git(repo, 'show', `${branch}-claude:PORTS.md`)).toBe(`${claudeBase} 10`);
+      // The .env is the agent's own: never committed, even where the repository does not ignore it.
+      expect(() => git(repo, 'cat-file', '-e', `${branch}-claude:.env`)).toThrow();
+      const held = readdirSync(join(tmpdir(), 'sc-port-blocks'));
+      expect(held).not.toContain(`${claudeBase}.lock`);
+      expect(held).not.toContain(`${codexBase}.lock`);
+    });
+
+    it('hands the next Round a pooled worktree holding no file of the one before, untracked and ignored files included', async () => {
+      commit({ '.gitignore': 'ignored/\n*.log\n' });
+      const leave = 'cat .git > WHERE.md; echo changed >> README.md; echo u > untracked.txt; mkdir -p ignored deep/er && echo i > ignored/a && echo l > x.log && echo d > deep/er/file; git init -q ignored/nested && echo n > ignored/nested/file';
+      const look = 's=$(git status --porcelain --ignored --untracked-files=all); f=$(find . -path ./.git -prune -o -print | sort); echo "$s" > STATUS.md; echo "$f" > FILES.md; cat .git > WHERE.md';
+      const first = await roundOf(1, { agents: scripted(leave) });
+      const second = await roundOf(2, { agents: scripted(look) });
+      expect([first.status, second.status]).toEqual(['success', 'success']);
+      expect(git(repo, 'show', `${branch}-2:WHERE.md`)).toBe(git(repo, 'show', `${branch}-1:WHERE.md`));
+      expect(git(repo, 'show', `${branch}-2:STATUS.md`)).toBe('');
+      expect(git(repo, 'show', `${branch}-2:FILES.md`).split('\n')).toEqual(['.', './.gitignore', './README.md']);
+      expect(git(repo, 'show', `${branch}-2:README.md`)).toBe('# repo');
+    });
   });
 });

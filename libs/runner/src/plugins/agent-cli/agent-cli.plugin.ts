@@ -1,51 +1,77 @@
-import { definePlugin, SDK_API_VERSION, type PhaseEnding, type PhaseOutcome, type PluginContext } from '@sc/plugin-sdk';
+import { definePlugin, SDK_API_VERSION, type PhaseEnding, type PhaseOutcome, type Plugin, type PluginContext } from '@sc/plugin-sdk';
 import type { CommitRef, StoredWorkOrder } from '@sc/schemas';
+import { existsSync } from 'node:fs';
 import { rm, rmdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { runAcceptance } from './acceptance-run';
+import { dirname, join } from 'node:path';
+import { defaultAgentCliSettings, type AgentCliSettings } from './agent-cli-settings';
 import { assertAgentRunnable } from './agent-command';
 import { runAgent, type AgentRun } from './agent-run';
+import { AgentRuntimes } from './agent-runtimes';
+import { agentSandbox, scratchDirOf } from './agent-sandbox';
+import { runCommandLines } from './command-lines';
 import { pushBranches } from './push';
 import { openRepository } from './repository';
 import { commitWorktree, ensureWorktree, planWorktrees, removeWorktree, type Worktree } from './worktree';
+import { setUpWorktree, type WorktreeSetup } from './worktree-setup';
 
 /**
  * Runs coding-agent CLIs on the work-order's repository, each agent in a git worktree of its own on its own
- * branch, all agents in parallel. The `testing` phase runs the `acceptance` commands in every worktree; any
- * other phase runs the agents. After each agent phase — also one that timed out, was cancelled or passed
- * the budget — `finalize` commits what changed in each worktree with a `Work-Order:` trailer. When the Round
- * ends, the worktrees are removed; the branches and their commits stay. See README.md beside this file.
+ * branch, all agents in parallel. `setup` makes the worktrees (from the repository's pool of clean ones when it
+ * has one), gives each agent its ports and `.env`, restores caches and runs the setup commands. The `testing`
+ * phase runs the `acceptance` commands in every worktree; any other phase runs the agents. After each agent
+ * phase — also one that timed out, was cancelled or passed the budget — `finalize` commits what changed in
+ * each worktree with a `Work-Order:` trailer. When the Round ends, the worktrees go back to the pool (or are
+ * removed) and the ports are freed; the branches and their commits stay. See README.md beside this file.
  */
-export const agentCliPlugin = definePlugin({
-  name: 'agent-cli',
-  version: '1.0.0',
-  apiVersion: SDK_API_VERSION,
-  description: 'Runs claude, codex, gemini or your own agent command in git worktrees, commits their work, runs acceptance there.',
-  async handle(order, ctx) {
-    const worktrees = planWorktrees(order, ctx);
-    worktrees.forEach((worktree) => assertAgentRunnable(worktree.agent));
-    const repository = await openRepository(order, ctx);
-    // One after the other: `git worktree add` takes locks in the shared repository.
-    for (const worktree of worktrees) await ensureWorktree(worktree, repository, order.repo?.base_ref, ctx);
-    return ctx.phase === 'testing' ? testWorktrees(worktrees, order, ctx) : runAgents(worktrees, order, ctx);
-  },
-  async finalize(order, ctx, ending) {
-    if (!order.agents?.length) return undefined;
-    const worktrees = planWorktrees(order, ctx);
-    const commits = ctx.phase === 'testing' ? [] : await commitAll(worktrees, order, ctx, ending);
-    if (isRoundEnding(order, ctx.phase, ending)) {
-      await removeWorktrees(worktrees, ctx);
-      // The orchestrator opens the pull request from the Report; the branches must be on the remote first.
-      if (order.pull_request) await pushBranches(await openRepository(order, ctx), worktrees.map((worktree) => worktree.branch), ctx);
-    }
-    if (commits.length === 0) return undefined;
-    if (ending.status === 'success') return { commits };
-    return { commits, summary: `${ctx.phase} ended ${ending.status}; partial work committed:\n${commits.map((commit) => `${commit.branch} ${commit.sha.slice(0, 12)}`).join('\n')}` };
-  },
-});
+export function createAgentCliPlugin(settings: AgentCliSettings = defaultAgentCliSettings): Plugin {
+  const runtimes = new AgentRuntimes(settings);
+  return definePlugin({
+    name: 'agent-cli',
+    version: '1.0.0',
+    apiVersion: SDK_API_VERSION,
+    description: 'Runs claude, codex, gemini or your own agent command in git worktrees, commits their work, runs acceptance there.',
+    async setup(order, ctx) {
+      const worktrees = planWorktrees(order, ctx);
+      worktrees.forEach((worktree) => assertAgentRunnable(worktree.agent));
+      const repository = await openRepository(order, ctx);
+      for (const worktree of worktrees) {
+        await ensureWorktree(worktree, repository, order.repo?.base_ref, ctx);
+        await runtimes.writeEnvFile(worktree, ctx);
+      }
+      const setups = await Promise.all(worktrees.map((worktree) => setUpWorktree(worktree, order, repository, runtimes, ctx)));
+      return setupOutcome(setups.filter((setup) => setup !== undefined));
+    },
+    handle(order, ctx) {
+      const worktrees = planWorktrees(order, ctx);
+      return ctx.phase === 'testing' ? testWorktrees(worktrees, order, runtimes, ctx) : runAgents(worktrees, order, runtimes, ctx);
+    },
+    async finalize(order, ctx, ending) {
+      if (!order.agents?.length) return undefined;
+      const worktrees = planWorktrees(order, ctx);
+      const commits = ctx.phase === 'testing' || ctx.phase === 'setup' ? [] : await commitAll(worktrees, order, ctx, ending);
+      if (isRoundEnding(order, ctx.phase, ending)) {
+        await releaseWorktrees(worktrees, order, runtimes, ctx);
+        // The orchestrator opens the pull request from the Report; the branches must be on the remote first.
+        if (order.pull_request) await pushBranches(await openRepository(order, ctx, { fetch: false }), worktrees.map((worktree) => worktree.branch), ctx);
+      }
+      if (commits.length === 0) return undefined;
+      if (ending.status === 'success') return { commits };
+      return { commits, summary: `${ctx.phase} ended ${ending.status}; partial work committed:\n${commits.map((commit) => `${commit.branch} ${commit.sha.slice(0, 12)}`).join('\n')}` };
+    },
+  });
+}
 
-async function runAgents(worktrees: Worktree[], order: StoredWorkOrder, ctx: PluginContext): Promise<PhaseOutcome> {
-  const runs = await Promise.all(worktrees.map((worktree) => runAgent(worktree, order, ctx)));
+/** The `setup` phase's outcome: nothing when no worktree had anything to set up; failed when a command failed. */
+function setupOutcome(setups: WorktreeSetup[]): PhaseOutcome | undefined {
+  if (setups.length === 0) return undefined;
+  const summary = setups.map((setup) => setup.summary).join('\n');
+  const failed = setups.find((setup) => setup.commands && setup.commands.exitCode !== 0);
+  if (!failed?.commands) return { summary, exitCode: 0 };
+  return { summary, exitCode: failed.commands.exitCode, status: 'failure', error: `setup failed: ${failed.summary}` };
+}
+
+async function runAgents(worktrees: Worktree[], order: StoredWorkOrder, runtimes: AgentRuntimes, ctx: PluginContext): Promise<PhaseOutcome> {
+  const runs = await Promise.all(worktrees.map(async (worktree) => runAgent(worktree, order, await runtimes.env(worktree, ctx), ctx)));
   const failed = runs.find((run) => run.exitCode !== 0);
   const summary = runs.map(describeRun).join('\n');
   const refusals = runs.flatMap((run) => run.refusals);
@@ -63,13 +89,14 @@ function describeRun(run: AgentRun): string {
   return `${agent.name} (${agent.model}) on ${branch}: ${outcome}${refused}${run.resumption ? `; ${run.resumption}` : ''}`;
 }
 
-async function testWorktrees(worktrees: Worktree[], order: StoredWorkOrder, ctx: PluginContext): Promise<PhaseOutcome> {
-  const count = order.acceptance?.length ?? 0;
+async function testWorktrees(worktrees: Worktree[], order: StoredWorkOrder, runtimes: AgentRuntimes, ctx: PluginContext): Promise<PhaseOutcome> {
+  const commands = order.acceptance ?? [];
+  const count = commands.length;
   const lines: string[] = [];
   let failedExitCode: number | null | undefined;
-  // One worktree after the other: test suites often bind ports or share caches.
+  // One worktree after the other: test suites often share caches outside the worktree.
   for (const worktree of worktrees) {
-    const run = await runAcceptance(worktree, order, ctx);
+    const run = count === 0 ? { ran: 0, exitCode: 0 } : await runCommandLines(worktree, commands, await agentSandbox(worktree, scratchDirOf(worktree), order, ctx), await runtimes.env(worktree, ctx), ctx);
     const passed = run.exitCode === 0;
     if (!passed && failedExitCode === undefined) failedExitCode = run.exitCode;
     lines.push(`${worktree.agent.name} on ${worktree.branch}: ${passed ? `${count} acceptance command(s) passed` : `acceptance command ${run.ran} of ${count} exited ${run.exitCode ?? 'by signal'}`}`);
@@ -99,11 +126,17 @@ async function commitAll(worktrees: Worktree[], order: StoredWorkOrder, ctx: Plu
 }
 
 /**
- * Removes the attempt's worktrees, then its folder (which still holds the agents' instruction files), then
- * the Round's folder unless another attempt's is still in it.
+ * Frees what the agents held (ports; a spare of each cache they used is made for the next Round), hands the
+ * attempt's worktrees back to the pool or removes them, then removes the attempt's folder (which still holds
+ * the agents' instruction files) and the Round's folder unless another attempt's is still in it.
  */
-async function removeWorktrees(worktrees: Worktree[], ctx: PluginContext): Promise<void> {
-  for (const worktree of worktrees) await removeWorktree(worktree, ctx);
+async function releaseWorktrees(worktrees: Worktree[], order: StoredWorkOrder, runtimes: AgentRuntimes, ctx: PluginContext): Promise<void> {
+  for (const worktree of worktrees) await runtimes.release(worktree, ctx);
+  // A setup that failed before making any worktree leaves nothing to hand back (and maybe no repository).
+  if (worktrees.some((worktree) => existsSync(join(worktree.path, '.git')))) {
+    const repository = await openRepository(order, ctx, { fetch: false });
+    for (const worktree of worktrees) await removeWorktree(worktree, repository, ctx);
+  }
   const attemptDir = dirname(worktrees[0].path);
   await rm(attemptDir, { recursive: true, force: true });
   await rmdir(dirname(attemptDir)).catch(() => undefined);

@@ -38,15 +38,16 @@ const logTailChars = 256 * 1024;
  * variable of the worker but allowed ones; nothing of it outlives the phase or the worker), with the
  * instructions on stdin. A built-in CLI reaches its model only through a route of the model gateway,
  * which counts every answer's tokens as they stream and refuses calls past the budget; an agent with its own
- * `command` is counted from its output instead. Its output goes to the artifact `<phase>/<agent>.log`.
+ * `command` is counted from its output instead. Its output goes to the artifact `<phase>/<agent>.log`. `env`
+ * holds the agent's own variables (where it runs, its ports).
  */
-export async function runAgent(worktree: Worktree, order: StoredWorkOrder, ctx: PluginContext): Promise<AgentRun> {
+export async function runAgent(worktree: Worktree, order: StoredWorkOrder, env: Record<string, string>, ctx: PluginContext): Promise<AgentRun> {
   const { agent } = worktree;
   const instructions = agentInstructions(order.instructions, agent, order.agents?.length ?? 1);
   const command = agentCommand(agent);
   const watchdog = new IdleWatchdog(durationToMs(agent.idle_timeout ?? order.idle_timeout ?? defaultIdleTimeout));
   const route = command.template ? await ctx.openModelRoute({ provider: command.template.provider, agent: agent.name, onActivity: () => watchdog.touch() }) : undefined;
-  const run = (continuation?: Continuation) => runCommand({ worktree, order, command, instructions, route, watchdog, continuation }, ctx);
+  const run = (continuation?: Continuation) => runCommand({ worktree, order, command, instructions, route, watchdog, env, continuation }, ctx);
   try {
     await mkdir(scratchDirOf(worktree), { recursive: true });
     const continuation = await planContinuation(worktree, command, scratchDirOf(worktree), ctx);
@@ -77,6 +78,7 @@ interface CommandRun {
   instructions: string;
   route: ModelRoute | undefined;
   watchdog: IdleWatchdog;
+  env: Record<string, string>;
   continuation?: Continuation;
 }
 
@@ -97,15 +99,7 @@ async function runCommand(run: CommandRun, ctx: PluginContext): Promise<AgentRun
   let remembered = continuation?.sessionId;
   const tokens = command.template ? undefined : command.createTokenStream();
   const report = tokens ? usageReporter(agent, ctx) : undefined;
-  const env: Record<string, string | undefined> = {
-    SC_INSTRUCTIONS_FILE: instructionsFile,
-    SC_AGENT: agent.name,
-    SC_MODEL: agent.model,
-    SC_ROLE: agent.role,
-    SC_PHASE: ctx.phase,
-    SC_WORKORDER_ID: ctx.workorderId,
-    SC_ROUND_ID: ctx.roundId,
-  };
+  const env: Record<string, string | undefined> = { ...run.env, SC_INSTRUCTIONS_FILE: instructionsFile, SC_MODEL: agent.model, SC_ROLE: agent.role };
   if (route && command.template) Object.assign(env, command.template.env(route, agent, scratchDir));
   const options = {
     cwd: worktree.path,

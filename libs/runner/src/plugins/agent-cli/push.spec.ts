@@ -28,21 +28,21 @@ describe(pushBranches.name, () => {
 
   it('pushes the branches that exist to origin, and skips the others', async () => {
     git(repo, 'remote', 'add', 'origin', remote);
-    expect(await pushBranches({ dir: repo, isClone: false }, ['feat/wo-1', 'feat/none'], ctx)).toEqual(['feat/wo-1']);
+    expect(await pushBranches({ dir: repo, gitDir: join(repo, '.git'), isClone: false }, ['feat/wo-1', 'feat/none'], ctx)).toEqual(['feat/wo-1']);
     expect(git(remote, 'rev-parse', 'refs/heads/feat/wo-1')).toBe(git(repo, 'rev-parse', 'feat/wo-1'));
   });
 
   it('pushes nothing, and says so, without an origin remote', async () => {
-    expect(await pushBranches({ dir: repo, isClone: false }, ['feat/wo-1'], ctx)).toEqual([]);
+    expect(await pushBranches({ dir: repo, gitDir: join(repo, '.git'), isClone: false }, ['feat/wo-1'], ctx)).toEqual([]);
     expect(ctx.logs.map((line) => line.message)).toContain('no origin remote: branches not pushed');
   });
 
   it('logs a push git refuses (a diverged branch) and goes on', async () => {
     git(repo, 'remote', 'add', 'origin', remote);
-    await pushBranches({ dir: repo, isClone: false }, ['feat/wo-1'], ctx);
+    await pushBranches({ dir: repo, gitDir: join(repo, '.git'), isClone: false }, ['feat/wo-1'], ctx);
     git(repo, 'checkout', '-q', 'feat/wo-1');
     git(repo, 'commit', '-q', '--amend', '-m', 'rewritten');
-    expect(await pushBranches({ dir: repo, isClone: false }, ['feat/wo-1'], ctx)).toEqual([]);
+    expect(await pushBranches({ dir: repo, gitDir: join(repo, '.git'), isClone: false }, ['feat/wo-1'], ctx)).toEqual([]);
     expect(ctx.logs.find((line) => line.message === 'branch not pushed')).toBeDefined();
   });
 });

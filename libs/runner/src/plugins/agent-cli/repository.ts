@@ -10,6 +10,8 @@ import { probeGit, runGit } from './git';
 export interface Repository {
   /** Its directory: the work-order's `repo.path`, or the cached clone of `repo.url`. */
   dir: string;
+  /** Its git dir (`--git-common-dir`, absolute): worktrees are recorded there, its lock and pool are named after it. */
+  gitDir: string;
   /** True for a cached clone of `repo.url`: its up-to-date branches are `origin/<name>`. */
   isClone: boolean;
 }
@@ -17,33 +19,36 @@ export interface Repository {
 /**
  * The work-order's repository: `repo.path` as it is (a relative path resolved from the worker's directory,
  * refused when it climbs with `..`), or `repo.url` cloned once (bare) into `<dataDir>/repos/` and fetched on
- * every later use.
+ * every later use — unless `fetch` is false (cleaning up: the clone as it is does).
  */
-export async function openRepository(order: StoredWorkOrder, ctx: PluginContext): Promise<Repository> {
+export async function openRepository(order: StoredWorkOrder, ctx: PluginContext, { fetch = true } = {}): Promise<Repository> {
   const { path, url } = order.repo ?? {};
-  if (path !== undefined) return { dir: await checkLocalPath(path, ctx), isClone: false };
-  if (url !== undefined) return { dir: await cloneOrFetch(url, ctx), isClone: true };
-  throw new Error('agent-cli needs repo.path or repo.url in the work-order');
+  if (path !== undefined) return { ...(await checkLocalPath(path, ctx)), isClone: false };
+  if (url === undefined) throw new Error('agent-cli needs repo.path or repo.url in the work-order');
+  const dir = await cloneOrFetch(url, ctx, fetch);
+  return { dir, gitDir: await runGit(ctx, dir, gitDirArgs), isClone: true };
 }
 
-async function checkLocalPath(path: string, ctx: PluginContext): Promise<string> {
+const gitDirArgs = ['rev-parse', '--path-format=absolute', '--git-common-dir'];
+
+async function checkLocalPath(path: string, ctx: PluginContext): Promise<Pick<Repository, 'dir' | 'gitDir'>> {
   if (!isAbsolute(path) && path.split(/[\\/]/).includes('..')) throw new Error(`repo.path ${JSON.stringify(path)} must not climb out with ".."`);
   const dir = resolve(path);
   if (!existsSync(dir)) throw new Error(`repo.path ${dir} does not exist`);
-  const inside = await probeGit(ctx, dir, ['rev-parse', '--git-dir']);
+  const inside = await probeGit(ctx, dir, gitDirArgs);
   if (!inside.ok) throw new Error(`repo.path ${dir} is not a git repository`);
-  return dir;
+  return { dir, gitDir: inside.stdout };
 }
 
 // Remote branches land under origin/: a plain `+refs/heads/*:refs/heads/*` would overwrite the branches
 // Rounds committed to in the clone.
 const fetchRefspecs = ['+refs/heads/*:refs/remotes/origin/*', '+refs/tags/*:refs/tags/*'];
 
-async function cloneOrFetch(url: string, ctx: PluginContext): Promise<string> {
+async function cloneOrFetch(url: string, ctx: PluginContext, fetch: boolean): Promise<string> {
   const reposDir = join(ctx.dataDir, 'repos');
   const dir = join(reposDir, createHash('sha256').update(url).digest('hex').slice(0, 24));
   if (existsSync(join(dir, 'HEAD'))) {
-    await runGit(ctx, dir, ['fetch', '--prune', '--quiet', 'origin', ...fetchRefspecs]);
+    if (fetch) await runGit(ctx, dir, ['fetch', '--prune', '--quiet', 'origin', ...fetchRefspecs]);
     return dir;
   }
   await mkdir(reposDir, { recursive: true });

@@ -3,9 +3,11 @@ import type { Agent, CommitRef, StoredWorkOrder } from '@sc/schemas';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
-import { lock } from 'proper-lockfile';
 import { probeGit, runGit } from './git';
+import { envTemplateFile } from './env-template';
 import { resolveBase, type Repository } from './repository';
+import { withWorktreeLock } from './worktree-lock';
+import { WorktreePool } from './worktree-pool';
 
 /** Where one agent of one attempt works. */
 export interface Worktree {
@@ -30,88 +32,70 @@ export function planWorktrees(order: StoredWorkOrder, ctx: Pick<PluginContext, '
 }
 
 /**
- * Creates the worktree on its branch from `base_ref`, or reuses it when this attempt already made it (a
- * later phase). A branch that already exists (an earlier attempt's) is checked out as it is, so a retry
+ * Creates the worktree on its branch from `base_ref` — from the repository's pool of clean worktrees when it
+ * has one ({@link WorktreePool}), else by `git worktree add` — or reuses it when this attempt already made it
+ * (a later phase). A branch that already exists (an earlier attempt's) is checked out as it is, so a retry
  * continues from the work committed before.
  */
 export async function ensureWorktree(worktree: Worktree, repository: Repository, baseRef: string | undefined, ctx: PluginContext): Promise<void> {
   if (existsSync(join(worktree.path, '.git'))) return;
   await mkdir(dirname(worktree.path), { recursive: true });
-  const gitDir = await runGit(ctx, repository.dir, ['rev-parse', '--path-format=absolute', '--git-common-dir']);
-  await withWorktreeLock(gitDir, ctx, async () => {
+  const ref = `refs/heads/${worktree.branch}`;
+  const isPooled = await withWorktreeLock(repository.gitDir, ctx, async () => {
     // Forget worktrees whose folders were deleted, or git still counts their branches as checked out.
     await runGit(ctx, repository.dir, ['worktree', 'prune']);
-    const branchExists = await probeGit(ctx, repository.dir, ['rev-parse', '--verify', '--quiet', '--end-of-options', `refs/heads/${worktree.branch}`]);
-    if (branchExists.ok) {
-      await reclaimBranch(worktree, repository, ctx);
-      await runGit(ctx, repository.dir, ['worktree', 'add', '--quiet', '--', worktree.path, worktree.branch]);
-    } else {
-      const base = await resolveBase(repository, baseRef, ctx);
-      await runGit(ctx, repository.dir, ['worktree', 'add', '--quiet', '-b', worktree.branch, '--', worktree.path, base]);
+    const branchExists = (await probeGit(ctx, repository.dir, ['rev-parse', '--verify', '--quiet', '--end-of-options', ref])).ok;
+    const base = branchExists ? undefined : await resolveBase(repository, baseRef, ctx);
+    const holder = branchExists ? await reclaimBranch(worktree, repository, ctx) : undefined;
+    if (holder !== undefined) throw new Error(`branch ${worktree.branch} is already checked out at '${holder}'`);
+    if (await new WorktreePool(ctx.dataDir, repository.gitDir).claim(worktree.path)) {
+      // Refs by plumbing: the branch is known to be free, and `checkout` would write every differing file here.
+      if (base !== undefined) await runGit(ctx, repository.dir, ['update-ref', '-m', `branch: Created from ${base}`, ref, base, '']);
+      await runGit(ctx, worktree.path, ['symbolic-ref', 'HEAD', ref]);
+      return true;
     }
+    await runGit(ctx, repository.dir, ['worktree', 'add', '--quiet', ...(base === undefined ? ['--', worktree.path, worktree.branch] : ['-b', worktree.branch, '--', worktree.path, base])]);
+    return false;
   });
-}
-
-// The tail of each repository's queue of worktree changes in this process (see withWorktreeLock).
-const worktreeQueues = new Map<string, Promise<unknown>>();
-
-/**
- * Runs `fn` while no other Round on this host changes the repository's worktrees. Git writes a new worktree's
- * files under `.git/worktrees/` one by one, and a concurrent `worktree add`, `prune` or `list` that reads the
- * half-written entry dies ("failed to read …/commondir"). Rounds of this process queue in memory; other
- * processes are kept out by a lock folder in the repository's git dir (proper-lockfile: a holder killed with
- * -9 goes stale after 10 s).
- */
-async function withWorktreeLock<T>(gitDir: string, ctx: Pick<PluginContext, 'logger'>, fn: () => Promise<T>): Promise<T> {
-  const previous = worktreeQueues.get(gitDir) ?? Promise.resolve();
-  const turn = previous.catch(() => undefined).then(async () => {
-    const release = await lock(gitDir, {
-      lockfilePath: join(gitDir, 'sc-worktrees.lock'),
-      stale: 10_000,
-      retries: { retries: 600, minTimeout: 10, maxTimeout: 100 },
-      // The default throws where nobody catches it; a lock held past its staleness only risks the race it prevents.
-      onCompromised: (error) => ctx.logger.warn({ err: error, gitDir }, 'worktree lock compromised'),
-    });
-    try {
-      return await fn();
-    } finally {
-      await release();
-    }
-  });
-  worktreeQueues.set(gitDir, turn);
-  try {
-    return await turn;
-  } finally {
-    if (worktreeQueues.get(gitDir) === turn) worktreeQueues.delete(gitDir);
-  }
+  // Outside the lock (the worktree is this Round's now): writes only the files that differ from its last commit.
+  if (isPooled) await runGit(ctx, worktree.path, ['reset', '--hard', '--quiet']);
 }
 
 /**
  * Frees the branch when an earlier run of this same Round still has it checked out: a worker killed mid-round
  * never removed its attempt's worktree, and git refuses to check a branch out twice. Only a worktree under
  * this Round's own folder is removed (forced: what it did not commit is lost with the worker that made it); a
- * branch held anywhere else stays, and `git worktree add` says where.
+ * branch held anywhere else stays, and its path is returned.
  */
-async function reclaimBranch(worktree: Worktree, repository: Repository, ctx: PluginContext): Promise<void> {
+async function reclaimBranch(worktree: Worktree, repository: Repository, ctx: PluginContext): Promise<string | undefined> {
   const roundDir = dirname(dirname(worktree.path));
   const listed = await runGit(ctx, repository.dir, ['worktree', 'list', '--porcelain']);
+  let holder: string | undefined;
   for (const entry of listed.split('\n\n')) {
     const path = /^worktree (.+)$/m.exec(entry)?.[1];
     const isOnBranch = entry.split('\n').includes(`branch refs/heads/${worktree.branch}`);
-    if (!path || !isOnBranch || !path.startsWith(`${roundDir}${sep}`)) continue;
+    if (!path || !isOnBranch) continue;
+    if (!path.startsWith(`${roundDir}${sep}`)) {
+      holder = path;
+      continue;
+    }
     await runGit(ctx, repository.dir, ['worktree', 'remove', '--force', '--force', '--', path]);
     ctx.logger.warn({ path, branch: worktree.branch }, 'stale worktree of an earlier run removed');
   }
+  return holder;
 }
 
 /**
  * Commits everything that changed in the worktree (`git add -A`), with `Work-Order: <id>` as a trailer;
  * undefined when nothing changed. Hooks are skipped (`--no-verify`): a failing pre-commit hook must not
- * lose an agent's work — the testing phase is where checks belong.
+ * lose an agent's work — the testing phase is where checks belong. The `.env` rendered from the repository's
+ * `.sc/env.template` is left out: its ports and names are this agent's only.
  */
 export async function commitWorktree(worktree: Worktree, message: CommitMessage, ctx: PluginContext): Promise<CommitRef | undefined> {
   if (!existsSync(join(worktree.path, '.git'))) return undefined;
   await runGit(ctx, worktree.path, ['add', '-A']);
+  // Unstaged after the fact: an exclude pathspec naming an ignored .env makes `git add` fail.
+  if (existsSync(join(worktree.path, envTemplateFile))) await runGit(ctx, worktree.path, ['reset', '--quiet', '--', '.env']);
   const staged = await probeGit(ctx, worktree.path, ['diff', '--cached', '--quiet']);
   if (staged.ok) return undefined;
   const hasIdentity = (await probeGit(ctx, worktree.path, ['config', 'user.email'])).ok;
@@ -129,10 +113,12 @@ export interface CommitMessage {
   roundId: string;
 }
 
-/** Removes the worktree folder; its branch and commits stay in the repository. */
-export async function removeWorktree(worktree: Worktree, ctx: PluginContext): Promise<void> {
+/**
+ * Hands the worktree back to the repository's pool, reset clean, or removes it when it cannot be reused; its
+ * branch and commits stay in the repository.
+ */
+export async function removeWorktree(worktree: Worktree, repository: Repository, ctx: PluginContext): Promise<void> {
   if (!existsSync(join(worktree.path, '.git'))) return;
-  // The repository is found from the worktree itself, so a cached clone is not fetched again to clean up.
-  const gitDir = await runGit(ctx, worktree.path, ['rev-parse', '--path-format=absolute', '--git-common-dir']);
-  await withWorktreeLock(gitDir, ctx, () => runGit(ctx, dirname(worktree.path), ['--git-dir', gitDir, 'worktree', 'remove', '--force', '--', worktree.path]));
+  if (await new WorktreePool(ctx.dataDir, repository.gitDir).park(worktree.path, ctx)) return;
+  await withWorktreeLock(repository.gitDir, ctx, () => runGit(ctx, dirname(worktree.path), ['--git-dir', repository.gitDir, 'worktree', 'remove', '--force', '--', worktree.path]));
 }

@@ -1,10 +1,8 @@
-import type { PluginContext } from '@sc/plugin-sdk';
-import type { StoredWorkOrder } from '@sc/schemas';
-import { agentSandbox, scratchDirOf } from './agent-sandbox';
+import type { AgentSandbox, PluginContext } from '@sc/plugin-sdk';
 import type { Worktree } from './worktree';
 
-/** How the acceptance commands went in one worktree. */
-export interface AcceptanceRun {
+/** How a list of command lines went in one worktree. */
+export interface CommandLinesRun {
   worktree: Worktree;
   /** How many commands ran; they stop at the first that fails. */
   ran: number;
@@ -16,20 +14,20 @@ export interface AcceptanceRun {
 const maxOutputChars = 256 * 1024;
 
 /**
- * Runs the work-order's `acceptance` command lines in the worktree, in order, until one exits non-zero.
- * Output lines go to the Round's log, the transcript to the artifact `<phase>/<agent>.log`.
+ * Runs command lines (the work-order's `acceptance`, or `setup`) in the worktree through `/bin/sh -c`, in
+ * order, until one exits non-zero, each confined by `sandbox` — they are outside input as much as the agents
+ * are — with `env` added. Output lines go to the Round's log, the transcript to the artifact
+ * `<phase>/<agent>.log`.
  */
-export async function runAcceptance(worktree: Worktree, order: StoredWorkOrder, ctx: PluginContext): Promise<AcceptanceRun> {
-  const commands = order.acceptance ?? [];
+export async function runCommandLines(worktree: Worktree, commands: readonly string[], sandbox: AgentSandbox, env: Record<string, string>, ctx: PluginContext): Promise<CommandLinesRun> {
   const agent = worktree.agent.name;
   const transcript: string[] = [];
   let exitCode: number | null = 0;
-  // The work-order's commands run confined like its agents: they are as much outside input.
-  const sandbox = commands.length > 0 ? await agentSandbox(worktree, scratchDirOf(worktree), order, ctx) : undefined;
   for (const command of commands) {
     const result = await ctx.exec(command, {
       cwd: worktree.path,
       sandbox,
+      env,
       tailChars: maxOutputChars,
       onStdout: (line) => ctx.logger.info({ agent, stream: 'stdout', command }, line),
       onStderr: (line) => ctx.logger.warn({ agent, stream: 'stderr', command }, line),
