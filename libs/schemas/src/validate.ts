@@ -73,6 +73,17 @@ export interface RetryRequest {
 const validateRetryBody = createValidator<RetryRequest>({ type: 'object', additionalProperties: false, properties: { fresh: { type: 'boolean' } } });
 /** Validates a retry's body; none at all is `{}`. */
 export const validateRetryRequest = (input: unknown): ValidationResult<RetryRequest> => validateRetryBody(input ?? {});
+/** The body of `POST /rounds/:id/reject`: why the work is refused (stored as the reason of the Round's end). */
+export interface RejectRequest {
+  reason: string;
+}
+/** Validates a reject's body: a reason of 1 to 2000 characters. */
+export const validateRejectRequest = createValidator<RejectRequest>({
+  type: 'object',
+  additionalProperties: false,
+  required: ['reason'],
+  properties: { reason: { type: 'string', minLength: 1, maxLength: 2000 } },
+});
 /** Validates a `workorders` queue job payload. */
 export const validateWorkOrderJob = createValidator<WorkOrderJob>(workOrderJobSchema);
 /** Validates a `reports` queue message. */

@@ -13,9 +13,13 @@ export type Duration1 = number | string;
  * An agent with no output line and no model call for this long is stopped and resumed once; a second silence ends its phase timed out (reason idle). ISO-8601 duration or seconds; default PT10M; agents[].idle_timeout overrides it (since 1.3).
  */
 export type Duration2 = number | string;
+/**
+ * How long to wait for a decision (ISO-8601 duration or seconds); then the Round is rejected. Default: no limit.
+ */
+export type Duration3 = number | string;
 
 /**
- * A work-order: what to change, in which repository, with which agents, within which budgets. Schema version 1.4 (the @1 in the file name is the major).
+ * A work-order: what to change, in which repository, with which agents, within which budgets. Schema version 1.5 (the @1 in the file name is the major).
  */
 export interface WorkOrder {
   /**
@@ -79,6 +83,7 @@ export interface WorkOrder {
   params?: {
     [k: string]: unknown;
   };
+  review?: ReviewGate;
   pull_request?: PullRequestRequest;
 }
 export interface RepoRef {
@@ -124,6 +129,16 @@ export interface Sandbox {
    * Processes and threads each agent's tree may have at once.
    */
   pids?: number;
+}
+/**
+ * Hold the Round for a person's decision before it ships (since 1.5): with required, a Round whose phases all succeed waits in awaiting_review for POST /rounds/:id/approve (then its pull request, if one is asked for, and succeeded) or /reject (failed, the branch kept); after timeout it is rejected.
+ */
+export interface ReviewGate {
+  /**
+   * Wait for approval before the Round succeeds.
+   */
+  required: boolean;
+  timeout?: Duration3;
 }
 /**
  * Open (or update) a pull request when the Round ends with commits: the branch is pushed to the repository's remote and the body is rendered from the Report. Since 1.2.

@@ -1,4 +1,4 @@
-import { EnvReader, loadConfig, type LogLevel } from '@sc/infrastructure';
+import { EnvReader, loadConfig, readS3Settings, type LogLevel, type S3Settings } from '@sc/infrastructure';
 import { loadModelPrices, type ModelPrices } from '@sc/runner';
 import { resolve } from 'node:path';
 import { readGitHubConfig, type GitHubConfig } from '../github/github.config';
@@ -25,6 +25,8 @@ export interface OrchestratorConfig {
   reaperGraceMs: number;
   /** `GITHUB_*`: the GitHub webhook and bot; a missing or wrong value turns only this feature off. */
   github: GitHubConfig;
+  /** `S3_*`: the bucket workers store artifacts in (the review diffs are read from there); unset: `<dataDir>/artifacts`. */
+  s3?: S3Settings;
   /** The price table (`SC_MODEL_PRICES` overrides it): a cost budget needs a price for every agent's model. */
   prices: ModelPrices;
 }
@@ -37,6 +39,7 @@ export function readOrchestratorConfig(env: NodeJS.ProcessEnv): OrchestratorConf
   const read = new EnvReader(env);
   const dataDir = read.path('SC_DATA_DIR', './data');
   const apiToken = read.string('SC_API_TOKEN');
+  const s3 = readS3Settings(read);
   const database = read.url('DATABASE_URL', ['postgres:', 'postgresql:'], 'postgres://user:password@host:port/database (unset for SQLite)');
   const config: OrchestratorConfig = {
     port: read.integer('PORT', 1, 65535) ?? 3000,
@@ -53,6 +56,7 @@ export function readOrchestratorConfig(env: NodeJS.ProcessEnv): OrchestratorConf
     github: readGitHubConfig(env),
     prices: readPrices(env),
     ...(apiToken === undefined ? {} : { apiToken }),
+    ...(s3 === undefined ? {} : { s3: Object.freeze(s3) }),
   };
   return Object.freeze({ ...config, database: Object.freeze(config.database), github: Object.freeze(config.github), plugins: Object.freeze(config.plugins) as string[] });
 }

@@ -85,7 +85,8 @@ export class PullRequestsService implements OnApplicationBootstrap, OnModuleDest
 
   /** A Round ended: its pull request, when its work-order asked for one and it committed something. */
   private async onTransition(event: TransitionEvent): Promise<void> {
-    if (!isTerminal(event.to)) return;
+    // A Round held for review gets its pull request only when approved; a rejected one keeps just its branch.
+    if (!isTerminal(event.to) || (event.from === 'awaiting_review' && event.to !== 'succeeded')) return;
     try {
       const round = await this.views.get(event.round_id);
       const order = await this.workorders.get(round.workorder_id);

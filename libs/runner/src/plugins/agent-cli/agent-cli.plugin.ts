@@ -7,6 +7,7 @@ import { assertAgentRunnable } from './agent-command';
 import { runAgent, type AgentRun } from './agent-run';
 import { pushBranches } from './push';
 import { openRepository } from './repository';
+import { storeReviewDiff } from './review-diff';
 import { commitWorktree, ensureWorktree, planWorktrees, removeWorktree, type Worktree } from './worktree';
 
 /**
@@ -35,8 +36,11 @@ export const agentCliPlugin = definePlugin({
     const commits = ctx.phase === 'testing' ? [] : await commitAll(worktrees, order, ctx, ending);
     if (isRoundEnding(order, ctx.phase, ending)) {
       await removeWorktrees(worktrees, ctx);
-      // The orchestrator opens the pull request from the Report; the branches must be on the remote first.
-      if (order.pull_request) await pushBranches(await openRepository(order, ctx), worktrees.map((worktree) => worktree.branch), ctx);
+      const repository = await openRepository(order, ctx);
+      if (order.review?.required && ending.status === 'success') await storeReviewDiff(repository, worktrees, order, ctx);
+      // The orchestrator opens the pull request from the Report (after approval, with a review gate); the branches
+      // must be on the remote first, and only this worker has them.
+      if (order.pull_request) await pushBranches(repository, worktrees.map((worktree) => worktree.branch), ctx);
     }
     if (commits.length === 0) return undefined;
     if (ending.status === 'success') return { commits };
