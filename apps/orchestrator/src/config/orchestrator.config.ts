@@ -19,7 +19,7 @@ export interface OrchestratorConfig {
   /** Extra plugin modules (`SC_PLUGINS`), so the API knows every plugin name a worker can run. */
   plugins: string[];
   logLevel: LogLevel;
-  /** `SC_REAPER_INTERVAL_MS`: how often the reaper looks for running Rounds whose job is gone. */
+  /** `SC_REAPER_INTERVAL_MS`: how often the reaper looks for running Rounds whose job is gone, and for reviews past their timeout. */
   reaperIntervalMs: number;
   /** `SC_REAPER_GRACE_MS`: how long a Round must have been unchanged before the reaper may end it. */
   reaperGraceMs: number;
