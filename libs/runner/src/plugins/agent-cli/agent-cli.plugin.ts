@@ -36,11 +36,13 @@ export const agentCliPlugin = definePlugin({
     const commits = ctx.phase === 'testing' ? [] : await commitAll(worktrees, order, ctx, ending);
     if (isRoundEnding(order, ctx.phase, ending)) {
       await removeWorktrees(worktrees, ctx);
-      const repository = await openRepository(order, ctx);
-      if (order.review?.required && ending.status === 'success') await storeReviewDiff(repository, worktrees, order, ctx);
+      const isReviewed = order.review?.required === true && ending.status === 'success';
+      // Opened only when needed: a Round that never got a repository (a refused repo.path) ends on its first error.
+      const repository = isReviewed || order.pull_request ? await openRepository(order, ctx) : undefined;
+      if (repository && isReviewed) await storeReviewDiff(repository, worktrees, order, ctx);
       // The orchestrator opens the pull request from the Report (after approval, with a review gate); the branches
       // must be on the remote first, and only this worker has them.
-      if (order.pull_request) await pushBranches(repository, worktrees.map((worktree) => worktree.branch), ctx);
+      if (repository && order.pull_request) await pushBranches(repository, worktrees.map((worktree) => worktree.branch), ctx);
     }
     if (commits.length === 0) return undefined;
     if (ending.status === 'success') return { commits };
