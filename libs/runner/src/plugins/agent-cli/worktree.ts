@@ -5,6 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { lock } from 'proper-lockfile';
 import { probeGit, runGit } from './git';
+import { originUrl } from './push';
 import { resolveBase, type Repository } from './repository';
 
 /** Where one agent of one attempt works. */
@@ -118,7 +119,8 @@ export async function commitWorktree(worktree: Worktree, message: CommitMessage,
   const trailers = [`Work-Order: ${message.workorderId}`, `Round: ${message.roundId}`].join('\n');
   await runGit(ctx, worktree.path, [...(hasIdentity ? [] : fallbackIdentity), 'commit', '--quiet', '--no-verify', '-m', message.subject, '-m', message.body, '-m', trailers]);
   const sha = await runGit(ctx, worktree.path, ['rev-parse', 'HEAD']);
-  return { sha, branch: worktree.branch, message: message.subject };
+  const remote = await originUrl(ctx, worktree.path);
+  return { sha, branch: worktree.branch, message: message.subject, ...(remote === undefined ? {} : { remote }) };
 }
 
 /** What a commit of {@link commitWorktree} says. */
