@@ -11,3 +11,4 @@ export * from './http.types';
 export * from './metrics';
 export * from './worker-protocol';
 export * from './review-gate';
+export * from './notifications';

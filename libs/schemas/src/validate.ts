@@ -84,6 +84,12 @@ export const validateRejectRequest = createValidator<RejectRequest>({
   required: ['reason'],
   properties: { reason: { type: 'string', minLength: 1, maxLength: 2000 } },
 });
+const notifyUrlPattern = new RegExp((workOrderSchema as { properties: { notify: { items: { pattern: string } } } }).properties.notify.items.pattern);
+
+/** Whether `url` may receive notifications (`SC_NOTIFY_URLS`): http(s), a host, no credentials — the schema's rule for `notify`. */
+export function isNotifyUrl(url: string): boolean {
+  return notifyUrlPattern.test(url);
+}
 /** Validates a `workorders` queue job payload. */
 export const validateWorkOrderJob = createValidator<WorkOrderJob>(workOrderJobSchema);
 /** Validates a `reports` queue message. */

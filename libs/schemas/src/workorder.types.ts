@@ -84,6 +84,12 @@ export interface WorkOrder {
     [k: string]: unknown;
   };
   review?: ReviewGate;
+  /**
+   * http(s) URLs that get a POST when the Round finishes, waits for a rate limit or awaits review (round.finished, round.waiting, round.awaiting_review), as SC_NOTIFY_URLS do (since 1.5).
+   *
+   * @maxItems 10
+   */
+  notify?: string[];
   pull_request?: PullRequestRequest;
 }
 export interface RepoRef {

@@ -1,6 +1,7 @@
 import { EnvReader, loadConfig, readS3Settings, type LogLevel, type S3Settings } from '@sc/infrastructure';
 import { loadModelPrices, type ModelPrices } from '@sc/runner';
 import { resolve } from 'node:path';
+import { isNotifyUrl } from '@sc/schemas';
 import { readGitHubConfig, type GitHubConfig } from '../github/github.config';
 
 /** Where the orchestrator keeps its data: a SQLite file (the default) or a Postgres database. */
@@ -27,6 +28,8 @@ export interface OrchestratorConfig {
   github: GitHubConfig;
   /** `S3_*`: the bucket workers store artifacts in (the review diffs are read from there); unset: `<dataDir>/artifacts`. */
   s3?: S3Settings;
+  /** `SC_NOTIFY_URLS` (http(s) URLs told of every Round's end, wait and review) and `SC_NOTIFY_SECRET` (signs them). */
+  notify: { urls: readonly string[]; secret?: string };
   /** The price table (`SC_MODEL_PRICES` overrides it): a cost budget needs a price for every agent's model. */
   prices: ModelPrices;
 }
@@ -54,11 +57,19 @@ export function readOrchestratorConfig(env: NodeJS.ProcessEnv): OrchestratorConf
     reaperIntervalMs: read.integer('SC_REAPER_INTERVAL_MS', 100, 86_400_000) ?? 60_000,
     reaperGraceMs: read.integer('SC_REAPER_GRACE_MS', 100, 86_400_000) ?? 5 * 60_000,
     github: readGitHubConfig(env),
+    notify: readNotify(read),
     prices: readPrices(env),
     ...(apiToken === undefined ? {} : { apiToken }),
     ...(s3 === undefined ? {} : { s3: Object.freeze(s3) }),
   };
   return Object.freeze({ ...config, database: Object.freeze(config.database), github: Object.freeze(config.github), plugins: Object.freeze(config.plugins) as string[] });
+}
+
+function readNotify(read: EnvReader): OrchestratorConfig['notify'] {
+  const urls = read.list('SC_NOTIFY_URLS');
+  for (const url of urls) if (!isNotifyUrl(url)) read.fail('SC_NOTIFY_URLS', 'comma-separated http(s) URLs without credentials', url);
+  const secret = read.string('SC_NOTIFY_SECRET');
+  return Object.freeze({ urls: Object.freeze(urls), ...(secret === undefined ? {} : { secret }) });
 }
 
 function readPrices(env: NodeJS.ProcessEnv): ModelPrices {
