@@ -57,6 +57,7 @@ describe('sc rounds diff, approve, reject', () => {
 
   it('prints the diff uncoloured when piped, then approves', async () => {
     const id = await heldRound();
+    expect((await sc('rounds', 'logs', id)).stdout).toContain(`● running → awaiting_review (finished: success)\n  review it: sc rounds diff ${id}, then sc rounds approve|reject ${id}\n`);
     const diff = await sc('rounds', 'diff', id.slice(0, 13));
     expect(diff.code).toBe(0);
     expect(diff.stdout).toMatch(/^# agent fake \(fake-1\): feat\/wo-\S+ against main \([0-9a-f]{12}\)\ndiff --git a\/NOTES.md b\/NOTES.md\n/);
