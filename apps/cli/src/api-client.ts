@@ -76,6 +76,24 @@ export class ApiClient {
     return this.request('POST', `/rounds/${encodeURIComponent(id)}/retry`, fresh ? { body: { fresh: true } } : {});
   }
 
+  /** `GET /rounds/:id/diff`: the unified diff of a Round's agent branches against their base (404 when it stored none). */
+  async getRoundDiff(id: string): Promise<string> {
+    const path = `/rounds/${encodeURIComponent(id)}/diff`;
+    const response = await this.send('GET', path, { accept: 'text/x-diff' });
+    if (!response.ok) throw await this.toApiError(response, `GET ${path}`);
+    return response.text();
+  }
+
+  /** `POST /rounds/:id/approve`: an `awaiting_review` Round succeeds (and gets its pull request); 409 in any other state. */
+  approveRound(id: string): Promise<RoundView> {
+    return this.request('POST', `/rounds/${encodeURIComponent(id)}/approve`);
+  }
+
+  /** `POST /rounds/:id/reject`: an `awaiting_review` Round fails with `reason`, its branch kept; 409 in any other state. */
+  rejectRound(id: string, reason: string): Promise<RoundView> {
+    return this.request('POST', `/rounds/${encodeURIComponent(id)}/reject`, { body: { reason } });
+  }
+
   /** `POST /rounds/:id/pull-request`: opens or updates the GitHub pull request of the Round's branch (409 without commits). */
   openPullRequest(id: string): Promise<PullRequestResult> {
     return this.request('POST', `/rounds/${encodeURIComponent(id)}/pull-request`);

@@ -7,8 +7,11 @@ import { formatTable, type TableColumn } from './table-format';
 /** One line per event: `▸ coding started`, `✓ coding success (exit 0, 1.2s)`, `  coding │ a log line`, `  coding/claude │ …`. */
 export function formatRoundEvent(event: RoundEvent): string {
   switch (event.type) {
-    case 'transition':
-      return `● ${event.from ?? 'new'} → ${event.to}${event.reason ? ` (${event.reason})` : ''}`;
+    case 'transition': {
+      const line = `● ${event.from ?? 'new'} → ${event.to}${event.reason ? ` (${event.reason})` : ''}`;
+      // Following (`--wait`, `watch`) goes on until someone decides: say how.
+      return event.to === 'awaiting_review' ? `${line}\n  review it: sc rounds diff ${event.round_id}, then sc rounds approve|reject ${event.round_id}` : line;
+    }
     case 'phase': {
       if (event.state === 'started') return `▸ ${event.phase} started`;
       const result = event.result;

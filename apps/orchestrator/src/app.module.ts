@@ -3,6 +3,8 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from './config/orchestrator.config';
 import { DatabaseModule } from './database/database.module';
 import { GitHubModule } from './github/github.module';
+import { ReviewsModule } from './reviews/reviews.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { HealthModule } from './health/health.module';
 import { ApiTokenGuard } from './http/api-token.guard';
 import { HttpErrorFilter } from './http/http-error.filter';
@@ -19,7 +21,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [LoggerModule.forRoot(config), DatabaseModule, WorkOrdersModule, RoundsModule, ReportsModule, HealthModule, MetricsModule, GitHubModule],
+      imports: [LoggerModule.forRoot(config), DatabaseModule, WorkOrdersModule, RoundsModule, ReportsModule, HealthModule, MetricsModule, GitHubModule, ReviewsModule, NotificationsModule],
       providers: [
         { provide: ORCHESTRATOR_CONFIG, useValue: config },
         { provide: APP_GUARD, useClass: ApiTokenGuard },

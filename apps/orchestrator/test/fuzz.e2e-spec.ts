@@ -67,7 +67,7 @@ describe('fuzzing the HTTP API', () => {
     return answer;
   }
 
-  const knownKeys = ['schema_version', 'id', 'title', 'instructions', 'plugin', 'repo', 'branch', 'agents', 'phases', 'phase_timeout', 'budget', 'priority', 'labels', 'acceptance', 'params', 'continue_branch'];
+  const knownKeys = ['schema_version', 'id', 'title', 'instructions', 'plugin', 'repo', 'branch', 'agents', 'phases', 'phase_timeout', 'budget', 'priority', 'labels', 'acceptance', 'params', 'continue_branch', 'review', 'notify'];
 
   /** Any JSON value, including strings with NUL, lone surrogates' escapes and huge numbers. */
   const anyJson = fc.jsonValue({ maxDepth: 4 });
@@ -98,10 +98,10 @@ describe('fuzzing the HTTP API', () => {
     );
   });
 
-  it('POST /workorders and /rounds/:id/commits: arbitrary bytes with arbitrary Content-Type and Content-Encoding', async () => {
+  it('POST /workorders, /rounds/:id/commits and /rounds/:id/reject: arbitrary bytes with arbitrary Content-Type and Content-Encoding', async () => {
     const encoding = fc.option(fc.oneof(fc.constantFrom('gzip', 'deflate', 'br', 'identity', 'GZIP', 'gzip, br'), headerValue), { nil: undefined });
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('/workorders', '/rounds/ROUND/commits'), rawBody, contentType, encoding, async (path, body, type, coding) => {
+      fc.asyncProperty(fc.constantFrom('/workorders', '/rounds/ROUND/commits', '/rounds/ROUND/reject'), rawBody, contentType, encoding, async (path, body, type, coding) => {
         const headers: Record<string, string> = { 'content-type': type, ...(coding === undefined ? {} : { 'content-encoding': coding }) };
         await expectRefusalChangesNothing('POST', path.replace('ROUND', roundId), { body, headers });
       }),
@@ -136,7 +136,7 @@ describe('fuzzing the HTTP API', () => {
   });
 
   it('every route with an id: arbitrary path ids (encoded, raw, "..", "%00", very long)', async () => {
-    const routes = ['GET /rounds/ID', 'GET /workorders/ID', 'GET /reports/ID', 'POST /rounds/ID/cancel', 'POST /rounds/ID/retry', 'POST /rounds/ID/commits', 'GET /rounds/ID/events'];
+    const routes = ['GET /rounds/ID', 'GET /workorders/ID', 'GET /reports/ID', 'POST /rounds/ID/cancel', 'POST /rounds/ID/retry', 'POST /rounds/ID/commits', 'GET /rounds/ID/events', 'GET /rounds/ID/diff', 'POST /rounds/ID/approve', 'POST /rounds/ID/reject'];
     const encoded = fc.string({ unit: 'binary', minLength: 1, maxLength: 200 }).filter(isEncodable).map(encodeURIComponent);
     const raw = fc.string({ unit: fc.constantFrom(...'a0.%/\\:@;-_~!$&+,='.split('').concat(['%00', '%2e', '%2F', '%ff', '%e0%80', '..'])), minLength: 1, maxLength: 40 });
     const special = fc.constantFrom('..', '%2e%2e', '%00', 'a%00b', '%', '%zz', '%c0%af', '..%2f..%2fetc%2fpasswd', 'x'.repeat(5000), encodeURIComponent('\u0000'.repeat(100)));

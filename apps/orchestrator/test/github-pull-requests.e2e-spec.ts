@@ -114,6 +114,29 @@ describe('pull requests from Rounds', () => {
     });
   });
 
+  it.each([
+    ['git@github.com:octo/local.git'],
+    ['ssh://git@github.com/octo/local.git'],
+    ['https://x-access-token:ghp_secret@github.com/octo/local'],
+  ])('opens the pull request of a repo.path checkout on the GitHub repository of its origin %s, pushed to that remote', async (origin) => {
+    // A local checkout whose origin names GitHub; git sends its pushes to the bare repository instead (insteadOf).
+    const checkout = join(root, `checkout-${github.callsTo('POST', /^\/repos\/octo\/local\/pulls$/).length}`);
+    git(root, 'clone', '-q', remote, checkout);
+    git(checkout, 'remote', 'set-url', 'origin', origin);
+    git(checkout, 'config', `url.${remote}.insteadOf`, origin);
+    const localBranch = `feat/local-${origin.length}`;
+    const { params: _params, ...rest } = order();
+    const submitted = await sc.call('POST', '/workorders', { body: { ...rest, branch: localBranch, repo: { path: checkout, base_ref: 'main' } }, headers: auth });
+    expect(submitted.status).toBe(200);
+    const roundId: string = submitted.body.round_id;
+    await until(async () => (await sc.call('GET', `/rounds/${roundId}`, { headers: auth })).body.pull_request, { timeoutMs: 45_000, what: 'pull request of a local checkout' });
+    const report = (await sc.call('GET', `/reports/${roundId}`, { headers: auth })).body;
+    expect(report.commits[0].remote).toBe(origin.replace('x-access-token:ghp_secret@', ''));
+    expect(git(remote, 'rev-parse', `refs/heads/${localBranch}`)).toBe(report.commits[0].sha);
+    const created = github.callsTo('POST', /^\/repos\/octo\/local\/pulls$/).at(-1)!;
+    expect(bodyOf(created)).toMatchObject({ head: localBranch, base: 'main' });
+  });
+
   it('refuses by hand a Round without commits (409) and an unknown Round (404)', async () => {
     const submitted = await sc.call('POST', '/workorders', { body: echoOrder({ phases: ['coding'] }), headers: auth });
     const roundId: string = submitted.body.round_id;

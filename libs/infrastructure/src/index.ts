@@ -1,4 +1,5 @@
 export * from './env/env-reader';
+export * from './env/s3-settings';
 export * from './logging/json-lines-logger';
 export * from './process/start-process';
 export * from './process/stop-on-signals';

@@ -10,3 +10,5 @@ export * from './branch-name';
 export * from './http.types';
 export * from './metrics';
 export * from './worker-protocol';
+export * from './review-gate';
+export * from './notifications';

@@ -14,6 +14,8 @@ export enum QueueName {
   Reports = 'reports',
   /** Workers → orchestrator: phase progress and log lines in batches, stored in the Round's history (`GET /rounds/:id/events`). */
   Events = 'events',
+  /** Orchestrator → itself: one POST of a notification to one URL, retried with backoff until it is accepted. */
+  Notifications = 'notifications',
 }
 
 /** Job names within the queues. */
@@ -21,6 +23,7 @@ export enum JobName {
   RunRound = 'run-round',
   RoundMessages = 'round-messages',
   RoundEvents = 'round-events',
+  Notify = 'notify',
 }
 
 /** Default BullMQ key prefix; `SC_QUEUE_PREFIX` overrides it so two stacks can share one Redis. */

@@ -7,7 +7,7 @@
 export type ReportStatus = 'success' | 'failure' | 'timeout' | 'cancelled' | 'error';
 
 /**
- * The outcome of one attempt of a Round. Schema version 1.2 (the @1 in the file name is the major).
+ * The outcome of one attempt of a Round. Schema version 1.3 (the @1 in the file name is the major).
  */
 export interface Report {
   schema_version?: string;
@@ -85,6 +85,10 @@ export interface CommitRef {
   sha: string;
   branch?: string;
   message?: string;
+  /**
+   * The URL of the remote the branch goes to (the repository's origin as configured, credentials removed), so that the orchestrator finds the GitHub repository of a local checkout (since 1.3).
+   */
+  remote?: string;
 }
 export interface AgentSession {
   agent: string;

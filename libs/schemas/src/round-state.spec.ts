@@ -12,6 +12,10 @@ describe('round-state', () => {
     ['running', 'retrying'],
     ['retrying', 'running'],
     ['failed', 'queued'],
+    ['running', 'awaiting_review'],
+    ['awaiting_review', 'succeeded'],
+    ['awaiting_review', 'failed'],
+    ['awaiting_review', 'cancelled'],
   ] as const)('allows %s → %s', (from, to) => {
     expect(canTransition(from, to)).toBe(true);
     expect(() => assertTransition(from, to)).not.toThrow();
@@ -23,6 +27,10 @@ describe('round-state', () => {
     ['cancelled', 'running'],
     ['running', 'queued'],
     ['running', 'running'],
+    ['queued', 'awaiting_review'],
+    ['awaiting_review', 'running'],
+    ['awaiting_review', 'queued'],
+    ['awaiting_review', 'timed_out'],
   ] as const)('refuses %s → %s', (from, to) => {
     expect(canTransition(from, to)).toBe(false);
     expect(() => assertTransition(from, to)).toThrow(IllegalTransitionError);

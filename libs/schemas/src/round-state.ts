@@ -1,5 +1,5 @@
 /** Every state a Round can be in. */
-export const RoundStates = ['queued', 'running', 'retrying', 'waiting', 'succeeded', 'failed', 'timed_out', 'cancelled', 'error'] as const;
+export const RoundStates = ['queued', 'running', 'retrying', 'waiting', 'awaiting_review', 'succeeded', 'failed', 'timed_out', 'cancelled', 'error'] as const;
 
 /** A Round's state. */
 export type RoundState = (typeof RoundStates)[number];
@@ -9,12 +9,14 @@ export const TerminalRoundStates: readonly RoundState[] = ['succeeded', 'failed'
 
 // The legal moves. Terminal → queued is `POST /rounds/:id/retry` (a new attempt); queued → error is a job
 // whose payload can never run; running → retrying covers a worker lost mid-round or stopped; running → waiting
-// a model's rate or usage limit: the attempt resumes at the limit's reset, its job delayed until then.
+// a model's rate or usage limit: the attempt resumes at the limit's reset, its job delayed until then;
+// running → awaiting_review the review gate (`review.required`): approve, reject or its timeout ends the Round.
 const transitions: Readonly<Record<RoundState, readonly RoundState[]>> = {
   queued: ['running', 'cancelled', 'error'],
-  running: ['succeeded', 'failed', 'timed_out', 'cancelled', 'error', 'retrying', 'waiting'],
+  running: ['succeeded', 'failed', 'timed_out', 'cancelled', 'error', 'retrying', 'waiting', 'awaiting_review'],
   retrying: ['running', 'cancelled', 'error'],
   waiting: ['running', 'cancelled', 'error'],
+  awaiting_review: ['succeeded', 'failed', 'cancelled'],
   succeeded: ['queued'],
   failed: ['queued'],
   timed_out: ['queued'],

@@ -5,4 +5,4 @@
 export const WorkOrderSchemaVersion = '1.5';
 
 /** The Report schema version this release writes: the report schema's default. */
-export const ReportSchemaVersion = '1.2';
+export const ReportSchemaVersion = '1.3';

@@ -81,6 +81,23 @@ export const validateRepositorySetup = createValidator<RepositorySetup>({
   additionalProperties: false,
   properties: { setup: { $ref: `${String(workOrderSchema.$id)}#/$defs/setupSteps` }, cache: { $ref: `${String(workOrderSchema.$id)}#/$defs/caches` } },
 });
+/** The body of `POST /rounds/:id/reject`: why the work is refused (stored as the reason of the Round's end). */
+export interface RejectRequest {
+  reason: string;
+}
+/** Validates a reject's body: a reason of 1 to 2000 characters. */
+export const validateRejectRequest = createValidator<RejectRequest>({
+  type: 'object',
+  additionalProperties: false,
+  required: ['reason'],
+  properties: { reason: { type: 'string', minLength: 1, maxLength: 2000 } },
+});
+const notifyUrlPattern = new RegExp((workOrderSchema as { properties: { notify: { items: { pattern: string } } } }).properties.notify.items.pattern);
+
+/** Whether `url` may receive notifications (`SC_NOTIFY_URLS`): http(s), a host, no credentials — the schema's rule for `notify`. */
+export function isNotifyUrl(url: string): boolean {
+  return notifyUrlPattern.test(url);
+}
 /** Validates a `workorders` queue job payload. */
 export const validateWorkOrderJob = createValidator<WorkOrderJob>(workOrderJobSchema);
 /** Validates a `reports` queue message. */

@@ -38,6 +38,10 @@ export type RelativePath = string;
  * via the `definition` "caches".
  */
 export type Caches = CacheEntry[];
+/**
+ * How long to wait for a decision (ISO-8601 duration or seconds); then the Round is rejected. Default: no limit.
+ */
+export type Duration3 = number | string;
 
 /**
  * A work-order: what to change, in which repository, with which agents, within which budgets. Schema version 1.5 (the @1 in the file name is the major).
@@ -106,6 +110,13 @@ export interface WorkOrder {
   params?: {
     [k: string]: unknown;
   };
+  review?: ReviewGate;
+  /**
+   * http(s) URLs that get a POST when the Round finishes, waits for a rate limit or awaits review (round.finished, round.waiting, round.awaiting_review), as SC_NOTIFY_URLS do (since 1.5).
+   *
+   * @maxItems 10
+   */
+  notify?: string[];
   pull_request?: PullRequestRequest;
 }
 export interface RepoRef {
@@ -161,6 +172,16 @@ export interface CacheEntry {
    * @maxItems 16
    */
   key_files: [RelativePath, ...RelativePath[]];
+}
+/**
+ * Hold the Round for a person's decision before it ships (since 1.5): with required, a Round whose phases all succeed waits in awaiting_review for POST /rounds/:id/approve (then its pull request, if one is asked for, and succeeded) or /reject (failed, the branch kept); after timeout it is rejected.
+ */
+export interface ReviewGate {
+  /**
+   * Wait for approval before the Round succeeds.
+   */
+  required: boolean;
+  timeout?: Duration3;
 }
 /**
  * Open (or update) a pull request when the Round ends with commits: the branch is pushed to the repository's remote and the body is rendered from the Report. Since 1.2.

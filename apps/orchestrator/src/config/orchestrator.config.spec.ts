@@ -20,6 +20,7 @@ describe(readOrchestratorConfig.name, () => {
       reaperIntervalMs: 60_000,
       reaperGraceMs: 300_000,
       github: { isEnabled: false, reason: 'GITHUB_WEBHOOK_SECRET and GITHUB_TOKEN are not set' },
+      notify: { urls: [] },
       prices: expect.any(ModelPrices),
     });
     expect(Object.isFrozen(config)).toBe(true);
@@ -52,6 +53,10 @@ describe(readOrchestratorConfig.name, () => {
       LOG_LEVEL: 'debug',
       SC_REAPER_INTERVAL_MS: '500',
       SC_REAPER_GRACE_MS: '2000',
+      SC_NOTIFY_URLS: 'https://hooks.slack.com/services/T0/B0/x, http://127.0.0.1:9000/hook',
+      SC_NOTIFY_SECRET: 's3cret',
+      S3_ENDPOINT: 'http://minio:9000',
+      S3_BUCKET: 'sc-artifacts',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -65,6 +70,8 @@ describe(readOrchestratorConfig.name, () => {
       logLevel: 'debug',
       reaperIntervalMs: 500,
       reaperGraceMs: 2000,
+      notify: { urls: ['https://hooks.slack.com/services/T0/B0/x', 'http://127.0.0.1:9000/hook'], secret: 's3cret' },
+      s3: { endpoint: 'http://minio:9000', bucket: 'sc-artifacts', region: 'us-east-1' },
     });
   });
 
@@ -82,6 +89,8 @@ describe(readOrchestratorConfig.name, () => {
     ['SC_QUEUE_PREFIX', 'a:b', 'SC_QUEUE_PREFIX'],
     ['SC_REAPER_INTERVAL_MS', '10', 'SC_REAPER_INTERVAL_MS: expected an integer from 100 to 86400000, got "10"'],
     ['SC_REAPER_GRACE_MS', '1m', 'SC_REAPER_GRACE_MS: expected an integer from 100 to 86400000, got "1m"'],
+    ['SC_NOTIFY_URLS', 'https://ok.example/x,file:///etc/passwd', 'SC_NOTIFY_URLS: expected comma-separated http(s) URLs without credentials, got "file:///etc/passwd"'],
+    ['S3_BUCKET', 'b', 'S3_ENDPOINT: expected an http(s):// URL when S3_BUCKET is set'],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
   ])('refuses %s=%s with one clear line', (name, value, message) => {
     expect(() => readOrchestratorConfig({ [name]: value })).toThrow(ConfigError);

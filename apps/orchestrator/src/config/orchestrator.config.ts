@@ -1,6 +1,7 @@
-import { EnvReader, loadConfig, type LogLevel } from '@sc/infrastructure';
+import { EnvReader, loadConfig, readS3Settings, type LogLevel, type S3Settings } from '@sc/infrastructure';
 import { loadModelPrices, type ModelPrices } from '@sc/runner';
 import { resolve } from 'node:path';
+import { isNotifyUrl } from '@sc/schemas';
 import { readGitHubConfig, type GitHubConfig } from '../github/github.config';
 
 /** Where the orchestrator keeps its data: a SQLite file (the default) or a Postgres database. */
@@ -19,12 +20,16 @@ export interface OrchestratorConfig {
   /** Extra plugin modules (`SC_PLUGINS`), so the API knows every plugin name a worker can run. */
   plugins: string[];
   logLevel: LogLevel;
-  /** `SC_REAPER_INTERVAL_MS`: how often the reaper looks for running Rounds whose job is gone. */
+  /** `SC_REAPER_INTERVAL_MS`: how often the reaper looks for running Rounds whose job is gone, and for reviews past their timeout. */
   reaperIntervalMs: number;
   /** `SC_REAPER_GRACE_MS`: how long a Round must have been unchanged before the reaper may end it. */
   reaperGraceMs: number;
   /** `GITHUB_*`: the GitHub webhook and bot; a missing or wrong value turns only this feature off. */
   github: GitHubConfig;
+  /** `S3_*`: the bucket workers store artifacts in (the review diffs are read from there); unset: `<dataDir>/artifacts`. */
+  s3?: S3Settings;
+  /** `SC_NOTIFY_URLS` (http(s) URLs told of every Round's end, wait and review) and `SC_NOTIFY_SECRET` (signs them). */
+  notify: { urls: readonly string[]; secret?: string };
   /** The price table (`SC_MODEL_PRICES` overrides it): a cost budget needs a price for every agent's model. */
   prices: ModelPrices;
 }
@@ -37,6 +42,7 @@ export function readOrchestratorConfig(env: NodeJS.ProcessEnv): OrchestratorConf
   const read = new EnvReader(env);
   const dataDir = read.path('SC_DATA_DIR', './data');
   const apiToken = read.string('SC_API_TOKEN');
+  const s3 = readS3Settings(read);
   const database = read.url('DATABASE_URL', ['postgres:', 'postgresql:'], 'postgres://user:password@host:port/database (unset for SQLite)');
   const config: OrchestratorConfig = {
     port: read.integer('PORT', 1, 65535) ?? 3000,
@@ -51,10 +57,19 @@ export function readOrchestratorConfig(env: NodeJS.ProcessEnv): OrchestratorConf
     reaperIntervalMs: read.integer('SC_REAPER_INTERVAL_MS', 100, 86_400_000) ?? 60_000,
     reaperGraceMs: read.integer('SC_REAPER_GRACE_MS', 100, 86_400_000) ?? 5 * 60_000,
     github: readGitHubConfig(env),
+    notify: readNotify(read),
     prices: readPrices(env),
     ...(apiToken === undefined ? {} : { apiToken }),
+    ...(s3 === undefined ? {} : { s3: Object.freeze(s3) }),
   };
   return Object.freeze({ ...config, database: Object.freeze(config.database), github: Object.freeze(config.github), plugins: Object.freeze(config.plugins) as string[] });
+}
+
+function readNotify(read: EnvReader): OrchestratorConfig['notify'] {
+  const urls = read.list('SC_NOTIFY_URLS');
+  for (const url of urls) if (!isNotifyUrl(url)) read.fail('SC_NOTIFY_URLS', 'comma-separated http(s) URLs without credentials', url);
+  const secret = read.string('SC_NOTIFY_SECRET');
+  return Object.freeze({ urls: Object.freeze(urls), ...(secret === undefined ? {} : { secret }) });
 }
 
 function readPrices(env: NodeJS.ProcessEnv): ModelPrices {

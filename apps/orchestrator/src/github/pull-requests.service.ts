@@ -53,8 +53,8 @@ export class PullRequestsService implements OnApplicationBootstrap, OnModuleDest
     const order = await this.workorders.get(round.workorder_id);
     const branch = pickBranch(order, report);
     if (!branch) throw new ConflictException(`round ${roundId} has no commits to open a pull request from`);
-    const repository = repositoryOf(order);
-    if (!repository) throw new ConflictException(`round ${roundId}: no GitHub repository in params.github.repository or repo.url`);
+    const repository = repositoryOf(order, report, branch);
+    if (!repository) throw new ConflictException(`round ${roundId}: no GitHub repository in params.github.repository, repo.url or the origin remote of repo.path`);
     const body = renderPullRequestBody({ report, acceptance: order.acceptance, ...(github.publicUrl === undefined ? {} : { publicUrl: github.publicUrl }) });
     const existing = await this.client.findOpenPullRequest(repository, branch);
     let result: PullRequestResult;
@@ -85,7 +85,8 @@ export class PullRequestsService implements OnApplicationBootstrap, OnModuleDest
 
   /** A Round ended: its pull request, when its work-order asked for one and it committed something. */
   private async onTransition(event: TransitionEvent): Promise<void> {
-    if (!isTerminal(event.to)) return;
+    // A Round held for review gets its pull request only when approved; a rejected one keeps just its branch.
+    if (!isTerminal(event.to) || (event.from === 'awaiting_review' && event.to !== 'succeeded')) return;
     try {
       const round = await this.views.get(event.round_id);
       const order = await this.workorders.get(round.workorder_id);
@@ -105,11 +106,15 @@ function pickBranch(order: StoredWorkOrder, report: Report): string | undefined 
   return branches.includes(order.branch) ? order.branch : branches[0];
 }
 
-/** `owner/name`: the one a GitHub-started work-order names, else read from `repo.url`. */
-function repositoryOf(order: StoredWorkOrder): string | undefined {
+/**
+ * `owner/name`: the one a GitHub-started work-order names, else read from `repo.url`, else from the remote the
+ * worker found the branch's commits go to (the `origin` of a `repo.path` checkout, which only the worker sees).
+ */
+function repositoryOf(order: StoredWorkOrder, report: Report, branch: string): string | undefined {
   const github = (order.params as { github?: { repository?: unknown } } | undefined)?.github;
   if (typeof github?.repository === 'string' && /^[\w.-]+\/[\w.-]+$/.test(github.repository)) return github.repository;
-  return order.repo?.url === undefined ? undefined : parseGitHubRepositoryName(order.repo.url);
+  const remote = order.repo?.url ?? report.commits.findLast((commit) => commit.branch === branch && commit.remote !== undefined)?.remote;
+  return remote === undefined ? undefined : parseGitHubRepositoryName(remote);
 }
 
 /** `repo.base_ref` when it names a branch (`HEAD` names none). */

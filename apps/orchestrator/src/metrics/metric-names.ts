@@ -13,6 +13,8 @@ export const MetricName = {
   RoundIdleTimeoutTotal: 'round_idle_timeout_total',
   /** Gauge: Rounds `waiting` for a model's rate or usage limit to reset, read from the database on each scrape. */
   RoundWaiting: 'round_waiting',
+  /** Gauge: Rounds in `awaiting_review` (the review gate), read from the database on each scrape. */
+  RoundAwaitingReview: 'round_awaiting_review',
 } as const;
 
 /** Every orchestrator metric family (Node defaults aside). */

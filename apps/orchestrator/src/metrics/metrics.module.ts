@@ -6,7 +6,7 @@ import { MetricName } from './metric-names';
 import { QueueDepthCollector } from './queue-depth.collector';
 import { roundDurationBuckets } from '@sc/schemas';
 import { RoundMetrics } from './round.metrics';
-import { RoundWaitingCollector } from './round-waiting.collector';
+import { RoundStateCollector } from './round-state.collector';
 
 /**
  * prom-client's default gauges that end in `_total`, which `promtool check metrics` refuses (only counters
@@ -59,13 +59,21 @@ const lintFailingDefaults = ['nodejs_active_handles_total', 'nodejs_active_reque
     makeGaugeProvider({
       name: MetricName.RoundWaiting,
       help: 'Rounds paused until a model rate or usage limit resets, read from the database when scraped.',
-      inject: [RoundWaitingCollector],
-      collect(this: Gauge, collector: RoundWaitingCollector) {
-        return collector.collect(this);
+      inject: [RoundStateCollector],
+      collect(this: Gauge, collector: RoundStateCollector) {
+        return collector.collect(this, 'waiting');
+      },
+    }),
+    makeGaugeProvider({
+      name: MetricName.RoundAwaitingReview,
+      help: 'Rounds held for a review decision (approve or reject), read from the database when scraped.',
+      inject: [RoundStateCollector],
+      collect(this: Gauge, collector: RoundStateCollector) {
+        return collector.collect(this, 'awaiting_review');
       },
     }),
     QueueDepthCollector,
-    RoundWaitingCollector,
+    RoundStateCollector,
     RoundMetrics,
   ],
   exports: [RoundMetrics],

@@ -1,4 +1,4 @@
-import { Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import {
   assertTransition,
   IllegalTransitionError,
@@ -11,6 +11,7 @@ import {
   type RoundRetryingMessage,
   type RoundStartedMessage,
   type RoundState,
+  type ReviewDecision,
   type RoundView,
   type StoredWorkOrder,
   type TransitionEvent,
@@ -182,13 +183,29 @@ export class RoundsService {
           document: JSON.stringify(report),
           createdAt: now(),
         });
-        return [...start, { to: RoundStateByReportStatus[report.status], reason: finishReason(report), changes: { reportStatus: report.status, finishedAt: message.at } }];
+        // The review gate holds a Round whose work passed; a person (or the timeout) ends it.
+        const isHeld = report.status === 'success' && (await this.repository.findWorkOrder(tx, round.workorderId))?.review?.required === true;
+        const to = isHeld ? 'awaiting_review' : RoundStateByReportStatus[report.status];
+        return [...start, { to, reason: finishReason(report), changes: { reportStatus: report.status, finishedAt: message.at } }];
       }, message.events?.filter((event) => event.round_id === message.round_id));
       if (isStored) this.metrics.reportStored(report, plugin);
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       this.logger.log({ round_id: message.round_id, attempt: message.attempt }, 'duplicate report ignored');
     }
+  }
+
+  /**
+   * Ends the review of an `awaiting_review` Round (`POST /rounds/:id/approve|reject`, or its timeout): approved →
+   * `succeeded`, rejected → `failed` with the reason; the branch stays either way. Any other state: 409.
+   */
+  async decideReview(id: string, decision: ReviewDecision): Promise<RoundView> {
+    await this.change(id, (_tx, round) => {
+      if (round.state !== 'awaiting_review') throw new ConflictException(`round ${id} is ${round.state}, not awaiting_review`);
+      const changes = { finishedAt: now() };
+      return decision.approved ? { to: 'succeeded', reason: 'review approved', changes } : { to: 'failed', reason: `review rejected: ${decision.reason}`, changes };
+    });
+    return this.views.get(id);
   }
 
   /** Rounds `running` or `retrying` unchanged since `before`: what the reaper checks against the queue. */

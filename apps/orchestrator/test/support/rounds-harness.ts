@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { validateWorkOrder, type Report, type ReportStatus, type StoredWorkOrder } from '@sc/schemas';
+import { validateWorkOrder, type Report, type ReportStatus, type StoredWorkOrder, type WorkOrder } from '@sc/schemas';
 import type { Queue } from 'bullmq';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,8 +39,8 @@ export interface RoundsHarness {
   metrics: { roundEnded: jest.Mock; reportStored: jest.Mock };
   /** True: the queue says a worker holds every job (a cancel of a queued Round then asks that worker). */
   isTakenByWorker: boolean;
-  /** Stores a new work-order and its first, queued Round. */
-  queued(): Promise<{ id: string; order: StoredWorkOrder }>;
+  /** Stores a new work-order (with `fields` added) and its first, queued Round. */
+  queued(fields?: Partial<WorkOrder>): Promise<{ id: string; order: StoredWorkOrder }>;
   close(): Promise<void>;
 }
 
@@ -75,8 +75,8 @@ export async function createRoundsHarness(database: 'SQLite' | 'Postgres'): Prom
     cancelRequests,
     queue,
     metrics,
-    async queued() {
-      const result = validateWorkOrder({ id: `wo-${++counter}`, title: 'T', instructions: 'I', branch: `feat/x-${counter}` });
+    async queued(fields = {}) {
+      const result = validateWorkOrder({ id: `wo-${++counter}`, title: 'T', instructions: 'I', branch: `feat/x-${counter}`, ...fields });
       if (!result.ok) throw new Error('invalid test order');
       const order = result.value as StoredWorkOrder;
       const round = await unitOfWork.run(async (tx) => {

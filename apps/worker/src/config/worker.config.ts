@@ -1,4 +1,4 @@
-import { ConfigError, EnvReader, loadConfig, type LogLevel } from '@sc/infrastructure';
+import { ConfigError, EnvReader, loadConfig, readS3Settings, type LogLevel } from '@sc/infrastructure';
 import { loadAgentCliSettings, loadModelPrices, loadUpstreams, SandboxRuntime, type AgentCliSettings, type ModelPrices, type S3ArtifactStoreOptions, type Upstreams } from '@sc/runner';
 
 /**
@@ -49,18 +49,12 @@ export abstract class WorkerConfig {
   abstract readonly agentCli: AgentCliSettings;
 }
 
-// S3's bucket naming rules (3 to 63 characters), which MinIO enforces too.
-const bucketPattern = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const regionPattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
-/** `S3_REGION` when unset: what MinIO answers to and the SDK's signing needs some region. */
-const defaultS3Region = 'us-east-1';
-
 /** Reads and checks every variable the worker uses; throws a {@link ConfigError} on the first bad one. */
 export function parseWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
   const read = new EnvReader(env);
   const metricsPort = read.integer('SC_WORKER_METRICS_PORT', 1, 65535);
   const lockMs = read.integer('SC_WORKER_LOCK_MS', 1_000, 3_600_000);
-  const s3 = readS3(read);
+  const s3 = readS3Settings(read);
   const dataDir = read.path('SC_DATA_DIR', './data');
   const { upstreams, prices, sandbox, agentCli } = readAgentSettings(env, dataDir);
 
@@ -102,23 +96,6 @@ function readAgentSettings(env: NodeJS.ProcessEnv, dataDir: string): Pick<Worker
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }
-}
-
-/** The S3 settings, or none when `S3_ENDPOINT` is unset; a bucket or region without an endpoint is a mistake. */
-function readS3(read: EnvReader): WorkerConfig['s3'] {
-  const bucket = read.string('S3_BUCKET');
-  const region = read.string('S3_REGION');
-  const endpoint = read.url('S3_ENDPOINT', ['http:', 'https:'], 'an http(s)://host[:port] URL');
-  if (endpoint === undefined) {
-    if (bucket !== undefined) read.fail('S3_ENDPOINT', 'an http(s):// URL when S3_BUCKET is set', '');
-    if (region !== undefined) read.fail('S3_ENDPOINT', 'an http(s):// URL when S3_REGION is set', '');
-    return undefined;
-  }
-  if (bucket === undefined || !bucketPattern.test(bucket)) {
-    read.fail('S3_BUCKET', 'a bucket name (3-63 lowercase letters, digits, "." or "-") when S3_ENDPOINT is set', bucket ?? '');
-  }
-  if (region !== undefined && !regionPattern.test(region)) read.fail('S3_REGION', 'a region name such as us-east-1', region);
-  return { endpoint, bucket, region: region ?? defaultS3Region };
 }
 
 /**

@@ -21,7 +21,7 @@ export default class RoundsLogs extends BaseCommand<typeof RoundsLogs> {
   async run(): Promise<RoundEvent[]> {
     const { phase, agent, follow } = this.flags;
     const shown: RoundEvent[] = [];
-    for await (const event of this.api.streamRoundEvents(await resolveRoundId(this.api, this.args.id), undefined, follow)) {
+    for await (const event of this.api.streamRoundEvents(await resolveRoundId(this.api, this.args.id), undefined, follow === true)) {
       if (!isShown(event, phase, agent)) continue;
       shown.push(event);
       this.log(formatRoundEvent(event));

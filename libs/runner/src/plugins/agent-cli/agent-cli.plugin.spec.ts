@@ -1,7 +1,7 @@
 import type { Report, StoredWorkOrder, WorkOrderJob } from '@sc/schemas';
-import { validateReport } from '@sc/schemas';
+import { ReviewDiffArtifact, validateReport } from '@sc/schemas';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -148,6 +148,31 @@ describe(createAgentCliPlugin.name, () => {
       expect(git(repo, 'show', `${branch}-${name}:NOTES.md`)).toContain('Your role in this work-order:');
     }
     expect(report.summary.split('\n')).toEqual([`claude (claude-sonnet-4-5) on ${branch}-claude: exit 0`, `codex (gpt-5-codex) on ${branch}-codex: exit 0`]);
+  });
+
+  it('stores the diff of every agent branch against the base as review.diff when the work-order asks for a review', async () => {
+    const report = await run({
+      review: { required: true },
+      repo: { path: repo, base_ref: 'main' },
+      agents: [
+        { name: 'claude', model: 'sonnet', role: 'implementer', command: fake('--fake-file=A.md') },
+        { name: 'codex', model: 'gpt-5-codex', role: 'implementer', command: fake('--fake-format=codex', '--fake-file=B.md') },
+      ],
+      acceptance: [],
+    });
+    expect(report.status).toBe('success');
+    const diff = readFileSync(join(dataDir, 'artifacts', 'round-1', '1', ReviewDiffArtifact), 'utf8');
+    const main = git(repo, 'rev-parse', 'main').slice(0, 12);
+    expect(diff.split('\n').filter((line) => line.startsWith('# ') || line.startsWith('+++ '))).toEqual([
+      `# agent claude (sonnet): ${branch}-claude against main (${main})`,
+      '+++ b/A.md',
+      `# agent codex (gpt-5-codex): ${branch}-codex against main (${main})`,
+      '+++ b/B.md',
+    ]);
+    // Without a review, and for a Round that did not succeed, there is none.
+    const failed = await runRound({ ...job({ review: { required: true }, acceptance: ['false'], agents: claude() }), attempt: 2 }, options);
+    expect(failed.status).toBe('failure');
+    expect(failed.artifacts.map((artifact) => artifact.name)).not.toContain(ReviewDiffArtifact);
   });
 
   it('commits the partial work of a timed-out agent and leaves none of its processes running, not even one in a session of its own', async () => {

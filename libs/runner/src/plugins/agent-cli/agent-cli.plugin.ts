@@ -11,6 +11,7 @@ import { agentSandbox, scratchDirOf } from './agent-sandbox';
 import { runCommandLines } from './command-lines';
 import { pushBranches } from './push';
 import { openRepository } from './repository';
+import { storeReviewDiff } from './review-diff';
 import { commitWorktree, ensureWorktree, planWorktrees, removeWorktree, type Worktree } from './worktree';
 import { setUpWorktree, type WorktreeSetup } from './worktree-setup';
 
@@ -51,8 +52,13 @@ export function createAgentCliPlugin(settings: AgentCliSettings = defaultAgentCl
       const commits = ctx.phase === 'testing' || ctx.phase === 'setup' ? [] : await commitAll(worktrees, order, ctx, ending);
       if (isRoundEnding(order, ctx.phase, ending)) {
         await releaseWorktrees(worktrees, order, runtimes, ctx);
-        // The orchestrator opens the pull request from the Report; the branches must be on the remote first.
-        if (order.pull_request) await pushBranches(await openRepository(order, ctx, { fetch: false }), worktrees.map((worktree) => worktree.branch), ctx);
+        const isReviewed = order.review?.required === true && ending.status === 'success';
+        // Opened only when needed: a Round that never got a repository (a refused repo.path) ends on its first error.
+        const repository = isReviewed || order.pull_request ? await openRepository(order, ctx, { fetch: false }) : undefined;
+        if (repository && isReviewed) await storeReviewDiff(repository, worktrees, order, ctx);
+        // The orchestrator opens the pull request from the Report (after approval, with a review gate); the branches
+        // must be on the remote first, and only this worker has them.
+        if (repository && order.pull_request) await pushBranches(repository, worktrees.map((worktree) => worktree.branch), ctx);
       }
       if (commits.length === 0) return undefined;
       if (ending.status === 'success') return { commits };

@@ -5,6 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { probeGit, runGit } from './git';
 import { envTemplateFile } from './env-template';
+import { originUrl } from './push';
 import { resolveBase, type Repository } from './repository';
 import { withWorktreeLock } from './worktree-lock';
 import { WorktreePool } from './worktree-pool';
@@ -102,7 +103,8 @@ export async function commitWorktree(worktree: Worktree, message: CommitMessage,
   const trailers = [`Work-Order: ${message.workorderId}`, `Round: ${message.roundId}`].join('\n');
   await runGit(ctx, worktree.path, [...(hasIdentity ? [] : fallbackIdentity), 'commit', '--quiet', '--no-verify', '-m', message.subject, '-m', message.body, '-m', trailers]);
   const sha = await runGit(ctx, worktree.path, ['rev-parse', 'HEAD']);
-  return { sha, branch: worktree.branch, message: message.subject };
+  const remote = await originUrl(ctx, worktree.path);
+  return { sha, branch: worktree.branch, message: message.subject, ...(remote === undefined ? {} : { remote }) };
 }
 
 /** What a commit of {@link commitWorktree} says. */
