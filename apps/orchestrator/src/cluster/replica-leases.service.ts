@@ -34,10 +34,11 @@ export class ReplicaLeases implements OnApplicationShutdown {
   private readonly redis: Redis;
   private readonly held = new Set<LeaseName>();
   private readonly renewal: NodeJS.Timeout;
+  private connected?: Promise<void>;
 
   constructor(@Inject(ORCHESTRATOR_CONFIG) private readonly config: OrchestratorConfig) {
     // No offline queue: while Redis is down a lease is not held rather than asked for later.
-    this.redis = new Redis({ ...redisConnectionOptions(config.redisUrl), maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    this.redis = new Redis({ ...redisConnectionOptions(config.redisUrl), maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
     logRedisErrors(this.redis, 'replica leases', (fields, message) => this.logger.warn(fields, message));
     // A failed renewal is logged by the connection, and the lease counts as lost.
     this.renewal = setInterval(() => void Promise.all([...this.held].map((name) => this.isHeld(name).catch(() => undefined))), leaseRenewMs);
@@ -49,6 +50,9 @@ export class ReplicaLeases implements OnApplicationShutdown {
    */
   async isHeld(name: LeaseName): Promise<boolean> {
     let isHeld = false;
+    // Connected on first use, and waited for: the first pass at start is not refused for a connection under way.
+    this.connected ??= this.redis.connect().catch(() => undefined);
+    await this.connected;
     try {
       isHeld = (await this.redis.eval(takeScript, 1, this.key(name), replicaId, leaseTtlMs)) === 1;
       return isHeld;
@@ -63,7 +67,9 @@ export class ReplicaLeases implements OnApplicationShutdown {
     clearInterval(this.renewal);
     await Promise.all([...this.held].map((name) => this.redis.eval(releaseScript, 1, this.key(name), replicaId).catch(() => undefined)));
     this.held.clear();
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    // Not connected: quitting would wait for a connection that may never come.
+    if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect());
+    else this.redis.disconnect();
   }
 
   private key(name: LeaseName): string {
