@@ -131,7 +131,7 @@ const skipReason = pgTestUrl ? '' : ' [SKIPPED: PG_TEST_URL is not set]';
   it('runs each sweep on one replica, exports queue_depth once, and hands the sweeps over when that replica dies', async () => {
     const holderOf = (sweep: string) => redis.get(`${stack.queuePrefix}:lease:${sweep}`);
     const exportsQueueDepth = async (replica: OrchestratorProcess) => parsePrometheusText(await (await fetch(`${replica.url}/metrics`)).text()).some((sample) => sample.name === 'queue_depth');
-    const sweeps = ['reaper', 'outbox', 'queue-depth', 'events'];
+    const sweeps = ['reaper', 'outbox', 'gauges', 'events'];
     await Promise.all(replicas.map((replica) => fetch(`${replica.url}/metrics`)));
     const holders = await until(async () => {
       const found = await Promise.all(sweeps.map(holderOf));

@@ -37,11 +37,11 @@ describe(ReplicaLeases.name, () => {
   it('gives its leases back at shutdown, and leaves another holder’s alone', async () => {
     const leases = new ReplicaLeases(config);
     await leases.isHeld('events');
-    await redis.set(`${queuePrefix}:lease:queue-depth`, 'other-replica', 'PX', 60_000);
-    await leases.isHeld('queue-depth');
+    await redis.set(`${queuePrefix}:lease:gauges`, 'other-replica', 'PX', 60_000);
+    await leases.isHeld('gauges');
     await leases.onApplicationShutdown();
     expect(await redis.exists(`${queuePrefix}:lease:events`)).toBe(0);
-    expect(await redis.get(`${queuePrefix}:lease:queue-depth`)).toBe('other-replica');
+    expect(await redis.get(`${queuePrefix}:lease:gauges`)).toBe('other-replica');
   });
 
   it('rejects while Redis does not answer, so that no sweep runs on a lease it may have lost', async () => {

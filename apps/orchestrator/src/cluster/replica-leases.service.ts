@@ -5,10 +5,11 @@ import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestr
 import { replicaId } from './replica-id';
 
 /**
- * What must run on one replica at a time: the periodic sweeps, and the consumer of workers' events, whose
- * batches of one Round must be stored in the order they were sent.
+ * What must run on one replica at a time: the periodic sweeps, the gauges read from shared state
+ * (`queue_depth`, `round_waiting`: exported once), and the consumer of workers' events, whose batches of one
+ * Round must be stored in the order they were sent.
  */
-export type LeaseName = 'reaper' | 'outbox' | 'queue-depth' | 'events';
+export type LeaseName = 'reaper' | 'outbox' | 'gauges' | 'events';
 
 // A dead holder's lease lapses after this; a live one renews it three times as often, so one slow renewal
 // (a busy event loop, a Redis hiccup) does not hand the work over.

@@ -16,7 +16,7 @@ const collectTimeoutMs = 1_000;
  * Fills `queue_depth{queue,state}` from BullMQ's job counts when Prometheus scrapes. When Redis does not
  * answer in time the gauge has no samples (stale counts would mislead an alert) and `/metrics` still
  * answers at once with everything else; the outage is logged once, not on every scrape. The counts are the
- * same from every replica, so only the holder of the `queue-depth` lease exports them: summed or not, the
+ * same from every replica, so only the holder of the `gauges` lease exports them: summed or not, the
  * replicas' `/metrics` show each job once.
  */
 @Injectable()
@@ -38,7 +38,7 @@ export class QueueDepthCollector {
   async collect(gauge: Gauge<'queue' | 'state'>): Promise<void> {
     gauge.reset();
     try {
-      if (!(await withTimeout(this.leases.isHeld('queue-depth'), collectTimeoutMs, 'taking the queue-depth lease'))) return;
+      if (!(await withTimeout(this.leases.isHeld('gauges'), collectTimeoutMs, 'taking the gauges lease'))) return;
       const depths = await withTimeout(
         Promise.all(this.queues.map(async (queue) => ({ queue: queue.name, counts: await queue.getJobCounts(...queueDepthStates) }))),
         collectTimeoutMs,
