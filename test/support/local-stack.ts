@@ -122,9 +122,13 @@ export async function startOrchestrator(stack: StackEnv, extra: NodeJS.ProcessEn
   return { ...proc, url, port };
 }
 
-/** Starts a worker and waits for its `worker ready` log line. */
-export async function startWorker(stack: StackEnv, extra: NodeJS.ProcessEnv = {}): Promise<StackProcess> {
-  const proc = startProcess(workerMain, { ...stack.env, ...extra });
+/**
+ * Starts a worker and waits for its `worker ready` log line; through `launcher` (a command prefix, such as a
+ * network host's `ip netns exec …`) when given.
+ */
+export async function startWorker(stack: StackEnv, extra: NodeJS.ProcessEnv = {}, launcher: readonly string[] = []): Promise<StackProcess> {
+  const env = { ...stack.env, ...extra };
+  const proc = launcher.length > 0 ? startCommand(launcher[0], [...launcher.slice(1), process.execPath, workerMain], env) : startProcess(workerMain, env);
   await until(
     () => {
       if (proc.child.exitCode !== null) throw new Error(`worker exited with ${proc.child.exitCode}:\n${proc.output()}`);

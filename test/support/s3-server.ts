@@ -28,15 +28,15 @@ export interface S3TestServer {
 }
 
 /**
- * Starts s3rver on a free loopback port with one empty bucket. `credentials` are accepted too (s3rver's own
+ * Starts s3rver on a free port of `address` (loopback unless given) with one empty bucket. `credentials` are accepted too (s3rver's own
  * stay valid), e.g. the ones docker-compose.yml gives MinIO.
  */
-export async function startS3Server(bucket = 'sc-artifacts', credentials = defaultCredentials): Promise<S3TestServer> {
+export async function startS3Server(bucket = 'sc-artifacts', credentials = defaultCredentials, address = '127.0.0.1'): Promise<S3TestServer> {
   if (credentials !== defaultCredentials) addKeyPair(credentials);
   const directory = mkdtempSync(join(tmpdir(), 'sc-s3-'));
-  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: bucket, configs: [] }] });
+  const server = new S3rver({ address, port: 0, silent: true, directory, configureBuckets: [{ name: bucket, configs: [] }] });
   const { port } = await server.run();
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = `http://${address}:${port}`;
   const region = 'us-east-1';
   const client = new S3Client({ endpoint, region, credentials, forcePathStyle: true });
   return {

@@ -1,24 +1,9 @@
 import { QueueName, roundJobId } from '@sc/schemas';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { freePort } from '../../../test/support/local-stack';
+import { startRedis, stopRedis } from '../../../test/support/redis-server';
 import { until } from '../../../test/support/until';
 import { echoOrder, startOrchestratorStack, type OrchestratorStack } from './support/orchestrator-stack';
-
-/** A private redis-server on a spare port, which this test stops and starts (never the shared one). */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await until(() => output.includes('Ready to accept connections'), { what: 'redis-server ready' });
-  return child;
-}
-
-async function stopRedis(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  child.kill('SIGKILL');
-  await once(child, 'exit');
-}
 
 describe('POST /workorders while Redis is down (transactional outbox)', () => {
   let port: number;

@@ -34,10 +34,14 @@ import { canTransition, type RoundState } from './round-state';
  *    just before `finished`.
  * 3. A worker stopping (SIGTERM) or a model's rate limit ends the attempt with `retrying` (`waiting: true` for
  *    a limit), and the same attempt runs again later; a worker that is killed sends nothing.
+ * 4. A worker that could not renew its job's lock for a whole lock duration (cut off from Redis) stops the
+ *    attempt and sends nothing more for it, `finished` included: another worker may have taken the job over by
+ *    then, and its messages are the attempt's. What was already on its way may still arrive (the orchestrator's rules 2–3).
  *
  * ## What the orchestrator guarantees, and assumes
  * 1. Messages of one Round are applied one after another in the order they were fetched; different Rounds in
- *    parallel. A `started` directly followed by the `finished` of the same attempt is applied in one
+ *    parallel. (Per orchestrator replica: replicas apply one Round's messages side by side, which rules 4 and 6
+ *    keep right; its events are stored by one replica at a time, the holder of the `events` lease.) A `started` directly followed by the `finished` of the same attempt is applied in one
  *    transaction ({@link isStartOf}).
  * 2. A message is for the attempt the Round is at, or it is stale and dropped ({@link isCurrentAttempt}): a
  *    retry moved the Round on, or a takeover's duplicate arrived late. A move the state machine refuses (a

@@ -1,6 +1,7 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { makeCounterProvider, makeGaugeProvider, makeHistogramProvider, PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { register, type Gauge } from 'prom-client';
+import { ClusterModule } from '../cluster/cluster.module';
 import { QueueModule } from '../queue/queue.module';
 import { MetricName } from './metric-names';
 import { QueueDepthCollector } from './queue-depth.collector';
@@ -19,7 +20,7 @@ const lintFailingDefaults = ['nodejs_active_handles_total', 'nodejs_active_reque
  * the Round counters that {@link RoundMetrics} updates, and `queue_depth` read from BullMQ on each scrape.
  */
 @Module({
-  imports: [PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: true } }), QueueModule],
+  imports: [PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: true } }), QueueModule, ClusterModule],
   providers: [
     makeCounterProvider({
       name: MetricName.RoundTotal,

@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { QueueName } from '@sc/schemas';
 import type { JobType, Queue } from 'bullmq';
 import type { Gauge } from 'prom-client';
+import { ReplicaLeases } from '../cluster/replica-leases.service';
 import { withTimeout } from '../queue/with-timeout';
 
 /** The job states `queue_depth` shows: what is still to do, being done, or stuck. */
@@ -14,7 +15,9 @@ const collectTimeoutMs = 1_000;
 /**
  * Fills `queue_depth{queue,state}` from BullMQ's job counts when Prometheus scrapes. When Redis does not
  * answer in time the gauge has no samples (stale counts would mislead an alert) and `/metrics` still
- * answers at once with everything else; the outage is logged once, not on every scrape.
+ * answers at once with everything else; the outage is logged once, not on every scrape. The counts are the
+ * same from every replica, so only the holder of the `gauges` lease exports them: summed or not, the
+ * replicas' `/metrics` show each job once.
  */
 @Injectable()
 export class QueueDepthCollector {
@@ -26,6 +29,7 @@ export class QueueDepthCollector {
     @InjectQueue(QueueName.WorkOrders) workorders: Queue,
     @InjectQueue(QueueName.Reports) reports: Queue,
     @InjectQueue(QueueName.Events) events: Queue,
+    private readonly leases: ReplicaLeases,
   ) {
     this.queues = [workorders, reports, events];
   }
@@ -34,6 +38,7 @@ export class QueueDepthCollector {
   async collect(gauge: Gauge<'queue' | 'state'>): Promise<void> {
     gauge.reset();
     try {
+      if (!(await withTimeout(this.leases.isHeld('gauges'), collectTimeoutMs, 'taking the gauges lease'))) return;
       const depths = await withTimeout(
         Promise.all(this.queues.map(async (queue) => ({ queue: queue.name, counts: await queue.getJobCounts(...queueDepthStates) }))),
         collectTimeoutMs,

@@ -4,6 +4,7 @@ import type { Queue } from 'bullmq';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { NEVER } from 'rxjs';
 import { IsNull, type DataSource } from 'typeorm';
 import { createDataSource } from '../database/data-source';
 import { UnitOfWork } from '../database/unit-of-work';
@@ -11,6 +12,8 @@ import type { RoundMetrics } from '../metrics/round.metrics';
 import { RoundsRepository } from '../rounds/rounds.repository';
 import { RoundEventsRepository } from '../rounds/round-events.repository';
 import { RoundEventsService } from '../rounds/round-events.service';
+import type { RoundGrowthChannel } from '../rounds/round-growth.channel';
+import type { ReplicaLeases } from '../cluster/replica-leases.service';
 import { RoundViewsService } from '../rounds/round-views.service';
 import { RoundsService } from '../rounds/rounds.service';
 import { WorkOrderEntity } from '../workorders/workorder.entity';
@@ -49,11 +52,11 @@ describe(OutboxRelay.name, () => {
     const unitOfWork = new UnitOfWork(dataSource);
     const outbox = new OutboxRepository(dataSource.getRepository(OutboxEntity));
     const producer = new WorkOrdersProducer(queue as unknown as Queue, outbox, cancelRequests as unknown as CancelRequestsPublisher);
-    relay = new OutboxRelay(outbox, producer, unitOfWork);
+    relay = new OutboxRelay(outbox, producer, unitOfWork, { isHeld: async () => true } as unknown as ReplicaLeases);
     const metrics = { roundEnded: jest.fn(), reportStored: jest.fn() };
     const repository = new RoundsRepository(dataSource);
     views = new RoundViewsService(repository);
-    rounds = new RoundsService(repository, unitOfWork, producer, relay, cancelRequests as unknown as CancelRequestsPublisher, metrics as unknown as RoundMetrics, new RoundEventsService(new RoundEventsRepository(dataSource), repository, unitOfWork), views);
+    rounds = new RoundsService(repository, unitOfWork, producer, relay, cancelRequests as unknown as CancelRequestsPublisher, metrics as unknown as RoundMetrics, new RoundEventsService(new RoundEventsRepository(dataSource), repository, unitOfWork, { announce: jest.fn(), grown: () => NEVER } as unknown as RoundGrowthChannel), views);
   });
 
   afterAll(async () => {

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkOrderJob } from '@sc/schemas';
+import { ReplicaLeases } from '../cluster/replica-leases.service';
 import { UnitOfWork } from '../database/unit-of-work';
 import { OutboxRepository, type OutboxJob } from './outbox.repository';
 import { WorkOrdersProducer } from './workorders.producer';
@@ -17,6 +18,8 @@ const markDelayMs = 20;
  * Hands committed outbox jobs to BullMQ and marks them sent. The jobs a submit or retry just committed are
  * sent at once, as they are (no read back); every unsent row is swept on a timer, so rows staged while Redis
  * was down go out when it is back. One sweep at a time; a request during one makes it go round once more.
+ * Of several orchestrator replicas, only the holder of the `outbox` lease sweeps: another replica's jobs are
+ * being sent by it, and BullMQ's job id makes the rare repeat (a row read just before it was marked) harmless.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -35,11 +38,16 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly outbox: OutboxRepository,
     private readonly producer: WorkOrdersProducer,
     private readonly unitOfWork: UnitOfWork,
+    private readonly leases: ReplicaLeases,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.relayPending(), intervalMs);
-    void this.relayPending();
+    // Redis down: nothing could be sent anyway, and the connection logs the outage.
+    const sweep = async () => {
+      if (await this.leases.isHeld('outbox').catch(() => false)) await this.relayPending();
+    };
+    this.timer = setInterval(() => void sweep(), intervalMs);
+    void sweep();
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -4,6 +4,7 @@ import { logRedisErrors, redisConnectionOptions } from '@sc/infrastructure';
 import type { Queue } from 'bullmq';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { QueueName } from '@sc/schemas';
+import { ClusterModule } from '../cluster/cluster.module';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestrator.config';
 import { CancelRequestsPublisher } from './cancel-requests.publisher';
 import { OutboxEntity } from './outbox.entity';
@@ -26,6 +27,7 @@ import { WorkOrdersProducer } from './workorders.producer';
     }),
     BullModule.registerQueue({ name: QueueName.Reports }, { name: QueueName.Events }),
     TypeOrmModule.forFeature([OutboxEntity]),
+    ClusterModule,
   ],
   providers: [OutboxRepository, WorkOrdersProducer, OutboxRelay, CancelRequestsPublisher],
   exports: [WorkOrdersProducer, OutboxRelay, CancelRequestsPublisher, BullModule],

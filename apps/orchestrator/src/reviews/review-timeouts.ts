@@ -1,5 +1,6 @@
 import { ConflictException, Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { reviewTimeoutMs } from '@sc/schemas';
+import { ReplicaLeases } from '../cluster/replica-leases.service';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestrator.config';
 import { RoundViewsService } from '../rounds/round-views.service';
 import { RoundsService } from '../rounds/rounds.service';
@@ -11,8 +12,9 @@ const batchSize = 200;
 /**
  * Rejects Rounds left in `awaiting_review` past their work-order's `review.timeout`, every `SC_REAPER_INTERVAL_MS`
  * (a sweep of the database, not a timer per Round: it survives restarts and needs no Redis). A Round's
- * `updated_at` only changes with its state, so it is when the review began. Several orchestrators may sweep at
- * once: the first decision wins and the others get the 409 they ignore.
+ * `updated_at` only changes with its state, so it is when the review began. It sweeps on the replica holding the
+ * `reaper` lease; while Redis does not answer every replica sweeps, and the first decision wins (the others get
+ * the 409 they ignore).
  */
 @Injectable()
 export class ReviewTimeouts implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -25,11 +27,17 @@ export class ReviewTimeouts implements OnApplicationBootstrap, OnApplicationShut
     private readonly rounds: RoundsService,
     private readonly views: RoundViewsService,
     private readonly workorders: WorkOrdersService,
+    private readonly leases: ReplicaLeases,
   ) {}
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => {
-      this.running ??= this.rejectOverdue()
+      this.running ??= this.leases
+        .isHeld('reaper')
+        .catch(() => true)
+        .then(async (isHeld) => {
+          if (isHeld) await this.rejectOverdue();
+        })
         .catch((error: unknown) => this.logger.warn({ err: error }, 'review timeout pass failed'))
         .finally(() => (this.running = undefined));
     }, this.config.reaperIntervalMs);

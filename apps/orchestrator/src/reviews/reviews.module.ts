@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ClusterModule } from '../cluster/cluster.module';
 import { RoundsModule } from '../rounds/rounds.module';
 import { WorkOrdersModule } from '../workorders/workorders.module';
 import { ReviewsController } from './reviews.controller';
@@ -7,7 +8,7 @@ import { ReviewTimeouts } from './review-timeouts';
 
 /** The review gate: a Round's diff, approve and reject, and the timeout that rejects. */
 @Module({
-  imports: [RoundsModule, WorkOrdersModule],
+  imports: [RoundsModule, WorkOrdersModule, ClusterModule],
   controllers: [ReviewsController],
   providers: [ReviewsService, ReviewTimeouts],
 })

@@ -1,8 +1,9 @@
 import { redisErrorWarning } from '@sc/infrastructure';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger } from '@nestjs/common';
+import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { QueueName, type WorkerEvent } from '@sc/schemas';
 import type { Job } from 'bullmq';
+import { leaseRenewMs, ReplicaLeases } from '../cluster/replica-leases.service';
 import { RoundEventsService } from './round-events.service';
 
 const eventTypes = new Set(['phase', 'log', 'end']);
@@ -14,19 +15,48 @@ const eventTypes = new Set(['phase', 'log', 'end']);
 // One batch at a time, handed off without waiting for it to be stored: with several in flight, BullMQ fetches
 // the next job as one completes, so batches that take longer would let later ones overtake them, and a Round's
 // lines would be stored out of order. The hand-off takes no time, so one at a time costs only a round trip.
-@Processor(QueueName.Events, { concurrency: 1 })
-export class RoundEventsConsumer extends WorkerHost {
+// For the same reason only one orchestrator replica consumes, the holder of the `events` lease: it starts
+// (or resumes) once it holds the lease and pauses when it loses it.
+@Processor(QueueName.Events, { concurrency: 1, autorun: false })
+export class RoundEventsConsumer extends WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RoundEventsConsumer.name);
   private readonly redisError = redisErrorWarning('worker events', (fields, message) => this.logger.warn(fields, message));
+  private timer?: NodeJS.Timeout;
+  private isStarted = false;
 
-  constructor(private readonly events: RoundEventsService) {
+  constructor(
+    private readonly events: RoundEventsService,
+    private readonly leases: ReplicaLeases,
+  ) {
     super();
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.followLease(), leaseRenewMs);
+    void this.followLease();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
   }
 
   // Attached with the worker: its connection errors as one warning per interval, not a stack per retry.
   @OnWorkerEvent('error')
   onRedisError(error: Error): void {
     this.redisError(error);
+  }
+
+  /** Consumes while this replica holds the `events` lease; Redis unreachable counts as not held. */
+  private async followLease(): Promise<void> {
+    const isHeld = await this.leases.isHeld('events').catch(() => false);
+    if (isHeld && !this.isStarted) {
+      this.isStarted = true;
+      void this.worker.run().catch((error: Error) => this.redisError(error));
+    } else if (isHeld && this.worker.isPaused()) {
+      await this.worker.resume().catch((error: Error) => this.redisError(error));
+    } else if (!isHeld && this.isStarted && !this.worker.isPaused()) {
+      await this.worker.pause(true).catch((error: Error) => this.redisError(error));
+    }
   }
 
   async process(job: Job<unknown>): Promise<void> {

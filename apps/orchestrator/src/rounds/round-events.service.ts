@@ -6,6 +6,7 @@ import { UnitOfWork } from '../database/unit-of-work';
 import { KeyedSequence } from '../queue/keyed-sequence';
 import type { RoundEntity } from './round.entity';
 import { keptLogLines, RoundEventsRepository, toRoundEvent } from './round-events.repository';
+import { RoundGrowthChannel } from './round-growth.channel';
 import { RoundsRepository } from './rounds.repository';
 
 // Workers send phase and log events on the `events` queue and their start and end on `reports`; the two are
@@ -14,9 +15,9 @@ import { RoundsRepository } from './rounds.repository';
 const { startWaitMs, endMarkerWaitMs: endWaitMs } = WorkerProtocol;
 /** Entries read from the database at a time while replaying. */
 const pageSize = 500;
-// Another orchestrator replica may be the one storing a Round's entries, and its notice does not reach this
-// one: followers and waits also look again this often.
-const recheckMs = 1_000;
+// Another orchestrator replica may be the one storing a Round's entries; its notice comes through Redis
+// (`RoundGrowthChannel`), and one lost while Redis reconnects is made up for by looking again this often.
+const recheckMs = 5_000;
 /** States in which no worker runs the Round's attempt: its events wait for the move to `running`. */
 const notRunning = new Set<RoundState>(['queued', 'retrying', 'waiting']);
 
@@ -54,7 +55,10 @@ export class RoundEventsService implements BeforeApplicationShutdown {
     private readonly repository: RoundEventsRepository,
     private readonly rounds: RoundsRepository,
     private readonly unitOfWork: UnitOfWork,
-  ) {}
+    private readonly growth: RoundGrowthChannel,
+  ) {
+    growth.grown().subscribe((roundId) => this.grown.next(roundId));
+  }
 
   /**
    * Adds transitions `RoundsService` is storing in `tx` to the Round's history, with the worker's events a
@@ -70,7 +74,7 @@ export class RoundEventsService implements BeforeApplicationShutdown {
   /** A transition `RoundsService` committed (its history entry with it): followers read on. */
   transitionCommitted(event: TransitionEvent): void {
     this.committedTransitions.next(event);
-    this.grown.next(event.round_id);
+    this.grew(event.round_id);
   }
 
   /** Every committed transition from now on, of every Round (the GitHub bot edits its comment when a Round ends). */
@@ -92,7 +96,7 @@ export class RoundEventsService implements BeforeApplicationShutdown {
           const round = await this.untilStarted(roundId, Math.max(...batch.map((event) => event.attempt)));
           if (!round) return void this.logger.warn({ round_id: roundId, events: batch.length }, 'events of an unknown round dropped');
           await this.unitOfWork.run((tx) => this.repository.addWorkerEvents(tx, roundId, batch));
-          this.grown.next(roundId);
+          this.grew(roundId);
         }),
       ),
     );
@@ -166,9 +170,16 @@ export class RoundEventsService implements BeforeApplicationShutdown {
     });
   }
 
+  /** Followers of the Round, here and on the other replicas, read on. */
+  private grew(roundId: string): void {
+    this.grown.next(roundId);
+    this.growth.announce(roundId);
+  }
+
   /** Resolves with the Round once a worker runs (or ran) `attempt` of it, or after `startWaitMs`; null when unknown. */
   private async untilStarted(roundId: string, attempt: number): Promise<RoundEntity | null> {
-    const started = this.committedTransitions.pipe(filter((event) => event.round_id === roundId && event.attempt >= attempt && event.to === 'running'));
+    // Another replica may store the start: its notice is growth of the Round's history.
+    const started = this.grown.pipe(filter((id) => id === roundId));
     await this.until(roundId, startWaitMs, async () => {
       const round = await this.rounds.findById(roundId);
       return !round || round.attempt > attempt || (round.attempt === attempt && !notRunning.has(round.state));

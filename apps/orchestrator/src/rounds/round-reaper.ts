@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { QueueName, roundJobId } from '@sc/schemas';
 import type { Queue } from 'bullmq';
+import { ReplicaLeases } from '../cluster/replica-leases.service';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestrator.config';
 import { RoundsService } from './rounds.service';
 
@@ -14,7 +15,8 @@ const batchSize = 200;
  * (Redis lost it, someone deleted it) or failed for good (its retries and stalled re-runs used up, so no worker
  * will report) means no Report will ever come: the Round becomes `error`, reason `orphaned: …`. A job still
  * waiting, delayed or active is left alone, and so is a completed one: its Report is on the `reports` queue,
- * maybe waiting for this orchestrator to catch up after downtime.
+ * maybe waiting for this orchestrator to catch up after downtime. Of several replicas, the holder of the
+ * `reaper` lease reaps.
  */
 @Injectable()
 export class RoundReaper implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -26,12 +28,17 @@ export class RoundReaper implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(ORCHESTRATOR_CONFIG) private readonly config: OrchestratorConfig,
     @InjectQueue(QueueName.WorkOrders) private readonly queue: Queue,
     private readonly rounds: RoundsService,
+    private readonly leases: ReplicaLeases,
   ) {}
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => {
       // One pass at a time: a slow Redis must not pile passes up.
-      this.running ??= this.reapOrphans()
+      this.running ??= this.leases
+        .isHeld('reaper')
+        .then(async (isHeld) => {
+          if (isHeld) await this.reapOrphans();
+        })
         .catch((error: unknown) => this.logger.warn({ err: error }, 'reaper pass failed'))
         .finally(() => (this.running = undefined));
     }, this.config.reaperIntervalMs);

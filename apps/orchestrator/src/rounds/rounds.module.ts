@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
+import { ClusterModule } from '../cluster/cluster.module';
 import { MetricsModule } from '../metrics/metrics.module';
 import { QueueModule } from '../queue/queue.module';
 import { RoundEventsConsumer } from './round-events.consumer';
 import { RoundEventsController } from './round-events.controller';
 import { RoundEventsRepository } from './round-events.repository';
 import { RoundEventsService } from './round-events.service';
+import { RoundGrowthChannel } from './round-growth.channel';
 import { RoundLinksService } from './round-links.service';
 import { RoundViewsService } from './round-views.service';
 import { RoundReaper } from './round-reaper';
@@ -17,9 +19,9 @@ import { RoundsService } from './rounds.service';
  * Round are one transaction; the reports feature is its HTTP and queue edge.
  */
 @Module({
-  imports: [QueueModule, MetricsModule],
+  imports: [QueueModule, MetricsModule, ClusterModule],
   controllers: [RoundsController, RoundEventsController],
-  providers: [RoundsRepository, RoundEventsRepository, RoundsService, RoundViewsService, RoundLinksService, RoundEventsService, RoundEventsConsumer, RoundReaper],
+  providers: [RoundsRepository, RoundEventsRepository, RoundsService, RoundViewsService, RoundLinksService, RoundEventsService, RoundGrowthChannel, RoundEventsConsumer, RoundReaper],
   exports: [RoundsService, RoundViewsService, RoundLinksService, RoundEventsService],
 })
 export class RoundsModule {}

@@ -33,8 +33,8 @@ export class ReliabilityStack {
     return this.orchestrator;
   }
 
-  async startWorker(extra: NodeJS.ProcessEnv = {}): Promise<StackProcess> {
-    const worker = await startWorker(this.stack, extra);
+  async startWorker(extra: NodeJS.ProcessEnv = {}, launcher: readonly string[] = []): Promise<StackProcess> {
+    const worker = await startWorker(this.stack, extra, launcher);
     this.workers.push(worker);
     return worker;
   }

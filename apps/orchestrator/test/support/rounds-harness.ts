@@ -4,6 +4,7 @@ import type { Queue } from 'bullmq';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { NEVER } from 'rxjs';
 import type { DataSource } from 'typeorm';
 import { createTestDatabase, pgTestUrl } from '../../../../test/support/postgres';
 import { createDataSource } from '../../src/database/data-source';
@@ -18,6 +19,7 @@ import { ReportsRepository } from '../../src/reports/reports.repository';
 import { ReportsService } from '../../src/reports/reports.service';
 import { RoundEventsRepository } from '../../src/rounds/round-events.repository';
 import { RoundEventsService } from '../../src/rounds/round-events.service';
+import type { RoundGrowthChannel } from '../../src/rounds/round-growth.channel';
 import { RoundViewsService } from '../../src/rounds/round-views.service';
 import { RoundsRepository } from '../../src/rounds/rounds.repository';
 import { RoundsService } from '../../src/rounds/rounds.service';
@@ -62,7 +64,9 @@ export async function createRoundsHarness(database: 'SQLite' | 'Postgres'): Prom
   const relay = { relayCommitted: jest.fn(async () => undefined) } as unknown as OutboxRelay;
   const repository = new RoundsRepository(dataSource);
   const views = new RoundViewsService(repository);
-  const events = new RoundEventsService(new RoundEventsRepository(dataSource), repository, unitOfWork);
+  // One orchestrator: no other replica to tell, none telling.
+  const growth = { announce: jest.fn(), grown: () => NEVER } as unknown as RoundGrowthChannel;
+  const events = new RoundEventsService(new RoundEventsRepository(dataSource), repository, unitOfWork, growth);
   const rounds = new RoundsService(repository, unitOfWork, producer, relay, cancelRequests as unknown as CancelRequestsPublisher, metrics as unknown as RoundMetrics, events, views);
   let counter = 0;
   return Object.assign(harness, {

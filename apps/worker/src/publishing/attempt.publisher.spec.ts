@@ -38,6 +38,24 @@ describe(AttemptPublisher.name, () => {
     expect(sent).toEqual([['message:started', 'message:finished with phase started, log, phase finished, end']]);
   });
 
+  it('sends nothing more once abandoned (its lock lapsed), held events included', async () => {
+    const { sent, senders } = recorder();
+    const held = new AttemptPublisher(job, 'w1', senders, 100);
+    held.event(log);
+    held.abandon();
+    held.event(phase('finished'));
+    await held.finish(report);
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(sent).toEqual([]);
+
+    const started = new AttemptPublisher(job, 'w1', senders, 100);
+    await started.flush();
+    started.abandon();
+    started.event(log);
+    await started.finish(report);
+    expect(sent).toEqual([['message:started']]);
+  });
+
   it('sends held events that would make the Report job large on the events queue instead', async () => {
     const { sent, senders } = recorder();
     const publisher = new AttemptPublisher(job, 'w1', senders, 100);

@@ -23,6 +23,7 @@ export class AttemptPublisher {
   /** The length of the held log lines: what makes events large. */
   private heldChars = 0;
   private readonly timer: NodeJS.Timeout;
+  private isAbandoned = false;
 
   constructor(
     private readonly job: WorkOrderJob,
@@ -35,8 +36,19 @@ export class AttemptPublisher {
     this.timer = setTimeout(() => void this.flush().catch(() => undefined), holdMs);
   }
 
+  /**
+   * Sends nothing more about the attempt: this worker lost its job's lock, and another may be running the
+   * attempt by now. What is already on its way still goes.
+   */
+  abandon(): void {
+    clearTimeout(this.timer);
+    this.isAbandoned = true;
+    this.held = [];
+  }
+
   /** A phase or log event: sent now once `started` is out, else held back with it. */
   event(event: PhaseEvent | LogEvent): void {
+    if (this.isAbandoned) return;
     if (this.started) return void this.send.events([event]);
     this.held.push(event);
     if (event.type === 'log') this.heldChars += event.message.length;
@@ -45,6 +57,7 @@ export class AttemptPublisher {
   /** Sends `started` and the held events unless they are on their way; resolves once `started` reached the queue. */
   flush(): Promise<void> {
     clearTimeout(this.timer);
+    if (this.isAbandoned) return Promise.resolve();
     if (!this.started) {
       this.started = this.send.messages([this.startedMessage]);
       void this.sendHeld();
@@ -59,6 +72,7 @@ export class AttemptPublisher {
    */
   async finish(report: Report): Promise<void> {
     clearTimeout(this.timer);
+    if (this.isAbandoned) return;
     const finished: RoundFinishedMessage = { type: 'finished', round_id: report.round_id, attempt: report.attempt, report, at: now() };
     const end: WorkerEvent = { type: 'end', round_id: this.job.round_id, attempt: this.job.attempt, at: now() };
     if (this.started) {

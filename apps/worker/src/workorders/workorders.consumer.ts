@@ -22,6 +22,10 @@ export interface RoundJobResult {
 }
 
 const shutdownReason = 'worker shutting down';
+const lockLostReason = 'job lock not renewed';
+// How often running attempts' locks are checked, as a part of the lock's duration: an attempt whose lock
+// lapsed is stopped at most this much after another worker may have taken its job.
+const lockChecksPerLock = 10;
 // How long a Round over an agent limit waits in the queue before it asks again (plus up to as much at random).
 const slotRetryMs = 1_000;
 
@@ -32,7 +36,7 @@ const slotRetryMs = 1_000;
  * the job back on the queue. A job stalled a third time fails (a Round that kills its workers), and the
  * orchestrator's reaper ends its Round.
  */
-export function workOrdersWorkerOptions(config: WorkerConfig): Pick<WorkerOptions, 'lockDuration' | 'stalledInterval' | 'maxStalledCount'> {
+export function workOrdersWorkerOptions(config: WorkerConfig): Required<Pick<WorkerOptions, 'lockDuration' | 'stalledInterval' | 'maxStalledCount'>> {
   const lockMs = config.lockMs ?? 30_000;
   return { lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: 2 };
 }
@@ -49,6 +53,9 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
   /** Who runs the Rounds, as the Reports name it. */
   readonly workerName = `${hostname()}:${process.pid}`;
   private isShuttingDown = false;
+  /** The running attempts' locks by job id: when BullMQ last renewed each, and how to give its attempt up. */
+  private readonly locks = new Map<string, { renewedAt: number; abandon: () => void }>();
+  private lockCheck?: NodeJS.Timeout;
   private readonly redisError = redisErrorWarning('worker workorders', (fields, message) => this.logger.warn(fields, message));
 
   constructor(
@@ -67,6 +74,17 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
 
   onApplicationBootstrap(): void {
     this.worker.concurrency = this.config.concurrency;
+    const lockMs = workOrdersWorkerOptions(this.config).lockDuration;
+    this.lockCheck = setInterval(() => this.abandonLapsedLocks(lockMs), lockMs / lockChecksPerLock);
+  }
+
+  @OnWorkerEvent('locksRenewed')
+  onLocksRenewed({ jobIds }: { jobIds: string[] }): void {
+    const now = Date.now();
+    for (const jobId of jobIds) {
+      const lock = this.locks.get(jobId);
+      if (lock) lock.renewedAt = now;
+    }
   }
 
   // Attached with the worker: its connection errors as one warning per interval, not a stack per retry.
@@ -81,6 +99,7 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.isShuttingDown = true;
+    clearInterval(this.lockCheck);
     this.worker.cancelAllJobs(shutdownReason);
     await this.worker.close();
   }
@@ -112,6 +131,17 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
     const running = this.metrics.roundStarted(data.order.plugin);
     // BullMQ counts each start of the job: more than one, and an earlier run of this attempt died mid-round.
     const ledger = this.ledgers.forAttempt(data.round_id, data.attempt, job.attemptsStarted > 1);
+    const jobId = roundJobId(data.round_id, data.attempt);
+    let isAbandoned = false;
+    this.locks.set(jobId, {
+      renewedAt: Date.now(),
+      abandon: () => {
+        isAbandoned = true;
+        attemptPublisher.abandon();
+        log.warn({ reason: lockLostReason }, 'round abandoned');
+        this.worker.cancelJob(jobId, lockLostReason);
+      },
+    });
     try {
       const report = await runRound(data, {
         registry: this.registry,
@@ -127,6 +157,8 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
         ledgerStore: ledger,
         onEvent: (event) => attemptPublisher.event(event),
       });
+      // Another worker may run the attempt now: this one neither reports nor hands the job back.
+      if (isAbandoned) throw new Error(lockLostReason);
       if (report.status === 'cancelled' && this.isShuttingDown) return await this.requeue(job, data, token, 0, shutdownReason, attemptPublisher);
       await attemptPublisher.finish(report);
       await ledger.drop();
@@ -137,8 +169,23 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
       if (isRateLimitedError(error)) return await this.requeue(job, data, token, error.retryAfterMs, error.message, attemptPublisher, true);
       throw error;
     } finally {
+      this.locks.delete(jobId);
       running.ended();
       await slots.release();
+    }
+  }
+
+  /**
+   * Stops the attempts whose lock BullMQ could not renew for a whole lock duration (Redis unreachable: a
+   * network cut): the lock has lapsed, another worker's stalled check may give the job to it, and two
+   * workers must not run, push or report one attempt. Their agents stop through the job's signal.
+   */
+  private abandonLapsedLocks(lockMs: number): void {
+    const now = Date.now();
+    for (const [jobId, lock] of this.locks) {
+      if (now - lock.renewedAt < lockMs) continue;
+      this.locks.delete(jobId);
+      lock.abandon();
     }
   }
 

@@ -1,0 +1,58 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes, randomInt } from 'node:crypto';
+
+/** Why this machine cannot give tests network namespaces (root and `ip netns` are needed), or '' when it can. */
+export const netnsSkipReason = ((): string => {
+  const probe = `sc-probe-${process.pid}`;
+  if (spawnSync('ip', ['netns', 'add', probe], { stdio: 'ignore' }).status !== 0) return ' [SKIPPED: cannot create network namespaces (needs root and ip netns)]';
+  spawnSync('ip', ['netns', 'del', probe], { stdio: 'ignore' });
+  return '';
+})();
+
+/**
+ * A host of its own on this machine: a network namespace joined to the machine by a veth pair, its only link.
+ * Processes started through {@link launcher} reach the machine at {@link gateway} and nothing else (not its
+ * loopback); {@link cut} drops the link like a pulled cable (packets vanish, no connection is reset).
+ */
+export interface NetworkHost {
+  /** The machine's address on the link: where the host reaches services the machine runs. */
+  gateway: string;
+  /** The host's own address. */
+  address: string;
+  /** The command prefix that runs a program on the host. */
+  launcher: string[];
+  cut: () => void;
+  heal: () => void;
+  /** Removes the namespace (its end of the link with it). */
+  remove: () => void;
+}
+
+/** Creates a host on a random /30 of 10.213.0.0/16 (parallel test files do not collide). */
+export function createNetworkHost(): NetworkHost {
+  const id = randomBytes(3).toString('hex');
+  const namespace = `sc-host-${id}`;
+  // Interface names are at most 15 characters.
+  const machineSide = `scm${id}`;
+  const hostSide = `sch${id}`;
+  const subnet = `10.213.${randomInt(256)}.${randomInt(64) * 4}`;
+  const base = subnet.split('.').map(Number);
+  const gateway = `${base[0]}.${base[1]}.${base[2]}.${base[3] + 1}`;
+  const address = `${base[0]}.${base[1]}.${base[2]}.${base[3] + 2}`;
+  const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
+  ip('netns', 'add', namespace);
+  ip('link', 'add', machineSide, 'type', 'veth', 'peer', 'name', hostSide);
+  ip('link', 'set', hostSide, 'netns', namespace);
+  ip('addr', 'add', `${gateway}/30`, 'dev', machineSide);
+  ip('link', 'set', machineSide, 'up');
+  ip('-n', namespace, 'addr', 'add', `${address}/30`, 'dev', hostSide);
+  ip('-n', namespace, 'link', 'set', hostSide, 'up');
+  ip('-n', namespace, 'link', 'set', 'lo', 'up');
+  return {
+    gateway,
+    address,
+    launcher: ['ip', 'netns', 'exec', namespace],
+    cut: () => void ip('link', 'set', machineSide, 'down'),
+    heal: () => void ip('link', 'set', machineSide, 'up'),
+    remove: () => void spawnSync('ip', ['netns', 'del', namespace], { stdio: 'ignore' }),
+  };
+}
