@@ -15,6 +15,7 @@ import { RoundEventsService } from '../rounds/round-events.service';
 import type { RoundGrowthChannel } from '../rounds/round-growth.channel';
 import type { ReplicaLeases } from '../cluster/replica-leases.service';
 import { RoundViewsService } from '../rounds/round-views.service';
+import { RoundTransitions } from '../rounds/round-transitions';
 import { RoundsService } from '../rounds/rounds.service';
 import { WorkOrderEntity } from '../workorders/workorder.entity';
 import type { CancelRequestsPublisher } from './cancel-requests.publisher';
@@ -56,7 +57,9 @@ describe(OutboxRelay.name, () => {
     const metrics = { roundEnded: jest.fn(), reportStored: jest.fn() };
     const repository = new RoundsRepository(dataSource);
     views = new RoundViewsService(repository);
-    rounds = new RoundsService(repository, unitOfWork, producer, relay, cancelRequests as unknown as CancelRequestsPublisher, metrics as unknown as RoundMetrics, new RoundEventsService(new RoundEventsRepository(dataSource), repository, unitOfWork, { announce: jest.fn(), grown: () => NEVER } as unknown as RoundGrowthChannel), views);
+    const events = new RoundEventsService(new RoundEventsRepository(dataSource), repository, unitOfWork, { announce: jest.fn(), grown: () => NEVER } as unknown as RoundGrowthChannel);
+    const transitions = new RoundTransitions(repository, unitOfWork, metrics as unknown as RoundMetrics, events);
+    rounds = new RoundsService(repository, transitions, producer, relay, cancelRequests as unknown as CancelRequestsPublisher, events, views);
   });
 
   afterAll(async () => {

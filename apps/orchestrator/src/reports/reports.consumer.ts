@@ -5,7 +5,7 @@ import { isStartOf, QueueName, validateRoundMessage, type RoundMessage, type Rou
 import type { Job } from 'bullmq';
 import { KeyedSequence } from '../queue/keyed-sequence';
 import { RoundEventsService } from '../rounds/round-events.service';
-import { RoundsService } from '../rounds/rounds.service';
+import { RoundMessagesService } from '../rounds/round-messages.service';
 
 /**
  * Round messages from workers (`reports` queue, in batches): started, retrying, finished — the orchestrator's
@@ -23,7 +23,7 @@ export class ReportsConsumer extends WorkerHost {
   private readonly perRound = new KeyedSequence();
 
   constructor(
-    private readonly rounds: RoundsService,
+    private readonly rounds: RoundMessagesService,
     private readonly events: RoundEventsService,
   ) {
     super();

@@ -1,7 +1,12 @@
 import { isIdleTimeout, type Report, type RoundStartedMessage, type RoundState } from '@sc/schemas';
 import type { RoundEntity } from './round.entity';
 
-// What `RoundsService` plans before it checks and writes a change.
+// What `RoundsService` and `RoundMessagesService` plan before `RoundTransitions` checks and writes a change.
+
+/** The time of a change, as stored. */
+export function now(): string {
+  return new Date().toISOString();
+}
 
 /** A state change to make: where to, why, and the other columns that change with it. */
 export interface Change {

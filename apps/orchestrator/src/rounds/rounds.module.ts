@@ -8,6 +8,8 @@ import { RoundEventsRepository } from './round-events.repository';
 import { RoundEventsService } from './round-events.service';
 import { RoundGrowthChannel } from './round-growth.channel';
 import { RoundLinksService } from './round-links.service';
+import { RoundMessagesService } from './round-messages.service';
+import { RoundTransitions } from './round-transitions';
 import { RoundViewsService } from './round-views.service';
 import { RoundReaper } from './round-reaper';
 import { RoundsController } from './rounds.controller';
@@ -21,7 +23,7 @@ import { RoundsService } from './rounds.service';
 @Module({
   imports: [QueueModule, MetricsModule, ClusterModule],
   controllers: [RoundsController, RoundEventsController],
-  providers: [RoundsRepository, RoundEventsRepository, RoundsService, RoundViewsService, RoundLinksService, RoundEventsService, RoundGrowthChannel, RoundEventsConsumer, RoundReaper],
-  exports: [RoundsService, RoundViewsService, RoundLinksService, RoundEventsService],
+  providers: [RoundsRepository, RoundEventsRepository, RoundTransitions, RoundsService, RoundMessagesService, RoundViewsService, RoundLinksService, RoundEventsService, RoundGrowthChannel, RoundEventsConsumer, RoundReaper],
+  exports: [RoundsService, RoundMessagesService, RoundViewsService, RoundLinksService, RoundEventsService],
 })
 export class RoundsModule {}

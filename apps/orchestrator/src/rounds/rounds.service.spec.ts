@@ -6,6 +6,7 @@ import { UnitOfWork } from '../database/unit-of-work';
 import { OutboxEntity } from '../queue/outbox.entity';
 import type { ReportsService } from '../reports/reports.service';
 import type { RoundEventsService } from './round-events.service';
+import type { RoundMessagesService } from './round-messages.service';
 import type { RoundViewsService } from './round-views.service';
 import { RoundsService } from './rounds.service';
 
@@ -14,13 +15,14 @@ describe(RoundsService.name, () => {
   let harness: RoundsHarness;
   let dataSource: DataSource;
   let rounds: RoundsService;
+  let messages: RoundMessagesService;
   let views: RoundViewsService;
   let events: RoundEventsService;
   let reports: ReportsService;
 
   beforeAll(async () => {
     harness = await createRoundsHarness('SQLite');
-    ({ dataSource, rounds, views, events, reports } = harness);
+    ({ dataSource, rounds, messages, views, events, reports } = harness);
   });
   afterAll(() => harness?.close());
 
@@ -64,7 +66,7 @@ describe(RoundsService.name, () => {
 
   it('sends a cancel request for a running Round and leaves its state to the worker', async () => {
     const { id } = await queued();
-    await rounds.start({ type: 'started', round_id: id, attempt: 1, worker: 'w', at: at() });
+    await messages.start({ type: 'started', round_id: id, attempt: 1, worker: 'w', at: at() });
     expect((await rounds.cancel(id)).state).toBe('running');
     expect(harness.cancelRequests.publish).toHaveBeenCalledWith({ round_id: id, attempt: 1, reason: 'cancel requested by API' });
   });
@@ -73,7 +75,7 @@ describe(RoundsService.name, () => {
     const { id, order } = await queued();
     const commits = jest.spyOn(UnitOfWork.prototype, 'run');
     const started = { type: 'started' as const, round_id: id, attempt: 1, worker: 'w1', at: at() };
-    await rounds.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() }, started);
+    await messages.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() }, started);
     expect(commits).toHaveBeenCalledTimes(1);
     commits.mockRestore();
     const view = await views.get(id);
@@ -88,8 +90,8 @@ describe(RoundsService.name, () => {
   it('stores a Report once and ignores a repeated finished message', async () => {
     const { id, order } = await queued();
     const message = { type: 'finished' as const, round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() };
-    await rounds.finish(message);
-    await rounds.finish(message);
+    await messages.finish(message);
+    await messages.finish(message);
     const view = await views.get(id);
     expect(view.state).toBe('succeeded');
     expect(view.transitions.map((t) => t.to)).toEqual(['queued', 'running', 'succeeded']);
@@ -102,8 +104,8 @@ describe(RoundsService.name, () => {
     const message = { type: 'finished' as const, round_id: id, attempt: 1, report: finished, at: at() };
     harness.metrics.roundEnded.mockClear();
     harness.metrics.reportStored.mockClear();
-    await rounds.finish(message);
-    await rounds.finish(message);
+    await messages.finish(message);
+    await messages.finish(message);
     // The implicit start is not an end: one call, for the terminal transition, with the Round as stored.
     expect(harness.metrics.roundEnded.mock.calls).toEqual([[expect.objectContaining({ id, plugin: 'echo', startedAt: expect.any(String), finishedAt: expect.any(String) }), 'succeeded', expect.any(String)]]);
     expect(harness.metrics.reportStored.mock.calls).toEqual([[finished, 'echo']]);
@@ -113,16 +115,16 @@ describe(RoundsService.name, () => {
     const { id, order } = await queued();
     harness.metrics.roundEnded.mockClear();
     await rounds.cancel(id);
-    await rounds.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() });
+    await messages.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() });
     expect(harness.metrics.roundEnded.mock.calls).toEqual([[expect.objectContaining({ id, startedAt: null }), 'cancelled', expect.any(String)]]);
     expect(harness.metrics.reportStored).not.toHaveBeenCalledWith(expect.objectContaining({ round_id: id }));
   });
 
   it('records a lost worker when another one starts the same attempt: running → retrying → running', async () => {
     const { id } = await queued();
-    await rounds.start({ type: 'started', round_id: id, attempt: 1, worker: 'host:1', at: at() });
-    await rounds.start({ type: 'started', round_id: id, attempt: 1, worker: 'host:1', at: at() });
-    await rounds.start({ type: 'started', round_id: id, attempt: 1, worker: 'host:2', at: at() });
+    await messages.start({ type: 'started', round_id: id, attempt: 1, worker: 'host:1', at: at() });
+    await messages.start({ type: 'started', round_id: id, attempt: 1, worker: 'host:1', at: at() });
+    await messages.start({ type: 'started', round_id: id, attempt: 1, worker: 'host:2', at: at() });
     const view = await views.get(id);
     expect(view).toMatchObject({ state: 'running', worker: 'host:2', attempt: 1 });
     expect(view.transitions.map((t) => [t.from, t.to, t.reason])).toEqual([
@@ -135,25 +137,25 @@ describe(RoundsService.name, () => {
 
   it('reaps a running attempt as error with a Report, and leaves a Round that moved on', async () => {
     const { id, order } = await queued();
-    await rounds.start({ type: 'started', round_id: id, attempt: 1, worker: 'host:1', at: at() });
+    await messages.start({ type: 'started', round_id: id, attempt: 1, worker: 'host:1', at: at() });
     await rounds.reap(id, 1, 'orphaned: job lost');
     expect((await views.get(id)).transitions.at(-1)).toMatchObject({ from: 'running', to: 'error', reason: 'orphaned: job lost' });
     expect(await reports.get(id)).toMatchObject({ status: 'error', error: 'orphaned: job lost', attempt: 1, worker: 'host:1' });
     // A late Report of the lost attempt changes nothing; a second reap neither.
-    await rounds.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() });
+    await messages.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() });
     await rounds.reap(id, 1, 'orphaned: job lost');
     expect((await views.get(id)).transitions.map((t) => t.to)).toEqual(['queued', 'running', 'error']);
   });
 
   it('drops a message for another attempt', async () => {
     const { id, order } = await queued();
-    await rounds.finish({ type: 'finished', round_id: id, attempt: 2, report: report(id, order.id, 2), at: at() });
+    await messages.finish({ type: 'finished', round_id: id, attempt: 2, report: report(id, order.id, 2), at: at() });
     expect((await views.get(id)).state).toBe('queued');
   });
 
   it('retries a finished Round as the next attempt with a new job', async () => {
     const { id, order } = await queued();
-    await rounds.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1, 'failure'), at: at() });
+    await messages.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1, 'failure'), at: at() });
     const view = await rounds.retry(id);
     expect(view).toMatchObject({ state: 'queued', attempt: 2, report_status: null });
     const row = await dataSource.getRepository(OutboxEntity).findOneBy({ jobId: `${id}.2` });
@@ -162,7 +164,7 @@ describe(RoundsService.name, () => {
 
   it('replays stored transitions to a follower and ends with a terminal state', async () => {
     const { id, order } = await queued();
-    await rounds.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() });
+    await messages.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() });
     const replayed: RoundEvent[] = (await firstValueFrom((await events.follow(id)).pipe(toArray()))).map((entry) => entry.event);
     expect(replayed.map((event) => event.type === 'transition' && event.to)).toEqual(['queued', 'running', 'succeeded']);
   });
@@ -170,9 +172,9 @@ describe(RoundsService.name, () => {
   it("stores a worker's events that come before the start of their attempt after it", async () => {
     const { id, order } = await queued();
     const recorded = events.record([{ type: 'log', round_id: id, attempt: 1, level: 'info', message: 'early', at: at() }]);
-    await rounds.start({ type: 'started', round_id: id, attempt: 1, worker: 'w', at: at() });
+    await messages.start({ type: 'started', round_id: id, attempt: 1, worker: 'w', at: at() });
     await recorded;
-    await rounds.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() });
+    await messages.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() });
     const replayed = await firstValueFrom((await events.follow(id)).pipe(toArray()));
     expect(replayed.map(({ event }) => (event.type === 'transition' ? event.to : event.type))).toEqual(['queued', 'running', 'log', 'succeeded']);
   });
@@ -180,9 +182,9 @@ describe(RoundsService.name, () => {
   it('streams live transitions until the Round finishes', async () => {
     const { id, order } = await queued();
     const collected = firstValueFrom((await events.follow(id)).pipe(toArray()));
-    await rounds.start({ type: 'started', round_id: id, attempt: 1, worker: 'w', at: at() });
+    await messages.start({ type: 'started', round_id: id, attempt: 1, worker: 'w', at: at() });
     await events.record([{ type: 'log', round_id: id, attempt: 1, level: 'info', message: 'hello', at: at() }]);
-    await rounds.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() });
+    await messages.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() });
     expect((await collected).map(({ event }) => (event.type === 'transition' ? event.to : event.type))).toEqual(['queued', 'running', 'log', 'succeeded']);
   });
 });

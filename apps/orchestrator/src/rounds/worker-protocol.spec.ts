@@ -58,10 +58,10 @@ function expected(model: Model, message: RoundMessage): Partial<Model> {
 }
 
 async function deliver(real: Real, message: RoundMessage): Promise<void> {
-  const { rounds } = real.harness;
-  if (message.type === 'started') return rounds.start(message);
-  if (message.type === 'retrying') return rounds.markRetrying(message);
-  return rounds.finish(message);
+  const { messages } = real.harness;
+  if (message.type === 'started') return messages.start(message);
+  if (message.type === 'retrying') return messages.markRetrying(message);
+  return messages.finish(message);
 }
 
 /** A worker message about the current attempt, or (stale) the one before it. */
@@ -114,7 +114,7 @@ class ShortAttempt implements Command {
     const events: WorkerEvent[] = [log(real.id, model.attempt, 'carried'), { type: 'end', round_id: real.id, attempt: model.attempt, at: at() }];
     const finished = { type: 'finished' as const, round_id: real.id, attempt: model.attempt, report: testReport(real.id, real.workorderId, model.attempt, this.status), at: at(), events };
     Object.assign(model, expected({ ...model, ...expected(model, started) }, finished), { worker: 'w1', last: finished });
-    await real.harness.rounds.finish(finished, started);
+    await real.harness.messages.finish(finished, started);
     await matches(model, real);
   }
 
@@ -294,7 +294,7 @@ describe.each(harnessDatabases)('the worker protocol against RoundsService on %s
       const { id, order } = await harness.queued();
       const started = { type: 'started' as const, round_id: id, attempt: 1, worker: 'w1', at: at() };
       const finished = { type: 'finished' as const, round_id: id, attempt: 1, report: testReport(id, order.id, 1), at: at() };
-      await Promise.allSettled([harness.rounds.cancel(id), harness.rounds.finish(finished, started)]);
+      await Promise.allSettled([harness.rounds.cancel(id), harness.messages.finish(finished, started)]);
       rounds.push(id);
     }
     for (const id of rounds) {

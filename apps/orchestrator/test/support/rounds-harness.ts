@@ -19,6 +19,8 @@ import { ReportsRepository } from '../../src/reports/reports.repository';
 import { ReportsService } from '../../src/reports/reports.service';
 import { RoundEventsRepository } from '../../src/rounds/round-events.repository';
 import { RoundEventsService } from '../../src/rounds/round-events.service';
+import { RoundMessagesService } from '../../src/rounds/round-messages.service';
+import { RoundTransitions } from '../../src/rounds/round-transitions';
 import type { RoundGrowthChannel } from '../../src/rounds/round-growth.channel';
 import { RoundViewsService } from '../../src/rounds/round-views.service';
 import { RoundsRepository } from '../../src/rounds/rounds.repository';
@@ -33,6 +35,7 @@ export interface RoundsHarness {
   dataSource: DataSource;
   repository: RoundsRepository;
   rounds: RoundsService;
+  messages: RoundMessagesService;
   views: RoundViewsService;
   events: RoundEventsService;
   reports: ReportsService;
@@ -67,12 +70,15 @@ export async function createRoundsHarness(database: 'SQLite' | 'Postgres'): Prom
   // One orchestrator: no other replica to tell, none telling.
   const growth = { announce: jest.fn(), grown: () => NEVER } as unknown as RoundGrowthChannel;
   const events = new RoundEventsService(new RoundEventsRepository(dataSource), repository, unitOfWork, growth);
-  const rounds = new RoundsService(repository, unitOfWork, producer, relay, cancelRequests as unknown as CancelRequestsPublisher, metrics as unknown as RoundMetrics, events, views);
+  const transitions = new RoundTransitions(repository, unitOfWork, metrics as unknown as RoundMetrics, events);
+  const rounds = new RoundsService(repository, transitions, producer, relay, cancelRequests as unknown as CancelRequestsPublisher, events, views);
+  const messages = new RoundMessagesService(repository, transitions, metrics as unknown as RoundMetrics);
   let counter = 0;
   return Object.assign(harness, {
     dataSource,
     repository,
     rounds,
+    messages,
     views,
     events,
     reports: new ReportsService(new ReportsRepository(dataSource), views),
