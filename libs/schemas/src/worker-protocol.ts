@@ -6,7 +6,7 @@ import { canTransition, type RoundState } from './round-state';
  *
  * How a worker tells the orchestrator what an attempt of a Round does, and what each side may assume. The
  * payloads are typed and schema-checked in `queues.ts`; this module holds the rules between them and the
- * numbers both sides use. Its spec plays the rules against the real `RoundsService` in every order (see
+ * numbers both sides use. Its spec plays the rules against the orchestrator's real services in every order (see
  * `apps/orchestrator/src/rounds/worker-protocol.spec.ts`).
  *
  * ## Channels

@@ -9,7 +9,7 @@ import { RoundMessagesService } from '../rounds/round-messages.service';
 
 /**
  * Round messages from workers (`reports` queue, in batches): started, retrying, finished — the orchestrator's
- * side of `WorkerProtocol` (rule 1 here, rules 2–6 in `RoundsService`). An invalid message
+ * side of `WorkerProtocol` (rule 1 here, rules 2–4 in `RoundMessagesService`, 6 in `RoundTransitions`). An invalid message
  * is logged and dropped (retrying it cannot fix it); a database error fails the batch so that BullMQ retries
  * it, and applying its other messages again changes nothing.
  */
