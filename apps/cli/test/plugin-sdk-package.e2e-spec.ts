@@ -16,7 +16,8 @@ describe('the plugin SDK as a package', () => {
     plugin = join(dir, 'hello');
     mkdirSync(plugin);
     for (const file of ['index.js', 'index.d.ts', 'package.json']) copyFileSync(join(repoRoot, 'examples', 'plugins', 'hello', file), join(plugin, file));
-    execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', ...tarballs], { cwd: plugin, stdio: 'pipe' });
+    // @sc/schemas validates with Ajv: its dependencies come from the npm cache, or the registry when not cached.
+    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...tarballs], { cwd: plugin, stdio: 'pipe' });
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
