@@ -81,4 +81,9 @@ describe('best of N', () => {
     expect(body.head).toBe(winner);
     expect(body.body).toContain('The winner is **gamma**');
   });
+
+  it('refuses at submit a best-of-N work-order whose last phase is not testing (400)', async () => {
+    const answer = await sc.call('POST', '/workorders', { body: { title: 'T', instructions: 'I', plugin: 'agent-cli', repo: { url: remote }, select: 'best', phases: ['testing', 'coding'], agents: [agent('alpha', '')] } });
+    expect(answer).toMatchObject({ status: 400, body: { details: [{ path: '/select', message: 'select "best" needs testing as the last phase (phases: testing, coding)' }] } });
+  });
 });

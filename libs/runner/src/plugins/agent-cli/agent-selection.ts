@@ -1,4 +1,4 @@
-import type { AgentResult, AgentSelection, StoredWorkOrder, TokenUsage } from '@sc/schemas';
+import type { AgentResult, AgentSelection, StoredWorkOrder, TokenUsage, ValidationIssue, WorkOrder } from '@sc/schemas';
 import type { Worktree } from './worktree';
 
 /** Whether the work-order picks the best agent (`select: "best"`) rather than needing every one to pass. */
@@ -7,11 +7,20 @@ export function isBestOf(order: StoredWorkOrder): boolean {
 }
 
 /**
- * Refuses a `select: "best"` work-order whose last phase is not `testing`: the agents are compared by their
- * acceptance there, and an agent phase after it would change the branches after the choice.
+ * A `select: "best"` agent-cli work-order whose last phase is not `testing`, as a validation issue (a submit
+ * refuses it): the agents are compared by their acceptance there, and an agent phase after it would change the
+ * branches after the choice. `phases` as stored (the schema's default filled in).
  */
+export function selectionIssues(order: Pick<WorkOrder, 'plugin' | 'select' | 'phases'>): ValidationIssue[] {
+  const phases = order.phases ?? [];
+  if (order.plugin !== 'agent-cli' || order.select !== 'best' || phases.at(-1) === 'testing') return [];
+  return [{ path: '/select', message: `select "best" needs testing as the last phase (phases: ${phases.join(', ')})` }];
+}
+
+/** Refuses what {@link selectionIssues} finds, for a work-order that did not come through a submit (`sc run`). */
 export function assertSelectable(order: StoredWorkOrder): void {
-  if (isBestOf(order) && order.phases.at(-1) !== 'testing') throw new Error(`select "best" needs testing as the last phase (phases: ${order.phases.join(', ')})`);
+  const [issue] = selectionIssues(order);
+  if (issue) throw new Error(issue.message);
 }
 
 /** How one agent's worktree went in the testing phase, before its cost is known. */
