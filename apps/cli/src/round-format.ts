@@ -1,4 +1,4 @@
-import type { Report, RoundEvent, RoundSummaryView, RoundView, TokenUsage } from '@sc/schemas';
+import type { AgentResult, Report, RoundEvent, RoundSummaryView, RoundView, TokenUsage } from '@sc/schemas';
 import type { RoundOutcome } from './round-follower';
 import { formatTable, type TableColumn } from './table-format';
 
@@ -35,6 +35,9 @@ export function formatReport(report: Report): string[] {
   }
   for (const usage of report.token_usage) lines.push(`  tokens      ${formatTokenUsage(usage)}`);
   lines.push(`  cost        $${report.cost_usd.toFixed(2)}`);
+  const { winner, others = [] } = report.selection ?? {};
+  if (winner) lines.push(`  winner      ${formatAgentResult(winner)}`);
+  for (const other of others) lines.push(`  other       ${formatAgentResult(other)}`);
   for (const artifact of report.artifacts) lines.push(`  artifact    ${artifact.name} (${artifact.bytes} B) ${artifact.uri}`);
   for (const commit of report.commits) lines.push(`  commit      ${commit.sha.slice(0, 12)}${commit.branch ? ` ${commit.branch}` : ''}${commit.message ? ` ${firstLine(commit.message)}` : ''}`);
   lines.push(`  worker      ${report.worker}`);
@@ -116,6 +119,11 @@ function truncate(text: string, max: number): string {
 }
 
 /** `claude (claude-sonnet-4-5): 1200 in, 300 out, 800 cache read, 0 cache write, $0.0081` */
+/** A best-of-N agent: `gamma (model) on <branch>: 2 acceptance command(s) passed, $0.0009`. */
+function formatAgentResult(result: AgentResult): string {
+  return `${result.agent} (${result.model}) on ${result.branch}: ${result.result}, ${result.cost_usd === null ? 'price unknown' : `$${result.cost_usd.toFixed(4)}`}`;
+}
+
 function formatTokenUsage(usage: TokenUsage): string {
   const cost = usage.cost_usd === undefined ? '' : usage.cost_usd === null ? ', price unknown' : `, $${usage.cost_usd.toFixed(4)}`;
   return `${usage.agent} (${usage.model}): ${usage.input} in, ${usage.output} out, ${usage.cache_read ?? 0} cache read, ${usage.cache_write ?? 0} cache write${cost}`;

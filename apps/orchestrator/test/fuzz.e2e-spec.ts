@@ -67,7 +67,7 @@ describe('fuzzing the HTTP API', () => {
     return answer;
   }
 
-  const knownKeys = ['schema_version', 'id', 'title', 'instructions', 'plugin', 'repo', 'branch', 'agents', 'phases', 'phase_timeout', 'budget', 'priority', 'labels', 'acceptance', 'params', 'continue_branch', 'review', 'notify'];
+  const knownKeys = ['schema_version', 'id', 'title', 'instructions', 'plugin', 'repo', 'branch', 'agents', 'phases', 'phase_timeout', 'budget', 'priority', 'labels', 'acceptance', 'params', 'continue_branch', 'review', 'notify', 'select'];
 
   /** Any JSON value, including strings with NUL, lone surrogates' escapes and huge numbers. */
   const anyJson = fc.jsonValue({ maxDepth: 4 });

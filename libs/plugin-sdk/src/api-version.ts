@@ -2,7 +2,7 @@
  * The plugin API version this SDK implements (SemVer). A worker loads a plugin only when the major of the
  * plugin's `apiVersion` equals the major of this value: a new major may change what `handle()` receives.
  */
-export const SDK_API_VERSION = '1.4.0';
+export const SDK_API_VERSION = '1.5.0';
 
 const semver = /^(\d+)\.(\d+)\.(\d+)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 

@@ -10,4 +10,4 @@ export * from './hook.decorator';
 export * from './plugin';
 export * from './plugin-context';
 export * from './process-group';
-export type { ArtifactRef, StoredWorkOrder, TokenUsage, ToolRefusal } from '@sc/schemas';
+export type { AgentResult, AgentSelection, ArtifactRef, StoredWorkOrder, TokenUsage, ToolRefusal } from '@sc/schemas';

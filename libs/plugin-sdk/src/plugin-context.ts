@@ -1,4 +1,4 @@
-import type { AgentSession, ArtifactRef, ResumeFrom, TokenUsage, ToolRefusal } from '@sc/schemas';
+import type { AgentSelection, AgentSession, ArtifactRef, ResumeFrom, TokenUsage, ToolRefusal } from '@sc/schemas';
 import type { ContextExecOptions, ExecResult } from './exec';
 
 /**
@@ -45,6 +45,11 @@ export interface PluginContext {
    * phase's signal aborts and the Round ends `failure` with an error starting `budget_exceeded`.
    */
   reportTokens(usage: UsageReport): void;
+  /**
+   * The attempt's token usage so far, per agent and model, with costs as the Report will state them (`cost_usd`
+   * `null` while a model's price is unknown): what every agent spent, e.g. to choose the cheapest. Since API 1.5.
+   */
+  tokenUsage(): TokenUsage[];
   /**
    * Stores a file of the Round (under the worker's artifact store) and lists it in the Report. `name` is a
    * relative path such as `params.json` or `logs/test.txt`; `..` and absolute paths are refused. Writing the
@@ -124,6 +129,11 @@ export interface PhaseOutcome {
   refusals?: ToolRefusal[];
   /** The agents' sessions the phase ran, listed in the Report with the attempt (since API 1.2). */
   sessions?: Omit<AgentSession, 'attempt'>[];
+  /**
+   * How the agents of a `select: "best"` work-order compared: the winner and the others with their results,
+   * branches and costs, copied to the Report's `selection` (since API 1.5).
+   */
+  selection?: AgentSelection;
 }
 
 /** The levels of a {@link PluginLogger}. */

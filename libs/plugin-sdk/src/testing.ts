@@ -77,6 +77,8 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
     artifacts,
     logs,
     reportTokens: (usage) => void tokens.push({ ...usage }),
+    // Each report as made, not summed per agent and model as a host does: sums come out the same.
+    tokenUsage: () => tokens.map((usage) => ({ ...usage })),
     writeArtifact: async (name, data): Promise<ArtifactRef> => {
       const bytes = Buffer.from(data);
       artifacts.set(name, bytes);

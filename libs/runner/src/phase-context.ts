@@ -71,6 +71,7 @@ export function createPhaseContext(options: PhaseContextOptions): PluginContext 
       stream(level, line, fields.agent);
     }),
     reportTokens,
+    tokenUsage: () => options.ledger.totals(),
     ...(job.resume_from ? { resumeFrom: job.resume_from } : {}),
     readArtifact: (attempt, name) => options.artifacts.get({ roundId: job.round_id, attempt }, name),
     openModelRoute: async ({ provider, agent, onActivity }) => {

@@ -2,6 +2,7 @@ import {
   formatIssues,
   ReportSchemaVersion,
   validateReport,
+  type AgentSelection,
   type AgentSession,
   type ArtifactRef,
   type CommitRef,
@@ -40,6 +41,7 @@ export class RoundRecorder {
   private readonly commits: CommitRef[] = [];
   private readonly sessions = new Map<string, AgentSession>();
   private summary = '';
+  private selection?: AgentSelection;
 
   constructor(
     readonly job: WorkOrderJob,
@@ -70,6 +72,7 @@ export class RoundRecorder {
     if (Array.isArray(outcome.commits)) this.commits.push(...outcome.commits);
     // One entry per agent and session: a later phase of the same session adds nothing new.
     for (const session of outcome.sessions ?? []) this.sessions.set(`${session.agent}\u0000${session.session_id}`, { ...session, attempt: this.job.attempt });
+    if (outcome.selection) this.selection = outcome.selection;
   }
 
   /** The Report; when what the plugin returned breaks the schema, an `error` Report saying where. */
@@ -97,6 +100,7 @@ export class RoundRecorder {
       artifacts: [...this.artifacts.values()],
       commits: [...commits],
       ...(this.sessions.size > 0 ? { sessions: [...this.sessions.values()] } : {}),
+      ...(this.selection ? { selection: this.selection } : {}),
       attempt: job.attempt,
       worker: this.options.worker,
     };

@@ -7,7 +7,7 @@
 export type ReportStatus = 'success' | 'failure' | 'timeout' | 'cancelled' | 'error';
 
 /**
- * The outcome of one attempt of a Round. Schema version 1.3 (the @1 in the file name is the major).
+ * The outcome of one attempt of a Round. Schema version 1.4 (the @1 in the file name is the major).
  */
 export interface Report {
   schema_version?: string;
@@ -32,6 +32,7 @@ export interface Report {
    * @maxItems 64
    */
   sessions?: AgentSession[];
+  selection?: AgentSelection;
   attempt: number;
   worker: string;
 }
@@ -98,4 +99,41 @@ export interface AgentSession {
    * The attempt whose session this one continued; null when it started afresh.
    */
   resumed_from_attempt?: number | null;
+}
+/**
+ * How a select: best work-order's agents were compared in the testing phase (since 1.4): the winner, whose branch the review diff and pull request use, and the others; no winner when none passed.
+ */
+export interface AgentSelection {
+  winner?: AgentResult;
+  /**
+   * @maxItems 16
+   */
+  others: AgentResult[];
+}
+/**
+ * One agent of a select: best Round: its branch, how its acceptance went and what it cost.
+ *
+ * This interface was referenced by `Report`'s JSON-Schema
+ * via the `definition` "agentResult".
+ */
+export interface AgentResult {
+  agent: string;
+  model: string;
+  branch: string;
+  /**
+   * Its agent phases succeeded and every acceptance command passed in its worktree.
+   */
+  passed: boolean;
+  /**
+   * Acceptance commands that failed in its worktree (0 when it did not get to them).
+   */
+  failed_commands: number;
+  /**
+   * One line: how its phases and acceptance went.
+   */
+  result: string;
+  /**
+   * What its model calls cost in USD, every model summed; null when some had no known price.
+   */
+  cost_usd: number | null;
 }

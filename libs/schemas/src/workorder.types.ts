@@ -44,7 +44,7 @@ export type Caches = CacheEntry[];
 export type Duration3 = number | string;
 
 /**
- * A work-order: what to change, in which repository, with which agents, within which budgets. Schema version 1.5 (the @1 in the file name is the major).
+ * A work-order: what to change, in which repository, with which agents, within which budgets. Schema version 1.6 (the @1 in the file name is the major).
  */
 export interface WorkOrder {
   /**
@@ -74,6 +74,10 @@ export interface WorkOrder {
    * @maxItems 16
    */
   agents?: Agent[];
+  /**
+   * Which agents' work counts when there are several (since 1.6): all — the default, every agent must pass its phases and acceptance; best — the Round succeeds when at least one agent's worktree passes acceptance (every acceptance command is run in each worktree), and the winner is the passing agent with the fewest failed acceptance commands, then the lowest cost, then the first listed; the review diff, approval and pull request use the winner's branch. best needs testing as the last phase.
+   */
+  select?: 'all' | 'best';
   /**
    * @minItems 1
    * @maxItems 16

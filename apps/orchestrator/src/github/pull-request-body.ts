@@ -27,6 +27,7 @@ export function renderPullRequestBody({ report, acceptance = [], publicUrl }: Pu
     '',
     quote(report.error ? `${report.summary}\n\n${report.error}` : report.summary),
     '',
+    ...selectionSection(report),
     ...phasesSection(report.phases),
     ...acceptanceSection(acceptance, report.phases),
     ...tokensSection(report),
@@ -44,6 +45,22 @@ function phasesSection(phases: PhaseResult[]): string[] {
     '| phase | status | exit code | duration |',
     '| -- | -- | --: | --: |',
     ...phases.map((phase) => `| ${phase.name} | ${phase.status} | ${phase.exit_code ?? '–'} | ${formatDuration(phase.started_at, phase.finished_at)} |`),
+    '',
+  ];
+}
+
+/** Best of N: which agent's branch this is, and how the others did. */
+function selectionSection({ selection }: Report): string[] {
+  if (!selection) return [];
+  const rows = [...(selection.winner ? [{ ...selection.winner, mark: '🏆 ' }] : []), ...selection.others.map((other) => ({ ...other, mark: '' }))];
+  return [
+    '### Agents compared',
+    '',
+    selection.winner ? `The winner is **${selection.winner.agent}**: this pull request is its branch; the others stay on theirs.` : 'No agent passed acceptance.',
+    '',
+    '| agent | model | branch | result | cost |',
+    '| -- | -- | -- | -- | --: |',
+    ...rows.map((row) => `| ${row.mark}${row.agent} | ${row.model} | \`${row.branch}\` | ${row.result.replace(/\|/g, '\\|')} | ${row.cost_usd === null ? 'unknown' : `$${row.cost_usd.toFixed(4)}`} |`),
     '',
   ];
 }

@@ -100,8 +100,12 @@ export class PullRequestsService implements OnApplicationBootstrap, OnModuleDest
   }
 }
 
-/** The branch to open the pull request from: the work-order's own when it got commits, else the first committed one. */
+/**
+ * The branch to open the pull request from: a best-of-N Round's winner's (only it was pushed), else the work-order's
+ * own when it got commits, else the first committed one.
+ */
 function pickBranch(order: StoredWorkOrder, report: Report): string | undefined {
+  if (report.selection?.winner) return report.selection.winner.branch;
   const branches = report.commits.map((commit) => commit.branch).filter((branch): branch is string => branch !== undefined);
   return branches.includes(order.branch) ? order.branch : branches[0];
 }

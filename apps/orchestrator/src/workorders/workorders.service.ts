@@ -1,6 +1,6 @@
 import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import type { Plugin } from '@sc/plugin-sdk';
-import { checkPluginParams, unpricedAgents, type PluginRegistry } from '@sc/runner';
+import { checkPluginParams, selectionIssues, unpricedAgents, type PluginRegistry } from '@sc/runner';
 import { defaultBranchName, type StoredWorkOrder, type SubmitWorkOrderResponse, type WorkOrder } from '@sc/schemas';
 import type { EntityManager } from 'typeorm';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestrator.config';
@@ -39,7 +39,7 @@ export class WorkOrdersService {
   async submit(input: WorkOrder, idempotencyKey?: string): Promise<SubmitWorkOrderResponse> {
     const order = this.complete(input);
     const plugin = this.requirePlugin(order.plugin);
-    const issues = [...checkPluginParams(plugin, order.params), ...unpricedAgents(order, this.config.prices)];
+    const issues = [...checkPluginParams(plugin, order.params), ...unpricedAgents(order, this.config.prices), ...selectionIssues(order)];
     if (issues.length) throw new ValidationException('work-order', issues);
     const at = new Date().toISOString();
     let answer: SubmitWorkOrderResponse;

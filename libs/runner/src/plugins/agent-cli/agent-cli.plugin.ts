@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { defaultAgentCliSettings, type AgentCliSettings } from './agent-cli-settings';
 import { assertAgentRunnable } from './agent-command';
 import { runAgent, type AgentRun } from './agent-run';
+import { assertSelectable, Contests, describeSelection, isBestOf, selectBest, type Contestant } from './agent-selection';
 import { AgentRuntimes } from './agent-runtimes';
 import { agentSandbox, scratchDirOf } from './agent-sandbox';
 import { runCommandLines } from './command-lines';
@@ -21,11 +22,13 @@ import { setUpWorktree, type WorktreeSetup } from './worktree-setup';
  * has one), gives each agent its ports and `.env`, restores caches and runs the setup commands. The `testing`
  * phase runs the `acceptance` commands in every worktree; any other phase runs the agents. After each agent
  * phase — also one that timed out, was cancelled or passed the budget — `finalize` commits what changed in
- * each worktree with a `Work-Order:` trailer. When the Round ends, the worktrees go back to the pool (or are
+ * each worktree with a `Work-Order:` trailer. With `select: "best"`, an agent that fails drops out instead of
+ * failing the phase, and testing picks the winner whose branch is diffed and pushed. When the Round ends, the worktrees go back to the pool (or are
  * removed) and the ports are freed; the branches and their commits stay. See README.md beside this file.
  */
 export function createAgentCliPlugin(settings: AgentCliSettings = defaultAgentCliSettings): Plugin {
   const runtimes = new AgentRuntimes(settings);
+  const contests = new Contests();
   return definePlugin({
     name: 'agent-cli',
     version: '1.0.0',
@@ -33,6 +36,7 @@ export function createAgentCliPlugin(settings: AgentCliSettings = defaultAgentCl
     description: 'Runs claude, codex, gemini or your own agent command in git worktrees, commits their work, runs acceptance there.',
     async setup(order, ctx) {
       const worktrees = planWorktrees(order, ctx);
+      assertSelectable(order);
       worktrees.forEach((worktree) => assertAgentRunnable(worktree.agent));
       const repository = await openRepository(order, ctx);
       for (const worktree of worktrees) {
@@ -44,21 +48,29 @@ export function createAgentCliPlugin(settings: AgentCliSettings = defaultAgentCl
     },
     handle(order, ctx) {
       const worktrees = planWorktrees(order, ctx);
-      return ctx.phase === 'testing' ? testWorktrees(worktrees, order, runtimes, ctx) : runAgents(worktrees, order, runtimes, ctx);
+      if (!isBestOf(order)) return ctx.phase === 'testing' ? testWorktrees(worktrees, order, runtimes, ctx) : runAgents(worktrees, order, runtimes, ctx);
+      const contest = contests.of(ctx);
+      const running = worktrees.filter((worktree) => !contest.dropped.has(worktree.agent.name));
+      if (ctx.phase !== 'testing') return runAgents(running, order, runtimes, ctx, contest.dropped);
+      return testBestOf(worktrees, contest, order, runtimes, ctx);
     },
     async finalize(order, ctx, ending) {
       if (!order.agents?.length) return undefined;
       const worktrees = planWorktrees(order, ctx);
       const commits = ctx.phase === 'testing' || ctx.phase === 'setup' ? [] : await commitAll(worktrees, order, ctx, ending);
       if (isRoundEnding(order, ctx.phase, ending)) {
+        const winner = contests.of(ctx).selection?.winner;
+        contests.end(ctx);
+        // Best of N: the diff and the pull request are the winner's alone; the others' branches stay local.
+        const shipped = winner ? worktrees.filter((worktree) => worktree.agent.name === winner.agent) : worktrees;
         await releaseWorktrees(worktrees, order, runtimes, ctx);
         const isReviewed = order.review?.required === true && ending.status === 'success';
         // Opened only when needed: a Round that never got a repository (a refused repo.path) ends on its first error.
         const repository = isReviewed || order.pull_request ? await openRepository(order, ctx, { fetch: false }) : undefined;
-        if (repository && isReviewed) await storeReviewDiff(repository, worktrees, order, ctx);
+        if (repository && isReviewed) await storeReviewDiff(repository, shipped, order, ctx);
         // The orchestrator opens the pull request from the Report (after approval, with a review gate); the branches
         // must be on the remote first, and only this worker has them.
-        if (repository && order.pull_request) await pushBranches(repository, worktrees.map((worktree) => worktree.branch), ctx);
+        if (repository && order.pull_request) await pushBranches(repository, shipped.map((worktree) => worktree.branch), ctx);
       }
       if (commits.length === 0) return undefined;
       if (ending.status === 'success') return { commits };
@@ -76,12 +88,21 @@ function setupOutcome(setups: WorktreeSetup[]): PhaseOutcome | undefined {
   return { summary, exitCode: failed.commands.exitCode, status: 'failure', error: `setup failed: ${failed.summary}` };
 }
 
-async function runAgents(worktrees: Worktree[], order: StoredWorkOrder, runtimes: AgentRuntimes, ctx: PluginContext): Promise<PhaseOutcome> {
+/**
+ * Runs the agents in parallel. Any failing agent fails the phase; with `dropped` (best of N) a failing agent is
+ * added there instead, and the phase fails only when none is left.
+ */
+async function runAgents(worktrees: Worktree[], order: StoredWorkOrder, runtimes: AgentRuntimes, ctx: PluginContext, dropped?: Map<string, string>): Promise<PhaseOutcome> {
   const runs = await Promise.all(worktrees.map(async (worktree) => runAgent(worktree, order, await runtimes.env(worktree, ctx), ctx)));
   const failed = runs.find((run) => run.exitCode !== 0);
   const summary = runs.map(describeRun).join('\n');
   const refusals = runs.flatMap((run) => run.refusals);
   const sessions = runs.flatMap((run) => (run.sessionId ? [{ agent: run.worktree.agent.name, session_id: run.sessionId, resumed_from_attempt: run.resumedFrom ?? null }] : []));
+  const isOut = (run: AgentRun) => run.exitCode !== 0 || run.idle;
+  if (dropped && runs.some((run) => !isOut(run))) {
+    for (const run of runs.filter(isOut)) dropped.set(run.worktree.agent.name, `${ctx.phase}: ${run.error ?? `exit ${run.exitCode ?? 'by signal'}`}`);
+    return { summary, exitCode: 0, refusals, sessions };
+  }
   const idle = runs.find((run) => run.idle);
   if (idle) return { summary, exitCode: idle.exitCode, status: 'timeout', error: idle.error, refusals, sessions };
   if (!failed) return { summary, exitCode: 0, refusals, sessions };
@@ -109,6 +130,32 @@ async function testWorktrees(worktrees: Worktree[], order: StoredWorkOrder, runt
   }
   const summary = lines.join('\n');
   return failedExitCode === undefined ? { summary, exitCode: 0 } : { summary, exitCode: failedExitCode, status: 'failure' };
+}
+
+/**
+ * Best of N's testing phase: every acceptance command in the worktree of each agent still in, one worktree after
+ * the other; then the winner (see {@link selectBest}). The phase fails when no agent passed.
+ */
+async function testBestOf(worktrees: Worktree[], contest: ReturnType<Contests['of']>, order: StoredWorkOrder, runtimes: AgentRuntimes, ctx: PluginContext): Promise<PhaseOutcome> {
+  const commands = order.acceptance ?? [];
+  const contestants: Contestant[] = [];
+  let firstExitCode: number | null = 0;
+  for (const worktree of worktrees) {
+    const droppedIn = contest.dropped.get(worktree.agent.name);
+    if (droppedIn !== undefined) {
+      contestants.push({ worktree, passed: false, failedCommands: 0, result: droppedIn });
+      continue;
+    }
+    const run = commands.length === 0 ? { failed: 0, exitCode: 0 } : await runCommandLines(worktree, commands, await agentSandbox(worktree, scratchDirOf(worktree), order, ctx), await runtimes.env(worktree, ctx), ctx, true);
+    if (run.failed > 0 && firstExitCode === 0) firstExitCode = run.exitCode;
+    const result = run.failed === 0 ? `${commands.length} acceptance command(s) passed` : `${run.failed} of ${commands.length} acceptance command(s) failed`;
+    contestants.push({ worktree, passed: run.failed === 0, failedCommands: run.failed, result });
+  }
+  const selection = selectBest(contestants, ctx.tokenUsage());
+  contest.selection = selection;
+  const summary = describeSelection(selection);
+  if (selection.winner) return { summary, exitCode: 0, selection };
+  return { summary, exitCode: firstExitCode, status: 'failure', error: 'no agent passed acceptance', selection };
 }
 
 async function commitAll(worktrees: Worktree[], order: StoredWorkOrder, ctx: PluginContext, ending: PhaseEnding): Promise<CommitRef[]> {
