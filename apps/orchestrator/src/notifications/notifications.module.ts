@@ -1,6 +1,5 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
-import { QueueName } from '@sc/schemas';
+import { QueueModule } from '../queue/queue.module';
 import { ReportsModule } from '../reports/reports.module';
 import { RoundsModule } from '../rounds/rounds.module';
 import { WorkOrdersModule } from '../workorders/workorders.module';
@@ -9,7 +8,7 @@ import { NotificationsProducer } from './notifications.producer';
 
 /** Outgoing webhooks: a POST per Round end, wait and review to `SC_NOTIFY_URLS` and the work-order's `notify`. */
 @Module({
-  imports: [BullModule.registerQueue({ name: QueueName.Notifications }), RoundsModule, ReportsModule, WorkOrdersModule],
+  imports: [QueueModule, RoundsModule, ReportsModule, WorkOrdersModule],
   providers: [NotificationsProducer, NotificationsConsumer],
 })
 export class NotificationsModule {}

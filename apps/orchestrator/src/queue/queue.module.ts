@@ -25,7 +25,7 @@ import { WorkOrdersProducer } from './workorders.producer';
       // The producer fails fast while Redis is down (the outbox keeps the row) instead of queueing commands in memory.
       useFactory: (config: OrchestratorConfig) => ({ connection: { ...redisConnectionOptions(config.redisUrl), enableOfflineQueue: false } }),
     }),
-    BullModule.registerQueue({ name: QueueName.Reports }, { name: QueueName.Events }),
+    BullModule.registerQueue({ name: QueueName.Reports }, { name: QueueName.Events }, { name: QueueName.Notifications }),
     TypeOrmModule.forFeature([OutboxEntity]),
     ClusterModule,
   ],
@@ -37,7 +37,12 @@ export class QueueModule {
 
   // As soon as the queues exist (they connect at once): their connection errors as one warning per interval,
   // not a stack per retry.
-  constructor(@InjectQueue(QueueName.WorkOrders) workorders: Queue, @InjectQueue(QueueName.Reports) reports: Queue, @InjectQueue(QueueName.Events) events: Queue) {
-    for (const queue of [workorders, reports, events]) logRedisErrors(queue, `queue ${queue.name}`, (fields, message) => this.logger.warn(fields, message));
+  constructor(
+    @InjectQueue(QueueName.WorkOrders) workorders: Queue,
+    @InjectQueue(QueueName.Reports) reports: Queue,
+    @InjectQueue(QueueName.Events) events: Queue,
+    @InjectQueue(QueueName.Notifications) notifications: Queue,
+  ) {
+    for (const queue of [workorders, reports, events, notifications]) logRedisErrors(queue, `queue ${queue.name}`, (fields, message) => this.logger.warn(fields, message));
   }
 }
