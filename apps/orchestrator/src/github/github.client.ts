@@ -53,7 +53,28 @@ export class GitHubClient {
   /** The head branch and clone URL of a pull request. */
   async getPullRequest(repository: string, number: number): Promise<PullRequestRef> {
     const { data } = await (await this.client()).pulls.get({ ...repoParams(repository), pull_number: number });
-    return { number: data.number, title: data.title, headRef: data.head.ref, headCloneUrl: data.head.repo?.clone_url ?? data.base.repo.clone_url };
+    return {
+      number: data.number,
+      title: data.title,
+      url: data.html_url,
+      headRef: data.head.ref,
+      headSha: data.head.sha,
+      headCloneUrl: data.head.repo?.clone_url ?? data.base.repo.clone_url,
+      isFork: data.head.repo?.full_name !== data.base.repo.full_name,
+    };
+  }
+
+  /** The jobs of a workflow run that failed (their latest attempt). */
+  async failedJobs(repository: string, runId: number): Promise<{ id: number; name: string }[]> {
+    const { data } = await (await this.client()).actions.listJobsForWorkflowRun({ ...repoParams(repository), run_id: runId, filter: 'latest', per_page: 100 });
+    return data.jobs.filter((job) => job.conclusion === 'failure' || job.conclusion === 'timed_out').map((job) => ({ id: job.id, name: job.name }));
+  }
+
+  /** The last `maxChars` characters of a GitHub Actions job's log. */
+  async jobLogTail(repository: string, jobId: number, maxChars: number): Promise<string> {
+    const { data } = await (await this.client()).actions.downloadJobLogsForWorkflowRun({ ...repoParams(repository), job_id: jobId });
+    const text = typeof data === 'string' ? data : String(data);
+    return text.length <= maxChars ? text : text.slice(-maxChars);
   }
 
   /** Posts a comment on an issue or pull request; returns its id. */
