@@ -56,6 +56,7 @@ describe('the PR loop', () => {
   let sc: OrchestratorStack;
   let worker: StackProcess;
   let roundId: string;
+  let firstHead: string;
 
   const deliver = (event: string, payload: unknown): Promise<Answer> => {
     const raw = JSON.stringify(payload);
@@ -72,6 +73,12 @@ describe('the PR loop', () => {
   const headOfBranch = () => git(remote, 'rev-parse', `refs/heads/${branch}`);
   const notes = () => git(remote, 'show', `refs/heads/${branch}:NOTES.md`);
 
+  /** GitHub learns the branch's new head, as a push tells it. */
+  const publishHead = () => {
+    github.pulls.get(`${repository}#101`)!.head.sha = headOfBranch();
+    github.branches.set(`${repository}:${branch}`, headOfBranch());
+  };
+
   /** Waits until attempt `attempt` ended succeeded and its pull request comment was posted; GitHub then sees the new head. */
   const untilAttemptDone = async (attempt: number) => {
     await until(
@@ -82,7 +89,7 @@ describe('the PR loop', () => {
       },
       { timeoutMs: 60_000, what: `attempt ${attempt} and its pull request comment` },
     );
-    github.pulls.get(`${repository}#101`)!.head.sha = headOfBranch();
+    publishHead();
   };
 
   /** GitHub's review example, now requesting changes on pull request #101. */
@@ -106,7 +113,7 @@ describe('the PR loop', () => {
     root = mkdtempSync(join(tmpdir(), 'sc-pr-loop-'));
     remote = createRemote(root);
     github = await FakeGitHub.start();
-    sc = await startOrchestratorStack({ GITHUB_WEBHOOK_SECRET: secret, GITHUB_TOKEN: 'ghp_loop', GITHUB_API_URL: github.url, SC_API_TOKEN: 'pr-loop-token', SC_PR_FIX_LIMIT: '2' });
+    sc = await startOrchestratorStack({ GITHUB_WEBHOOK_SECRET: secret, GITHUB_TOKEN: 'ghp_loop', GITHUB_API_URL: github.url, SC_API_TOKEN: 'pr-loop-token', SC_PR_FIX_LIMIT: '2', SC_PUBLIC_URL: 'https://sc.example' });
     worker = await startWorker(sc.stack);
     const submitted = await sc.call('POST', '/workorders', {
       headers: auth,
@@ -126,7 +133,8 @@ describe('the PR loop', () => {
     roundId = submitted.body.round_id;
     await until(async () => (await round()).pull_request, { timeoutMs: 60_000, what: 'the pull request of attempt 1' });
     expect((await round()).pull_request).toEqual({ number: 101, url: pullUrl });
-    github.pulls.get(`${repository}#101`)!.head.sha = headOfBranch();
+    firstHead = headOfBranch();
+    publishHead();
   });
 
   afterAll(async () => {
@@ -142,7 +150,7 @@ describe('the PR loop', () => {
     expect(answer).toEqual({ status: 200, body: { result: 'fix attempt queued', round_id: roundId } });
     expect(await queuedAs(2)).toMatchObject({ reason: expect.stringMatching(/^automatic pull request fix \(review \d+\): @Codertocat requested changes on #101$/) });
     // The bot comments on the pull request (this Round came from the API, so it had no comment yet)…
-    expect(comments().at(-1)).toContain(`queued attempt 2 of Round \`${roundId}\``);
+    expect(comments().at(-1)).toContain(`queued attempt 2 of Round [\`${roundId}\`](https://sc.example/rounds/${roundId})`);
     await untilAttemptDone(2);
     // …and edits that comment when the attempt ends.
     await until(() => edits().some((text) => text.includes('ended: **succeeded**') && text.includes('attempt 2')), { what: 'the bot comment edited' });
@@ -150,6 +158,22 @@ describe('the PR loop', () => {
     expect(headOfBranch()).not.toBe(before);
     expect(git(remote, 'merge-base', '--is-ancestor', before, headOfBranch())).toBe('');
     expect(notes()).toContain('A review of pull request #101 by @Codertocat requests changes:\n\nPlease also mention the licence.');
+  });
+
+  it('each attempt posts the check run sc: in progress on the head it starts from, then completed with tokens and cost per agent and model on the head it pushed', async () => {
+    const posted = () => github.callsTo('POST', /^\/repos\/octo\/hello\/check-runs$/).map((call) => call.body as any);
+    const patched = () => github.callsTo('PATCH', /^\/repos\/octo\/hello\/check-runs\/\d+$/).map((call) => ({ path: call.path, ...(call.body as any) }));
+    await until(() => posted().length >= 3 && patched().length >= 1, { what: 'the check runs of attempts 1 and 2' });
+    const [first, running, second] = posted();
+    // Attempt 1 started a new branch, so GitHub had no commit of it to show it running on.
+    expect(first).toMatchObject({ name: 'sc', head_sha: firstHead, status: 'completed', conclusion: 'success', details_url: `https://sc.example/rounds/${roundId}` });
+    expect(first.output.title).toBe('Attempt 1: succeeded · $0.00');
+    expect(running).toMatchObject({ name: 'sc', head_sha: firstHead, status: 'in_progress', output: { title: 'Attempt 2 running' } });
+    expect(patched()[0]).toMatchObject({ path: expect.stringMatching(/\/check-runs\/7000002$/), status: 'completed', conclusion: 'success' });
+    expect(second).toMatchObject({ name: 'sc', head_sha: headOfBranch(), status: 'completed', conclusion: 'success' });
+    expect(second.output.summary).toContain(`Solar Circuit Round [\`${roundId}\`](https://sc.example/rounds/${roundId}), attempt 2: **succeeded**`);
+    expect(second.output.summary).toMatch(/\| fake \| fake-1 \| 120 \| 30 \| 0 \| 0 \| (unknown|\$\d+\.\d{4}) \|/);
+    expect(second.output.summary).toContain('Cost of the Round: $');
   });
 
   it('/sc fix in a pull request comment starts an attempt with its text, not counted against the limit', async () => {

@@ -22,6 +22,14 @@ export interface OpenedPullRequest {
   url: string;
 }
 
+/** What a check run says: running, or how it ended, with a Markdown summary and a link to the Round. */
+export interface CheckRunFields {
+  status: 'in_progress' | 'completed';
+  conclusion?: 'success' | 'failure' | 'neutral' | 'cancelled' | 'timed_out' | 'action_required';
+  details_url?: string;
+  output: { title: string; summary: string };
+}
+
 /** What a new pull request is opened with. */
 export interface NewPullRequest {
   title: string;
@@ -109,6 +117,26 @@ export class GitHubClient {
     if (request.labels.length > 0) await octokit.issues.addLabels({ ...params, issue_number: data.number, labels: request.labels });
     if (request.reviewers.length > 0) await octokit.pulls.requestReviewers({ ...params, pull_number: data.number, reviewers: request.reviewers });
     return { number: data.number, url: data.html_url };
+  }
+
+  /** The commit a branch of the repository points at, or undefined when GitHub has no such branch. */
+  async getBranchHead(repository: string, branch: string): Promise<string | undefined> {
+    try {
+      return (await (await this.client()).repos.getBranch({ ...repoParams(repository), branch })).data.commit.sha;
+    } catch (error) {
+      if ((error as { status?: unknown }).status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** Creates a check run on a commit (a GitHub App's token only: a personal token gets 403); returns its id. */
+  async createCheckRun(repository: string, check: CheckRunFields & { name: string; head_sha: string }): Promise<number> {
+    return (await (await this.client()).checks.create({ ...repoParams(repository), ...check })).data.id;
+  }
+
+  /** Changes a check run the bot created. */
+  async updateCheckRun(repository: string, id: number, check: CheckRunFields): Promise<void> {
+    await (await this.client()).checks.update({ ...repoParams(repository), check_run_id: id, ...check });
   }
 
   /** Replaces a pull request's body. */

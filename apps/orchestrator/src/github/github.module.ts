@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ReportsModule } from '../reports/reports.module';
 import { RoundsModule } from '../rounds/rounds.module';
 import { WorkOrdersModule } from '../workorders/workorders.module';
+import { CheckRunsService } from './check-runs.service';
 import { GitHubClient } from './github.client';
 import { GitHubRepository } from './github.repository';
 import { GitHubWebhooksController } from './github-webhooks.controller';
@@ -14,6 +15,6 @@ import { PullRequestsService } from './pull-requests.service';
 @Module({
   imports: [WorkOrdersModule, RoundsModule, ReportsModule],
   controllers: [GitHubWebhooksController, PullRequestsController],
-  providers: [GitHubRepository, GitHubClient, GitHubWebhooksService, PullRequestsService, PullRequestFixesService],
+  providers: [GitHubRepository, GitHubClient, GitHubWebhooksService, PullRequestsService, PullRequestFixesService, CheckRunsService],
 })
 export class GitHubModule {}

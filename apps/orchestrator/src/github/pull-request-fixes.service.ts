@@ -7,6 +7,7 @@ import type { CheckRunCompletedEvent, GitHubRepositoryPayload, WorkflowRunComple
 import type { PullRequestRef } from './github-workorders';
 import { GitHubClient } from './github.client';
 import { GitHubRepository } from './github.repository';
+import { ScCheckName } from './check-run';
 import { checkFix, checkFixReasonPrefix, LogTailChars, renderFixLimitComment, renderFixQueuedComment, type PullRequestFix } from './pull-request-fix';
 
 /** What the webhook answers GitHub: 200 when an attempt was queued, 202 with the reason when not. */
@@ -17,9 +18,6 @@ export interface FixOutcome {
 
 // Conclusions of a check or workflow run that ask for a fix; `cancelled`, `neutral`, `skipped`… do not.
 const failedConclusions = new Set(['failure', 'timed_out']);
-
-// The check run each attempt posts on its head commit: its failure is the Round's own, never a reason to fix.
-const ownCheckName = 'sc';
 
 /**
  * The PR loop: a review requesting changes, an `/sc fix` comment, or a failed check on the head commit of a
@@ -73,7 +71,8 @@ export class PullRequestFixesService {
   /** A failed check run on a pull request's head commit; Actions jobs give their log's end, others their output. */
   async onCheckRun(event: CheckRunCompletedEvent): Promise<FixOutcome> {
     const run = event.check_run;
-    if (run.name === ownCheckName) return ignored('the check run of Solar Circuit itself');
+    // The check run each attempt posts: its failure is the Round's own, never a reason to fix.
+    if (run.name === ScCheckName) return ignored('the check run of Solar Circuit itself');
     if (!failedConclusions.has(run.conclusion ?? '')) return ignored(`check run ${run.conclusion ?? 'without conclusion'}`);
     const repository = event.repository.full_name;
     const log = async () =>

@@ -39,6 +39,9 @@ export class FakeGitHub {
   readonly pulls = new Map<string, FakePullRequest>();
   /** The jobs of each workflow run id, at `/actions/runs/:id/jobs`; each job's log at `/actions/jobs/:id/logs`. */
   readonly workflowJobs = new Map<number, FakeJob[]>();
+  /** The head commit of each branch (`owner/name:branch`) at `/branches/:branch`; others answer 404. */
+  readonly branches = new Map<string, string>();
+  private nextCheckRunId = 7_000_001;
   private nextCommentId = 9_000_000_001;
   private nextPullNumber = 101;
   private readonly failures: { method: string; path: RegExp; status: number }[] = [];
@@ -122,6 +125,14 @@ export class FakeGitHub {
       if (method === 'PATCH' && typeof fields.body === 'string') pull.body = fields.body;
       return { status: 200, body: pull };
     }
+    match = /^\/repos\/([^/]+)\/([^/]+)\/branches\/(.+)$/.exec(path);
+    if (method === 'GET' && match) {
+      const sha = this.branches.get(`${match[1]}/${match[2]}:${decodeURIComponent(match[3])}`);
+      return sha ? { status: 200, body: { name: decodeURIComponent(match[3]), commit: { sha } } } : { status: 404, body: { message: 'Branch not found' } };
+    }
+    if (method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/check-runs$/.test(path)) return { status: 201, body: { id: this.nextCheckRunId++, ...fields } };
+    match = /^\/repos\/[^/]+\/[^/]+\/check-runs\/(\d+)$/.exec(path);
+    if (method === 'PATCH' && match) return { status: 200, body: { id: Number(match[1]), ...fields } };
     match = /^\/repos\/[^/]+\/[^/]+\/actions\/runs\/(\d+)\/jobs$/.exec(path);
     if (method === 'GET' && match) {
       const jobs = (this.workflowJobs.get(Number(match[1])) ?? []).map(({ log: _log, ...job }) => ({ ...job, status: 'completed' }));
