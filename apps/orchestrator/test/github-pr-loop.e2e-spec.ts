@@ -100,6 +100,14 @@ describe('the PR loop', () => {
     return payload;
   };
 
+  /** GitHub's issue_comment example, on pull request #101, saying `body`. */
+  const fixComment = (body: string) => {
+    const payload = example('issue_comment', 'created');
+    Object.assign(payload.issue, { number: 101, pull_request: { url: 'https://api.github.com/repos/octo/hello/pulls/101' } });
+    payload.comment.body = body;
+    return payload;
+  };
+
   /** GitHub's example of a failed check run, on the pull request's head commit. */
   const failedCheckRun = (sha: string) => {
     const payload = example('check_run', 'completed');
@@ -151,6 +159,9 @@ describe('the PR loop', () => {
     expect(await queuedAs(2)).toMatchObject({ reason: expect.stringMatching(/^automatic pull request fix \(review \d+\): @Codertocat requested changes on #101$/) });
     // The bot comments on the pull request (this Round came from the API, so it had no comment yet)…
     expect(comments().at(-1)).toContain(`queued attempt 2 of Round [\`${roundId}\`](https://sc.example/rounds/${roundId})`);
+    // A person asking while the attempt is at work is told to wait for it.
+    expect(await deliver('issue_comment', fixComment('/sc fix now'))).toMatchObject({ status: 202, body: { result: expect.stringContaining('has not ended') } });
+    expect(comments().at(-1)).toMatch(/^Solar Circuit did not start a fix: Round `[^`]+` has not ended \(illegal transition (queued|running) → queued\); ask again when it has$/);
     await untilAttemptDone(2);
     // …and edits that comment when the attempt ends.
     await until(() => edits().some((text) => text.includes('ended: **succeeded**') && text.includes('attempt 2')), { what: 'the bot comment edited' });
@@ -177,10 +188,7 @@ describe('the PR loop', () => {
   });
 
   it('/sc fix in a pull request comment starts an attempt with its text, not counted against the limit', async () => {
-    const payload = example('issue_comment', 'created');
-    Object.assign(payload.issue, { number: 101, pull_request: { url: 'https://api.github.com/repos/octo/hello/pulls/101' } });
-    payload.comment.body = '/sc fix rename the notes heading\nto "Notes"';
-    expect(await deliver('issue_comment', payload)).toEqual({ status: 200, body: { result: 'fix attempt queued', round_id: roundId } });
+    expect(await deliver('issue_comment', fixComment('/sc fix rename the notes heading\nto "Notes"'))).toEqual({ status: 200, body: { result: 'fix attempt queued', round_id: roundId } });
     expect(await queuedAs(3)).toMatchObject({ reason: 'fix requested by @Codertocat on #101' });
     await untilAttemptDone(3);
     expect(notes()).toContain('@Codertocat asks on pull request #101:\n\nrename the notes heading\nto "Notes"');
@@ -221,10 +229,7 @@ describe('the PR loop', () => {
     const own = pull.head.repo;
     pull.head.repo = { clone_url: 'https://github.example/someone/hello.git', full_name: 'someone/hello' };
     try {
-      const payload = example('issue_comment', 'created');
-      Object.assign(payload.issue, { number: 101, pull_request: { url: 'https://api.github.com/repos/octo/hello/pulls/101' } });
-      payload.comment.body = '/sc fix please';
-      expect(await deliver('issue_comment', payload)).toMatchObject({ status: 202, body: { result: expect.stringContaining('never pushes to forks') } });
+      expect(await deliver('issue_comment', fixComment('/sc fix please'))).toMatchObject({ status: 202, body: { result: expect.stringContaining('never pushes to forks') } });
       expect(comments().at(-1)).toContain('never pushes to forks');
       expect((await round()).attempt).toBe(4);
     } finally {
@@ -246,6 +251,10 @@ describe('the PR loop', () => {
     elsewhere.pull_request.number = 1;
     github.pulls.set(`${repository}#1`, { number: 1, title: 'by hand', html_url: 'https://github.example/octo/hello/pull/1', head: { ref: 'x', repo: { clone_url: remote } }, base: { ref: 'main', repo: { clone_url: remote } } });
     expect(await deliver('pull_request_review', elsewhere)).toMatchObject({ status: 202, body: { result: 'ignored: pull request #1 was not opened by a Round' } });
+
+    const unknownPull = failedCheckRun(headOfBranch());
+    unknownPull.check_run.pull_requests[0].number = 999;
+    expect(await deliver('check_run', unknownPull)).toMatchObject({ status: 202, body: { result: 'ignored: pull request #999 not found' } });
 
     const noReview = changesRequested('x');
     delete noReview.review;

@@ -44,7 +44,12 @@ export class PullRequestFixesService {
    */
   async fix(repository: GitHubRepositoryPayload, number: number, fix: PullRequestFix | ((pull: PullRequestRef) => Promise<PullRequestFix>), headSha?: string): Promise<FixOutcome> {
     const name = repository.full_name;
-    const pull = await this.client.getPullRequest(name, number);
+    const pull = await this.client.getPullRequest(name, number).catch((error: unknown) => {
+      // A payload naming a pull request GitHub does not know asks for nothing; an outage is retried by redelivery.
+      if ((error as { status?: unknown }).status === 404) return undefined;
+      throw error;
+    });
+    if (!pull) return ignored(`pull request #${number} not found`);
     if (headSha !== undefined && pull.headSha !== headSha) return ignored(`commit ${headSha.slice(0, 12)} is no longer the head of #${number}`);
     const link = await this.links.findByPullRequest(pull.url);
     if (!link) return ignored(`pull request #${number} was not opened by a Round`);
@@ -60,8 +65,9 @@ export class PullRequestFixesService {
       attempt = (await this.rounds.retry(link.roundId, { followUp: wanted.followUp, reason: wanted.reason })).attempt;
     } catch (error) {
       if (!(error instanceof IllegalTransitionError)) throw error;
-      // The Round is still at work (queued, running, awaiting review): what this asks can wait for its end.
-      return ignored(`Round ${link.roundId} has not ended: ${error.message}`);
+      // The Round is still at work (queued, running, awaiting review); a person who asked is told so.
+      const reason = `Round \`${link.roundId}\` has not ended (${error.message}); ask again when it has`;
+      return headSha === undefined ? this.refuse(name, number, reason) : ignored(reason);
     }
     this.logger.log({ round_id: link.roundId, repository: name, pull_request: number, attempt, reason: wanted.reason }, 'pull request fix queued');
     await this.commentQueued(name, number, link.roundId, attempt, wanted);
@@ -75,10 +81,8 @@ export class PullRequestFixesService {
     if (run.name === ScCheckName) return ignored('the check run of Solar Circuit itself');
     if (!failedConclusions.has(run.conclusion ?? '')) return ignored(`check run ${run.conclusion ?? 'without conclusion'}`);
     const repository = event.repository.full_name;
-    const log = async () =>
-      run.app?.slug === 'github-actions'
-        ? this.client.jobLogTail(repository, run.id, LogTailChars)
-        : [run.output?.title, run.output?.summary, run.output?.text].filter((part): part is string => typeof part === 'string' && part !== '').join('\n\n');
+    const output = [run.output?.title, run.output?.summary, run.output?.text].filter((part): part is string => typeof part === 'string' && part !== '').join('\n\n');
+    const log = async () => (run.app?.slug === 'github-actions' ? this.logTail(repository, run.id) : output);
     return this.fixEach(event.repository, run.pull_requests, run.head_sha, async (number) => checkFix(number, { name: run.name, sha: run.head_sha, conclusion: run.conclusion ?? 'failure', log: await log() }));
   }
 
@@ -88,9 +92,20 @@ export class PullRequestFixesService {
     if (!failedConclusions.has(run.conclusion ?? '')) return ignored(`workflow run ${run.conclusion ?? 'without conclusion'}`);
     const repository = event.repository.full_name;
     return this.fixEach(event.repository, run.pull_requests, run.head_sha, async (number) => {
-      const [job] = await this.client.failedJobs(repository, run.id);
+      const [job] = await this.client.failedJobs(repository, run.id).catch((error: unknown) => {
+        this.logger.warn({ repository, run_id: run.id, err: error }, 'failed jobs not read');
+        return [];
+      });
       const name = [run.name, job?.name].filter(Boolean).join(' / ') || `workflow run ${run.id}`;
-      return checkFix(number, { name, sha: run.head_sha, conclusion: run.conclusion ?? 'failure', log: job ? await this.client.jobLogTail(repository, job.id, LogTailChars) : '' });
+      return checkFix(number, { name, sha: run.head_sha, conclusion: run.conclusion ?? 'failure', log: job ? await this.logTail(repository, job.id) : '' });
+    });
+  }
+
+  /** The end of an Actions job's log; without it (no Actions: read permission, logs expired) the fix still starts. */
+  private async logTail(repository: string, jobId: number): Promise<string> {
+    return this.client.jobLogTail(repository, jobId, LogTailChars).catch((error: unknown) => {
+      this.logger.warn({ repository, job_id: jobId, err: error }, 'job log not read');
+      return '';
     });
   }
 
