@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- GitHub's example payloads are plain JSON */
 import webhookExamples from '@octokit/webhooks-examples';
+import * as fc from 'fast-check';
 import { execFileSync } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -269,12 +270,46 @@ describe('the PR loop', () => {
     expect((await round()).attempt).toBe(4);
   });
 
+  it('answers GitHub\'s payloads of these events with any one value replaced below 500', async () => {
+    const events: [string, any][] = [
+      ['pull_request_review', changesRequested('fuzz')],
+      ['pull_request_review_comment', example('pull_request_review_comment', 'created')],
+      ['issue_comment', fixComment('/sc fix fuzz')],
+      ['check_run', failedCheckRun('2'.repeat(40))],
+      ['workflow_run', example('workflow_run', 'completed')],
+    ];
+    /** Every path to a value of `value`, objects and arrays included. */
+    const paths = (value: unknown, at: (string | number)[] = []): (string | number)[][] =>
+      typeof value === 'object' && value !== null ? [at, ...Object.entries(value).flatMap(([key, child]) => paths(child, [...at, Array.isArray(value) ? Number(key) : key]))] : [at];
+    const replaced = fc
+      .tuple(fc.constantFrom(...events), fc.nat(), fc.jsonValue())
+      .map(([[event, payload], index, value]) => {
+        const copy = structuredClone(payload);
+        const all = paths(copy).filter((path) => path.length > 0);
+        const path = all[index % all.length];
+        let parent: any = copy;
+        for (const key of path.slice(0, -1)) parent = parent[key];
+        parent[path.at(-1)!] = value;
+        return [event, copy] as const;
+      });
+    await fc.assert(
+      fc.asyncProperty(replaced, async ([event, payload]) => {
+        expect((await deliver(event, payload)).status).toBeLessThan(500);
+      }),
+      { numRuns: 60 },
+    );
+    // A replaced value may leave a valid /sc fix, which starts an attempt: let it end before the next test.
+    await until(async () => ['succeeded', 'failed', 'error', 'cancelled'].includes((await round()).state), { timeoutMs: 60_000, what: 'the Round at rest' });
+    publishHead();
+  });
+
   it('/sc fix on a line of the diff starts an attempt that says where', async () => {
     const payload = example('pull_request_review_comment', 'created');
     Object.assign(payload.pull_request, { number: 101, html_url: pullUrl });
     Object.assign(payload.comment, { body: '/sc fix use a heading here', path: 'NOTES.md', line: 1 });
+    const attempt = (await round()).attempt + 1;
     expect(await deliver('pull_request_review_comment', payload)).toEqual({ status: 200, body: { result: 'fix attempt queued', round_id: roundId } });
-    await untilAttemptDone(5);
+    await untilAttemptDone(attempt);
     expect(notes()).toContain(`@${payload.comment.user.login} asks on pull request #101, at NOTES.md:1:\n\nuse a heading here`);
   });
 });

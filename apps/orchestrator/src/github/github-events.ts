@@ -126,7 +126,7 @@ export function asIssueLabeled(payload: unknown): IssueLabeledEvent | undefined 
 /** The payload as an `issue_comment` `created` event, or undefined. */
 export function asIssueCommentCreated(payload: unknown): IssueCommentCreatedEvent | undefined {
   if (!isRecord(payload) || payload.action !== 'created' || !isRecord(payload.comment) || typeof payload.comment.body !== 'string') return undefined;
-  if (!isRecord(payload.comment.user) || typeof payload.comment.user.type !== 'string') return undefined;
+  if (!isUser(payload.comment.user)) return undefined;
   return isIssue(payload.issue) && isRepository(payload.repository) ? (payload as unknown as IssueCommentCreatedEvent) : undefined;
 }
 
