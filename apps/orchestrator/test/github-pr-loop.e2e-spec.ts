@@ -155,7 +155,9 @@ describe('the PR loop', () => {
 
   it('a review requesting changes starts attempt 2 with the review as its instructions, pushed to the same pull request', async () => {
     const before = headOfBranch();
-    const answer = await deliver('pull_request_review', changesRequested('Please also mention the licence.'));
+    const review = changesRequested('Please also mention the licence.');
+    github.reviewComments.set(review.review.id, [{ path: 'NOTES.md', line: 1, body: 'Say which turn.' }]);
+    const answer = await deliver('pull_request_review', review);
     expect(answer).toEqual({ status: 200, body: { result: 'fix attempt queued', round_id: roundId } });
     expect(await queuedAs(2)).toMatchObject({ reason: expect.stringMatching(/^automatic pull request fix \(review \d+\): @Codertocat requested changes on #101$/) });
     // The bot comments on the pull request (this Round came from the API, so it had no comment yet)…
@@ -169,7 +171,7 @@ describe('the PR loop', () => {
     expect(github.callsTo('POST', /^\/repos\/octo\/hello\/pulls$/)).toHaveLength(1);
     expect(headOfBranch()).not.toBe(before);
     expect(git(remote, 'merge-base', '--is-ancestor', before, headOfBranch())).toBe('');
-    expect(notes()).toContain('A review of pull request #101 by @Codertocat requests changes:\n\nPlease also mention the licence.');
+    expect(notes()).toContain('A review of pull request #101 by @Codertocat requests changes:\n\nPlease also mention the licence.\n\nOn lines of the diff:\n- NOTES.md:1: Say which turn.');
   });
 
   it('each attempt posts the check run sc: in progress on the head it starts from, then completed with tokens and cost per agent and model on the head it pushed', async () => {

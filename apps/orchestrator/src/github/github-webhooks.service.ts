@@ -143,7 +143,9 @@ export class GitHubWebhooksService implements OnApplicationBootstrap, OnModuleDe
       if (!review) return ignored('pull_request_review event other than submitted');
       if (review.review.state.toLowerCase() !== 'changes_requested') return ignored(`review ${review.review.state}`);
       const { id, user, body } = review.review;
-      return this.fixes.fix(review.repository, review.pull_request.number, reviewFix(review.pull_request.number, { id, login: user.login, body }));
+      const number = review.pull_request.number;
+      // Read only once the pull request is known to be a Round's: most reviews are of others.
+      return this.fixes.fix(review.repository, number, async () => reviewFix(number, { id, login: user.login, body }, await this.client.reviewComments(review.repository.full_name, number, id)));
     }
     if (event === 'pull_request_review_comment') {
       const comment = asReviewCommentCreated(payload);

@@ -22,6 +22,13 @@ export interface OpenedPullRequest {
   url: string;
 }
 
+/** A review's comment on a line of the diff. */
+export interface ReviewLineComment {
+  path: string;
+  line?: number;
+  body: string;
+}
+
 /** What a check run says: running, or how it ended, with a Markdown summary and a link to the Round. */
 export interface CheckRunFields {
   status: 'in_progress' | 'completed';
@@ -70,6 +77,12 @@ export class GitHubClient {
       headCloneUrl: data.head.repo?.clone_url ?? data.base.repo.clone_url,
       isFork: data.head.repo?.full_name !== data.base.repo.full_name,
     };
+  }
+
+  /** The comments on lines of the diff that a review made (at most 100). */
+  async reviewComments(repository: string, pullNumber: number, reviewId: number): Promise<ReviewLineComment[]> {
+    const { data } = await (await this.client()).pulls.listCommentsForReview({ ...repoParams(repository), pull_number: pullNumber, review_id: reviewId, per_page: 100 });
+    return data.map((comment) => ({ path: comment.path, ...(typeof comment.line === 'number' ? { line: comment.line } : {}), body: comment.body }));
   }
 
   /** The jobs of a workflow run that failed (their latest attempt). */

@@ -24,6 +24,11 @@ describe(reviewFix.name, () => {
     expect(fix.followUp).toHaveLength(MaxFollowUpChars);
     expect(reviewFix(3, { id: 9, login: 'octocat', body: null }).followUp).toContain('the review has no text');
   });
+
+  it('lists its comments on lines of the diff after its text', () => {
+    const fix = reviewFix(3, { id: 9, login: 'octocat', body: null }, [{ path: 'src/a.ts', line: 4, body: 'Name this\nbetter.' }, { path: 'README.md', body: 'Typo.' }]);
+    expect(fix.followUp).toContain('requests changes:\n\nOn lines of the diff:\n- src/a.ts:4: Name this\n  better.\n- README.md: Typo.\n\nChange the branch');
+  });
 });
 
 describe(commandFix.name, () => {

@@ -1,5 +1,6 @@
 import { MaxFollowUpChars } from '@sc/schemas';
 import { AutomaticFixReason } from '../rounds/round-links.service';
+import type { ReviewLineComment } from './github.client';
 import { roundLink } from './round-comment';
 
 /**
@@ -15,9 +16,11 @@ export interface PullRequestFix {
 // The end of a failed job's log the agents get: where the error usually is, and small enough for a prompt.
 export const LogTailChars = 6_000;
 
-/** A review requesting changes: its text. `review` names the review so that the reason is unique to it. */
-export function reviewFix(pullNumber: number, review: { id: number; login: string; body: string | null }): PullRequestFix {
-  const text = review.body?.trim() || '(the review has no text; read its comments on the pull request)';
+/** A review requesting changes: its text and its comments on lines of the diff. `review.id` makes the reason unique to it. */
+export function reviewFix(pullNumber: number, review: { id: number; login: string; body: string | null }, comments: ReviewLineComment[] = []): PullRequestFix {
+  const lines = comments.map((comment) => `- ${comment.path}${comment.line === undefined ? '' : `:${comment.line}`}: ${comment.body.trim().replace(/\n/g, '\n  ')}`);
+  const body = review.body?.trim();
+  const text = [body, lines.length > 0 ? `On lines of the diff:\n${lines.join('\n')}` : undefined].filter(Boolean).join('\n\n') || '(the review has no text)';
   return {
     followUp: limit(`A review of pull request #${pullNumber} by @${review.login} requests changes:\n\n${text}\n\nChange the branch to address it.`),
     reason: `${AutomaticFixReason} (review ${review.id}): @${review.login} requested changes on #${pullNumber}`,

@@ -41,6 +41,8 @@ export class FakeGitHub {
   readonly workflowJobs = new Map<number, FakeJob[]>();
   /** The head commit of each branch (`owner/name:branch`) at `/branches/:branch`; others answer 404. */
   readonly branches = new Map<string, string>();
+  /** The line comments of each review id, at `/pulls/:number/reviews/:id/comments`. */
+  readonly reviewComments = new Map<number, { path: string; line?: number; body: string }[]>();
   private nextCheckRunId = 7_000_001;
   private nextCommentId = 9_000_000_001;
   private nextPullNumber = 101;
@@ -125,6 +127,8 @@ export class FakeGitHub {
       if (method === 'PATCH' && typeof fields.body === 'string') pull.body = fields.body;
       return { status: 200, body: pull };
     }
+    match = /^\/repos\/[^/]+\/[^/]+\/pulls\/\d+\/reviews\/(\d+)\/comments$/.exec(path);
+    if (method === 'GET' && match) return { status: 200, body: this.reviewComments.get(Number(match[1])) ?? [] };
     match = /^\/repos\/([^/]+)\/([^/]+)\/branches\/(.+)$/.exec(path);
     if (method === 'GET' && match) {
       const sha = this.branches.get(`${match[1]}/${match[2]}:${decodeURIComponent(match[3])}`);
