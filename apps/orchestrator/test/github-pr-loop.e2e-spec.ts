@@ -224,6 +224,11 @@ describe('the PR loop', () => {
     const answer = await deliver('pull_request_review', changesRequested('One more thing.'));
     expect(answer).toMatchObject({ status: 202, body: { result: expect.stringContaining('had 2 automatic attempt(s), the limit (SC_PR_FIX_LIMIT)') } });
     expect(comments().at(-1)).toContain('Comment `/sc fix [what to do]` to ask for one.');
+    // Each failed job of the head commit sends its events: the pull request is told once.
+    const told = comments().length;
+    expect(await deliver('check_run', failedCheckRun(headOfBranch()))).toMatchObject({ status: 202, body: { result: expect.stringContaining('the limit (SC_PR_FIX_LIMIT)') } });
+    expect(await deliver('check_run', failedCheckRun(headOfBranch()))).toMatchObject({ status: 202, body: { result: 'ignored: SC_PR_FIX_LIMIT (2) reached' } });
+    expect(comments()).toHaveLength(told + 1);
     expect((await round()).attempt).toBe(4);
   });
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { IllegalTransitionError } from '@sc/schemas';
+import { createHash } from 'node:crypto';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestrator.config';
 import { RoundLinksService } from '../rounds/round-links.service';
 import { RoundsService } from '../rounds/rounds.service';
@@ -59,7 +60,11 @@ export class PullRequestFixesService {
     if (pull.isFork) return this.refuse(name, number, 'its head branch is in another repository (a fork), and Solar Circuit never pushes to forks');
     const wanted = typeof fix === 'function' ? await fix(pull) : fix;
     const limit = this.config.prFixLimit;
-    if (wanted.isAutomatic && link.automaticFixes >= limit) return this.refuse(name, number, renderFixLimitComment(limit, wanted), false);
+    if (wanted.isAutomatic && link.automaticFixes >= limit) {
+      // Every failed job of a commit sends its own events: the pull request hears of the limit once per head commit.
+      const isToldAlready = headSha !== undefined && !(await this.repository.recordDelivery(limitNoticeKey(pull.url, headSha), 'pr_fix_limit', new Date().toISOString()));
+      return isToldAlready ? ignored(`SC_PR_FIX_LIMIT (${limit}) reached`) : this.refuse(name, number, renderFixLimitComment(limit, wanted), false);
+    }
     let attempt: number;
     try {
       attempt = (await this.rounds.retry(link.roundId, { followUp: wanted.followUp, reason: wanted.reason })).attempt;
@@ -147,6 +152,11 @@ export class PullRequestFixesService {
       this.logger.warn({ round_id: roundId, repository, pull_request: number, err: error }, 'github comment not posted');
     }
   }
+}
+
+/** The key under which the limit notice of a head commit is recorded once, in the deliveries table (64 characters at most). */
+function limitNoticeKey(pullUrl: string, headSha: string): string {
+  return `pr-fix-limit:${createHash('sha256').update(`${pullUrl}@${headSha}`).digest('hex').slice(0, 48)}`;
 }
 
 function ignored(result: string): FixOutcome {
