@@ -1,4 +1,4 @@
-import type { Report, StoredWorkOrder } from '@sc/schemas';
+import { JobName, roundJobId, type Report, type StoredWorkOrder, type WorkOrderJob } from '@sc/schemas';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { agentCliCases, expectedTokenUsage, sortedTokenUsage } from '../../../test/support/agent-cli-cases';
@@ -151,5 +151,44 @@ describeWithClis('workers: SC_AGENT_LIMITS across workers', () => {
       await server.close();
       stack.cleanup();
     }
+  });
+});
+
+describeWithClis('worker: an attempt with a follow-up (the PR loop)', () => {
+  const claude = agentCliCases.find((cli) => cli.name === 'claude')!;
+  let server: FakeModelServer;
+  let stack: ReturnType<typeof claudeStack>;
+  let worker: StackProcess;
+
+  afterAll(async () => {
+    await worker?.stop();
+    await stack?.queues.close();
+    await server?.close();
+    stack?.stack.cleanup();
+  });
+
+  it("resumes Claude Code's session of the attempt before, telling it the follow-up: the model sees the first instructions and the review", async () => {
+    server = await claude.startServer({ usage });
+    stack = claudeStack(server);
+    worker = await startWorker(stack.stack);
+    const first = await stack.queues.submit({ plugin: 'agent-cli', phases: ['coding'], repo: { path: stack.repo }, instructions: 'Write hello.txt.', agents: [{ name: 'claude', model: claude.model, role: 'implementer' }] });
+    const { report } = await stack.queues.finished(first.round_id, 60_000);
+    expect(report.status).toBe('success');
+    const sessions = (report.sessions ?? []).map(({ agent, session_id }) => ({ agent, session_id }));
+    expect(sessions).toHaveLength(1);
+    const callsOfFirst = server.calls.length;
+
+    // Attempt 2 as RoundsService.retry stages it for a review requesting changes.
+    const followUp = 'A review of pull request #101 by @octocat requests changes:\n\nAlso write bye.txt.';
+    const transcripts = report.artifacts.map((artifact) => artifact.name).filter((name) => name.startsWith('sessions/'));
+    const second: WorkOrderJob = { ...first, attempt: 2, resume_from: { attempt: 1, sessions, transcripts }, follow_up: followUp };
+    await stack.queues.workorders.add(JobName.RunRound, second, { jobId: roundJobId(second.round_id, 2) });
+    const finished = await until(() => stack.queues.messagesOf(first.round_id).find((message) => message.type === 'finished' && message.attempt === 2), { timeoutMs: 60_000, what: 'attempt 2' });
+    expect(finished).toMatchObject({ report: { status: 'success', sessions: [{ agent: 'claude', attempt: 2, resumed_from_attempt: 1 }] } });
+    const [resumed] = server.calls.slice(callsOfFirst).filter((call) => call.agentTurn);
+    const seen = JSON.stringify(resumed.body);
+    expect(seen).toContain('Write hello.txt.');
+    expect(seen).toContain('Also write bye.txt.');
+    expect(seen).toContain('a retry: you continue your session of attempt 1');
   });
 });

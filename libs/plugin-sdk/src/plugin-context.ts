@@ -69,6 +69,11 @@ export interface PluginContext {
    * ids, and the names of that attempt's transcript artifacts ({@link PluginContext.readArtifact}).
    */
   readonly resumeFrom?: ResumeFrom;
+  /**
+   * What this attempt is asked to do besides the work-order's instructions: a pull request's review, an
+   * `/sc fix` comment or a failed check (its job's name and log tail). Absent on an ordinary attempt (since API 1.4).
+   */
+  readonly followUp?: string;
   /** The bytes of artifact `name` of an attempt of this Round, or undefined when it has none (since API 1.2). */
   readArtifact(attempt: number, name: string): Promise<Uint8Array | undefined>;
   /**

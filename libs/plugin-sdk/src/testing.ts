@@ -22,6 +22,8 @@ export interface TestContextOptions {
   killGraceMs?: number;
   /** `ctx.dataDir`; default a fresh temporary folder that `dispose()` removes. */
   dataDir?: string;
+  /** `ctx.followUp`: what the attempt asks besides the work-order (a review, a failed check); default none. */
+  followUp?: string;
   /** `ctx.openModelRoute`; without it the context has no model gateway and the call rejects. */
   openModelRoute?: PluginContext['openModelRoute'];
 }
@@ -72,6 +74,7 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
     workorderId: options.workorderId ?? 'wo-test',
     signal: controller.signal,
     dataDir: options.dataDir ?? ownDataDir!,
+    ...(options.followUp === undefined ? {} : { followUp: options.followUp }),
     logger: createPluginLogger((level, message, fields) => logs.push({ level, message, fields })),
     tokens,
     artifacts,

@@ -73,6 +73,7 @@ export function createPhaseContext(options: PhaseContextOptions): PluginContext 
     reportTokens,
     tokenUsage: () => options.ledger.totals(),
     ...(job.resume_from ? { resumeFrom: job.resume_from } : {}),
+    ...(job.follow_up ? { followUp: job.follow_up } : {}),
     readArtifact: (attempt, name) => options.artifacts.get({ roundId: job.round_id, attempt }, name),
     openModelRoute: async ({ provider, agent, onActivity }) => {
       if (!options.gateway) throw new Error('this host runs no model gateway');

@@ -41,7 +41,7 @@ describe('queue payload schemas', () => {
       name: 'WorkOrderJob',
       schema: workOrderJobSchema as ObjectSchema,
       validate: validateWorkOrderJob,
-      full: { round_id: 'r1', workorder_id: 'w1', attempt: 2, order, resume_from: { attempt: 1, sessions: [{ agent: 'claude', session_id: 's' }], transcripts: ['t.jsonl'] } } satisfies Required<WorkOrderJob>,
+      full: { round_id: 'r1', workorder_id: 'w1', attempt: 2, order, resume_from: { attempt: 1, sessions: [{ agent: 'claude', session_id: 's' }], transcripts: ['t.jsonl'] }, follow_up: 'A review requests changes: …' } satisfies Required<WorkOrderJob>,
       minimal: { round_id: 'r1', workorder_id: 'w1', attempt: 1, order } satisfies WorkOrderJob,
     },
     {

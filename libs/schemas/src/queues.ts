@@ -44,7 +44,16 @@ export interface WorkOrderJob {
    * `retry { fresh: true }`): their ids and the names of that attempt's transcript artifacts.
    */
   resume_from?: ResumeFrom;
+  /**
+   * What this attempt is asked to do besides the work-order: a pull request's review requesting changes, an
+   * `/sc fix` comment, or a failed check with its job's log tail (the PR loop). The plugin gets it as
+   * `ctx.followUp`; absent for a first attempt and for `POST /rounds/:id/retry`.
+   */
+  follow_up?: string;
 }
+
+/** The longest {@link WorkOrderJob.follow_up}: a review or a log tail, not a whole log. */
+export const MaxFollowUpChars = 16_384;
 
 /** What a retried attempt continues: the sessions of attempt `attempt` and its artifacts under `sessions/`. */
 export interface ResumeFrom {
@@ -195,6 +204,7 @@ export const workOrderJobSchema: JSONSchemaType<WorkOrderJob> = {
     round_id: id,
     workorder_id: id,
     attempt,
+    follow_up: { type: 'string', nullable: true, ...absent, minLength: 1, maxLength: MaxFollowUpChars },
     resume_from: {
       type: 'object',
       nullable: true,

@@ -20,6 +20,7 @@ describe(readOrchestratorConfig.name, () => {
       reaperIntervalMs: 60_000,
       reaperGraceMs: 300_000,
       github: { isEnabled: false, reason: 'GITHUB_WEBHOOK_SECRET and GITHUB_TOKEN are not set' },
+      prFixLimit: 3,
       notify: { urls: [] },
       prices: expect.any(ModelPrices),
     });
@@ -53,6 +54,7 @@ describe(readOrchestratorConfig.name, () => {
       LOG_LEVEL: 'debug',
       SC_REAPER_INTERVAL_MS: '500',
       SC_REAPER_GRACE_MS: '2000',
+      SC_PR_FIX_LIMIT: '5',
       SC_NOTIFY_URLS: 'https://hooks.slack.com/services/T0/B0/x, http://127.0.0.1:9000/hook',
       SC_NOTIFY_SECRET: 's3cret',
       S3_ENDPOINT: 'http://minio:9000',
@@ -70,6 +72,7 @@ describe(readOrchestratorConfig.name, () => {
       logLevel: 'debug',
       reaperIntervalMs: 500,
       reaperGraceMs: 2000,
+      prFixLimit: 5,
       notify: { urls: ['https://hooks.slack.com/services/T0/B0/x', 'http://127.0.0.1:9000/hook'], secret: 's3cret' },
       s3: { endpoint: 'http://minio:9000', bucket: 'sc-artifacts', region: 'us-east-1' },
     });

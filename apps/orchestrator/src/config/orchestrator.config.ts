@@ -26,6 +26,8 @@ export interface OrchestratorConfig {
   reaperGraceMs: number;
   /** `GITHUB_*`: the GitHub webhook and bot; a missing or wrong value turns only this feature off. */
   github: GitHubConfig;
+  /** `SC_PR_FIX_LIMIT`: attempts the PR loop starts on its own (reviews, failed checks) per pull request. */
+  prFixLimit: number;
   /** `S3_*`: the bucket workers store artifacts in (the review diffs are read from there); unset: `<dataDir>/artifacts`. */
   s3?: S3Settings;
   /** `SC_NOTIFY_URLS` (http(s) URLs told of every Round's end, wait and review) and `SC_NOTIFY_SECRET` (signs them). */
@@ -57,6 +59,7 @@ export function readOrchestratorConfig(env: NodeJS.ProcessEnv): OrchestratorConf
     reaperIntervalMs: read.integer('SC_REAPER_INTERVAL_MS', 100, 86_400_000) ?? 60_000,
     reaperGraceMs: read.integer('SC_REAPER_GRACE_MS', 100, 86_400_000) ?? 5 * 60_000,
     github: readGitHubConfig(env),
+    prFixLimit: read.integer('SC_PR_FIX_LIMIT', 0, 100) ?? 3,
     notify: readNotify(read),
     prices: readPrices(env),
     ...(apiToken === undefined ? {} : { apiToken }),

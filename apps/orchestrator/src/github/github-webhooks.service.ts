@@ -9,11 +9,24 @@ import { RoundViewsService } from '../rounds/round-views.service';
 import { RoundsService } from '../rounds/rounds.service';
 import { PLUGIN_REGISTRY } from '../workorders/plugin-registry.provider';
 import { WorkOrdersService } from '../workorders/workorders.service';
-import { asIssueCommentCreated, asIssueLabeled, type GitHubRepositoryPayload, type IssueCommentCreatedEvent, type IssueLabeledEvent } from './github-events';
+import {
+  asCheckRunCompleted,
+  asIssueCommentCreated,
+  asIssueLabeled,
+  asReviewCommentCreated,
+  asReviewSubmitted,
+  asWorkflowRunCompleted,
+  type GitHubRepositoryPayload,
+  type IssueCommentCreatedEvent,
+  type IssueLabeledEvent,
+  type ReviewCommentCreatedEvent,
+} from './github-events';
 import { ScLabel, toIssueWorkOrder, toPullRequestWorkOrder } from './github-workorders';
 import type { GitHubConfig } from './github.config';
 import { GitHubClient } from './github.client';
 import { GitHubRepository } from './github.repository';
+import { commandFix, reviewFix } from './pull-request-fix';
+import { PullRequestFixesService } from './pull-request-fixes.service';
 import { renderRoundEndedComment, renderRoundQueuedComment } from './round-comment';
 import { parseScCommand } from './sc-command';
 
@@ -58,6 +71,7 @@ export class GitHubWebhooksService implements OnApplicationBootstrap, OnModuleDe
     private readonly views: RoundViewsService,
     private readonly events: RoundEventsService,
     private readonly reports: ReportsService,
+    private readonly fixes: PullRequestFixesService,
     @Inject(PLUGIN_REGISTRY) private readonly plugins: PluginRegistry,
   ) {}
 
@@ -124,6 +138,27 @@ export class GitHubWebhooksService implements OnApplicationBootstrap, OnModuleDe
       if (!comment) return ignored('issue_comment event other than created');
       return this.runComment(github, comment);
     }
+    if (event === 'pull_request_review') {
+      const review = asReviewSubmitted(payload);
+      if (!review) return ignored('pull_request_review event other than submitted');
+      if (review.review.state.toLowerCase() !== 'changes_requested') return ignored(`review ${review.review.state}`);
+      const { id, user, body } = review.review;
+      const number = review.pull_request.number;
+      // Read only once the pull request is known to be a Round's: most reviews are of others.
+      return this.fixes.fix(review.repository, number, async () => reviewFix(number, { id, login: user.login, body }, await this.client.reviewComments(review.repository.full_name, number, id)));
+    }
+    if (event === 'pull_request_review_comment') {
+      const comment = asReviewCommentCreated(payload);
+      return comment ? this.fixFromReviewComment(comment) : ignored('pull_request_review_comment event other than created');
+    }
+    if (event === 'check_run') {
+      const run = asCheckRunCompleted(payload);
+      return run ? this.fixes.onCheckRun(run) : ignored('check_run event other than completed');
+    }
+    if (event === 'workflow_run') {
+      const run = asWorkflowRunCompleted(payload);
+      return run ? this.fixes.onWorkflowRun(run) : ignored('workflow_run event other than completed');
+    }
     return ignored(`event "${event}" is not handled`);
   }
 
@@ -143,6 +178,7 @@ export class GitHubWebhooksService implements OnApplicationBootstrap, OnModuleDe
     if (!command) return ignored('comment is not an /sc command');
     if (!event.issue.pull_request) return ignored('/sc commands are read on pull requests');
     const repository = event.repository.full_name;
+    if (command.type === 'fix') return this.fixes.fix(event.repository, event.issue.number, commandFix(event.issue.number, event.comment.user.login, command.text));
     if (command.type === 'cancel') {
       const link = await this.repository.findLatestLink(repository, event.issue.number);
       if (!link) return ignored(`no Round for pull request #${event.issue.number}`);
@@ -160,6 +196,16 @@ export class GitHubWebhooksService implements OnApplicationBootstrap, OnModuleDe
     if (!submitted.ok) return this.refuse(repository, event.issue.number, 'start a Round', submitted.reason);
     await this.link(github, event.repository, event.issue.number, true, submitted.answer.round_id);
     return { status: 200, body: { result: 'round queued', ...submitted.answer } };
+  }
+
+  /** `/sc fix [text]` on a line of a pull request's diff: the text, and where it was said. */
+  private async fixFromReviewComment(event: ReviewCommentCreatedEvent): Promise<WebhookOutcome> {
+    const { comment, pull_request: pull } = event;
+    if (comment.user.type === 'Bot') return ignored('comment by a bot');
+    const command = parseScCommand(comment.body, () => false);
+    if (command?.type !== 'fix') return ignored('review comment is not /sc fix');
+    const at = comment.path === undefined ? undefined : `${comment.path}${comment.line ? `:${comment.line}` : ''}`;
+    return this.fixes.fix(event.repository, pull.number, commandFix(pull.number, comment.user.login, command.text, at));
   }
 
   /** The work-order of the newest Round started from this issue or pull request, if any. */

@@ -53,7 +53,7 @@ describe(toIssueWorkOrder.name, () => {
 });
 
 describe(toPullRequestWorkOrder.name, () => {
-  const pull = { number: 7, title: 'Notes', headRef: 'feat/notes', headCloneUrl: 'https://github.com/octo/hello.git' };
+  const pull = { number: 7, title: 'Notes', url: 'https://github.com/octo/hello/pull/7', headRef: 'feat/notes', headSha: 'a'.repeat(40), headCloneUrl: 'https://github.com/octo/hello.git', isFork: false };
 
   it("does the work the way the pull request's previous Round did, on the pull request's branch", () => {
     const previous = {

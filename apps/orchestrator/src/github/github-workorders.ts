@@ -8,8 +8,13 @@ export const ScLabel = 'sc';
 export interface PullRequestRef {
   number: number;
   title: string;
+  /** Its web URL, which a Round that opened it keeps. */
+  url: string;
   headRef: string;
+  headSha: string;
   headCloneUrl: string;
+  /** Its head branch is in another repository (a fork, or one deleted): the bot never pushes there. */
+  isFork: boolean;
 }
 
 /** A work-order built from GitHub, or why the settings block could not be read. */

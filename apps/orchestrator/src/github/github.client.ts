@@ -22,6 +22,21 @@ export interface OpenedPullRequest {
   url: string;
 }
 
+/** A review's comment on a line of the diff. */
+export interface ReviewLineComment {
+  path: string;
+  line?: number;
+  body: string;
+}
+
+/** What a check run says: running, or how it ended, with a Markdown summary and a link to the Round. */
+export interface CheckRunFields {
+  status: 'in_progress' | 'completed';
+  conclusion?: 'success' | 'failure' | 'neutral' | 'cancelled' | 'timed_out' | 'action_required';
+  details_url?: string;
+  output: { title: string; summary: string };
+}
+
 /** What a new pull request is opened with. */
 export interface NewPullRequest {
   title: string;
@@ -53,7 +68,34 @@ export class GitHubClient {
   /** The head branch and clone URL of a pull request. */
   async getPullRequest(repository: string, number: number): Promise<PullRequestRef> {
     const { data } = await (await this.client()).pulls.get({ ...repoParams(repository), pull_number: number });
-    return { number: data.number, title: data.title, headRef: data.head.ref, headCloneUrl: data.head.repo?.clone_url ?? data.base.repo.clone_url };
+    return {
+      number: data.number,
+      title: data.title,
+      url: data.html_url,
+      headRef: data.head.ref,
+      headSha: data.head.sha,
+      headCloneUrl: data.head.repo?.clone_url ?? data.base.repo.clone_url,
+      isFork: data.head.repo?.full_name !== data.base.repo.full_name,
+    };
+  }
+
+  /** The comments on lines of the diff that a review made (at most 100). */
+  async reviewComments(repository: string, pullNumber: number, reviewId: number): Promise<ReviewLineComment[]> {
+    const { data } = await (await this.client()).pulls.listCommentsForReview({ ...repoParams(repository), pull_number: pullNumber, review_id: reviewId, per_page: 100 });
+    return data.map((comment) => ({ path: comment.path, ...(typeof comment.line === 'number' ? { line: comment.line } : {}), body: comment.body }));
+  }
+
+  /** The jobs of a workflow run that failed (their latest attempt). */
+  async failedJobs(repository: string, runId: number): Promise<{ id: number; name: string }[]> {
+    const { data } = await (await this.client()).actions.listJobsForWorkflowRun({ ...repoParams(repository), run_id: runId, filter: 'latest', per_page: 100 });
+    return data.jobs.filter((job) => job.conclusion === 'failure' || job.conclusion === 'timed_out').map((job) => ({ id: job.id, name: job.name }));
+  }
+
+  /** The last `maxChars` characters of a GitHub Actions job's log. */
+  async jobLogTail(repository: string, jobId: number, maxChars: number): Promise<string> {
+    const { data } = await (await this.client()).actions.downloadJobLogsForWorkflowRun({ ...repoParams(repository), job_id: jobId });
+    const text = typeof data === 'string' ? data : String(data);
+    return text.length <= maxChars ? text : text.slice(-maxChars);
   }
 
   /** Posts a comment on an issue or pull request; returns its id. */
@@ -88,6 +130,26 @@ export class GitHubClient {
     if (request.labels.length > 0) await octokit.issues.addLabels({ ...params, issue_number: data.number, labels: request.labels });
     if (request.reviewers.length > 0) await octokit.pulls.requestReviewers({ ...params, pull_number: data.number, reviewers: request.reviewers });
     return { number: data.number, url: data.html_url };
+  }
+
+  /** The commit a branch of the repository points at, or undefined when GitHub has no such branch. */
+  async getBranchHead(repository: string, branch: string): Promise<string | undefined> {
+    try {
+      return (await (await this.client()).repos.getBranch({ ...repoParams(repository), branch })).data.commit.sha;
+    } catch (error) {
+      if ((error as { status?: unknown }).status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** Creates a check run on a commit (a GitHub App's token only: a personal token gets 403); returns its id. */
+  async createCheckRun(repository: string, check: CheckRunFields & { name: string; head_sha: string }): Promise<number> {
+    return (await (await this.client()).checks.create({ ...repoParams(repository), ...check })).data.id;
+  }
+
+  /** Changes a check run the bot created. */
+  async updateCheckRun(repository: string, id: number, check: CheckRunFields): Promise<void> {
+    await (await this.client()).checks.update({ ...repoParams(repository), check_run_id: id, ...check });
   }
 
   /** Replaces a pull request's body. */

@@ -35,7 +35,8 @@ export class GitHubRepository {
     await this.dataSource.manager.update(GitHubRoundLinkEntity, { roundId }, { commentId });
   }
 
-  async markEnded(roundId: string, state: RoundState): Promise<void> {
+  /** The state the comment now says the Round ended in; null: it says a new attempt is queued. */
+  async markEnded(roundId: string, state: RoundState | null): Promise<void> {
     await this.dataSource.manager.update(GitHubRoundLinkEntity, { roundId }, { endedState: state });
   }
 

@@ -30,7 +30,7 @@ export function renderPullRequestBody({ report, acceptance = [], publicUrl }: Pu
     ...selectionSection(report),
     ...phasesSection(report.phases),
     ...acceptanceSection(acceptance, report.phases),
-    ...tokensSection(report),
+    ...renderTokensSection(report),
     '---',
     `Work-order \`${report.workorder_id}\` · Round \`${report.round_id}\` · worker \`${report.worker}\` · \`sc report ${report.round_id}\``,
     '',
@@ -72,7 +72,8 @@ function acceptanceSection(commands: string[], phases: PhaseResult[]): string[] 
   return ['### Acceptance', '', `Outcome: **${outcome}**`, '', ...commands.map((command) => `- \`${command.replace(/`/g, "'")}\``), ''];
 }
 
-function tokensSection(report: Report): string[] {
+/** Tokens and cost per agent and model, and the Round's cost: Markdown lines (also a check run's summary). */
+export function renderTokensSection(report: Report): string[] {
   const rows = [...report.token_usage].sort((a, b) => a.agent.localeCompare(b.agent) || a.model.localeCompare(b.model));
   const lines = ['### Tokens and cost', ''];
   if (rows.length > 0) {

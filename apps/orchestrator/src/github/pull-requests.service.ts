@@ -7,9 +7,9 @@ import { RoundEventsService } from '../rounds/round-events.service';
 import { RoundViewsService } from '../rounds/round-views.service';
 import { RoundLinksService } from '../rounds/round-links.service';
 import { WorkOrdersService } from '../workorders/workorders.service';
-import { parseGitHubRepositoryName } from './github-repository-name';
 import { GitHubClient } from './github.client';
 import { renderPullRequestBody } from './pull-request-body';
+import { pickBranch, repositoryOf } from './round-target';
 
 /**
  * Pull requests from Rounds: when a Round whose work-order has `pull_request` ends with commits, its branch
@@ -98,27 +98,6 @@ export class PullRequestsService implements OnApplicationBootstrap, OnModuleDest
       this.logger.warn({ round_id: event.round_id, err: error }, 'pull request not opened');
     }
   }
-}
-
-/**
- * The branch to open the pull request from: a best-of-N Round's winner's (only it was pushed), else the work-order's
- * own when it got commits, else the first committed one.
- */
-function pickBranch(order: StoredWorkOrder, report: Report): string | undefined {
-  if (report.selection?.winner) return report.selection.winner.branch;
-  const branches = report.commits.map((commit) => commit.branch).filter((branch): branch is string => branch !== undefined);
-  return branches.includes(order.branch) ? order.branch : branches[0];
-}
-
-/**
- * `owner/name`: the one a GitHub-started work-order names, else read from `repo.url`, else from the remote the
- * worker found the branch's commits go to (the `origin` of a `repo.path` checkout, which only the worker sees).
- */
-function repositoryOf(order: StoredWorkOrder, report: Report, branch: string): string | undefined {
-  const github = (order.params as { github?: { repository?: unknown } } | undefined)?.github;
-  if (typeof github?.repository === 'string' && /^[\w.-]+\/[\w.-]+$/.test(github.repository)) return github.repository;
-  const remote = order.repo?.url ?? report.commits.findLast((commit) => commit.branch === branch && commit.remote !== undefined)?.remote;
-  return remote === undefined ? undefined : parseGitHubRepositoryName(remote);
 }
 
 /** `repo.base_ref` when it names a branch (`HEAD` names none). */

@@ -20,7 +20,12 @@ describe(parseScCommand.name, () => {
     expect(parseScCommand('/SC cancel please', known)).toEqual({ type: 'cancel' });
   });
 
-  it.each(["You are totally right! I'll get this fixed right away.", 'see /sc run below', '/scrun echo', '/sc runner', '/sc deploy'])('ignores a comment that is not a command: %j', (body) => {
+  it('reads /sc fix with its text, later lines included', () => {
+    expect(parseScCommand('/sc fix rename the helper\nand keep the old name as an alias', known)).toEqual({ type: 'fix', text: 'rename the helper\nand keep the old name as an alias' });
+    expect(parseScCommand('/sc fix', known)).toEqual({ type: 'fix', text: '' });
+  });
+
+  it.each(["You are totally right! I'll get this fixed right away.", 'see /sc run below', '/scrun echo', '/sc runner', '/sc deploy', '/sc fixup'])('ignores a comment that is not a command: %j', (body) => {
     expect(parseScCommand(body, known)).toBeUndefined();
   });
 });

@@ -1,7 +1,7 @@
-/** A bot command read from a comment: `/sc run [plugin] [text]` or `/sc cancel`. */
-export type ScCommand = { type: 'run'; plugin?: string; text: string } | { type: 'cancel' };
+/** A bot command read from a comment: `/sc run [plugin] [text]`, `/sc fix [text]` or `/sc cancel`. */
+export type ScCommand = { type: 'run'; plugin?: string; text: string } | { type: 'fix'; text: string } | { type: 'cancel' };
 
-const commandLine = /^\/sc\s+(run|cancel)\b[ \t]*(.*)$/i;
+const commandLine = /^\/sc\s+(run|fix|cancel)\b[ \t]*(.*)$/i;
 const pluginName = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 /**
@@ -13,7 +13,9 @@ export function parseScCommand(body: string, isPlugin: (name: string) => boolean
   const [first = '', ...rest] = body.replace(/\r\n/g, '\n').trim().split('\n');
   const match = commandLine.exec(first.trim());
   if (!match) return undefined;
-  if (match[1].toLowerCase() === 'cancel') return { type: 'cancel' };
+  const type = match[1].toLowerCase();
+  if (type === 'cancel') return { type: 'cancel' };
+  if (type === 'fix') return { type: 'fix', text: [match[2], ...rest].join('\n').trim() };
   const words = match[2].trim().split(/\s+/).filter(Boolean);
   const plugin = words[0] !== undefined && pluginName.test(words[0]) && isPlugin(words[0]) ? words.shift() : undefined;
   const text = [words.join(' '), ...rest].join('\n').trim();

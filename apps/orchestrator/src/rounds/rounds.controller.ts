@@ -49,7 +49,7 @@ export class RoundsController {
   @ApiOkResponse({ type: RoundViewDto, description: "Queued again as the next attempt, resuming the agents' sessions unless fresh" })
   @ApiErrorResponses(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
   retry(@Param('id', IdParamPipe) id: string, @Body(new SchemaBodyPipe('retry request', validateRetryRequest)) body: RetryRequest): Promise<RoundView> {
-    return this.rounds.retry(id, body.fresh === true);
+    return this.rounds.retry(id, { fresh: body.fresh === true });
   }
 
   @Post(':id/commits')

@@ -42,6 +42,20 @@ export class RoundsRepository {
     await tx.update(RoundEntity, { id }, { pullRequestNumber: number, pullRequestUrl: url });
   }
 
+  /** The newest Round that opened or updated the pull request at `url` (its web URL). */
+  findNewestByPullRequestUrl(url: string): Promise<RoundEntity | null> {
+    return this.dataSource.manager.findOne(RoundEntity, { where: { pullRequestUrl: url }, order: { createdAt: 'DESC', id: 'DESC' } });
+  }
+
+  /** How many transitions of the Rounds of the pull request at `url` have a reason starting with `prefix`. */
+  countPullRequestTransitions(url: string, prefix: string): Promise<number> {
+    return this.dataSource.manager
+      .createQueryBuilder(RoundTransitionEntity, 't')
+      .innerJoin(RoundEntity, 'r', 'r.id = t.round_id')
+      .where('r.pull_request_url = :url AND t.reason LIKE :prefix', { url, prefix: `${prefix.replace(/[%_\\]/g, '')}%` })
+      .getCount();
+  }
+
   findById(id: string, tx?: EntityManager): Promise<RoundEntity | null> {
     return tx ? findOneRow(tx, RoundEntity, { id }) : this.dataSource.manager.findOneBy(RoundEntity, { id });
   }

@@ -14,6 +14,16 @@ import { RoundTransitions } from './round-transitions';
 import { RoundViewsService } from './round-views.service';
 import { RoundsRepository } from './rounds.repository';
 
+/** How {@link RoundsService.retry} starts the next attempt. */
+export interface RetryOptions {
+  /** Start over instead of resuming the agents' sessions. */
+  fresh?: boolean;
+  /** What the attempt is asked besides the work-order (the job's `follow_up`). */
+  followUp?: string;
+  /** The transition's reason; by default that the API asked. */
+  reason?: string;
+}
+
 /**
  * Rounds as the API and the reaper change them: created with a work-order, cancelled, retried, reviewed, reaped.
  * Workers' messages are `RoundMessagesService`'s; both write through `RoundTransitions`.
@@ -98,9 +108,11 @@ export class RoundsService {
 
   /**
    * `POST /rounds/:id/retry`: a finished Round goes back to `queued` as attempt + 1, its agents resuming the
-   * sessions the last attempt's Report names (unless `fresh`). Otherwise 409.
+   * sessions the last attempt's Report names (unless `fresh`). A pull request's review or failed check (the
+   * PR loop) passes what it asks as `followUp`, and the transition's `reason`. Otherwise 409.
    */
-  async retry(id: string, fresh = false): Promise<RoundView> {
+  async retry(id: string, options: RetryOptions = {}): Promise<RoundView> {
+    const { fresh = false, followUp } = options;
     let staged: OutboxJob | undefined;
     await this.transitions.change(id, async (tx, round) => {
       assertTransition(round.state, 'queued');
@@ -108,9 +120,10 @@ export class RoundsService {
       if (!order) throw new NotFoundException(`work-order ${round.workorderId} of round ${id} not found`);
       const attempt = round.attempt + 1;
       const resumeFrom = fresh ? undefined : await this.repository.resumeFrom(tx, id, round.attempt);
-      const job = { round_id: id, workorder_id: round.workorderId, attempt, order, ...(resumeFrom ? { resume_from: resumeFrom } : {}) };
+      const job = { round_id: id, workorder_id: round.workorderId, attempt, order, ...(resumeFrom ? { resume_from: resumeFrom } : {}), ...(followUp ? { follow_up: followUp } : {}) };
       staged = await this.producer.stage(tx, job, now());
-      return { to: 'queued', reason: fresh ? 'retry requested by API (fresh)' : 'retry requested by API', changes: { attempt, startedAt: null, finishedAt: null, reportStatus: null } };
+      const reason = options.reason ?? (fresh ? 'retry requested by API (fresh)' : 'retry requested by API');
+      return { to: 'queued', reason, changes: { attempt, startedAt: null, finishedAt: null, reportStatus: null } };
     });
     if (staged) void this.relay.relayCommitted([staged]);
     return this.views.get(id);

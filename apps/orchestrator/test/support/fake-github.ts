@@ -18,8 +18,16 @@ export interface FakePullRequest {
   state?: 'open' | 'closed';
   draft?: boolean;
   body?: string;
-  head: { ref: string; repo: { clone_url: string } | null };
-  base: { ref: string; repo: { clone_url: string } };
+  head: { ref: string; sha?: string; repo: { clone_url: string; full_name?: string } | null };
+  base: { ref: string; repo: { clone_url: string; full_name?: string } };
+}
+
+/** A job of a GitHub Actions workflow run, with its log. */
+export interface FakeJob {
+  id: number;
+  name: string;
+  conclusion: string;
+  log: string;
 }
 
 /**
@@ -29,6 +37,13 @@ export interface FakePullRequest {
 export class FakeGitHub {
   readonly calls: RecordedCall[] = [];
   readonly pulls = new Map<string, FakePullRequest>();
+  /** The jobs of each workflow run id, at `/actions/runs/:id/jobs`; each job's log at `/actions/jobs/:id/logs`. */
+  readonly workflowJobs = new Map<number, FakeJob[]>();
+  /** The head commit of each branch (`owner/name:branch`) at `/branches/:branch`; others answer 404. */
+  readonly branches = new Map<string, string>();
+  /** The line comments of each review id, at `/pulls/:number/reviews/:id/comments`. */
+  readonly reviewComments = new Map<number, { path: string; line?: number; body: string }[]>();
+  private nextCheckRunId = 7_000_001;
   private nextCommentId = 9_000_000_001;
   private nextPullNumber = 101;
   private readonly failures: { method: string; path: RegExp; status: number }[] = [];
@@ -41,8 +56,9 @@ export class FakeGitHub {
     server.on('request', (request: IncomingMessage, response: ServerResponse) => {
       void readJson(request).then((body) => {
         const answer = fake.answer(request.method ?? 'GET', request.url ?? '/', body, request.headers.authorization);
-        response.writeHead(answer.status, { 'content-type': 'application/json' });
-        response.end(JSON.stringify(answer.body));
+        const isText = typeof answer.body === 'string';
+        response.writeHead(answer.status, { 'content-type': isText ? 'text/plain' : 'application/json' });
+        response.end(isText ? answer.body : JSON.stringify(answer.body));
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -98,8 +114,8 @@ export class FakeGitHub {
         state: 'open',
         draft: Boolean(fields.draft),
         body: typeof fields.body === 'string' ? fields.body : '',
-        head: { ref: String(fields.head), repo: { clone_url: cloneUrl } },
-        base: { ref: String(fields.base), repo: { clone_url: cloneUrl } },
+        head: { ref: String(fields.head), sha: '0'.repeat(40), repo: { clone_url: cloneUrl, full_name: repository } },
+        base: { ref: String(fields.base), repo: { clone_url: cloneUrl, full_name: repository } },
       };
       this.pulls.set(`${repository}#${number}`, pull);
       return { status: 201, body: pull };
@@ -110,6 +126,27 @@ export class FakeGitHub {
       if (!pull) return { status: 404, body: { message: 'Not Found' } };
       if (method === 'PATCH' && typeof fields.body === 'string') pull.body = fields.body;
       return { status: 200, body: pull };
+    }
+    match = /^\/repos\/[^/]+\/[^/]+\/pulls\/\d+\/reviews\/(\d+)\/comments$/.exec(path);
+    if (method === 'GET' && match) return { status: 200, body: this.reviewComments.get(Number(match[1])) ?? [] };
+    match = /^\/repos\/([^/]+)\/([^/]+)\/branches\/(.+)$/.exec(path);
+    if (method === 'GET' && match) {
+      const sha = this.branches.get(`${match[1]}/${match[2]}:${decodeURIComponent(match[3])}`);
+      return sha ? { status: 200, body: { name: decodeURIComponent(match[3]), commit: { sha } } } : { status: 404, body: { message: 'Branch not found' } };
+    }
+    if (method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/check-runs$/.test(path)) return { status: 201, body: { id: this.nextCheckRunId++, ...fields } };
+    match = /^\/repos\/[^/]+\/[^/]+\/check-runs\/(\d+)$/.exec(path);
+    if (method === 'PATCH' && match) return { status: 200, body: { id: Number(match[1]), ...fields } };
+    match = /^\/repos\/[^/]+\/[^/]+\/actions\/runs\/(\d+)\/jobs$/.exec(path);
+    if (method === 'GET' && match) {
+      const jobs = (this.workflowJobs.get(Number(match[1])) ?? []).map(({ log: _log, ...job }) => ({ ...job, status: 'completed' }));
+      return { status: 200, body: { total_count: jobs.length, jobs } };
+    }
+    match = /^\/repos\/[^/]+\/[^/]+\/actions\/jobs\/(\d+)\/logs$/.exec(path);
+    if (method === 'GET' && match) {
+      // GitHub answers 302 to a download URL, which Octokit follows; the fake answers the text itself.
+      const job = [...this.workflowJobs.values()].flat().find((candidate) => candidate.id === Number(match![1]));
+      return job ? { status: 200, body: job.log } : { status: 404, body: { message: 'Not Found' } };
     }
     if (method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/pulls\/\d+\/requested_reviewers$/.test(path)) return { status: 201, body: {} };
     if (method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/labels$/.test(path)) return { status: 200, body: [] };

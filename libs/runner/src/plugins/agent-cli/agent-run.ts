@@ -86,7 +86,13 @@ async function runCommand(run: CommandRun, ctx: PluginContext): Promise<AgentRun
   const { worktree, order, command, route, watchdog, continuation } = run;
   const { agent } = worktree;
   // A resumed session has the instructions already; an agent that starts over gets them again after the note.
-  const instructions = continuation ? (continuation.sessionId && command.template ? continuation.note : `${continuation.note}\n\n${run.instructions}`) : run.instructions;
+  // What the attempt asks besides them (a review, a failed check) comes last either way.
+  const followUp = ctx.followUp ? `\n\n${ctx.followUp}` : '';
+  const instructions = continuation
+    ? continuation.sessionId && command.template
+      ? `${continuation.note}${followUp}`
+      : `${continuation.note}\n\n${run.instructions}${followUp}`
+    : `${run.instructions}${followUp}`;
   // Beside the worktree, not in it: nothing here may be committed (runAgent made it).
   const scratchDir = scratchDirOf(worktree);
   const instructionsFile = join(scratchDir, 'instructions.md');
