@@ -17,10 +17,11 @@ const swc: [string, Record<string, unknown>] = [
   },
 ];
 
-const shared = {
+export const shared = {
   testEnvironment: 'node',
   rootDir: '.',
-  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // test/compose needs a Docker engine and builds images: `npm run test:compose` (test/compose/jest.config.ts).
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/test/compose/'],
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {
     '^@sc/plugin-sdk/testing$': '<rootDir>/libs/plugin-sdk/src/testing',

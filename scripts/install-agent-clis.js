@@ -10,12 +10,9 @@ const { createHash } = require('node:crypto');
 const { homedir } = require('node:os');
 const { join } = require('node:path');
 
-// Bump a pin to test a new CLI release; the cache folder is named by the set of pins.
-const agentCliPins = {
-  '@anthropic-ai/claude-code': '2.1.332',
-  '@openai/codex': '0.171.0',
-  '@google/gemini-cli': '0.61.0',
-};
+// Bump a pin in agent-cli-pins.json to test a new CLI release (the worker image installs the same pins); the
+// cache folder is named by the set of pins.
+const agentCliPins = require('./agent-cli-pins.json');
 const cacheRoot = process.env.SC_AGENT_CLI_CACHE || join(homedir(), '.cache', 'solar-circuit');
 const folder = join(cacheRoot, `agent-clis-${createHash('sha256').update(JSON.stringify(agentCliPins)).digest('hex').slice(0, 12)}`);
 const done = join(folder, 'installed.json');

@@ -36,6 +36,8 @@ export interface FakeModelOptions {
   /** Milliseconds between the SSE events of an answer. */
   eventDelayMs?: number;
   fault?: FakeFault;
+  /** The address to listen on (default 127.0.0.1); the compose test listens where containers reach the host. */
+  host?: string;
 }
 
 /** The default script: write a file, run a shell command, answer "done". */
@@ -94,7 +96,7 @@ export interface ProviderDialect {
 }
 
 export interface FakeModelServer {
-  /** `http://127.0.0.1:<port>` */
+  /** `http://<host>:<port>` */
   url: string;
   /** Every call received, in order. */
   calls: RecordedCall[];
@@ -179,11 +181,12 @@ export async function startFakeModelServer(dialect: ProviderDialect, options: Fa
     call.delivered = true;
   }
 
-  server.listen(0, '127.0.0.1');
+  const host = options.host ?? '127.0.0.1';
+  server.listen(0, host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
     calls,
     async close() {
       for (const response of hanging) response.destroy();
