@@ -24,7 +24,14 @@ export default tseslint.config(
       // Apps never import each other, and nobody imports a lib's src/ by path (design: import the package root).
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/apps/*/**', '**/libs/*/src/**', '**/libs/*/src'], message: 'import @sc/<lib>, never another app or a lib path' }] },
+        {
+          patterns: [
+            {
+              group: ['**/apps/*/**', '**/libs/*/src/**', '**/libs/*/src'],
+              message: 'import @sc/<lib>, never another app or a lib path',
+            },
+          ],
+        },
       ],
     },
   },

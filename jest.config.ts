@@ -39,7 +39,10 @@ const projects: Config['projects'] = [
     testMatch: ['<rootDir>/{apps,libs,migrations,test,bench,examples}/**/*.{spec,e2e-spec}.ts'],
     // `*.pg.e2e-spec.ts` (several processes on one database) need Postgres: with it they run in its project
     // only, without it they say they are skipped.
-    testPathIgnorePatterns: [...shared.testPathIgnorePatterns, ...(process.env.PG_TEST_URL ? ['\\.pg\\.e2e-spec\\.ts$'] : [])],
+    testPathIgnorePatterns: [
+      ...shared.testPathIgnorePatterns,
+      ...(process.env.PG_TEST_URL ? ['\\.pg\\.e2e-spec\\.ts$'] : []),
+    ],
   },
 ];
 if (process.env.PG_TEST_URL) {

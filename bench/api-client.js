@@ -13,7 +13,8 @@ function createApiClient(baseUrl, maxSockets = 64) {
   /** One request; resolves with the status and the parsed JSON body (undefined when there is none). */
   function request(method, path, body) {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers = payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) };
+    const headers =
+      payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) };
     return new Promise((resolveResponse, reject) => {
       const req = http.request({ agent, hostname, port, method, path, headers }, (res) => {
         const chunks = [];

@@ -56,10 +56,16 @@ function readOptions(argv) {
     }
     const number = (name, min, max) => {
       const value = Number(values[name]);
-      if (!Number.isInteger(value) || value < min || value > max) throw new Error(`--${name}: expected an integer from ${min} to ${max}, got "${values[name]}"`);
+      if (!Number.isInteger(value) || value < min || value > max)
+        throw new Error(`--${name}: expected an integer from ${min} to ${max}, got "${values[name]}"`);
       return value;
     };
-    return { rounds: number('rounds', 1, 10_000), durationMs: number('duration-ms', 1_000, 3_600_000), workers: number('workers', 1, 16), seed: number('seed', 0, 2 ** 31) };
+    return {
+      rounds: number('rounds', 1, 10_000),
+      durationMs: number('duration-ms', 1_000, 3_600_000),
+      workers: number('workers', 1, 16),
+      seed: number('seed', 0, 2 ** 31),
+    };
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)} (--help lists the flags)\n`);
     process.exit(2);
@@ -98,16 +104,39 @@ function createPrivateRedis(port, dir) {
   return {
     url: `redis://127.0.0.1:${port}`,
     async start() {
-      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      child = spawn(
+        'redis-server',
+        [
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--dir',
+          dir,
+          '--save',
+          '',
+          '--appendonly',
+          'yes',
+          '--appendfsync',
+          'always',
+        ],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let output = '';
       child.stdout?.on('data', (chunk) => (output += chunk.toString()));
       child.on('error', (error) => (output += `\n${error.message}`));
-      await until(() => {
-        if (child.exitCode !== null || /ENOENT/.test(output)) throw new Error(`redis-server did not start: ${output.trim().split('\n').pop()}`);
-        return output.includes('Ready to accept connections');
-      }, 'redis-server ready', 15_000, 20);
+      await until(
+        () => {
+          if (child.exitCode !== null || /ENOENT/.test(output))
+            throw new Error(`redis-server did not start: ${output.trim().split('\n').pop()}`);
+          return output.includes('Ready to accept connections');
+        },
+        'redis-server ready',
+        15_000,
+        20,
+      );
     },
     async kill() {
       if (!child || child.exitCode !== null || child.signalCode !== null) return;
@@ -131,7 +160,11 @@ async function countReports(stack) {
   const client = new Client({ connectionString: stack.databaseUrl });
   await client.connect();
   try {
-    return (await client.query(sql)).rows.map((row) => ({ round_id: row.round_id, attempt: Number(row.attempt), n: Number(row.n) }));
+    return (await client.query(sql)).rows.map((row) => ({
+      round_id: row.round_id,
+      attempt: Number(row.attempt),
+      n: Number(row.n),
+    }));
   } finally {
     await client.end();
   }
@@ -148,7 +181,9 @@ async function main() {
   const redisDir = mkdtempSync(join(tmpdir(), 'sc-chaos-redis-'));
   const redis = createPrivateRedis(await freePort(), redisDir);
   await redis.start();
-  const database = process.env.PG_TEST_URL ? { type: 'postgres', serverUrl: process.env.PG_TEST_URL } : { type: 'sqlite' };
+  const database = process.env.PG_TEST_URL
+    ? { type: 'postgres', serverUrl: process.env.PG_TEST_URL }
+    : { type: 'sqlite' };
   // Short locks and a quick reaper so that a run of seconds sees crashed Rounds handed on and orphans ended.
   const stack = await createStack('chaos', database, {
     REDIS_URL: redis.url,
@@ -158,7 +193,14 @@ async function main() {
     SC_REAPER_GRACE_MS: '15000',
   });
   const did = { rounds: options.rounds, worker_kills: 0, orchestrator_restarts: 0, redis_restarts: 0 };
-  const found = { terminal: 0, not_terminal: [], states: /** @type {Record<string, number>} */ ({}), missing_report: [], duplicate_reports: [], lost_submits: 0 };
+  const found = {
+    terminal: 0,
+    not_terminal: [],
+    states: /** @type {Record<string, number>} */ ({}),
+    missing_report: [],
+    duplicate_reports: [],
+    lost_submits: 0,
+  };
   let api;
   try {
     let orchestrator = await stack.startOrchestrator();
@@ -174,7 +216,13 @@ async function main() {
     let nextChaos = Date.now() + 500;
     while (Date.now() < deadline || roundIds.length < options.rounds) {
       if (roundIds.length < options.rounds && Date.now() >= nextSubmit) {
-        const order = { title: `chaos ${roundIds.length}`, instructions: 'Wait.', plugin: 'wait', phases: ['coding'], params: { wait_ms: 200 + Math.floor(random() * 1_500) } };
+        const order = {
+          title: `chaos ${roundIds.length}`,
+          instructions: 'Wait.',
+          plugin: 'wait',
+          phases: ['coding'],
+          params: { wait_ms: 200 + Math.floor(random() * 1_500) },
+        };
         const client = api;
         const answer = await persist(() => client.submit(order), 'a submit');
         roundIds.push(answer.round_id);
@@ -241,12 +289,20 @@ async function main() {
     await redis.kill();
     rmSync(redisDir, { recursive: true, force: true });
   }
-  const isOk = found.not_terminal.length === 0 && found.missing_report.length === 0 && found.duplicate_reports.length === 0 && found.lost_submits === 0;
-  process.stdout.write(`${JSON.stringify({ ok: isOk, seed: options.seed, duration_ms: options.durationMs, did, found })}\n`);
+  const isOk =
+    found.not_terminal.length === 0 &&
+    found.missing_report.length === 0 &&
+    found.duplicate_reports.length === 0 &&
+    found.lost_submits === 0;
+  process.stdout.write(
+    `${JSON.stringify({ ok: isOk, seed: options.seed, duration_ms: options.durationMs, did, found })}\n`,
+  );
   process.exitCode = isOk ? 0 : 1;
 }
 
 main().catch((error) => {
-  process.stdout.write(`${JSON.stringify({ ok: false, error: error instanceof Error ? error.message : String(error) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ ok: false, error: error instanceof Error ? error.message : String(error) })}\n`,
+  );
   process.exitCode = 1;
 });

@@ -8,7 +8,6 @@ function redisConnection(redisUrl) {
   return { host: url.hostname, port: Number(url.port || 6379), db, maxRetriesPerRequest: null };
 }
 
-
 /** Deletes every key under `<prefix>:`, so a bench run leaves the shared Redis as it found it. */
 async function deleteKeys(redisUrl, prefix) {
   const { Redis } = require('ioredis');

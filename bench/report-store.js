@@ -38,7 +38,10 @@ async function openReportStore(stack) {
           };
           const check = () => has.get(roundId) === 1 && done(undefined);
           const poll = setInterval(check, sqliteSafetyPollMs);
-          const deadline = setTimeout(() => done(new Error(`no report for round ${roundId} after ${timeoutMs} ms`)), timeoutMs);
+          const deadline = setTimeout(
+            () => done(new Error(`no report for round ${roundId} after ${timeoutMs} ms`)),
+            timeoutMs,
+          );
           waiters.add(check);
           check();
         }),
@@ -50,11 +53,14 @@ async function openReportStore(stack) {
   }
   const client = new Client({ connectionString: stack.databaseUrl });
   await client.connect();
-  const has = async (roundId) => (await client.query({ name: 'has-report', text: 'SELECT 1 FROM reports WHERE round_id = $1', values: [roundId] })).rowCount === 1;
+  const has = async (roundId) =>
+    (await client.query({ name: 'has-report', text: 'SELECT 1 FROM reports WHERE round_id = $1', values: [roundId] }))
+      .rowCount === 1;
   return {
     count: async () => Number((await client.query('SELECT count(*) AS n FROM reports')).rows[0].n),
     has,
-    waitFor: (roundId, timeoutMs) => until(() => has(roundId), `the report of round ${roundId}`, timeoutMs, postgresPollMs),
+    waitFor: (roundId, timeoutMs) =>
+      until(() => has(roundId), `the report of round ${roundId}`, timeoutMs, postgresPollMs),
     close: () => client.end(),
   };
 }

@@ -19,9 +19,15 @@ function toMarkdown(result) {
     `| rounds/s through HTTP (${result.throughput.rounds} echo work-orders) | ${result.throughput.rounds_per_s} |`,
     `| submit→Report stored p50 / p95 / p99 ms | ${summary(result.latency)} |`,
     ...result.api.flatMap((api) =>
-      ['list', 'list_cursor', 'list_status', 'list_label', 'get'].map((route) => `| ${api.database}, ${api.rounds} Rounds: ${route} p50 / p99 ms | ${api[route].p50_ms} / ${api[route].p99_ms} |`),
+      ['list', 'list_cursor', 'list_status', 'list_label', 'get'].map(
+        (route) =>
+          `| ${api.database}, ${api.rounds} Rounds: ${route} p50 / p99 ms | ${api[route].p50_ms} / ${api[route].p99_ms} |`,
+      ),
     ),
-    ...result.scale_out.map((step) => `| scale-out ${step.processes} × ${step.concurrency}: rounds/s (ideal) | ${step.rounds_per_s} (${step.ideal_per_s}) |`),
+    ...result.scale_out.map(
+      (step) =>
+        `| scale-out ${step.processes} × ${step.concurrency}: rounds/s (ideal) | ${step.rounds_per_s} (${step.ideal_per_s}) |`,
+    ),
     `| orchestrator ready ms | ${result.footprint.orchestrator_ready_ms} |`,
     `| RSS MB idle: orchestrator / worker | ${result.footprint.idle.orchestrator_rss_mb} / ${result.footprint.idle.worker_rss_mb} |`,
     `| RSS MB loaded (peak): orchestrator / worker | ${result.footprint.loaded.orchestrator_rss_mb} / ${result.footprint.loaded.worker_rss_mb} |`,

@@ -21,9 +21,48 @@ const { evaluateTargets } = require('./targets');
 
 /** Sizes per mode; each can be overridden by the flag of the same name. */
 const presets = {
-  full: { jobs: 5000, warmup: 200, 'latency-samples': 300, 'api-rounds': 1_000_000, 'api-requests': 500, 'scale-rounds-per-slot': 40, 'cli-runs': 10, 'gateway-calls': 2000, 'sandbox-runs': 100, 'repo-files': 100_000, 'cache-files': 20_000, 'worktree-runs': 5 },
-  quick: { jobs: 1000, warmup: 100, 'latency-samples': 100, 'api-rounds': 100_000, 'api-requests': 200, 'scale-rounds-per-slot': 15, 'cli-runs': 5, 'gateway-calls': 500, 'sandbox-runs': 40, 'repo-files': 20_000, 'cache-files': 5_000, 'worktree-runs': 3 },
-  smoke: { jobs: 20, warmup: 5, 'latency-samples': 5, 'api-rounds': 500, 'api-requests': 5, 'scale-rounds-per-slot': 2, 'cli-runs': 1, 'gateway-calls': 20, 'sandbox-runs': 3, 'repo-files': 500, 'cache-files': 100, 'worktree-runs': 1 },
+  full: {
+    jobs: 5000,
+    warmup: 200,
+    'latency-samples': 300,
+    'api-rounds': 1_000_000,
+    'api-requests': 500,
+    'scale-rounds-per-slot': 40,
+    'cli-runs': 10,
+    'gateway-calls': 2000,
+    'sandbox-runs': 100,
+    'repo-files': 100_000,
+    'cache-files': 20_000,
+    'worktree-runs': 5,
+  },
+  quick: {
+    jobs: 1000,
+    warmup: 100,
+    'latency-samples': 100,
+    'api-rounds': 100_000,
+    'api-requests': 200,
+    'scale-rounds-per-slot': 15,
+    'cli-runs': 5,
+    'gateway-calls': 500,
+    'sandbox-runs': 40,
+    'repo-files': 20_000,
+    'cache-files': 5_000,
+    'worktree-runs': 3,
+  },
+  smoke: {
+    jobs: 20,
+    warmup: 5,
+    'latency-samples': 5,
+    'api-rounds': 500,
+    'api-requests': 5,
+    'scale-rounds-per-slot': 2,
+    'cli-runs': 1,
+    'gateway-calls': 20,
+    'sandbox-runs': 3,
+    'repo-files': 500,
+    'cache-files': 100,
+    'worktree-runs': 1,
+  },
 };
 const sizeFlags = Object.keys(presets.full);
 
@@ -78,7 +117,8 @@ function parseOptions(argv) {
   const preset = presets[values.smoke ? 'smoke' : values.quick ? 'quick' : 'full'];
   const number = (flag) => {
     const value = Number(values[flag] ?? preset[flag]);
-    if (!Number.isInteger(value) || value < 1) throw new Error(`--${flag}: expected a positive integer, got ${JSON.stringify(values[flag])}`);
+    if (!Number.isInteger(value) || value < 1)
+      throw new Error(`--${flag}: expected a positive integer, got ${JSON.stringify(values[flag])}`);
     return value;
   };
   return {
@@ -102,13 +142,23 @@ async function measureStack(options) {
     await sleep(1_000);
     const idle = { orchestrator_rss_mb: rssMb(orchestrator.pid), worker_rss_mb: rssMb(worker.pid) };
     const stopSampling = sampleRss([orchestrator.pid, worker.pid]);
-    const throughput = await measureThroughput({ stack, orchestrator, rounds: sizes.jobs, warmup: sizes.warmup, inFlight });
+    const throughput = await measureThroughput({
+      stack,
+      orchestrator,
+      rounds: sizes.jobs,
+      warmup: sizes.warmup,
+      inFlight,
+    });
     const [orchestratorPeak, workerPeak] = stopSampling();
     const latency = await measureLatency({ stack, orchestrator, samples: sizes['latency-samples'] });
     return {
       throughput,
       latency,
-      footprint: { orchestrator_ready_ms: round(orchestrator.readyMs, 0), idle, loaded: { orchestrator_rss_mb: orchestratorPeak, worker_rss_mb: workerPeak } },
+      footprint: {
+        orchestrator_ready_ms: round(orchestrator.readyMs, 0),
+        idle,
+        loaded: { orchestrator_rss_mb: orchestratorPeak, worker_rss_mb: workerPeak },
+      },
     };
   } finally {
     await stack.cleanup();
@@ -128,15 +178,34 @@ async function main() {
   log('agent sandbox');
   const sandbox = await measureSandbox({ runs: sizes['sandbox-runs'] });
   log(`agent start on a repository of ${sizes['repo-files']} files`);
-  const worktrees = await measureWorktrees({ files: sizes['repo-files'], cacheFiles: sizes['cache-files'], runs: sizes['worktree-runs'] });
+  const worktrees = await measureWorktrees({
+    files: sizes['repo-files'],
+    cacheFiles: sizes['cache-files'],
+    runs: sizes['worktree-runs'],
+  });
   log('raw BullMQ baseline');
-  const baseline = await measureBaseline({ jobs: sizes.jobs, warmup: sizes.warmup, latencySamples: sizes['latency-samples'], concurrency, inFlight });
+  const baseline = await measureBaseline({
+    jobs: sizes.jobs,
+    warmup: sizes.warmup,
+    latencySamples: sizes['latency-samples'],
+    concurrency,
+    inFlight,
+  });
   log('throughput, latency, footprint');
   const stack = await measureStack(options);
   log('scale-out');
-  const scaleOut = await measureScaleOut({ database: { type: 'sqlite' }, processCounts: [1, 2, 4], concurrency: options.scaleConcurrency, roundsPerSlot: sizes['scale-rounds-per-slot'], inFlight });
+  const scaleOut = await measureScaleOut({
+    database: { type: 'sqlite' },
+    processCounts: [1, 2, 4],
+    concurrency: options.scaleConcurrency,
+    roundsPerSlot: sizes['scale-rounds-per-slot'],
+    inFlight,
+  });
   const api = [];
-  const databases = [{ type: 'sqlite' }, ...(process.env.PG_TEST_URL ? [{ type: 'postgres', serverUrl: process.env.PG_TEST_URL }] : [])];
+  const databases = [
+    { type: 'sqlite' },
+    ...(process.env.PG_TEST_URL ? [{ type: 'postgres', serverUrl: process.env.PG_TEST_URL }] : []),
+  ];
   for (const database of databases) {
     log(`API with ${sizes['api-rounds']} Rounds on ${database.type}`);
     api.push(await measureApi({ database, rounds: sizes['api-rounds'], requests: sizes['api-requests'] }));
@@ -148,7 +217,10 @@ async function main() {
     concurrency,
     in_flight: inFlight,
     baseline,
-    throughput: { ...stack.throughput, ratio_to_baseline: round(stack.throughput.rounds_per_s / baseline.jobs_per_s, 3) },
+    throughput: {
+      ...stack.throughput,
+      ratio_to_baseline: round(stack.throughput.rounds_per_s / baseline.jobs_per_s, 3),
+    },
     latency: stack.latency,
     api,
     scale_out: scaleOut,
@@ -157,7 +229,11 @@ async function main() {
     sandbox,
     worktrees,
   };
-  const result = { ...figures, targets: evaluateTargets(figures), duration_s: Math.round((Date.now() - startedAt) / 1000) };
+  const result = {
+    ...figures,
+    targets: evaluateTargets(figures),
+    duration_s: Math.round((Date.now() - startedAt) / 1000),
+  };
   mkdirSync(dirname(options.results), { recursive: true });
   writeFileSync(options.results, toMarkdown(result));
   process.stdout.write(`${JSON.stringify(result)}\n`);

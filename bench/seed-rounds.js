@@ -61,7 +61,8 @@ async function seedRounds(stack, count) {
     const client = new Client({ connectionString: stack.databaseUrl });
     await client.connect();
     try {
-      for (let from = 1; from <= count; from += batchSize) await client.query(postgresSelect, [from, Math.min(count, from + batchSize - 1)]);
+      for (let from = 1; from <= count; from += batchSize)
+        await client.query(postgresSelect, [from, Math.min(count, from + batchSize - 1)]);
       await client.query(transitionsSelect);
       await client.query(postgresLabelsSelect);
     } finally {

@@ -11,7 +11,12 @@ function percentile(samples, p) {
 
 /** p50, p95 and p99 of `samples`. */
 function latencySummary(samples) {
-  return { p50_ms: percentile(samples, 50), p95_ms: percentile(samples, 95), p99_ms: percentile(samples, 99), n: samples.length };
+  return {
+    p50_ms: percentile(samples, 50),
+    p95_ms: percentile(samples, 95),
+    p99_ms: percentile(samples, 99),
+    n: samples.length,
+  };
 }
 
 function round(value, digits = 2) {

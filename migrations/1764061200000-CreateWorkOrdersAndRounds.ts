@@ -2,8 +2,19 @@ import { Table, TableIndex, type MigrationInterface, type QueryRunner, type Tabl
 
 // Only types both SQLite and Postgres understand the same way: timestamps are fixed-width ISO-8601 UTC
 // text, JSON documents are text.
-const timestamp = (name: string, isNullable = false): TableColumnOptions => ({ name, type: 'varchar', length: '32', isNullable });
-const increment: TableColumnOptions = { name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' };
+const timestamp = (name: string, isNullable = false): TableColumnOptions => ({
+  name,
+  type: 'varchar',
+  length: '32',
+  isNullable,
+});
+const increment: TableColumnOptions = {
+  name: 'id',
+  type: 'integer',
+  isPrimary: true,
+  isGenerated: true,
+  generationStrategy: 'increment',
+};
 
 /** Work-orders, Rounds with their transitions, Reports, and the outbox of jobs to enqueue. */
 export class CreateWorkOrdersAndRounds1764061200000 implements MigrationInterface {
@@ -17,7 +28,9 @@ export class CreateWorkOrdersAndRounds1764061200000 implements MigrationInterfac
           { name: 'idempotency_key', type: 'varchar', length: '200', isNullable: true },
           timestamp('created_at'),
         ],
-        indices: [new TableIndex({ name: 'workorders_idempotency_key', columnNames: ['idempotency_key'], isUnique: true })],
+        indices: [
+          new TableIndex({ name: 'workorders_idempotency_key', columnNames: ['idempotency_key'], isUnique: true }),
+        ],
       }),
     );
     await queryRunner.createTable(
@@ -78,7 +91,9 @@ export class CreateWorkOrdersAndRounds1764061200000 implements MigrationInterfac
           timestamp('created_at'),
         ],
         // A repeated `finished` message (redelivery, a worker lost after publishing) must not add a Report.
-        indices: [new TableIndex({ name: 'reports_round_id_attempt', columnNames: ['round_id', 'attempt'], isUnique: true })],
+        indices: [
+          new TableIndex({ name: 'reports_round_id_attempt', columnNames: ['round_id', 'attempt'], isUnique: true }),
+        ],
       }),
     );
     await queryRunner.createTable(
@@ -102,6 +117,7 @@ export class CreateWorkOrdersAndRounds1764061200000 implements MigrationInterfac
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['outbox', 'reports', 'round_transitions', 'rounds', 'workorders']) await queryRunner.dropTable(table);
+    for (const table of ['outbox', 'reports', 'round_transitions', 'rounds', 'workorders'])
+      await queryRunner.dropTable(table);
   }
 }

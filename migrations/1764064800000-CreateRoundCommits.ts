@@ -15,7 +15,9 @@ export class CreateRoundCommits1764064800000 implements MigrationInterface {
           { name: 'created_at', type: 'varchar', length: '32' },
         ],
         // Recording the same commit twice (a hook run again, a retried request) keeps one row.
-        indices: [new TableIndex({ name: 'round_commits_round_id_sha', columnNames: ['round_id', 'sha'], isUnique: true })],
+        indices: [
+          new TableIndex({ name: 'round_commits_round_id_sha', columnNames: ['round_id', 'sha'], isUnique: true }),
+        ],
       }),
     );
   }

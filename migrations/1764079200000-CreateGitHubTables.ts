@@ -29,7 +29,9 @@ export class CreateGitHubTables1764079200000 implements MigrationInterface {
           { name: 'created_at', type: 'varchar', length: '32' },
         ],
         // `/sc cancel` looks up the newest Round of an issue or pull request.
-        indices: [new TableIndex({ name: 'github_round_links_repository_issue', columnNames: ['repository', 'issue_number'] })],
+        indices: [
+          new TableIndex({ name: 'github_round_links_repository_issue', columnNames: ['repository', 'issue_number'] }),
+        ],
       }),
     );
   }

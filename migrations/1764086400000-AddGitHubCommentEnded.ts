@@ -6,7 +6,10 @@ import { TableColumn, type MigrationInterface, type QueryRunner } from 'typeorm'
  */
 export class AddGitHubCommentEnded1764086400000 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.addColumn('github_round_links', new TableColumn({ name: 'ended_state', type: 'varchar', length: '16', isNullable: true }));
+    await queryRunner.addColumn(
+      'github_round_links',
+      new TableColumn({ name: 'ended_state', type: 'varchar', length: '16', isNullable: true }),
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

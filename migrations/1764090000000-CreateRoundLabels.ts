@@ -15,7 +15,12 @@ export class CreateRoundLabels1764090000000 implements MigrationInterface {
           { name: 'label', type: 'varchar', length: '64', isPrimary: true },
           { name: 'created_at', type: 'varchar', length: '32' },
         ],
-        indices: [new TableIndex({ name: 'round_labels_label_created_at_round_id', columnNames: ['label', 'created_at', 'round_id'] })],
+        indices: [
+          new TableIndex({
+            name: 'round_labels_label_created_at_round_id',
+            columnNames: ['label', 'created_at', 'round_id'],
+          }),
+        ],
       }),
     );
     await queryRunner.query(backfill(queryRunner.connection.options.type));
@@ -28,6 +33,9 @@ export class CreateRoundLabels1764090000000 implements MigrationInterface {
 
 /** Copies the labels of the Rounds already stored, read from their JSON array with each database's own function. */
 function backfill(driver: string): string {
-  const labels = driver === 'postgres' ? 'json_array_elements_text(rounds.labels::json) AS element(value)' : 'json_each(rounds.labels) AS element';
+  const labels =
+    driver === 'postgres'
+      ? 'json_array_elements_text(rounds.labels::json) AS element(value)'
+      : 'json_each(rounds.labels) AS element';
   return `INSERT INTO round_labels (round_id, label, created_at) SELECT DISTINCT rounds.id, element.value, rounds.created_at FROM rounds CROSS JOIN ${labels}`;
 }

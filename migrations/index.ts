@@ -10,4 +10,12 @@ import { CreateRoundEvents1764097200000 } from './1764097200000-CreateRoundEvent
  * Every migration, oldest first. Listed by hand rather than globbed, so the order is reviewed and a stray
  * file never runs; append new ones at the end.
  */
-export const migrations = [CreateWorkOrdersAndRounds1764061200000, CreateRoundCommits1764064800000, CreateGitHubTables1764079200000, AddRoundPullRequest1764082800000, AddGitHubCommentEnded1764086400000, CreateRoundLabels1764090000000, CreateRoundEvents1764097200000];
+export const migrations = [
+  CreateWorkOrdersAndRounds1764061200000,
+  CreateRoundCommits1764064800000,
+  CreateGitHubTables1764079200000,
+  AddRoundPullRequest1764082800000,
+  AddGitHubCommentEnded1764086400000,
+  CreateRoundLabels1764090000000,
+  CreateRoundEvents1764097200000,
+];

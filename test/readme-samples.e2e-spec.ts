@@ -20,7 +20,8 @@ function readmeSamples(): Sample[] {
   for (const [, block] of readme.matchAll(/```console\n([\s\S]*?)```/g)) {
     let current: Sample | undefined;
     for (const line of block.split('\n')) {
-      if (line.startsWith('$ ')) samples.push((current = { command: line.slice(2).replace(annotation, ''), output: [] }));
+      if (line.startsWith('$ '))
+        samples.push((current = { command: line.slice(2).replace(annotation, ''), output: [] }));
       else if (line.trim() === '') current = undefined;
       else current?.output.push(line.replace(annotation, ''));
     }
@@ -47,7 +48,8 @@ describe('the README samples', () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'sc-readme-'));
-    for (const file of ['bad.yaml', 'shell.yaml']) copyFileSync(join(repoRoot, 'test', 'fixtures', 'readme', file), join(dir, file));
+    for (const file of ['bad.yaml', 'shell.yaml'])
+      copyFileSync(join(repoRoot, 'test', 'fixtures', 'readme', file), join(dir, file));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -57,14 +59,27 @@ describe('the README samples', () => {
     expect(deterministic.filter((prefix) => !samples.some((sample) => sample.command.startsWith(prefix)))).toEqual([]);
   });
 
-  it.each(samples.map((sample) => [sample.command, sample] as const))('%s prints what the README shows', (_command, sample) => {
-    // The shell splits the sample's words as a reader's shell would (quotes included).
-    const args = execFileSync('sh', ['-c', `printf '%s\\n' ${sample.command.replace(/^sc /, '')}`], { encoding: 'utf8' }).trimEnd().split('\n');
-    const run = spawnSync(process.execPath, [join(repoRoot, 'apps', 'cli', 'bin', 'run.js'), ...args], {
-      cwd: dir,
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH, HOME: dir, SC_DATA_DIR: join(dir, 'data'), SC_LOG_DIR: join(dir, 'logs'), COLUMNS: '120' },
-    });
-    expect(normalise(`${run.stdout}${run.stderr}`, dir).trimEnd()).toBe(normalise(sample.output.join('\n'), dir));
-  });
+  it.each(samples.map((sample) => [sample.command, sample] as const))(
+    '%s prints what the README shows',
+    (_command, sample) => {
+      // The shell splits the sample's words as a reader's shell would (quotes included).
+      const args = execFileSync('sh', ['-c', `printf '%s\\n' ${sample.command.replace(/^sc /, '')}`], {
+        encoding: 'utf8',
+      })
+        .trimEnd()
+        .split('\n');
+      const run = spawnSync(process.execPath, [join(repoRoot, 'apps', 'cli', 'bin', 'run.js'), ...args], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: {
+          PATH: process.env.PATH,
+          HOME: dir,
+          SC_DATA_DIR: join(dir, 'data'),
+          SC_LOG_DIR: join(dir, 'logs'),
+          COLUMNS: '120',
+        },
+      });
+      expect(normalise(`${run.stdout}${run.stderr}`, dir).trimEnd()).toBe(normalise(sample.output.join('\n'), dir));
+    },
+  );
 });

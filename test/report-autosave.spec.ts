@@ -16,10 +16,15 @@ interface Step {
   run?: string;
 }
 
-const workflow = parse(readFileSync(join(repoRoot, '.github', 'workflows', 'report-autosave.yml'), 'utf8')) as { jobs: { autosave: { steps: Step[] } } };
-const step = (id: string) => workflow.jobs.autosave.steps.find((candidate) => candidate.id === id || candidate.name === id)!;
+const workflow = parse(readFileSync(join(repoRoot, '.github', 'workflows', 'report-autosave.yml'), 'utf8')) as {
+  jobs: { autosave: { steps: Step[] } };
+};
+const step = (id: string) =>
+  workflow.jobs.autosave.steps.find((candidate) => candidate.id === id || candidate.name === id)!;
 const branch = 'feat/wo-20261125-add-notes';
-const report = JSON.parse(readFileSync(join(repoRoot, 'apps', 'orchestrator', 'src', 'github', 'fixtures', 'agent-cli.report.json'), 'utf8')) as { round_id: string };
+const report = JSON.parse(
+  readFileSync(join(repoRoot, 'apps', 'orchestrator', 'src', 'github', 'fixtures', 'agent-cli.report.json'), 'utf8'),
+) as { round_id: string };
 
 describe('report-autosave workflow', () => {
   let root: string;
@@ -49,7 +54,11 @@ describe('report-autosave workflow', () => {
   }
 
   function commit(message: string): void {
-    execFileSync('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-q', '--allow-empty', '-m', message], { cwd: join(root, 'checkout') });
+    execFileSync(
+      'git',
+      ['-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-q', '--allow-empty', '-m', message],
+      { cwd: join(root, 'checkout') },
+    );
   }
 
   beforeAll(async () => {
@@ -61,7 +70,13 @@ describe('report-autosave workflow', () => {
       let body: unknown = { statusCode: status };
       if (isAuthorized && url.pathname === '/rounds' && url.searchParams.get('branch') === branch) {
         status = 200;
-        body = { items: [{ id: 'other-round', workorder_id: 'another' }, { id: report.round_id, workorder_id: 'gh-issue-42' }], next_cursor: null };
+        body = {
+          items: [
+            { id: 'other-round', workorder_id: 'another' },
+            { id: report.round_id, workorder_id: 'gh-issue-42' },
+          ],
+          next_cursor: null,
+        };
       } else if (isAuthorized && url.pathname === `/reports/${report.round_id}`) {
         status = 200;
         body = report;
@@ -91,10 +106,18 @@ describe('report-autosave workflow', () => {
     const { workorder } = await runStep('trailer', {});
     expect(workorder).toBe('gh-issue-42');
 
-    const fetched = await runStep('report', { SC_API_URL: apiUrl, SC_API_TOKEN: 'secret-token', WORKORDER_ID: workorder, BRANCH: branch });
+    const fetched = await runStep('report', {
+      SC_API_URL: apiUrl,
+      SC_API_TOKEN: 'secret-token',
+      WORKORDER_ID: workorder,
+      BRANCH: branch,
+    });
     expect(fetched).toEqual({ round: report.round_id, file: `report/report-${report.round_id}.json` });
     expect(JSON.parse(readFileSync(join(root, 'checkout', fetched.file), 'utf8'))).toEqual(report);
-    expect(requests.map((request) => request.url)).toEqual([`/rounds?branch=${encodeURIComponent(branch)}&limit=100`, `/reports/${report.round_id}`]);
+    expect(requests.map((request) => request.url)).toEqual([
+      `/rounds?branch=${encodeURIComponent(branch)}&limit=100`,
+      `/reports/${report.round_id}`,
+    ]);
 
     await runStep('Write the job summary', { REPORT_FILE: fetched.file, WORKORDER_ID: workorder });
     const summary = readFileSync(join(root, 'summary.md'), 'utf8');
@@ -111,6 +134,8 @@ describe('report-autosave workflow', () => {
 
   it('fails the job when the orchestrator refuses the token', async () => {
     commit('x\n\nWork-Order: gh-issue-42');
-    await expect(runStep('report', { SC_API_URL: apiUrl, SC_API_TOKEN: 'wrong', WORKORDER_ID: 'gh-issue-42', BRANCH: branch })).rejects.toThrow(/401/);
+    await expect(
+      runStep('report', { SC_API_URL: apiUrl, SC_API_TOKEN: 'wrong', WORKORDER_ID: 'gh-issue-42', BRANCH: branch }),
+    ).rejects.toThrow(/401/);
   });
 });

@@ -11,18 +11,30 @@ const { latencySummary, round, runPool } = require('../stats');
 
 const queueName = 'raw';
 // The orchestrator's producer options (queue/workorders.producer.ts), so both keep the same history in Redis.
-const jobOptions = { attempts: 3, backoff: { type: 'exponential', delay: 5_000 }, removeOnComplete: { age: 24 * 3600, count: 1000 }, removeOnFail: { age: 7 * 24 * 3600 } };
+const jobOptions = {
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 5_000 },
+  removeOnComplete: { age: 24 * 3600, count: 1000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
 const params = { greeting: 'hello from Solar Circuit' };
 
 /** Jobs/s with `inFlight` adds outstanding, and add→completed latency one job at a time. */
 async function measureBaseline({ jobs, warmup, latencySamples, concurrency, inFlight }) {
   const dir = createStackDir('raw');
   const queue = new Queue(queueName, { connection: redisConnection(redisUrl), prefix: dir.queuePrefix });
-  const child = fork(join(__dirname, '..', 'raw-bullmq.worker.js'), [redisUrl, dir.queuePrefix, queueName, String(concurrency), dir.root], { stdio: 'inherit' });
+  const child = fork(
+    join(__dirname, '..', 'raw-bullmq.worker.js'),
+    [redisUrl, dir.queuePrefix, queueName, String(concurrency), dir.root],
+    { stdio: 'inherit' },
+  );
   const messages = [];
   const waiters = [];
   child.on('message', (message) => (waiters.length ? waiters.shift()(message) : messages.push(message)));
-  const next = () => new Promise((resolveMessage) => (messages.length ? resolveMessage(messages.shift()) : waiters.push(resolveMessage)));
+  const next = () =>
+    new Promise((resolveMessage) =>
+      messages.length ? resolveMessage(messages.shift()) : waiters.push(resolveMessage),
+    );
   let added = 0;
   const add = () => queue.add('run-round', { n: ++added, params }, { ...jobOptions, jobId: `job.${added}` });
   /** Resolves when the worker has completed every job added so far. */

@@ -14,7 +14,11 @@ function medianRunMs(command, args, runs) {
   const samples = [];
   for (let i = 0; i < runs; i++) {
     const startedAt = performance.now();
-    const result = spawnSync(command, args, { cwd: repoRoot, stdio: 'ignore', env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+    const result = spawnSync(command, args, {
+      cwd: repoRoot,
+      stdio: 'ignore',
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    });
     samples.push(performance.now() - startedAt);
     if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.status}`);
   }
@@ -26,9 +30,19 @@ function measureCliHelp({ runs }) {
   const help = medianRunMs(process.execPath, [join(repoRoot, 'apps', 'cli', 'bin', 'run.js'), '--help'], runs);
   const prefix = mkdtempSync(join(tmpdir(), 'sc-bench-prefix-'));
   try {
-    execFileSync('npm', ['link', '--no-audit', '--no-fund'], { cwd: repoRoot, env: { ...process.env, NPM_CONFIG_PREFIX: prefix }, stdio: 'ignore' });
+    execFileSync('npm', ['link', '--no-audit', '--no-fund'], {
+      cwd: repoRoot,
+      env: { ...process.env, NPM_CONFIG_PREFIX: prefix },
+      stdio: 'ignore',
+    });
     const linked = medianRunMs(join(prefix, 'bin', 'sc'), ['--help'], runs);
-    return { node_ms: node, sc_help_ms: help, ratio: round(help / node, 2), linked_sc_help_ms: linked, linked_ratio: round(linked / help, 2) };
+    return {
+      node_ms: node,
+      sc_help_ms: help,
+      ratio: round(help / node, 2),
+      linked_sc_help_ms: linked,
+      linked_ratio: round(linked / help, 2),
+    };
   } finally {
     rmSync(prefix, { recursive: true, force: true });
   }

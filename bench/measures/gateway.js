@@ -13,16 +13,35 @@ const { percentile, round } = require('../stats');
 
 // An answer the size of a short agent turn: message_start, 40 text deltas, message_delta, message_stop.
 const answer = [
-  { type: 'message_start', message: { id: 'msg_bench', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [], usage: { input_tokens: 1200, cache_read_input_tokens: 9000, cache_creation_input_tokens: 300, output_tokens: 1 } } },
+  {
+    type: 'message_start',
+    message: {
+      id: 'msg_bench',
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-sonnet-4-5',
+      content: [],
+      usage: { input_tokens: 1200, cache_read_input_tokens: 9000, cache_creation_input_tokens: 300, output_tokens: 1 },
+    },
+  },
   { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
-  ...Array.from({ length: 40 }, (_, i) => ({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: `chunk ${i} of a streamed answer, about a line long. ` } })),
+  ...Array.from({ length: 40 }, (_, i) => ({
+    type: 'content_block_delta',
+    index: 0,
+    delta: { type: 'text_delta', text: `chunk ${i} of a streamed answer, about a line long. ` },
+  })),
   { type: 'content_block_stop', index: 0 },
   { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 400 } },
   { type: 'message_stop' },
 ]
   .map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`)
   .join('');
-const body = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 1000, stream: true, messages: [{ role: 'user', content: 'x'.repeat(2000) }] });
+const body = JSON.stringify({
+  model: 'claude-sonnet-4-5',
+  max_tokens: 1000,
+  stream: true,
+  messages: [{ role: 'user', content: 'x'.repeat(2000) }],
+});
 
 /** A fake Messages API: headers at once, then the answer in two writes (as a model's stream arrives in parts). */
 async function startFakeAnthropic() {
@@ -47,11 +66,23 @@ function call(baseUrl, agent) {
   return new Promise((resolve, reject) => {
     const startedAt = performance.now();
     let firstByte = 0;
-    const req = request(`${baseUrl}/v1/messages`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-api-key': 'placeholder' } }, (res) => {
-      res.on('data', () => (firstByte ||= performance.now() - startedAt));
-      res.on('end', () => resolve({ firstByte, end: performance.now() - startedAt }));
-      res.on('error', reject);
-    });
+    const req = request(
+      `${baseUrl}/v1/messages`,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          'x-api-key': 'placeholder',
+        },
+      },
+      (res) => {
+        res.on('data', () => (firstByte ||= performance.now() - startedAt));
+        res.on('end', () => resolve({ firstByte, end: performance.now() - startedAt }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -69,7 +100,9 @@ function summary(samples) {
 
 /** Starts `fixture` with the upstream's URL; resolves with the process and the base URL it prints. */
 async function startProxy(fixture, upstreamUrl) {
-  const child = spawn(process.execPath, [join(__dirname, '..', 'fixtures', fixture), upstreamUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(__dirname, '..', 'fixtures', fixture), upstreamUrl], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const [line] = await once(child.stdout, 'data');
   return { child, url: String(line).trim() };
 }
@@ -80,7 +113,11 @@ async function measureGateway({ calls, warmup }) {
   const bare = await startProxy('bare-proxy.js', fake.url);
   try {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    const paths = { direct: { url: fake.url }, bare_proxy: { url: bare.url, pid: bare.child.pid }, gateway: { url: gateway.url, pid: gateway.child.pid } };
+    const paths = {
+      direct: { url: fake.url },
+      bare_proxy: { url: bare.url, pid: bare.child.pid },
+      gateway: { url: gateway.url, pid: gateway.child.pid },
+    };
     const samples = Object.fromEntries(Object.keys(paths).map((name) => [name, { firstByte: [], end: [], cpuMs: 0 }]));
     for (let i = 0; i < warmup; i++) for (const { url } of Object.values(paths)) await call(url, agent);
     for (let i = 0; i < calls; i++) {
@@ -93,8 +130,16 @@ async function measureGateway({ calls, warmup }) {
       }
     }
     agent.destroy();
-    const figures = Object.fromEntries(Object.entries(samples).map(([name, sample]) => [name, { first_byte: summary(sample.firstByte), end: summary(sample.end) }]));
-    const added = (path, what) => ({ p50: round(figures[path][what].p50_ms - figures.direct[what].p50_ms, 3), p99: round(figures[path][what].p99_ms - figures.direct[what].p99_ms, 3) });
+    const figures = Object.fromEntries(
+      Object.entries(samples).map(([name, sample]) => [
+        name,
+        { first_byte: summary(sample.firstByte), end: summary(sample.end) },
+      ]),
+    );
+    const added = (path, what) => ({
+      p50: round(figures[path][what].p50_ms - figures.direct[what].p50_ms, 3),
+      p99: round(figures[path][what].p99_ms - figures.direct[what].p99_ms, 3),
+    });
     return {
       calls,
       ...figures,

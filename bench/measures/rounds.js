@@ -9,7 +9,14 @@ const { latencySummary, round, runPool } = require('../stats');
 
 /** The work-order of examples/echo.json: one phase, one small artifact. */
 function echoOrder(n) {
-  return { title: `bench ${n}`, instructions: 'Echo these instructions back.', plugin: 'echo', phases: ['coding'], labels: ['bench'], params: { greeting: 'hello from Solar Circuit' } };
+  return {
+    title: `bench ${n}`,
+    instructions: 'Echo these instructions back.',
+    plugin: 'echo',
+    phases: ['coding'],
+    labels: ['bench'],
+    params: { greeting: 'hello from Solar Circuit' },
+  };
 }
 
 /**
@@ -30,7 +37,14 @@ async function measureThroughput({ stack, orchestrator, rounds, warmup, inFlight
   const reports = await openReportStore(stack);
   try {
     await submitAndDrain({ api, reports, count: warmup, inFlight, order: echoOrder, timeoutMs: 120_000 });
-    const elapsedMs = await submitAndDrain({ api, reports, count: rounds, inFlight, order: echoOrder, timeoutMs: 600_000 });
+    const elapsedMs = await submitAndDrain({
+      api,
+      reports,
+      count: rounds,
+      inFlight,
+      order: echoOrder,
+      timeoutMs: 600_000,
+    });
     return { rounds, in_flight: inFlight, rounds_per_s: round(rounds / (elapsedMs / 1000), 1) };
   } finally {
     api.close();

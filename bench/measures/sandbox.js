@@ -36,7 +36,11 @@ async function measureSandbox({ runs }) {
       confined.loop.push(timedRun(looped.file, looped.args, looped.env));
       direct.loop.push(timedRun('/bin/sh', ['-c', loop], looped.env));
     }
-    const start = { direct_p50_ms: percentile(direct.start, 50), sandboxed_p50_ms: percentile(confined.start, 50), sandboxed_p99_ms: percentile(confined.start, 99) };
+    const start = {
+      direct_p50_ms: percentile(direct.start, 50),
+      sandboxed_p50_ms: percentile(confined.start, 50),
+      sandboxed_p99_ms: percentile(confined.start, 99),
+    };
     const perCommand = (samples) => percentile(samples, 50) / 200;
     return {
       runs,

@@ -18,7 +18,10 @@ function waitOrder(n) {
 
 /** rounds/s and ratio to the ideal for each count in `processCounts`; `roundsPerSlot` rounds per worker slot. */
 async function measureScaleOut({ database, processCounts, concurrency, roundsPerSlot, inFlight }) {
-  const stack = await createStack('scale', database, { SC_PLUGINS: waitPlugin, SC_WORKER_CONCURRENCY: String(concurrency) });
+  const stack = await createStack('scale', database, {
+    SC_PLUGINS: waitPlugin,
+    SC_WORKER_CONCURRENCY: String(concurrency),
+  });
   try {
     const orchestrator = await stack.startOrchestrator();
     const api = createApiClient(orchestrator.url, inFlight);
@@ -35,11 +38,32 @@ async function measureScaleOut({ database, processCounts, concurrency, roundsPer
         const rounds = roundsPerSlot * slots;
         // One Round per slot first: a new worker's first Round pays for loading and compiling (validators,
         // plugin code), which is start-up, not the steady state this step measures.
-        await submitAndDrain({ api, reports, count: slots, inFlight: Math.max(inFlight, slots), order: waitOrder, timeoutMs: 60_000 });
-        const elapsedMs = await submitAndDrain({ api, reports, count: rounds, inFlight: Math.max(inFlight, slots), order: waitOrder, timeoutMs: 600_000 });
+        await submitAndDrain({
+          api,
+          reports,
+          count: slots,
+          inFlight: Math.max(inFlight, slots),
+          order: waitOrder,
+          timeoutMs: 60_000,
+        });
+        const elapsedMs = await submitAndDrain({
+          api,
+          reports,
+          count: rounds,
+          inFlight: Math.max(inFlight, slots),
+          order: waitOrder,
+          timeoutMs: 600_000,
+        });
         const roundsPerS = rounds / (elapsedMs / 1000);
         const ideal = slots / (waitMs / 1000);
-        steps.push({ processes, concurrency, rounds, rounds_per_s: round(roundsPerS, 1), ideal_per_s: ideal, ratio: round(roundsPerS / ideal, 3) });
+        steps.push({
+          processes,
+          concurrency,
+          rounds,
+          rounds_per_s: round(roundsPerS, 1),
+          ideal_per_s: ideal,
+          ratio: round(roundsPerS / ideal, 3),
+        });
       }
     } finally {
       api.close();

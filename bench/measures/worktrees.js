@@ -33,8 +33,16 @@ function generateRepository(dir, files, cacheFiles) {
   execFileSync('git', ['init', '-q', '-b', 'main', dir]);
   const blob = (content) => `data ${Buffer.byteLength(content)}\n${content}\n`;
   const chunks = ['commit refs/heads/main\ncommitter Bench <bench@localhost> 1700000000 +0000\n', blob('generated')];
-  for (const [path, content] of [['.gitignore', 'node_modules/\n'], ['package-lock.json', '{"lockfileVersion":3}\n'], ['scripts/install.js', installScript(cacheFiles)]]) chunks.push(`M 100644 inline ${path}\n${blob(content)}`);
-  for (let i = 0; i < files; i++) chunks.push(`M 100644 inline src/d${Math.floor(i / 100)}/f${i}.js\n${blob(`// file ${i}\nexport const v${i} = ${i};\n`)}`);
+  for (const [path, content] of [
+    ['.gitignore', 'node_modules/\n'],
+    ['package-lock.json', '{"lockfileVersion":3}\n'],
+    ['scripts/install.js', installScript(cacheFiles)],
+  ])
+    chunks.push(`M 100644 inline ${path}\n${blob(content)}`);
+  for (let i = 0; i < files; i++)
+    chunks.push(
+      `M 100644 inline src/d${Math.floor(i / 100)}/f${i}.js\n${blob(`// file ${i}\nexport const v${i} = ${i};\n`)}`,
+    );
   execFileSync('git', ['fast-import', '--quiet'], { cwd: dir, input: chunks.join('') });
 }
 
@@ -60,7 +68,9 @@ async function measureWorktrees({ files, cacheFiles, runs }) {
     mkdirSync(ready);
     writeFileSync(join(ready, 'install.js'), installScript(cacheFiles));
     execFileSync(process.execPath, ['install.js'], { cwd: ready });
-    const plain = Array.from({ length: runs }, (_, i) => plainWorktree(repo, join(root, 'plain', String(i)), `plain-${i}`, join(ready, 'node_modules')));
+    const plain = Array.from({ length: runs }, (_, i) =>
+      plainWorktree(repo, join(root, 'plain', String(i)), `plain-${i}`, join(ready, 'node_modules')),
+    );
 
     const orchestrator = await stack.startOrchestrator();
     const worker = await stack.startWorker();
@@ -78,21 +88,34 @@ async function measureWorktrees({ files, cacheFiles, runs }) {
         setup: ['node scripts/install.js'],
         cache: [{ path: 'node_modules', key_files: ['package-lock.json'] }],
       });
-      const report = await until(async () => {
-        const res = await api.request('GET', `/reports/${roundId}`);
-        return res.status === 200 ? res.body : undefined;
-      }, `the Report of Round ${roundId}`, 600_000, 50);
+      const report = await until(
+        async () => {
+          const res = await api.request('GET', `/reports/${roundId}`);
+          return res.status === 200 ? res.body : undefined;
+        },
+        `the Report of Round ${roundId}`,
+        600_000,
+        50,
+      );
       if (report.status !== 'success') throw new Error(`Round ${roundId} ended ${report.status}: ${report.error}`);
       const taken = worker
         .output()
         .split('\n')
-        .map((line) => (line.includes(roundId) && line.includes('"msg":"round started"') ? JSON.parse(line) : undefined))
+        .map((line) =>
+          line.includes(roundId) && line.includes('"msg":"round started"') ? JSON.parse(line) : undefined,
+        )
         .find(Boolean);
-      const printed = readFileSync(join(stack.env.SC_DATA_DIR, 'artifacts', roundId, '1', 'coding', 'clock.log'), 'utf8');
+      const printed = readFileSync(
+        join(stack.env.SC_DATA_DIR, 'artifacts', roundId, '1', 'coding', 'clock.log'),
+        'utf8',
+      );
       return Number(printed.trim()) - Date.parse(taken.time);
     };
     // A Round ends with its worktree back in the pool; the spare of the cache it used is copied after it.
-    const spareReady = () => readdirSync(caches).some((key) => /^[0-9a-f]{64}$/.test(key) && readdirSync(join(caches, key)).some((name) => name.startsWith('spare-')));
+    const spareReady = () =>
+      readdirSync(caches).some(
+        (key) => /^[0-9a-f]{64}$/.test(key) && readdirSync(join(caches, key)).some((name) => name.startsWith('spare-')),
+      );
     try {
       const cold = await agentStartMs(0);
       const warm = [];
@@ -107,7 +130,11 @@ async function measureWorktrees({ files, cacheFiles, runs }) {
         runs,
         cold_ms: round(cold, 0),
         warm_ms: { p50: round(median(warm), 0), max: round(Math.max(...warm), 0) },
-        plain_ms: { worktree_add: round(median(plain.map((run) => run.add)), 0), copy_cache: round(median(plain.map((run) => run.copy)), 0), total: round(median(plain.map((run) => run.add + run.copy)), 0) },
+        plain_ms: {
+          worktree_add: round(median(plain.map((run) => run.add)), 0),
+          copy_cache: round(median(plain.map((run) => run.copy)), 0),
+          total: round(median(plain.map((run) => run.add + run.copy)), 0),
+        },
       };
     } finally {
       api.close();

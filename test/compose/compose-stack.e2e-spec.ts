@@ -54,7 +54,13 @@ describeWithEngine('docker compose: the stack of docker-compose.yml under a real
 
   async function compose(args: string[]): Promise<string> {
     try {
-      return (await execFileAsync('docker', ['compose', '-p', project, ...composeFiles, ...args], { env: composeEnv, cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 })).stdout;
+      return (
+        await execFileAsync('docker', ['compose', '-p', project, ...composeFiles, ...args], {
+          env: composeEnv,
+          cwd: repoRoot,
+          maxBuffer: 64 * 1024 * 1024,
+        })
+      ).stdout;
     } catch (error) {
       const { stderr, stdout } = error as { stderr?: string; stdout?: string };
       throw new Error(`docker compose ${args.join(' ')} failed:\n${stdout ?? ''}${stderr ?? ''}`, { cause: error });
@@ -62,12 +68,20 @@ describeWithEngine('docker compose: the stack of docker-compose.yml under a real
   }
 
   async function request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const response = await fetch(`${api}${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+    const response = await fetch(`${api}${path}`, {
+      method,
+      headers: body ? { 'content-type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
     return { status: response.status, body: (await response.json()) as T };
   }
 
   async function submit(order: Partial<StoredWorkOrder>): Promise<string> {
-    const { status, body } = await request<SubmitWorkOrderResponse>('POST', '/workorders', { title: 'compose test', instructions: 'Write hello.txt, then run the command.', ...order });
+    const { status, body } = await request<SubmitWorkOrderResponse>('POST', '/workorders', {
+      title: 'compose test',
+      instructions: 'Write hello.txt, then run the command.',
+      ...order,
+    });
     expect({ status, body }).toEqual({ status: 200, body: expect.objectContaining({ status: 'queued' }) });
     return body.round_id;
   }
@@ -102,8 +116,18 @@ describeWithEngine('docker compose: the stack of docker-compose.yml under a real
 
   /** Submits a Claude Round whose agent runs {@link endlessCommand} (as scripted by busyClaudeApi) and waits until it does. */
   async function busyAgentRound(branch: string): Promise<string> {
-    const roundId = await submit({ plugin: 'agent-cli', phases: ['coding'], repo: { path: repoInContainer }, branch, agents: [{ name: 'claude', model: claude.model, role: 'implementer' }] });
-    await until(async () => (await workerProcesses()).some((process) => process.args === endlessCommand), { timeoutMs: 60_000, intervalMs: 250, what: `the agent of ${roundId} running ${endlessCommand}` });
+    const roundId = await submit({
+      plugin: 'agent-cli',
+      phases: ['coding'],
+      repo: { path: repoInContainer },
+      branch,
+      agents: [{ name: 'claude', model: claude.model, role: 'implementer' }],
+    });
+    await until(async () => (await workerProcesses()).some((process) => process.args === endlessCommand), {
+      timeoutMs: 60_000,
+      intervalMs: 250,
+      what: `the agent of ${roundId} running ${endlessCommand}`,
+    });
     return roundId;
   }
 
@@ -112,12 +136,25 @@ describeWithEngine('docker compose: the stack of docker-compose.yml under a real
     logFile = join(repoRoot, 'test-output', 'compose-build.log');
     rmSync(logFile, { force: true });
     const standIns = ensureBaseImages([nodeImage, services.redis.image!, services.postgres.image!], logFile);
-    if (standIns.length > 0) say(`Docker Hub out of reach: ${standIns.join(', ')} are test-only stand-ins built here from Debian and npm registry packages (never pushed)`);
+    if (standIns.length > 0)
+      say(
+        `Docker Hub out of reach: ${standIns.join(', ')} are test-only stand-ins built here from Debian and npm registry packages (never pushed)`,
+      );
 
     // The fake model APIs listen on the engine's bridge gateway: the host, as the containers reach it.
-    const gateway = docker(['network', 'inspect', 'bridge', '--format', '{{(index .IPAM.Config 0).Gateway}}']).stdout.trim();
+    const gateway = docker([
+      'network',
+      'inspect',
+      'bridge',
+      '--format',
+      '{{(index .IPAM.Config 0).Gateway}}',
+    ]).stdout.trim();
     for (const cli of agentCliCases) servers.set(cli.name, await cli.startServer({ usage, host: gateway }));
-    busyClaudeApi = await claude.startServer({ usage, host: gateway, script: [{ kind: 'shell', command: endlessCommand }] });
+    busyClaudeApi = await claude.startServer({
+      usage,
+      host: gateway,
+      script: [{ kind: 'shell', command: endlessCommand }],
+    });
     repo = mkdtempSync(join(tmpdir(), 'sc-compose-repo-'));
     createTestRepository(repo);
     run('chown', ['-R', `${imageUid}:${imageUid}`, repo], logFile);
@@ -139,22 +176,43 @@ describeWithEngine('docker compose: the stack of docker-compose.yml under a real
   }, 1_800_000);
 
   afterAll(async () => {
-    if (composeEnv) await compose(['down', '--volumes', '--remove-orphans']).catch((error: Error) => say(error.message));
+    if (composeEnv)
+      await compose(['down', '--volumes', '--remove-orphans']).catch((error: Error) => say(error.message));
     for (const server of [...servers.values(), busyClaudeApi]) await server?.close();
     if (repo) rmSync(repo, { recursive: true, force: true });
     if (typeof engine !== 'string') await engine.stop();
   }, 120_000);
 
   it('builds images that run production dependencies only, and a worker image with the pinned agent CLIs', async () => {
-    const node = (image: string, script: string) => docker(['run', '--rm', '--entrypoint', 'node', image, '-e', script]).stdout.trim();
+    const node = (image: string, script: string) =>
+      docker(['run', '--rm', '--entrypoint', 'node', image, '-e', script]).stdout.trim();
     for (const image of Object.values(images)) {
-      expect({ image, devPackages: node(image, "for (const m of ['typescript', 'ts-node']) { try { require.resolve(m); console.log(m); } catch {} }") }).toEqual({ image, devPackages: '' });
+      expect({
+        image,
+        devPackages: node(
+          image,
+          "for (const m of ['typescript', 'ts-node']) { try { require.resolve(m); console.log(m); } catch {} }",
+        ),
+      }).toEqual({ image, devPackages: '' });
     }
-    const pins = JSON.parse(readFileSync(join(repoRoot, 'scripts', 'agent-cli-pins.json'), 'utf8')) as Record<string, string>;
-    const versions = docker(['run', '--rm', images.worker, 'sh', '-c', 'claude --version; codex --version; gemini --version']).stdout;
+    const pins = JSON.parse(readFileSync(join(repoRoot, 'scripts', 'agent-cli-pins.json'), 'utf8')) as Record<
+      string,
+      string
+    >;
+    const versions = docker([
+      'run',
+      '--rm',
+      images.worker,
+      'sh',
+      '-c',
+      'claude --version; codex --version; gemini --version',
+    ]).stdout;
     for (const version of Object.values(pins)) expect(versions).toContain(version);
-    const megabytes = (image: string) => Math.round(Number(docker(['image', 'inspect', '--format', '{{.Size}}', image]).stdout) / 1e6);
-    say(`image sizes: orchestrator ${megabytes(images.orchestrator)} MB, worker ${megabytes(images.worker)} MB, on ${nodeImage} ${megabytes(nodeImage)} MB`);
+    const megabytes = (image: string) =>
+      Math.round(Number(docker(['image', 'inspect', '--format', '{{.Size}}', image]).stdout) / 1e6);
+    say(
+      `image sizes: orchestrator ${megabytes(images.orchestrator)} MB, worker ${megabytes(images.worker)} MB, on ${nodeImage} ${megabytes(nodeImage)} MB`,
+    );
   });
 
   it('comes up healthy with `docker compose up --wait`, tini as PID 1 of the worker, agents sandboxed by bubblewrap', async () => {
@@ -163,14 +221,36 @@ describeWithEngine('docker compose: the stack of docker-compose.yml under a real
     say(`stack healthy in ${Math.round(millis(started) / 1000)} s`);
     expect((await fetch(`${api}/health`)).status).toBe(200);
     expect(await compose(['exec', '-T', 'worker', 'cat', '/proc/1/cmdline'])).toMatch(/^\/usr\/bin\/tini\0/);
-    const metrics = await compose(['exec', '-T', 'worker', 'node', '-e', "fetch('http://127.0.0.1:' + process.env.SC_WORKER_METRICS_PORT + '/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))"]);
+    const metrics = await compose([
+      'exec',
+      '-T',
+      'worker',
+      'node',
+      '-e',
+      "fetch('http://127.0.0.1:' + process.env.SC_WORKER_METRICS_PORT + '/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))",
+    ]);
     expect(sampleValue(parsePrometheusText(metrics), 'worker_agent_sandbox', { mode: 'bubblewrap' })).toBe(1);
   }, 300_000);
 
   it('runs an echo Round to success, stored in Postgres', async () => {
     echoRound = await submit({ plugin: 'echo', phases: ['coding'] });
     expect((await reportOf(echoRound, 30_000)).status).toBe('success');
-    expect((await compose(['exec', '-T', 'postgres', 'psql', '-U', 'sc', '-d', 'sc', '-Atc', `select state from rounds where id = '${echoRound}'`])).trim()).toBe('succeeded');
+    expect(
+      (
+        await compose([
+          'exec',
+          '-T',
+          'postgres',
+          'psql',
+          '-U',
+          'sc',
+          '-d',
+          'sc',
+          '-Atc',
+          `select state from rounds where id = '${echoRound}'`,
+        ])
+      ).trim(),
+    ).toBe('succeeded');
   }, 60_000);
 
   it('runs Claude Code, Codex and Gemini CLI inside the worker container, each against its fake model API, every token counted', async () => {
@@ -190,10 +270,25 @@ describeWithEngine('docker compose: the stack of docker-compose.yml under a real
     );
     for (const [index, cli] of agentCliCases.entries()) {
       const report = await reportOf(agentRounds[index], 180_000);
-      expect({ cli: cli.name, status: report.status, ...(report.status === 'success' ? {} : { summary: report.summary }) }).toEqual({ cli: cli.name, status: 'success' });
+      expect({
+        cli: cli.name,
+        status: report.status,
+        ...(report.status === 'success' ? {} : { summary: report.summary }),
+      }).toEqual({ cli: cli.name, status: 'success' });
       expect(sortedTokenUsage(report)).toEqual(expectedTokenUsage(cli, servers.get(cli.name)!, usage));
       // What the agent's shell command wrote: the worker container's Node, in the repository's branch.
-      expect(await compose(['exec', '-T', 'worker', 'git', '-C', repoInContainer, 'show', `feat/compose-${cli.name}:ran.txt`])).toMatch(/^v\d+\./);
+      expect(
+        await compose([
+          'exec',
+          '-T',
+          'worker',
+          'git',
+          '-C',
+          repoInContainer,
+          'show',
+          `feat/compose-${cli.name}:ran.txt`,
+        ]),
+      ).toMatch(/^v\d+\./);
     }
   }, 300_000);
 
@@ -202,7 +297,16 @@ describeWithEngine('docker compose: the stack of docker-compose.yml under a real
     composeEnv.ANTHROPIC_BASE_URL = busyClaudeApi.url;
     await compose(['up', '--detach', '--wait', '--scale', 'worker=3', 'orchestrator', 'worker']);
     // Six Rounds of 5 s for three workers of two slots each: all run at once only when every worker takes two.
-    const rounds = await Promise.all([1, 2, 3, 4, 5, 6].map(() => submit({ plugin: 'shell', phases: ['coding'], repo: { path: repoInContainer }, params: { commands: ['sleep 5'] } })));
+    const rounds = await Promise.all(
+      [1, 2, 3, 4, 5, 6].map(() =>
+        submit({
+          plugin: 'shell',
+          phases: ['coding'],
+          repo: { path: repoInContainer },
+          params: { commands: ['sleep 5'] },
+        }),
+      ),
+    );
     const reports = await Promise.all(rounds.map((roundId) => reportOf(roundId, 60_000)));
     expect(reports.map((report) => report.status)).toEqual(Array(6).fill('success'));
     expect(new Set(reports.map((report) => report.worker)).size).toBe(3);
@@ -212,13 +316,19 @@ describeWithEngine('docker compose: the stack of docker-compose.yml under a real
     const roundId = await busyAgentRound('feat/compose-cancel');
     const started = process.hrtime.bigint();
     expect((await request('POST', `/rounds/${roundId}/cancel`)).status).toBe(200);
-    await until(async () => (await roundOf(roundId)).state === 'cancelled', { timeoutMs: 60_000, intervalMs: 20, what: `${roundId} cancelled` });
+    await until(async () => (await roundOf(roundId)).state === 'cancelled', {
+      timeoutMs: 60_000,
+      intervalMs: 20,
+      what: `${roundId} cancelled`,
+    });
     const elapsed = millis(started);
     say(`cancel of a running agent Round: ${elapsed} ms`);
     expect(elapsed).toBeLessThan(stopBoundMs);
     const left = await until(
       async () => {
-        const processes = (await workerProcesses()).filter((process) => isZombie(process) || process.args === endlessCommand);
+        const processes = (await workerProcesses()).filter(
+          (process) => isZombie(process) || process.args === endlessCommand,
+        );
         return processes.length === 0 ? [] : undefined;
       },
       { timeoutMs: 5_000, intervalMs: 100, what: 'no zombie and no agent process in the workers' },
@@ -237,14 +347,25 @@ describeWithEngine('docker compose: the stack of docker-compose.yml under a real
     const elapsed = millis(started);
     say(`docker compose stop worker (3 workers, one running an agent): ${elapsed} ms`);
     expect(elapsed).toBeLessThan(stopBoundMs);
-    for (const container of containers) expect(docker(['inspect', '--format', '{{.State.ExitCode}}', container]).stdout.trim()).toBe('0');
-    const round = await until(async () => ((await roundOf(roundId)).state === 'retrying' ? roundOf(roundId) : undefined), { timeoutMs: 30_000, what: `${roundId} back in the queue` });
+    for (const container of containers)
+      expect(docker(['inspect', '--format', '{{.State.ExitCode}}', container]).stdout.trim()).toBe('0');
+    const round = await until(
+      async () => ((await roundOf(roundId)).state === 'retrying' ? roundOf(roundId) : undefined),
+      { timeoutMs: 30_000, what: `${roundId} back in the queue` },
+    );
     expect(round.transitions.at(-1)!.reason).toContain('worker shutting down');
 
     await compose(['start', 'worker']);
-    await until(async () => (await workerProcesses()).some((process) => process.args === endlessCommand), { timeoutMs: 60_000, intervalMs: 250, what: `a worker running ${roundId} again` });
+    await until(async () => (await workerProcesses()).some((process) => process.args === endlessCommand), {
+      timeoutMs: 60_000,
+      intervalMs: 250,
+      what: `a worker running ${roundId} again`,
+    });
     expect((await request('POST', `/rounds/${roundId}/cancel`)).status).toBe(200);
-    await until(async () => (await roundOf(roundId)).state === 'cancelled', { timeoutMs: 30_000, what: `${roundId} cancelled` });
+    await until(async () => (await roundOf(roundId)).state === 'cancelled', {
+      timeoutMs: 30_000,
+      what: `${roundId} cancelled`,
+    });
   }, 180_000);
 
   it('keeps Rounds and Reports across `docker compose down` and `up`', async () => {

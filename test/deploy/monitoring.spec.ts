@@ -17,9 +17,24 @@ interface SelectedMetric {
   jobs?: string[];
 }
 
-const promqlKeywords = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'bool', 'offset', 'inf', 'nan']);
+const promqlKeywords = new Set([
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'and',
+  'or',
+  'unless',
+  'bool',
+  'offset',
+  'inf',
+  'nan',
+]);
 /** Strings, range selectors, grouping clauses, or a name with its matchers (and a `(` when it is a function or aggregation). */
-const promqlTokens = /"(?:[^"\\]|\\.)*"|\[[^\]]*\]|\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)|([a-zA-Z_:][\w:]*)\s*(\{[^}]*\})?(\s*(?:(?:by|without)\s*\([^)]*\)\s*)?\()?|\{[^}]*\}/g;
+const promqlTokens =
+  /"(?:[^"\\]|\\.)*"|\[[^\]]*\]|\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)|([a-zA-Z_:][\w:]*)\s*(\{[^}]*\})?(\s*(?:(?:by|without)\s*\([^)]*\)\s*)?\()?|\{[^}]*\}/g;
 
 /** The metrics an expression selects (Grafana's `$__…` variables count as durations). */
 function selectedMetrics(expr: string): SelectedMetric[] {
@@ -44,10 +59,17 @@ interface DashboardPanel {
   targets?: { expr: string; datasource?: { uid: string } }[];
 }
 
-const dashboard = JSON.parse(readFileSync(deploy('grafana/dashboards/solar-circuit.json'), 'utf8')) as { uid: string; panels: DashboardPanel[] };
-const rules = parse(readFileSync(deploy('prometheus/rules.yml'), 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] };
+const dashboard = JSON.parse(readFileSync(deploy('grafana/dashboards/solar-circuit.json'), 'utf8')) as {
+  uid: string;
+  panels: DashboardPanel[];
+};
+const rules = parse(readFileSync(deploy('prometheus/rules.yml'), 'utf8')) as {
+  groups: { rules: { alert: string; expr: string }[] }[];
+};
 const queries: { where: string; expr: string }[] = [
-  ...dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => ({ where: `panel "${panel.title}"`, expr: target.expr }))),
+  ...dashboard.panels.flatMap((panel) =>
+    (panel.targets ?? []).map((target) => ({ where: `panel "${panel.title}"`, expr: target.expr })),
+  ),
   ...rules.groups.flatMap((group) => group.rules.map((rule) => ({ where: `alert ${rule.alert}`, expr: rule.expr }))),
 ];
 
@@ -59,28 +81,39 @@ describe('Prometheus rules and Grafana dashboard', () => {
     workerFamilies = metricFamilies(await new WorkerMetrics(parseWorkerConfig({})).registry.metrics());
     // The orchestrator's list lands with its /metrics (issue 6); until then its queries are checked by name only.
     if (existsSync(orchestratorMetricNamesFile)) {
-      const { orchestratorMetricNames } = (await import(orchestratorMetricNamesFile)) as { orchestratorMetricNames: readonly string[] };
+      const { orchestratorMetricNames } = (await import(orchestratorMetricNamesFile)) as {
+        orchestratorMetricNames: readonly string[];
+      };
       // The orchestrator serves the same Node defaults as the worker (both through prom-client).
       const nodeDefaults = [...workerFamilies].filter((name) => /^(process|nodejs)_/.test(name));
       orchestratorFamilies = new Set([...orchestratorMetricNames, ...nodeDefaults]);
     }
   });
 
-  (hasPromtool ? it : it.skip)(`pass promtool check config, check rules and the rule unit tests${promtoolSkipReason}`, () => {
-    for (const args of [
-      ['check', 'config', deploy('prometheus/prometheus.yml')],
-      ['check', 'rules', deploy('prometheus/rules.yml')],
-      ['test', 'rules', deploy('prometheus/rules.test.yml')],
-    ]) {
-      const result = promtool(args);
-      expect({ args, status: result.status, output: result.status === 0 ? '' : result.output }).toEqual({ args, status: 0, output: '' });
-    }
-  });
+  (hasPromtool ? it : it.skip)(
+    `pass promtool check config, check rules and the rule unit tests${promtoolSkipReason}`,
+    () => {
+      for (const args of [
+        ['check', 'config', deploy('prometheus/prometheus.yml')],
+        ['check', 'rules', deploy('prometheus/rules.yml')],
+        ['test', 'rules', deploy('prometheus/rules.test.yml')],
+      ]) {
+        const result = promtool(args);
+        expect({ args, status: result.status, output: result.status === 0 ? '' : result.output }).toEqual({
+          args,
+          status: 0,
+          output: '',
+        });
+      }
+    },
+  );
 
   it('finds the metrics of a query, not its functions, labels or keywords', () => {
-    expect(selectedMetrics('histogram_quantile(0.9, sum by (le, plugin) (rate(round_duration_seconds_bucket{job="orchestrator"}[$__rate_interval])))')).toEqual([
-      { name: 'round_duration_seconds_bucket', jobs: ['orchestrator'] },
-    ]);
+    expect(
+      selectedMetrics(
+        'histogram_quantile(0.9, sum by (le, plugin) (rate(round_duration_seconds_bucket{job="orchestrator"}[$__rate_interval])))',
+      ),
+    ).toEqual([{ name: 'round_duration_seconds_bucket', jobs: ['orchestrator'] }]);
     expect(selectedMetrics('absent(up{job="worker"} == 1) or vector(0)')).toEqual([{ name: 'up', jobs: ['worker'] }]);
     expect(selectedMetrics('process_resident_memory_bytes{job=~"worker|orchestrator"} / worker_concurrency')).toEqual([
       { name: 'process_resident_memory_bytes', jobs: ['worker', 'orchestrator'] },
@@ -94,9 +127,18 @@ describe('Prometheus rules and Grafana dashboard', () => {
     for (const { name, jobs = ['worker', 'orchestrator'] } of selected) {
       if (name === 'up') continue; // Prometheus's own, one per target of every job
       for (const job of jobs) {
-        if (job === 'worker') expect({ job, metric: name, exists: workerFamilies.has(familyOf(name, workerFamilies)) }).toEqual({ job, metric: name, exists: true });
+        if (job === 'worker')
+          expect({ job, metric: name, exists: workerFamilies.has(familyOf(name, workerFamilies)) }).toEqual({
+            job,
+            metric: name,
+            exists: true,
+          });
         if (job === 'orchestrator' && orchestratorFamilies) {
-          expect({ job, metric: name, exists: orchestratorFamilies.has(familyOf(name, workerFamilies)) }).toEqual({ job, metric: name, exists: true });
+          expect({ job, metric: name, exists: orchestratorFamilies.has(familyOf(name, workerFamilies)) }).toEqual({
+            job,
+            metric: name,
+            exists: true,
+          });
         }
         expect(['worker', 'orchestrator']).toContain(job);
       }
@@ -113,7 +155,9 @@ describe('Prometheus rules and Grafana dashboard', () => {
   });
 
   it('reads the provisioned datasource in every panel', () => {
-    const datasources = parse(readFileSync(deploy('grafana/provisioning/datasources/prometheus.yml'), 'utf8')) as { datasources: { uid: string; url: string }[] };
+    const datasources = parse(readFileSync(deploy('grafana/provisioning/datasources/prometheus.yml'), 'utf8')) as {
+      datasources: { uid: string; url: string }[];
+    };
     const [{ uid, url }] = datasources.datasources;
     expect(url).toBe('http://prometheus:9090');
     for (const panel of dashboard.panels) {

@@ -2,7 +2,12 @@ import type { Report, TokenUsage } from '@sc/schemas';
 import { expect } from '@jest/globals';
 import { ModelPrices, type PriceProvider } from '@sc/runner';
 import { anthropicDialect, startFakeAnthropicServer } from './fake-model-servers/anthropic.dialect';
-import type { FakeModelOptions, FakeModelServer, FakeUsage, RecordedCall } from './fake-model-servers/fake-model-server';
+import type {
+  FakeModelOptions,
+  FakeModelServer,
+  FakeUsage,
+  RecordedCall,
+} from './fake-model-servers/fake-model-server';
 import { geminiDialect, geminiModelOf, startFakeGeminiServer } from './fake-model-servers/gemini.dialect';
 import { openaiDialect, startFakeOpenAIServer } from './fake-model-servers/openai.dialect';
 
@@ -28,7 +33,11 @@ export interface AgentCliCase {
   deliveredBeforeCut(usage: FakeUsage): Partial<FakeUsage>;
 }
 
-const withoutCacheWrites = (usage: FakeUsage): FakeUsage => ({ ...usage, input: usage.input + (usage.cacheWrite ?? 0), cacheWrite: 0 });
+const withoutCacheWrites = (usage: FakeUsage): FakeUsage => ({
+  ...usage,
+  input: usage.input + (usage.cacheWrite ?? 0),
+  cacheWrite: 0,
+});
 
 /** The key the worker holds for the upstream; no agent may see it. */
 export const upstreamKey = 'sk-upstream-secret-0123456789';
@@ -73,7 +82,12 @@ export const agentCliCases: AgentCliCase[] = [
  * The `token_usage` a Report must have for the calls `server` answered in full with `usage` each, per model,
  * priced from the table (entries sorted by model; `extra` adds what cut-off calls delivered).
  */
-export function expectedTokenUsage(cli: AgentCliCase, server: FakeModelServer, usage: FakeUsage, extra: Partial<Record<string, Partial<FakeUsage>>> = {}): unknown[] {
+export function expectedTokenUsage(
+  cli: AgentCliCase,
+  server: FakeModelServer,
+  usage: FakeUsage,
+  extra: Partial<Record<string, Partial<FakeUsage>>> = {},
+): unknown[] {
   const prices = new ModelPrices();
   const byModel = new Map<string, { input: number; output: number; cacheRead: number; cacheWrite: number }>();
   const add = (model: string, part: Partial<FakeUsage>) => {
@@ -91,7 +105,15 @@ export function expectedTokenUsage(cli: AgentCliCase, server: FakeModelServer, u
     .map(([model, counts]) => {
       const cost = prices.costOf(model, counts, cli.priceProvider);
       // Priced per call as they streamed, summed: equal up to float rounding.
-      return { agent: cli.name, model, input: counts.input, output: counts.output, cache_read: counts.cacheRead, cache_write: counts.cacheWrite, cost_usd: cost === null ? null : expect.closeTo(cost, 9) };
+      return {
+        agent: cli.name,
+        model,
+        input: counts.input,
+        output: counts.output,
+        cache_read: counts.cacheRead,
+        cache_write: counts.cacheWrite,
+        cost_usd: cost === null ? null : expect.closeTo(cost, 9),
+      };
     });
 }
 

@@ -10,7 +10,9 @@ let binDir: string | null | undefined;
  */
 export function agentCliBinDir(): string | undefined {
   if (binDir === undefined) {
-    const folder = execFileSync(process.execPath, [join(__dirname, '../../scripts/install-agent-clis.js')], { encoding: 'utf8' }).trim();
+    const folder = execFileSync(process.execPath, [join(__dirname, '../../scripts/install-agent-clis.js')], {
+      encoding: 'utf8',
+    }).trim();
     const bin = join(folder, 'node_modules', '.bin');
     binDir = folder && existsSync(join(bin, 'claude')) ? bin : null;
   }

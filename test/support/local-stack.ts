@@ -66,7 +66,8 @@ export function createStackEnv(extra: NodeJS.ProcessEnv = {}, options: { usePost
     SC_QUEUE_PREFIX: queuePrefix,
     ...extra,
   };
-  if (options.usePostgres !== false && process.env.SC_TEST_DATABASE_URL && !('DATABASE_URL' in extra)) env.DATABASE_URL = process.env.SC_TEST_DATABASE_URL;
+  if (options.usePostgres !== false && process.env.SC_TEST_DATABASE_URL && !('DATABASE_URL' in extra))
+    env.DATABASE_URL = process.env.SC_TEST_DATABASE_URL;
   return { dataDir, logDir, queuePrefix, env, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
@@ -111,7 +112,8 @@ export async function startOrchestrator(stack: StackEnv, extra: NodeJS.ProcessEn
   const url = `http://127.0.0.1:${port}`;
   await until(
     async () => {
-      if (proc.child.exitCode !== null) throw new Error(`orchestrator exited with ${proc.child.exitCode}:\n${proc.output()}`);
+      if (proc.child.exitCode !== null)
+        throw new Error(`orchestrator exited with ${proc.child.exitCode}:\n${proc.output()}`);
       const res = await fetch(`${url}/health`).catch(() => undefined);
       return res?.status === 200;
     },
@@ -126,9 +128,16 @@ export async function startOrchestrator(stack: StackEnv, extra: NodeJS.ProcessEn
  * Starts a worker and waits for its `worker ready` log line; through `launcher` (a command prefix, such as a
  * network host's `ip netns exec …`) when given.
  */
-export async function startWorker(stack: StackEnv, extra: NodeJS.ProcessEnv = {}, launcher: readonly string[] = []): Promise<StackProcess> {
+export async function startWorker(
+  stack: StackEnv,
+  extra: NodeJS.ProcessEnv = {},
+  launcher: readonly string[] = [],
+): Promise<StackProcess> {
   const env = { ...stack.env, ...extra };
-  const proc = launcher.length > 0 ? startCommand(launcher[0], [...launcher.slice(1), process.execPath, workerMain], env) : startProcess(workerMain, env);
+  const proc =
+    launcher.length > 0
+      ? startCommand(launcher[0], [...launcher.slice(1), process.execPath, workerMain], env)
+      : startProcess(workerMain, env);
   await until(
     () => {
       if (proc.child.exitCode !== null) throw new Error(`worker exited with ${proc.child.exitCode}:\n${proc.output()}`);

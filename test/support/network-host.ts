@@ -4,7 +4,8 @@ import { randomBytes, randomInt } from 'node:crypto';
 /** Why this machine cannot give tests network namespaces (root and `ip netns` are needed), or '' when it can. */
 export const netnsSkipReason = ((): string => {
   const probe = `sc-probe-${process.pid}`;
-  if (spawnSync('ip', ['netns', 'add', probe], { stdio: 'ignore' }).status !== 0) return ' [SKIPPED: cannot create network namespaces (needs root and ip netns)]';
+  if (spawnSync('ip', ['netns', 'add', probe], { stdio: 'ignore' }).status !== 0)
+    return ' [SKIPPED: cannot create network namespaces (needs root and ip netns)]';
   spawnSync('ip', ['netns', 'del', probe], { stdio: 'ignore' });
   return '';
 })();

@@ -22,7 +22,10 @@ export async function createTestDatabase(serverUrl: string = requirePgTestUrl())
   return {
     url: url.toString(),
     // FORCE ends connections a killed process may have left behind.
-    drop: () => withClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+    drop: () =>
+      withClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(
+        () => undefined,
+      ),
   };
 }
 
@@ -32,7 +35,8 @@ export async function createTestDatabase(serverUrl: string = requirePgTestUrl())
  * `DATABASE_URL`). `drop` is a no-op on SQLite.
  */
 export async function createTestDatabaseEnv(): Promise<{ env: { DATABASE_URL?: string }; drop: () => Promise<void> }> {
-  if (!pgTestUrl || !process.env.SC_TEST_DATABASE_URL) return { env: { DATABASE_URL: undefined }, drop: async () => undefined };
+  if (!pgTestUrl || !process.env.SC_TEST_DATABASE_URL)
+    return { env: { DATABASE_URL: undefined }, drop: async () => undefined };
   const database = await createTestDatabase(pgTestUrl);
   return { env: { DATABASE_URL: database.url }, drop: database.drop };
 }

@@ -19,14 +19,21 @@ export function parsePrometheusText(text: string): PrometheusSample[] {
       const match = samplePattern.exec(line.trim());
       if (!match) throw new Error(`not a Prometheus sample line: ${line}`);
       const labels: Record<string, string> = {};
-      for (const [, key, raw] of (match[2] ?? '').matchAll(labelPattern)) labels[key] = raw.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+      for (const [, key, raw] of (match[2] ?? '').matchAll(labelPattern))
+        labels[key] = raw.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
       return { name: match[1], labels, value: Number(match[3]) };
     });
 }
 
 /** The value of the sample `name` whose labels include `labels`; 0 when there is none yet (a counter not touched). */
-export function sampleValue(samples: readonly PrometheusSample[], name: string, labels: Record<string, string> = {}): number {
-  const found = samples.find((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value));
+export function sampleValue(
+  samples: readonly PrometheusSample[],
+  name: string,
+  labels: Record<string, string> = {},
+): number {
+  const found = samples.find(
+    (sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
+  );
   return found?.value ?? 0;
 }
 

@@ -4,7 +4,18 @@ import { until } from './until';
 
 /** Starts a private redis-server on a spare port, listening on `bind` (never the shared one), and waits until it is ready. */
 export async function startRedis(port: number, bind: readonly string[] = ['127.0.0.1']): Promise<ChildProcess> {
-  const args = ['--port', String(port), '--bind', ...bind, '--save', '', '--appendonly', 'no', '--protected-mode', 'no'];
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    ...bind,
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--protected-mode',
+    'no',
+  ];
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -10,7 +10,9 @@ const defaultCredentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 /** Lets s3rver accept another key pair (its account model is the only way: s3rver has no option for it). */
 function addKeyPair(credentials: { accessKeyId: string; secretAccessKey: string }): void {
-  const account = createRequire(__filename)('s3rver/lib/models/account') as { DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void } };
+  const account = createRequire(__filename)('s3rver/lib/models/account') as {
+    DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void };
+  };
   account.DUMMY_ACCOUNT.createKeyPair(credentials.accessKeyId, credentials.secretAccessKey);
 }
 
@@ -31,10 +33,20 @@ export interface S3TestServer {
  * Starts s3rver on a free port of `address` (loopback unless given) with one empty bucket. `credentials` are accepted too (s3rver's own
  * stay valid), e.g. the ones docker-compose.yml gives MinIO.
  */
-export async function startS3Server(bucket = 'sc-artifacts', credentials = defaultCredentials, address = '127.0.0.1'): Promise<S3TestServer> {
+export async function startS3Server(
+  bucket = 'sc-artifacts',
+  credentials = defaultCredentials,
+  address = '127.0.0.1',
+): Promise<S3TestServer> {
   if (credentials !== defaultCredentials) addKeyPair(credentials);
   const directory = mkdtempSync(join(tmpdir(), 'sc-s3-'));
-  const server = new S3rver({ address, port: 0, silent: true, directory, configureBuckets: [{ name: bucket, configs: [] }] });
+  const server = new S3rver({
+    address,
+    port: 0,
+    silent: true,
+    directory,
+    configureBuckets: [{ name: bucket, configs: [] }],
+  });
   const { port } = await server.run();
   const endpoint = `http://${address}:${port}`;
   const region = 'us-east-1';
@@ -44,7 +56,13 @@ export async function startS3Server(bucket = 'sc-artifacts', credentials = defau
     bucket,
     region,
     credentials,
-    env: { S3_ENDPOINT: endpoint, S3_BUCKET: bucket, S3_REGION: region, AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey },
+    env: {
+      S3_ENDPOINT: endpoint,
+      S3_BUCKET: bucket,
+      S3_REGION: region,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    },
     async getObject(key) {
       const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       const bytes = Buffer.from(await object.Body!.transformToByteArray());

@@ -47,7 +47,11 @@ describe(ApiClient.name, () => {
     });
     server = started.server;
     const api = new ApiClient({ baseUrl: `${started.url}/`, token: 's3cret' });
-    await expect(api.submitWorkOrder({ title: 't', instructions: 'i' }, 'key-1')).resolves.toEqual({ workorder_id: 'wo1', round_id: 'r1', status: 'queued' });
+    await expect(api.submitWorkOrder({ title: 't', instructions: 'i' }, 'key-1')).resolves.toEqual({
+      workorder_id: 'wo1',
+      round_id: 'r1',
+      status: 'queued',
+    });
     expect(seen?.headers.authorization).toBe('Bearer s3cret');
     expect(seen?.headers['idempotency-key']).toBe('key-1');
     expect(JSON.parse(seen?.body ?? '')).toEqual({ title: 't', instructions: 'i' });
@@ -55,10 +59,17 @@ describe(ApiClient.name, () => {
 
   it('turns an error body into an ApiError that keeps status and details', async () => {
     const started = await listen((_req, res) =>
-      sendJson(res, 400, { statusCode: 400, error: 'Bad Request', message: 'invalid query', details: [{ path: '/status', message: 'must be one of queued' }] }),
+      sendJson(res, 400, {
+        statusCode: 400,
+        error: 'Bad Request',
+        message: 'invalid query',
+        details: [{ path: '/status', message: 'must be one of queued' }],
+      }),
     );
     server = started.server;
-    const error = await new ApiClient({ baseUrl: started.url }).listRounds({ status: 'queued', limit: 5 }).catch((e: unknown) => e);
+    const error = await new ApiClient({ baseUrl: started.url })
+      .listRounds({ status: 'queued', limit: 5 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).request).toBe('GET /rounds?status=queued&limit=5');
     expect((error as ApiError).body.details).toEqual([{ path: '/status', message: 'must be one of queued' }]);
@@ -75,7 +86,9 @@ describe(ApiClient.name, () => {
   });
 
   it('answers /health with the Terminus report on 503 too', async () => {
-    const started = await listen((_req, res) => sendJson(res, 503, { status: 'error', error: { database: { status: 'down' } } }));
+    const started = await listen((_req, res) =>
+      sendJson(res, 503, { status: 'error', error: { database: { status: 'down' } } }),
+    );
     server = started.server;
     await expect(new ApiClient({ baseUrl: started.url }).health()).resolves.toMatchObject({ status: 'error' });
   });
@@ -91,7 +104,15 @@ describe(ApiClient.name, () => {
   it('parses the Server-Sent Events stream, split across chunks', async () => {
     const events: RoundEvent[] = [
       { type: 'phase', round_id: 'r1', attempt: 1, phase: 'coding', state: 'started', at: '2026-01-01T00:00:00.000Z' },
-      { type: 'log', round_id: 'r1', attempt: 1, level: 'info', message: 'hello', phase: 'coding', at: '2026-01-01T00:00:01.000Z' },
+      {
+        type: 'log',
+        round_id: 'r1',
+        attempt: 1,
+        level: 'info',
+        message: 'hello',
+        phase: 'coding',
+        at: '2026-01-01T00:00:01.000Z',
+      },
     ];
     const started = await listen((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -115,14 +136,38 @@ describe(followRoundToReport.name, () => {
 
   it('falls back to polling when there is no event stream, and shows each transition once', async () => {
     let polls = 0;
-    const queued = { from: null, to: 'queued' as const, reason: 'submitted', attempt: 1, at: '2026-01-01T00:00:00.000Z' };
-    const running = { from: 'queued' as const, to: 'running' as const, reason: 'started', attempt: 1, at: '2026-01-01T00:00:01.000Z' };
-    const done = { from: 'running' as const, to: 'succeeded' as const, reason: 'finished', attempt: 1, at: '2026-01-01T00:00:02.000Z' };
+    const queued = {
+      from: null,
+      to: 'queued' as const,
+      reason: 'submitted',
+      attempt: 1,
+      at: '2026-01-01T00:00:00.000Z',
+    };
+    const running = {
+      from: 'queued' as const,
+      to: 'running' as const,
+      reason: 'started',
+      attempt: 1,
+      at: '2026-01-01T00:00:01.000Z',
+    };
+    const done = {
+      from: 'running' as const,
+      to: 'succeeded' as const,
+      reason: 'finished',
+      attempt: 1,
+      at: '2026-01-01T00:00:02.000Z',
+    };
     const started = await listen((req, res) => {
-      if (req.url === '/rounds/r1/events') return sendJson(res, 404, { statusCode: 404, error: 'Not Found', message: 'no events' });
+      if (req.url === '/rounds/r1/events')
+        return sendJson(res, 404, { statusCode: 404, error: 'Not Found', message: 'no events' });
       if (req.url === '/reports/r1') return sendJson(res, 200, { round_id: 'r1', status: 'success' });
       polls += 1;
-      const view = polls < 2 ? roundView('queued', [queued]) : polls < 3 ? roundView('running', [queued, running]) : roundView('succeeded', [queued, running, done]);
+      const view =
+        polls < 2
+          ? roundView('queued', [queued])
+          : polls < 3
+            ? roundView('running', [queued, running])
+            : roundView('succeeded', [queued, running, done]);
       sendJson(res, 200, view);
     });
     server = started.server;
@@ -137,13 +182,21 @@ describe(followRoundToReport.name, () => {
   });
 
   it('ends with no report when the Round was cancelled before it ran', async () => {
-    const cancelled = { from: 'queued' as const, to: 'cancelled' as const, reason: 'cancel requested by API', attempt: 1, at: '2026-01-01T00:00:01.000Z' };
+    const cancelled = {
+      from: 'queued' as const,
+      to: 'cancelled' as const,
+      reason: 'cancel requested by API',
+      attempt: 1,
+      at: '2026-01-01T00:00:01.000Z',
+    };
     const started = await listen((req, res) => {
       if (req.url === '/rounds/r1') return sendJson(res, 200, roundView('cancelled', [cancelled]));
       sendJson(res, 404, { statusCode: 404, error: 'Not Found', message: 'nothing here' });
     });
     server = started.server;
-    const outcome = await followRoundToReport(new ApiClient({ baseUrl: started.url }), 'r1', { onEvent: () => undefined });
+    const outcome = await followRoundToReport(new ApiClient({ baseUrl: started.url }), 'r1', {
+      onEvent: () => undefined,
+    });
     expect(outcome).toMatchObject({ round: { state: 'cancelled' }, report: null });
   });
 });

@@ -153,7 +153,8 @@ export class ApiClient {
     options: { body?: unknown; headers?: Record<string, string>; acceptStatus?: number[] } = {},
   ): Promise<T> {
     const response = await this.send(method, path, { body: options.body, headers: options.headers });
-    if (!response.ok && !options.acceptStatus?.includes(response.status)) throw await this.toApiError(response, `${method} ${path}`);
+    if (!response.ok && !options.acceptStatus?.includes(response.status))
+      throw await this.toApiError(response, `${method} ${path}`);
     const text = await response.text();
     return (text ? JSON.parse(text) : undefined) as T;
   }

@@ -63,7 +63,12 @@ describe(BaseCommand.name, () => {
 
   it('turns an API error into one stderr line with its paths, exit 2', async () => {
     Probe.failure = new ApiError(
-      { statusCode: 400, error: 'Bad Request', message: 'invalid work-order', details: [{ path: '/priority', message: 'must be <= 10' }] },
+      {
+        statusCode: 400,
+        error: 'Bad Request',
+        message: 'invalid work-order',
+        details: [{ path: '/priority', message: 'must be <= 10' }],
+      },
       'POST /workorders',
     );
     expect(await run('x')).toBe(2);

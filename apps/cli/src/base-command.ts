@@ -5,7 +5,9 @@ import { followRoundToReport, type RoundOutcome } from './round-follower';
 import { formatOutcome, formatRoundEvent } from './round-format';
 
 /** The flags of a command class, including the base command's. */
-export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
+export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof BaseCommand)['baseFlags'] & T['flags']
+>;
 /** The arguments of a command class. */
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
 
@@ -75,7 +77,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     // Ctrl-C ends the watch, not the Round: say so, and how to get back to it.
     const onInterrupt = () => {
       if (hasSpinner) ux.action.stop('still going');
-      ux.stderr(`Round ${roundId} goes on; follow it with "${this.config.bin} rounds watch ${roundId}", cancel it with "${this.config.bin} rounds cancel ${roundId}"`);
+      ux.stderr(
+        `Round ${roundId} goes on; follow it with "${this.config.bin} rounds watch ${roundId}", cancel it with "${this.config.bin} rounds cancel ${roundId}"`,
+      );
       process.exit(interruptedExitCode);
     };
     process.once('SIGINT', onInterrupt);

@@ -22,10 +22,17 @@ export function requireWithCodeCache(file: string, cacheFile: string): NodeJS.Mo
   const loaded = new Module(file, module);
   loaded.filename = file;
   require.cache[file] = loaded;
-  const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: Module, filename: string, dirname: string) => void;
+  const wrapper = script.runInThisContext() as (
+    exports: unknown,
+    require: NodeJS.Require,
+    module: Module,
+    filename: string,
+    dirname: string,
+  ) => void;
   wrapper(loaded.exports, createRequire(file), loaded, file, dirname(file));
   loaded.loaded = true;
-  if (!cachedData || script.cachedDataRejected) process.once('exit', () => writeCache(cacheFile, script.createCachedData()));
+  if (!cachedData || script.cachedDataRejected)
+    process.once('exit', () => writeCache(cacheFile, script.createCachedData()));
   return loaded;
 }
 

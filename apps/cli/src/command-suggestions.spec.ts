@@ -1,6 +1,22 @@
 import { editDistance, suggestCommands } from './command-suggestions';
 
-const ids = ['commit', 'doctor', 'plugins:list', 'pr', 'report', 'rounds:cancel', 'rounds:list', 'rounds:retry', 'rounds:show', 'rounds:watch', 'run', 'submit', 'up', 'validate', 'wo:new'];
+const ids = [
+  'commit',
+  'doctor',
+  'plugins:list',
+  'pr',
+  'report',
+  'rounds:cancel',
+  'rounds:list',
+  'rounds:retry',
+  'rounds:show',
+  'rounds:watch',
+  'run',
+  'submit',
+  'up',
+  'validate',
+  'wo:new',
+];
 
 describe(suggestCommands.name, () => {
   it('suggests the command a habit word from other CLIs stands for', () => {
@@ -17,7 +33,10 @@ describe(suggestCommands.name, () => {
   });
 
   it("lists a topic's commands for an unknown word after it, and nothing for a word far from every command", () => {
-    expect(suggestCommands('rounds:frobnicate:0193', ids)).toEqual({ typed: 'rounds:frobnicate', suggestions: ['rounds:cancel', 'rounds:list', 'rounds:retry'] });
+    expect(suggestCommands('rounds:frobnicate:0193', ids)).toEqual({
+      typed: 'rounds:frobnicate',
+      suggestions: ['rounds:cancel', 'rounds:list', 'rounds:retry'],
+    });
     expect(suggestCommands('xyzzy:x', ids)).toEqual({ typed: 'xyzzy', suggestions: [] });
     expect(suggestCommands('ab', ids).suggestions).toEqual([]);
   });

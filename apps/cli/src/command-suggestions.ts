@@ -50,7 +50,8 @@ export function suggestCommands(id: string, commandIds: readonly string[]): Comm
     if (suggestions.length > 0) return { typed, suggestions };
   }
   const topicCommands = commandIds.filter((candidate) => candidate.startsWith(`${words[0]}:`));
-  if (topicCommands.length > 0 && words.length > 1) return { typed: words.slice(0, 2).join(':'), suggestions: topicCommands.slice(0, maxSuggestions) };
+  if (topicCommands.length > 0 && words.length > 1)
+    return { typed: words.slice(0, 2).join(':'), suggestions: topicCommands.slice(0, maxSuggestions) };
   return { typed: words[0], suggestions: [] };
 }
 

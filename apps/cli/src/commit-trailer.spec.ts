@@ -3,7 +3,15 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chooseRound, describeSharedBranch, HookMarker, isOwnHook, prepareCommitMsgHook, readWorkOrderTrailer, workOrderTrailer } from './commit-trailer';
+import {
+  chooseRound,
+  describeSharedBranch,
+  HookMarker,
+  isOwnHook,
+  prepareCommitMsgHook,
+  readWorkOrderTrailer,
+  workOrderTrailer,
+} from './commit-trailer';
 
 const round = (id: string, workorderId: string): RoundSummaryView =>
   ({ id, workorder_id: workorderId, branch: 'feat/wo-20260101-x-0a1b2c3d', state: 'running' }) as RoundSummaryView;
@@ -29,13 +37,17 @@ describe('commit-trailer', () => {
     expect(describeSharedBranch(page([round('r2', 'wo-b'), round('r1', 'wo-a')]), 'feat/x')).toBe(
       "; branch feat/x is shared by 2 Rounds (set SC_WORKORDER to record on another work-order's)",
     );
-    expect(describeSharedBranch(page([round('r2', 'wo-b'), round('r1', 'wo-a')], 'next'), 'feat/x')).toContain('shared by 2+ Rounds');
+    expect(describeSharedBranch(page([round('r2', 'wo-b'), round('r1', 'wo-a')], 'next'), 'feat/x')).toContain(
+      'shared by 2+ Rounds',
+    );
   });
 
-  it('recognises its own hook and nobody else\'s', () => {
+  it("recognises its own hook and nobody else's", () => {
     expect(isOwnHook(prepareCommitMsgHook(['/usr/bin/node', '/opt/sc/run.js']))).toBe(true);
     expect(isOwnHook('#!/bin/sh\nexec husky\n')).toBe(false);
-    expect(prepareCommitMsgHook(['/usr/bin/node', "/it's here/run.js"])).toContain(`'/it'\\''s here/run.js' commit --print-workorder`);
+    expect(prepareCommitMsgHook(['/usr/bin/node', "/it's here/run.js"])).toContain(
+      `'/it'\\''s here/run.js' commit --print-workorder`,
+    );
   });
 
   describe('the prepare-commit-msg hook', () => {

@@ -32,7 +32,8 @@ export function describeSharedBranch(rounds: RoundPage, branch: string): string 
 }
 
 /** The first line of every hook `sc commit --install-hook` writes; an existing hook without it is not ours. */
-export const HookMarker = '# Installed by `sc commit --install-hook`: adds the Work-Order trailer to plain `git commit`.';
+export const HookMarker =
+  '# Installed by `sc commit --install-hook`: adds the Work-Order trailer to plain `git commit`.';
 
 /** True when a hook file's text was written by {@link prepareCommitMsgHook}. */
 export function isOwnHook(text: string): boolean {

@@ -6,7 +6,8 @@ const [red, green, cyan] = [colour(31), colour(32), colour(36)];
 /** How a unified diff line is shown, as `git diff --color` shows it; undefined for context lines. */
 function styleOf(line: string): ((text: string) => string) | undefined {
   if (line.startsWith('# agent ')) return (text) => bold(cyan(text));
-  if (line.startsWith('diff --git') || line.startsWith('index ') || line.startsWith('+++ ') || line.startsWith('--- ')) return bold;
+  if (line.startsWith('diff --git') || line.startsWith('index ') || line.startsWith('+++ ') || line.startsWith('--- '))
+    return bold;
   if (line.startsWith('@@')) return cyan;
   if (line.startsWith('+')) return green;
   if (line.startsWith('-')) return red;

@@ -16,34 +16,61 @@ describe(describeError.name, () => {
       'POST /workorders',
     );
     const outcome = describeError(error);
-    expect(outcome.line).toBe('POST /workorders → 400 invalid work-order: /title: is required; /budget/max_tokens: must be >= 1');
+    expect(outcome.line).toBe(
+      'POST /workorders → 400 invalid work-order: /title: is required; /budget/max_tokens: must be >= 1',
+    );
     expect(outcome.exitCode).toBe(ExitCode.Usage);
-    expect(outcome.json.error).toMatchObject({ exit_code: 2, status_code: 400, details: [{ path: '/title' }, { path: '/budget/max_tokens' }] });
+    expect(outcome.json.error).toMatchObject({
+      exit_code: 2,
+      status_code: 400,
+      details: [{ path: '/title' }, { path: '/budget/max_tokens' }],
+    });
   });
 
   it('treats an unknown id (404) as bad input, exit 2', () => {
-    const error = new ApiError({ statusCode: 404, error: 'Not Found', message: 'round r1 not found' }, 'GET /rounds/r1');
-    expect(describeError(error)).toMatchObject({ line: 'GET /rounds/r1 → 404 round r1 not found', exitCode: ExitCode.Usage });
+    const error = new ApiError(
+      { statusCode: 404, error: 'Not Found', message: 'round r1 not found' },
+      'GET /rounds/r1',
+    );
+    expect(describeError(error)).toMatchObject({
+      line: 'GET /rounds/r1 → 404 round r1 not found',
+      exitCode: ExitCode.Usage,
+    });
   });
 
   it('treats a refused transition (409) as failed work, exit 1', () => {
-    const error = new ApiError({ statusCode: 409, error: 'Conflict', message: 'illegal transition succeeded → cancelled' }, 'POST /rounds/r1/cancel');
+    const error = new ApiError(
+      { statusCode: 409, error: 'Conflict', message: 'illegal transition succeeded → cancelled' },
+      'POST /rounds/r1/cancel',
+    );
     expect(describeError(error).exitCode).toBe(ExitCode.Failed);
   });
 
   it('hints at SC_API_TOKEN on a 401', () => {
-    const error = new ApiError({ statusCode: 401, error: 'Unauthorized', message: 'missing bearer token' }, 'GET /rounds');
-    expect(describeError(error)).toMatchObject({ line: 'GET /rounds → 401 missing bearer token (set SC_API_TOKEN)', exitCode: ExitCode.Usage });
+    const error = new ApiError(
+      { statusCode: 401, error: 'Unauthorized', message: 'missing bearer token' },
+      'GET /rounds',
+    );
+    expect(describeError(error)).toMatchObject({
+      line: 'GET /rounds → 401 missing bearer token (set SC_API_TOKEN)',
+      exitCode: ExitCode.Usage,
+    });
   });
 
   it('says which URL could not be reached, exit 1', () => {
     const outcome = describeError(new ApiUnreachableError('http://127.0.0.1:9', 'connection refused'));
-    expect(outcome).toMatchObject({ line: 'cannot reach the orchestrator at http://127.0.0.1:9: connection refused', exitCode: ExitCode.Failed });
+    expect(outcome).toMatchObject({
+      line: 'cannot reach the orchestrator at http://127.0.0.1:9: connection refused',
+      exitCode: ExitCode.Failed,
+    });
   });
 
   it('folds an oclif parse error onto one line and keeps its exit code 2', () => {
     const error = new Errors.CLIError('Missing 1 required arg:\nfile  work-order file\nSee more help with --help');
-    expect(describeError(error)).toMatchObject({ line: 'Missing 1 required arg: file work-order file See more help with --help', exitCode: ExitCode.Usage });
+    expect(describeError(error)).toMatchObject({
+      line: 'Missing 1 required arg: file work-order file See more help with --help',
+      exitCode: ExitCode.Usage,
+    });
   });
 
   it('maps our own usage and failure errors to 2 and 1', () => {

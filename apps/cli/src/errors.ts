@@ -79,7 +79,9 @@ export interface ErrorOutcome {
 export function describeError(error: unknown): ErrorOutcome {
   if (error instanceof ApiError) {
     const { statusCode, details } = error.body;
-    const paths = details?.length ? `: ${details.map((issue) => `${issue.path || '/'}: ${issue.message}`).join('; ')}` : '';
+    const paths = details?.length
+      ? `: ${details.map((issue) => `${issue.path || '/'}: ${issue.message}`).join('; ')}`
+      : '';
     const hint = statusCode === 401 ? ' (set SC_API_TOKEN)' : '';
     const line = `${error.request} → ${statusCode} ${error.message}${hint}${paths}`;
     return outcome(line, error.exitCode, { status_code: statusCode, ...(details ? { details } : {}) });
@@ -112,6 +114,10 @@ function oneLine(message: string): string {
     .replace(/\s+/g, ' ');
 }
 
-function outcome(line: string, exitCode: ExitCode, extra: Omit<ErrorOutcome['json']['error'], 'message' | 'exit_code'>): ErrorOutcome {
+function outcome(
+  line: string,
+  exitCode: ExitCode,
+  extra: Omit<ErrorOutcome['json']['error'], 'message' | 'exit_code'>,
+): ErrorOutcome {
   return { line, exitCode, json: { error: { message: line, exit_code: exitCode, ...extra } } };
 }

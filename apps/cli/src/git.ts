@@ -6,7 +6,8 @@ export function runGit(args: readonly string[], cwd: string = process.cwd()): Pr
   return new Promise((resolve, reject) => {
     execFile('git', [...args], { cwd, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (!error) return resolve(stdout.trim());
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return reject(new FailureError('git is not installed (not found on PATH)'));
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        return reject(new FailureError('git is not installed (not found on PATH)'));
       const reason = lastLine(stderr) || lastLine(stdout) || error.message;
       reject(new FailureError(`git ${args[0]} failed: ${reason}`));
     });

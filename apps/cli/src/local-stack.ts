@@ -13,7 +13,13 @@ export interface StackChild {
 }
 
 /** Starts `command args…` with `env`, handing each output line to `onLine`. */
-export function startChild(name: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv, onLine: (line: string) => void): StackChild {
+export function startChild(
+  name: string,
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  onLine: (line: string) => void,
+): StackChild {
   const child = spawn(command, [...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   for (const stream of [child.stdout, child.stderr]) {
     if (stream) createInterface({ input: stream }).on('line', onLine);
@@ -39,7 +45,9 @@ export function startChild(name: string, command: string, args: readonly string[
 export function isPortFree(port: number): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const server = createServer();
-    server.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' ? resolve(false) : reject(error)));
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      error.code === 'EADDRINUSE' ? resolve(false) : reject(error),
+    );
     server.listen(port, () => server.close(() => resolve(true)));
   });
 }

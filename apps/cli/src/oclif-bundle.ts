@@ -11,7 +11,18 @@ export const oclifCodeCacheFile = `${oclifBundleFile}.v8cache`;
  * The file `require('@oclif/core')` resolves to from dist/ (the build checks it). Named rather than resolved at run
  * time: resolving a package through its "exports" costs `sc --help` 5 % of its time.
  */
-export const oclifCoreFile = join(__dirname, '..', '..', '..', '..', 'node_modules', '@oclif', 'core', 'lib', 'index.js');
+export const oclifCoreFile = join(
+  __dirname,
+  '..',
+  '..',
+  '..',
+  '..',
+  'node_modules',
+  '@oclif',
+  'core',
+  'lib',
+  'index.js',
+);
 
 /**
  * @oclif/core for the `sc` entry point: one file compiled from its code cache instead of some 160 modules to
@@ -20,7 +31,9 @@ export const oclifCoreFile = join(__dirname, '..', '..', '..', '..', 'node_modul
  * oclif is not loaded twice.
  */
 export function loadOclifCore(): typeof OclifCore {
-  const bundle = hasCompileCache() ? requireModule(oclifBundleFile) : requireWithCodeCache(oclifBundleFile, oclifCodeCacheFile);
+  const bundle = hasCompileCache()
+    ? requireModule(oclifBundleFile)
+    : requireWithCodeCache(oclifBundleFile, oclifCodeCacheFile);
   require.cache[oclifCoreFile] = bundle;
   return bundle.exports as typeof OclifCore;
 }

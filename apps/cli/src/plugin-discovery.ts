@@ -12,7 +12,11 @@ export const pluginsFlag = Flags.string({
  * `sc.plugins` list of ./package.json). @sc/runner loads here, so that commands stay light until they run.
  * `agentCli`: the settings `sc run` runs agent-cli with (a worker's are its config's).
  */
-export async function loadPlugins(modules: string | undefined, logger?: RegistryLogger, agentCli?: AgentCliSettings): Promise<PluginRegistry> {
+export async function loadPlugins(
+  modules: string | undefined,
+  logger?: RegistryLogger,
+  agentCli?: AgentCliSettings,
+): Promise<PluginRegistry> {
   const { discoverPlugins } = await import('@sc/runner');
   const list = (modules ?? '')
     .split(',')

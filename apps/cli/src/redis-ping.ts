@@ -12,13 +12,17 @@ export function pingRedis(url: string, timeoutMs = 2000): Promise<void> {
   } catch {
     return Promise.reject(new Error(`expected redis://host:port, got "${url}"`));
   }
-  if (target.protocol !== 'redis:' && target.protocol !== 'rediss:') return Promise.reject(new Error(`expected redis://host:port, got "${url}"`));
+  if (target.protocol !== 'redis:' && target.protocol !== 'rediss:')
+    return Promise.reject(new Error(`expected redis://host:port, got "${url}"`));
   const host = target.hostname || '127.0.0.1';
   const port = Number(target.port || 6379);
-  const commands = target.password ? [['AUTH', ...(target.username ? [decodeURIComponent(target.username)] : []), decodeURIComponent(target.password)]] : [];
+  const commands = target.password
+    ? [['AUTH', ...(target.username ? [decodeURIComponent(target.username)] : []), decodeURIComponent(target.password)]]
+    : [];
   commands.push(['PING']);
   return new Promise((resolve, reject) => {
-    const socket: Socket = target.protocol === 'rediss:' ? connectTls({ host, port, servername: host }) : connectTcp({ host, port });
+    const socket: Socket =
+      target.protocol === 'rediss:' ? connectTls({ host, port, servername: host }) : connectTcp({ host, port });
     let received = '';
     const finish = (error?: Error) => {
       clearTimeout(timer);
@@ -27,7 +31,9 @@ export function pingRedis(url: string, timeoutMs = 2000): Promise<void> {
       else resolve();
     };
     const timer = setTimeout(() => finish(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    socket.once('error', (error: NodeJS.ErrnoException) => finish(new Error(error.code === 'ECONNREFUSED' ? 'connection refused' : (error.code ?? error.message))));
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      finish(new Error(error.code === 'ECONNREFUSED' ? 'connection refused' : (error.code ?? error.message))),
+    );
     socket.once('connect', () => socket.write(commands.map(encodeCommand).join('')));
     socket.on('data', (chunk: Buffer) => {
       received += chunk.toString('utf8');

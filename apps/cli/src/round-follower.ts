@@ -97,7 +97,11 @@ export interface RoundOutcome {
 }
 
 /** {@link followRound}, then the Report; `sc submit --wait` and `sc rounds watch` end with this. */
-export async function followRoundToReport(api: ApiClient, roundId: string, options: FollowRoundOptions): Promise<RoundOutcome> {
+export async function followRoundToReport(
+  api: ApiClient,
+  roundId: string,
+  options: FollowRoundOptions,
+): Promise<RoundOutcome> {
   const round = await followRound(api, roundId, options);
   const report = await api.getReport(roundId).catch((error: unknown) => {
     if (error instanceof ApiError && error.body.statusCode === 404) return null;

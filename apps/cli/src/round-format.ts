@@ -10,7 +10,9 @@ export function formatRoundEvent(event: RoundEvent): string {
     case 'transition': {
       const line = `● ${event.from ?? 'new'} → ${event.to}${event.reason ? ` (${event.reason})` : ''}`;
       // Following (`--wait`, `watch`) goes on until someone decides: say how.
-      return event.to === 'awaiting_review' ? `${line}\n  review it: sc rounds diff ${event.round_id}, then sc rounds approve|reject ${event.round_id}` : line;
+      return event.to === 'awaiting_review'
+        ? `${line}\n  review it: sc rounds diff ${event.round_id}, then sc rounds approve|reject ${event.round_id}`
+        : line;
     }
     case 'phase': {
       if (event.state === 'started') return `▸ ${event.phase} started`;
@@ -31,15 +33,20 @@ export function formatReport(report: Report): string[] {
   if (report.error) lines.push(`  error       ${firstLine(report.error)}`);
   for (const phase of report.phases) {
     lines.push(`  phase       ${mark(phase.status)} ${phase.name} ${phase.status} (${phaseDetail(phase)})`);
-    for (const refusal of phase.refusals ?? []) lines.push(`  refused     ${refusal.agent}: ${refusal.tool}${refusal.detail ? ` ${refusal.detail}` : ''}`);
+    for (const refusal of phase.refusals ?? [])
+      lines.push(`  refused     ${refusal.agent}: ${refusal.tool}${refusal.detail ? ` ${refusal.detail}` : ''}`);
   }
   for (const usage of report.token_usage) lines.push(`  tokens      ${formatTokenUsage(usage)}`);
   lines.push(`  cost        $${report.cost_usd.toFixed(2)}`);
   const { winner, others = [] } = report.selection ?? {};
   if (winner) lines.push(`  winner      ${formatAgentResult(winner)}`);
   for (const other of others) lines.push(`  other       ${formatAgentResult(other)}`);
-  for (const artifact of report.artifacts) lines.push(`  artifact    ${artifact.name} (${artifact.bytes} B) ${artifact.uri}`);
-  for (const commit of report.commits) lines.push(`  commit      ${commit.sha.slice(0, 12)}${commit.branch ? ` ${commit.branch}` : ''}${commit.message ? ` ${firstLine(commit.message)}` : ''}`);
+  for (const artifact of report.artifacts)
+    lines.push(`  artifact    ${artifact.name} (${artifact.bytes} B) ${artifact.uri}`);
+  for (const commit of report.commits)
+    lines.push(
+      `  commit      ${commit.sha.slice(0, 12)}${commit.branch ? ` ${commit.branch}` : ''}${commit.message ? ` ${firstLine(commit.message)}` : ''}`,
+    );
   lines.push(`  worker      ${report.worker}`);
   return lines;
 }
@@ -67,7 +74,8 @@ export function formatRound(round: RoundView): string[] {
   if (round.report_status) lines.push(`  report      ${round.report_status}`);
   if (round.pull_request) lines.push(`  pull req.   #${round.pull_request.number} ${round.pull_request.url}`);
   lines.push('  transitions');
-  for (const t of round.transitions) lines.push(`    ${t.at}  ${t.from ?? 'new'} → ${t.to}  #${t.attempt}  ${t.reason}`);
+  for (const t of round.transitions)
+    lines.push(`    ${t.at}  ${t.from ?? 'new'} → ${t.to}  #${t.attempt}  ${t.reason}`);
   return lines;
 }
 
@@ -125,6 +133,7 @@ function formatAgentResult(result: AgentResult): string {
 }
 
 function formatTokenUsage(usage: TokenUsage): string {
-  const cost = usage.cost_usd === undefined ? '' : usage.cost_usd === null ? ', price unknown' : `, $${usage.cost_usd.toFixed(4)}`;
+  const cost =
+    usage.cost_usd === undefined ? '' : usage.cost_usd === null ? ', price unknown' : `, $${usage.cost_usd.toFixed(4)}`;
   return `${usage.agent} (${usage.model}): ${usage.input} in, ${usage.output} out, ${usage.cache_read ?? 0} cache read, ${usage.cache_write ?? 0} cache write${cost}`;
 }

@@ -18,5 +18,7 @@ export async function resolveRoundId(api: ApiClient, id: string): Promise<string
   const ids = page.items.map((round) => round.id);
   if (ids.length <= 1) return ids[0] ?? id;
   const count = page.next_cursor ? `more than ${ids.length}` : String(ids.length);
-  throw new UsageError(`${id} matches ${count} Rounds, give more of the id: ${ids.join(', ')}${page.next_cursor ? ', …' : ''}`);
+  throw new UsageError(
+    `${id} matches ${count} Rounds, give more of the id: ${ids.join(', ')}${page.next_cursor ? ', …' : ''}`,
+  );
 }

@@ -25,9 +25,15 @@ export function terminalWidth(): number {
  * again. A table that still does not fit is printed as narrow as it gets. cli-table3 loads here, not with the
  * command module.
  */
-export async function formatTable(columns: readonly TableColumn[], rows: readonly string[][], width = terminalWidth()): Promise<string> {
+export async function formatTable(
+  columns: readonly TableColumn[],
+  rows: readonly string[][],
+  width = terminalWidth(),
+): Promise<string> {
   const cells = rows.map((row) => row.map((cell) => cell.replace(/\s+/g, ' ')));
-  const natural = columns.map((column, i) => Math.max(textWidth(column.header), ...cells.map((row) => textWidth(row[i]))));
+  const natural = columns.map((column, i) =>
+    Math.max(textWidth(column.header), ...cells.map((row) => textWidth(row[i]))),
+  );
   const { shown, widths } = fit(columns, natural, width);
   const { default: Table } = await import('cli-table3');
   const table = new Table({
@@ -44,7 +50,11 @@ export async function formatTable(columns: readonly TableColumn[], rows: readonl
     .join('\n');
 }
 
-function fit(columns: readonly TableColumn[], natural: readonly number[], width: number): { shown: number[]; widths: number[] } {
+function fit(
+  columns: readonly TableColumn[],
+  natural: readonly number[],
+  width: number,
+): { shown: number[]; widths: number[] } {
   const droppable = columns
     .map((column, i) => ({ i, order: column.dropOrder }))
     .filter((column): column is { i: number; order: number } => column.order !== undefined)

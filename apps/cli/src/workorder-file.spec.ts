@@ -24,7 +24,17 @@ describe('workorder-file', () => {
   it('maps each failing path of a YAML file to the line of its key', async () => {
     const file = write(
       'bad.yaml',
-      ['title: Say hello', 'instructions: Echo it back.', 'labels:', '  - ok', '  - 42', 'budget:', '  max_tokens: 0', 'colour: red', ''].join('\n'),
+      [
+        'title: Say hello',
+        'instructions: Echo it back.',
+        'labels:',
+        '  - ok',
+        '  - 42',
+        'budget:',
+        '  max_tokens: 0',
+        'colour: red',
+        '',
+      ].join('\n'),
     );
     const check = await checkWorkOrderFile(file);
     expect(check.ok).toBe(false);
@@ -58,7 +68,9 @@ describe('workorder-file', () => {
 
   it('lists every issue in the one line readWorkOrderFile throws', async () => {
     const file = write('two.yaml', 'instructions: x\npriority: 11\n');
-    await expect(readWorkOrderFile(file)).rejects.toThrow(/two\.yaml:1 \/title: is required; .*two\.yaml:2 \/priority: must be <= 10/);
+    await expect(readWorkOrderFile(file)).rejects.toThrow(
+      /two\.yaml:1 \/title: is required; .*two\.yaml:2 \/priority: must be <= 10/,
+    );
   });
 
   it('reports a JSON syntax error with its line and column', async () => {

@@ -19,7 +19,10 @@ export type WorkOrderFileCheck = { ok: true; order: WorkOrder } | { ok: false; i
  * it passes, with `check` (what this machine's plugins say about it). Unreadable files and syntax errors throw
  * {@link UsageError} with the position; issues come back with their lines.
  */
-export async function checkWorkOrderFile(file: string, check?: (order: WorkOrder) => ValidationIssue[]): Promise<WorkOrderFileCheck> {
+export async function checkWorkOrderFile(
+  file: string,
+  check?: (order: WorkOrder) => ValidationIssue[],
+): Promise<WorkOrderFileCheck> {
   const text = await readText(file);
   // yaml and the compiled schemas load here, not at import, so that `sc --help` stays instant.
   const [yaml, { validateWorkOrder }] = await Promise.all([import('yaml'), import('@sc/schemas')]);
@@ -34,7 +37,9 @@ export async function checkWorkOrderFile(file: string, check?: (order: WorkOrder
 export async function readWorkOrderFile(file: string): Promise<WorkOrder> {
   const check = await checkWorkOrderFile(file);
   if (check.ok) return check.order;
-  throw new UsageError(`invalid work-order: ${check.issues.map((issue) => formatLocatedIssue(file, issue)).join('; ')}`);
+  throw new UsageError(
+    `invalid work-order: ${check.issues.map((issue) => formatLocatedIssue(file, issue)).join('; ')}`,
+  );
 }
 
 /** `file.yaml:12 /budget/max_tokens: must be >= 1` */
@@ -52,7 +57,10 @@ async function readText(file: string): Promise<string> {
     throw new UsageError(`${file}: cannot read (${error.code ?? error.message})`);
   };
   const { size } = await stat(file).catch(cannotRead);
-  if (size > maxFileBytes) throw new UsageError(`${file}: ${size} bytes is larger than a work-order can be (${maxFileBytes / 1024 / 1024} MiB)`);
+  if (size > maxFileBytes)
+    throw new UsageError(
+      `${file}: ${size} bytes is larger than a work-order can be (${maxFileBytes / 1024 / 1024} MiB)`,
+    );
   const text = await readFile(file, 'utf8').catch(cannotRead);
   return text.startsWith('\uFEFF') ? text.slice(1) : text;
 }

@@ -17,7 +17,10 @@ describe('requireWithCodeCache', () => {
     dir = mkdtempSync(join(tmpdir(), 'sc-code-cache-'));
     file = join(dir, 'answer.js');
     cacheFile = `${file}.v8cache`;
-    writeFileSync(file, "exports.answer = 6 * 7;\nexports.dirname = __dirname;\nexports.sep = require('node:path').sep;\n");
+    writeFileSync(
+      file,
+      "exports.answer = 6 * 7;\nexports.dirname = __dirname;\nexports.sep = require('node:path').sep;\n",
+    );
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -57,9 +60,12 @@ describe('requireWithCodeCache', () => {
 // Node 22+ caches every module through module.enableCompileCache, which bin/run.js turns on; Node 20 (this
 // suite's other cases) has only the hand-made cache of the oclif bundle.
 const compileCacheNode = typeof (Module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
-(compileCacheNode ? it : it.skip)(`sc keeps Node's compile cache in dist/.compile-cache (needs Node 22+; this is ${process.version})`, () => {
-  const cacheDir = join(repoRoot, 'dist', '.compile-cache');
-  rmSync(cacheDir, { recursive: true, force: true });
-  execFileSync(process.execPath, [join(repoRoot, 'apps', 'cli', 'bin', 'run.js'), '--version']);
-  expect(existsSync(cacheDir)).toBe(true);
-});
+(compileCacheNode ? it : it.skip)(
+  `sc keeps Node's compile cache in dist/.compile-cache (needs Node 22+; this is ${process.version})`,
+  () => {
+    const cacheDir = join(repoRoot, 'dist', '.compile-cache');
+    rmSync(cacheDir, { recursive: true, force: true });
+    execFileSync(process.execPath, [join(repoRoot, 'apps', 'cli', 'bin', 'run.js'), '--version']);
+    expect(existsSync(cacheDir)).toBe(true);
+  },
+);

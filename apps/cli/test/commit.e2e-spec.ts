@@ -3,7 +3,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createStackEnv, startOrchestrator, startWorker, type OrchestratorProcess, type StackEnv, type StackProcess } from '../../../test/support/local-stack';
+import {
+  createStackEnv,
+  startOrchestrator,
+  startWorker,
+  type OrchestratorProcess,
+  type StackEnv,
+  type StackProcess,
+} from '../../../test/support/local-stack';
 import { until } from '../../../test/support/until';
 import { runSc } from './run-sc';
 
@@ -52,7 +59,11 @@ describe('sc commit', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const result = JSON.parse(stdout) as { sha: string; round_id: string; workorder_id: string };
-    expect(result).toMatchObject({ round_id: round.id, workorder_id: round.workorder_id, sha: git('rev-parse', 'HEAD') });
+    expect(result).toMatchObject({
+      round_id: round.id,
+      workorder_id: round.workorder_id,
+      sha: git('rev-parse', 'HEAD'),
+    });
     expect(git('log', '-1', '--format=%B')).toBe(`Add a.txt\n\nWork-Order: ${round.workorder_id}`);
 
     const report = await until(async () => {
@@ -65,7 +76,10 @@ describe('sc commit', () => {
 
   it('takes the work-order from SC_WORKORDER', async () => {
     change('b.txt');
-    const { code } = await runSc(['commit', '-m', 'Add b.txt'], { env: { ...env, SC_WORKORDER: round.workorder_id }, cwd: repo });
+    const { code } = await runSc(['commit', '-m', 'Add b.txt'], {
+      env: { ...env, SC_WORKORDER: round.workorder_id },
+      cwd: repo,
+    });
     expect(code).toBe(0);
     expect(git('log', '-1', '--format=%(trailers:key=Work-Order,valueonly)')).toBe(round.workorder_id);
   });
@@ -74,7 +88,10 @@ describe('sc commit', () => {
     const installed = await runSc(['commit', '--install-hook'], { env, cwd: repo });
     expect(installed.code).toBe(0);
     change('c.txt');
-    execFileSync('git', ['commit', '-qm', 'Add c.txt'], { cwd: repo, env: { ...process.env, SC_API_URL: orchestrator.url } });
+    execFileSync('git', ['commit', '-qm', 'Add c.txt'], {
+      cwd: repo,
+      env: { ...process.env, SC_API_URL: orchestrator.url },
+    });
     expect(git('log', '-1', '--format=%B')).toBe(`Add c.txt\n\nWork-Order: ${round.workorder_id}`);
   });
 
@@ -82,7 +99,12 @@ describe('sc commit', () => {
     const response = await fetch(`${orchestrator.url}/workorders`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ title: 'Follow-up', instructions: 'Continue.', branch: round.branch, continue_branch: true }),
+      body: JSON.stringify({
+        title: 'Follow-up',
+        instructions: 'Continue.',
+        branch: round.branch,
+        continue_branch: true,
+      }),
     });
     const followUp = (await response.json()) as SubmitWorkOrderResponse;
     change('e.txt');
@@ -107,18 +129,32 @@ describe('sc commit', () => {
   it("with SC_WORKORDER, records the commit on the work-order's newest Round from any branch, and says on which", async () => {
     git('checkout', '-q', 'main');
     change('e.txt');
-    const { code, stdout, stderr } = await runSc(['commit', '-m', 'Add e.txt'], { env: { ...env, SC_WORKORDER: round.workorder_id }, cwd: repo });
+    const { code, stdout, stderr } = await runSc(['commit', '-m', 'Add e.txt'], {
+      env: { ...env, SC_WORKORDER: round.workorder_id },
+      cwd: repo,
+    });
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     const sha = git('rev-parse', 'HEAD');
-    expect(stdout).toContain(`Recorded ${sha.slice(0, 12)} on Round ${round.id} (work-order ${round.workorder_id}, Round branch ${round.branch})`);
+    expect(stdout).toContain(
+      `Recorded ${sha.slice(0, 12)} on Round ${round.id} (work-order ${round.workorder_id}, Round branch ${round.branch})`,
+    );
     const shown = JSON.parse((await runSc(['rounds', 'show', round.id, '--json'], { env })).stdout) as RoundView;
-    expect(shown.commits).toContainEqual({ sha, branch: 'main', message: `Add e.txt\n\nWork-Order: ${round.workorder_id}` });
+    expect(shown.commits).toContainEqual({
+      sha,
+      branch: 'main',
+      message: `Add e.txt\n\nWork-Order: ${round.workorder_id}`,
+    });
   });
 
   it('with SC_WORKORDER of an unknown work-order, commits and exits 1 saying the commit was not recorded', async () => {
     change('f.txt');
-    const { code, stderr } = await runSc(['commit', '-m', 'Add f.txt'], { env: { ...env, SC_WORKORDER: 'wo-nobody' }, cwd: repo });
+    const { code, stderr } = await runSc(['commit', '-m', 'Add f.txt'], {
+      env: { ...env, SC_WORKORDER: 'wo-nobody' },
+      cwd: repo,
+    });
     expect(code).toBe(1);
-    expect(stderr).toBe(`committed ${git('rev-parse', 'HEAD').slice(0, 12)}, but could not find the Round of work-order wo-nobody: work-order wo-nobody not found; the commit was not recorded\n`);
+    expect(stderr).toBe(
+      `committed ${git('rev-parse', 'HEAD').slice(0, 12)}, but could not find the Round of work-order wo-nobody: work-order wo-nobody not found; the commit was not recorded\n`,
+    );
   });
 });

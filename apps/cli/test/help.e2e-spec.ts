@@ -25,7 +25,10 @@ describe('sc --help', () => {
   async function loadedModules(args: string[]): Promise<{ code: number; loaded: string[] }> {
     const loadedFile = join(dir, 'loaded.json');
     const preload = join(dir, 'record-modules.js');
-    writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(loadedFile)}, JSON.stringify(Object.keys(require.cache))));\n`);
+    writeFileSync(
+      preload,
+      `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(loadedFile)}, JSON.stringify(Object.keys(require.cache))));\n`,
+    );
     const { code } = await runSc(args, { env: { NODE_OPTIONS: `--require ${preload}` } });
     return { code, loaded: JSON.parse(readFileSync(loadedFile, 'utf8')) as string[] };
   }
@@ -35,7 +38,9 @@ describe('sc --help', () => {
     async (...args: string[]) => {
       const { code, loaded } = await loadedModules(args.filter(Boolean));
       expect(code).toBe(0);
-      const heavy = loaded.filter((file) => /node_modules\/(@nestjs|typeorm|bullmq|ioredis|ajv|pino|yaml)\/|libs\/(schemas|runner|plugin-sdk)\//.test(file));
+      const heavy = loaded.filter((file) =>
+        /node_modules\/(@nestjs|typeorm|bullmq|ioredis|ajv|pino|yaml)\/|libs\/(schemas|runner|plugin-sdk)\//.test(file),
+      );
       expect(heavy).toEqual([]);
       // The only entry from node_modules is @oclif/core's, which the bundle stands in for.
       expect(loaded).toContain(oclifBundleFile);
@@ -51,13 +56,15 @@ describe('sc --help', () => {
   });
 
   it('orders the command ids by code point as localeCompare does (the bundle sorts them so: scripts/bundle-oclif-core.js)', () => {
-    const manifest = JSON.parse(readFileSync(join(repoRoot, 'oclif.manifest.json'), 'utf8')) as { commands: Record<string, unknown> };
+    const manifest = JSON.parse(readFileSync(join(repoRoot, 'oclif.manifest.json'), 'utf8')) as {
+      commands: Record<string, unknown>;
+    };
     const ids = Object.keys(manifest.commands).reverse();
     expect(ids.length).toBeGreaterThan(1);
     expect([...ids].sort()).toEqual([...ids].sort((a, b) => a.localeCompare(b)));
   });
 
-  it('shows a command\'s flags, including --json and --api-url', async () => {
+  it("shows a command's flags, including --json and --api-url", async () => {
     const { code, stdout } = await runSc(['submit', '--help']);
     expect(code).toBe(0);
     expect(stdout).toContain('--wait');

@@ -12,7 +12,11 @@ describe('sc installed with npm link', () => {
   beforeAll(() => {
     prefix = mkdtempSync(join(tmpdir(), 'sc-npm-prefix-'));
     elsewhere = mkdtempSync(join(tmpdir(), 'sc-elsewhere-'));
-    execFileSync('npm', ['link', '--no-audit', '--no-fund'], { cwd: repoRoot, env: { ...process.env, NPM_CONFIG_PREFIX: prefix }, stdio: 'pipe' });
+    execFileSync('npm', ['link', '--no-audit', '--no-fund'], {
+      cwd: repoRoot,
+      env: { ...process.env, NPM_CONFIG_PREFIX: prefix },
+      stdio: 'pipe',
+    });
   });
   afterAll(() => {
     rmSync(prefix, { recursive: true, force: true });
@@ -20,13 +24,20 @@ describe('sc installed with npm link', () => {
   });
 
   const sc = (...args: string[]) =>
-    execFileSync(join(prefix, 'bin', 'sc'), args, { cwd: elsewhere, encoding: 'utf8', env: { PATH: `${join(prefix, 'bin')}:${process.env.PATH ?? ''}`, HOME: elsewhere } });
+    execFileSync(join(prefix, 'bin', 'sc'), args, {
+      cwd: elsewhere,
+      encoding: 'utf8',
+      env: { PATH: `${join(prefix, 'bin')}:${process.env.PATH ?? ''}`, HOME: elsewhere },
+    });
 
   it('runs from any directory as `sc`', () => {
     const { version } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
     expect(sc('--version')).toContain(`solar-circuit/${version}`);
     mkdirSync(join(elsewhere, 'orders'));
-    writeFileSync(join(elsewhere, 'orders', 'hello.yaml'), 'schema_version: "1.1"\ntitle: Say hello\ninstructions: Echo this back.\nplugin: echo\n');
+    writeFileSync(
+      join(elsewhere, 'orders', 'hello.yaml'),
+      'schema_version: "1.1"\ntitle: Say hello\ninstructions: Echo this back.\nplugin: echo\n',
+    );
     expect(sc('validate', 'orders/hello.yaml')).toContain('✓ orders/hello.yaml');
   });
 });

@@ -33,13 +33,21 @@ describe('sc pr', () => {
 
   it('asks the orchestrator and prints the pull request', async () => {
     const run = await runSc(['pr', 'r-1', '--api-url', apiUrl], { env: { SC_API_TOKEN: 't0ken' } });
-    expect(run).toMatchObject({ code: 0, stdout: 'Pull request #7 opened: https://github.example/octo/hello/pull/7\n' });
+    expect(run).toMatchObject({
+      code: 0,
+      stdout: 'Pull request #7 opened: https://github.example/octo/hello/pull/7\n',
+    });
     expect(requests.at(-1)).toEqual({ method: 'POST', url: '/rounds/r-1/pull-request', authorization: 'Bearer t0ken' });
   });
 
   it('prints the answer as JSON with --json', async () => {
     const run = await runSc(['pr', 'r-1', '--api-url', apiUrl, '--json']);
-    expect(JSON.parse(run.stdout)).toEqual({ round_id: 'r-1', number: 7, url: 'https://github.example/octo/hello/pull/7', action: 'opened' });
+    expect(JSON.parse(run.stdout)).toEqual({
+      round_id: 'r-1',
+      number: 7,
+      url: 'https://github.example/octo/hello/pull/7',
+      action: 'opened',
+    });
   });
 
   it('exits 1 with the one-line reason when the orchestrator refuses', async () => {

@@ -2,7 +2,15 @@ import type { RoundEvent, SubmitWorkOrderResponse } from '@sc/schemas';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createStackEnv, repoRoot, startOrchestrator, startWorker, type OrchestratorProcess, type StackEnv, type StackProcess } from '../../../test/support/local-stack';
+import {
+  createStackEnv,
+  repoRoot,
+  startOrchestrator,
+  startWorker,
+  type OrchestratorProcess,
+  type StackEnv,
+  type StackProcess,
+} from '../../../test/support/local-stack';
 import { until } from '../../../test/support/until';
 import { runSc, startSc } from './run-sc';
 
@@ -43,7 +51,10 @@ describe("sc shows a Round's history after the fact: rounds logs, rounds watch, 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sc-cli-logs-'));
     order = join(dir, 'talk.json');
-    writeFileSync(order, JSON.stringify({ title: 'Talk', instructions: 'Say hi.', plugin: 'agents-talk', phases: ['coding', 'testing'] }));
+    writeFileSync(
+      order,
+      JSON.stringify({ title: 'Talk', instructions: 'Say hi.', plugin: 'agents-talk', phases: ['coding', 'testing'] }),
+    );
     stack = createStackEnv({ SC_PLUGINS: join(repoRoot, 'test', 'fixtures', 'plugins', 'agents-talk.plugin.js') });
     orchestrator = await startOrchestrator(stack);
     worker = await startWorker(stack);
@@ -65,8 +76,10 @@ describe("sc shows a Round's history after the fact: rounds logs, rounds watch, 
     }
   });
 
-  it('rounds logs prints a finished Round\'s history; --phase and --agent narrow it; --json gives the events', async () => {
-    const { round_id: roundId } = JSON.parse((await sc('submit', order, '--wait', '--json')).stdout) as SubmitWorkOrderResponse;
+  it("rounds logs prints a finished Round's history; --phase and --agent narrow it; --json gives the events", async () => {
+    const { round_id: roundId } = JSON.parse(
+      (await sc('submit', order, '--wait', '--json')).stdout,
+    ) as SubmitWorkOrderResponse;
     const all = await sc('rounds', 'logs', roundId);
     expect(all.code).toBe(0);
     expectInOrder(all.stdout, history);
@@ -79,14 +92,31 @@ describe("sc shows a Round's history after the fact: rounds logs, rounds watch, 
       expect.stringMatching(/^✓ testing success/),
     ]);
     const codex = await sc('rounds', 'logs', roundId, '--agent', 'codex');
-    expect(codex.stdout.trimEnd().split('\n')).toEqual(['  coding/codex │ codex says hi in coding', '  testing/codex │ codex says hi in testing']);
+    expect(codex.stdout.trimEnd().split('\n')).toEqual([
+      '  coding/codex │ codex says hi in coding',
+      '  testing/codex │ codex says hi in testing',
+    ]);
 
     const events = JSON.parse((await sc('rounds', 'logs', roundId, '--follow', '--json')).stdout) as RoundEvent[];
-    expect(events.map((event) => event.type)).toEqual(['transition', 'transition', 'phase', 'log', 'log', 'phase', 'phase', 'log', 'log', 'phase', 'transition']);
+    expect(events.map((event) => event.type)).toEqual([
+      'transition',
+      'transition',
+      'phase',
+      'log',
+      'log',
+      'phase',
+      'phase',
+      'log',
+      'log',
+      'phase',
+      'transition',
+    ]);
   });
 
   it('rounds watch attached after the end shows the phase lines before the end, and the Report', async () => {
-    const { round_id: roundId } = JSON.parse((await sc('submit', order, '--wait', '--json')).stdout) as SubmitWorkOrderResponse;
+    const { round_id: roundId } = JSON.parse(
+      (await sc('submit', order, '--wait', '--json')).stdout,
+    ) as SubmitWorkOrderResponse;
     const { code, stdout } = await sc('rounds', 'watch', roundId);
     expect(code).toBe(0);
     expectInOrder(stdout, [...history, /^✓ Round \S+ \(attempt 1\): success$/]);
@@ -94,13 +124,32 @@ describe("sc shows a Round's history after the fact: rounds logs, rounds watch, 
 
   it('rounds logs --follow prints what is stored, then the lines of a running Round as they come, and ends with it', async () => {
     const shell = join(dir, 'shell.json');
-    writeFileSync(shell, JSON.stringify({ title: 'Slow', instructions: 'Echo slowly.', plugin: 'shell', phases: ['coding'], params: { commands: ['echo first', 'sleep 2', 'echo last'] } }));
+    writeFileSync(
+      shell,
+      JSON.stringify({
+        title: 'Slow',
+        instructions: 'Echo slowly.',
+        plugin: 'shell',
+        phases: ['coding'],
+        params: { commands: ['echo first', 'sleep 2', 'echo last'] },
+      }),
+    );
     const roundId = (await sc('submit', shell)).stdout.trim();
-    await until(async () => (await sc('rounds', 'logs', roundId)).stdout.includes('│ first'), { timeoutMs: 20_000, what: 'the first line stored' });
+    await until(async () => (await sc('rounds', 'logs', roundId)).stdout.includes('│ first'), {
+      timeoutMs: 20_000,
+      what: 'the first line stored',
+    });
     const followed = startSc(['rounds', 'logs', roundId, '--follow'], { env });
     const { code, stdout } = await followed.done;
     expect(code).toBe(0);
-    expectInOrder(stdout, [/^● queued → running/, /^▸ coding started$/, /│ first$/, /│ last$/, /^✓ coding success/, /^● running → succeeded/]);
+    expectInOrder(stdout, [
+      /^● queued → running/,
+      /^▸ coding started$/,
+      /│ first$/,
+      /│ last$/,
+      /^✓ coding success/,
+      /^● running → succeeded/,
+    ]);
   });
 
   it('rounds logs of an unknown Round is one line and exit 2', async () => {

@@ -2,7 +2,12 @@ import type { Report } from '@sc/schemas';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { agentCliCases, expectedTokenUsage, sortedTokenUsage, type AgentCliCase } from '../../../test/support/agent-cli-cases';
+import {
+  agentCliCases,
+  expectedTokenUsage,
+  sortedTokenUsage,
+  type AgentCliCase,
+} from '../../../test/support/agent-cli-cases';
 import { agentCliBinDir } from '../../../test/support/agent-clis';
 import type { FakeModelServer } from '../../../test/support/fake-model-servers/fake-model-server';
 import { createTestRepository, git } from '../../../test/support/test-repository';
@@ -10,7 +15,10 @@ import { runSc } from './run-sc';
 
 // `sc run` with the real agent CLIs: the same gateway and runner as a worker, in the CLI's own process.
 const binDir = agentCliBinDir();
-if (!binDir) console.log('sc run agents e2e: the agent CLIs are not installed (scripts/install-agent-clis.js could not reach the npm registry); skipping');
+if (!binDir)
+  console.log(
+    'sc run agents e2e: the agent CLIs are not installed (scripts/install-agent-clis.js could not reach the npm registry); skipping',
+  );
 const describeWithClis = binDir ? describe : describe.skip;
 
 const usage = { input: 500, output: 25, cacheRead: 50, cacheWrite: 5 };
@@ -47,7 +55,13 @@ describeWithClis.each(agentCliCases)('sc run with $name', (cli: AgentCliCase) =>
     };
     const file = join(dir, 'order.json');
     writeFileSync(file, JSON.stringify(order));
-    const env = { ...cli.upstreamEnv(server), HOME: home, PATH: `${binDir}:${process.env.PATH}`, SC_DATA_DIR: join(dir, 'data'), SC_LOG_DIR: join(dir, 'logs') };
+    const env = {
+      ...cli.upstreamEnv(server),
+      HOME: home,
+      PATH: `${binDir}:${process.env.PATH}`,
+      SC_DATA_DIR: join(dir, 'data'),
+      SC_LOG_DIR: join(dir, 'logs'),
+    };
     const { code, stdout, stderr } = await runSc(['run', file, '--json'], { env });
     const report = JSON.parse(stdout) as Report;
     expect({ code, status: report.status, stderr }).toEqual({ code: 0, status: 'success', stderr: '' });
@@ -56,6 +70,11 @@ describeWithClis.each(agentCliCases)('sc run with $name', (cli: AgentCliCase) =>
 
     const human = await runSc(['run', file], { env: { ...env, SC_DATA_DIR: join(dir, 'data2') } });
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(new RegExp(`^  tokens      ${cli.name} \\(${cli.model.replace('.', '\\.')}\\): \\d+ in, \\d+ out, \\d+ cache read, \\d+ cache write, \\$\\d+\\.\\d{4}$`, 'm'));
+    expect(human.stdout).toMatch(
+      new RegExp(
+        `^  tokens      ${cli.name} \\(${cli.model.replace('.', '\\.')}\\): \\d+ in, \\d+ out, \\d+ cache read, \\d+ cache write, \\$\\d+\\.\\d{4}$`,
+        'm',
+      ),
+    );
   });
 });

@@ -43,7 +43,10 @@ describe('sc run (no orchestrator, no Redis)', () => {
         ['testing', 'success'],
       ],
     });
-    const coding = readFileSync(fileURLToPath(report.artifacts.find((artifact) => artifact.name === 'coding.log')!.uri), 'utf8');
+    const coding = readFileSync(
+      fileURLToPath(report.artifacts.find((artifact) => artifact.name === 'coding.log')!.uri),
+      'utf8',
+    );
     expect(coding).toContain(`$ node --version\n${process.version}\n[exit 0]`);
   });
 
@@ -57,14 +60,19 @@ describe('sc run (no orchestrator, no Redis)', () => {
     const path = fileURLToPath(artifact.uri);
     expect(path.startsWith(join(dir, 'data', 'artifacts'))).toBe(true);
     expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ greeting: 'hello from Solar Circuit' });
-    const logs = readdirSync(join(dir, 'logs')).map((file) => readFileSync(join(dir, 'logs', file), 'utf8')).join('');
+    const logs = readdirSync(join(dir, 'logs'))
+      .map((file) => readFileSync(join(dir, 'logs', file), 'utf8'))
+      .join('');
     expect(logs).toContain(`"round_id":"${report.round_id}"`);
   });
 
   it('exits 1 with the Report when the Round does not succeed', async () => {
     const { code, stdout } = await runSc(['run', '--json', writeOrder(dir, { plugin: 'no-such-plugin' })], { env });
     expect(code).toBe(1);
-    expect(JSON.parse(stdout)).toMatchObject({ status: 'error', error: expect.stringContaining('unknown plugin "no-such-plugin"') });
+    expect(JSON.parse(stdout)).toMatchObject({
+      status: 'error',
+      error: expect.stringContaining('unknown plugin "no-such-plugin"'),
+    });
   });
 
   it('refuses an invalid work-order with exit 2 before running anything', async () => {
@@ -78,6 +86,9 @@ describe('sc run (no orchestrator, no Redis)', () => {
 
 function writeOrder(dir: string, extra: Record<string, unknown>): string {
   const file = join(dir, `order-${Object.keys(extra).join('-')}.json`);
-  writeFileSync(file, JSON.stringify({ title: 'Offline', instructions: 'Run me locally.', phases: ['coding'], ...extra }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify({ title: 'Offline', instructions: 'Run me locally.', phases: ['coding'], ...extra }, null, 2),
+  );
   return file;
 }

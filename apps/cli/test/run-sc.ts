@@ -37,13 +37,18 @@ export function runSc(args: readonly string[], options: RunScOptions = {}): Prom
 }
 
 /** Starts `sc …args` without waiting for it (for `--wait` and `watch`, which run until a Round ends). */
-export function startSc(args: readonly string[], options: RunScOptions = {}): { child: ChildProcess; done: Promise<ScRun> } {
+export function startSc(
+  args: readonly string[],
+  options: RunScOptions = {},
+): { child: ChildProcess; done: Promise<ScRun> } {
   const child = spawn(process.execPath, [scBin, ...args], { cwd: options.cwd ?? repoRoot, env: scEnv(options.env) });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const done = new Promise<ScRun>((resolve) => child.once('close', (code) => resolve({ code: code ?? 1, stdout, stderr })));
+  const done = new Promise<ScRun>((resolve) =>
+    child.once('close', (code) => resolve({ code: code ?? 1, stdout, stderr })),
+  );
   return { child, done };
 }
 

@@ -2,7 +2,15 @@ import type { Report, RoundPage, RoundView, SubmitWorkOrderResponse } from '@sc/
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createStackEnv, freePort, startOrchestrator, startWorker, type OrchestratorProcess, type StackEnv, type StackProcess } from '../../../test/support/local-stack';
+import {
+  createStackEnv,
+  freePort,
+  startOrchestrator,
+  startWorker,
+  type OrchestratorProcess,
+  type StackEnv,
+  type StackProcess,
+} from '../../../test/support/local-stack';
 import { until } from '../../../test/support/until';
 import { runSc, startSc } from './run-sc';
 
@@ -42,9 +50,17 @@ describe('sc against a running stack: submit, rounds, report, cancel, doctor', (
 
   /** A shell Round that runs until it is cancelled, submitted; resolves once it is running. */
   const startSleeper = async (): Promise<SubmitWorkOrderResponse> => {
-    const order = writeOrder('sleep.json', { title: 'Sleep', instructions: 'Sleep a while.', plugin: 'shell', phases: ['coding'], params: { commands: ['sleep 60'] } });
+    const order = writeOrder('sleep.json', {
+      title: 'Sleep',
+      instructions: 'Sleep a while.',
+      plugin: 'shell',
+      phases: ['coding'],
+      params: { commands: ['sleep 60'] },
+    });
     const submitted = await json<SubmitWorkOrderResponse>('submit', order);
-    await until(async () => (await json<RoundView>('rounds', 'show', submitted.round_id)).state === 'running', { timeoutMs: 20_000 });
+    await until(async () => (await json<RoundView>('rounds', 'show', submitted.round_id)).state === 'running', {
+      timeoutMs: 20_000,
+    });
     return submitted;
   };
 
@@ -100,7 +116,12 @@ describe('sc against a running stack: submit, rounds, report, cancel, doctor', (
     const ambiguous = await sc('rounds', 'show', first.round_id.slice(0, shared));
     expect(ambiguous.code).toBe(2);
     expect(ambiguous.stdout).toBe('');
-    expect(ambiguous.stderr.split('\n')).toEqual([expect.stringMatching(new RegExp(`^${first.round_id.slice(0, shared)} matches (\\d+|more than \\d+) Rounds, give more of the id: `)), '']);
+    expect(ambiguous.stderr.split('\n')).toEqual([
+      expect.stringMatching(
+        new RegExp(`^${first.round_id.slice(0, shared)} matches (\\d+|more than \\d+) Rounds, give more of the id: `),
+      ),
+      '',
+    ]);
     expect(ambiguous.stderr).toContain(first.round_id);
     expect(ambiguous.stderr).toContain(second.round_id);
   });
@@ -151,15 +172,25 @@ describe('sc against a running stack: submit, rounds, report, cancel, doctor', (
   });
 
   it('Ctrl-C on submit --wait leaves the Round running and says how to follow or cancel it', async () => {
-    const order = writeOrder('sleep-wait.json', { title: 'Sleep', instructions: 'Sleep a while.', plugin: 'shell', phases: ['coding'], params: { commands: ['sleep 60'] } });
+    const order = writeOrder('sleep-wait.json', {
+      title: 'Sleep',
+      instructions: 'Sleep a while.',
+      plugin: 'shell',
+      phases: ['coding'],
+      params: { commands: ['sleep 60'] },
+    });
     const waiting = startSc(['submit', order, '--wait'], { env });
     let printed = '';
     waiting.child.stdout?.on('data', (chunk: Buffer) => (printed += chunk.toString()));
-    const roundId = await until(() => /→ running/.test(printed) && /^Round (\S+) queued/m.exec(printed)?.[1], { timeoutMs: 20_000 });
+    const roundId = await until(() => /→ running/.test(printed) && /^Round (\S+) queued/m.exec(printed)?.[1], {
+      timeoutMs: 20_000,
+    });
     waiting.child.kill('SIGINT');
     const { code, stderr } = await waiting.done;
     expect(code).toBe(130);
-    expect(stderr).toBe(`Round ${roundId} goes on; follow it with "sc rounds watch ${roundId}", cancel it with "sc rounds cancel ${roundId}"\n`);
+    expect(stderr).toBe(
+      `Round ${roundId} goes on; follow it with "sc rounds watch ${roundId}", cancel it with "sc rounds cancel ${roundId}"\n`,
+    );
     expect((await json<RoundView>('rounds', 'show', roundId)).state).toBe('running');
     await sc('rounds', 'cancel', roundId, '--wait');
   });

@@ -31,7 +31,10 @@ describe('sc validate', () => {
 
   it("checks the plugin and its params against this machine's plugins, with lines", async () => {
     const unknown = write('unknown-plugin.yaml', 'title: x\ninstructions: y\nplugin: nope\n');
-    const shell = write('shell-params.yaml', 'title: x\ninstructions: y\nplugin: shell\nparams:\n  commands: npm test\n');
+    const shell = write(
+      'shell-params.yaml',
+      'title: x\ninstructions: y\nplugin: shell\nparams:\n  commands: npm test\n',
+    );
     const { code, stdout, stderr } = await runSc(['validate', unknown, shell]);
     expect(code).toBe(2);
     expect(stdout).toBe(
@@ -61,19 +64,40 @@ describe('sc validate', () => {
   /** Nine levels of nine aliases: a few hundred bytes that expand to 9^9 strings if read naively. */
   const aliasBomb = (): string => {
     const levels = ['a0: &a0 [x, x, x, x, x, x, x, x, x]'];
-    for (let level = 1; level < 9; level++) levels.push(`a${level}: &a${level} [${Array.from({ length: 9 }, () => `*a${level - 1}`).join(', ')}]`);
+    for (let level = 1; level < 9; level++)
+      levels.push(`a${level}: &a${level} [${Array.from({ length: 9 }, () => `*a${level - 1}`).join(', ')}]`);
     return `${levels.join('\n')}\ntitle: x\ninstructions: y\n`;
   };
 
   it.each([
     ['truncated JSON', 'cut.json', '{"title": "x", "instr', /^FILE:1:22 invalid JSON: unexpected end of file$/],
     ['truncated YAML', 'cut.yaml', 'title: x\ninstructions: "abc', /^FILE:2:\d+ invalid YAML: Missing closing "quote/],
-    ['binary bytes named .json', 'random.json', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff, 0xfe]), /^FILE:1:1 invalid JSON: unexpected /],
-    ['a repeated key in JSON', 'dup.json', '{"title": "x", "title": "y", "instructions": "z"}', /^FILE:1:\d+ invalid JSON: Map keys must be unique/],
-    ['a repeated key in YAML', 'dup.yaml', 'title: x\ntitle: y\ninstructions: z\n', /^FILE:2:1 invalid YAML: Map keys must be unique/],
+    [
+      'binary bytes named .json',
+      'random.json',
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff, 0xfe]),
+      /^FILE:1:1 invalid JSON: unexpected /,
+    ],
+    [
+      'a repeated key in JSON',
+      'dup.json',
+      '{"title": "x", "title": "y", "instructions": "z"}',
+      /^FILE:1:\d+ invalid JSON: Map keys must be unique/,
+    ],
+    [
+      'a repeated key in YAML',
+      'dup.yaml',
+      'title: x\ntitle: y\ninstructions: z\n',
+      /^FILE:2:1 invalid YAML: Map keys must be unique/,
+    ],
     ['an empty file', 'empty.json', '', /^FILE:1:1 invalid JSON: unexpected end of file$/],
     ['an alias bomb', 'bomb.yaml', aliasBomb(), /^FILE: invalid YAML: Excessive alias count/],
-    ['a file over 4 MiB', 'huge.json', `{"title": "x", "instructions": "${'y'.repeat(5 * 1024 * 1024)}"}`, /^FILE: \d+ bytes is larger than a work-order can be \(4 MiB\)$/],
+    [
+      'a file over 4 MiB',
+      'huge.json',
+      `{"title": "x", "instructions": "${'y'.repeat(5 * 1024 * 1024)}"}`,
+      /^FILE: \d+ bytes is larger than a work-order can be \(4 MiB\)$/,
+    ],
     ['a folder', 'folder.json', undefined, /^FILE: cannot read \(EISDIR\)$/],
   ])('refuses %s with one line on stderr and exit 2', async (_what, name, content, line) => {
     const file = content === undefined ? join(dir, name) : write(name, content);

@@ -21,7 +21,18 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [LoggerModule.forRoot(config), DatabaseModule, WorkOrdersModule, RoundsModule, ReportsModule, HealthModule, MetricsModule, GitHubModule, ReviewsModule, NotificationsModule],
+      imports: [
+        LoggerModule.forRoot(config),
+        DatabaseModule,
+        WorkOrdersModule,
+        RoundsModule,
+        ReportsModule,
+        HealthModule,
+        MetricsModule,
+        GitHubModule,
+        ReviewsModule,
+        NotificationsModule,
+      ],
       providers: [
         { provide: ORCHESTRATOR_CONFIG, useValue: config },
         { provide: APP_GUARD, useClass: ApiTokenGuard },

@@ -20,7 +20,11 @@ import { assertRedisCredentials, startProcess, type Stoppable } from '@sc/infras
 async function main(stoppable: Stoppable): Promise<void> {
   const config = loadOrchestratorConfig();
   await assertRedisCredentials(config.redisUrl);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true, bodyParser: false, rawBody: true });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bufferLogs: true,
+    bodyParser: false,
+    rawBody: true,
+  });
   const logger = app.get(Logger);
   app.useLogger(logger);
   // rawBody: the GitHub webhook checks its signature on the bytes as sent.
@@ -35,7 +39,10 @@ async function main(stoppable: Stoppable): Promise<void> {
   await app.listen(config.port);
   // Ready means ready for work: until Redis answers, /health says 503 and no line claims readiness.
   await app.get<Queue>(getQueueToken(QueueName.WorkOrders)).waitUntilReady();
-  new NestLogger('Orchestrator').log({ port: config.port, database: config.database.type, queue_prefix: config.queuePrefix }, 'orchestrator ready');
+  new NestLogger('Orchestrator').log(
+    { port: config.port, database: config.database.type, queue_prefix: config.queuePrefix },
+    'orchestrator ready',
+  );
 }
 
 startProcess('orchestrator', main);

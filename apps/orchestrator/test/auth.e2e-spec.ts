@@ -17,9 +17,19 @@ describe('auth (SC_API_TOKEN)', () => {
     ['a wrong token', { authorization: 'Bearer nope' }],
     ['another scheme', { authorization: `Basic ${token}` }],
   ])('answers 401 with %s', async (_, headers: Record<string, string>) => {
-    for (const [method, path] of [['GET', '/rounds'], ['GET', '/rounds/x'], ['GET', '/reports/x'], ['GET', '/workorders/x'], ['POST', '/workorders']]) {
+    for (const [method, path] of [
+      ['GET', '/rounds'],
+      ['GET', '/rounds/x'],
+      ['GET', '/reports/x'],
+      ['GET', '/workorders/x'],
+      ['POST', '/workorders'],
+    ]) {
       const answer = await sc.call(method, path, { headers, ...(method === 'POST' ? { body: echoOrder() } : {}) });
-      expect({ path, ...answer }).toEqual({ path, status: 401, body: { statusCode: 401, error: 'Unauthorized', message: 'missing or wrong bearer token' } });
+      expect({ path, ...answer }).toEqual({
+        path,
+        status: 401,
+        body: { statusCode: 401, error: 'Unauthorized', message: 'missing or wrong bearer token' },
+      });
     }
   });
 
@@ -36,27 +46,63 @@ describe('auth (SC_API_TOKEN)', () => {
     for (const { method, path } of routes) {
       const answer = await sc.call(method, path, method === 'GET' ? {} : { body: echoOrder() });
       if (open.has(path)) expect({ method, path, status: answer.status }).not.toEqual({ method, path, status: 401 });
-      else expect({ method, path, ...answer }).toEqual({ method, path, status: 401, body: { statusCode: 401, error: 'Unauthorized', message: 'missing or wrong bearer token' } });
-      const authorized = await sc.call(method, path, { headers: { authorization: `Bearer ${token}` }, ...(method === 'GET' ? {} : { body: echoOrder() }) });
+      else
+        expect({ method, path, ...answer }).toEqual({
+          method,
+          path,
+          status: 401,
+          body: { statusCode: 401, error: 'Unauthorized', message: 'missing or wrong bearer token' },
+        });
+      const authorized = await sc.call(method, path, {
+        headers: { authorization: `Bearer ${token}` },
+        ...(method === 'GET' ? {} : { body: echoOrder() }),
+      });
       expect({ method, path, status: authorized.status }).not.toEqual({ method, path, status: 401 });
     }
   });
 
   it('answers 401 for any Authorization value but the token (fuzzed), never a 5xx', async () => {
     // What an HTTP client can send in a header: printable ASCII and Latin-1 (DEL and control characters are refused client-side).
-    const headerValue = fc.string({ unit: fc.oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0xa0, max: 0xff })).map((code) => String.fromCharCode(code)), maxLength: 200 });
-    const near = fc.constantFrom(`Bearer ${token} `, `Bearer  ${token}`, `bearer ${token}`, `Bearer ${token.slice(0, -1)}`, `Bearer ${token}x`, `Bearer ${token.toUpperCase()}`, token, 'Bearer ');
+    const headerValue = fc.string({
+      unit: fc
+        .oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0xa0, max: 0xff }))
+        .map((code) => String.fromCharCode(code)),
+      maxLength: 200,
+    });
+    const near = fc.constantFrom(
+      `Bearer ${token} `,
+      `Bearer  ${token}`,
+      `bearer ${token}`,
+      `Bearer ${token.slice(0, -1)}`,
+      `Bearer ${token}x`,
+      `Bearer ${token.toUpperCase()}`,
+      token,
+      'Bearer ',
+    );
     await fc.assert(
-      fc.asyncProperty(fc.oneof(headerValue, near, headerValue.map((text) => `Bearer ${text}`)), async (authorization) => {
-        const answer = { status: await statusOf(`${sc.orchestrator.url}/rounds`, { authorization }) };
-        expect({ authorization, status: answer.status }).toEqual({ authorization, status: authorization.trim() === `Bearer ${token}` ? 200 : 401 });
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          headerValue,
+          near,
+          headerValue.map((text) => `Bearer ${text}`),
+        ),
+        async (authorization) => {
+          const answer = { status: await statusOf(`${sc.orchestrator.url}/rounds`, { authorization }) };
+          expect({ authorization, status: answer.status }).toEqual({
+            authorization,
+            status: authorization.trim() === `Bearer ${token}` ? 200 : 401,
+          });
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it('lets the right token through', async () => {
-    const answer = await sc.call('POST', '/workorders', { body: echoOrder(), headers: { authorization: `Bearer ${token}` } });
+    const answer = await sc.call('POST', '/workorders', {
+      body: echoOrder(),
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(answer.status).toBe(200);
     expect((await sc.call('GET', '/rounds', { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
   });
@@ -67,10 +113,26 @@ describe('auth (SC_API_TOKEN)', () => {
     const document = await sc.call('GET', '/docs-json');
     expect(document.status).toBe(200);
     expect(document.body.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
-    expect(document.body.components.schemas.WorkOrder).toMatchObject({ type: 'object', required: ['title', 'instructions'] });
-    expect(document.body.components.schemas.Report.properties.status).toEqual({ $ref: '#/components/schemas/Report.status' });
+    expect(document.body.components.schemas.WorkOrder).toMatchObject({
+      type: 'object',
+      required: ['title', 'instructions'],
+    });
+    expect(document.body.components.schemas.Report.properties.status).toEqual({
+      $ref: '#/components/schemas/Report.status',
+    });
     expect(Object.keys(document.body.paths)).toEqual(
-      expect.arrayContaining(['/workorders', '/workorders/{id}', '/rounds', '/rounds/{id}', '/rounds/{id}/cancel', '/rounds/{id}/retry', '/rounds/{id}/commits', '/rounds/{id}/events', '/reports/{id}', '/health']),
+      expect.arrayContaining([
+        '/workorders',
+        '/workorders/{id}',
+        '/rounds',
+        '/rounds/{id}',
+        '/rounds/{id}/cancel',
+        '/rounds/{id}/retry',
+        '/rounds/{id}/commits',
+        '/rounds/{id}/events',
+        '/reports/{id}',
+        '/health',
+      ]),
     );
   });
 });
@@ -96,7 +158,11 @@ describe('orchestrator start with a bad environment', () => {
   ])('exits 2 with one line for %s=%s', (name, value, line) => {
     const stack = createStackEnv({ [name]: value });
     try {
-      const result = spawnSync(process.execPath, [orchestratorMain], { env: stack.env, encoding: 'utf8', timeout: 30_000 });
+      const result = spawnSync(process.execPath, [orchestratorMain], {
+        env: stack.env,
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
       expect(result.status).toBe(2);
       expect(result.stderr).toBe(`${line}\n`);
     } finally {

@@ -20,13 +20,22 @@ describe('best of N', () => {
   let sc: OrchestratorStack;
   let worker: StackProcess;
 
-  const agent = (name: string, fakeArgs: string) => ({ name, model, role: 'implementer', command: `"${process.execPath}" "${fakeAgent}" --fake-model=${model} ${fakeArgs}` });
+  const agent = (name: string, fakeArgs: string) => ({
+    name,
+    model,
+    role: 'implementer',
+    command: `"${process.execPath}" "${fakeAgent}" --fake-model=${model} ${fakeArgs}`,
+  });
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'sc-best-of-'));
     remote = createBareRemote(root);
     github = await FakeGitHub.start();
-    sc = await startOrchestratorStack({ GITHUB_WEBHOOK_SECRET: 'best-of-test-webhook-secret-01', GITHUB_TOKEN: 'ghp_best', GITHUB_API_URL: github.url });
+    sc = await startOrchestratorStack({
+      GITHUB_WEBHOOK_SECRET: 'best-of-test-webhook-secret-01',
+      GITHUB_TOKEN: 'ghp_best',
+      GITHUB_API_URL: github.url,
+    });
     worker = await startWorker(sc.stack);
   });
 
@@ -45,7 +54,11 @@ describe('best of N', () => {
         plugin: 'agent-cli',
         repo: { url: remote, base_ref: 'main' },
         select: 'best',
-        agents: [agent('alpha', '--fake-turns=3'), agent('beta', '--fake-file=OTHER.md'), agent('gamma', '--fake-turns=2')],
+        agents: [
+          agent('alpha', '--fake-turns=3'),
+          agent('beta', '--fake-file=OTHER.md'),
+          agent('gamma', '--fake-turns=2'),
+        ],
         acceptance: ['test -s NOTES.md'],
         params: { github: { repository: 'octo/best' } },
         pull_request: {},
@@ -65,25 +78,51 @@ describe('best of N', () => {
     const winner = `${held.branch}-gamma`;
     const report = (await sc.call('GET', `/reports/${id}`)).body;
     expect(report.selection.winner).toMatchObject({ agent: 'gamma', branch: winner, passed: true });
-    expect(report.selection.others.map((other: { agent: string; passed: boolean }) => [other.agent, other.passed])).toEqual([
+    expect(
+      report.selection.others.map((other: { agent: string; passed: boolean }) => [other.agent, other.passed]),
+    ).toEqual([
       ['alpha', true],
       ['beta', false],
     ]);
     expect(report.selection.winner.cost_usd).toBeLessThan(report.selection.others[0].cost_usd);
 
     const diff = await (await fetch(`${sc.orchestrator.url}/rounds/${id}/diff`)).text();
-    expect(diff.split('\n').filter((line) => line.startsWith('# agent'))).toEqual([expect.stringMatching(new RegExp(`^# agent gamma \\(${model}\\): ${winner} against main`))]);
+    expect(diff.split('\n').filter((line) => line.startsWith('# agent'))).toEqual([
+      expect.stringMatching(new RegExp(`^# agent gamma \\(${model}\\): ${winner} against main`)),
+    ]);
     expect(git(remote, 'for-each-ref', '--format=%(refname)', 'refs/heads/feat')).toBe(`refs/heads/${winner}`);
 
     expect(await sc.call('POST', `/rounds/${id}/approve`)).toMatchObject({ status: 200, body: { state: 'succeeded' } });
-    const [created] = await until(() => github.callsTo('POST', /^\/repos\/octo\/best\/pulls$/).length === 1 && github.callsTo('POST', /^\/repos\/octo\/best\/pulls$/), { what: 'pull request opened' });
+    const [created] = await until(
+      () =>
+        github.callsTo('POST', /^\/repos\/octo\/best\/pulls$/).length === 1 &&
+        github.callsTo('POST', /^\/repos\/octo\/best\/pulls$/),
+      { what: 'pull request opened' },
+    );
     const body = created.body as { head: string; body: string };
     expect(body.head).toBe(winner);
     expect(body.body).toContain('The winner is **gamma**');
   });
 
   it('refuses at submit a best-of-N work-order whose last phase is not testing (400)', async () => {
-    const answer = await sc.call('POST', '/workorders', { body: { title: 'T', instructions: 'I', plugin: 'agent-cli', repo: { url: remote }, select: 'best', phases: ['testing', 'coding'], agents: [agent('alpha', '')] } });
-    expect(answer).toMatchObject({ status: 400, body: { details: [{ path: '/select', message: 'select "best" needs testing as the last phase (phases: testing, coding)' }] } });
+    const answer = await sc.call('POST', '/workorders', {
+      body: {
+        title: 'T',
+        instructions: 'I',
+        plugin: 'agent-cli',
+        repo: { url: remote },
+        select: 'best',
+        phases: ['testing', 'coding'],
+        agents: [agent('alpha', '')],
+      },
+    });
+    expect(answer).toMatchObject({
+      status: 400,
+      body: {
+        details: [
+          { path: '/select', message: 'select "best" needs testing as the last phase (phases: testing, coding)' },
+        ],
+      },
+    });
   });
 });

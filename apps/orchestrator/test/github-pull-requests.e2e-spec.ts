@@ -46,7 +46,14 @@ describe('pull requests from Rounds', () => {
     plugin: 'agent-cli',
     branch,
     repo: { url: remote, base_ref: 'main' },
-    agents: [{ name: 'fake', model: 'fake-1', role: 'implementer', command: `"${process.execPath}" "${fakeAgent}" --fake-tokens=120,30` }],
+    agents: [
+      {
+        name: 'fake',
+        model: 'fake-1',
+        role: 'implementer',
+        command: `"${process.execPath}" "${fakeAgent}" --fake-tokens=120,30`,
+      },
+    ],
     phases: ['coding', 'testing'],
     acceptance: ['test -s NOTES.md'],
     params: { github: { repository: 'octo/hello' } },
@@ -58,8 +65,17 @@ describe('pull requests from Rounds', () => {
     until(
       async () => {
         const { body } = await sc.call('GET', `/rounds/${roundId}`, { headers: auth });
-        if (body.state === 'failed' || body.state === 'error') throw new Error(`round ${body.state}: ${JSON.stringify((await sc.call('GET', `/reports/${roundId}`, { headers: auth })).body)}`);
-        return body.attempt === attempt && body.state === 'succeeded' && body.pull_request && github.callsTo('POST', /^\/repos\/octo\/hello\/issues\/\d+\/comments$/).length >= attempt - 1 && body;
+        if (body.state === 'failed' || body.state === 'error')
+          throw new Error(
+            `round ${body.state}: ${JSON.stringify((await sc.call('GET', `/reports/${roundId}`, { headers: auth })).body)}`,
+          );
+        return (
+          body.attempt === attempt &&
+          body.state === 'succeeded' &&
+          body.pull_request &&
+          github.callsTo('POST', /^\/repos\/octo\/hello\/issues\/\d+\/comments$/).length >= attempt - 1 &&
+          body
+        );
       },
       { timeoutMs: 45_000, what: `pull request of attempt ${attempt}` },
     );
@@ -68,7 +84,12 @@ describe('pull requests from Rounds', () => {
     root = mkdtempSync(join(tmpdir(), 'sc-pr-'));
     remote = createRemote(root);
     github = await FakeGitHub.start();
-    sc = await startOrchestratorStack({ GITHUB_WEBHOOK_SECRET: 'pr-test-webhook-secret-0123', GITHUB_TOKEN: 'ghp_pr', GITHUB_API_URL: github.url, SC_API_TOKEN: 'pr-test-token' });
+    sc = await startOrchestratorStack({
+      GITHUB_WEBHOOK_SECRET: 'pr-test-webhook-secret-0123',
+      GITHUB_TOKEN: 'ghp_pr',
+      GITHUB_API_URL: github.url,
+      SC_API_TOKEN: 'pr-test-token',
+    });
     worker = await startWorker(sc.stack);
   });
 
@@ -95,8 +116,12 @@ describe('pull requests from Rounds', () => {
     expect(bodyOf(created).body).toContain(`Round \`${roundId}\``);
     expect(bodyOf(created).body).toContain('| coding | success | 0 |');
     expect(bodyOf(created).body).toContain('- `test -s NOTES.md`');
-    expect(bodyOf(github.callsTo('POST', /^\/repos\/octo\/hello\/issues\/101\/labels$/)[0])).toEqual({ labels: ['sc'] });
-    expect(bodyOf(github.callsTo('POST', /^\/repos\/octo\/hello\/pulls\/101\/requested_reviewers$/)[0])).toEqual({ reviewers: ['octocat'] });
+    expect(bodyOf(github.callsTo('POST', /^\/repos\/octo\/hello\/issues\/101\/labels$/)[0])).toEqual({
+      labels: ['sc'],
+    });
+    expect(bodyOf(github.callsTo('POST', /^\/repos\/octo\/hello\/pulls\/101\/requested_reviewers$/)[0])).toEqual({
+      reviewers: ['octocat'],
+    });
 
     expect((await sc.call('POST', `/rounds/${roundId}/retry`, { headers: auth })).status).toBe(200);
     await untilPullRequest(roundId, 2);
@@ -105,7 +130,9 @@ describe('pull requests from Rounds', () => {
     expect(bodyOf(updated).body).toContain('attempt 2: **success**');
     const [comment] = github.callsTo('POST', /^\/repos\/octo\/hello\/issues\/101\/comments$/);
     expect(bodyOf(comment).body).toContain('attempt 2 ended: **success**');
-    expect(git(remote, 'rev-parse', `refs/heads/${branch}`)).toBe((await sc.call('GET', `/reports/${roundId}`, { headers: auth })).body.commits.at(-1).sha);
+    expect(git(remote, 'rev-parse', `refs/heads/${branch}`)).toBe(
+      (await sc.call('GET', `/reports/${roundId}`, { headers: auth })).body.commits.at(-1).sha,
+    );
 
     // By hand (`sc pr`): the same pull request, updated again.
     expect(await sc.call('POST', `/rounds/${roundId}/pull-request`, { headers: auth })).toEqual({
@@ -118,31 +145,48 @@ describe('pull requests from Rounds', () => {
     ['git@github.com:octo/local.git'],
     ['ssh://git@github.com/octo/local.git'],
     ['https://x-access-token:ghp_secret@github.com/octo/local'],
-  ])('opens the pull request of a repo.path checkout on the GitHub repository of its origin %s, pushed to that remote', async (origin) => {
-    // A local checkout whose origin names GitHub; git sends its pushes to the bare repository instead (insteadOf).
-    const checkout = join(root, `checkout-${github.callsTo('POST', /^\/repos\/octo\/local\/pulls$/).length}`);
-    git(root, 'clone', '-q', remote, checkout);
-    git(checkout, 'remote', 'set-url', 'origin', origin);
-    git(checkout, 'config', `url.${remote}.insteadOf`, origin);
-    const localBranch = `feat/local-${origin.length}`;
-    const { params: _params, ...rest } = order();
-    const submitted = await sc.call('POST', '/workorders', { body: { ...rest, branch: localBranch, repo: { path: checkout, base_ref: 'main' } }, headers: auth });
-    expect(submitted.status).toBe(200);
-    const roundId: string = submitted.body.round_id;
-    await until(async () => (await sc.call('GET', `/rounds/${roundId}`, { headers: auth })).body.pull_request, { timeoutMs: 45_000, what: 'pull request of a local checkout' });
-    const report = (await sc.call('GET', `/reports/${roundId}`, { headers: auth })).body;
-    expect(report.commits[0].remote).toBe(origin.replace('x-access-token:ghp_secret@', ''));
-    expect(git(remote, 'rev-parse', `refs/heads/${localBranch}`)).toBe(report.commits[0].sha);
-    const created = github.callsTo('POST', /^\/repos\/octo\/local\/pulls$/).at(-1)!;
-    expect(bodyOf(created)).toMatchObject({ head: localBranch, base: 'main' });
-  });
+  ])(
+    'opens the pull request of a repo.path checkout on the GitHub repository of its origin %s, pushed to that remote',
+    async (origin) => {
+      // A local checkout whose origin names GitHub; git sends its pushes to the bare repository instead (insteadOf).
+      const checkout = join(root, `checkout-${github.callsTo('POST', /^\/repos\/octo\/local\/pulls$/).length}`);
+      git(root, 'clone', '-q', remote, checkout);
+      git(checkout, 'remote', 'set-url', 'origin', origin);
+      git(checkout, 'config', `url.${remote}.insteadOf`, origin);
+      const localBranch = `feat/local-${origin.length}`;
+      const { params: _params, ...rest } = order();
+      const submitted = await sc.call('POST', '/workorders', {
+        body: { ...rest, branch: localBranch, repo: { path: checkout, base_ref: 'main' } },
+        headers: auth,
+      });
+      expect(submitted.status).toBe(200);
+      const roundId: string = submitted.body.round_id;
+      await until(async () => (await sc.call('GET', `/rounds/${roundId}`, { headers: auth })).body.pull_request, {
+        timeoutMs: 45_000,
+        what: 'pull request of a local checkout',
+      });
+      const report = (await sc.call('GET', `/reports/${roundId}`, { headers: auth })).body;
+      expect(report.commits[0].remote).toBe(origin.replace('x-access-token:ghp_secret@', ''));
+      expect(git(remote, 'rev-parse', `refs/heads/${localBranch}`)).toBe(report.commits[0].sha);
+      const created = github.callsTo('POST', /^\/repos\/octo\/local\/pulls$/).at(-1)!;
+      expect(bodyOf(created)).toMatchObject({ head: localBranch, base: 'main' });
+    },
+  );
 
   it('refuses by hand a Round without commits (409) and an unknown Round (404)', async () => {
     const submitted = await sc.call('POST', '/workorders', { body: echoOrder({ phases: ['coding'] }), headers: auth });
     const roundId: string = submitted.body.round_id;
-    await until(async () => (await sc.call('GET', `/rounds/${roundId}`, { headers: auth })).body.state === 'succeeded', { what: 'echo round' });
-    expect(await sc.call('POST', `/rounds/${roundId}/pull-request`, { headers: auth })).toMatchObject({ status: 409, body: { message: `round ${roundId} has no commits to open a pull request from` } });
-    expect(await sc.call('POST', '/rounds/no-such-round/pull-request', { headers: auth })).toMatchObject({ status: 404 });
+    await until(
+      async () => (await sc.call('GET', `/rounds/${roundId}`, { headers: auth })).body.state === 'succeeded',
+      { what: 'echo round' },
+    );
+    expect(await sc.call('POST', `/rounds/${roundId}/pull-request`, { headers: auth })).toMatchObject({
+      status: 409,
+      body: { message: `round ${roundId} has no commits to open a pull request from` },
+    });
+    expect(await sc.call('POST', '/rounds/no-such-round/pull-request', { headers: auth })).toMatchObject({
+      status: 404,
+    });
     expect((await sc.call('POST', `/rounds/${roundId}/pull-request`)).status).toBe(401);
   });
 });

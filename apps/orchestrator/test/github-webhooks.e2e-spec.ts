@@ -14,7 +14,9 @@ const auth = { authorization: `Bearer ${apiToken}` };
 
 /** A deep copy of GitHub's first example of `event` (with `action` when given). */
 function example(event: string, action?: string): any {
-  const found = (webhookExamples as any[]).find((entry) => entry.name === event)?.examples.find((payload: any) => action === undefined || payload.action === action);
+  const found = (webhookExamples as any[])
+    .find((entry) => entry.name === event)
+    ?.examples.find((payload: any) => action === undefined || payload.action === action);
   if (!found) throw new Error(`no example payload for ${event}.${action ?? ''}`);
   return structuredClone(found);
 }
@@ -38,14 +40,26 @@ describe('POST /webhooks/github', () => {
     const raw = JSON.stringify(payload);
     return sc.call('POST', '/webhooks/github', {
       raw,
-      headers: { 'x-github-event': event, 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signature(raw), ...headers },
+      headers: {
+        'x-github-event': event,
+        'x-github-delivery': randomUUID(),
+        'x-hub-signature-256': signature(raw),
+        ...headers,
+      },
     });
   };
-  const roundCount = async () => ((await sc.call('GET', '/rounds?limit=100', { headers: auth })).body.items as unknown[]).length;
+  const roundCount = async () =>
+    ((await sc.call('GET', '/rounds?limit=100', { headers: auth })).body.items as unknown[]).length;
 
   beforeAll(async () => {
     github = await FakeGitHub.start();
-    sc = await startOrchestratorStack({ GITHUB_WEBHOOK_SECRET: secret, GITHUB_TOKEN: 'ghp_test', GITHUB_API_URL: github.url, SC_API_TOKEN: apiToken, SC_PUBLIC_URL: 'https://sc.example' });
+    sc = await startOrchestratorStack({
+      GITHUB_WEBHOOK_SECRET: secret,
+      GITHUB_TOKEN: 'ghp_test',
+      GITHUB_API_URL: github.url,
+      SC_API_TOKEN: apiToken,
+      SC_PUBLIC_URL: 'https://sc.example',
+    });
   });
 
   afterAll(async () => {
@@ -59,16 +73,26 @@ describe('POST /webhooks/github', () => {
 
   it('refuses a delivery without a signature (401), needing no bearer token', async () => {
     const raw = JSON.stringify(example('ping'));
-    const answer = await sc.call('POST', '/webhooks/github', { raw, headers: { 'x-github-event': 'ping', 'x-github-delivery': randomUUID() } });
-    expect(answer).toMatchObject({ status: 401, body: { statusCode: 401, message: 'missing X-Hub-Signature-256 signature' } });
+    const answer = await sc.call('POST', '/webhooks/github', {
+      raw,
+      headers: { 'x-github-event': 'ping', 'x-github-delivery': randomUUID() },
+    });
+    expect(answer).toMatchObject({
+      status: 401,
+      body: { statusCode: 401, message: 'missing X-Hub-Signature-256 signature' },
+    });
   });
 
   it('refuses a wrong signature, and one over a changed body (401), and changes nothing', async () => {
     const payload = example('issues', 'labeled');
     payload.label.name = 'sc';
     const raw = JSON.stringify(payload);
-    expect(await deliver('issues', payload, { 'x-hub-signature-256': signature(raw, 'another-secret-0123456789') })).toMatchObject({ status: 401 });
-    expect(await deliver('issues', payload, { 'x-hub-signature-256': signature(`${raw} `) })).toMatchObject({ status: 401 });
+    expect(
+      await deliver('issues', payload, { 'x-hub-signature-256': signature(raw, 'another-secret-0123456789') }),
+    ).toMatchObject({ status: 401 });
+    expect(await deliver('issues', payload, { 'x-hub-signature-256': signature(`${raw} `) })).toMatchObject({
+      status: 401,
+    });
     expect(await deliver('issues', payload, { 'x-hub-signature-256': 'sha256=zz' })).toMatchObject({ status: 401 });
     expect(await roundCount()).toBe(0);
   });
@@ -78,21 +102,30 @@ describe('POST /webhooks/github', () => {
   });
 
   it('accepts an unknown event with 202 and changes nothing', async () => {
-    expect(await deliver('star', example('star', 'created'))).toMatchObject({ status: 202, body: { result: 'ignored: event "star" is not handled' } });
+    expect(await deliver('star', example('star', 'created'))).toMatchObject({
+      status: 202,
+      body: { result: 'ignored: event "star" is not handled' },
+    });
     expect(await roundCount()).toBe(0);
   });
 
   it('ignores a label that is not sc', async () => {
     const payload = example('issues', 'labeled');
     expect(payload.label.name).toBe('bug');
-    expect(await deliver('issues', payload)).toMatchObject({ status: 202, body: { result: 'ignored: label "bug" is not "sc"' } });
+    expect(await deliver('issues', payload)).toMatchObject({
+      status: 202,
+      body: { result: 'ignored: label "bug" is not "sc"' },
+    });
     expect(await roundCount()).toBe(0);
   });
 
   it('ignores a comment that is not a command', async () => {
     const payload = example('issue_comment', 'created');
     payload.issue.pull_request = { url: 'https://api.github.com/repos/Codertocat/Hello-World/pulls/1' };
-    expect(await deliver('issue_comment', payload)).toMatchObject({ status: 202, body: { result: 'ignored: comment is not an /sc command' } });
+    expect(await deliver('issue_comment', payload)).toMatchObject({
+      status: 202,
+      body: { result: 'ignored: comment is not an /sc command' },
+    });
     expect(await roundCount()).toBe(0);
   });
 
@@ -100,21 +133,36 @@ describe('POST /webhooks/github', () => {
     const payload = example('issues', 'labeled');
     payload.label.name = 'sc';
     const raw = JSON.stringify(payload);
-    const headers = { 'x-github-event': 'issues', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signature(raw) };
+    const headers = {
+      'x-github-event': 'issues',
+      'x-github-delivery': randomUUID(),
+      'x-hub-signature-256': signature(raw),
+    };
     const answer = await sc.call('POST', '/webhooks/github', { raw, headers });
-    expect(answer).toMatchObject({ status: 200, body: { result: 'round queued', round_id: expect.any(String), workorder_id: expect.any(String) } });
+    expect(answer).toMatchObject({
+      status: 200,
+      body: { result: 'round queued', round_id: expect.any(String), workorder_id: expect.any(String) },
+    });
     const { round_id, workorder_id } = answer.body;
 
-    expect((await sc.call('GET', `/rounds/${round_id}`, { headers: auth })).body).toMatchObject({ title: payload.issue.title, labels: ['github', 'github-issue:1'] });
+    expect((await sc.call('GET', `/rounds/${round_id}`, { headers: auth })).body).toMatchObject({
+      title: payload.issue.title,
+      labels: ['github', 'github-issue:1'],
+    });
     expect((await sc.call('GET', `/workorders/${workorder_id}`, { headers: auth })).body).toMatchObject({
       title: payload.issue.title,
       instructions: payload.issue.body,
       repo: { url: payload.repository.clone_url, base_ref: payload.repository.default_branch },
       params: { github: { repository: 'Codertocat/Hello-World', issue_number: 1 } },
     });
-    const comments = await until(() => nonEmpty(github.callsTo('POST', /^\/repos\/Codertocat\/Hello-World\/issues\/1\/comments$/)), { what: 'bot comment' });
+    const comments = await until(
+      () => nonEmpty(github.callsTo('POST', /^\/repos\/Codertocat\/Hello-World\/issues\/1\/comments$/)),
+      { what: 'bot comment' },
+    );
     expect(comments[0]).toMatchObject({ authorization: 'token ghp_test' });
-    expect((comments[0].body as { body: string }).body).toContain(`[\`${round_id}\`](https://sc.example/rounds/${round_id})`);
+    expect((comments[0].body as { body: string }).body).toContain(
+      `[\`${round_id}\`](https://sc.example/rounds/${round_id})`,
+    );
 
     const replay = await sc.call('POST', '/webhooks/github', { raw, headers });
     expect(replay).toMatchObject({ status: 202, body: { result: 'repeated delivery ignored' } });
@@ -125,7 +173,8 @@ describe('POST /webhooks/github', () => {
     const payload = example('issues', 'labeled');
     payload.label.name = 'sc';
     payload.issue.number = 5;
-    payload.issue.body = 'Fix the spelling.\n\n```sc\nphases: [coding]\nacceptance: ["true"]\npull_request: { draft: true }\n```\n';
+    payload.issue.body =
+      'Fix the spelling.\n\n```sc\nphases: [coding]\nacceptance: ["true"]\npull_request: { draft: true }\n```\n';
     const answer = await deliver('issues', payload);
     expect(answer).toMatchObject({ status: 200, body: { result: 'round queued' } });
     expect((await sc.call('GET', `/workorders/${answer.body.workorder_id}`, { headers: auth })).body).toMatchObject({
@@ -138,10 +187,15 @@ describe('POST /webhooks/github', () => {
     const before = await roundCount();
     payload.issue.number = 6;
     payload.issue.body = 'Fix it.\n```sc\nplugin: no-such-plugin\n```';
-    expect(await deliver('issues', payload)).toMatchObject({ status: 202, body: { result: expect.stringContaining('did not start a Round: unknown plugin "no-such-plugin"') } });
+    expect(await deliver('issues', payload)).toMatchObject({
+      status: 202,
+      body: { result: expect.stringContaining('did not start a Round: unknown plugin "no-such-plugin"') },
+    });
     expect(await roundCount()).toBe(before);
     const [told] = github.callsTo('POST', /^\/repos\/Codertocat\/Hello-World\/issues\/6\/comments$/);
-    expect((told.body as { body: string }).body).toContain('Solar Circuit did not start a Round: unknown plugin "no-such-plugin"');
+    expect((told.body as { body: string }).body).toContain(
+      'Solar Circuit did not start a Round: unknown plugin "no-such-plugin"',
+    );
   });
 
   describe('on a pull request', () => {
@@ -170,27 +224,50 @@ describe('POST /webhooks/github', () => {
       roundId = answer.body.round_id;
       expect(github.callsTo('GET', /^\/repos\/Codertocat\/Hello-World\/pulls\/1$/)).toHaveLength(1);
       const round = (await sc.call('GET', `/rounds/${roundId}`, { headers: auth })).body;
-      expect(round).toMatchObject({ plugin: 'echo', branch: 'changes', state: 'queued', labels: ['github', 'github-pr:1'], title: 'PR #1: say hello' });
-      expect((await sc.call('GET', `/workorders/${round.workorder_id}`, { headers: auth })).body).toMatchObject({ instructions: 'say hello\nfrom a comment', repo: { base_ref: 'changes' } });
+      expect(round).toMatchObject({
+        plugin: 'echo',
+        branch: 'changes',
+        state: 'queued',
+        labels: ['github', 'github-pr:1'],
+        title: 'PR #1: say hello',
+      });
+      expect((await sc.call('GET', `/workorders/${round.workorder_id}`, { headers: auth })).body).toMatchObject({
+        instructions: 'say hello\nfrom a comment',
+        repo: { base_ref: 'changes' },
+      });
     });
 
     it('/sc cancel cancels it, and the bot edits its comment to say so', async () => {
       const answer = await deliver('issue_comment', commentOnPull('/sc cancel'));
       expect(answer).toMatchObject({ status: 200, body: { result: 'cancel requested', round_id: roundId } });
-      expect((await sc.call('GET', `/rounds/${roundId}`, { headers: auth })).body).toMatchObject({ state: 'cancelled' });
-      const [posted] = github.callsTo('POST', /^\/repos\/Codertocat\/Hello-World\/issues\/1\/comments$/).filter((call) => (call.body as { body: string }).body.includes(roundId));
+      expect((await sc.call('GET', `/rounds/${roundId}`, { headers: auth })).body).toMatchObject({
+        state: 'cancelled',
+      });
+      const [posted] = github
+        .callsTo('POST', /^\/repos\/Codertocat\/Hello-World\/issues\/1\/comments$/)
+        .filter((call) => (call.body as { body: string }).body.includes(roundId));
       expect(posted).toBeDefined();
       const edits = await until(
-        () => nonEmpty(github.callsTo('PATCH', /^\/repos\/Codertocat\/Hello-World\/issues\/comments\/\d+$/).filter((call) => (call.body as { body: string }).body.includes(roundId))),
+        () =>
+          nonEmpty(
+            github
+              .callsTo('PATCH', /^\/repos\/Codertocat\/Hello-World\/issues\/comments\/\d+$/)
+              .filter((call) => (call.body as { body: string }).body.includes(roundId)),
+          ),
         { what: 'edited comment' },
       );
       expect((edits[0].body as { body: string }).body).toContain('ended: **cancelled**');
     });
 
     it('/sc cancel of a Round that has ended says so in a comment', async () => {
-      expect(await deliver('issue_comment', commentOnPull('/sc cancel'))).toMatchObject({ status: 202, body: { result: `ignored: did not cancel: Round \`${roundId}\` has already ended` } });
+      expect(await deliver('issue_comment', commentOnPull('/sc cancel'))).toMatchObject({
+        status: 202,
+        body: { result: `ignored: did not cancel: Round \`${roundId}\` has already ended` },
+      });
       const told = github.callsTo('POST', /^\/repos\/Codertocat\/Hello-World\/issues\/1\/comments$/).at(-1)!;
-      expect((told.body as { body: string }).body).toBe(`Solar Circuit did not cancel: Round \`${roundId}\` has already ended`);
+      expect((told.body as { body: string }).body).toBe(
+        `Solar Circuit did not cancel: Round \`${roundId}\` has already ended`,
+      );
     });
   });
 });
@@ -207,9 +284,20 @@ describe('POST /webhooks/github without GitHub settings', () => {
   });
 
   it('says why in one log line, answers 404 there, and the rest of the API runs', async () => {
-    await until(() => /"reason":"GITHUB_WEBHOOK_SECRET: expected at least 16 characters, got 5".*"msg":"github integration disabled"/.test(sc.orchestrator.output()), { what: 'the log line' });
+    await until(
+      () =>
+        /"reason":"GITHUB_WEBHOOK_SECRET: expected at least 16 characters, got 5".*"msg":"github integration disabled"/.test(
+          sc.orchestrator.output(),
+        ),
+      { what: 'the log line' },
+    );
     const raw = JSON.stringify(example('ping'));
-    expect(await sc.call('POST', '/webhooks/github', { raw, headers: { 'x-github-event': 'ping', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signature(raw) } })).toMatchObject({
+    expect(
+      await sc.call('POST', '/webhooks/github', {
+        raw,
+        headers: { 'x-github-event': 'ping', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signature(raw) },
+      }),
+    ).toMatchObject({
       status: 404,
       body: { message: 'the GitHub integration is not configured' },
     });
@@ -220,7 +308,11 @@ describe('POST /webhooks/github without GitHub settings', () => {
 describe('POST /webhooks/github as a GitHub App', () => {
   let sc: OrchestratorStack;
   let github: FakeGitHub;
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
 
   beforeAll(async () => {
     github = await FakeGitHub.start();
@@ -243,15 +335,23 @@ describe('POST /webhooks/github as a GitHub App', () => {
     const payload = example('issues', 'labeled');
     payload.label.name = 'sc';
     const raw = JSON.stringify(payload);
-    const answer = await sc.call('POST', '/webhooks/github', { raw, headers: { 'x-github-event': 'issues', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signature(raw) } });
+    const answer = await sc.call('POST', '/webhooks/github', {
+      raw,
+      headers: { 'x-github-event': 'issues', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signature(raw) },
+    });
     expect(answer).toMatchObject({ status: 200, body: { result: 'round queued' } });
 
-    const [comment] = await until(() => nonEmpty(github.callsTo('POST', /^\/repos\/Codertocat\/Hello-World\/issues\/1\/comments$/)), { what: 'bot comment' });
+    const [comment] = await until(
+      () => nonEmpty(github.callsTo('POST', /^\/repos\/Codertocat\/Hello-World\/issues\/1\/comments$/)),
+      { what: 'bot comment' },
+    );
     expect(comment.authorization).toBe('token ghs_installation_77');
     const [exchange] = github.callsTo('POST', /^\/app\/installations\/77\/access_tokens$/);
     const jwt = /^bearer (.+)$/i.exec(exchange.authorization ?? '')?.[1] ?? '';
     const [header, claims, signed] = jwt.split('.');
-    expect(verify('RSA-SHA256', Buffer.from(`${header}.${claims}`), publicKey, Buffer.from(signed, 'base64url'))).toBe(true);
+    expect(verify('RSA-SHA256', Buffer.from(`${header}.${claims}`), publicKey, Buffer.from(signed, 'base64url'))).toBe(
+      true,
+    );
     expect(JSON.parse(Buffer.from(claims, 'base64url').toString())).toMatchObject({ iss: 4242 });
   });
 });
@@ -263,7 +363,11 @@ describe('bot comments across an outage', () => {
 
   beforeAll(async () => {
     github = await FakeGitHub.start();
-    sc = await startOrchestratorStack({ GITHUB_WEBHOOK_SECRET: secret, GITHUB_TOKEN: 'ghp_test', GITHUB_API_URL: github.url });
+    sc = await startOrchestratorStack({
+      GITHUB_WEBHOOK_SECRET: secret,
+      GITHUB_TOKEN: 'ghp_test',
+      GITHUB_API_URL: github.url,
+    });
   });
 
   afterAll(async () => {
@@ -276,7 +380,10 @@ describe('bot comments across an outage', () => {
     const payload = example('issues', 'labeled');
     payload.label.name = 'sc';
     const raw = JSON.stringify(payload);
-    const answer = await sc.call('POST', '/webhooks/github', { raw, headers: { 'x-github-event': 'issues', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signature(raw) } });
+    const answer = await sc.call('POST', '/webhooks/github', {
+      raw,
+      headers: { 'x-github-event': 'issues', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signature(raw) },
+    });
     const roundId: string = answer.body.round_id;
     await until(() => nonEmpty(github.callsTo('POST', /\/issues\/1\/comments$/)), { what: 'bot comment' });
 
@@ -287,10 +394,13 @@ describe('bot comments across an outage', () => {
 
     await sc.orchestrator.stop();
     restarted = await startOrchestrator(sc.stack);
-    const [, edit] = await until(() => {
-      const edits = github.callsTo('PATCH', /\/issues\/comments\/\d+$/);
-      return edits.length >= 2 && edits;
-    }, { what: 'comment edited after the restart' });
+    const [, edit] = await until(
+      () => {
+        const edits = github.callsTo('PATCH', /\/issues\/comments\/\d+$/);
+        return edits.length >= 2 && edits;
+      },
+      { what: 'comment edited after the restart' },
+    );
     expect((edit.body as { body: string }).body).toContain(`Round \`${roundId}\` ended: **cancelled**`);
   });
 });

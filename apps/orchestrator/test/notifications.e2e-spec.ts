@@ -19,7 +19,9 @@ class Receiver {
 
   /** The bodies it answered 2xx, parsed. */
   accepted(path: string): Notification[] {
-    return this.requests.filter((request) => request.path === path && request.status === 200).map((request) => JSON.parse(request.body) as Notification);
+    return this.requests
+      .filter((request) => request.path === path && request.status === 200)
+      .map((request) => JSON.parse(request.body) as Notification);
   }
 
   async start(): Promise<this> {
@@ -66,18 +68,31 @@ describe('notifications', () => {
   });
 
   it('POSTs round.finished, signed, to SC_NOTIFY_URLS and the work-order notify URLs; a receiver answering 500 twice accepts it once', async () => {
-    const submitted = await sc.call('POST', '/workorders', { body: echoOrder({ phases: ['coding'], notify: [`${other.url}/mine`] }) });
+    const submitted = await sc.call('POST', '/workorders', {
+      body: echoOrder({ phases: ['coding'], notify: [`${other.url}/mine`] }),
+    });
     expect(submitted.status).toBe(200);
     const roundId: string = submitted.body.round_id;
-    await until(() => flaky.accepted('/all').length === 1 && other.accepted('/mine').length === 1, { timeoutMs: 30_000, what: 'both receivers accepted' });
+    await until(() => flaky.accepted('/all').length === 1 && other.accepted('/mine').length === 1, {
+      timeoutMs: 30_000,
+      what: 'both receivers accepted',
+    });
 
     const [notification] = flaky.accepted('/all');
-    expect(notification).toMatchObject({ event: 'round.finished', round: { id: roundId, state: 'succeeded' }, report: { round_id: roundId, status: 'success' } });
-    expect(notification.text).toBe(`Round ${roundId} "Say hello" succeeded (attempt 1): ${notification.report!.summary.split('\n')[0]}`);
+    expect(notification).toMatchObject({
+      event: 'round.finished',
+      round: { id: roundId, state: 'succeeded' },
+      report: { round_id: roundId, status: 'success' },
+    });
+    expect(notification.text).toBe(
+      `Round ${roundId} "Say hello" succeeded (attempt 1): ${notification.report!.summary.split('\n')[0]}`,
+    );
     expect(flaky.requests.map((request) => request.status)).toEqual([500, 500, 200]);
     // Every try carries the same body and a valid signature of it.
     for (const request of [...flaky.requests, ...other.requests]) {
-      expect(request.headers[NotificationSignatureHeader]).toBe(`sha256=${createHmac('sha256', secret).update(request.body).digest('hex')}`);
+      expect(request.headers[NotificationSignatureHeader]).toBe(
+        `sha256=${createHmac('sha256', secret).update(request.body).digest('hex')}`,
+      );
       expect(request.headers['content-type']).toBe('application/json');
     }
     expect(new Set(flaky.requests.map((request) => request.body)).size).toBe(1);
@@ -87,21 +102,34 @@ describe('notifications', () => {
   });
 
   it('tells when a Round awaits review, with the commands to decide', async () => {
-    const submitted = await sc.call('POST', '/workorders', { body: echoOrder({ title: 'Check me', phases: ['coding'], review: { required: true } }) });
+    const submitted = await sc.call('POST', '/workorders', {
+      body: echoOrder({ title: 'Check me', phases: ['coding'], review: { required: true } }),
+    });
     const roundId: string = submitted.body.round_id;
-    const [notification] = await until(() => {
-      const found = flaky.accepted('/all').filter((n) => n.round.id === roundId);
-      return found.length > 0 && found;
-    }, { timeoutMs: 30_000, what: 'round.awaiting_review' });
+    const [notification] = await until(
+      () => {
+        const found = flaky.accepted('/all').filter((n) => n.round.id === roundId);
+        return found.length > 0 && found;
+      },
+      { timeoutMs: 30_000, what: 'round.awaiting_review' },
+    );
     expect(notification).toMatchObject({ event: 'round.awaiting_review', round: { state: 'awaiting_review' } });
-    expect(notification.text).toContain(`Round ${roundId} "Check me" awaits review (sc rounds diff ${roundId}; sc rounds approve|reject ${roundId})`);
+    expect(notification.text).toContain(
+      `Round ${roundId} "Check me" awaits review (sc rounds diff ${roundId}; sc rounds approve|reject ${roundId})`,
+    );
     // Delivered after it: the first Round's end, accepted once, was not sent again.
     expect(flaky.accepted('/all').filter((n) => n.event === 'round.finished')).toHaveLength(1);
   });
 
   it('refuses a notify URL that is not http(s) at submit (400), and stores nothing', async () => {
     const before = (await sc.call('GET', '/rounds')).body.items.length;
-    for (const url of ['file:///etc/passwd', 'ftp://example.com/x', 'javascript:alert(1)', 'http://user:pw@example.com/x', 'not a url']) {
+    for (const url of [
+      'file:///etc/passwd',
+      'ftp://example.com/x',
+      'javascript:alert(1)',
+      'http://user:pw@example.com/x',
+      'not a url',
+    ]) {
       const answer = await sc.call('POST', '/workorders', { body: echoOrder({ notify: [url] }) });
       expect(answer).toMatchObject({ status: 400, body: { details: [{ path: '/notify/0' }] } });
     }

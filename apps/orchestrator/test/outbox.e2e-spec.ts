@@ -30,9 +30,15 @@ describe('POST /workorders while Redis is down (transactional outbox)', () => {
 
     redis = await startRedis(port);
     const { Queue } = await import('bullmq');
-    const queue = new Queue(QueueName.WorkOrders, { connection: { host: '127.0.0.1', port }, prefix: sc.stack.queuePrefix });
+    const queue = new Queue(QueueName.WorkOrders, {
+      connection: { host: '127.0.0.1', port },
+      prefix: sc.stack.queuePrefix,
+    });
     try {
-      const job = await until(() => queue.getJob(roundJobId(answer.body.round_id, 1)), { timeoutMs: 30_000, what: 'job enqueued by the relay' });
+      const job = await until(() => queue.getJob(roundJobId(answer.body.round_id, 1)), {
+        timeoutMs: 30_000,
+        what: 'job enqueued by the relay',
+      });
       expect(job.data).toMatchObject({ round_id: answer.body.round_id, attempt: 1 });
     } finally {
       await queue.close();

@@ -11,7 +11,10 @@ import { startOrchestratorStack, type OrchestratorStack } from './support/orches
 // A model's rate limit with a reset far enough away parks the Round in `waiting` (its worker slot freed, no
 // attempt used) and resumes it at the reset: the real Claude Code against a fake API that answers 429 once.
 const binDir = agentCliBinDir();
-if (!binDir) console.log('rate-limit-wait.e2e-spec: the agent CLIs are not installed (scripts/install-agent-clis.js could not reach the npm registry); skipping');
+if (!binDir)
+  console.log(
+    'rate-limit-wait.e2e-spec: the agent CLIs are not installed (scripts/install-agent-clis.js could not reach the npm registry); skipping',
+  );
 const describeWithClis = binDir ? describe : describe.skip;
 
 describeWithClis('a Round waits out a model rate limit', () => {
@@ -24,7 +27,12 @@ describeWithClis('a Round waits out a model rate limit', () => {
     server = await claude.startServer({ fault: { kind: '429', times: 1, retryAfterS: 5 } });
     sc = await startOrchestratorStack();
     mkdirSync(sc.stack.dataDir, { recursive: true });
-    worker = await startWorker(sc.stack, { ...claude.upstreamEnv(server), PATH: `${binDir}:${process.env.PATH}`, HOME: join(sc.stack.dataDir, '..'), SC_WAIT_MIN_S: '2' });
+    worker = await startWorker(sc.stack, {
+      ...claude.upstreamEnv(server),
+      PATH: `${binDir}:${process.env.PATH}`,
+      HOME: join(sc.stack.dataDir, '..'),
+      SC_WAIT_MIN_S: '2',
+    });
   });
 
   afterAll(async () => {
@@ -36,24 +44,41 @@ describeWithClis('a Round waits out a model rate limit', () => {
   it('running → waiting until the reset → running → succeeded, on the same attempt', async () => {
     const repo = join(sc.stack.dataDir, '..', 'repo');
     createTestRepository(repo);
-    const order = { title: 'Wait it out', instructions: 'Write hello.txt.', plugin: 'agent-cli', phases: ['coding'], repo: { path: repo }, agents: [{ name: 'claude', model: claude.model, role: 'implementer' }] };
+    const order = {
+      title: 'Wait it out',
+      instructions: 'Write hello.txt.',
+      plugin: 'agent-cli',
+      phases: ['coding'],
+      repo: { path: repo },
+      agents: [{ name: 'claude', model: claude.model, role: 'implementer' }],
+    };
     const submitted = await sc.call('POST', '/workorders', { body: order });
     expect(submitted.status).toBe(200);
     const roundId = submitted.body.round_id as string;
-    const waiting = await until(async () => {
-      const round = (await sc.call('GET', `/rounds/${roundId}`)).body;
-      return round.state === 'waiting' ? round : undefined;
-    }, { timeoutMs: 30_000, what: 'the Round waiting' });
-    expect(waiting.transitions.at(-1)).toMatchObject({ from: 'running', to: 'waiting', reason: expect.stringMatching(/^rate_limited until \d{4}-\d\d-\d\dT.*\(claude\)$/) });
+    const waiting = await until(
+      async () => {
+        const round = (await sc.call('GET', `/rounds/${roundId}`)).body;
+        return round.state === 'waiting' ? round : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the Round waiting' },
+    );
+    expect(waiting.transitions.at(-1)).toMatchObject({
+      from: 'running',
+      to: 'waiting',
+      reason: expect.stringMatching(/^rate_limited until \d{4}-\d\d-\d\dT.*\(claude\)$/),
+    });
     const listed = await sc.call('GET', '/rounds?status=waiting');
     expect(listed.body.items.map((item: { id: string }) => item.id)).toEqual([roundId]);
     const metrics = await (await fetch(`${sc.orchestrator.url}/metrics`)).text();
     expect(metrics).toMatch(/^round_waiting 1$/m);
 
-    const done = await until(async () => {
-      const round = (await sc.call('GET', `/rounds/${roundId}`)).body;
-      return ['succeeded', 'failed', 'error', 'timed_out'].includes(round.state) ? round : undefined;
-    }, { timeoutMs: 60_000, what: 'the Round finished' });
+    const done = await until(
+      async () => {
+        const round = (await sc.call('GET', `/rounds/${roundId}`)).body;
+        return ['succeeded', 'failed', 'error', 'timed_out'].includes(round.state) ? round : undefined;
+      },
+      { timeoutMs: 60_000, what: 'the Round finished' },
+    );
     expect(done).toMatchObject({ state: 'succeeded', attempt: 1 });
     const states = done.transitions.map((transition: { to: string }) => transition.to);
     expect(states).toEqual(['queued', 'running', 'waiting', 'running', 'succeeded']);

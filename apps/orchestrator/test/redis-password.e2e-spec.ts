@@ -19,7 +19,9 @@ const password = 'sc-redis-secret-4f8a';
 
 /** Everything a stack wrote: the processes' output and the JSON-lines files of its log dir. */
 function everythingLogged(stack: StackEnv, processes: StackProcess[]): string {
-  const files = existsSync(stack.logDir) ? readdirSync(stack.logDir).map((name) => readFileSync(join(stack.logDir, name), 'utf8')) : [];
+  const files = existsSync(stack.logDir)
+    ? readdirSync(stack.logDir).map((name) => readFileSync(join(stack.logDir, name), 'utf8'))
+    : [];
   return [...processes.map((proc) => proc.output()), ...files].join('\n');
 }
 
@@ -34,8 +36,18 @@ describe('a password-protected Redis', () => {
 
   beforeAll(async () => {
     port = await freePort();
-    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', password, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    await until(() => spawnSync('redis-cli', ['-p', String(port), '--no-auth-warning', '-a', password, 'ping'], { encoding: 'utf8' }).stdout.trim() === 'PONG', { what: 'private redis-server' });
+    redis = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', password, '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
+    await until(
+      () =>
+        spawnSync('redis-cli', ['-p', String(port), '--no-auth-warning', '-a', password, 'ping'], {
+          encoding: 'utf8',
+        }).stdout.trim() === 'PONG',
+      { what: 'private redis-server' },
+    );
   });
   afterAll(async () => {
     if (redis?.exitCode === null) {
@@ -55,7 +67,11 @@ describe('a password-protected Redis', () => {
       const orchestrator: OrchestratorProcess = await startOrchestrator(stack);
       processes.push(orchestrator);
       processes.push(await startWorker(stack));
-      const submitted = await fetch(`${orchestrator.url}/workorders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(echoOrder()) });
+      const submitted = await fetch(`${orchestrator.url}/workorders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(echoOrder()),
+      });
       const { round_id } = (await submitted.json()) as { round_id: string };
       const round = await until(
         async () => {
@@ -76,15 +92,32 @@ describe('a password-protected Redis', () => {
   });
 
   it.each([
-    ['orchestrator', 'a wrong password', () => `redis://:wrong-${password}@127.0.0.1:${port}`, 'WRONGPASS invalid username-password pair or user is disabled.'],
-    ['worker', 'a wrong password', () => `redis://default:wrong-${password}@127.0.0.1:${port}`, 'WRONGPASS invalid username-password pair or user is disabled.'],
+    [
+      'orchestrator',
+      'a wrong password',
+      () => `redis://:wrong-${password}@127.0.0.1:${port}`,
+      'WRONGPASS invalid username-password pair or user is disabled.',
+    ],
+    [
+      'worker',
+      'a wrong password',
+      () => `redis://default:wrong-${password}@127.0.0.1:${port}`,
+      'WRONGPASS invalid username-password pair or user is disabled.',
+    ],
     ['orchestrator', 'no password', () => `redis://127.0.0.1:${port}`, 'NOAUTH Authentication required.'],
     ['worker', 'no password', () => `redis://127.0.0.1:${port}`, 'NOAUTH Authentication required.'],
   ])('stops the %s at start with %s: one line, exit 2', (app, _what, redisUrl, answer) => {
     const stack = createStackEnv({ REDIS_URL: redisUrl() });
     try {
-      const result = spawnSync(process.execPath, [app === 'worker' ? workerMain : orchestratorMain], { env: stack.env, encoding: 'utf8', timeout: 30_000 });
-      expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 2, stderr: `REDIS_URL: Redis refused the credentials (${answer})\n` });
+      const result = spawnSync(process.execPath, [app === 'worker' ? workerMain : orchestratorMain], {
+        env: stack.env,
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect({ status: result.status, stderr: result.stderr }).toEqual({
+        status: 2,
+        stderr: `REDIS_URL: Redis refused the credentials (${answer})\n`,
+      });
       expect(result.stdout).not.toContain(password);
     } finally {
       stack.cleanup();
@@ -92,13 +125,32 @@ describe('a password-protected Redis', () => {
   });
 
   it.each([
-    ['orchestrator', 'REDIS_URL', `redis://:${password}@`, 'REDIS_URL: expected redis://[user:password@]host:port, got "redis://:***@"'],
-    ['orchestrator', 'DATABASE_URL', `postgres://sc:${password}@`, 'DATABASE_URL: expected postgres://user:password@host:port/database (unset for SQLite), got "postgres://sc:***@"'],
-    ['worker', 'REDIS_URL', `redis://default:${password}@`, 'REDIS_URL: expected redis://[user:password@]host:port, got "redis://default:***@"'],
+    [
+      'orchestrator',
+      'REDIS_URL',
+      `redis://:${password}@`,
+      'REDIS_URL: expected redis://[user:password@]host:port, got "redis://:***@"',
+    ],
+    [
+      'orchestrator',
+      'DATABASE_URL',
+      `postgres://sc:${password}@`,
+      'DATABASE_URL: expected postgres://user:password@host:port/database (unset for SQLite), got "postgres://sc:***@"',
+    ],
+    [
+      'worker',
+      'REDIS_URL',
+      `redis://default:${password}@`,
+      'REDIS_URL: expected redis://[user:password@]host:port, got "redis://default:***@"',
+    ],
   ])('masks the password when the %s refuses a malformed %s', (app, name, value, line) => {
     const stack = createStackEnv({ [name]: value });
     try {
-      const result = spawnSync(process.execPath, [app === 'worker' ? workerMain : orchestratorMain], { env: stack.env, encoding: 'utf8', timeout: 30_000 });
+      const result = spawnSync(process.execPath, [app === 'worker' ? workerMain : orchestratorMain], {
+        env: stack.env,
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
       expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 2, stderr: `${line}\n` });
     } finally {
       stack.cleanup();

@@ -5,7 +5,15 @@ import { Redis } from 'ioredis';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createStackEnv, redisUrl, startOrchestrator, startWorker, type OrchestratorProcess, type StackEnv, type StackProcess } from '../../../test/support/local-stack';
+import {
+  createStackEnv,
+  redisUrl,
+  startOrchestrator,
+  startWorker,
+  type OrchestratorProcess,
+  type StackEnv,
+  type StackProcess,
+} from '../../../test/support/local-stack';
 import { pgTestUrl } from '../../../test/support/postgres';
 import { parsePrometheusText, sampleValue } from '../../../test/support/prometheus-text';
 import { until } from '../../../test/support/until';
@@ -45,13 +53,27 @@ const skipReason = pgTestUrl ? '' : ' [SKIPPED: PG_TEST_URL is not set]';
     rmSync(repoDir, { recursive: true, force: true });
   });
 
-  async function call(replica: OrchestratorProcess, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-    const response = await fetch(`${replica.url}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  async function call(
+    replica: OrchestratorProcess,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: any }> {
+    const response = await fetch(`${replica.url}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : undefined };
   }
 
-  async function roundWhen(replica: OrchestratorProcess, roundId: string, isWanted: (round: any) => boolean, what: string): Promise<any> {
+  async function roundWhen(
+    replica: OrchestratorProcess,
+    roundId: string,
+    isWanted: (round: any) => boolean,
+    what: string,
+  ): Promise<any> {
     return until(
       async () => {
         const round = await call(replica, 'GET', `/rounds/${roundId}`);
@@ -63,12 +85,19 @@ const skipReason = pgTestUrl ? '' : ' [SKIPPED: PG_TEST_URL is not set]';
 
   /** Reads `GET /rounds/:id/events` of `replica` until the server ends it: each entry as `id text`. */
   async function stream(replica: OrchestratorProcess, roundId: string, query = ''): Promise<string[]> {
-    const response = await fetch(`${replica.url}/rounds/${roundId}/events${query}`, { headers: { accept: 'text/event-stream' }, signal: AbortSignal.timeout(60_000) });
+    const response = await fetch(`${replica.url}/rounds/${roundId}/events${query}`, {
+      headers: { accept: 'text/event-stream' },
+      signal: AbortSignal.timeout(60_000),
+    });
     expect(response.status).toBe(200);
     const received: string[] = [];
-    const parser = createParser({ onEvent: (message) => received.push(`${message.id ?? '-'} ${describeEvent(JSON.parse(message.data) as RoundEvent)}`) });
+    const parser = createParser({
+      onEvent: (message) =>
+        received.push(`${message.id ?? '-'} ${describeEvent(JSON.parse(message.data) as RoundEvent)}`),
+    });
     const decoder = new TextDecoder();
-    for await (const chunk of response.body as AsyncIterable<Uint8Array>) parser.feed(decoder.decode(chunk, { stream: true }));
+    for await (const chunk of response.body as AsyncIterable<Uint8Array>)
+      parser.feed(decoder.decode(chunk, { stream: true }));
     return received;
   }
 
@@ -80,7 +109,14 @@ const skipReason = pgTestUrl ? '' : ' [SKIPPED: PG_TEST_URL is not set]';
 
   it('streams every transition, phase event and log line of a Round on each replica, in order, once', async () => {
     const lines = 300;
-    const order = { title: 'Chatty', instructions: 'Print.', plugin: 'shell', repo: { path: repoDir }, phases: ['coding'], params: { commands: [`for i in $(seq 1 ${lines}); do echo line-$i; sleep 0.01; done`] } };
+    const order = {
+      title: 'Chatty',
+      instructions: 'Print.',
+      plugin: 'shell',
+      repo: { path: repoDir },
+      phases: ['coding'],
+      params: { commands: [`for i in $(seq 1 ${lines}); do echo line-$i; sleep 0.01; done`] },
+    };
     const submitted = await call(replicas[0], 'POST', '/workorders', order);
     expect(submitted.status).toBe(200);
     const roundId = submitted.body.round_id as string;
@@ -88,14 +124,26 @@ const skipReason = pgTestUrl ? '' : ' [SKIPPED: PG_TEST_URL is not set]';
 
     const replayed = await stream(replicas[1], roundId, '?follow=false');
     for (const entries of followed) expect(entries).toEqual(replayed);
-    const printed = replayed.map((entry) => entry.split(' ').slice(1).join(' ')).filter((text) => text.startsWith('line-'));
+    const printed = replayed
+      .map((entry) => entry.split(' ').slice(1).join(' '))
+      .filter((text) => text.startsWith('line-'));
     expect(printed).toEqual(Array.from({ length: lines }, (_, i) => `line-${i + 1}`));
-    expect(replayed.map((entry) => entry.split(' ').slice(1).join(' ')).filter((text) => text.includes('→'))).toEqual(['new → queued', 'queued → running', 'running → succeeded']);
+    expect(replayed.map((entry) => entry.split(' ').slice(1).join(' ')).filter((text) => text.includes('→'))).toEqual([
+      'new → queued',
+      'queued → running',
+      'running → succeeded',
+    ]);
   });
 
   it('takes submits, cancels and retries on either replica', async () => {
     const [a, b] = replicas;
-    const submitted = await call(b, 'POST', '/workorders', { title: 'Long', instructions: 'Wait.', plugin: 'wait', phases: ['coding'], params: { wait_ms: 60_000 } });
+    const submitted = await call(b, 'POST', '/workorders', {
+      title: 'Long',
+      instructions: 'Wait.',
+      plugin: 'wait',
+      phases: ['coding'],
+      params: { wait_ms: 60_000 },
+    });
     expect(submitted.status).toBe(200);
     const roundId = submitted.body.round_id as string;
     await roundWhen(a, roundId, (round) => round.state === 'running', 'running');
@@ -110,7 +158,14 @@ const skipReason = pgTestUrl ? '' : ' [SKIPPED: PG_TEST_URL is not set]';
 
   it('runs each submitted Round once, and each replica counts only the Rounds it ended', async () => {
     const count = 40;
-    const before = await Promise.all(replicas.map(async (replica) => sampleValue(parsePrometheusText(await (await fetch(`${replica.url}/metrics`)).text()), 'round_total', { status: 'succeeded', plugin: 'echo' })));
+    const before = await Promise.all(
+      replicas.map(async (replica) =>
+        sampleValue(parsePrometheusText(await (await fetch(`${replica.url}/metrics`)).text()), 'round_total', {
+          status: 'succeeded',
+          plugin: 'echo',
+        }),
+      ),
+    );
     const roundIds = await Promise.all(
       Array.from({ length: count }, async (_, i) => {
         const answer = await call(replicas[i % 2], 'POST', '/workorders', echoOrder({ title: `Echo ${i}` }));
@@ -123,24 +178,45 @@ const skipReason = pgTestUrl ? '' : ' [SKIPPED: PG_TEST_URL is not set]';
       expect(round.transitions.map((t: any) => t.to)).toEqual(['queued', 'running', 'succeeded']);
     }
     // Each job run once: a job added again after it completed would run again (its messages are ignored).
-    for (const roundId of roundIds) expect(worker.output().split('\n').filter((line) => line.includes('"msg":"round started"') && line.includes(roundId))).toHaveLength(1);
-    const after = await Promise.all(replicas.map(async (replica) => sampleValue(parsePrometheusText(await (await fetch(`${replica.url}/metrics`)).text()), 'round_total', { status: 'succeeded', plugin: 'echo' })));
+    for (const roundId of roundIds)
+      expect(
+        worker
+          .output()
+          .split('\n')
+          .filter((line) => line.includes('"msg":"round started"') && line.includes(roundId)),
+      ).toHaveLength(1);
+    const after = await Promise.all(
+      replicas.map(async (replica) =>
+        sampleValue(parsePrometheusText(await (await fetch(`${replica.url}/metrics`)).text()), 'round_total', {
+          status: 'succeeded',
+          plugin: 'echo',
+        }),
+      ),
+    );
     expect(after[0] - before[0] + after[1] - before[1]).toBe(count);
   });
 
   it('runs each sweep on one replica, exports queue_depth once, and hands the sweeps over when that replica dies', async () => {
     const holderOf = (sweep: string) => redis.get(`${stack.queuePrefix}:lease:${sweep}`);
-    const exportsQueueDepth = async (replica: OrchestratorProcess) => parsePrometheusText(await (await fetch(`${replica.url}/metrics`)).text()).some((sample) => sample.name === 'queue_depth');
+    const exportsQueueDepth = async (replica: OrchestratorProcess) =>
+      parsePrometheusText(await (await fetch(`${replica.url}/metrics`)).text()).some(
+        (sample) => sample.name === 'queue_depth',
+      );
     const sweeps = ['reaper', 'outbox', 'gauges', 'events'];
     await Promise.all(replicas.map((replica) => fetch(`${replica.url}/metrics`)));
-    const holders = await until(async () => {
-      const found = await Promise.all(sweeps.map(holderOf));
-      return found.every(Boolean) ? (found as string[]) : undefined;
-    }, { what: 'every sweep leased' });
+    const holders = await until(
+      async () => {
+        const found = await Promise.all(sweeps.map(holderOf));
+        return found.every(Boolean) ? (found as string[]) : undefined;
+      },
+      { what: 'every sweep leased' },
+    );
     const pidOf = (holder: string) => Number(holder.split(':').at(-2));
     const pids = replicas.map((replica) => replica.child.pid);
     for (const holder of holders) expect(pids).toContain(pidOf(holder));
-    expect(await Promise.all(replicas.map(exportsQueueDepth))).toEqual(replicas.map((replica) => replica.child.pid === pidOf(holders[2])));
+    expect(await Promise.all(replicas.map(exportsQueueDepth))).toEqual(
+      replicas.map((replica) => replica.child.pid === pidOf(holders[2])),
+    );
 
     const dying = replicas.find((replica) => replica.child.pid === pidOf(holders[0])) as OrchestratorProcess;
     const survivor = replicas.find((replica) => replica !== dying) as OrchestratorProcess;
@@ -149,13 +225,17 @@ const skipReason = pgTestUrl ? '' : ' [SKIPPED: PG_TEST_URL is not set]';
     await until(
       async () => {
         await fetch(`${survivor.url}/metrics`);
-        return (await Promise.all(sweeps.map(holderOf))).every((holder) => holder !== null && pidOf(holder) === survivor.child.pid);
+        return (await Promise.all(sweeps.map(holderOf))).every(
+          (holder) => holder !== null && pidOf(holder) === survivor.child.pid,
+        );
       },
       { timeoutMs: 30_000, what: 'the survivor holding every sweep' },
     );
     expect(await exportsQueueDepth(survivor)).toBe(true);
     // The survivor still takes submits and its sweeps and worker run them.
     const answer = await call(survivor, 'POST', '/workorders', echoOrder());
-    expect((await roundWhen(survivor, answer.body.round_id as string, (r) => isTerminal(r.state), 'terminal')).state).toBe('succeeded');
+    expect(
+      (await roundWhen(survivor, answer.body.round_id as string, (r) => isTerminal(r.state), 'terminal')).state,
+    ).toBe('succeeded');
   });
 });

@@ -20,12 +20,16 @@ describe('reports', () => {
     return (await sc.call('POST', '/workorders', { body: echoOrder() })).body;
   }
 
-  function report(round: { workorder_id: string; round_id: string }, attempt: number, overrides: Partial<Report> = {}): Report {
+  function report(
+    round: { workorder_id: string; round_id: string },
+    attempt: number,
+    overrides: Partial<Report> = {},
+  ): Report {
     return {
       round_id: round.round_id,
       workorder_id: round.workorder_id,
       status: 'success',
-      summary: 'Echo these instructions back as the Round\'s summary.',
+      summary: "Echo these instructions back as the Round's summary.",
       phases: [{ name: 'coding', status: 'success', started_at: at(), finished_at: at(), exit_code: 0 }],
       token_usage: [],
       cost_usd: 0,
@@ -52,7 +56,10 @@ describe('reports', () => {
   }
 
   it('answers 404 for an unknown report', async () => {
-    expect(await sc.call('GET', '/reports/nope')).toEqual({ status: 404, body: { statusCode: 404, error: 'Not Found', message: 'report nope not found' } });
+    expect(await sc.call('GET', '/reports/nope')).toEqual({
+      status: 404,
+      body: { statusCode: 404, error: 'Not Found', message: 'report nope not found' },
+    });
   });
 
   it('moves a Round through running to succeeded and stores its Report once', async () => {
@@ -62,34 +69,58 @@ describe('reports', () => {
     // A repeated `started` for the same attempt changes nothing.
     await send({ type: 'started', round_id: round.round_id, attempt: 1, worker: 'test-worker', at: at() });
 
-    const finished = { type: 'finished' as const, round_id: round.round_id, attempt: 1, report: report(round, 1), at: at() };
+    const finished = {
+      type: 'finished' as const,
+      round_id: round.round_id,
+      attempt: 1,
+      report: report(round, 1),
+      at: at(),
+    };
     await send(finished);
     await send(finished);
     const done = await roundIn(round.round_id, 'succeeded');
-    expect(done).toMatchObject({ worker: 'test-worker', report_status: 'success', started_at: expect.any(String), finished_at: expect.any(String) });
+    expect(done).toMatchObject({
+      worker: 'test-worker',
+      report_status: 'success',
+      started_at: expect.any(String),
+      finished_at: expect.any(String),
+    });
 
     // The second copy hits the unique (round, attempt) constraint and is acknowledged.
-    await until(() => sc.orchestrator.output().includes('"msg":"duplicate report ignored"'), { what: 'duplicate acknowledged' });
+    await until(() => sc.orchestrator.output().includes('"msg":"duplicate report ignored"'), {
+      what: 'duplicate acknowledged',
+    });
     const rows = await DatabaseRows.open(sc.stack);
     try {
       expect(await rows.rowsWhere('reports', 'round_id', round.round_id)).toHaveLength(1);
     } finally {
       await rows.close();
     }
-    const trail = (await sc.call('GET', `/rounds/${round.round_id}`)).body.transitions.map((t: { from: string; to: string; reason: string }) => [t.from, t.to, t.reason]);
+    const trail = (await sc.call('GET', `/rounds/${round.round_id}`)).body.transitions.map(
+      (t: { from: string; to: string; reason: string }) => [t.from, t.to, t.reason],
+    );
     expect(trail).toEqual([
       [null, 'queued', 'submitted'],
       ['queued', 'running', 'started by test-worker'],
       ['running', 'succeeded', 'finished: success'],
     ]);
     const stored = await sc.call('GET', `/reports/${round.round_id}`);
-    expect(stored).toEqual({ status: 200, body: { ...report(round, 1), schema_version: ReportSchemaVersion, phases: expect.any(Array) } });
+    expect(stored).toEqual({
+      status: 200,
+      body: { ...report(round, 1), schema_version: ReportSchemaVersion, phases: expect.any(Array) },
+    });
   });
 
   it('passes through running implicitly when a Round finishes straight from queued, and merges recorded commits', async () => {
     const round = await submit();
     await sc.call('POST', `/rounds/${round.round_id}/commits`, { body: { sha: 'abc1234', message: 'Recorded' } });
-    await send({ type: 'finished', round_id: round.round_id, attempt: 1, report: report(round, 1, { status: 'failure', commits: [{ sha: 'def5678' }] }), at: at() });
+    await send({
+      type: 'finished',
+      round_id: round.round_id,
+      attempt: 1,
+      report: report(round, 1, { status: 'failure', commits: [{ sha: 'def5678' }] }),
+      at: at(),
+    });
     const failed = await roundIn(round.round_id, 'failed');
     expect(failed.transitions.map((t: { to: string; reason: string }) => [t.to, t.reason])).toEqual([
       ['queued', 'submitted'],
@@ -102,7 +133,13 @@ describe('reports', () => {
 
   it('numbers retries: attempt 2 gets its own Report, and stale attempt-1 messages change nothing', async () => {
     const round = await submit();
-    await send({ type: 'finished', round_id: round.round_id, attempt: 1, report: report(round, 1, { status: 'error', error: 'boom' }), at: at() });
+    await send({
+      type: 'finished',
+      round_id: round.round_id,
+      attempt: 1,
+      report: report(round, 1, { status: 'error', error: 'boom' }),
+      at: at(),
+    });
     await roundIn(round.round_id, 'error');
     const retried = await sc.call('POST', `/rounds/${round.round_id}/retry`);
     expect(retried.body).toMatchObject({ state: 'queued', attempt: 2, report_status: null });
@@ -125,7 +162,10 @@ describe('reports', () => {
 
   it("passes on the events a short Round's finished message carries, between its start and its end", async () => {
     const round = await submit();
-    const response = await fetch(`${sc.orchestrator.url}/rounds/${round.round_id}/events`, { headers: { accept: 'text/event-stream' }, signal: AbortSignal.timeout(30_000) });
+    const response = await fetch(`${sc.orchestrator.url}/rounds/${round.round_id}/events`, {
+      headers: { accept: 'text/event-stream' },
+      signal: AbortSignal.timeout(30_000),
+    });
     const stream = response.body!.getReader();
     const decoder = new TextDecoder();
     const received: EventSourceMessage[] = [];
@@ -144,9 +184,17 @@ describe('reports', () => {
       { ...event, type: 'phase', phase: 'coding', state: 'finished' },
       { ...event, type: 'end' },
     ] as WorkerEvent[];
-    await send({ type: 'started', round_id: round.round_id, attempt: 1, worker: 'test-worker', at: at() }, { type: 'finished', round_id: round.round_id, attempt: 1, report: report(round, 1), at: at(), events });
+    await send(
+      { type: 'started', round_id: round.round_id, attempt: 1, worker: 'test-worker', at: at() },
+      { type: 'finished', round_id: round.round_id, attempt: 1, report: report(round, 1), at: at(), events },
+    );
     while (await read());
-    expect(received.map((message) => [message.event, JSON.parse(message.data).to ?? JSON.parse(message.data).state ?? JSON.parse(message.data).message])).toEqual([
+    expect(
+      received.map((message) => [
+        message.event,
+        JSON.parse(message.data).to ?? JSON.parse(message.data).state ?? JSON.parse(message.data).message,
+      ]),
+    ).toEqual([
       ['transition', 'queued'],
       ['transition', 'running'],
       ['phase', 'started'],
@@ -164,10 +212,16 @@ describe('reports', () => {
     await roundIn(round.round_id, 'running');
     expect(sc.orchestrator.child.exitCode).toBeNull();
     // Log lines are written in batches: wait for them rather than read at once.
-    await until(() => ['invalid round message dropped', 'invalid round messages dropped'].every((msg) => sc.orchestrator.output().includes(msg)), { what: 'both drops logged' });
+    await until(
+      () =>
+        ['invalid round message dropped', 'invalid round messages dropped'].every((msg) =>
+          sc.orchestrator.output().includes(msg),
+        ),
+      { what: 'both drops logged' },
+    );
   });
 
-  it('applies a batch of several Rounds in order, each Round\'s messages one after another, skipping an invalid one', async () => {
+  it("applies a batch of several Rounds in order, each Round's messages one after another, skipping an invalid one", async () => {
     const first = await submit();
     const second = await submit();
     await send(
@@ -175,11 +229,24 @@ describe('reports', () => {
       { type: 'started', round_id: second.round_id, attempt: 1, worker: 'test-worker', at: at() },
       { type: 'finished', round_id: first.round_id },
       { type: 'finished', round_id: first.round_id, attempt: 1, report: report(first, 1), at: at() },
-      { type: 'finished', round_id: second.round_id, attempt: 1, report: report(second, 1, { status: 'failure' }), at: at() },
+      {
+        type: 'finished',
+        round_id: second.round_id,
+        attempt: 1,
+        report: report(second, 1, { status: 'failure' }),
+        at: at(),
+      },
     );
-    for (const [round, state] of [[first, 'succeeded'], [second, 'failed']] as const) {
+    for (const [round, state] of [
+      [first, 'succeeded'],
+      [second, 'failed'],
+    ] as const) {
       const done = await roundIn(round.round_id, state);
-      expect(done.transitions.map((t: { reason: string }) => t.reason)).toEqual(['submitted', 'started by test-worker', `finished: ${state === 'succeeded' ? 'success' : 'failure'}`]);
+      expect(done.transitions.map((t: { reason: string }) => t.reason)).toEqual([
+        'submitted',
+        'started by test-worker',
+        `finished: ${state === 'succeeded' ? 'success' : 'failure'}`,
+      ]);
     }
   });
 
@@ -200,7 +267,13 @@ describe('reports', () => {
     } finally {
       subscriber.disconnect();
     }
-    await send({ type: 'finished', round_id: round.round_id, attempt: 1, report: report(round, 1, { status: 'cancelled' }), at: at() });
+    await send({
+      type: 'finished',
+      round_id: round.round_id,
+      attempt: 1,
+      report: report(round, 1, { status: 'cancelled' }),
+      at: at(),
+    });
     await roundIn(round.round_id, 'cancelled');
   });
 });

@@ -5,8 +5,13 @@ import { ReliabilityStack, trail } from './support/reliability-stack';
 const lockMs = 1_500;
 
 /** Waits for the process to exit and returns its exit code (null when a signal ended it). */
-async function exitCode(proc: { child: { exitCode: number | null; signalCode: string | null } }): Promise<number | null> {
-  await until(() => proc.child.exitCode !== null || proc.child.signalCode !== null, { timeoutMs: 20_000, what: 'process exit' });
+async function exitCode(proc: {
+  child: { exitCode: number | null; signalCode: string | null };
+}): Promise<number | null> {
+  await until(() => proc.child.exitCode !== null || proc.child.signalCode !== null, {
+    timeoutMs: 20_000,
+    what: 'process exit',
+  });
   return proc.child.exitCode;
 }
 
@@ -50,10 +55,18 @@ describe('stopping and restarting the stack', () => {
     expect(orchestrator && (await exitCode(orchestrator))).toBe(0);
 
     // Both workers finish while nobody stores anything: the finished messages wait in Redis.
-    await until(() => ids.every((id) => sc.workers.some((worker) => new RegExp(`"round_id":"${id}"[^\\n]*"msg":"round finished"`).test(worker.output()))), {
-      timeoutMs: 20_000,
-      what: 'workers finished the Rounds',
-    });
+    await until(
+      () =>
+        ids.every((id) =>
+          sc.workers.some((worker) =>
+            new RegExp(`"round_id":"${id}"[^\\n]*"msg":"round finished"`).test(worker.output()),
+          ),
+        ),
+      {
+        timeoutMs: 20_000,
+        what: 'workers finished the Rounds',
+      },
+    );
     await sc.startOrchestrator();
     for (const id of ids) {
       const { round, report } = await sc.ended(id);
@@ -65,7 +78,9 @@ describe('stopping and restarting the stack', () => {
   it('loses no Round across a restart of everything mid-way: each ends with one Report', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 6; i++) ids.push(await sc.submitWait(800, `restart ${i}`));
-    await until(async () => (await sc.call('GET', '/rounds?status=running')).body.items.length > 0, { what: 'a Round running' });
+    await until(async () => (await sc.call('GET', '/rounds?status=running')).body.items.length > 0, {
+      what: 'a Round running',
+    });
     await Promise.all([...sc.workers.splice(0).map((worker) => worker.stop()), sc.orchestrator?.stop()]);
 
     await sc.startOrchestrator();

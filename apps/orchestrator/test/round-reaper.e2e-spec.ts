@@ -14,8 +14,14 @@ describe('the reaper', () => {
   async function runningRound(): Promise<string> {
     const { round_id: roundId } = (await sc.call('POST', '/workorders', { body: echoOrder() })).body;
     await until(() => sc.queue(QueueName.WorkOrders).getJob(roundJobId(roundId, 1)), { what: 'job enqueued' });
-    await sc.queue(QueueName.Reports).add(JobName.RoundMessages, { messages: [{ type: 'started', round_id: roundId, attempt: 1, worker: 'gone-worker:1', at: new Date().toISOString() }] });
-    await until(async () => (await sc.call('GET', `/rounds/${roundId}`)).body.state === 'running', { what: `${roundId} running` });
+    await sc.queue(QueueName.Reports).add(JobName.RoundMessages, {
+      messages: [
+        { type: 'started', round_id: roundId, attempt: 1, worker: 'gone-worker:1', at: new Date().toISOString() },
+      ],
+    });
+    await until(async () => (await sc.call('GET', `/rounds/${roundId}`)).body.state === 'running', {
+      what: `${roundId} running`,
+    });
     return roundId;
   }
 
@@ -33,7 +39,12 @@ describe('the reaper', () => {
     );
     expect(trail(round).at(-1)).toEqual(['running', 'error', 'orphaned: job lost']);
     expect(round.report_status).toBe('error');
-    expect((await sc.call('GET', `/reports/${lost}`)).body).toMatchObject({ status: 'error', error: 'orphaned: job lost', attempt: 1, worker: 'gone-worker:1' });
+    expect((await sc.call('GET', `/reports/${lost}`)).body).toMatchObject({
+      status: 'error',
+      error: 'orphaned: job lost',
+      attempt: 1,
+      worker: 'gone-worker:1',
+    });
     // The kept Round is older, so the pass that ended the lost one looked at it too.
     expect((await sc.call('GET', `/rounds/${kept}`)).body.state).toBe('running');
   });

@@ -16,11 +16,18 @@ describe('rounds', () => {
   }
 
   it.each(['/rounds/nope', '/rounds/nope/events'])('answers 404 for GET %s', async (path) => {
-    expect(await sc.call('GET', path)).toEqual({ status: 404, body: { statusCode: 404, error: 'Not Found', message: 'round nope not found' } });
+    expect(await sc.call('GET', path)).toEqual({
+      status: 404,
+      body: { statusCode: 404, error: 'Not Found', message: 'round nope not found' },
+    });
   });
 
   it.each(['cancel', 'retry', 'commits'])('answers 404 for POST /rounds/nope/%s', async (action) => {
-    const answer = await sc.call('POST', `/rounds/nope/${action}`, action === 'commits' ? { body: { sha: 'abcdef1' } } : {});
+    const answer = await sc.call(
+      'POST',
+      `/rounds/nope/${action}`,
+      action === 'commits' ? { body: { sha: 'abcdef1' } } : {},
+    );
     expect(answer.status).toBe(404);
   });
 
@@ -48,14 +55,21 @@ describe('rounds', () => {
     expect(byBranch.body.items.map((item: { id: string }) => item.id)).toEqual([other.round_id]);
     const byStatus = await sc.call('GET', `/rounds?status=queued&label=${label}&limit=200`);
     expect(byStatus.body.items).toHaveLength(7);
-    expect((await sc.call('GET', `/rounds?status=succeeded&label=${label}`)).body).toEqual({ items: [], next_cursor: null });
+    expect((await sc.call('GET', `/rounds?status=succeeded&label=${label}`)).body).toEqual({
+      items: [],
+      next_cursor: null,
+    });
   });
 
   it('finds Rounds by a prefix of their id, and refuses a prefix no id could have', async () => {
     const { round_id } = await submit({});
     const page = await sc.call('GET', `/rounds?id_prefix=${round_id.slice(0, 30)}`);
     expect(page.body.items.map((item: { id: string }) => item.id)).toEqual([round_id]);
-    expect((await sc.call('GET', `/rounds?id_prefix=${round_id.slice(0, 1)}&limit=200`)).body.items.map((item: { id: string }) => item.id)).toContain(round_id);
+    expect(
+      (await sc.call('GET', `/rounds?id_prefix=${round_id.slice(0, 1)}&limit=200`)).body.items.map(
+        (item: { id: string }) => item.id,
+      ),
+    ).toContain(round_id);
     const bad = await sc.call('GET', '/rounds?id_prefix=0193%25');
     expect(bad.status).toBe(400);
     expect(bad.body.details).toEqual([{ path: '/id_prefix', message: expect.any(String) }]);
@@ -66,7 +80,12 @@ describe('rounds', () => {
     expect(answer.status).toBe(400);
     expect(answer.body.details.map((d: { path: string }) => d.path).sort()).toEqual(['/colour', '/limit', '/status']);
     const badCursor = await sc.call('GET', '/rounds?cursor=bm90IGEgY3Vyc29y');
-    expect(badCursor.body).toEqual({ statusCode: 400, error: 'Bad Request', message: expect.any(String), details: [{ path: '/cursor', message: expect.any(String) }] });
+    expect(badCursor.body).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: expect.any(String),
+      details: [{ path: '/cursor', message: expect.any(String) }],
+    });
   });
 
   it('cancels a queued Round and removes its job from the queue', async () => {
@@ -86,19 +105,32 @@ describe('rounds', () => {
 
     // Terminal: a second cancel is a conflict.
     const again = await sc.call('POST', `/rounds/${round_id}/cancel`);
-    expect(again).toEqual({ status: 409, body: { statusCode: 409, error: 'Conflict', message: 'illegal transition cancelled → cancelled' } });
+    expect(again).toEqual({
+      status: 409,
+      body: { statusCode: 409, error: 'Conflict', message: 'illegal transition cancelled → cancelled' },
+    });
   });
 
   it('refuses to retry a Round that is still queued (409), and retries a cancelled one as attempt 2', async () => {
     const { round_id } = await submit();
-    expect(await sc.call('POST', `/rounds/${round_id}/retry`)).toEqual({ status: 409, body: { statusCode: 409, error: 'Conflict', message: 'illegal transition queued → queued' } });
+    expect(await sc.call('POST', `/rounds/${round_id}/retry`)).toEqual({
+      status: 409,
+      body: { statusCode: 409, error: 'Conflict', message: 'illegal transition queued → queued' },
+    });
 
     await sc.call('POST', `/rounds/${round_id}/cancel`);
     const retried = await sc.call('POST', `/rounds/${round_id}/retry`);
     expect(retried.status).toBe(200);
     expect(retried.body).toMatchObject({ state: 'queued', attempt: 2, finished_at: null });
-    expect(retried.body.transitions.at(-1)).toMatchObject({ from: 'cancelled', to: 'queued', reason: 'retry requested by API', attempt: 2 });
-    const job = await until(() => sc.queue(QueueName.WorkOrders).getJob(roundJobId(round_id, 2)), { what: 'the job of attempt 2' });
+    expect(retried.body.transitions.at(-1)).toMatchObject({
+      from: 'cancelled',
+      to: 'queued',
+      reason: 'retry requested by API',
+      attempt: 2,
+    });
+    const job = await until(() => sc.queue(QueueName.WorkOrders).getJob(roundJobId(round_id, 2)), {
+      what: 'the job of attempt 2',
+    });
     expect(job.data).toMatchObject({ round_id, attempt: 2 });
     // Attempt 1 was cancelled while queued: no Report, no session to resume.
     expect(job.data.resume_from).toBeUndefined();
@@ -112,7 +144,11 @@ describe('rounds', () => {
     expect(bad.body.details).toEqual(expect.arrayContaining([expect.objectContaining({ path: '/fresh' })]));
     const fresh = await sc.call('POST', `/rounds/${round_id}/retry`, { body: { fresh: true } });
     expect(fresh.status).toBe(200);
-    expect(fresh.body.transitions.at(-1)).toMatchObject({ to: 'queued', reason: 'retry requested by API (fresh)', attempt: 2 });
+    expect(fresh.body.transitions.at(-1)).toMatchObject({
+      to: 'queued',
+      reason: 'retry requested by API (fresh)',
+      attempt: 2,
+    });
   });
 
   it('records commits of a Round once per sha and lists them', async () => {
@@ -131,7 +167,9 @@ describe('rounds', () => {
   it('streams the stored transitions of a finished Round, then ends the stream', async () => {
     const { round_id } = await submit();
     await sc.call('POST', `/rounds/${round_id}/cancel`);
-    const response = await fetch(`${sc.orchestrator.url}/rounds/${round_id}/events`, { headers: { accept: 'text/event-stream' } });
+    const response = await fetch(`${sc.orchestrator.url}/rounds/${round_id}/events`, {
+      headers: { accept: 'text/event-stream' },
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     const text = await response.text();

@@ -18,29 +18,65 @@ describe('POST /workorders', () => {
 
   it('stores a valid work-order, creates a queued Round and enqueues its job', async () => {
     const answer = await sc.call('POST', '/workorders', { body: echoOrder() });
-    expect(answer).toEqual({ status: 200, body: { workorder_id: expect.any(String), round_id: expect.any(String), status: 'queued' } });
+    expect(answer).toEqual({
+      status: 200,
+      body: { workorder_id: expect.any(String), round_id: expect.any(String), status: 'queued' },
+    });
     const { workorder_id, round_id } = answer.body;
 
     const stored = await sc.call('GET', `/workorders/${workorder_id}`);
     expect(stored.status).toBe(200);
-    expect(stored.body).toMatchObject({ id: workorder_id, title: 'Say hello', plugin: 'echo', priority: 5, phases: ['coding'], branch: expect.stringMatching(/^feat\/wo-\d{8}-say-hello-[0-9a-f]{8}$/) });
+    expect(stored.body).toMatchObject({
+      id: workorder_id,
+      title: 'Say hello',
+      plugin: 'echo',
+      priority: 5,
+      phases: ['coding'],
+      branch: expect.stringMatching(/^feat\/wo-\d{8}-say-hello-[0-9a-f]{8}$/),
+    });
     expect(stored.body.phase_timeout).toEqual({ coding: 'PT30M', testing: 'PT45M' });
 
     const round = await sc.call('GET', `/rounds/${round_id}`);
-    expect(round.body).toMatchObject({ id: round_id, workorder_id, state: 'queued', attempt: 1, labels: ['demo'], commits: [] });
-    expect(round.body.transitions).toEqual([{ from: null, to: 'queued', reason: 'submitted', attempt: 1, at: expect.any(String) }]);
+    expect(round.body).toMatchObject({
+      id: round_id,
+      workorder_id,
+      state: 'queued',
+      attempt: 1,
+      labels: ['demo'],
+      commits: [],
+    });
+    expect(round.body.transitions).toEqual([
+      { from: null, to: 'queued', reason: 'submitted', attempt: 1, at: expect.any(String) },
+    ]);
 
     const job = await sc.queue(QueueName.WorkOrders).getJob(roundJobId(round_id, 1));
     expect(job?.name).toBe(JobName.RunRound);
     expect(job?.opts.priority).toBe(5);
-    expect(job?.data).toMatchObject({ round_id, workorder_id, attempt: 1, order: { id: workorder_id, plugin: 'echo' } });
+    expect(job?.data).toMatchObject({
+      round_id,
+      workorder_id,
+      attempt: 1,
+      order: { id: workorder_id, plugin: 'echo' },
+    });
   });
 
   it('answers 400 listing every failing JSON path', async () => {
-    const answer = await sc.call('POST', '/workorders', { body: { title: 7, priority: 11, budget: { max_tokens: 0 }, surprise: true } });
+    const answer = await sc.call('POST', '/workorders', {
+      body: { title: 7, priority: 11, budget: { max_tokens: 0 }, surprise: true },
+    });
     expect(answer.status).toBe(400);
-    expect(answer.body).toMatchObject({ statusCode: 400, error: 'Bad Request', message: expect.stringContaining('invalid work-order') });
-    expect(answer.body.details.map((d: { path: string }) => d.path).sort()).toEqual(['/budget/max_tokens', '/instructions', '/priority', '/surprise', '/title']);
+    expect(answer.body).toMatchObject({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: expect.stringContaining('invalid work-order'),
+    });
+    expect(answer.body.details.map((d: { path: string }) => d.path).sort()).toEqual([
+      '/budget/max_tokens',
+      '/instructions',
+      '/priority',
+      '/surprise',
+      '/title',
+    ]);
   });
 
   it.each([
@@ -55,8 +91,13 @@ describe('POST /workorders', () => {
   });
 
   it('answers 413 for a body over 1 MiB', async () => {
-    const answer = await sc.call('POST', '/workorders', { body: echoOrder({ instructions: 'x'.repeat(1024 * 1024 + 1) }) });
-    expect(answer).toEqual({ status: 413, body: { statusCode: 413, error: 'Payload Too Large', message: 'request body is larger than 1 MiB' } });
+    const answer = await sc.call('POST', '/workorders', {
+      body: echoOrder({ instructions: 'x'.repeat(1024 * 1024 + 1) }),
+    });
+    expect(answer).toEqual({
+      status: 413,
+      body: { statusCode: 413, error: 'Payload Too Large', message: 'request body is larger than 1 MiB' },
+    });
   });
 
   it.each([
@@ -66,17 +107,29 @@ describe('POST /workorders', () => {
     ['br', 'plain text', Buffer.from('not brotli')],
   ])('answers 400 for Content-Encoding %s on %s, and stores nothing', async (encoding, _, body) => {
     const before = await rows.counts();
-    const response = await fetch(`${sc.orchestrator.url}/workorders`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': encoding }, body });
+    const response = await fetch(`${sc.orchestrator.url}/workorders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+      body,
+    });
     expect({ status: response.status, body: await response.json() }).toEqual({
       status: 400,
-      body: { statusCode: 400, error: 'Bad Request', message: expect.stringMatching(/^request body does not decompress as its Content-Encoding says: /) },
+      body: {
+        statusCode: 400,
+        error: 'Bad Request',
+        message: expect.stringMatching(/^request body does not decompress as its Content-Encoding says: /),
+      },
     });
     expect(await rows.counts()).toEqual(before);
   });
 
   it('takes a gzip body that is gzip', async () => {
     const body = gzipSync(JSON.stringify(echoOrder()));
-    const response = await fetch(`${sc.orchestrator.url}/workorders`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body });
+    const response = await fetch(`${sc.orchestrator.url}/workorders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body,
+    });
     expect(response.status).toBe(200);
   });
 
@@ -103,7 +156,9 @@ describe('POST /workorders', () => {
   });
 
   it("answers 400 with the /params paths that break the plugin's paramsSchema", async () => {
-    const answer = await sc.call('POST', '/workorders', { body: echoOrder({ plugin: 'shell', params: { commands: ['true', 7] } }) });
+    const answer = await sc.call('POST', '/workorders', {
+      body: echoOrder({ plugin: 'shell', params: { commands: ['true', 7] } }),
+    });
     expect(answer.status).toBe(400);
     expect(answer.body.details).toEqual([{ path: '/params/commands/1', message: 'must be string' }]);
   });
@@ -121,7 +176,12 @@ describe('POST /workorders', () => {
     });
     const answer = await sc.call('POST', '/workorders', { body });
     expect(answer.status).toBe(400);
-    expect(answer.body.details).toEqual([{ path: '/agents/1/model', message: expect.stringMatching(/^agent codex: model gpt-9-imaginary has no known price/) }]);
+    expect(answer.body.details).toEqual([
+      {
+        path: '/agents/1/model',
+        message: expect.stringMatching(/^agent codex: model gpt-9-imaginary has no known price/),
+      },
+    ]);
     expect((await rows.counts()).rounds).toBe(before);
     // Without the cost budget there is nothing a price is needed for.
     const unbudgeted = await sc.call('POST', '/workorders', { body: { ...body, budget: { max_tokens: 1000 } } });
@@ -129,13 +189,22 @@ describe('POST /workorders', () => {
   });
 
   it('answers 404 for an unknown work-order', async () => {
-    expect(await sc.call('GET', '/workorders/nope')).toEqual({ status: 404, body: { statusCode: 404, error: 'Not Found', message: 'work-order nope not found' } });
+    expect(await sc.call('GET', '/workorders/nope')).toEqual({
+      status: 404,
+      body: { statusCode: 404, error: 'Not Found', message: 'work-order nope not found' },
+    });
   });
 
   it('gives the same answer and no second Round for a repeated Idempotency-Key', async () => {
     const key = `key-${Date.now()}`;
-    const first = await sc.call('POST', '/workorders', { body: echoOrder({ labels: [key] }), headers: { 'idempotency-key': key } });
-    const second = await sc.call('POST', '/workorders', { body: echoOrder({ labels: [key] }), headers: { 'idempotency-key': key } });
+    const first = await sc.call('POST', '/workorders', {
+      body: echoOrder({ labels: [key] }),
+      headers: { 'idempotency-key': key },
+    });
+    const second = await sc.call('POST', '/workorders', {
+      body: echoOrder({ labels: [key] }),
+      headers: { 'idempotency-key': key },
+    });
     expect(first.status).toBe(200);
     expect(second).toEqual(first);
     expect((await sc.call('GET', `/rounds?label=${key}`)).body.items).toHaveLength(1);
@@ -151,13 +220,20 @@ describe('POST /workorders', () => {
 
   /** Jobs of the `workorders` queue for a work-order, whatever their state (no worker takes them here). */
   async function queuedJobsOf(workorderId: string): Promise<number> {
-    const jobs = await sc.queue(QueueName.WorkOrders).getJobs(['waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed']);
+    const jobs = await sc
+      .queue(QueueName.WorkOrders)
+      .getJobs(['waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed']);
     return jobs.filter((job) => job?.data?.workorder_id === workorderId).length;
   }
 
   /** Submits `body` 50 times at once and checks: one answer for all, one work-order, one Round, one outbox row, one job. */
-  async function expectOneRoundFor50ConcurrentSubmits(body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<void> {
-    const answers = await Promise.all(Array.from({ length: 50 }, () => sc.call('POST', '/workorders', { body, headers })));
+  async function expectOneRoundFor50ConcurrentSubmits(
+    body: Record<string, unknown>,
+    headers: Record<string, string> = {},
+  ): Promise<void> {
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () => sc.call('POST', '/workorders', { body, headers })),
+    );
     expect(new Set(answers.map((a) => a.status))).toEqual(new Set([200]));
     expect(new Set(answers.map((a) => JSON.stringify(a.body))).size).toBe(1);
     const { workorder_id, round_id } = answers[0].body;
@@ -179,10 +255,16 @@ describe('POST /workorders', () => {
 
   it('answers 422 for a reused Idempotency-Key with a different body, and stores nothing', async () => {
     const key = `reused-key-${Date.now()}`;
-    const first = await sc.call('POST', '/workorders', { body: echoOrder({ title: 'First' }), headers: { 'idempotency-key': key } });
+    const first = await sc.call('POST', '/workorders', {
+      body: echoOrder({ title: 'First' }),
+      headers: { 'idempotency-key': key },
+    });
     expect(first.status).toBe(200);
     const before = await rows.counts();
-    const second = await sc.call('POST', '/workorders', { body: echoOrder({ title: 'Second' }), headers: { 'idempotency-key': key } });
+    const second = await sc.call('POST', '/workorders', {
+      body: echoOrder({ title: 'Second' }),
+      headers: { 'idempotency-key': key },
+    });
     expect(second).toEqual({
       status: 422,
       body: {
@@ -199,7 +281,10 @@ describe('POST /workorders', () => {
     expect((await sc.call('POST', '/workorders', { body: echoOrder({ id }) })).status).toBe(200);
     const before = await rows.counts();
     const second = await sc.call('POST', '/workorders', { body: echoOrder({ id, instructions: 'Something else.' }) });
-    expect(second).toEqual({ status: 409, body: { statusCode: 409, error: 'Conflict', message: `work-order ${id} already exists with a different body` } });
+    expect(second).toEqual({
+      status: 409,
+      body: { statusCode: 409, error: 'Conflict', message: `work-order ${id} already exists with a different body` },
+    });
     expect(await rows.counts()).toEqual(before);
   });
 
@@ -211,7 +296,8 @@ describe('POST /workorders', () => {
   });
 
   describe('one branch per work-order', () => {
-    const branchOf = async (workorderId: string): Promise<string> => (await sc.call('GET', `/workorders/${workorderId}`)).body.branch;
+    const branchOf = async (workorderId: string): Promise<string> =>
+      (await sc.call('GET', `/workorders/${workorderId}`)).body.branch;
 
     it('gives two work-orders with the same title on the same day different default branches', async () => {
       const first = await sc.call('POST', '/workorders', { body: echoOrder() });
@@ -233,7 +319,12 @@ describe('POST /workorders', () => {
           statusCode: 409,
           error: 'Conflict',
           message: `branch ${branch} is taken by Round ${first.body.round_id} (work-order ${first.body.workorder_id}, queued); set continue_branch: true to continue it, or choose another branch`,
-          details: [{ path: '/branch', message: `is taken by Round ${first.body.round_id} of work-order ${first.body.workorder_id}` }],
+          details: [
+            {
+              path: '/branch',
+              message: `is taken by Round ${first.body.round_id} of work-order ${first.body.workorder_id}`,
+            },
+          ],
         },
       });
       expect(await rows.counts()).toEqual(before);
@@ -242,13 +333,18 @@ describe('POST /workorders', () => {
       expect((await sc.call('POST', '/workorders', { body: echoOrder({ branch }) })).status).toBe(409);
     });
 
-    it('lets a work-order that says continue_branch go on from another one\'s branch', async () => {
+    it("lets a work-order that says continue_branch go on from another one's branch", async () => {
       const branch = `feat/continued-${Date.now()}`;
       const first = await sc.call('POST', '/workorders', { body: echoOrder({ branch }) });
-      const second = await sc.call('POST', '/workorders', { body: echoOrder({ branch, title: 'Follow-up', continue_branch: true }) });
+      const second = await sc.call('POST', '/workorders', {
+        body: echoOrder({ branch, title: 'Follow-up', continue_branch: true }),
+      });
       expect(second.status).toBe(200);
       const onBranch = await sc.call('GET', `/rounds?branch=${encodeURIComponent(branch)}`);
-      expect(onBranch.body.items.map((round: { id: string }) => round.id)).toEqual([second.body.round_id, first.body.round_id]);
+      expect(onBranch.body.items.map((round: { id: string }) => round.id)).toEqual([
+        second.body.round_id,
+        first.body.round_id,
+      ]);
     });
 
     it('answers a repeated submit with an explicit branch with its first answer, not a refusal of its own branch', async () => {
@@ -256,14 +352,20 @@ describe('POST /workorders', () => {
       const byId = echoOrder({ id: `wo-branch-${Date.now()}`, branch });
       const first = await sc.call('POST', '/workorders', { body: byId });
       expect(await sc.call('POST', '/workorders', { body: byId })).toEqual(first);
-      const keyed = { body: echoOrder({ branch: `${branch}-keyed` }), headers: { 'idempotency-key': `branch-key-${Date.now()}` } };
+      const keyed = {
+        body: echoOrder({ branch: `${branch}-keyed` }),
+        headers: { 'idempotency-key': `branch-key-${Date.now()}` },
+      };
       const firstKeyed = await sc.call('POST', '/workorders', keyed);
       expect(await sc.call('POST', '/workorders', keyed)).toEqual(firstKeyed);
     });
   });
 
   it('refuses a malformed Idempotency-Key with 400', async () => {
-    const answer = await sc.call('POST', '/workorders', { body: echoOrder(), headers: { 'idempotency-key': 'x'.repeat(201) } });
+    const answer = await sc.call('POST', '/workorders', {
+      body: echoOrder(),
+      headers: { 'idempotency-key': 'x'.repeat(201) },
+    });
     expect(answer.status).toBe(400);
     expect(answer.body.details).toEqual([{ path: '/headers/idempotency-key', message: expect.any(String) }]);
   });

@@ -26,7 +26,11 @@ describe('a worker killed mid-Round (kill -9)', () => {
 
     const { round, report } = await sc.ended(crashed);
     const survivor = sc.workers.find((worker) => worker !== victim);
-    expect(round).toMatchObject({ state: 'succeeded', attempt: 1, worker: survivor && `${running.worker?.split(':')[0]}:${survivor.child.pid}` });
+    expect(round).toMatchObject({
+      state: 'succeeded',
+      attempt: 1,
+      worker: survivor && `${running.worker?.split(':')[0]}:${survivor.child.pid}`,
+    });
     expect(trail(round)).toEqual([
       [null, 'queued', 'submitted'],
       ['queued', 'running', `started by ${running.worker}`],
@@ -45,6 +49,9 @@ describe('a worker killed mid-Round (kill -9)', () => {
     // One finished message per Round reached the orchestrator: no second Report was even offered.
     const output = sc.orchestrator?.output() ?? '';
     expect(output).not.toContain('"msg":"duplicate report ignored"');
-    for (const worker of sc.workers) expect(worker.output().match(new RegExp(`"round_id":"${long}"[^\\n]*"msg":"round started"`, 'g')) ?? []).toHaveLength(worker === sc.holderOf(longRunning) ? 1 : 0);
+    for (const worker of sc.workers)
+      expect(
+        worker.output().match(new RegExp(`"round_id":"${long}"[^\\n]*"msg":"round started"`, 'g')) ?? [],
+      ).toHaveLength(worker === sc.holderOf(longRunning) ? 1 : 0);
   });
 });

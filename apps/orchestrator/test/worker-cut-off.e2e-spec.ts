@@ -27,11 +27,18 @@ describe('a worker cut off from Redis mid-Round', () => {
   it('stops its Round when it cannot renew the lock, and another worker runs it to one Report; the cut-off one never reports', async () => {
     const cutOff = await sc.startWorker({ REDIS_URL: `redis://127.0.0.1:${proxy.port}` });
     const roundId = await sc.submitWait(8_000);
-    await sc.roundWhen(roundId, (round) => round.state === 'running' && sc.holderOf(round) === cutOff, 'running on the worker behind the proxy');
+    await sc.roundWhen(
+      roundId,
+      (round) => round.state === 'running' && sc.holderOf(round) === cutOff,
+      'running on the worker behind the proxy',
+    );
     const other: StackProcess = await sc.startWorker();
 
     proxy.cut();
-    await until(() => cutOff.output().includes('"msg":"round abandoned"'), { timeoutMs: 30_000, what: 'the cut-off worker abandoning its Round' });
+    await until(() => cutOff.output().includes('"msg":"round abandoned"'), {
+      timeoutMs: 30_000,
+      what: 'the cut-off worker abandoning its Round',
+    });
     const { round, report } = await sc.ended(roundId, 60_000);
     expect(round.state).toBe('succeeded');
     expect(report.worker).toBe(round.worker);

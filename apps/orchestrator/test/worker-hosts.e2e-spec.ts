@@ -30,10 +30,21 @@ const lockMs = 2_000;
     const port = await freePort();
     redis = await startRedis(port, ['127.0.0.1', host.gateway]);
     s3 = await startS3Server('sc-artifacts', undefined, host.gateway);
-    sc = await ReliabilityStack.create({ REDIS_URL: `redis://127.0.0.1:${port}`, SC_WORKER_LOCK_MS: String(lockMs), ...s3.env });
+    sc = await ReliabilityStack.create({
+      REDIS_URL: `redis://127.0.0.1:${port}`,
+      SC_WORKER_LOCK_MS: String(lockMs),
+      ...s3.env,
+    });
     await sc.startOrchestrator();
     remoteDir = mkdtempSync(join(tmpdir(), 'sc-remote-host-'));
-    remote = await sc.startWorker({ REDIS_URL: `redis://${host.gateway}:${port}`, SC_DATA_DIR: join(remoteDir, 'data'), SC_LOG_DIR: join(remoteDir, 'logs') }, host.launcher);
+    remote = await sc.startWorker(
+      {
+        REDIS_URL: `redis://${host.gateway}:${port}`,
+        SC_DATA_DIR: join(remoteDir, 'data'),
+        SC_LOG_DIR: join(remoteDir, 'logs'),
+      },
+      host.launcher,
+    );
   });
 
   afterAll(async () => {
@@ -52,16 +63,25 @@ const lockMs = 2_000;
     expect(sc.holderOf(round)).toBe(remote);
     const [artifact] = report.artifacts;
     expect(artifact.uri).toBe(`s3://${s3.bucket}/${round.id}/1/params.json`);
-    expect(JSON.parse((await s3.getObject(`${round.id}/1/params.json`)).bytes.toString('utf8'))).toEqual({ greeting: 'from another host' });
+    expect(JSON.parse((await s3.getObject(`${round.id}/1/params.json`)).bytes.toString('utf8'))).toEqual({
+      greeting: 'from another host',
+    });
   });
 
   it('cut off mid-Round, it stops the Round and never reports; the other worker takes it over to one Report', async () => {
     const roundId = await sc.submitWait(8_000);
-    await sc.roundWhen(roundId, (round) => round.state === 'running' && sc.holderOf(round) === remote, 'running on the other host');
+    await sc.roundWhen(
+      roundId,
+      (round) => round.state === 'running' && sc.holderOf(round) === remote,
+      'running on the other host',
+    );
     const local = await sc.startWorker();
 
     host.cut();
-    await until(() => remote.output().includes('"msg":"round abandoned"'), { timeoutMs: 30_000, what: 'the cut-off worker abandoning its Round' });
+    await until(() => remote.output().includes('"msg":"round abandoned"'), {
+      timeoutMs: 30_000,
+      what: 'the cut-off worker abandoning its Round',
+    });
     const { round, report } = await sc.ended(roundId, 60_000);
     expect(round.state).toBe('succeeded');
     expect(sc.holderOf(round)).toBe(local);
@@ -73,6 +93,11 @@ const lockMs = 2_000;
     const after = await sc.call('GET', `/rounds/${roundId}`);
     expect(trail(after.body).filter(([, to]) => to === 'succeeded')).toHaveLength(1);
     expect(after.body.worker).toBe(round.worker);
-    expect(remote.output().split('\n').filter((line) => line.includes('"msg":"round finished"') && line.includes(roundId))).toEqual([]);
+    expect(
+      remote
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('"msg":"round finished"') && line.includes(roundId)),
+    ).toEqual([]);
   });
 });

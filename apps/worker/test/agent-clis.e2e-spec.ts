@@ -11,7 +11,10 @@ import { QueueDriver } from './worker-stack';
 
 // The real agent CLIs run by a worker process, each through the worker's model gateway to its fake model API.
 const binDir = agentCliBinDir();
-if (!binDir) console.log('worker agent-clis.e2e-spec: the agent CLIs are not installed (scripts/install-agent-clis.js could not reach the npm registry); skipping');
+if (!binDir)
+  console.log(
+    'worker agent-clis.e2e-spec: the agent CLIs are not installed (scripts/install-agent-clis.js could not reach the npm registry); skipping',
+  );
 const describeWithClis = binDir ? describe : describe.skip;
 
 const usage = { input: 700, output: 40, cacheRead: 100, cacheWrite: 10 };
@@ -60,7 +63,11 @@ describeWithClis('worker: the real agent CLIs', () => {
     for (const [index, cli] of agentCliCases.entries()) {
       const { report } = await queues.finished(jobs[index].round_id, 60_000);
       // A failure shows its summary (the agent's exit and output) in the diff.
-      expect({ cli: cli.name, status: report.status, ...(report.status === 'success' ? {} : { summary: report.summary }) }).toEqual({ cli: cli.name, status: 'success' });
+      expect({
+        cli: cli.name,
+        status: report.status,
+        ...(report.status === 'success' ? {} : { summary: report.summary }),
+      }).toEqual({ cli: cli.name, status: 'success' });
       expect(git(repo, 'show', `feat/wo-20261207-worker-${cli.name}:ran.txt`)).toBe(process.version);
       expect(sortedTokenUsage(report)).toEqual(expectedTokenUsage(cli, servers.get(cli.name)!, usage));
     }
@@ -68,7 +75,10 @@ describeWithClis('worker: the real agent CLIs', () => {
 });
 
 /** A stack whose workers run Claude Code against `server`: its environment, a repository, the queues. */
-function claudeStack(server: FakeModelServer, extra: NodeJS.ProcessEnv = {}): { stack: StackEnv; repo: string; queues: QueueDriver } {
+function claudeStack(
+  server: FakeModelServer,
+  extra: NodeJS.ProcessEnv = {},
+): { stack: StackEnv; repo: string; queues: QueueDriver } {
   const claude = agentCliCases.find((cli) => cli.name === 'claude')!;
   const stack = createStackEnv({ ...claude.upstreamEnv(server), PATH: `${binDir}:${process.env.PATH}`, ...extra });
   mkdirSync(stack.dataDir, { recursive: true });
@@ -95,15 +105,24 @@ describeWithClis('worker: a worker killed while its agent waits for the model', 
   /** Submits a Round, kills its first worker once the agent waits on its second turn, starts another. */
   async function killMidRound(order: Partial<StoredWorkOrder>): Promise<{ report: Report; spentBeforeKill: number }> {
     workers.push(await startWorker(stack.stack));
-    const job = await stack.queues.submit({ plugin: 'agent-cli', phases: ['coding'], repo: { path: stack.repo }, agents, ...order });
-    await until(() => server.calls.filter((call) => call.agentTurn).length >= 2, { timeoutMs: 30_000, what: 'the first run waiting on its second turn' });
+    const job = await stack.queues.submit({
+      plugin: 'agent-cli',
+      phases: ['coding'],
+      repo: { path: stack.repo },
+      agents,
+      ...order,
+    });
+    await until(() => server.calls.filter((call) => call.agentTurn).length >= 2, {
+      timeoutMs: 30_000,
+      what: 'the first run waiting on its second turn',
+    });
     const spentBeforeKill = server.calls.filter((call) => call.delivered).length;
     await workers[0].kill();
     workers.push(await startWorker(stack.stack));
     return { report: (await stack.queues.finished(job.round_id, 60_000)).report, spentBeforeKill };
   }
 
-  it('the worker that takes over resumes the agent\'s session: the model sees the conversation so far', async () => {
+  it("the worker that takes over resumes the agent's session: the model sees the conversation so far", async () => {
     // Only the second turn hangs: the first worker is killed there, and the takeover's calls are answered.
     server = await claude.startServer({ usage, fault: { kind: 'hang', fromCall: 1, count: 1 } });
     stack = claudeStack(server, { SC_WORKER_LOCK_MS: '1000' });
@@ -121,7 +140,10 @@ describeWithClis('worker: a worker killed while its agent waits for the model', 
     const { report, spentBeforeKill } = await killMidRound({ phase_timeout: { coding: 8 } });
     // The second worker's run hung at once (every turn after the first hangs): what the Report counts
     // is what the killed run spent.
-    expect(report).toMatchObject({ status: 'timeout', worker: expect.stringMatching(new RegExp(`:${workers[1].child.pid}$`)) });
+    expect(report).toMatchObject({
+      status: 'timeout',
+      worker: expect.stringMatching(new RegExp(`:${workers[1].child.pid}$`)),
+    });
     expect(server.calls.filter((call) => call.delivered)).toHaveLength(spentBeforeKill);
     expect(sortedTokenUsage(report)).toEqual(expectedTokenUsage(claude, server, usage));
     expect(report.token_usage[0].input).toBeGreaterThan(0);
@@ -138,12 +160,22 @@ describeWithClis('workers: SC_AGENT_LIMITS across workers', () => {
     const workers = await Promise.all([startWorker(stack), startWorker(stack), startWorker(stack)]);
     try {
       const jobs = await Promise.all(
-        [1, 2, 3].map((n) => queues.submit({ plugin: 'agent-cli', phases: ['coding'], branch: `feat/limited-${n}`, repo: { path: repo }, agents: [{ name: 'claude', model: claude.model, role: 'implementer' }] })),
+        [1, 2, 3].map((n) =>
+          queues.submit({
+            plugin: 'agent-cli',
+            phases: ['coding'],
+            branch: `feat/limited-${n}`,
+            repo: { path: repo },
+            agents: [{ name: 'claude', model: claude.model, role: 'implementer' }],
+          }),
+        ),
       );
       const reports = [];
       for (const job of jobs) reports.push((await queues.finished(job.round_id, 90_000)).report);
       expect(reports.map((report) => report.status)).toEqual(['success', 'success', 'success']);
-      const spans = reports.map((report) => [Date.parse(report.started_at!), Date.parse(report.finished_at!)]).sort((a, b) => a[0] - b[0]);
+      const spans = reports
+        .map((report) => [Date.parse(report.started_at!), Date.parse(report.finished_at!)])
+        .sort((a, b) => a[0] - b[0]);
       for (let i = 1; i < spans.length; i++) expect(spans[i][0]).toBeGreaterThanOrEqual(spans[i - 1][1]);
     } finally {
       await queues.close();
@@ -171,7 +203,13 @@ describeWithClis('worker: an attempt with a follow-up (the PR loop)', () => {
     server = await claude.startServer({ usage });
     stack = claudeStack(server);
     worker = await startWorker(stack.stack);
-    const first = await stack.queues.submit({ plugin: 'agent-cli', phases: ['coding'], repo: { path: stack.repo }, instructions: 'Write hello.txt.', agents: [{ name: 'claude', model: claude.model, role: 'implementer' }] });
+    const first = await stack.queues.submit({
+      plugin: 'agent-cli',
+      phases: ['coding'],
+      repo: { path: stack.repo },
+      instructions: 'Write hello.txt.',
+      agents: [{ name: 'claude', model: claude.model, role: 'implementer' }],
+    });
     const { report } = await stack.queues.finished(first.round_id, 60_000);
     expect(report.status).toBe('success');
     const sessions = (report.sessions ?? []).map(({ agent, session_id }) => ({ agent, session_id }));
@@ -180,11 +218,24 @@ describeWithClis('worker: an attempt with a follow-up (the PR loop)', () => {
 
     // Attempt 2 as RoundsService.retry stages it for a review requesting changes.
     const followUp = 'A review of pull request #101 by @octocat requests changes:\n\nAlso write bye.txt.';
-    const transcripts = report.artifacts.map((artifact) => artifact.name).filter((name) => name.startsWith('sessions/'));
-    const second: WorkOrderJob = { ...first, attempt: 2, resume_from: { attempt: 1, sessions, transcripts }, follow_up: followUp };
+    const transcripts = report.artifacts
+      .map((artifact) => artifact.name)
+      .filter((name) => name.startsWith('sessions/'));
+    const second: WorkOrderJob = {
+      ...first,
+      attempt: 2,
+      resume_from: { attempt: 1, sessions, transcripts },
+      follow_up: followUp,
+    };
     await stack.queues.workorders.add(JobName.RunRound, second, { jobId: roundJobId(second.round_id, 2) });
-    const finished = await until(() => stack.queues.messagesOf(first.round_id).find((message) => message.type === 'finished' && message.attempt === 2), { timeoutMs: 60_000, what: 'attempt 2' });
-    expect(finished).toMatchObject({ report: { status: 'success', sessions: [{ agent: 'claude', attempt: 2, resumed_from_attempt: 1 }] } });
+    const finished = await until(
+      () =>
+        stack.queues.messagesOf(first.round_id).find((message) => message.type === 'finished' && message.attempt === 2),
+      { timeoutMs: 60_000, what: 'attempt 2' },
+    );
+    expect(finished).toMatchObject({
+      report: { status: 'success', sessions: [{ agent: 'claude', attempt: 2, resumed_from_attempt: 1 }] },
+    });
     const [resumed] = server.calls.slice(callsOfFirst).filter((call) => call.agentTurn);
     const seen = JSON.stringify(resumed.body);
     expect(seen).toContain('Write hello.txt.');

@@ -11,9 +11,9 @@ import { processesWith } from '../../../test/support/processes';
 // A worker stopped while its agent runs — by kill -9 or SIGTERM — leaves none of the agent's processes, also
 // those that left its process group.
 const probe = SandboxRuntime.load(process.env, tmpdir());
-if (probe.mode !== 'bubblewrap') console.log(`worker agent-sandbox.e2e-spec: no sandbox on this machine (${probe.reason}); skipping`);
+if (probe.mode !== 'bubblewrap')
+  console.log(`worker agent-sandbox.e2e-spec: no sandbox on this machine (${probe.reason}); skipping`);
 const describeSandboxed = probe.mode === 'bubblewrap' ? describe : describe.skip;
-
 
 describeSandboxed('worker: an agent never outlives its worker', () => {
   let stack: StackEnv;
@@ -43,8 +43,17 @@ describeSandboxed('worker: an agent never outlives its worker', () => {
     const marker = `sc-orphan-${Date.now()}`;
     const sleeper = (tag: string) => `sh -c 'sleep 600; true' ${marker}-${tag}`;
     const command = `setsid ${sleeper('setsid')} & (${sleeper('double')} &); trap '' TERM; ${sleeper('agent')}`;
-    await queues.submit({ plugin: 'agent-cli', phases: ['coding'], repo: { path: repo }, branch: `feat/${marker}`, agents: [{ name: 'sleeper', model: 'none', role: 'implementer', command }] });
-    await until(() => processesWith(marker).length >= 3, { timeoutMs: 30_000, what: 'the agent and its escapees running' });
+    await queues.submit({
+      plugin: 'agent-cli',
+      phases: ['coding'],
+      repo: { path: repo },
+      branch: `feat/${marker}`,
+      agents: [{ name: 'sleeper', model: 'none', role: 'implementer', command }],
+    });
+    await until(() => processesWith(marker).length >= 3, {
+      timeoutMs: 30_000,
+      what: 'the agent and its escapees running',
+    });
     await stop(worker);
     const stoppedAt = Date.now();
     await until(() => processesWith(marker).length === 0, { timeoutMs: 5_000, what: 'no agent process left' });

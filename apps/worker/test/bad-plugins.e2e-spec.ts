@@ -1,6 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createStackEnv, startOrchestrator, startWorker, type OrchestratorProcess, type StackEnv, type StackProcess } from '../../../test/support/local-stack';
+import {
+  createStackEnv,
+  startOrchestrator,
+  startWorker,
+  type OrchestratorProcess,
+  type StackEnv,
+  type StackProcess,
+} from '../../../test/support/local-stack';
 import { until } from '../../../test/support/until';
 
 const terminal = new Set(['succeeded', 'failed', 'timed_out', 'cancelled', 'error']);
@@ -35,13 +42,20 @@ describe('bad plugins through the worker and the orchestrator', () => {
 
   async function submit(order: Record<string, unknown>): Promise<string> {
     const body = { title: 'Bad plugin', instructions: 'Misbehave.', phases: ['coding'], ...order };
-    const answer = await fetch(`${orchestrator.url}/workorders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const answer = await fetch(`${orchestrator.url}/workorders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     if (answer.status !== 200) throw new Error(`submit answered ${answer.status}: ${await answer.text()}`);
     return ((await answer.json()) as { round_id: string }).round_id;
   }
 
   /** Waits until the Round is terminal and returns it with its Report. */
-  async function ended(roundId: string, timeoutMs = 30_000): Promise<{ round: { state: string }; report: Record<string, unknown> }> {
+  async function ended(
+    roundId: string,
+    timeoutMs = 30_000,
+  ): Promise<{ round: { state: string }; report: Record<string, unknown> }> {
     const round = await until(
       async () => {
         const view = (await (await fetch(`${orchestrator.url}/rounds/${roundId}`)).json()) as { state: string };
@@ -60,12 +74,18 @@ describe('bad plugins through the worker and the orchestrator', () => {
   }
 
   beforeAll(async () => {
-    stack = createStackEnv({ SC_PLUGINS: join(__dirname, 'fixtures', 'misbehaving.plugin.js') + ',' + join(__dirname, 'fixtures', 'throwing.plugin.js'), SC_WORKER_CONCURRENCY: '3' });
+    stack = createStackEnv({
+      SC_PLUGINS:
+        join(__dirname, 'fixtures', 'misbehaving.plugin.js') + ',' + join(__dirname, 'fixtures', 'throwing.plugin.js'),
+      SC_WORKER_CONCURRENCY: '3',
+    });
     orchestrator = await startOrchestrator(stack);
     worker = await startWorker(stack);
     // The hanging plugin is abandoned only after its timeout plus the settle time the runner gives a plugin
     // that ignores its signal; it runs beside the other tests and is checked last.
-    hanging = submit({ plugin: 'misbehaving', params: { mode: 'hang' }, phase_timeout: { coding: 1 } }).then((id) => ended(id, 60_000));
+    hanging = submit({ plugin: 'misbehaving', params: { mode: 'hang' }, phase_timeout: { coding: 1 } }).then((id) =>
+      ended(id, 60_000),
+    );
   });
   afterAll(async () => {
     await worker?.stop();
@@ -81,16 +101,26 @@ describe('bad plugins through the worker and the orchestrator', () => {
   });
 
   it('a huge summary: cut to the schema maximum, the Report is kept', async () => {
-    const { round, report } = await ended(await submit({ plugin: 'misbehaving', params: { mode: 'huge-summary', chars: 3_000_000 } }));
+    const { round, report } = await ended(
+      await submit({ plugin: 'misbehaving', params: { mode: 'huge-summary', chars: 3_000_000 } }),
+    );
     expect(round.state).toBe('succeeded');
     expect((report.summary as string).length).toBe(100_000);
   });
 
   it('a log flood through ctx.logger: the Round succeeds, log lines are cut, memory stays bounded', async () => {
     const peakBefore = peakMemoryMiB(worker.child.pid!);
-    const { round } = await ended(await submit({ plugin: 'misbehaving', params: { mode: 'log-flood', lines: 2_000, chars: 200_000 } }), 60_000);
+    const { round } = await ended(
+      await submit({ plugin: 'misbehaving', params: { mode: 'log-flood', lines: 2_000, chars: 200_000 } }),
+      60_000,
+    );
     expect(round.state).toBe('succeeded');
-    const longest = Math.max(...worker.output().split('\n').map((line) => line.length));
+    const longest = Math.max(
+      ...worker
+        .output()
+        .split('\n')
+        .map((line) => line.length),
+    );
     expect(longest).toBeLessThan(12 * 1024);
     expect(peakMemoryMiB(worker.child.pid!) - peakBefore).toBeLessThan(256);
     await expectWorkerStillRuns();
@@ -107,7 +137,9 @@ describe('bad plugins through the worker and the orchestrator', () => {
 
   it('a child left behind, ignoring SIGTERM: killed when the phase ends', async () => {
     const pidFile = join(stack.dataDir, 'orphan.pid');
-    const { round } = await ended(await submit({ plugin: 'misbehaving', params: { mode: 'orphan', pid_file: pidFile } }));
+    const { round } = await ended(
+      await submit({ plugin: 'misbehaving', params: { mode: 'orphan', pid_file: pidFile } }),
+    );
     expect(round.state).toBe('succeeded');
     const pid = Number(readFileSync(pidFile, 'utf8').trim());
     expect(existsSync(pidFile) && pid > 0).toBe(true);

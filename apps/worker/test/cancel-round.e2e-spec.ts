@@ -5,7 +5,6 @@ import { until } from '../../../test/support/until';
 import { ProcessGroup } from '@sc/plugin-sdk';
 import { QueueDriver } from './worker-stack';
 
-
 describe('worker: stopping a running Round', () => {
   let stack: StackEnv;
   let worker: StackProcess;
@@ -13,7 +12,10 @@ describe('worker: stopping a running Round', () => {
 
   beforeAll(async () => {
     // Two Rounds at once: the cancel test must stop the right one and leave the other running.
-    stack = createStackEnv({ SC_PLUGINS: join(__dirname, 'fixtures', 'sleeping.plugin.js'), SC_WORKER_CONCURRENCY: '2' });
+    stack = createStackEnv({
+      SC_PLUGINS: join(__dirname, 'fixtures', 'sleeping.plugin.js'),
+      SC_WORKER_CONCURRENCY: '2',
+    });
     mkdirSync(stack.dataDir, { recursive: true });
     worker = await startWorker(stack);
     queues = new QueueDriver(stack);
@@ -27,8 +29,15 @@ describe('worker: stopping a running Round', () => {
 
   async function startSleeping(name: string, order: Parameters<QueueDriver['submit']>[0] = {}) {
     const pidFile = join(stack.dataDir, `${name}.pid`);
-    const job = await queues.submit({ plugin: 'sleeping', phases: ['coding'], params: { pid_file: pidFile }, ...order });
-    const pgid = await until(() => existsSync(pidFile) && Number(readFileSync(pidFile, 'utf8').trim()), { what: `${name} pid file` });
+    const job = await queues.submit({
+      plugin: 'sleeping',
+      phases: ['coding'],
+      params: { pid_file: pidFile },
+      ...order,
+    });
+    const pgid = await until(() => existsSync(pidFile) && Number(readFileSync(pidFile, 'utf8').trim()), {
+      what: `${name} pid file`,
+    });
     return { job, pgid };
   }
 

@@ -29,7 +29,12 @@ describe('worker: work-order jobs to reports', () => {
     const job = await queues.submit({ instructions: 'Say hello to the e2e test.', params: { greeting: 'hello' } });
     const { report } = await queues.finished(job.round_id);
     expect(queues.messagesOf(job.round_id).map((message) => message.type)).toEqual(['started', 'finished']);
-    expect(report).toMatchObject({ status: 'success', summary: 'Say hello to the e2e test.', round_id: job.round_id, attempt: 1 });
+    expect(report).toMatchObject({
+      status: 'success',
+      summary: 'Say hello to the e2e test.',
+      round_id: job.round_id,
+      attempt: 1,
+    });
     expect(report.phases.map((phase) => phase.status)).toEqual(['success', 'success']);
     const [artifact] = report.artifacts;
     const path = fileURLToPath(artifact.uri);
@@ -66,13 +71,17 @@ describe('worker: work-order jobs to reports', () => {
     const job = await queues.submit();
     await queues.finished(job.round_id);
     const file = join(stack.logDir, `${new Date().toISOString().slice(0, 10)}.jsonl`);
-    await until(() => existsSync(file) && readFileSync(file, 'utf8').includes(`"round_id":"${job.round_id}"`), { what: 'log file line' });
+    await until(() => existsSync(file) && readFileSync(file, 'utf8').includes(`"round_id":"${job.round_id}"`), {
+      what: 'log file line',
+    });
     const lines = readFileSync(file, 'utf8')
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, unknown>)
       .filter((line) => line.round_id === job.round_id);
-    expect(lines.map((line) => line.msg)).toEqual(expect.arrayContaining(['round started', 'phase started', 'phase finished', 'round finished']));
+    expect(lines.map((line) => line.msg)).toEqual(
+      expect.arrayContaining(['round started', 'phase started', 'phase finished', 'round finished']),
+    );
     expect(lines.every((line) => line.workorder_id === job.workorder_id)).toBe(true);
   });
 });

@@ -1,7 +1,20 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createStackEnv, freePort, startWorker, type StackEnv, type StackProcess } from '../../../test/support/local-stack';
-import { hasPromtool, parsePrometheusText, promtool, promtoolSkipReason, sampleValue, type PrometheusSample } from '../../../test/support/prometheus-text';
+import {
+  createStackEnv,
+  freePort,
+  startWorker,
+  type StackEnv,
+  type StackProcess,
+} from '../../../test/support/local-stack';
+import {
+  hasPromtool,
+  parsePrometheusText,
+  promtool,
+  promtoolSkipReason,
+  sampleValue,
+  type PrometheusSample,
+} from '../../../test/support/prometheus-text';
 import { until } from '../../../test/support/until';
 import { QueueDriver } from './worker-stack';
 
@@ -56,27 +69,45 @@ describe('worker: /metrics on SC_WORKER_METRICS_PORT', () => {
   it('counts a finished echo Round by Round state and plugin, with its duration', async () => {
     const job = await queues.submit();
     expect((await queues.finished(job.round_id)).report.status).toBe('success');
-    await untilValue('round_total{succeeded,echo}', (s) => sampleValue(s, 'round_total', { status: 'succeeded', plugin: 'echo' }), 1);
+    await untilValue(
+      'round_total{succeeded,echo}',
+      (s) => sampleValue(s, 'round_total', { status: 'succeeded', plugin: 'echo' }),
+      1,
+    );
     const { samples } = await scrape();
     expect(sampleValue(samples, 'round_duration_seconds_count', { plugin: 'echo', status: 'succeeded' })).toBe(1);
-    expect(sampleValue(samples, 'round_duration_seconds_bucket', { plugin: 'echo', status: 'succeeded', le: '+Inf' })).toBe(1);
-    expect(sampleValue(samples, 'round_duration_seconds_sum', { plugin: 'echo', status: 'succeeded' })).toBeGreaterThan(0);
+    expect(
+      sampleValue(samples, 'round_duration_seconds_bucket', { plugin: 'echo', status: 'succeeded', le: '+Inf' }),
+    ).toBe(1);
+    expect(sampleValue(samples, 'round_duration_seconds_sum', { plugin: 'echo', status: 'succeeded' })).toBeGreaterThan(
+      0,
+    );
     expect(sampleValue(samples, 'worker_active_rounds')).toBe(0);
   });
 
   it('counts the tokens of the Report by model, agent and kind', async () => {
     const tokens = { agent: 'fixture-agent', model: 'fixture-model', input: 120, output: 30 };
     const job = await queues.submit({ plugin: 'tokens', phases: ['coding'], params: { tokens } });
-    expect((await queues.finished(job.round_id)).report.token_usage).toEqual([{ ...tokens, cache_read: 0, cache_write: 0, cost_usd: null }]);
+    expect((await queues.finished(job.round_id)).report.token_usage).toEqual([
+      { ...tokens, cache_read: 0, cache_write: 0, cost_usd: null },
+    ]);
     const labels = { model: 'fixture-model', agent: 'fixture-agent' };
-    await untilValue('token_usage_total input', (s) => sampleValue(s, 'token_usage_total', { ...labels, kind: 'input' }), 120);
+    await untilValue(
+      'token_usage_total input',
+      (s) => sampleValue(s, 'token_usage_total', { ...labels, kind: 'input' }),
+      120,
+    );
     expect(sampleValue((await scrape()).samples, 'token_usage_total', { ...labels, kind: 'output' })).toBe(30);
   });
 
   it('counts a Round whose plugin throws as error', async () => {
     const job = await queues.submit({ plugin: 'throwing' });
     expect((await queues.finished(job.round_id)).report.status).toBe('error');
-    await untilValue('round_total{error,throwing}', (s) => sampleValue(s, 'round_total', { status: 'error', plugin: 'throwing' }), 1);
+    await untilValue(
+      'round_total{error,throwing}',
+      (s) => sampleValue(s, 'round_total', { status: 'error', plugin: 'throwing' }),
+      1,
+    );
   });
 
   it('shows a running Round in worker_active_rounds until it is cancelled', async () => {

@@ -25,7 +25,9 @@ describe('worker: artifacts on S3 when S3_ENDPOINT is set', () => {
   });
 
   it('logs the S3 store at start', () => {
-    expect(worker.output()).toMatch(new RegExp(`"store":"s3","endpoint":"${s3.endpoint}","bucket":"${s3.bucket}".*"msg":"artifact store"`));
+    expect(worker.output()).toMatch(
+      new RegExp(`"store":"s3","endpoint":"${s3.endpoint}","bucket":"${s3.bucket}".*"msg":"artifact store"`),
+    );
   });
 
   it('puts an echo Round’s params.json in the bucket: the Report’s s3:// URI, bytes and sha256 match the object', async () => {

@@ -1,4 +1,14 @@
-import { cancelRequestsChannel, JobName, QueueName, roundJobId, type RoundFinishedMessage, type RoundMessage, type RoundMessagesJob, type StoredWorkOrder, type WorkOrderJob } from '@sc/schemas';
+import {
+  cancelRequestsChannel,
+  JobName,
+  QueueName,
+  roundJobId,
+  type RoundFinishedMessage,
+  type RoundMessage,
+  type RoundMessagesJob,
+  type StoredWorkOrder,
+  type WorkOrderJob,
+} from '@sc/schemas';
 import { Queue, Worker } from 'bullmq';
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
@@ -19,7 +29,11 @@ export class QueueDriver {
   constructor(private readonly stack: StackEnv) {
     const connection = { url: redisUrl, maxRetriesPerRequest: null };
     this.workorders = new Queue(QueueName.WorkOrders, { connection, prefix: stack.queuePrefix });
-    this.reports = new Worker<RoundMessagesJob>(QueueName.Reports, async (job) => void this.messages.push(...job.data.messages), { connection, prefix: stack.queuePrefix });
+    this.reports = new Worker<RoundMessagesJob>(
+      QueueName.Reports,
+      async (job) => void this.messages.push(...job.data.messages),
+      { connection, prefix: stack.queuePrefix },
+    );
   }
 
   /** Adds a work-order job the way the orchestrator does and returns it. */
@@ -51,12 +65,18 @@ export class QueueDriver {
 
   /** Waits for the Round's `finished` message. */
   async finished(roundId: string, timeoutMs = 20_000): Promise<RoundFinishedMessage> {
-    return until(() => this.messagesOf(roundId).find((message): message is RoundFinishedMessage => message.type === 'finished'), { timeoutMs, what: `report of ${roundId}` });
+    return until(
+      () => this.messagesOf(roundId).find((message): message is RoundFinishedMessage => message.type === 'finished'),
+      { timeoutMs, what: `report of ${roundId}` },
+    );
   }
 
   /** Asks the workers to cancel an attempt, as the orchestrator does. */
   async cancel(job: WorkOrderJob, reason: string): Promise<void> {
-    await this.publisher.publish(cancelRequestsChannel(this.stack.queuePrefix), JSON.stringify({ round_id: job.round_id, attempt: job.attempt, reason }));
+    await this.publisher.publish(
+      cancelRequestsChannel(this.stack.queuePrefix),
+      JSON.stringify({ round_id: job.round_id, attempt: job.attempt, reason }),
+    );
   }
 
   /** Closes every connection and removes the prefix's keys. */

@@ -9,10 +9,15 @@ describe('sc-plugin-hello', () => {
 
   it('says hello with the work-order title and keeps it as an artifact', async () => {
     ctx = createTestContext({ phase: 'coding' });
-    const outcome = await hello.handle(createTestWorkOrder({ title: 'Fix the login', params: { greeting: 'Hi' } }), ctx);
+    const outcome = await hello.handle(
+      createTestWorkOrder({ title: 'Fix the login', params: { greeting: 'Hi' } }),
+      ctx,
+    );
     expect(outcome).toEqual({ summary: 'Hi, Fix the login! (phase coding)', exitCode: 0 });
     expect(ctx.artifacts.get('coding/hello.txt')?.toString()).toBe('Hi, Fix the login! (phase coding)\n');
-    expect(ctx.logs).toEqual([{ level: 'info', message: 'said hello', fields: { artifact: 'coding/hello.txt', bytes: 34 } }]);
+    expect(ctx.logs).toEqual([
+      { level: 'info', message: 'said hello', fields: { artifact: 'coding/hello.txt', bytes: 34 } },
+    ]);
   });
 
   it('greets with "Hello" when params.greeting is not a string', async () => {

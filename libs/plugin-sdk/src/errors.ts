@@ -19,7 +19,8 @@ export class RateLimitedError extends Error {
     message = `rate limited; retry after ${retryAfterMs} ms`,
   ) {
     super(message);
-    if (!Number.isFinite(retryAfterMs) || retryAfterMs < 0) throw new RangeError(`retryAfterMs must be >= 0, got ${retryAfterMs}`);
+    if (!Number.isFinite(retryAfterMs) || retryAfterMs < 0)
+      throw new RangeError(`retryAfterMs must be >= 0, got ${retryAfterMs}`);
   }
 }
 

@@ -5,7 +5,6 @@ import { exec, MAX_LINE_CHARS } from './exec';
 import { ProcessGroup } from './process-group';
 import { createTestContext } from './testing';
 
-
 describe('exec', () => {
   it('runs a file with args and returns its exit code and output', async () => {
     const result = await exec('sh', ['-c', 'echo out; echo err >&2; exit 3']);
@@ -14,7 +13,11 @@ describe('exec', () => {
 
   it('runs a command line through the shell, in cwd, with added env, line by line', async () => {
     const lines: string[] = [];
-    const result = await exec('printf "%s\\n%s" "$GREETING" "$(pwd)"', { cwd: '/tmp', env: { GREETING: 'hi' }, onStdout: (line) => lines.push(line) });
+    const result = await exec('printf "%s\\n%s" "$GREETING" "$(pwd)"', {
+      cwd: '/tmp',
+      env: { GREETING: 'hi' },
+      onStdout: (line) => lines.push(line),
+    });
     expect(result.exitCode).toBe(0);
     expect(lines).toEqual(['hi', '/tmp']);
   });
@@ -26,7 +29,9 @@ describe('exec', () => {
 
   it('cuts an over-long line, even one of 64 MB without a newline, and keeps the lines around it whole', async () => {
     const lines: string[] = [];
-    const result = await exec("printf 'first\\r\\n'; head -c 67108864 /dev/zero | tr '\\0' x; printf '\\nlast'", { onStdout: (line) => lines.push(line) });
+    const result = await exec("printf 'first\\r\\n'; head -c 67108864 /dev/zero | tr '\\0' x; printf '\\nlast'", {
+      onStdout: (line) => lines.push(line),
+    });
     expect(result.exitCode).toBe(0);
     expect(lines).toEqual(['first', `${'x'.repeat(MAX_LINE_CHARS)}…`, 'last']);
   });
@@ -45,7 +50,9 @@ describe('exec', () => {
     const ctx = createTestContext({ timeoutMs: 300, killGraceMs: 200 });
     let pgid = 0;
     // The shell reports its pid (the group id) once its grandchild runs; every member ignores SIGTERM.
-    const result = await ctx.exec('trap "" TERM; (sleep 30) & echo $$; sleep 30; wait', { onStdout: (line) => (pgid = Number(line)) });
+    const result = await ctx.exec('trap "" TERM; (sleep 30) & echo $$; sleep 30; wait', {
+      onStdout: (line) => (pgid = Number(line)),
+    });
     ctx.dispose();
     expect(result).toMatchObject({ aborted: true, exitCode: null, signal: 'SIGKILL' });
     expect(pgid).toBeGreaterThan(0);
@@ -61,7 +68,10 @@ describe('exec', () => {
 
   it('stops what the command left running in the background once it exits', async () => {
     let pgid = 0;
-    const result = await exec('(trap "" TERM; sleep 30) & echo $$', { killGraceMs: 100, onStdout: (line) => (pgid = Number(line)) });
+    const result = await exec('(trap "" TERM; sleep 30) & echo $$', {
+      killGraceMs: 100,
+      onStdout: (line) => (pgid = Number(line)),
+    });
     expect(result.exitCode).toBe(0);
     expect(new ProcessGroup(pgid).isAlive()).toBe(false);
   });

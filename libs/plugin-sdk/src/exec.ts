@@ -89,7 +89,11 @@ const defaultTailChars = 64 * 1024;
  */
 export function exec(command: string, args: readonly string[], options?: ExecOptions): Promise<ExecResult>;
 export function exec(commandLine: string, options?: ExecOptions): Promise<ExecResult>;
-export function exec(command: string, argsOrOptions?: readonly string[] | ExecOptions, maybeOptions?: ExecOptions): Promise<ExecResult> {
+export function exec(
+  command: string,
+  argsOrOptions?: readonly string[] | ExecOptions,
+  maybeOptions?: ExecOptions,
+): Promise<ExecResult> {
   if (isArgs(argsOrOptions)) return runInGroup(command, argsOrOptions, maybeOptions ?? {});
   return runInGroup('/bin/sh', ['-c', command], argsOrOptions ?? {});
 }
@@ -127,7 +131,13 @@ async function runInGroup(file: string, args: readonly string[], options: ExecOp
     // Grandchildren may outlive the command; none of them may outlive the phase.
     await stop();
     await Promise.race([closed, delay(1_000)]);
-    return { exitCode, signal: exitSignal, aborted: signal?.aborted ?? false, stdoutTail: stdout.tail(), stderrTail: stderr.tail() };
+    return {
+      exitCode,
+      signal: exitSignal,
+      aborted: signal?.aborted ?? false,
+      stdoutTail: stdout.tail(),
+      stderrTail: stderr.tail(),
+    };
   } finally {
     signal?.removeEventListener('abort', onAbort);
     child.stdout.destroy();
@@ -194,9 +204,14 @@ export type ContextExecOptions = Omit<ExecOptions, 'signal'> & {
 export function bindExec(signal: AbortSignal, killGraceMs = DEFAULT_KILL_GRACE_MS) {
   function boundExec(command: string, args: readonly string[], options?: ContextExecOptions): Promise<ExecResult>;
   function boundExec(commandLine: string, options?: ContextExecOptions): Promise<ExecResult>;
-  function boundExec(command: string, argsOrOptions?: readonly string[] | ContextExecOptions, maybeOptions?: ContextExecOptions): Promise<ExecResult> {
+  function boundExec(
+    command: string,
+    argsOrOptions?: readonly string[] | ContextExecOptions,
+    maybeOptions?: ContextExecOptions,
+  ): Promise<ExecResult> {
     const both = (own: AbortSignal | undefined) => (own ? AbortSignal.any([signal, own]) : signal);
-    if (isArgs(argsOrOptions)) return exec(command, argsOrOptions, { killGraceMs, ...maybeOptions, signal: both(maybeOptions?.signal) });
+    if (isArgs(argsOrOptions))
+      return exec(command, argsOrOptions, { killGraceMs, ...maybeOptions, signal: both(maybeOptions?.signal) });
     return exec(command, { killGraceMs, ...argsOrOptions, signal: both(argsOrOptions?.signal) });
   }
   return boundExec;

@@ -51,7 +51,11 @@ export function Hook(hook: HookName) {
 
 function recordHook(holder: WithHooks, hook: HookName, method: string | symbol): void {
   // A fresh table each time: a subclass must never change the table it inherited from its parent.
-  Object.defineProperty(holder, hooksKey, { value: { ...holder[hooksKey], [hook]: method }, configurable: true, writable: true });
+  Object.defineProperty(holder, hooksKey, {
+    value: { ...holder[hooksKey], [hook]: method },
+    configurable: true,
+    writable: true,
+  });
 }
 
 /** The method of `instance` marked `@Hook(hook)`, bound to it, or undefined when there is none. */

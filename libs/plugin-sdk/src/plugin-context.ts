@@ -149,10 +149,14 @@ export type PluginLogLevel = keyof PluginLogger;
  * For hosts that give plugins a context (the runner, {@link createTestContext}); plugins just use
  * `ctx.logger`.
  */
-export function createPluginLogger(write: (level: PluginLogLevel, message: string, fields: Record<string, unknown>) => void): PluginLogger {
+export function createPluginLogger(
+  write: (level: PluginLogLevel, message: string, fields: Record<string, unknown>) => void,
+): PluginLogger {
   const at =
     (level: PluginLogLevel): PluginLogFn =>
     (fieldsOrMessage: Record<string, unknown> | string, message?: string) =>
-      typeof fieldsOrMessage === 'string' ? write(level, fieldsOrMessage, {}) : write(level, message ?? '', fieldsOrMessage);
+      typeof fieldsOrMessage === 'string'
+        ? write(level, fieldsOrMessage, {})
+        : write(level, message ?? '', fieldsOrMessage);
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

@@ -5,7 +5,10 @@ import type { PhaseOutcome, PluginContext } from './plugin-context';
  * Runs one phase of a Round. Throwing ends the phase and the Round with status `error` and the thrown
  * message (except {@link RateLimitedError}, which re-queues the attempt).
  */
-export type PhaseHandler = (order: StoredWorkOrder, ctx: PluginContext) => PhaseOutcome | void | Promise<PhaseOutcome | void>;
+export type PhaseHandler = (
+  order: StoredWorkOrder,
+  ctx: PluginContext,
+) => PhaseOutcome | void | Promise<PhaseOutcome | void>;
 
 /** How a phase's `handle()` ended, as {@link PhaseFinalizer} sees it. Since API 1.1. */
 export interface PhaseEnding {

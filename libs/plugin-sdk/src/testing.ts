@@ -62,7 +62,10 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
   const timer =
     options.timeoutMs === undefined
       ? undefined
-      : setTimeout(() => controller.abort(new DOMException(`phase timed out after ${options.timeoutMs} ms`, 'TimeoutError')), options.timeoutMs);
+      : setTimeout(
+          () => controller.abort(new DOMException(`phase timed out after ${options.timeoutMs} ms`, 'TimeoutError')),
+          options.timeoutMs,
+        );
   const ownDataDir = options.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'sc-test-data-')) : undefined;
   const tokens: UsageReport[] = [];
   const artifacts = new Map<string, Buffer>();
@@ -85,11 +88,18 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
     writeArtifact: async (name, data): Promise<ArtifactRef> => {
       const bytes = Buffer.from(data);
       artifacts.set(name, bytes);
-      return { name, uri: `memory:${name}`, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+      return {
+        name,
+        uri: `memory:${name}`,
+        bytes: bytes.length,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+      };
     },
     exec: bindExec(controller.signal, options.killGraceMs),
     readArtifact: async (attempt, name) => (attempt === (options.attempt ?? 1) ? artifacts.get(name) : undefined),
-    openModelRoute: options.openModelRoute ?? (() => Promise.reject(new Error('this test context has no model gateway: pass openModelRoute'))),
+    openModelRoute:
+      options.openModelRoute ??
+      (() => Promise.reject(new Error('this test context has no model gateway: pass openModelRoute'))),
     abort: (reason) => controller.abort(reason),
     dispose: () => {
       clearTimeout(timer);

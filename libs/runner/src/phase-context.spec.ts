@@ -10,7 +10,15 @@ describe(createPhaseContext.name, () => {
     round_id: 'round-1',
     workorder_id: 'wo-1',
     attempt: 1,
-    order: { id: 'wo-1', title: 'T', instructions: 'I', plugin: 'echo', branch: 'feat/x', phases: ['coding'], priority: 5 },
+    order: {
+      id: 'wo-1',
+      title: 'T',
+      instructions: 'I',
+      plugin: 'echo',
+      branch: 'feat/x',
+      phases: ['coding'],
+      priority: 5,
+    },
   };
 
   function contextWithEvents() {
@@ -43,7 +51,10 @@ describe(createPhaseContext.name, () => {
     const { ctx, events, lines } = contextWithEvents();
     for (let index = 0; index < 5_000; index++) ctx.logger.info({ index }, 'line');
     expect(events).toHaveLength(1_001);
-    expect(events[1_000]).toMatchObject({ level: 'warn', message: "more than 1000 log lines in phase coding: the rest is in the worker's log only" });
+    expect(events[1_000]).toMatchObject({
+      level: 'warn',
+      message: "more than 1000 log lines in phase coding: the rest is in the worker's log only",
+    });
     expect(lines).toHaveLength(5_000);
   });
 

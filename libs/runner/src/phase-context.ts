@@ -54,9 +54,19 @@ export function createPhaseContext(options: PhaseContextOptions): PluginContext 
   const stream = (level: LogEvent['level'], message: string, agent: unknown) => {
     streamedLines++;
     if (streamedLines > maxStreamedLogLines + 1) return;
-    if (streamedLines > maxStreamedLogLines) message = `more than ${maxStreamedLogLines} log lines in phase ${phase}: the rest is in the worker's log only`;
+    if (streamedLines > maxStreamedLogLines)
+      message = `more than ${maxStreamedLogLines} log lines in phase ${phase}: the rest is in the worker's log only`;
     const about = typeof agent === 'string' && streamedLines <= maxStreamedLogLines ? { agent } : {};
-    options.onLog({ type: 'log', round_id: job.round_id, attempt: job.attempt, level: streamedLines > maxStreamedLogLines ? 'warn' : level, message, phase, ...about, at: new Date().toISOString() });
+    options.onLog({
+      type: 'log',
+      round_id: job.round_id,
+      attempt: job.attempt,
+      level: streamedLines > maxStreamedLogLines ? 'warn' : level,
+      message,
+      phase,
+      ...about,
+      at: new Date().toISOString(),
+    });
   };
   return {
     phase,
@@ -102,6 +112,8 @@ export function createPhaseContext(options: PhaseContextOptions): PluginContext 
       options.onArtifact(ref);
       return ref;
     },
-    exec: sandboxedExec(bindExec(signal, options.killGraceMs), options.sandbox, options.gateway, (what) => log.warn({ limit: what }, `an agent reached ${what} and was stopped`)),
+    exec: sandboxedExec(bindExec(signal, options.killGraceMs), options.sandbox, options.gateway, (what) =>
+      log.warn({ limit: what }, `an agent reached ${what} and was stopped`),
+    ),
   };
 }

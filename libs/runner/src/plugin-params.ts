@@ -21,7 +21,12 @@ export function checkPluginParams(plugin: Plugin, params: unknown): ValidationIs
     const result = validate(params ?? {});
     return result.ok ? [] : result.issues.map((issue) => ({ path: `/params${issue.path}`, message: issue.message }));
   } catch (error) {
-    return [{ path: '/params', message: `plugin ${plugin.name} declares a paramsSchema that does not compile: ${(error as Error).message}` }];
+    return [
+      {
+        path: '/params',
+        message: `plugin ${plugin.name} declares a paramsSchema that does not compile: ${(error as Error).message}`,
+      },
+    ];
   }
 }
 
@@ -29,11 +34,16 @@ export function checkPluginParams(plugin: Plugin, params: unknown): ValidationIs
  * What this machine's plugins say about a schema-valid work-order (`sc validate`): its plugin must be one of them
  * (a refused one is named with its reason), and its `params` must match that plugin's `paramsSchema`.
  */
-export function checkWorkOrderPlugin(registry: PluginRegistry, order: Pick<WorkOrder, 'plugin' | 'params'>): ValidationIssue[] {
+export function checkWorkOrderPlugin(
+  registry: PluginRegistry,
+  order: Pick<WorkOrder, 'plugin' | 'params'>,
+): ValidationIssue[] {
   const name = order.plugin ?? 'echo';
   const plugin = registry.get(name);
   if (plugin) return checkPluginParams(plugin, order.params);
   const refused = registry.refused.find((entry) => entry.name === name);
-  const message = refused ? `plugin "${name}" was refused on this machine: ${refused.reason}` : `is not a plugin on this machine; known plugins: ${registry.names().join(', ')}`;
+  const message = refused
+    ? `plugin "${name}" was refused on this machine: ${refused.reason}`
+    : `is not a plugin on this machine; known plugins: ${registry.names().join(', ')}`;
   return [{ path: '/plugin', message }];
 }

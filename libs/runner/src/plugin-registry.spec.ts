@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { discoverPlugins, PluginRegistry } from './plugin-registry';
 
-const hello = definePlugin({ name: 'hello', version: '1.2.3', apiVersion: SDK_API_VERSION, description: 'Says hello.', handle: () => ({ summary: 'hello' }) });
+const hello = definePlugin({
+  name: 'hello',
+  version: '1.2.3',
+  apiVersion: SDK_API_VERSION,
+  description: 'Says hello.',
+  handle: () => ({ summary: 'hello' }),
+});
 
 class GreeterPlugin {
   readonly name = 'greeter';
@@ -23,14 +29,18 @@ describe(PluginRegistry.name, () => {
     const registry = new PluginRegistry();
     registry.register(hello, 'built-in');
     expect(registry.get('hello')?.version).toBe('1.2.3');
-    expect(registry.list()).toEqual([{ name: 'hello', version: '1.2.3', apiVersion: SDK_API_VERSION, description: 'Says hello.', source: 'built-in' }]);
+    expect(registry.list()).toEqual([
+      { name: 'hello', version: '1.2.3', apiVersion: SDK_API_VERSION, description: 'Says hello.', source: 'built-in' },
+    ]);
   });
 
   it('registers a class with a @Hook("handle") method, bound to its instance', async () => {
     const registry = new PluginRegistry();
     const plugin = registry.register(GreeterPlugin, 'greeter-module');
     expect(plugin?.name).toBe('greeter');
-    expect(await plugin?.handle({} as never, { phase: 'coding' } as PluginContext)).toEqual({ summary: 'hi from coding' });
+    expect(await plugin?.handle({} as never, { phase: 'coding' } as PluginContext)).toEqual({
+      summary: 'hi from coding',
+    });
   });
 
   it('keeps a class\'s @Hook("finalize") and @Hook("setup") methods and a definePlugin() finalize and setup', async () => {
@@ -47,26 +57,45 @@ describe(PluginRegistry.name, () => {
     }
     const registry = new PluginRegistry();
     const fromClass = registry.register(KeeperPlugin, 'keeper-module');
-    expect(await fromClass?.finalize?.({} as never, {} as PluginContext, { status: 'timeout' })).toEqual({ summary: 'kept' });
+    expect(await fromClass?.finalize?.({} as never, {} as PluginContext, { status: 'timeout' })).toEqual({
+      summary: 'kept',
+    });
     expect(await fromClass?.setup?.({} as never, {} as PluginContext)).toEqual({ summary: 'prepared' });
     const [finalize, setup] = [jest.fn(), jest.fn()];
-    expect(registry.register({ ...hello, name: 'hello-final', finalize, setup }, 'built-in')).toMatchObject({ finalize, setup });
+    expect(registry.register({ ...hello, name: 'hello-final', finalize, setup }, 'built-in')).toMatchObject({
+      finalize,
+      setup,
+    });
   });
 
   it.each([
-    ['an apiVersion of another major', { ...hello, apiVersion: '2.0.0' }, /apiVersion 2\.0\.0 needs plugin API major 2, this worker's SDK is 1\.\d+\.\d+ \(major 1\)/],
+    [
+      'an apiVersion of another major',
+      { ...hello, apiVersion: '2.0.0' },
+      /apiVersion 2\.0\.0 needs plugin API major 2, this worker's SDK is 1\.\d+\.\d+ \(major 1\)/,
+    ],
     ['an apiVersion that is not SemVer', { ...hello, apiVersion: 'one' }, /apiVersion "one" is not a SemVer version/],
     ['a name the work-order schema cannot select', { ...hello, name: 'Hello World' }, /name "Hello World" must match/],
     ['a version that is not SemVer', { ...hello, version: 'latest' }, /version "latest" is not a SemVer version/],
-    ['no handle', { name: 'x', version: '1.0.0', apiVersion: SDK_API_VERSION }, /neither a definePlugin\(\) object nor a class/],
+    [
+      'no handle',
+      { name: 'x', version: '1.0.0', apiVersion: SDK_API_VERSION },
+      /neither a definePlugin\(\) object nor a class/,
+    ],
     ['a class without @Hook', class Bare {}, /class Bare has no @Hook\("handle"\) method/],
-    ['a paramsSchema that is no object', { ...hello, paramsSchema: 'commands' }, /paramsSchema must be a JSON Schema object/],
+    [
+      'a paramsSchema that is no object',
+      { ...hello, paramsSchema: 'commands' },
+      /paramsSchema must be a JSON Schema object/,
+    ],
     ['a setup that is no function', { ...hello, setup: 'npm ci' }, /setup must be a function/],
   ])('refuses %s, logs it and keeps it in refused', (_what, candidate, reason) => {
     const warn = jest.fn();
     const registry = new PluginRegistry({ warn, info: jest.fn() });
     expect(registry.register(candidate, 'some-module')).toBeUndefined();
-    expect(registry.refused).toEqual([expect.objectContaining({ source: 'some-module', reason: expect.stringMatching(reason) })]);
+    expect(registry.refused).toEqual([
+      expect.objectContaining({ source: 'some-module', reason: expect.stringMatching(reason) }),
+    ]);
     expect(warn).toHaveBeenCalledWith(expect.objectContaining({ source: 'some-module' }), 'plugin refused');
     expect(registry.names()).toEqual([]);
   });
@@ -98,7 +127,9 @@ describe(discoverPlugins.name, () => {
 
   it('starts with the built-in agent-cli, echo and shell plugins', async () => {
     const registry = await discoverPlugins({ cwd: dir });
-    expect(registry.list()).toEqual(['agent-cli', 'echo', 'shell'].map((name) => expect.objectContaining({ name, source: 'built-in' })));
+    expect(registry.list()).toEqual(
+      ['agent-cli', 'echo', 'shell'].map((name) => expect.objectContaining({ name, source: 'built-in' })),
+    );
     expect(registry.get('agent-cli')?.finalize).toEqual(expect.any(Function));
   });
 
@@ -126,7 +157,9 @@ describe(discoverPlugins.name, () => {
   it('refuses an sc.plugins that is not a list of strings', async () => {
     writeModule('package.json', JSON.stringify({ sc: { plugins: 'a.js' } }));
     const registry = await discoverPlugins({ cwd: dir });
-    expect(registry.refused).toEqual([{ source: join(dir, 'package.json'), reason: 'sc.plugins must be a list of module names or paths' }]);
+    expect(registry.refused).toEqual([
+      { source: join(dir, 'package.json'), reason: 'sc.plugins must be a list of module names or paths' },
+    ]);
     expect(registry.names()).toEqual(['agent-cli', 'echo', 'shell']);
   });
 });
@@ -143,7 +176,13 @@ describe('discoverPlugins with the examples/plugins/hello package', () => {
 
   it('loads it from SC_PLUGINS as a path', async () => {
     const registry = await discoverPlugins({ cwd: dir, modules: [helloPackage] });
-    expect(registry.list()).toContainEqual({ name: 'hello', version: '1.0.0', apiVersion: '1.0.0', description: expect.any(String), source: helloPackage });
+    expect(registry.list()).toContainEqual({
+      name: 'hello',
+      version: '1.0.0',
+      apiVersion: '1.0.0',
+      description: expect.any(String),
+      source: helloPackage,
+    });
     expect(registry.refused).toEqual([]);
   });
 
@@ -159,13 +198,24 @@ describe('discoverPlugins with the examples/plugins/hello package', () => {
     const copy = join(dir, 'hello-next');
     cpSync(helloPackage, copy, { recursive: true });
     const source = readFileSync(join(copy, 'index.js'), 'utf8');
-    writeFileSync(join(copy, 'index.js'), source.replace("name: 'hello'", "name: 'hello-next'").replace("apiVersion: '1.0.0'", "apiVersion: '2.0.0'"));
+    writeFileSync(
+      join(copy, 'index.js'),
+      source.replace("name: 'hello'", "name: 'hello-next'").replace("apiVersion: '1.0.0'", "apiVersion: '2.0.0'"),
+    );
     const warn = jest.fn();
-    const registry = await discoverPlugins({ cwd: dir, modules: [copy, helloPackage], logger: { warn, info: jest.fn() } });
+    const registry = await discoverPlugins({
+      cwd: dir,
+      modules: [copy, helloPackage],
+      logger: { warn, info: jest.fn() },
+    });
     expect(registry.names()).toEqual(['agent-cli', 'echo', 'hello', 'shell']);
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn).toHaveBeenCalledWith(
-      { plugin: 'hello-next', source: copy, reason: `apiVersion 2.0.0 needs plugin API major 2, this worker's SDK is ${SDK_API_VERSION} (major 1)` },
+      {
+        plugin: 'hello-next',
+        source: copy,
+        reason: `apiVersion 2.0.0 needs plugin API major 2, this worker's SDK is ${SDK_API_VERSION} (major 1)`,
+      },
       'plugin refused',
     );
   });

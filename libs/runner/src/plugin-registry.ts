@@ -51,7 +51,12 @@ export class PluginRegistry {
     if ('reason' in checked) return this.refuse({ source, name: checked.name, reason: checked.reason });
     const { plugin } = checked;
     const existing = this.plugins.get(plugin.name);
-    if (existing) return this.refuse({ source, name: plugin.name, reason: `duplicate plugin name; ${existing.source} already provides "${plugin.name}"` });
+    if (existing)
+      return this.refuse({
+        source,
+        name: plugin.name,
+        reason: `duplicate plugin name; ${existing.source} already provides "${plugin.name}"`,
+      });
     this.plugins.set(plugin.name, { plugin, source });
     return plugin;
   }
@@ -79,7 +84,10 @@ export class PluginRegistry {
    */
   unknownPluginMessage(name: string): string {
     const refusals = this.refused.map((refused) => `${refused.name ?? refused.source}: ${refused.reason}`);
-    return [`unknown plugin "${name}"; known plugins: ${this.names().join(', ') || 'none'}`, ...(refusals.length ? [`refused: ${refusals.join('; ')}`] : [])].join('; ');
+    return [
+      `unknown plugin "${name}"; known plugins: ${this.names().join(', ') || 'none'}`,
+      ...(refusals.length ? [`refused: ${refusals.join('; ')}`] : []),
+    ].join('; ');
   }
 
   /** All loaded plugins, sorted by name. */
@@ -100,8 +108,10 @@ function toPlugin(candidate: unknown): Checked {
   if (typeof candidate === 'function') return fromClass(candidate as new () => object);
   if (typeof candidate === 'object' && candidate !== null && typeof (candidate as Plugin).handle === 'function') {
     const { handle, finalize, setup } = candidate as Plugin;
-    if (finalize !== undefined && typeof finalize !== 'function') return { reason: 'finalize must be a function', name: nameOf(candidate) };
-    if (setup !== undefined && typeof setup !== 'function') return { reason: 'setup must be a function', name: nameOf(candidate) };
+    if (finalize !== undefined && typeof finalize !== 'function')
+      return { reason: 'finalize must be a function', name: nameOf(candidate) };
+    if (setup !== undefined && typeof setup !== 'function')
+      return { reason: 'setup must be a function', name: nameOf(candidate) };
     return checkManifest(candidate as Plugin, { handle, finalize, setup });
   }
   return { reason: 'exports neither a definePlugin() object nor a class with a @Hook("handle") method' };
@@ -116,20 +126,29 @@ function fromClass(PluginClass: new () => object): Checked {
   }
   const handle = findHook(instance, 'handle');
   if (!handle) return { reason: `class ${PluginClass.name} has no @Hook("handle") method`, name: nameOf(instance) };
-  return checkManifest(instance as PluginManifest, { handle, finalize: findHook(instance, 'finalize'), setup: findHook(instance, 'setup') });
+  return checkManifest(instance as PluginManifest, {
+    handle,
+    finalize: findHook(instance, 'finalize'),
+    setup: findHook(instance, 'setup'),
+  });
 }
 
 function checkManifest(manifest: PluginManifest, hooks: Pick<Plugin, 'handle' | 'finalize' | 'setup'>): Checked {
   const { name, version, apiVersion, description, paramsSchema } = manifest;
-  if (typeof name !== 'string' || !pluginName.test(name)) return { reason: `name ${JSON.stringify(name)} must match ${pluginName.source}` };
+  if (typeof name !== 'string' || !pluginName.test(name))
+    return { reason: `name ${JSON.stringify(name)} must match ${pluginName.source}` };
   if (typeof version !== 'string' || semverMajor(version) === undefined) {
     return { name, reason: `version ${JSON.stringify(version)} is not a SemVer version` };
   }
   if (typeof apiVersion !== 'string') return { name, reason: 'apiVersion is missing' };
   const mismatch = apiVersionMismatch(apiVersion);
   if (mismatch) return { name, reason: mismatch };
-  if (description !== undefined && typeof description !== 'string') return { name, reason: 'description must be a string' };
-  if (paramsSchema !== undefined && (typeof paramsSchema !== 'object' || paramsSchema === null || Array.isArray(paramsSchema))) {
+  if (description !== undefined && typeof description !== 'string')
+    return { name, reason: 'description must be a string' };
+  if (
+    paramsSchema !== undefined &&
+    (typeof paramsSchema !== 'object' || paramsSchema === null || Array.isArray(paramsSchema))
+  ) {
     return { name, reason: 'paramsSchema must be a JSON Schema object' };
   }
   const plugin: Plugin = {
@@ -171,7 +190,8 @@ export interface DiscoverPluginsOptions {
 export async function discoverPlugins(options: DiscoverPluginsOptions = {}): Promise<PluginRegistry> {
   const cwd = options.cwd ?? process.cwd();
   const registry = new PluginRegistry(options.logger);
-  if (options.includeBuiltIns !== false) for (const plugin of builtInPlugins(options.agentCli)) registry.register(plugin, 'built-in');
+  if (options.includeBuiltIns !== false)
+    for (const plugin of builtInPlugins(options.agentCli)) registry.register(plugin, 'built-in');
   const projectModules = await readProjectPlugins(cwd, registry);
   for (const specifier of [...(options.modules ?? []), ...projectModules]) await loadModule(specifier, cwd, registry);
   options.logger?.info({ plugins: registry.names(), refused: registry.refused.length }, 'plugins loaded');
@@ -190,7 +210,8 @@ async function readProjectPlugins(cwd: string, registry: PluginRegistry): Promis
   try {
     const plugins = (JSON.parse(text) as { sc?: { plugins?: unknown } }).sc?.plugins;
     if (plugins === undefined) return [];
-    if (!Array.isArray(plugins) || !plugins.every((entry) => typeof entry === 'string')) throw new Error('sc.plugins must be a list of module names or paths');
+    if (!Array.isArray(plugins) || !plugins.every((entry) => typeof entry === 'string'))
+      throw new Error('sc.plugins must be a list of module names or paths');
     return plugins;
   } catch (error) {
     registry.refuse({ source: file, reason: (error as Error).message });
@@ -218,5 +239,9 @@ async function loadModule(specifier: string, cwd: string, registry: PluginRegist
 function pluginExport(loaded: unknown): unknown {
   const module = loaded as { default?: { default?: unknown; plugin?: unknown }; plugin?: unknown };
   const candidates = [module.default?.default, module.default?.plugin, module.default, module.plugin];
-  return candidates.find((value) => typeof value === 'function' || (typeof value === 'object' && value !== null && 'handle' in value)) ?? loaded;
+  return (
+    candidates.find(
+      (value) => typeof value === 'function' || (typeof value === 'object' && value !== null && 'handle' in value),
+    ) ?? loaded
+  );
 }

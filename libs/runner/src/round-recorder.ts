@@ -68,10 +68,12 @@ export class RoundRecorder {
   }
 
   addOutcome(outcome: PhaseOutcome): void {
-    if (typeof outcome.summary === 'string' && outcome.summary !== '') this.summary = truncate(outcome.summary, maxSummaryLength);
+    if (typeof outcome.summary === 'string' && outcome.summary !== '')
+      this.summary = truncate(outcome.summary, maxSummaryLength);
     if (Array.isArray(outcome.commits)) this.commits.push(...outcome.commits);
     // One entry per agent and session: a later phase of the same session adds nothing new.
-    for (const session of outcome.sessions ?? []) this.sessions.set(`${session.agent}\u0000${session.session_id}`, { ...session, attempt: this.job.attempt });
+    for (const session of outcome.sessions ?? [])
+      this.sessions.set(`${session.agent}\u0000${session.session_id}`, { ...session, attempt: this.job.attempt });
     if (outcome.selection) this.selection = outcome.selection;
   }
 

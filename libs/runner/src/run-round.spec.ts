@@ -18,7 +18,16 @@ function job(order: Partial<StoredWorkOrder> = {}): WorkOrderJob {
     round_id: 'round-1',
     workorder_id: 'wo-1',
     attempt: 1,
-    order: { id: 'wo-1', title: 'Test', instructions: 'Say hello.', plugin: 'echo', branch: 'feat/x', phases: ['coding', 'testing'], priority: 5, ...order },
+    order: {
+      id: 'wo-1',
+      title: 'Test',
+      instructions: 'Say hello.',
+      plugin: 'echo',
+      branch: 'feat/x',
+      phases: ['coding', 'testing'],
+      priority: 5,
+      ...order,
+    },
   };
 }
 
@@ -37,7 +46,13 @@ describe(runRound.name, () => {
     registry = new PluginRegistry();
     registry.register(echoPlugin, 'built-in');
     events = [];
-    options = { registry, logger, worker: 'test-worker', artifacts: createLocalArtifactStore({ dataDir }), onEvent: (event) => events.push(event) };
+    options = {
+      registry,
+      logger,
+      worker: 'test-worker',
+      artifacts: createLocalArtifactStore({ dataDir }),
+      onEvent: (event) => events.push(event),
+    };
   });
 
   afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -45,7 +60,13 @@ describe(runRound.name, () => {
   it('runs echo through every phase and returns a valid success Report', async () => {
     const report = await runRound(job({ params: { a: 1 } }), options);
     expect(validateReport(report)).toMatchObject({ ok: true });
-    expect(report).toMatchObject({ status: 'success', summary: 'Say hello.', round_id: 'round-1', attempt: 1, worker: 'test-worker' });
+    expect(report).toMatchObject({
+      status: 'success',
+      summary: 'Say hello.',
+      round_id: 'round-1',
+      attempt: 1,
+      worker: 'test-worker',
+    });
     expect(report.phases.map((phase) => [phase.name, phase.status])).toEqual([
       ['coding', 'success'],
       ['testing', 'success'],
@@ -69,21 +90,55 @@ describe(runRound.name, () => {
   it('runs a setup hook before the first phase as phase setup, and records nothing when it had nothing to do', async () => {
     const calls: string[] = [];
     const setupPlugin = (name: string, setup: PhaseHandler) =>
-      definePlugin({ name, version: '1.0.0', apiVersion: SDK_API_VERSION, setup, handle: (_order, ctx) => void calls.push(`${name} ${ctx.phase}`), finalize: (_order, ctx) => void calls.push(`${name} finalize ${ctx.phase}`) });
-    registry.register(setupPlugin('idle', () => undefined), 'test');
-    registry.register(setupPlugin('busy', (_order, ctx) => (calls.push(`busy setup ${ctx.phase}`), { summary: 'set up', exitCode: 0 })), 'test');
-    registry.register(setupPlugin('broken', () => ({ status: 'failure', exitCode: 7, error: 'npm ci exited 7' })), 'test');
+      definePlugin({
+        name,
+        version: '1.0.0',
+        apiVersion: SDK_API_VERSION,
+        setup,
+        handle: (_order, ctx) => void calls.push(`${name} ${ctx.phase}`),
+        finalize: (_order, ctx) => void calls.push(`${name} finalize ${ctx.phase}`),
+      });
+    registry.register(
+      setupPlugin('idle', () => undefined),
+      'test',
+    );
+    registry.register(
+      setupPlugin('busy', (_order, ctx) => (calls.push(`busy setup ${ctx.phase}`), { summary: 'set up', exitCode: 0 })),
+      'test',
+    );
+    registry.register(
+      setupPlugin('broken', () => ({ status: 'failure', exitCode: 7, error: 'npm ci exited 7' })),
+      'test',
+    );
 
     const idle = await runRound(job({ plugin: 'idle', phases: ['coding'] }), options);
     expect(idle.phases.map((phase) => phase.name)).toEqual(['coding']);
-    expect(events.filter((event) => event.type === 'phase').map((event) => `${(event).phase} ${(event).state}`)).toEqual(['coding started', 'coding finished']);
+    expect(events.filter((event) => event.type === 'phase').map((event) => `${event.phase} ${event.state}`)).toEqual([
+      'coding started',
+      'coding finished',
+    ]);
 
     const busy = await runRound(job({ plugin: 'busy', phases: ['coding'] }), options);
-    expect(busy.phases.map((phase) => [phase.name, phase.status, phase.exit_code])).toEqual([['setup', 'success', 0], ['coding', 'success', null]]);
+    expect(busy.phases.map((phase) => [phase.name, phase.status, phase.exit_code])).toEqual([
+      ['setup', 'success', 0],
+      ['coding', 'success', null],
+    ]);
     const broken = await runRound(job({ plugin: 'broken', phases: ['coding'] }), options);
-    expect(broken).toMatchObject({ status: 'failure', error: 'npm ci exited 7', phases: [{ name: 'setup', status: 'failure', exit_code: 7 }] });
+    expect(broken).toMatchObject({
+      status: 'failure',
+      error: 'npm ci exited 7',
+      phases: [{ name: 'setup', status: 'failure', exit_code: 7 }],
+    });
     expect(validateReport(broken).ok).toBe(true);
-    expect(calls).toEqual(['idle coding', 'idle finalize coding', 'busy setup setup', 'busy finalize setup', 'busy coding', 'busy finalize coding', 'broken finalize setup']);
+    expect(calls).toEqual([
+      'idle coding',
+      'idle finalize coding',
+      'busy setup setup',
+      'busy finalize setup',
+      'busy coding',
+      'busy finalize coding',
+      'broken finalize setup',
+    ]);
   });
 
   it('answers an unknown plugin with an error Report naming the known plugins', async () => {
@@ -94,14 +149,24 @@ describe(runRound.name, () => {
   });
 
   it('ends with error and the message when the plugin throws, without running later phases', async () => {
-    registry.register(pluginWith('boom', () => { throw new Error('kaboom'); }), 'test');
+    registry.register(
+      pluginWith('boom', () => {
+        throw new Error('kaboom');
+      }),
+      'test',
+    );
     const report = await runRound(job({ plugin: 'boom' }), options);
     expect(report).toMatchObject({ status: 'error', error: 'kaboom' });
-    expect(report.phases).toEqual([expect.objectContaining({ name: 'coding', status: 'error', error: 'kaboom', exit_code: null })]);
+    expect(report.phases).toEqual([
+      expect.objectContaining({ name: 'coding', status: 'error', error: 'kaboom', exit_code: null }),
+    ]);
   });
 
   it('ends with failure when the plugin reports failure, and records its exit code', async () => {
-    registry.register(pluginWith('fails', () => ({ exitCode: 3, summary: 'tests failed' })), 'test');
+    registry.register(
+      pluginWith('fails', () => ({ exitCode: 3, summary: 'tests failed' })),
+      'test',
+    );
     const report = await runRound(job({ plugin: 'fails' }), options);
     expect(report).toMatchObject({ status: 'failure', summary: 'tests failed' });
     expect(report.phases).toEqual([expect.objectContaining({ status: 'failure', exit_code: 3 })]);
@@ -109,7 +174,11 @@ describe(runRound.name, () => {
 
   it('ends with timeout naming the phase when the phase outlives its phase_timeout', async () => {
     registry.register(
-      pluginWith('slow', (order, ctx) => (ctx.phase === 'testing' ? new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve()) ) : undefined)),
+      pluginWith('slow', (order, ctx) =>
+        ctx.phase === 'testing'
+          ? new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve()))
+          : undefined,
+      ),
       'test',
     );
     const report = await runRound(job({ plugin: 'slow', phase_timeout: { testing: 0.05 } }), options);
@@ -132,8 +201,14 @@ describe(runRound.name, () => {
   });
 
   it('stops waiting for a plugin that ignores its signal', async () => {
-    registry.register(pluginWith('deaf', () => new Promise(() => undefined)), 'test');
-    const report = await runRound(job({ plugin: 'deaf', phase_timeout: { coding: 0.02 } }), { ...options, settleMs: 20 });
+    registry.register(
+      pluginWith('deaf', () => new Promise(() => undefined)),
+      'test',
+    );
+    const report = await runRound(job({ plugin: 'deaf', phase_timeout: { coding: 0.02 } }), {
+      ...options,
+      settleMs: 20,
+    });
     expect(report.status).toBe('timeout');
   });
 
@@ -151,7 +226,15 @@ describe(runRound.name, () => {
     const gpt5Cost = (5 * 1.25 + 1000 * 0.125 + 5 * 10) / 1e6;
     expect(report.token_usage).toEqual([
       { agent: 'claude', model: 'sonnet', input: 12, output: 4, cache_read: 0, cache_write: 7, cost_usd: null },
-      { agent: 'codex', model: 'gpt-5', input: 5, output: 5, cache_read: 1000, cache_write: 0, cost_usd: Number(gpt5Cost.toFixed(10)) },
+      {
+        agent: 'codex',
+        model: 'gpt-5',
+        input: 5,
+        output: 5,
+        cache_read: 1000,
+        cache_write: 0,
+        cost_usd: Number(gpt5Cost.toFixed(10)),
+      },
     ]);
     expect(report.cost_usd).toBe(Number(gpt5Cost.toFixed(10)));
   });
@@ -201,19 +284,36 @@ describe(runRound.name, () => {
           handle: (order, ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve())),
           finalize: (order, ctx, ending) => {
             seen.push({ aborted: ctx.signal.aborted, ending });
-            return { summary: 'kept the partial work', commits: [{ sha: 'a'.repeat(40), branch: 'feat/x', message: 'partial' }] };
+            return {
+              summary: 'kept the partial work',
+              commits: [{ sha: 'a'.repeat(40), branch: 'feat/x', message: 'partial' }],
+            };
           },
         }),
         'test',
       );
       const report = await runRound(job({ plugin: 'keeper', phase_timeout: { coding: 0.02 } }), options);
-      expect(seen).toEqual([{ aborted: false, ending: { status: 'timeout', error: 'phase coding timed out after 20 ms' } }]);
-      expect(report).toMatchObject({ status: 'timeout', summary: 'kept the partial work', commits: [{ sha: 'a'.repeat(40), branch: 'feat/x' }] });
+      expect(seen).toEqual([
+        { aborted: false, ending: { status: 'timeout', error: 'phase coding timed out after 20 ms' } },
+      ]);
+      expect(report).toMatchObject({
+        status: 'timeout',
+        summary: 'kept the partial work',
+        commits: [{ sha: 'a'.repeat(40), branch: 'feat/x' }],
+      });
     });
 
     it('turns a successful phase into error when finalize throws', async () => {
       registry.register(
-        definePlugin({ name: 'flaky', version: '1.0.0', apiVersion: SDK_API_VERSION, handle: () => undefined, finalize: () => { throw new Error('disk full'); } }),
+        definePlugin({
+          name: 'flaky',
+          version: '1.0.0',
+          apiVersion: SDK_API_VERSION,
+          handle: () => undefined,
+          finalize: () => {
+            throw new Error('disk full');
+          },
+        }),
         'test',
       );
       const report = await runRound(job({ plugin: 'flaky' }), options);
@@ -223,21 +323,41 @@ describe(runRound.name, () => {
 
     it('gives up on a finalize that outlives its deadline and says so', async () => {
       registry.register(
-        definePlugin({ name: 'stuck', version: '1.0.0', apiVersion: SDK_API_VERSION, handle: () => ({ exitCode: 1 }), finalize: () => new Promise(() => undefined) }),
+        definePlugin({
+          name: 'stuck',
+          version: '1.0.0',
+          apiVersion: SDK_API_VERSION,
+          handle: () => ({ exitCode: 1 }),
+          finalize: () => new Promise(() => undefined),
+        }),
         'test',
       );
       const report = await runRound(job({ plugin: 'stuck' }), { ...options, finalizeMs: 20, settleMs: 10 });
-      expect(report).toMatchObject({ status: 'failure', error: 'plugin reported failure (exit code 1); finalize failed: finalize did not finish within 20 ms' });
+      expect(report).toMatchObject({
+        status: 'failure',
+        error: 'plugin reported failure (exit code 1); finalize failed: finalize did not finish within 20 ms',
+      });
     });
   });
 
   it('rethrows RateLimitedError so the caller can delay the job', async () => {
-    registry.register(pluginWith('limited', () => { throw new RateLimitedError(1500); }), 'test');
-    await expect(runRound(job({ plugin: 'limited' }), options)).rejects.toMatchObject({ name: 'RateLimitedError', retryAfterMs: 1500 });
+    registry.register(
+      pluginWith('limited', () => {
+        throw new RateLimitedError(1500);
+      }),
+      'test',
+    );
+    await expect(runRound(job({ plugin: 'limited' }), options)).rejects.toMatchObject({
+      name: 'RateLimitedError',
+      retryAfterMs: 1500,
+    });
   });
 
   it('turns a result the report schema refuses into an error Report', async () => {
-    registry.register(pluginWith('junk', () => ({ commits: [{ sha: 42 } as unknown as { sha: string }] })), 'test');
+    registry.register(
+      pluginWith('junk', () => ({ commits: [{ sha: 42 } as unknown as { sha: string }] })),
+      'test',
+    );
     const report = await runRound(job({ plugin: 'junk', phases: ['coding'] }), options);
     expect(report.status).toBe('error');
     expect(report.error).toContain('/commits/0/sha');

@@ -91,7 +91,8 @@ export async function runRound(job: WorkOrderJob, options: RunRoundOptions): Pro
   if (!plugin) return round.finish('error', options.registry.unknownPluginMessage(job.order.plugin));
   const setup: [string, PhaseHook][] = plugin.setup ? [['setup', 'setup']] : [];
   for (const [phase, hook] of [...setup, ...job.order.phases.map((phase): [string, PhaseHook] => [phase, 'handle'])]) {
-    if (options.signal?.aborted) return round.finish('cancelled', `cancelled before phase ${phase}: ${reasonOf(options.signal)}`);
+    if (options.signal?.aborted)
+      return round.finish('cancelled', `cancelled before phase ${phase}: ${reasonOf(options.signal)}`);
     const result = await runPhase(plugin, phase, round, options, hook);
     if (result && result.status !== 'success') return round.finish(result.status, result.error);
   }
@@ -105,15 +106,29 @@ type PhaseHook = 'handle' | 'setup';
  * Runs one phase through the plugin's `handle` (or, for `setup`, its `setup` hook) and its `finalize`, and
  * records it. A `setup` hook that returns nothing did nothing: no result, no events, no finalize.
  */
-async function runPhase(plugin: Plugin, phase: string, round: RoundRecorder, options: RunRoundOptions, hook: PhaseHook): Promise<PhaseResult | undefined> {
+async function runPhase(
+  plugin: Plugin,
+  phase: string,
+  round: RoundRecorder,
+  options: RunRoundOptions,
+  hook: PhaseHook,
+): Promise<PhaseResult | undefined> {
   const { job, logger } = round;
   const handler = hook === 'setup' ? plugin.setup! : plugin.handle;
   const timeoutMs = phaseTimeoutMs(job.order, phase);
   const timeout = new AbortController();
   const budget = new AbortController();
   const rateLimit = new AbortController();
-  const timer = setTimeout(() => timeout.abort(new PhaseTimeoutError(phase, timeoutMs)), Math.min(timeoutMs, maxTimerMs));
-  const signal = AbortSignal.any([timeout.signal, budget.signal, rateLimit.signal, ...(options.signal ? [options.signal] : [])]);
+  const timer = setTimeout(
+    () => timeout.abort(new PhaseTimeoutError(phase, timeoutMs)),
+    Math.min(timeoutMs, maxTimerMs),
+  );
+  const signal = AbortSignal.any([
+    timeout.signal,
+    budget.signal,
+    rateLimit.signal,
+    ...(options.signal ? [options.signal] : []),
+  ]);
   const killGraceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   const settleMs = options.settleMs ?? killGraceMs + 15_000;
   const stopWhenOverBudget = () => {
@@ -147,7 +162,8 @@ async function runPhase(plugin: Plugin, phase: string, round: RoundRecorder, opt
       onRateLimited: pauseForRateLimit,
     });
   const startedAt = new Date().toISOString();
-  const started = () => round.emit({ type: 'phase', round_id: job.round_id, attempt: job.attempt, phase, state: 'started', at: startedAt });
+  const started = () =>
+    round.emit({ type: 'phase', round_id: job.round_id, attempt: job.attempt, phase, state: 'started', at: startedAt });
   // Setup is announced once it turned out to have something to do (its log lines stream meanwhile).
   if (hook === 'handle') started();
   logger.info({ phase, plugin: plugin.name, timeout_ms: timeoutMs }, 'phase started');
@@ -162,13 +178,24 @@ async function runPhase(plugin: Plugin, phase: string, round: RoundRecorder, opt
     if ('outcome' in settled && settled.outcome === undefined && !signal.aborted) return undefined;
     started();
   }
-  const limited = rateLimit.signal.aborted ? (rateLimit.signal.reason as RateLimitedError) : 'error' in settled && isRateLimitedError(settled.error) && !signal.aborted ? settled.error : undefined;
+  const limited = rateLimit.signal.aborted
+    ? (rateLimit.signal.reason as RateLimitedError)
+    : 'error' in settled && isRateLimitedError(settled.error) && !signal.aborted
+      ? settled.error
+      : undefined;
   if (limited) {
     logger.warn({ phase, retry_after_ms: limited.retryAfterMs }, 'phase rate limited');
     // The work so far is kept (committed) before the attempt is handed back to wait.
     if (plugin.finalize && rateLimit.signal.aborted) {
       const finalize = plugin.finalize;
-      await finalizePhase((ctx, phaseEnding) => finalize(job.order, ctx, phaseEnding), { status: 'cancelled', exit_code: null, error: limited.message }, round, contextFor, options.finalizeMs ?? defaultFinalizeMs, settleMs);
+      await finalizePhase(
+        (ctx, phaseEnding) => finalize(job.order, ctx, phaseEnding),
+        { status: 'cancelled', exit_code: null, error: limited.message },
+        round,
+        contextFor,
+        options.finalizeMs ?? defaultFinalizeMs,
+        settleMs,
+      );
     }
     throw limited;
   }
@@ -176,16 +203,32 @@ async function runPhase(plugin: Plugin, phase: string, round: RoundRecorder, opt
   if ('outcome' in settled && settled.outcome) round.addOutcome(settled.outcome);
   if (plugin.finalize) {
     const finalize = plugin.finalize;
-    ending = await finalizePhase((ctx, phaseEnding) => finalize(job.order, ctx, phaseEnding), ending, round, contextFor, options.finalizeMs ?? defaultFinalizeMs, settleMs);
+    ending = await finalizePhase(
+      (ctx, phaseEnding) => finalize(job.order, ctx, phaseEnding),
+      ending,
+      round,
+      contextFor,
+      options.finalizeMs ?? defaultFinalizeMs,
+      settleMs,
+    );
   }
   const exceeded = round.ledger.budgetExceeded();
   // Tokens reported right before handle() returned (or by finalize) may pass the budget without an abort.
-  if (ending.status === 'success' && exceeded !== undefined) ending = { status: 'failure', exit_code: ending.exit_code, error: exceeded };
+  if (ending.status === 'success' && exceeded !== undefined)
+    ending = { status: 'failure', exit_code: ending.exit_code, error: exceeded };
   const result: PhaseResult = { name: phase, ...ending, started_at: startedAt, finished_at: new Date().toISOString() };
   const refusals = 'outcome' in settled ? settled.outcome?.refusals : undefined;
   if (refusals?.length) result.refusals = refusals.slice(0, maxRefusals);
   round.addPhase(result);
-  round.emit({ type: 'phase', round_id: job.round_id, attempt: job.attempt, phase, state: 'finished', result, at: result.finished_at });
+  round.emit({
+    type: 'phase',
+    round_id: job.round_id,
+    attempt: job.attempt,
+    phase,
+    state: 'finished',
+    result,
+    at: result.finished_at,
+  });
   logger.info({ phase, status: result.status, exit_code: result.exit_code, error: result.error }, 'phase finished');
   return result;
 }
@@ -207,11 +250,15 @@ async function finalizePhase(
   settleMs: number,
 ): Promise<Ending> {
   const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new Error(`finalize did not finish within ${formatMs(finalizeMs)}`)), Math.min(finalizeMs, maxTimerMs));
+  const timer = setTimeout(
+    () => deadline.abort(new Error(`finalize did not finish within ${formatMs(finalizeMs)}`)),
+    Math.min(finalizeMs, maxTimerMs),
+  );
   let settled: Settled;
   try {
     const ctx = contextFor(deadline.signal);
-    const phaseEnding: PhaseEnding = ending.error === undefined ? { status: ending.status } : { status: ending.status, error: ending.error };
+    const phaseEnding: PhaseEnding =
+      ending.error === undefined ? { status: ending.status } : { status: ending.status, error: ending.error };
     settled = await settle(() => finalize(ctx, phaseEnding), deadline.signal, settleMs);
   } finally {
     clearTimeout(timer);
@@ -222,7 +269,8 @@ async function finalizePhase(
   }
   const problem = `finalize failed: ${'error' in settled ? messageOf(settled.error) : reasonOf(deadline.signal)}`;
   round.logger.error({ reason: problem }, 'phase finalize failed');
-  if (ending.status === 'success') return { status: 'error', exit_code: ending.exit_code, error: truncate(problem, maxErrorLength) };
+  if (ending.status === 'success')
+    return { status: 'error', exit_code: ending.exit_code, error: truncate(problem, maxErrorLength) };
   return { ...ending, error: truncate(`${ending.error ?? ending.status}; ${problem}`, maxErrorLength) };
 }
 
@@ -232,7 +280,11 @@ type Settled = { outcome: PhaseOutcome | void } | { error: unknown } | { abandon
  * Waits for the handler; once `signal` aborts, waits at most `settleMs` more, so that a plugin ignoring
  * its signal cannot hold the Round forever.
  */
-async function settle(handle: () => PhaseOutcome | void | Promise<PhaseOutcome | void>, signal: AbortSignal, settleMs: number): Promise<Settled> {
+async function settle(
+  handle: () => PhaseOutcome | void | Promise<PhaseOutcome | void>,
+  signal: AbortSignal,
+  settleMs: number,
+): Promise<Settled> {
   const handled = Promise.resolve()
     .then(handle)
     .then(
@@ -255,19 +307,38 @@ async function settle(handle: () => PhaseOutcome | void | Promise<PhaseOutcome |
 /** The status, exit code and error of a phase from how its handler ended. */
 function classify(settled: Settled, signal: AbortSignal): Ending {
   const exitCode = 'outcome' in settled ? toExitCode(settled.outcome?.exitCode) : null;
-  if (signal.aborted && signal.reason instanceof BudgetExceededError) return { status: 'failure', exit_code: exitCode, error: signal.reason.message };
+  if (signal.aborted && signal.reason instanceof BudgetExceededError)
+    return { status: 'failure', exit_code: exitCode, error: signal.reason.message };
   if (signal.aborted) {
     const isTimeout = signal.reason instanceof PhaseTimeoutError;
-    return { status: isTimeout ? 'timeout' : 'cancelled', exit_code: exitCode, error: isTimeout ? signal.reason.message : `cancelled: ${reasonOf(signal)}` };
+    return {
+      status: isTimeout ? 'timeout' : 'cancelled',
+      exit_code: exitCode,
+      error: isTimeout ? signal.reason.message : `cancelled: ${reasonOf(signal)}`,
+    };
   }
-  if ('error' in settled) return { status: 'error', exit_code: null, error: truncate(messageOf(settled.error), maxErrorLength) };
+  if ('error' in settled)
+    return { status: 'error', exit_code: null, error: truncate(messageOf(settled.error), maxErrorLength) };
   if (!('outcome' in settled)) return { status: 'error', exit_code: null, error: 'plugin did not return' };
   const status = settled.outcome?.status ?? (exitCode !== null && exitCode !== 0 ? 'failure' : 'success');
-  if (status !== 'success' && status !== 'failure' && status !== 'timeout') return { status: 'error', exit_code: exitCode, error: `plugin returned an invalid status ${JSON.stringify(status)}` };
+  if (status !== 'success' && status !== 'failure' && status !== 'timeout')
+    return {
+      status: 'error',
+      exit_code: exitCode,
+      error: `plugin returned an invalid status ${JSON.stringify(status)}`,
+    };
   if (status === 'success') return { status, exit_code: exitCode };
-  const stated = typeof settled.outcome?.error === 'string' && settled.outcome.error !== '' ? truncate(settled.outcome.error, maxErrorLength) : undefined;
+  const stated =
+    typeof settled.outcome?.error === 'string' && settled.outcome.error !== ''
+      ? truncate(settled.outcome.error, maxErrorLength)
+      : undefined;
   if (status === 'timeout') return { status, exit_code: exitCode, error: stated ?? 'plugin reported a timeout' };
-  return { status, exit_code: exitCode, error: stated ?? (exitCode === null ? 'plugin reported failure' : `plugin reported failure (exit code ${exitCode})`) };
+  return {
+    status,
+    exit_code: exitCode,
+    error:
+      stated ?? (exitCode === null ? 'plugin reported failure' : `plugin reported failure (exit code ${exitCode})`),
+  };
 }
 
 function toExitCode(value: unknown): number | null {
@@ -293,4 +364,3 @@ function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;
   return typeof error === 'string' ? error : 'plugin threw a non-error value';
 }
-

@@ -53,13 +53,28 @@ export class TokenLedger {
     if (typeof agent !== 'string' || agent === '' || typeof model !== 'string' || model === '') {
       throw new RangeError('token usage needs a non-empty agent and model');
     }
-    const counts = { input: usage.input, output: usage.output, cache_read: usage.cache_read ?? 0, cache_write: usage.cache_write ?? 0 };
+    const counts = {
+      input: usage.input,
+      output: usage.output,
+      cache_read: usage.cache_read ?? 0,
+      cache_write: usage.cache_write ?? 0,
+    };
     for (const kind of countKinds) {
       const count = counts[kind];
-      if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`token usage ${kind} must be an integer >= 0, got ${count}`);
+      if (!Number.isSafeInteger(count) || count < 0)
+        throw new RangeError(`token usage ${kind} must be an integer >= 0, got ${count}`);
     }
-    const cost = usage.cost_usd === undefined ? this.prices.costOf(model, { input: counts.input, output: counts.output, cacheRead: counts.cache_read, cacheWrite: counts.cache_write }) : usage.cost_usd;
-    if (cost !== null && (typeof cost !== 'number' || !Number.isFinite(cost) || cost < 0)) throw new RangeError(`token usage cost_usd must be a number >= 0 or null, got ${cost}`);
+    const cost =
+      usage.cost_usd === undefined
+        ? this.prices.costOf(model, {
+            input: counts.input,
+            output: counts.output,
+            cacheRead: counts.cache_read,
+            cacheWrite: counts.cache_write,
+          })
+        : usage.cost_usd;
+    if (cost !== null && (typeof cost !== 'number' || !Number.isFinite(cost) || cost < 0))
+      throw new RangeError(`token usage cost_usd must be a number >= 0 or null, got ${cost}`);
     const accepted = { agent, model, ...counts, cost_usd: cost };
     this.sum(accepted);
     this.store?.record(accepted);
@@ -68,7 +83,15 @@ export class TokenLedger {
   private sum(usage: TokenTotals): void {
     const { agent, model } = usage;
     const key = JSON.stringify([agent, model]);
-    const total = this.totalsByKey.get(key) ?? { agent, model, input: 0, output: 0, cache_read: 0, cache_write: 0, cost_usd: null };
+    const total = this.totalsByKey.get(key) ?? {
+      agent,
+      model,
+      input: 0,
+      output: 0,
+      cache_read: 0,
+      cache_write: 0,
+      cost_usd: null,
+    };
     for (const kind of countKinds) total[kind] += usage[kind];
     if (usage.cost_usd !== null) total.cost_usd = (total.cost_usd ?? 0) + usage.cost_usd;
     this.totalsByKey.set(key, total);
@@ -76,7 +99,10 @@ export class TokenLedger {
 
   /** The sums, in the order each agent and model was first reported; costs rounded to 10 decimals. */
   totals(): TokenTotals[] {
-    return [...this.totalsByKey.values()].map((usage) => ({ ...usage, cost_usd: usage.cost_usd === null ? null : round(usage.cost_usd) }));
+    return [...this.totalsByKey.values()].map((usage) => ({
+      ...usage,
+      cost_usd: usage.cost_usd === null ? null : round(usage.cost_usd),
+    }));
   }
 
   /** All tokens of the Round — input, output, cache reads and writes — every agent and model together. */
@@ -100,9 +126,11 @@ export class TokenLedger {
   budgetExceeded(): string | undefined {
     const { max_tokens: maxTokens, max_cost_usd: maxCostUsd } = this.budget;
     const tokens = this.totalTokens();
-    if (maxTokens !== undefined && tokens >= maxTokens) return `budget_exceeded: ${tokens} tokens used, budget.max_tokens is ${maxTokens}`;
+    if (maxTokens !== undefined && tokens >= maxTokens)
+      return `budget_exceeded: ${tokens} tokens used, budget.max_tokens is ${maxTokens}`;
     const cost = this.totalCostUsd();
-    if (maxCostUsd !== undefined && cost >= maxCostUsd) return `budget_exceeded: $${cost} spent, budget.max_cost_usd is $${maxCostUsd}`;
+    if (maxCostUsd !== undefined && cost >= maxCostUsd)
+      return `budget_exceeded: $${cost} spent, budget.max_cost_usd is $${maxCostUsd}`;
     return undefined;
   }
 }

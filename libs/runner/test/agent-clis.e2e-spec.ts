@@ -6,7 +6,13 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { agentCliCases, expectedTokenUsage, sortedTokenUsage, upstreamKey, type AgentCliCase } from '../../../test/support/agent-cli-cases';
+import {
+  agentCliCases,
+  expectedTokenUsage,
+  sortedTokenUsage,
+  upstreamKey,
+  type AgentCliCase,
+} from '../../../test/support/agent-cli-cases';
 import { agentCliBinDir } from '../../../test/support/agent-clis';
 import type { FakeModelOptions, FakeModelServer } from '../../../test/support/fake-model-servers/fake-model-server';
 import { createLocalArtifactStore } from '../src/artifacts/local.artifact-store';
@@ -22,7 +28,10 @@ import { processesWith } from '../../../test/support/processes';
 // The real agent CLIs (pinned, installed by scripts/install-agent-clis.js) run through the runner and the model
 // gateway against the project's fake model servers. When a CLI release changes its contract, this suite says so.
 const binDir = agentCliBinDir();
-if (!binDir) console.log('agent-clis.e2e-spec: the agent CLIs are not installed (scripts/install-agent-clis.js could not reach the npm registry); skipping');
+if (!binDir)
+  console.log(
+    'agent-clis.e2e-spec: the agent CLIs are not installed (scripts/install-agent-clis.js could not reach the npm registry); skipping',
+  );
 const describeWithClis = binDir ? describe : describe.skip;
 
 const usage = { input: 1000, output: 50, cacheRead: 300, cacheWrite: 20 };
@@ -79,10 +88,26 @@ describeWithClis.each(agentCliCases)('$name through the model gateway', (cli: Ag
     };
   }
 
-  async function run(order: Partial<StoredWorkOrder> = {}, signal?: AbortSignal, attempt: Partial<WorkOrderJob> = {}): Promise<Report> {
+  async function run(
+    order: Partial<StoredWorkOrder> = {},
+    signal?: AbortSignal,
+    attempt: Partial<WorkOrderJob> = {},
+  ): Promise<Report> {
     const registry = new PluginRegistry();
     registry.register(createAgentCliPlugin(), 'built-in');
-    const report = await runRound({ ...job(order), ...attempt }, { registry, signal, logger: pino({ level: 'silent' }), worker: 'test', dataDir, artifacts: createLocalArtifactStore({ dataDir }), killGraceMs: 1_000, gateway });
+    const report = await runRound(
+      { ...job(order), ...attempt },
+      {
+        registry,
+        signal,
+        logger: pino({ level: 'silent' }),
+        worker: 'test',
+        dataDir,
+        artifacts: createLocalArtifactStore({ dataDir }),
+        killGraceMs: 1_000,
+        gateway,
+      },
+    );
     expect(validateReport(report)).toMatchObject({ ok: true });
     return report;
   }
@@ -91,7 +116,11 @@ describeWithClis.each(agentCliCases)('$name through the model gateway', (cli: Ag
     await start({
       script: [
         { kind: 'write', path: 'hello.txt', content: 'hello from the fake model\n' },
-        { kind: 'shell', command: 'node -e "require(\'fs\').writeFileSync(\'ran.txt\', process.version)" && (env | grep -c upstream-secret > leaked.txt || true)' },
+        {
+          kind: 'shell',
+          command:
+            "node -e \"require('fs').writeFileSync('ran.txt', process.version)\" && (env | grep -c upstream-secret > leaked.txt || true)",
+        },
       ],
     });
     const report = await run({ phases: ['coding', 'testing'], acceptance: ['test -f hello.txt', 'test -f ran.txt'] });
@@ -104,28 +133,44 @@ describeWithClis.each(agentCliCases)('$name through the model gateway', (cli: Ag
     expect(modelCalls.length).toBeGreaterThanOrEqual(3);
     expect(modelCalls.every((call) => JSON.stringify(call.headers).includes(upstreamKey))).toBe(true);
     expect(sortedTokenUsage(report)).toEqual(expectedTokenUsage(cli, server, usage));
-    expect(report.cost_usd).toBeCloseTo(report.token_usage.reduce((sum, entry) => sum + (entry.cost_usd ?? 0), 0), 9);
+    expect(report.cost_usd).toBeCloseTo(
+      report.token_usage.reduce((sum, entry) => sum + (entry.cost_usd ?? 0), 0),
+      9,
+    );
     expect(report.cost_usd).toBeGreaterThan(0);
     expect(readdirSync(join(dataDir, 'worktrees'))).toEqual([]);
     // The session is recorded, and its transcript kept where any worker can fetch it.
-    expect(report.sessions).toEqual([{ agent: cli.name, attempt: 1, session_id: expect.stringMatching(/^[\w-]{8,}$/), resumed_from_attempt: null }]);
+    expect(report.sessions).toEqual([
+      { agent: cli.name, attempt: 1, session_id: expect.stringMatching(/^[\w-]{8,}$/), resumed_from_attempt: null },
+    ]);
     const transcripts = report.artifacts.filter((artifact) => artifact.name.startsWith(`sessions/${cli.name}/`));
     expect(transcripts.length).toBeGreaterThan(0);
-    expect(transcripts.every((artifact) => artifact.name.includes(report.sessions![0].session_id.slice(0, 8)) && artifact.bytes > 0)).toBe(true);
+    expect(
+      transcripts.every(
+        (artifact) => artifact.name.includes(report.sessions![0].session_id.slice(0, 8)) && artifact.bytes > 0,
+      ),
+    ).toBe(true);
   });
 
   it.each([
     ['budget.max_tokens', { max_tokens: 1 }, /^budget_exceeded: \d+ tokens used, budget\.max_tokens is 1$/],
-    ['budget.max_cost_usd', { max_cost_usd: 0.000001 }, /^budget_exceeded: \$[\d.e-]+ spent, budget\.max_cost_usd is \$0\.000001$/],
-  ])('stops at the call once %s is reached: no further model call leaves, the work so far is committed', async (_what, budget, error) => {
-    await start();
-    const report = await run({ budget });
-    expect(report.status).toBe('failure');
-    expect(report.error).toMatch(error);
-    // The first turn asked to write hello.txt; no turn after it reached the model.
-    expect(server.calls.filter((call) => call.agentTurn)).toHaveLength(1);
-    expect(sortedTokenUsage(report)).toEqual(expectedTokenUsage(cli, server, usage));
-  });
+    [
+      'budget.max_cost_usd',
+      { max_cost_usd: 0.000001 },
+      /^budget_exceeded: \$[\d.e-]+ spent, budget\.max_cost_usd is \$0\.000001$/,
+    ],
+  ])(
+    'stops at the call once %s is reached: no further model call leaves, the work so far is committed',
+    async (_what, budget, error) => {
+      await start();
+      const report = await run({ budget });
+      expect(report.status).toBe('failure');
+      expect(report.error).toMatch(error);
+      // The first turn asked to write hello.txt; no turn after it reached the model.
+      expect(server.calls.filter((call) => call.agentTurn)).toHaveLength(1);
+      expect(sortedTokenUsage(report)).toEqual(expectedTokenUsage(cli, server, usage));
+    },
+  );
 
   it('counts the calls answered before a hung model call when the phase times out', async () => {
     await start({ fault: { kind: 'hang', fromCall: 1 } });
@@ -142,14 +187,20 @@ describeWithClis.each(agentCliCases)('$name through the model gateway', (cli: Ag
     expect(first.status).toBe('success');
     const firstSession = first.sessions![0];
     const callsBefore = server.calls.filter((call) => call.agentTurn).length;
-    const resumeFrom = { attempt: 1, sessions: [{ agent: cli.name, session_id: firstSession.session_id }], transcripts: first.artifacts.map((artifact) => artifact.name).filter((name) => name.startsWith('sessions/')) };
+    const resumeFrom = {
+      attempt: 1,
+      sessions: [{ agent: cli.name, session_id: firstSession.session_id }],
+      transcripts: first.artifacts.map((artifact) => artifact.name).filter((name) => name.startsWith('sessions/')),
+    };
     const second = await run({}, undefined, { attempt: 2, resume_from: resumeFrom });
     expect(second.status).toBe('success');
     const retryCall = server.calls.filter((call) => call.agentTurn)[callsBefore];
     // The first call of attempt 2 carries attempt 1's tool results and the note, not a fresh conversation.
     expect(cli.toolResults(retryCall)).toBeGreaterThanOrEqual(2);
     expect(JSON.stringify(retryCall.body)).toContain('a retry: you continue your session of attempt 1');
-    expect(second.sessions).toEqual([{ agent: cli.name, attempt: 2, session_id: expect.any(String), resumed_from_attempt: 1 }]);
+    expect(second.sessions).toEqual([
+      { agent: cli.name, attempt: 2, session_id: expect.any(String), resumed_from_attempt: 1 },
+    ]);
     expect(second.summary).toContain('resumed its session of attempt 1');
 
     // Without the transcripts the session cannot go on: the agent starts over, and the Report says so.
@@ -175,15 +226,29 @@ describeWithClis.each(agentCliCases)('$name through the model gateway', (cli: Ag
 
   it('ends the phase timed out, reason idle, when the agent goes silent again after its resume', async () => {
     await start({ fault: { kind: 'hang', fromCall: 1 } });
-    const report = await run({ agents: [{ name: cli.name, model: cli.model, role: 'implementer', idle_timeout: 'PT2S' }], phase_timeout: { coding: 60 } });
-    expect(report).toMatchObject({ status: 'timeout', error: expect.stringMatching(new RegExp(`^idle_timeout: ${cli.name} had no output and made no model call for 2 s, twice$`)) });
+    const report = await run({
+      agents: [{ name: cli.name, model: cli.model, role: 'implementer', idle_timeout: 'PT2S' }],
+      phase_timeout: { coding: 60 },
+    });
+    expect(report).toMatchObject({
+      status: 'timeout',
+      error: expect.stringMatching(
+        new RegExp(`^idle_timeout: ${cli.name} had no output and made no model call for 2 s, twice$`),
+      ),
+    });
     expect(report.phases[0]).toMatchObject({ status: 'timeout' });
   });
 
   it('counts the calls answered before a cancel', async () => {
     await start({ fault: { kind: 'hang', fromCall: 1 } });
     const cancel = new AbortController();
-    const cancelOnceAnswered = setInterval(() => server.calls.some((call) => call.agentTurn && call.delivered) && existsSync(join(dataDir, 'worktrees')) && cancel.abort(new Error('cancel requested')), 50);
+    const cancelOnceAnswered = setInterval(
+      () =>
+        server.calls.some((call) => call.agentTurn && call.delivered) &&
+        existsSync(join(dataDir, 'worktrees')) &&
+        cancel.abort(new Error('cancel requested')),
+      50,
+    );
     try {
       const report = await run({}, cancel.signal);
       expect(report).toMatchObject({ status: 'cancelled' });
@@ -198,7 +263,9 @@ describeWithClis.each(agentCliCases)('$name through the model gateway', (cli: Ag
     const report = await run();
     // Claude Code and Codex retry the cut call and finish; Gemini CLI gives up.
     expect(report.status).toBe(cli.name === 'gemini' ? 'failure' : 'success');
-    expect(sortedTokenUsage(report)).toEqual(expectedTokenUsage(cli, server, usage, { [cli.model]: cli.deliveredBeforeCut(usage) }));
+    expect(sortedTokenUsage(report)).toEqual(
+      expectedTokenUsage(cli, server, usage, { [cli.model]: cli.deliveredBeforeCut(usage) }),
+    );
   });
 
   it('narrowed to read-only tools, cannot write, and the refusal is in the log and the phase result', async () => {
@@ -211,18 +278,40 @@ describeWithClis.each(agentCliCases)('$name through the model gateway', (cli: Ag
 
   it('confines the shell commands the model asks for: no write outside the worktree, no secret, nothing left running', async () => {
     const marker = `sc-cli-escapee-${cli.name}-${Date.now()}`;
-    const targets = { checkout: join(repo, 'README.md'), 'data folder': join(dataDir, 'owned.txt'), etc: '/etc/sc-owned' };
-    const attempts = Object.entries(targets).map(([name, target]) => `((echo owned > '${target}') 2>/dev/null && echo '${name}: written' || echo '${name}: refused') >> attempts.txt`);
-    const command = [...attempts, 'env > env.txt', `(setsid sh -c 'sleep 600; true' ${marker} > /dev/null 2>&1 &)`].join('; ');
+    const targets = {
+      checkout: join(repo, 'README.md'),
+      'data folder': join(dataDir, 'owned.txt'),
+      etc: '/etc/sc-owned',
+    };
+    const attempts = Object.entries(targets).map(
+      ([name, target]) =>
+        `((echo owned > '${target}') 2>/dev/null && echo '${name}: written' || echo '${name}: refused') >> attempts.txt`,
+    );
+    const command = [
+      ...attempts,
+      'env > env.txt',
+      `(setsid sh -c 'sleep 600; true' ${marker} > /dev/null 2>&1 &)`,
+    ].join('; ');
     process.env.DATABASE_URL = 'postgres://sc:db-secret-1@db/sc';
     process.env.SC_API_TOKEN = 'api-secret-2';
     // In a script: Claude Code itself refuses a Bash command whose redirections point outside the project.
-    await start({ script: [{ kind: 'write', path: 'escape.sh', content: `${command}\n` }, { kind: 'shell', command: 'sh escape.sh' }] });
+    await start({
+      script: [
+        { kind: 'write', path: 'escape.sh', content: `${command}\n` },
+        { kind: 'shell', command: 'sh escape.sh' },
+      ],
+    });
     const report = await run();
-    expect({ status: report.status, refusals: report.phases[0].refusals }).toEqual({ status: 'success', refusals: undefined });
-    expect(git(repo, 'show', `${branch}:attempts.txt`).split('\n')).toEqual(Object.keys(targets).map((name) => `${name}: refused`));
+    expect({ status: report.status, refusals: report.phases[0].refusals }).toEqual({
+      status: 'success',
+      refusals: undefined,
+    });
+    expect(git(repo, 'show', `${branch}:attempts.txt`).split('\n')).toEqual(
+      Object.keys(targets).map((name) => `${name}: refused`),
+    );
     const env = git(repo, 'show', `${branch}:env.txt`);
-    for (const secret of ['db-secret-1', 'api-secret-2', upstreamKey]) expect({ secret, leaked: env.includes(secret) }).toEqual({ secret, leaked: false });
+    for (const secret of ['db-secret-1', 'api-secret-2', upstreamKey])
+      expect({ secret, leaked: env.includes(secret) }).toEqual({ secret, leaked: false });
     expect(processesWith(marker)).toEqual([]);
     delete process.env.DATABASE_URL;
     delete process.env.SC_API_TOKEN;

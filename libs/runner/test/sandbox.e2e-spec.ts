@@ -17,7 +17,8 @@ import { processesWith } from '../../../test/support/processes';
 // An agent that tries to get out: every write outside its worktree, every secret of the worker, processes
 // that leave its process group. The sandbox must stop each, and the Round goes on.
 const probe = SandboxRuntime.load(process.env, tmpdir());
-if (probe.mode !== 'bubblewrap') console.log(`sandbox.e2e-spec: no sandbox on this machine (${probe.reason}); skipping`);
+if (probe.mode !== 'bubblewrap')
+  console.log(`sandbox.e2e-spec: no sandbox on this machine (${probe.reason}); skipping`);
 const describeSandboxed = probe.mode === 'bubblewrap' ? describe : describe.skip;
 
 const secrets = {
@@ -46,7 +47,11 @@ describeSandboxed('agent sandbox (bubblewrap)', () => {
     mkdirSync(workerHome);
     writeFileSync(join(workerHome, '.netrc'), 'machine example.com password home-secret-9\n');
     createTestRepository(repo);
-    Object.assign(process.env, secrets, { HOME: workerHome, SC_AGENT_ENV: 'SC_TEST_ALLOWED' , SC_TEST_ALLOWED: 'allowed-value' });
+    Object.assign(process.env, secrets, {
+      HOME: workerHome,
+      SC_AGENT_ENV: 'SC_TEST_ALLOWED',
+      SC_TEST_ALLOWED: 'allowed-value',
+    });
   });
 
   afterEach(() => {
@@ -59,7 +64,17 @@ describeSandboxed('agent sandbox (bubblewrap)', () => {
       round_id: roundId,
       workorder_id: 'wo-sandbox',
       attempt: 1,
-      order: { id: 'wo-sandbox', title: 'Escape', instructions: 'Try to get out.', plugin: 'agent-cli', branch: `feat/${roundId}`, phases: ['coding'], priority: 5, repo: { path: repo }, ...order },
+      order: {
+        id: 'wo-sandbox',
+        title: 'Escape',
+        instructions: 'Try to get out.',
+        plugin: 'agent-cli',
+        branch: `feat/${roundId}`,
+        phases: ['coding'],
+        priority: 5,
+        repo: { path: repo },
+        ...order,
+      },
     };
   }
 
@@ -68,12 +83,20 @@ describeSandboxed('agent sandbox (bubblewrap)', () => {
     registry.register(createAgentCliPlugin(), 'built-in');
     // Loaded as a worker does at start: after the environment is what it is.
     const sandbox = SandboxRuntime.load(process.env, dataDir);
-    const report = await runRound(job(order, roundId), { registry, logger: pino({ level: 'silent' }), worker: 'test', dataDir, artifacts: createLocalArtifactStore({ dataDir }), killGraceMs: 500, sandbox });
+    const report = await runRound(job(order, roundId), {
+      registry,
+      logger: pino({ level: 'silent' }),
+      worker: 'test',
+      dataDir,
+      artifacts: createLocalArtifactStore({ dataDir }),
+      killGraceMs: 500,
+      sandbox,
+    });
     expect(validateReport(report)).toMatchObject({ ok: true });
     return report;
   }
 
-  it('lets an agent write its worktree and commit, and nothing else: the checkout, the worker\'s home, another Round, the data folder, /etc', async () => {
+  it("lets an agent write its worktree and commit, and nothing else: the checkout, the worker's home, another Round, the data folder, /etc", async () => {
     const otherRound = join(dataDir, 'worktrees', 'round-other', '1', 'claude');
     mkdirSync(otherRound, { recursive: true });
     const targets = {
@@ -84,31 +107,44 @@ describeSandboxed('agent sandbox (bubblewrap)', () => {
       etc: '/etc/sc-owned',
       'git hooks': join(repo, '.git', 'hooks', 'pre-commit'),
     };
-    const attempts = Object.entries(targets).map(([name, target]) => `(echo owned > '${target}') 2>/dev/null && echo '${name}: written' >> attempts.txt || echo '${name}: refused' >> attempts.txt`);
-    const command = [...attempts, 'echo mine > mine.txt', 'git add -A && git -c user.name=a -c user.email=a@b commit -qm "by the agent" && echo "commit: ok" >> attempts.txt'].join('; ');
+    const attempts = Object.entries(targets).map(
+      ([name, target]) =>
+        `(echo owned > '${target}') 2>/dev/null && echo '${name}: written' >> attempts.txt || echo '${name}: refused' >> attempts.txt`,
+    );
+    const command = [
+      ...attempts,
+      'echo mine > mine.txt',
+      'git add -A && git -c user.name=a -c user.email=a@b commit -qm "by the agent" && echo "commit: ok" >> attempts.txt',
+    ].join('; ');
     const report = await run({ agents: [{ name: 'escaper', model: 'none', role: 'implementer', command }] });
     expect(report.status).toBe('success');
     const branch = 'feat/round-sandbox';
-    expect(git(repo, 'show', `${branch}:attempts.txt`).split('\n')).toEqual([...Object.keys(targets).map((name) => `${name}: refused`), 'commit: ok']);
+    expect(git(repo, 'show', `${branch}:attempts.txt`).split('\n')).toEqual([
+      ...Object.keys(targets).map((name) => `${name}: refused`),
+      'commit: ok',
+    ]);
     expect(git(repo, 'log', '--format=%s', branch).split('\n')).toContain('by the agent');
     expect(readFileSync(targets.checkout, 'utf8')).toBe('# repo\n');
     for (const target of Object.values(targets).slice(1)) expect(existsSync(target)).toBe(false);
   });
 
-  it('mounts a read-only agent\'s worktree read-only: it writes only its own scratch folder', async () => {
+  it("mounts a read-only agent's worktree read-only: it writes only its own scratch folder", async () => {
     // Were the write let through, the phase's end would commit notes.txt.
     const command = '(echo x > notes.txt) 2>/dev/null; echo fine > "$HOME/mine.txt"';
-    const report = await run({ agents: [{ name: 'reviewer', model: 'none', role: 'reviewer', tools: 'read-only', command }] });
+    const report = await run({
+      agents: [{ name: 'reviewer', model: 'none', role: 'reviewer', tools: 'read-only', command }],
+    });
     expect(report.status).toBe('success');
     expect(report.commits).toEqual([]);
   });
 
-  it('gives the agent none of the worker\'s secrets: an allow-listed environment and a private home', async () => {
+  it("gives the agent none of the worker's secrets: an allow-listed environment and a private home", async () => {
     const command = 'env > env.txt; cat "$HOME/.netrc" > netrc.txt 2>&1; echo "$HOME" > home.txt';
     const report = await run({ agents: [{ name: 'reader', model: 'none', role: 'implementer', command }] });
     expect(report.status).toBe('success');
     const env = git(repo, 'show', 'feat/round-sandbox:env.txt');
-    for (const [name, value] of Object.entries(secrets)) expect({ name, leaked: env.includes(value) }).toEqual({ name, leaked: false });
+    for (const [name, value] of Object.entries(secrets))
+      expect({ name, leaked: env.includes(value) }).toEqual({ name, leaked: false });
     expect(env).toContain('SC_TEST_ALLOWED=allowed-value');
     expect(env).toContain('SC_ROUND_ID=round-sandbox');
     expect(git(repo, 'show', 'feat/round-sandbox:netrc.txt')).not.toContain('home-secret-9');
@@ -122,7 +158,10 @@ describeSandboxed('agent sandbox (bubblewrap)', () => {
     try {
       const port = (outside.address() as AddressInfo).port;
       const command = `node -e "require('net').connect(${port}, '127.0.0.1').on('connect', () => require('fs').writeFileSync('reached.txt', 'yes')).on('error', (e) => require('fs').writeFileSync('reached.txt', e.code))"`;
-      const report = await run({ sandbox: { network: 'none' }, agents: [{ name: 'prober', model: 'none', role: 'implementer', command }] });
+      const report = await run({
+        sandbox: { network: 'none' },
+        agents: [{ name: 'prober', model: 'none', role: 'implementer', command }],
+      });
       expect(report.status).toBe('success');
       expect(git(repo, 'show', 'feat/round-sandbox:reached.txt')).toBe('ECONNREFUSED');
     } finally {
@@ -132,7 +171,13 @@ describeSandboxed('agent sandbox (bubblewrap)', () => {
 
   it('ends a fork bomb at sandbox.pids: the agent fails, the worker goes on', async () => {
     const startedAt = Date.now();
-    const report = await run({ sandbox: { pids: 64 }, phase_timeout: { coding: 60 }, agents: [{ name: 'bomber', model: 'none', role: 'implementer', command: 'bomb() { bomb | bomb & }; bomb; sleep 600' }] });
+    const report = await run({
+      sandbox: { pids: 64 },
+      phase_timeout: { coding: 60 },
+      agents: [
+        { name: 'bomber', model: 'none', role: 'implementer', command: 'bomb() { bomb | bomb & }; bomb; sleep 600' },
+      ],
+    });
     expect(report.status).toBe('failure');
     // Ended by the limit, long before the phase's timeout.
     expect(Date.now() - startedAt).toBeLessThan(30_000);
@@ -140,7 +185,11 @@ describeSandboxed('agent sandbox (bubblewrap)', () => {
 
   it('ends an agent that outgrows sandbox.memory_mb', async () => {
     const command = `node -e "const kept = []; for (;;) kept.push(Buffer.alloc(8 * 1024 * 1024, 1))"`;
-    const report = await run({ sandbox: { memory_mb: 128 }, phase_timeout: { coding: 60 }, agents: [{ name: 'hog', model: 'none', role: 'implementer', command }] });
+    const report = await run({
+      sandbox: { memory_mb: 128 },
+      phase_timeout: { coding: 60 },
+      agents: [{ name: 'hog', model: 'none', role: 'implementer', command }],
+    });
     expect(report.status).toBe('failure');
     expect(report.summary).toMatch(/hog .*: exit (by signal|137)/);
   });
@@ -150,9 +199,11 @@ describeSandboxed('agent sandbox (bubblewrap)', () => {
     // Each sleeper's shell keeps the marker in its command line ($0) while it waits.
     const sleeper = (tag: string) => `sh -c 'sleep 600; true' ${marker}-${tag}`;
     const command = `setsid ${sleeper('setsid')} & (${sleeper('double')} &) ; trap '' TERM; ${sleeper('self')}`;
-    const report = await run({ agents: [{ name: 'forker', model: 'none', role: 'implementer', command }], phase_timeout: { coding: 2 } });
+    const report = await run({
+      agents: [{ name: 'forker', model: 'none', role: 'implementer', command }],
+      phase_timeout: { coding: 2 },
+    });
     expect(report.status).toBe('timeout');
     expect(processesWith(marker)).toEqual([]);
   });
 });
-

@@ -15,7 +15,11 @@ describe('branch-name', () => {
   });
 
   it('names the default branch feat/wo-<yyyymmdd>-<slug>-<short id>, a branch the schema accepts', () => {
-    const branch = defaultBranchName('Say hello', '0193a1b2-c3d4-7e5f-8a6b-9c0d1e2f3a4b', new Date('2026-11-25T23:59:00Z'));
+    const branch = defaultBranchName(
+      'Say hello',
+      '0193a1b2-c3d4-7e5f-8a6b-9c0d1e2f3a4b',
+      new Date('2026-11-25T23:59:00Z'),
+    );
     expect(branch).toBe('feat/wo-20261125-say-hello-1e2f3a4b');
     expect(validateWorkOrder({ title: 't', instructions: 'i', branch }).ok).toBe(true);
   });
@@ -23,7 +27,9 @@ describe('branch-name', () => {
   it('gives two work-orders with the same title on the same day different branches', () => {
     const day = new Date('2026-12-07T10:00:00Z');
     // UUIDv7s of the same millisecond share their first 12 hex digits; only the random tail tells them apart.
-    expect(defaultBranchName('Say hello', '019af3c2-5e10-7a01-8b2c-3d4e5f607182', day)).not.toBe(defaultBranchName('Say hello', '019af3c2-5e10-7c93-9d4e-a1b2c3d4e5f6', day));
+    expect(defaultBranchName('Say hello', '019af3c2-5e10-7a01-8b2c-3d4e5f607182', day)).not.toBe(
+      defaultBranchName('Say hello', '019af3c2-5e10-7c93-9d4e-a1b2c3d4e5f6', day),
+    );
     expect(defaultBranchName('Say hello', 'wo-1', day)).not.toBe(defaultBranchName('Say hello', 'WO-1', day));
   });
 

@@ -20,7 +20,9 @@ export const RoundMetricName = {
  * phase may take its whole 30 min default timeout, and a Round a few hours. Shared, so histograms of every
  * process can be aggregated by `le`.
  */
-export const roundDurationBuckets: readonly number[] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400];
+export const roundDurationBuckets: readonly number[] = [
+  0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400,
+];
 
 /** The `kind` label values of `token_usage_total`, one per count of a Report's `token_usage` entry. */
 export const TokenKinds = ['input', 'output', 'cache_read', 'cache_write'] as const;
@@ -32,7 +34,10 @@ export interface MetricIncrement<L extends string> {
 }
 
 /** What one Report adds to `token_usage_total` and `cost_usd_total` (zeros and unknown costs left out). */
-export function reportUsageIncrements(report: Pick<Report, 'token_usage'>): { tokens: MetricIncrement<'model' | 'agent' | 'kind'>[]; costs: MetricIncrement<'model' | 'agent'>[] } {
+export function reportUsageIncrements(report: Pick<Report, 'token_usage'>): {
+  tokens: MetricIncrement<'model' | 'agent' | 'kind'>[];
+  costs: MetricIncrement<'model' | 'agent'>[];
+} {
   const tokens: MetricIncrement<'model' | 'agent' | 'kind'>[] = [];
   const costs: MetricIncrement<'model' | 'agent'>[] = [];
   for (const usage of report.token_usage) {

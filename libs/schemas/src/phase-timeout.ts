@@ -4,7 +4,8 @@ import type { Duration, WorkOrder } from './workorder.types';
 export const DefaultPhaseTimeouts: Readonly<Record<string, Duration>> = { coding: 'PT30M', testing: 'PT45M' };
 const fallbackTimeout: Duration = 'PT30M';
 
-const isoDuration = /^P(?!$)(?:(\d+(?:\.\d+)?)D)?(?:T(?=\d)(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+const isoDuration =
+  /^P(?!$)(?:(\d+(?:\.\d+)?)D)?(?:T(?=\d)(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
 
 /** Converts a schema duration (seconds, or ISO-8601 days/hours/minutes/seconds) to milliseconds. */
 export function durationToMs(duration: Duration): number {

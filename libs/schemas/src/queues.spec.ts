@@ -1,4 +1,13 @@
-import { roundJobId, roundMessageSchema, workOrderJobSchema, type RoundFinishedMessage, type RoundRetryingMessage, type RoundMessage, type RoundStartedMessage, type WorkOrderJob } from './queues';
+import {
+  roundJobId,
+  roundMessageSchema,
+  workOrderJobSchema,
+  type RoundFinishedMessage,
+  type RoundRetryingMessage,
+  type RoundMessage,
+  type RoundStartedMessage,
+  type WorkOrderJob,
+} from './queues';
 import type { Report } from './report.types';
 import { ReportSchemaVersion, WorkOrderSchemaVersion } from './schema-version';
 import { validateRoundMessage, validateWorkOrderJob, type ValidationResult } from './validate';
@@ -19,7 +28,8 @@ describe('queue job ids', () => {
 // requires is required by the schema too.
 describe('queue payload schemas', () => {
   type ObjectSchema = { properties: Record<string, { const?: string }> };
-  const messageSchema = (type: RoundMessage['type']) => (roundMessageSchema.oneOf as ObjectSchema[]).find((variant) => variant.properties.type.const === type);
+  const messageSchema = (type: RoundMessage['type']) =>
+    (roundMessageSchema.oneOf as ObjectSchema[]).find((variant) => variant.properties.type.const === type);
   const at = '2026-01-01T00:00:00.000Z';
   const report: Report = {
     schema_version: ReportSchemaVersion,
@@ -35,28 +45,72 @@ describe('queue payload schemas', () => {
     attempt: 1,
     worker: 'host:1',
   };
-  const order = { schema_version: WorkOrderSchemaVersion, title: 'T', instructions: 'do it', id: 'w1', plugin: 'echo', branch: 'sc/w1', phases: ['coding'], phase_timeout: { coding: 'PT30M' }, idle_timeout: 'PT10M', priority: 5 } satisfies WorkOrderJob['order'];
-  const payloads: { name: string; validate: (input: unknown) => ValidationResult<unknown>; schema?: ObjectSchema; full: object; minimal: object }[] = [
+  const order = {
+    schema_version: WorkOrderSchemaVersion,
+    title: 'T',
+    instructions: 'do it',
+    id: 'w1',
+    plugin: 'echo',
+    branch: 'sc/w1',
+    phases: ['coding'],
+    phase_timeout: { coding: 'PT30M' },
+    idle_timeout: 'PT10M',
+    priority: 5,
+  } satisfies WorkOrderJob['order'];
+  const payloads: {
+    name: string;
+    validate: (input: unknown) => ValidationResult<unknown>;
+    schema?: ObjectSchema;
+    full: object;
+    minimal: object;
+  }[] = [
     {
       name: 'WorkOrderJob',
       schema: workOrderJobSchema as ObjectSchema,
       validate: validateWorkOrderJob,
-      full: { round_id: 'r1', workorder_id: 'w1', attempt: 2, order, resume_from: { attempt: 1, sessions: [{ agent: 'claude', session_id: 's' }], transcripts: ['t.jsonl'] }, follow_up: 'A review requests changes: …' } satisfies Required<WorkOrderJob>,
+      full: {
+        round_id: 'r1',
+        workorder_id: 'w1',
+        attempt: 2,
+        order,
+        resume_from: { attempt: 1, sessions: [{ agent: 'claude', session_id: 's' }], transcripts: ['t.jsonl'] },
+        follow_up: 'A review requests changes: …',
+      } satisfies Required<WorkOrderJob>,
       minimal: { round_id: 'r1', workorder_id: 'w1', attempt: 1, order } satisfies WorkOrderJob,
     },
     {
       name: 'RoundStartedMessage',
       schema: messageSchema('started'),
       validate: validateRoundMessage,
-      full: { type: 'started', round_id: 'r1', attempt: 1, worker: 'host:1', at } satisfies Required<RoundStartedMessage>,
+      full: {
+        type: 'started',
+        round_id: 'r1',
+        attempt: 1,
+        worker: 'host:1',
+        at,
+      } satisfies Required<RoundStartedMessage>,
       minimal: { type: 'started', round_id: 'r1', attempt: 1, worker: 'host:1', at } satisfies RoundStartedMessage,
     },
     {
       name: 'RoundRetryingMessage',
       schema: messageSchema('retrying'),
       validate: validateRoundMessage,
-      full: { type: 'retrying', round_id: 'r1', attempt: 1, reason: 'rate limit', retry_at: at, waiting: true, at } satisfies Required<RoundRetryingMessage>,
-      minimal: { type: 'retrying', round_id: 'r1', attempt: 1, reason: 'worker lost', at } satisfies RoundRetryingMessage,
+      full: {
+        type: 'retrying',
+        round_id: 'r1',
+        attempt: 1,
+        reason: 'rate limit',
+        retry_at: at,
+        waiting: true,
+        at,
+      } satisfies Required<RoundRetryingMessage>,
+      minimal: {
+        type: 'retrying',
+        round_id: 'r1',
+        attempt: 1,
+        reason: 'worker lost',
+        at,
+      } satisfies RoundRetryingMessage,
     },
     {
       name: 'RoundFinishedMessage',

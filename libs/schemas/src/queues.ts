@@ -220,7 +220,10 @@ export const workOrderJobSchema: JSONSchemaType<WorkOrderJob> = {
             type: 'object',
             additionalProperties: false,
             required: ['agent', 'session_id'],
-            properties: { agent: { type: 'string', minLength: 1, maxLength: 64 }, session_id: { type: 'string', minLength: 1, maxLength: 256 } },
+            properties: {
+              agent: { type: 'string', minLength: 1, maxLength: 64 },
+              session_id: { type: 'string', minLength: 1, maxLength: 256 },
+            },
           },
         },
         transcripts: { type: 'array', maxItems: 1000, items: { type: 'string', minLength: 1, maxLength: 255 } },
@@ -248,7 +251,13 @@ const roundStartedMessageSchema: JSONSchemaType<RoundStartedMessage> = {
   type: 'object',
   additionalProperties: false,
   required: ['type', 'round_id', 'attempt', 'at', 'worker'],
-  properties: { type: { type: 'string', const: 'started' }, round_id: id, attempt, at, worker: { type: 'string', maxLength: 255 } },
+  properties: {
+    type: { type: 'string', const: 'started' },
+    round_id: id,
+    attempt,
+    at,
+    worker: { type: 'string', maxLength: 255 },
+  },
 };
 
 const roundRetryingMessageSchema: JSONSchemaType<RoundRetryingMessage> = {

@@ -1,4 +1,11 @@
-import { assertTransition, canTransition, IllegalTransitionError, isTerminal, RoundStates, TerminalRoundStates } from './round-state';
+import {
+  assertTransition,
+  canTransition,
+  IllegalTransitionError,
+  isTerminal,
+  RoundStates,
+  TerminalRoundStates,
+} from './round-state';
 
 describe('round-state', () => {
   it.each([

@@ -1,5 +1,16 @@
 /** Every state a Round can be in. */
-export const RoundStates = ['queued', 'running', 'retrying', 'waiting', 'awaiting_review', 'succeeded', 'failed', 'timed_out', 'cancelled', 'error'] as const;
+export const RoundStates = [
+  'queued',
+  'running',
+  'retrying',
+  'waiting',
+  'awaiting_review',
+  'succeeded',
+  'failed',
+  'timed_out',
+  'cancelled',
+  'error',
+] as const;
 
 /** A Round's state. */
 export type RoundState = (typeof RoundStates)[number];

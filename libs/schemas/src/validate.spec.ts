@@ -1,6 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatIssues, validateCommitRef, validateReport, validateRepositorySetup, validateRoundMessage, validateWorkOrder } from './validate';
+import {
+  formatIssues,
+  validateCommitRef,
+  validateReport,
+  validateRepositorySetup,
+  validateRoundMessage,
+  validateWorkOrder,
+} from './validate';
 import type { Report } from './report.types';
 import { ReportSchemaVersion, WorkOrderSchemaVersion } from './schema-version';
 
@@ -84,29 +91,54 @@ describe('validateWorkOrder', () => {
   });
 
   it('takes setup steps and caches keyed by files (since 1.5)', () => {
-    const cache = [{ path: 'node_modules', key_files: ['package-lock.json'] }, { path: 'api/.venv', key_files: ['api/poetry.lock', 'api/pyproject.toml'] }];
+    const cache = [
+      { path: 'node_modules', key_files: ['package-lock.json'] },
+      { path: 'api/.venv', key_files: ['api/poetry.lock', 'api/pyproject.toml'] },
+    ];
     expect(validateWorkOrder({ ...minimal, setup: ['npm ci'], cache }).ok).toBe(true);
   });
 
-  it.each(['/abs', '..', '../up', 'a/../b', '.', './a', 'a/.', '.git', '.git/hooks', 'a//b', 'trailing/', ''])('refuses the cache path %p', (path) => {
-    expect(validateWorkOrder({ ...minimal, cache: [{ path, key_files: ['package-lock.json'] }] })).toEqual({
-      ok: false,
-      issues: [{ path: '/cache/0/path', message: 'must be a relative path inside the worktree (no leading "/", no "." or ".." segment, not under .git)' }],
-    });
-  });
+  it.each(['/abs', '..', '../up', 'a/../b', '.', './a', 'a/.', '.git', '.git/hooks', 'a//b', 'trailing/', ''])(
+    'refuses the cache path %p',
+    (path) => {
+      expect(validateWorkOrder({ ...minimal, cache: [{ path, key_files: ['package-lock.json'] }] })).toEqual({
+        ok: false,
+        issues: [
+          {
+            path: '/cache/0/path',
+            message:
+              'must be a relative path inside the worktree (no leading "/", no "." or ".." segment, not under .git)',
+          },
+        ],
+      });
+    },
+  );
 
-  it.each(['.gitignore', '.github/x', 'a/.git-x', '..a', 'a..', '.venv', 'node_modules/@scope/pkg'])('takes the cache path %p', (path) => {
-    expect(validateWorkOrder({ ...minimal, cache: [{ path, key_files: [path] }] }).ok).toBe(true);
-  });
+  it.each(['.gitignore', '.github/x', 'a/.git-x', '..a', 'a..', '.venv', 'node_modules/@scope/pkg'])(
+    'takes the cache path %p',
+    (path) => {
+      expect(validateWorkOrder({ ...minimal, cache: [{ path, key_files: [path] }] }).ok).toBe(true);
+    },
+  );
 
   it('formats issues as one line', () => {
-    expect(formatIssues([{ path: '/title', message: 'is required' }, { path: '', message: 'x' }])).toBe('/title: is required; /: x');
+    expect(
+      formatIssues([
+        { path: '/title', message: 'is required' },
+        { path: '', message: 'x' },
+      ]),
+    ).toBe('/title: is required; /: x');
   });
 });
 
 describe('validateRepositorySetup', () => {
   it('takes what a work-order may say of setup and caches, and nothing else', () => {
-    expect(validateRepositorySetup({ setup: ['npm ci'], cache: [{ path: 'node_modules', key_files: ['package-lock.json'] }] }).ok).toBe(true);
+    expect(
+      validateRepositorySetup({
+        setup: ['npm ci'],
+        cache: [{ path: 'node_modules', key_files: ['package-lock.json'] }],
+      }).ok,
+    ).toBe(true);
     expect(validateRepositorySetup({ setup: 'npm ci', cache: [{ path: '../x', key_files: [] }], agents: [] })).toEqual({
       ok: false,
       issues: [
@@ -134,7 +166,15 @@ const report: Report = {
   workorder_id: 'w1',
   status: 'success',
   summary: 'done',
-  phases: [{ name: 'coding', status: 'success', started_at: '2026-01-01T00:00:00Z', finished_at: '2026-01-01T00:00:01Z', exit_code: 0 }],
+  phases: [
+    {
+      name: 'coding',
+      status: 'success',
+      started_at: '2026-01-01T00:00:00Z',
+      finished_at: '2026-01-01T00:00:01Z',
+      exit_code: 0,
+    },
+  ],
   token_usage: [{ agent: 'claude', model: 'm', input: 10, output: 5 }],
   cost_usd: 0,
   artifacts: [{ name: 'params.json', uri: 'file:///tmp/params.json', bytes: 2, sha256: 'a'.repeat(64) }],
@@ -162,20 +202,41 @@ describe('validateRoundMessage', () => {
   });
 
   it('refuses a finished message whose report is broken', () => {
-    expect(validateRoundMessage({ type: 'finished', round_id: 'r1', attempt: 1, report: { ...report, attempt: 0 }, at }).ok).toBe(false);
+    expect(
+      validateRoundMessage({ type: 'finished', round_id: 'r1', attempt: 1, report: { ...report, attempt: 0 }, at }).ok,
+    ).toBe(false);
   });
 
   it('accepts the events a finished message carries, and names a broken one by its path', () => {
     const end = { type: 'end', round_id: 'r1', attempt: 1, at };
-    expect(validateRoundMessage({ type: 'finished', round_id: 'r1', attempt: 1, report, at, events: [{ ...end, type: 'log', level: 'info', message: 'hi' }, end] }).ok).toBe(true);
-    const result = validateRoundMessage({ type: 'finished', round_id: 'r1', attempt: 1, report, at, events: [end, { ...end, type: 'transition' }] });
+    expect(
+      validateRoundMessage({
+        type: 'finished',
+        round_id: 'r1',
+        attempt: 1,
+        report,
+        at,
+        events: [{ ...end, type: 'log', level: 'info', message: 'hi' }, end],
+      }).ok,
+    ).toBe(true);
+    const result = validateRoundMessage({
+      type: 'finished',
+      round_id: 'r1',
+      attempt: 1,
+      report,
+      at,
+      events: [end, { ...end, type: 'transition' }],
+    });
     expect(result.ok ? [] : result.issues.map((issue) => issue.path)).toContain('/events/1/type');
   });
 });
 
 describe('validateCommitRef', () => {
   it('accepts a sha with an optional branch and message', () => {
-    expect(validateCommitRef({ sha: 'abc1234', branch: 'feat/wo-x', message: 'Fix it' })).toEqual({ ok: true, value: { sha: 'abc1234', branch: 'feat/wo-x', message: 'Fix it' } });
+    expect(validateCommitRef({ sha: 'abc1234', branch: 'feat/wo-x', message: 'Fix it' })).toEqual({
+      ok: true,
+      value: { sha: 'abc1234', branch: 'feat/wo-x', message: 'Fix it' },
+    });
   });
 
   it('lists every failing path', () => {

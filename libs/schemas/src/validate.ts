@@ -65,12 +65,18 @@ export const validateWorkOrder = createValidator<WorkOrder>(workOrderSchema);
 /** Validates a Report, e.g. one a plugin produced. */
 export const validateReport = createValidator<Report>(reportSchema);
 /** Validates a commit to record on a Round (`POST /rounds/:id/commits`): a Report's `commits[]` entry. */
-export const validateCommitRef = createValidator<CommitRef>({ $ref: `${String(reportSchema.$id)}#/properties/commits/items` });
+export const validateCommitRef = createValidator<CommitRef>({
+  $ref: `${String(reportSchema.$id)}#/properties/commits/items`,
+});
 /** The body of `POST /rounds/:id/retry`: `{ "fresh": true }` starts the agents over instead of resuming their sessions. */
 export interface RetryRequest {
   fresh?: boolean;
 }
-const validateRetryBody = createValidator<RetryRequest>({ type: 'object', additionalProperties: false, properties: { fresh: { type: 'boolean' } } });
+const validateRetryBody = createValidator<RetryRequest>({
+  type: 'object',
+  additionalProperties: false,
+  properties: { fresh: { type: 'boolean' } },
+});
 /** Validates a retry's body; none at all is `{}`. */
 export const validateRetryRequest = (input: unknown): ValidationResult<RetryRequest> => validateRetryBody(input ?? {});
 /** What a repository may declare in `.sc/setup.yml`: the work-order's `setup` and `cache`, for any work-order on it. */
@@ -79,7 +85,10 @@ export type RepositorySetup = Pick<WorkOrder, 'setup' | 'cache'>;
 export const validateRepositorySetup = createValidator<RepositorySetup>({
   type: 'object',
   additionalProperties: false,
-  properties: { setup: { $ref: `${String(workOrderSchema.$id)}#/$defs/setupSteps` }, cache: { $ref: `${String(workOrderSchema.$id)}#/$defs/caches` } },
+  properties: {
+    setup: { $ref: `${String(workOrderSchema.$id)}#/$defs/setupSteps` },
+    cache: { $ref: `${String(workOrderSchema.$id)}#/$defs/caches` },
+  },
 });
 /** The body of `POST /rounds/:id/reject`: why the work is refused (stored as the reason of the Round's end). */
 export interface RejectRequest {
@@ -92,7 +101,9 @@ export const validateRejectRequest = createValidator<RejectRequest>({
   required: ['reason'],
   properties: { reason: { type: 'string', minLength: 1, maxLength: 2000 } },
 });
-const notifyUrlPattern = new RegExp((workOrderSchema as { properties: { notify: { items: { pattern: string } } } }).properties.notify.items.pattern);
+const notifyUrlPattern = new RegExp(
+  (workOrderSchema as { properties: { notify: { items: { pattern: string } } } }).properties.notify.items.pattern,
+);
 
 /** Whether `url` may receive notifications (`SC_NOTIFY_URLS`): http(s), a host, no credentials — the schema's rule for `notify`. */
 export function isNotifyUrl(url: string): boolean {
@@ -116,7 +127,8 @@ function toIssues(errors: readonly ErrorObject[]): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   for (const error of errors) {
     if (error.keyword === 'if') continue;
-    if (error.keyword !== 'oneOf' && oneOfPaths.has(error.instancePath) && error.schemaPath.includes('/oneOf/')) continue;
+    if (error.keyword !== 'oneOf' && oneOfPaths.has(error.instancePath) && error.schemaPath.includes('/oneOf/'))
+      continue;
     const issue = toIssue(error);
     const key = `${issue.path}\u0000${issue.message}`;
     if (seen.has(key)) continue;
@@ -137,11 +149,19 @@ function toIssue(error: ErrorObject): ValidationIssue {
         message: 'is not a known field',
       };
     case 'oneOf':
-      return { path: error.instancePath, message: 'must be a positive number of seconds or an ISO-8601 duration (PT30M)' };
+      return {
+        path: error.instancePath,
+        message: 'must be a positive number of seconds or an ISO-8601 duration (PT30M)',
+      };
     case 'enum':
       return { path: error.instancePath, message: `must be one of ${(params.allowedValues as unknown[]).join(', ')}` };
     case 'pattern':
-      if (error.schemaPath.includes('/relativePath/')) return { path: error.instancePath, message: 'must be a relative path inside the worktree (no leading "/", no "." or ".." segment, not under .git)' };
+      if (error.schemaPath.includes('/relativePath/'))
+        return {
+          path: error.instancePath,
+          message:
+            'must be a relative path inside the worktree (no leading "/", no "." or ".." segment, not under .git)',
+        };
       return { path: error.instancePath, message: `must match ${String(params.pattern)}` };
     default:
       return { path: error.instancePath, message: error.message ?? 'is invalid' };

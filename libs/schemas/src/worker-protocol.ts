@@ -76,8 +76,16 @@ export const WorkerProtocol = {
 } as const;
 
 /** Whether `message` is the `started` of the attempt `next` finishes (applied together, rule 1). */
-export function isStartOf(message: RoundMessage | undefined, next: RoundMessage | undefined): message is RoundStartedMessage {
-  return message?.type === 'started' && next?.type === 'finished' && message.round_id === next.round_id && message.attempt === next.attempt;
+export function isStartOf(
+  message: RoundMessage | undefined,
+  next: RoundMessage | undefined,
+): message is RoundStartedMessage {
+  return (
+    message?.type === 'started' &&
+    next?.type === 'finished' &&
+    message.round_id === next.round_id &&
+    message.attempt === next.attempt
+  );
 }
 
 /** Whether a worker's message is about the attempt the Round is at (rule 2); others are stale. */

@@ -11,7 +11,10 @@ import { startFakeAnthropicServer } from './anthropic.dialect';
 
 const bin = agentCliBinDir();
 const claude = bin ? join(bin, 'claude') : undefined;
-if (!claude) console.log('anthropic.dialect.spec: the agent CLIs are not installed (scripts/install-agent-clis.js could not fetch them); the real-claude tests are skipped');
+if (!claude)
+  console.log(
+    'anthropic.dialect.spec: the agent CLIs are not installed (scripts/install-agent-clis.js could not fetch them); the real-claude tests are skipped',
+  );
 const describeWithClaude = claude ? describe : describe.skip;
 
 // Parsed JSON read field by field, as a test does.
@@ -29,17 +32,32 @@ describe('anthropic dialect over HTTP', () => {
   afterAll(() => server.close());
 
   const post = (path: string, body: unknown) =>
-    fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${server.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   const writeTool = { name: 'Write', input_schema: { type: 'object', properties: { file_path: {}, content: {} } } };
-  const environment = { role: 'system', content: [{ type: 'text', text: ' - Primary working directory: /work/some repo\n - Is a git repository: true' }] };
+  const environment = {
+    role: 'system',
+    content: [{ type: 'text', text: ' - Primary working directory: /work/some repo\n - Is a git repository: true' }],
+  };
 
   it('streams a tool_use with the absolute path from the stated working directory, and message_delta with the output tokens', async () => {
-    const response = await post('/v1/messages?beta=true', { model: 'claude-x', stream: true, tools: [writeTool], messages: [{ role: 'user', content: 'go' }, environment] });
+    const response = await post('/v1/messages?beta=true', {
+      model: 'claude-x',
+      stream: true,
+      tools: [writeTool],
+      messages: [{ role: 'user', content: 'go' }, environment],
+    });
     expect(response.headers.get('content-type')).toBe('text/event-stream');
     const events = (await response.text())
       .split('\n\n')
       .filter(Boolean)
-      .map((chunk) => ({ event: /^event: (.*)$/m.exec(chunk)?.[1], data: JSON.parse(/^data: (.*)$/m.exec(chunk)![1]) as Record<string, Loose> }));
+      .map((chunk) => ({
+        event: /^event: (.*)$/m.exec(chunk)?.[1],
+        data: JSON.parse(/^data: (.*)$/m.exec(chunk)![1]) as Record<string, Loose>,
+      }));
     expect(events.map((e) => e.event)).toEqual([
       'message_start',
       'ping',
@@ -52,22 +70,59 @@ describe('anthropic dialect over HTTP', () => {
       'message_stop',
     ]);
     expect(events.every((e) => e.data.type === e.event)).toBe(true);
-    expect(events[0].data.message.usage).toEqual({ input_tokens: 1000, cache_read_input_tokens: 200, cache_creation_input_tokens: 30, output_tokens: 1 });
+    expect(events[0].data.message.usage).toEqual({
+      input_tokens: 1000,
+      cache_read_input_tokens: 200,
+      cache_creation_input_tokens: 30,
+      output_tokens: 1,
+    });
     expect(events[2].data.content_block).toMatchObject({ type: 'tool_use', name: 'Write', input: {} });
-    const input = JSON.parse(events.filter((e) => e.event === 'content_block_delta').map((e) => e.data.delta.partial_json).join(''));
+    const input = JSON.parse(
+      events
+        .filter((e) => e.event === 'content_block_delta')
+        .map((e) => e.data.delta.partial_json)
+        .join(''),
+    );
     expect(input).toEqual({ file_path: '/work/some repo/hello.txt', content: 'hello from the fake model\n' });
-    expect(events[7].data).toEqual({ type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 50 } });
+    expect(events[7].data).toEqual({
+      type: 'message_delta',
+      delta: { stop_reason: 'tool_use', stop_sequence: null },
+      usage: { output_tokens: 50 },
+    });
   });
 
   it('answers stream:false with a JSON message, counts tokens, and speaks the error format', async () => {
-    const message = (await (await post('/v1/messages', { model: 'claude-haiku-x', max_tokens: 10, messages: [{ role: 'user', content: 'title?' }] })).json()) as Record<string, unknown>;
-    expect(message).toMatchObject({ type: 'message', role: 'assistant', model: 'claude-haiku-x', content: [{ type: 'text', text: 'ok' }], stop_reason: 'end_turn' });
-    expect(message.usage).toEqual({ input_tokens: 1000, cache_read_input_tokens: 200, cache_creation_input_tokens: 30, output_tokens: 50 });
-    const counted = await post('/v1/messages/count_tokens?beta=true', { model: 'claude-x', messages: [{ role: 'user', content: 'hi' }] });
+    const message = (await (
+      await post('/v1/messages', {
+        model: 'claude-haiku-x',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: 'title?' }],
+      })
+    ).json()) as Record<string, unknown>;
+    expect(message).toMatchObject({
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-haiku-x',
+      content: [{ type: 'text', text: 'ok' }],
+      stop_reason: 'end_turn',
+    });
+    expect(message.usage).toEqual({
+      input_tokens: 1000,
+      cache_read_input_tokens: 200,
+      cache_creation_input_tokens: 30,
+      output_tokens: 50,
+    });
+    const counted = await post('/v1/messages/count_tokens?beta=true', {
+      model: 'claude-x',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     expect(await counted.json()).toEqual({ input_tokens: expect.any(Number) });
     const missing = await post('/v1/nothing', {});
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toEqual({ type: 'error', error: { type: 'not_found_error', message: expect.any(String) } });
+    expect(await missing.json()).toEqual({
+      type: 'error',
+      error: { type: 'not_found_error', message: expect.any(String) },
+    });
   });
 });
 
@@ -95,7 +150,19 @@ describeWithClaude('real claude against the fake Anthropic API', () => {
   function workspace(): { repo: string; home: string } {
     const repo = tempDir('repo');
     execFileSync('git', ['init', '-q', repo]);
-    execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '--allow-empty', '-m', 'init']);
+    execFileSync('git', [
+      '-C',
+      repo,
+      '-c',
+      'user.name=t',
+      '-c',
+      'user.email=t@example.com',
+      'commit',
+      '-q',
+      '--allow-empty',
+      '-m',
+      'init',
+    ]);
     return { repo, home: tempDir('home') };
   }
 
@@ -166,16 +233,28 @@ describeWithClaude('real claude against the fake Anthropic API', () => {
     expect(existsSync(join(where.repo, 'ran.txt'))).toBe(true);
 
     // Three agent turns (Write, Bash, final text), no side calls; the stdin prompt reached the model.
-    expect(server.calls.map((call) => `${call.method} ${call.path} ${call.agentTurn}`)).toEqual(Array(3).fill('POST /v1/messages?beta=true true'));
+    expect(server.calls.map((call) => `${call.method} ${call.path} ${call.agentTurn}`)).toEqual(
+      Array(3).fill('POST /v1/messages?beta=true true'),
+    );
     expect(server.calls[0].headers['x-api-key']).toBe('sk-ant-fake-key');
     expect(userText(server.calls[0])).toContain('Write hello.txt, then run the command.');
 
     const init = run.lines[0];
-    expect(init).toMatchObject({ type: 'system', subtype: 'init', cwd: where.repo, permissionMode: 'bypassPermissions' });
+    expect(init).toMatchObject({
+      type: 'system',
+      subtype: 'init',
+      cwd: where.repo,
+      permissionMode: 'bypassPermissions',
+    });
     // Each `assistant` line carries message_start's usage: the input side, and output_tokens 1.
     const assistant = run.lines.filter((line) => line.type === 'assistant');
     expect(assistant.map((line) => line.message.content[0].type)).toEqual(['tool_use', 'tool_use', 'text']);
-    expect(assistant[0].message.usage).toMatchObject({ input_tokens: 1000, cache_read_input_tokens: 200, cache_creation_input_tokens: 30, output_tokens: 1 });
+    expect(assistant[0].message.usage).toMatchObject({
+      input_tokens: 1000,
+      cache_read_input_tokens: 200,
+      cache_creation_input_tokens: 30,
+      output_tokens: 1,
+    });
     // The result line sums the final usage of the three answers.
     expect(run.result).toMatchObject({
       type: 'result',
@@ -197,7 +276,11 @@ describeWithClaude('real claude against the fake Anthropic API', () => {
     const first = await runClaude(server, where, 'First prompt.');
     expect(first.code).toBe(0);
     const sessionId = first.result.session_id as string;
-    expect(existsSync(join(where.home, '.claude', 'projects', where.repo.replace(/[^A-Za-z0-9]/g, '-'), `${sessionId}.jsonl`))).toBe(true);
+    expect(
+      existsSync(
+        join(where.home, '.claude', 'projects', where.repo.replace(/[^A-Za-z0-9]/g, '-'), `${sessionId}.jsonl`),
+      ),
+    ).toBe(true);
 
     const before = server.calls.length;
     const second = await runClaude(server, where, 'Second prompt.', ['--resume', sessionId]);
@@ -206,7 +289,15 @@ describeWithClaude('real claude against the fake Anthropic API', () => {
     const resumed = server.calls.slice(before);
     expect(resumed).toHaveLength(1);
     const sent = userText(resumed[0]);
-    for (const earlier of ['First prompt.', '"type":"tool_use"', '"name":"Write"', '"name":"Bash"', '"type":"tool_result"', 'Second prompt.']) expect(sent).toContain(earlier);
+    for (const earlier of [
+      'First prompt.',
+      '"type":"tool_use"',
+      '"name":"Write"',
+      '"name":"Bash"',
+      '"type":"tool_result"',
+      'Second prompt.',
+    ])
+      expect(sent).toContain(earlier);
     expect(sent.indexOf('First prompt.')).toBeLessThan(sent.indexOf('Second prompt.'));
   });
 
@@ -217,7 +308,14 @@ describeWithClaude('real claude against the fake Anthropic API', () => {
     expect(run.code).toBe(0);
     expect(existsSync(join(where.repo, 'ran.txt'))).toBe(true);
     expect(run.lines.filter((line) => line.subtype === 'api_retry')).toEqual([
-      expect.objectContaining({ type: 'system', attempt: 1, max_retries: 10, error_status: 429, error: 'rate_limit', retry_delay_ms: expect.any(Number) }),
+      expect.objectContaining({
+        type: 'system',
+        attempt: 1,
+        max_retries: 10,
+        error_status: 429,
+        error: 'rate_limit',
+        retry_delay_ms: expect.any(Number),
+      }),
     ]);
     expect(run.lines.find((line) => line.subtype === 'api_retry')!.retry_delay_ms).toBeGreaterThanOrEqual(1000);
     expect(agentTurns(server).map((call) => call.status)).toEqual([429, 200, 200, 200]);
@@ -229,7 +327,9 @@ describeWithClaude('real claude against the fake Anthropic API', () => {
     const run = await runClaude(server, where, 'Go.');
     expect(run.code).toBe(0);
     expect(existsSync(join(where.repo, 'hello.txt'))).toBe(true);
-    expect(run.lines.filter((line) => line.subtype === 'api_retry')).toEqual([expect.objectContaining({ attempt: 1, error_status: null })]);
+    expect(run.lines.filter((line) => line.subtype === 'api_retry')).toEqual([
+      expect.objectContaining({ attempt: 1, error_status: null }),
+    ]);
     expect(agentTurns(server)).toHaveLength(4);
     // The cut-off answer's message_start (its input) is sent before the cut; Claude Code counts it when it read the
     // event before it saw the reset, which is a race: three whole answers, and that one or not.
@@ -239,18 +339,31 @@ describeWithClaude('real claude against the fake Anthropic API', () => {
   it('waits on a stream that sent headers and then nothing (no timeout of its own); SIGTERM ends it with no result line, the transcript kept', async () => {
     const server = await fake({ fault: { kind: 'hang' } });
     const where = workspace();
-    const run = await runClaude(server, where, 'Hang on.', [], { API_TIMEOUT_MS: '1500', CLAUDE_CODE_MAX_RETRIES: '1' }, (child) => {
-      const poll = setInterval(() => {
-        if (agentTurns(server).length === 0) return;
-        clearInterval(poll);
-        // Well past API_TIMEOUT_MS, which only bounds the wait for response headers.
-        setTimeout(() => child.kill('SIGTERM'), 2500);
-      }, 50);
-    });
+    const run = await runClaude(
+      server,
+      where,
+      'Hang on.',
+      [],
+      { API_TIMEOUT_MS: '1500', CLAUDE_CODE_MAX_RETRIES: '1' },
+      (child) => {
+        const poll = setInterval(() => {
+          if (agentTurns(server).length === 0) return;
+          clearInterval(poll);
+          // Well past API_TIMEOUT_MS, which only bounds the wait for response headers.
+          setTimeout(() => child.kill('SIGTERM'), 2500);
+        }, 50);
+      },
+    );
     expect({ code: run.code, signal: run.signal }).toEqual({ code: 143, signal: null }); // it catches SIGTERM and exits 143 at once
     expect(agentTurns(server)).toHaveLength(1);
     expect(run.lines.map((line) => `${line.type}/${line.subtype}`)).toEqual(['system/init']);
-    const transcript = join(where.home, '.claude', 'projects', where.repo.replace(/[^A-Za-z0-9]/g, '-'), `${run.lines[0].session_id}.jsonl`);
+    const transcript = join(
+      where.home,
+      '.claude',
+      'projects',
+      where.repo.replace(/[^A-Za-z0-9]/g, '-'),
+      `${run.lines[0].session_id}.jsonl`,
+    );
     expect(readFileSync(transcript, 'utf8')).toContain('Hang on.');
   });
 });

@@ -34,32 +34,55 @@ export const anthropicDialect: ProviderDialect = {
   },
 
   answer(step, usage, body) {
-    const message = { ...messageShell(body), content: [], stop_reason: null, stop_sequence: null, usage: startUsage(usage) };
+    const message = {
+      ...messageShell(body),
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: startUsage(usage),
+    };
     const events: SseEvent[] = [
       { event: 'message_start', data: { type: 'message_start', message } },
       { event: 'ping', data: { type: 'ping' } },
     ];
     const block = contentBlock(step, body);
     if (block.type === 'text') {
-      events.push({ event: 'content_block_start', data: { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } } });
+      events.push({
+        event: 'content_block_start',
+        data: { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+      });
       for (const piece of halves(block.text)) {
-        events.push({ event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } } });
+        events.push({
+          event: 'content_block_delta',
+          data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } },
+        });
       }
     } else {
       events.push({
         event: 'content_block_start',
-        data: { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} } },
+        data: {
+          type: 'content_block_start',
+          index: 0,
+          content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} },
+        },
       });
       // Like the API: an empty first delta, then the input's JSON in pieces.
       for (const piece of ['', ...halves(JSON.stringify(block.input))]) {
-        events.push({ event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: piece } } });
+        events.push({
+          event: 'content_block_delta',
+          data: { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: piece } },
+        });
       }
     }
     events.push(
       { event: 'content_block_stop', data: { type: 'content_block_stop', index: 0 } },
       {
         event: 'message_delta',
-        data: { type: 'message_delta', delta: { stop_reason: stopReason(block), stop_sequence: null }, usage: { output_tokens: usage.output } },
+        data: {
+          type: 'message_delta',
+          delta: { stop_reason: stopReason(block), stop_sequence: null },
+          usage: { output_tokens: usage.output },
+        },
       },
       { event: 'message_stop', data: { type: 'message_stop' } },
     );
@@ -69,7 +92,13 @@ export const anthropicDialect: ProviderDialect = {
   answerJson(step, usage, body) {
     if (recordOf(body).stream === true) return undefined;
     const block = contentBlock(step, body);
-    return { ...messageShell(body), content: [block], stop_reason: stopReason(block), stop_sequence: null, usage: { ...startUsage(usage), output_tokens: usage.output } };
+    return {
+      ...messageShell(body),
+      content: [block],
+      stop_reason: stopReason(block),
+      stop_sequence: null,
+      usage: { ...startUsage(usage), output_tokens: usage.output },
+    };
   },
 
   errorBody(status, message) {
@@ -82,7 +111,12 @@ export const anthropicDialect: ProviderDialect = {
       return { status: 200, body: { input_tokens: Math.max(1, Math.ceil(JSON.stringify(body ?? {}).length / 4)) } };
     }
     if (method === 'GET' && /\/v1\/models$/.test(route)) {
-      const model = { type: 'model', id: 'claude-fake', display_name: 'Claude (fake)', created_at: '2025-01-01T00:00:00Z' };
+      const model = {
+        type: 'model',
+        id: 'claude-fake',
+        display_name: 'Claude (fake)',
+        created_at: '2025-01-01T00:00:00Z',
+      };
       return { status: 200, body: { data: [model], has_more: false, first_id: model.id, last_id: model.id } };
     }
     // Claude Code's reachability probe of the base URL (skipped with CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1).
@@ -96,7 +130,8 @@ export function startFakeAnthropicServer(options?: FakeModelOptions): Promise<Fa
   return startFakeModelServer(anthropicDialect, options);
 }
 
-type Block = { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> };
+type Block =
+  { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> };
 
 let answers = 0;
 
@@ -107,10 +142,20 @@ function contentBlock(step: FakeStep, body: unknown): Block {
       return { type: 'text', text: step.text };
     case 'write': {
       const filePath = isAbsolute(step.path) ? step.path : join(workingDirectory(body) ?? '', step.path);
-      return { type: 'tool_use', id, name: toolName(body, ['Write'], ['file_path', 'content']), input: { file_path: filePath, content: step.content } };
+      return {
+        type: 'tool_use',
+        id,
+        name: toolName(body, ['Write'], ['file_path', 'content']),
+        input: { file_path: filePath, content: step.content },
+      };
     }
     case 'shell':
-      return { type: 'tool_use', id, name: toolName(body, ['Bash'], ['command']), input: { command: step.command, description: 'Run the scripted command' } };
+      return {
+        type: 'tool_use',
+        id,
+        name: toolName(body, ['Bash'], ['command']),
+        input: { command: step.command, description: 'Run the scripted command' },
+      };
   }
 }
 
@@ -122,7 +167,11 @@ function contentBlock(step: FakeStep, body: unknown): Block {
 function workingDirectory(body: unknown): string | undefined {
   const record = recordOf(body);
   const text = [textOf(record.system), textOf(record.messages)].join('\n');
-  for (const pattern of [/Primary working directory: *([^\n]+)/, /Working directory: *([^\n]+)/, /<cwd>([^<\n]+)<\/cwd>/]) {
+  for (const pattern of [
+    /Primary working directory: *([^\n]+)/,
+    /Working directory: *([^\n]+)/,
+    /<cwd>([^<\n]+)<\/cwd>/,
+  ]) {
     const match = pattern.exec(text);
     if (match && isAbsolute(match[1].trim())) return match[1].trim();
   }
@@ -144,7 +193,12 @@ function toolName(body: unknown, names: string[], properties: string[]): string 
 
 function messageShell(body: unknown): { id: string; type: 'message'; role: 'assistant'; model: string } {
   const model = recordOf(body).model;
-  return { id: `msg_fake_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`, type: 'message', role: 'assistant', model: typeof model === 'string' ? model : 'claude-fake' };
+  return {
+    id: `msg_fake_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`,
+    type: 'message',
+    role: 'assistant',
+    model: typeof model === 'string' ? model : 'claude-fake',
+  };
 }
 
 /** `message_start`'s usage: the input side in full, output_tokens 1 (the API's count so far). */

@@ -44,7 +44,7 @@ export interface FakeModelOptions {
 export function defaultScript(): FakeStep[] {
   return [
     { kind: 'write', path: 'hello.txt', content: 'hello from the fake model\n' },
-    { kind: 'shell', command: 'node -e "require(\'fs\').writeFileSync(\'ran.txt\', process.version)"' },
+    { kind: 'shell', command: "node -e \"require('fs').writeFileSync('ran.txt', process.version)\"" },
   ];
 }
 
@@ -104,7 +104,10 @@ export interface FakeModelServer {
 }
 
 /** Starts a fake model API on loopback speaking `dialect`, scripted by `options`. */
-export async function startFakeModelServer(dialect: ProviderDialect, options: FakeModelOptions = {}): Promise<FakeModelServer> {
+export async function startFakeModelServer(
+  dialect: ProviderDialect,
+  options: FakeModelOptions = {},
+): Promise<FakeModelServer> {
   const script = options.script ?? defaultScript();
   const usage = options.usage ?? { input: 100, output: 20, cacheRead: 0, cacheWrite: 0 };
   const calls: RecordedCall[] = [];
@@ -129,10 +132,21 @@ export async function startFakeModelServer(dialect: ProviderDialect, options: Fa
     const body: unknown = text ? JSON.parse(text) : undefined;
     const method = request.method ?? 'GET';
     const path = request.url ?? '/';
-    const call: RecordedCall = { method, path, headers: request.headers, body, agentTurn: false, status: 200, delivered: false };
+    const call: RecordedCall = {
+      method,
+      path,
+      headers: request.headers,
+      body,
+      agentTurn: false,
+      status: 200,
+      delivered: false,
+    };
     calls.push(call);
     if (!dialect.isModelCall(method, path)) {
-      const other = dialect.other?.(method, path, body, usage) ?? { status: 404, body: dialect.errorBody(404, `no route ${method} ${path}`) };
+      const other = dialect.other?.(method, path, body, usage) ?? {
+        status: 404,
+        body: dialect.errorBody(404, `no route ${method} ${path}`),
+      };
       call.status = other.status;
       return sendJson(response, other.status, other.body);
     }
@@ -145,7 +159,9 @@ export async function startFakeModelServer(dialect: ProviderDialect, options: Fa
       response.setHeader('retry-after', String(fault.retryAfterS ?? 1));
       return sendJson(response, 429, dialect.errorBody(429, 'rate limited by the fake model server'));
     }
-    const step: FakeStep = call.agentTurn ? (script[dialect.toolResultCount(body)] ?? { kind: 'text', text: 'done' }) : { kind: 'text', text: 'ok' };
+    const step: FakeStep = call.agentTurn
+      ? (script[dialect.toolResultCount(body)] ?? { kind: 'text', text: 'done' })
+      : { kind: 'text', text: 'ok' };
     const json = dialect.answerJson?.(step, usage, body, path);
     if (json !== undefined) {
       if (call.agentTurn && hangs(callIndex)) {
@@ -159,14 +175,19 @@ export async function startFakeModelServer(dialect: ProviderDialect, options: Fa
       call.delivered = true;
       return sendJson(response, 200, json);
     }
-    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    response.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    });
     response.flushHeaders();
     if (call.agentTurn && hangs(callIndex)) {
       hanging.add(response);
       return;
     }
     const events = dialect.answer(step, usage, body, path);
-    const cutAfter = call.agentTurn && fault?.kind === 'cut-off' && fault.call === callIndex ? fault.afterEvents : Infinity;
+    const cutAfter =
+      call.agentTurn && fault?.kind === 'cut-off' && fault.call === callIndex ? fault.afterEvents : Infinity;
     for (const [index, event] of events.entries()) {
       if (index >= cutAfter) {
         // What was written reached the client (the write callbacks ran); the rest never comes.

@@ -9,7 +9,8 @@ import { startFakeGeminiServer } from './gemini.dialect';
 // The real Gemini CLI against the fake Gemini API, run the way Solar Circuit runs it unattended
 // (the contract and the evidence: gemini.contract.md).
 const binDir = agentCliBinDir();
-if (!binDir) console.log('gemini.dialect.spec: skipped, the pinned agent CLIs are not installed (scripts/install-agent-clis.js)');
+if (!binDir)
+  console.log('gemini.dialect.spec: skipped, the pinned agent CLIs are not installed (scripts/install-agent-clis.js)');
 const describeWithCli = binDir ? describe : describe.skip;
 
 /** ~/.gemini/settings.json for an unattended run: API-key auth, no trust step, nothing sent anywhere but the model API. */
@@ -109,7 +110,10 @@ describeWithCli('the real gemini CLI against the fake Gemini API', () => {
     const types = run.events.map((event) => event.type);
     expect(types[0]).toBe('init');
     expect(types.filter((type) => type === 'tool_result')).toHaveLength(2);
-    expect(run.events.filter((event) => event.type === 'tool_result').map((event) => event.status)).toEqual(['success', 'success']);
+    expect(run.events.filter((event) => event.type === 'tool_result').map((event) => event.status)).toEqual([
+      'success',
+      'success',
+    ]);
     const result = run.events.at(-1)!;
     expect(result).toMatchObject({
       type: 'result',
@@ -122,7 +126,9 @@ describeWithCli('the real gemini CLI against the fake Gemini API', () => {
         input: 300,
         total_tokens: 450,
         tool_calls: 2,
-        models: { 'gemini-2.5-pro': { input_tokens: 390, output_tokens: 60, cached: 90, input: 300, total_tokens: 450 } },
+        models: {
+          'gemini-2.5-pro': { input_tokens: 390, output_tokens: 60, cached: 90, input: 300, total_tokens: 450 },
+        },
       },
     });
     console.log(`gemini.dialect.spec: a write + shell run took ${run.ms} ms`);
@@ -131,7 +137,11 @@ describeWithCli('the real gemini CLI against the fake Gemini API', () => {
   it('answers the model router of the "auto" model with JSON from the non-streaming generateContent, with usage', async () => {
     server = await startFakeGeminiServer();
 
-    const run = await runGemini(server.url, ['--output-format', 'stream-json', '--approval-mode', 'yolo'], 'Write hello.txt, then run the command.');
+    const run = await runGemini(
+      server.url,
+      ['--output-format', 'stream-json', '--approval-mode', 'yolo'],
+      'Write hello.txt, then run the command.',
+    );
 
     expect({ code: run.code, stderr: run.code === 0 ? '' : run.stderr }).toEqual({ code: 0, stderr: '' });
     expect(existsSync(join(repo, 'ran.txt'))).toBe(true);
@@ -148,7 +158,11 @@ describeWithCli('the real gemini CLI against the fake Gemini API', () => {
     server = await startFakeGeminiServer();
     const sessionId = '0f6c7d0e-1b2a-4c3d-8e9f-a0b1c2d3e4f5';
 
-    const first = await runGemini(server.url, [...unattended, '--session-id', sessionId], 'Write hello.txt, then run the command.');
+    const first = await runGemini(
+      server.url,
+      [...unattended, '--session-id', sessionId],
+      'Write hello.txt, then run the command.',
+    );
     expect(first.code).toBe(0);
     expect(first.events[0]).toMatchObject({ type: 'init', session_id: sessionId });
     const firstCalls = server.calls.length;
@@ -161,6 +175,7 @@ describeWithCli('the real gemini CLI against the fake Gemini API', () => {
     // The script already stands after both tool results: one call, answered with the final text.
     expect(resumed).toHaveLength(1);
     const sent = JSON.stringify(resumed[0].body);
-    for (const earlier of ['Write hello.txt, then run the command.', 'write_file', 'run_shell_command', 'And now?']) expect(sent).toContain(earlier);
+    for (const earlier of ['Write hello.txt, then run the command.', 'write_file', 'run_shell_command', 'And now?'])
+      expect(sent).toContain(earlier);
   });
 });

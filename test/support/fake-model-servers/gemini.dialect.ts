@@ -116,7 +116,9 @@ function sampleOf(schema: JsonSchema | undefined, key = ''): unknown {
     case 'array':
       return [];
     default:
-      return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([name, property]) => [name, sampleOf(property, name)]));
+      return Object.fromEntries(
+        Object.entries(schema.properties ?? {}).map(([name, property]) => [name, sampleOf(property, name)]),
+      );
   }
 }
 
@@ -157,11 +159,20 @@ export const geminiDialect: ProviderDialect = {
       const middle = Math.ceil(step.text.length / 2);
       return [chunk([{ text: step.text.slice(0, middle) }], false), chunk([{ text: step.text.slice(middle) }], true)];
     }
-    return [chunk([{ text: step.kind === 'write' ? 'Writing the file.' : 'Running the command.' }], false), chunk([{ functionCall: functionCallFor(step, body) }], true)];
+    return [
+      chunk([{ text: step.kind === 'write' ? 'Writing the file.' : 'Running the command.' }], false),
+      chunk([{ functionCall: functionCallFor(step, body) }], true),
+    ];
   },
 
   errorBody(status, message) {
-    const statuses: Record<number, string> = { 400: 'INVALID_ARGUMENT', 404: 'NOT_FOUND', 429: 'RESOURCE_EXHAUSTED', 500: 'INTERNAL', 503: 'UNAVAILABLE' };
+    const statuses: Record<number, string> = {
+      400: 'INVALID_ARGUMENT',
+      404: 'NOT_FOUND',
+      429: 'RESOURCE_EXHAUSTED',
+      500: 'INTERNAL',
+      503: 'UNAVAILABLE',
+    };
     return { error: { code: status, message, status: statuses[status] ?? 'UNKNOWN' } };
   },
 

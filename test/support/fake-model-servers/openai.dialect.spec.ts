@@ -10,7 +10,10 @@ import { startFakeOpenAIServer } from './openai.dialect';
 // the contract recorded in codex.contract.md: a custom provider (Codex ignores OPENAI_BASE_URL), its key in an
 // env var, no retries unless a test asks, no analytics or plugin sync, and the prompt on stdin (`-`).
 const binDir = agentCliBinDir();
-if (!binDir) console.log('openai.dialect.spec: the codex CLI is not installed (see scripts/install-agent-clis.js); skipping the real-Codex tests');
+if (!binDir)
+  console.log(
+    'openai.dialect.spec: the codex CLI is not installed (see scripts/install-agent-clis.js); skipping the real-Codex tests',
+  );
 const describeWithCodex = binDir ? describe : describe.skip;
 
 const keyVar = 'FAKE_OPENAI_API_KEY';
@@ -71,9 +74,17 @@ describeWithCodex('openai dialect with the real codex exec', () => {
       repo,
       '-m',
       'gpt-5.5',
-      ...['model_provider="fake"', 'model_providers.fake.name="Fake OpenAI"', `model_providers.fake.base_url="${url}/v1"`]
+      ...[
+        'model_provider="fake"',
+        'model_providers.fake.name="Fake OpenAI"',
+        `model_providers.fake.base_url="${url}/v1"`,
+      ]
         .concat([`model_providers.fake.env_key="${keyVar}"`, 'model_providers.fake.wire_api="responses"'])
-        .concat(['model_providers.fake.request_max_retries=0', 'model_providers.fake.stream_max_retries=0', 'analytics.enabled=false'])
+        .concat([
+          'model_providers.fake.request_max_retries=0',
+          'model_providers.fake.stream_max_retries=0',
+          'analytics.enabled=false',
+        ])
         .concat(config)
         .flatMap((value) => ['-c', value]),
       '--disable',
@@ -81,7 +92,12 @@ describeWithCodex('openai dialect with the real codex exec', () => {
       ...args,
       '-',
     ];
-    const env: NodeJS.ProcessEnv = { ...process.env, HOME: join(dir, 'home'), CODEX_HOME: join(dir, 'codex-home'), [keyVar]: 'sk-fake-key' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      HOME: join(dir, 'home'),
+      CODEX_HOME: join(dir, 'codex-home'),
+      [keyVar]: 'sk-fake-key',
+    };
     for (const name of ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'CODEX_API_KEY']) delete env[name];
     for (const home of [env.HOME!, env.CODEX_HOME!]) mkdirSync(home, { recursive: true });
     const started = Date.now();
@@ -107,7 +123,9 @@ describeWithCodex('openai dialect with the real codex exec', () => {
 
   const ofType = (run: CodexRun, type: string): CodexEvent[] => run.events.filter((event) => event.type === type);
   const userTexts = (body: unknown): string[] =>
-    (body as RequestBody).input.filter((item) => item.role === 'user').map((item) => (item.content ?? []).map((part) => part.text).join(''));
+    (body as RequestBody).input
+      .filter((item) => item.role === 'user')
+      .map((item) => (item.content ?? []).map((part) => part.text).join(''));
 
   it('writes a file and runs a command in the worktree, reading the prompt from stdin and reporting usage', async () => {
     const fake = await start();
@@ -117,12 +135,25 @@ describeWithCodex('openai dialect with the real codex exec', () => {
     expect(readFileSync(join(repo, 'hello.txt'), 'utf8')).toBe('hello from the fake model\n');
     expect(existsSync(join(repo, 'ran.txt'))).toBe(true);
     expect(ofType(run, 'thread.started')[0].thread_id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(ofType(run, 'item.completed').map((event) => event.item?.type)).toEqual(['file_change', 'command_execution', 'agent_message']);
+    expect(ofType(run, 'item.completed').map((event) => event.item?.type)).toEqual([
+      'file_change',
+      'command_execution',
+      'agent_message',
+    ]);
     // Usage is summed over the turn's three model calls; input_tokens includes the cached part.
-    expect(ofType(run, 'turn.completed')[0].usage).toMatchObject({ input_tokens: 390, cached_input_tokens: 90, output_tokens: 60, reasoning_output_tokens: 0 });
+    expect(ofType(run, 'turn.completed')[0].usage).toMatchObject({
+      input_tokens: 390,
+      cached_input_tokens: 90,
+      output_tokens: 60,
+      reasoning_output_tokens: 0,
+    });
 
-    expect(fake.calls.map((call) => `${call.method} ${call.path} ${call.status}`)).toEqual(Array(3).fill('POST /v1/responses 200'));
-    expect(fake.calls.every((call) => call.agentTurn && call.headers.authorization === 'Bearer sk-fake-key')).toBe(true);
+    expect(fake.calls.map((call) => `${call.method} ${call.path} ${call.status}`)).toEqual(
+      Array(3).fill('POST /v1/responses 200'),
+    );
+    expect(fake.calls.every((call) => call.agentTurn && call.headers.authorization === 'Bearer sk-fake-key')).toBe(
+      true,
+    );
     expect(userTexts(fake.calls[0].body)).toContain('Say hello, from stdin.');
     console.log(`codex exec (3 model calls, one patch, one command): ${run.ms} ms`);
   });
@@ -138,7 +169,9 @@ describeWithCodex('openai dialect with the real codex exec', () => {
     expect(ofType(second, 'thread.started')[0].thread_id).toBe(threadId);
     const resumed = fake.calls[3].body as RequestBody;
     expect(userTexts(resumed).slice(-2)).toEqual(['First prompt.', 'Second prompt.']);
-    expect(resumed.input.map((item) => item.type)).toEqual(expect.arrayContaining(['custom_tool_call_output', 'function_call_output']));
+    expect(resumed.input.map((item) => item.type)).toEqual(
+      expect.arrayContaining(['custom_tool_call_output', 'function_call_output']),
+    );
     // turn.completed after a resume reports the thread's running total (four calls), not this turn's one call.
     expect(ofType(second, 'turn.completed')[0].usage).toMatchObject({ input_tokens: 4 * 130, output_tokens: 4 * 20 });
   });
@@ -158,12 +191,16 @@ describeWithCodex('openai dialect with the real codex exec', () => {
     expect(outputs[1].output).toMatch(/EROFS|execvp codex-linux-sandbox/);
     // A command the sandbox refuses often leaves no command_execution item in --json at all; only the model hears.
     const done = ofType(run, 'item.completed').map((event) => event.item!);
-    expect(done.filter((item) => ['file_change', 'command_execution'].includes(item.type) && item.status === 'completed')).toEqual([]);
+    expect(
+      done.filter((item) => ['file_change', 'command_execution'].includes(item.type) && item.status === 'completed'),
+    ).toEqual([]);
   });
 
   it('retries a 429 after retry-after when stream retries are allowed', async () => {
     const fake = await start({ fault: { kind: '429', times: 1, retryAfterS: 1 } });
-    const run = await codex(fake.url, ['--sandbox', 'danger-full-access'], 'Go.', ['model_providers.fake.stream_max_retries=1']);
+    const run = await codex(fake.url, ['--sandbox', 'danger-full-access'], 'Go.', [
+      'model_providers.fake.stream_max_retries=1',
+    ]);
 
     expect(run.code).toBe(0);
     expect(fake.calls.map((call) => call.status)).toEqual([429, 200, 200, 200]);
@@ -179,7 +216,9 @@ describeWithCodex('openai dialect with the real codex exec', () => {
     await fake.close();
 
     fake = await start({ fault: { kind: 'hang' } });
-    const hung = await codex(fake.url, ['--sandbox', 'danger-full-access'], 'Go.', ['model_providers.fake.stream_idle_timeout_ms=500']);
+    const hung = await codex(fake.url, ['--sandbox', 'danger-full-access'], 'Go.', [
+      'model_providers.fake.stream_idle_timeout_ms=500',
+    ]);
     expect(hung.code).toBe(1);
     expect(ofType(hung, 'turn.failed')[0].error?.message).toMatch(/idle timeout waiting for SSE/);
   });

@@ -38,7 +38,8 @@ export const openaiDialect: ProviderDialect = {
   },
 
   toolResultCount(body) {
-    return ((body as ResponsesRequest | undefined)?.input ?? []).filter((item) => toolResultTypes.has(item.type ?? '')).length;
+    return ((body as ResponsesRequest | undefined)?.input ?? []).filter((item) => toolResultTypes.has(item.type ?? ''))
+      .length;
   },
 
   answer(step, usage, body) {
@@ -57,10 +58,18 @@ export const openaiDialect: ProviderDialect = {
     if (item.type === 'message') {
       const text = (item.content as Array<{ text: string }>)[0].text;
       emit('response.output_item.added', { output_index: 0, item: { ...item, status: 'in_progress', content: [] } });
-      emit('response.content_part.added', { ...at, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
+      emit('response.content_part.added', {
+        ...at,
+        content_index: 0,
+        part: { type: 'output_text', text: '', annotations: [] },
+      });
       for (const delta of chunks(text)) emit('response.output_text.delta', { ...at, content_index: 0, delta });
       emit('response.output_text.done', { ...at, content_index: 0, text });
-      emit('response.content_part.done', { ...at, content_index: 0, part: { type: 'output_text', text, annotations: [] } });
+      emit('response.content_part.done', {
+        ...at,
+        content_index: 0,
+        part: { type: 'output_text', text, annotations: [] },
+      });
     } else if (item.type === 'custom_tool_call') {
       const input = item.input as string;
       emit('response.output_item.added', { output_index: 0, item: { ...item, status: 'in_progress', input: '' } });
@@ -73,7 +82,9 @@ export const openaiDialect: ProviderDialect = {
       emit('response.function_call_arguments.done', { ...at, arguments: args });
     }
     emit('response.output_item.done', { output_index: 0, item });
-    emit('response.completed', { response: { ...envelope, status: 'completed', output: [item], usage: responsesUsage(usage) } });
+    emit('response.completed', {
+      response: { ...envelope, status: 'completed', output: [item], usage: responsesUsage(usage) },
+    });
     return events;
   },
 
@@ -86,7 +97,10 @@ export const openaiDialect: ProviderDialect = {
     // Codex 0.171 with a custom provider calls nothing but /responses; these keep other clients (and a future
     // model-discovery call) from failing on a 404.
     if (method === 'GET' && pathOf(path).endsWith('/models')) {
-      return { status: 200, body: { object: 'list', data: [{ id: 'gpt-5.5', object: 'model', created: 0, owned_by: 'fake' }], models: [] } };
+      return {
+        status: 200,
+        body: { object: 'list', data: [{ id: 'gpt-5.5', object: 'model', created: 0, owned_by: 'fake' }], models: [] },
+      };
     }
     return undefined;
   },
@@ -102,14 +116,38 @@ function outputItem(step: FakeStep, tools: NonNullable<ResponsesRequest['tools']
   const callId = `call_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
   const offered = (name: string): string | undefined => tools.find((tool) => tool.name === name)?.type;
   if (step.kind === 'text') {
-    return { id: `msg_${callId}`, type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: step.text, annotations: [] }] };
+    return {
+      id: `msg_${callId}`,
+      type: 'message',
+      status: 'completed',
+      role: 'assistant',
+      content: [{ type: 'output_text', text: step.text, annotations: [] }],
+    };
   }
   if (step.kind === 'write') {
-    const patch = ['*** Begin Patch', `*** Add File: ${step.path}`, ...contentLines(step.content).map((line) => `+${line}`), '*** End Patch', ''].join('\n');
+    const patch = [
+      '*** Begin Patch',
+      `*** Add File: ${step.path}`,
+      ...contentLines(step.content).map((line) => `+${line}`),
+      '*** End Patch',
+      '',
+    ].join('\n');
     const kind = offered('apply_patch');
-    if (kind === 'custom') return { id: `ctc_${callId}`, type: 'custom_tool_call', status: 'completed', call_id: callId, name: 'apply_patch', input: patch };
+    if (kind === 'custom')
+      return {
+        id: `ctc_${callId}`,
+        type: 'custom_tool_call',
+        status: 'completed',
+        call_id: callId,
+        name: 'apply_patch',
+        input: patch,
+      };
     if (kind === 'function') return functionCall(callId, 'apply_patch', { input: patch });
-    return shellCall(callId, `cat > ${quote(step.path)} <<'FAKE_MODEL_EOF'\n${step.content.replace(/\n$/, '')}\nFAKE_MODEL_EOF`, offered);
+    return shellCall(
+      callId,
+      `cat > ${quote(step.path)} <<'FAKE_MODEL_EOF'\n${step.content.replace(/\n$/, '')}\nFAKE_MODEL_EOF`,
+      offered,
+    );
   }
   return shellCall(callId, step.command, offered);
 }
@@ -122,7 +160,14 @@ function shellCall(callId: string, command: string, offered: (name: string) => s
 }
 
 function functionCall(callId: string, name: string, args: unknown): OutputItem {
-  return { id: `fc_${callId}`, type: 'function_call', status: 'completed', call_id: callId, name, arguments: JSON.stringify(args) };
+  return {
+    id: `fc_${callId}`,
+    type: 'function_call',
+    status: 'completed',
+    call_id: callId,
+    name,
+    arguments: JSON.stringify(args),
+  };
 }
 
 /** Usage as `response.completed` reports it: input includes the cached part; OpenAI has no cache writes. */

@@ -3,7 +3,14 @@ import type { RoundPage, RoundSummaryView } from '@sc/schemas';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { BaseCommand } from '../base-command';
-import { chooseRound, describeSharedBranch, isOwnHook, prepareCommitMsgHook, readWorkOrderTrailer, workOrderTrailer } from '../commit-trailer';
+import {
+  chooseRound,
+  describeSharedBranch,
+  isOwnHook,
+  prepareCommitMsgHook,
+  readWorkOrderTrailer,
+  workOrderTrailer,
+} from '../commit-trailer';
 import { FailureError, UsageError } from '../errors';
 import { currentBranch, runGit } from '../git';
 
@@ -49,7 +56,10 @@ export default class Commit extends BaseCommand<typeof Commit> {
     all: Flags.boolean({ char: 'a', summary: 'Stage every modified and deleted file first (git commit -a).' }),
     workorder: Flags.string({ summary: 'The work-order id (default: from the branch).', env: 'SC_WORKORDER' }),
     'install-hook': Flags.boolean({ summary: 'Install the prepare-commit-msg hook in this repository.' }),
-    'print-workorder': Flags.boolean({ summary: 'Print the work-order id of this branch (used by the hook).', hidden: true }),
+    'print-workorder': Flags.boolean({
+      summary: 'Print the work-order id of this branch (used by the hook).',
+      hidden: true,
+    }),
   };
 
   async run(): Promise<CommitResult | InstallHookResult | { workorder_id: string }> {
@@ -60,7 +70,8 @@ export default class Commit extends BaseCommand<typeof Commit> {
       this.log(workorderId);
       return { workorder_id: workorderId };
     }
-    if (!this.flags.message) throw new UsageError('a commit message is required: sc commit -m MESSAGE (or sc commit --install-hook)');
+    if (!this.flags.message)
+      throw new UsageError('a commit message is required: sc commit -m MESSAGE (or sc commit --install-hook)');
     return this.commit(branch, this.flags.message);
   }
 
@@ -73,9 +84,13 @@ export default class Commit extends BaseCommand<typeof Commit> {
     this.log(await runGit(args));
     const sha = await runGit(['rev-parse', 'HEAD']);
     const committed = await runGit(['log', '-1', '--format=%B', sha]);
-    const round = (target.rounds && chooseRound(target.rounds.items, target.workorderId)) ?? (await this.findNewestRound(target.workorderId, sha));
+    const round =
+      (target.rounds && chooseRound(target.rounds.items, target.workorderId)) ??
+      (await this.findNewestRound(target.workorderId, sha));
     await this.api.addCommit(round.id, { sha, branch, message: committed }).catch((error: Error) => {
-      throw new FailureError(`committed ${sha.slice(0, 12)} but could not record it on Round ${round.id}: ${error.message}`);
+      throw new FailureError(
+        `committed ${sha.slice(0, 12)} but could not record it on Round ${round.id}: ${error.message}`,
+      );
     });
     // On the Round's own branch, say whether others share it; on any other branch, name the Round's.
     const where = target.rounds ? `)${describeSharedBranch(target.rounds, branch)}` : `, Round branch ${round.branch})`;
@@ -92,7 +107,10 @@ export default class Commit extends BaseCommand<typeof Commit> {
     if (workorderId) return { workorderId };
     const rounds = await this.api.listRounds({ branch, limit: roundsPerBranch });
     const round = chooseRound(rounds.items);
-    if (!round) throw new UsageError(`branch ${branch} belongs to no Round; check out a work-order branch (feat/wo-<yyyymmdd>-<slug>-<short id>) or set SC_WORKORDER`);
+    if (!round)
+      throw new UsageError(
+        `branch ${branch} belongs to no Round; check out a work-order branch (feat/wo-<yyyymmdd>-<slug>-<short id>) or set SC_WORKORDER`,
+      );
     return { workorderId: round.workorder_id, rounds };
   }
 
@@ -101,10 +119,11 @@ export default class Commit extends BaseCommand<typeof Commit> {
    * own branch (`GET /workorders/:id`), newest first, page by page (other work-orders may share a branch).
    */
   private async findNewestRound(workorderId: string, sha: string): Promise<RoundSummaryView> {
-    const notRecorded = (why: string) => new FailureError(`committed ${sha.slice(0, 12)}, but ${why}; the commit was not recorded`);
+    const notRecorded = (why: string) =>
+      new FailureError(`committed ${sha.slice(0, 12)}, but ${why}; the commit was not recorded`);
     try {
       const { branch } = await this.api.getWorkOrder(workorderId);
-      for (let cursor: string | undefined; ; ) {
+      for (let cursor: string | undefined; ;) {
         const page = await this.api.listRounds({ branch, limit: 200, cursor });
         const round = chooseRound(page.items, workorderId);
         if (round) return round;
@@ -112,7 +131,9 @@ export default class Commit extends BaseCommand<typeof Commit> {
         cursor = page.next_cursor;
       }
     } catch (error) {
-      throw error instanceof FailureError ? error : notRecorded(`could not find the Round of work-order ${workorderId}: ${(error as Error).message}`);
+      throw error instanceof FailureError
+        ? error
+        : notRecorded(`could not find the Round of work-order ${workorderId}: ${(error as Error).message}`);
     }
   }
 
@@ -125,7 +146,10 @@ export default class Commit extends BaseCommand<typeof Commit> {
     if (existing !== undefined && !isOwnHook(existing)) {
       throw new FailureError(`${hook} exists and was not written by sc; remove it or merge it by hand`);
     }
-    await writeFile(hook, prepareCommitMsgHook([process.execPath, join(this.config.root, 'apps', 'cli', 'bin', 'run.js')]));
+    await writeFile(
+      hook,
+      prepareCommitMsgHook([process.execPath, join(this.config.root, 'apps', 'cli', 'bin', 'run.js')]),
+    );
     await chmod(hook, 0o755);
     this.log(`Installed ${hook}`);
     return { hook };

@@ -22,11 +22,19 @@ export interface DoctorResult {
 const minimumNode = [20, 19] as const;
 
 export default class Doctor extends BaseCommand<typeof Doctor> {
-  static override summary = 'Check this machine and the stack: Node, Redis, the API, its database, the plugins, the agent sandbox.';
+  static override summary =
+    'Check this machine and the stack: Node, Redis, the API, its database, the plugins, the agent sandbox.';
   static override description = 'One line per check, ✓ or ✗. Exits 1 when any check fails.';
-  static override examples = ['<%= config.bin %> doctor', '<%= config.bin %> doctor --api-url http://sc.internal:3000 --json'];
+  static override examples = [
+    '<%= config.bin %> doctor',
+    '<%= config.bin %> doctor --api-url http://sc.internal:3000 --json',
+  ];
   static override flags = {
-    'redis-url': Flags.string({ summary: 'The Redis the stack uses.', env: 'REDIS_URL', default: 'redis://127.0.0.1:6379' }),
+    'redis-url': Flags.string({
+      summary: 'The Redis the stack uses.',
+      env: 'REDIS_URL',
+      default: 'redis://127.0.0.1:6379',
+    }),
     plugins: pluginsFlag,
   };
 
@@ -35,7 +43,14 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
       (report) => ({ report }),
       (error: Error) => ({ error: error.message }),
     );
-    const found = [this.checkNode(), await this.checkRedis(), checkApi(this.flags['api-url'], health), checkDatabase(health), await this.checkPlugins(), await checkSandbox()];
+    const found = [
+      this.checkNode(),
+      await this.checkRedis(),
+      checkApi(this.flags['api-url'], health),
+      checkDatabase(health),
+      await this.checkPlugins(),
+      await checkSandbox(),
+    ];
     // Output gets pasted into issues; REDIS_URL and the API URL (also inside error messages) may hold a password.
     const checks = found.map((check) => ({ ...check, detail: withoutPassword(check.detail) }));
     for (const check of checks) this.log(`${check.ok ? '✓' : '✗'} ${check.name}: ${check.detail}`);
@@ -74,7 +89,11 @@ async function checkSandbox(): Promise<DoctorCheck> {
   const { SandboxRuntime } = await import('@sc/runner');
   try {
     const { mode, reason } = SandboxRuntime.load(process.env, process.env.SC_DATA_DIR ?? './data');
-    return { name: 'sandbox', ok: mode !== 'unavailable', detail: `${mode}: ${mode === 'unavailable' ? `agent work is refused (${reason})` : reason}` };
+    return {
+      name: 'sandbox',
+      ok: mode !== 'unavailable',
+      detail: `${mode}: ${mode === 'unavailable' ? `agent work is refused (${reason})` : reason}`,
+    };
   } catch (error) {
     return { name: 'sandbox', ok: false, detail: (error as Error).message };
   }
@@ -98,5 +117,9 @@ function checkDatabase(health: HealthOutcome): DoctorCheck {
     .filter(([field]) => field !== 'status')
     .map(([field, value]) => `${field} ${String(value)}`)
     .join(', ');
-  return { name: 'database', ok: indicator.status === 'up', detail: `${key} ${indicator.status}${extra ? ` (${extra})` : ''}` };
+  return {
+    name: 'database',
+    ok: indicator.status === 'up',
+    detail: `${key} ${indicator.status}${extra ? ` (${extra})` : ''}`,
+  };
 }

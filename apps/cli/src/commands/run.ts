@@ -10,10 +10,14 @@ import { formatReport, formatRoundEvent } from '../round-format';
 import { readWorkOrderFile } from '../workorder-file';
 
 export default class Run extends BaseCommand<typeof Run> {
-  static override summary = 'Run one Round in this process, without orchestrator, database or Redis, and print its Report.';
+  static override summary =
+    'Run one Round in this process, without orchestrator, database or Redis, and print its Report.';
   static override description =
     'Uses the same schema, plugin registry and runner as a worker. Artifacts go to <data-dir>/artifacts, logs to <log-dir>/<date>.jsonl. Ctrl-C cancels the Round. Exits 0 only when the Round succeeded.';
-  static override examples = ['<%= config.bin %> run examples/echo.json', '<%= config.bin %> run wo.yaml --json | jq .status'];
+  static override examples = [
+    '<%= config.bin %> run examples/echo.json',
+    '<%= config.bin %> run wo.yaml --json | jq .status',
+  ];
   static override args = {
     file: Args.string({ description: 'work-order file, .json, .yaml or .yml', required: true }),
   };
@@ -25,19 +29,42 @@ export default class Run extends BaseCommand<typeof Run> {
 
   async run(): Promise<Report> {
     const order = await readWorkOrderFile(this.args.file);
-    const { runRound, createLocalArtifactStore, ModelGateway, loadAgentCliSettings, loadModelPrices, loadUpstreams, SandboxRuntime, spareCopiesMade } = await import('@sc/runner');
+    const {
+      runRound,
+      createLocalArtifactStore,
+      ModelGateway,
+      loadAgentCliSettings,
+      loadModelPrices,
+      loadUpstreams,
+      SandboxRuntime,
+      spareCopiesMade,
+    } = await import('@sc/runner');
     const { createJsonLinesLogger } = await import('@sc/infrastructure');
     const job = await toJob(order);
     const dataDir = resolve(this.flags['data-dir']);
-    let models: { upstreams: ReturnType<typeof loadUpstreams>; prices: ReturnType<typeof loadModelPrices>; sandbox: ReturnType<typeof SandboxRuntime.load>; agentCli: ReturnType<typeof loadAgentCliSettings> };
+    let models: {
+      upstreams: ReturnType<typeof loadUpstreams>;
+      prices: ReturnType<typeof loadModelPrices>;
+      sandbox: ReturnType<typeof SandboxRuntime.load>;
+      agentCli: ReturnType<typeof loadAgentCliSettings>;
+    };
     try {
-      models = { upstreams: loadUpstreams(), prices: loadModelPrices(), sandbox: SandboxRuntime.load(process.env, dataDir), agentCli: loadAgentCliSettings() };
+      models = {
+        upstreams: loadUpstreams(),
+        prices: loadModelPrices(),
+        sandbox: SandboxRuntime.load(process.env, dataDir),
+        agentCli: loadAgentCliSettings(),
+      };
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
     const gateway = new ModelGateway(models.upstreams, models.prices);
     // Logs go to the file only: stdout belongs to the Report (and to nothing but JSON with --json).
-    const logger = createJsonLinesLogger({ service: 'cli', logDir: resolve(this.flags['log-dir']), stdout: false }).child({
+    const logger = createJsonLinesLogger({
+      service: 'cli',
+      logDir: resolve(this.flags['log-dir']),
+      stdout: false,
+    }).child({
       workorder_id: job.workorder_id,
       round_id: job.round_id,
     });

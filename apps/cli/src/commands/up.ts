@@ -20,14 +20,21 @@ export default class Up extends BaseCommand<typeof Up> {
     '(if installed) on a free port. Prints one line per process when it is ready, and warnings and errors as they come;',
     '--verbose prints every JSON log line. Ctrl-C stops everything.',
   ].join(' ');
-  static override examples = ['<%= config.bin %> up', '<%= config.bin %> up --redis --port 3100', '<%= config.bin %> up --verbose'];
+  static override examples = [
+    '<%= config.bin %> up',
+    '<%= config.bin %> up --redis --port 3100',
+    '<%= config.bin %> up --verbose',
+  ];
   static override flags = {
     port: Flags.integer({ summary: 'Orchestrator port.', env: 'PORT', default: 3000, min: 1, max: 65535 }),
     'redis-url': Flags.string({ summary: 'The Redis to use.', env: 'REDIS_URL', default: 'redis://127.0.0.1:6379' }),
     redis: Flags.boolean({ summary: 'Start a private redis-server when none answers at --redis-url.' }),
     'data-dir': Flags.string({ summary: 'SQLite file and artifacts.', env: 'SC_DATA_DIR', default: './data' }),
     'log-dir': Flags.string({ summary: 'JSON-lines logs.', env: 'SC_LOG_DIR', default: './logs' }),
-    verbose: Flags.boolean({ char: 'v', summary: "Print every log line of the processes (JSON), not only warnings and 'ready'." }),
+    verbose: Flags.boolean({
+      char: 'v',
+      summary: "Print every log line of the processes (JSON), not only warnings and 'ready'.",
+    }),
   };
 
   async run(): Promise<UpResult> {
@@ -38,7 +45,8 @@ export default class Up extends BaseCommand<typeof Up> {
       });
     }
     const { port } = this.flags;
-    if (!(await isPortFree(port))) throw new FailureError(`port ${port} is in use — another sc up? (--port picks another)`);
+    if (!(await isPortFree(port)))
+      throw new FailureError(`port ${port} is in use — another sc up? (--port picks another)`);
     const children: StackChild[] = [];
     try {
       const redisUrl = await this.ensureRedis(children);
@@ -51,8 +59,14 @@ export default class Up extends BaseCommand<typeof Up> {
         SC_LOG_DIR: resolve(this.flags['log-dir']),
       };
       const ready = { apiUrl, dataDir: env.SC_DATA_DIR!, logDir: env.SC_LOG_DIR! };
-      children.push(startChild('orchestrator', process.execPath, [mains.orchestrator], env, (line) => this.childLine('orchestrator', line, ready)));
-      children.push(startChild('worker', process.execPath, [mains.worker], env, (line) => this.childLine('worker', line, ready)));
+      children.push(
+        startChild('orchestrator', process.execPath, [mains.orchestrator], env, (line) =>
+          this.childLine('orchestrator', line, ready),
+        ),
+      );
+      children.push(
+        startChild('worker', process.execPath, [mains.worker], env, (line) => this.childLine('worker', line, ready)),
+      );
       this.log(`Starting orchestrator and worker on Redis ${redisUrl}. Ctrl-C stops them.`);
       const stoppedBy = await this.untilStopped(children);
       return { api_url: apiUrl, redis_url: redisUrl, stopped_by: stoppedBy };
@@ -74,11 +88,15 @@ export default class Up extends BaseCommand<typeof Up> {
     const entry = parseLogLine(line);
     if (this.flags.verbose || entry === undefined) return this.log(`[${name}] ${line}`);
     if (entry.msg === 'orchestrator ready') {
-      this.log(`orchestrator ready: API ${stack.apiUrl} (docs ${stack.apiUrl}/docs), data ${stack.dataDir}, logs ${stack.logDir}`);
+      this.log(
+        `orchestrator ready: API ${stack.apiUrl} (docs ${stack.apiUrl}/docs), data ${stack.dataDir}, logs ${stack.logDir}`,
+      );
       // The next `sc submit` in another terminal looks at the default address unless told otherwise.
       if (stack.apiUrl !== DefaultApiUrl) this.log(`  point sc at it: export SC_API_URL=${stack.apiUrl}`);
     } else if (entry.msg === 'worker ready') {
-      this.log(`worker ready: ${String(entry.worker)}, ${String(entry.concurrency)} Round(s) at once, agents sandboxed: ${String(entry.sandbox)}`);
+      this.log(
+        `worker ready: ${String(entry.worker)}, ${String(entry.concurrency)} Round(s) at once, agents sandboxed: ${String(entry.sandbox)}`,
+      );
     } else if (entry.level >= 40) {
       const err = entry.err as string | { message?: string } | undefined;
       const detail = typeof err === 'string' ? ` (${err})` : err?.message ? ` (${err.message})` : '';
@@ -93,21 +111,39 @@ export default class Up extends BaseCommand<typeof Up> {
       (error: Error) => error.message,
     );
     if (!unreachable) return url;
-    if (!this.flags.redis) throw new FailureError(`Redis does not answer at ${url} (${unreachable}); start one, or pass --redis to start a private redis-server`);
+    if (!this.flags.redis)
+      throw new FailureError(
+        `Redis does not answer at ${url} (${unreachable}); start one, or pass --redis to start a private redis-server`,
+      );
     if (!(await isOnPath('redis-server'))) {
-      throw new FailureError(`Redis does not answer at ${url} and redis-server is not installed (apt install redis-server, brew install redis)`);
+      throw new FailureError(
+        `Redis does not answer at ${url} and redis-server is not installed (apt install redis-server, brew install redis)`,
+      );
     }
     const port = await freePort();
     // A private, throwaway Redis: no snapshot or AOF files left behind in the working directory.
     // Its banner and notices are noise here; --verbose shows them.
-    const redis = startChild('redis', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], process.env, (line) => {
-      if (this.flags.verbose) this.log(`[redis] ${line}`);
-    });
+    const redis = startChild(
+      'redis',
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      process.env,
+      (line) => {
+        if (this.flags.verbose) this.log(`[redis] ${line}`);
+      },
+    );
     children.push(redis);
     const privateUrl = `redis://127.0.0.1:${port}`;
-    for (const deadline = Date.now() + 10_000; ; ) {
-      if (await pingRedis(privateUrl, 500).then(() => true, () => false)) return privateUrl;
-      if (Date.now() > deadline || redis.child.exitCode !== null) throw new FailureError(`the private redis-server on port ${port} did not start`);
+    for (const deadline = Date.now() + 10_000; ;) {
+      if (
+        await pingRedis(privateUrl, 500).then(
+          () => true,
+          () => false,
+        )
+      )
+        return privateUrl;
+      if (Date.now() > deadline || redis.child.exitCode !== null)
+        throw new FailureError(`the private redis-server on port ${port} did not start`);
       await new Promise((wake) => setTimeout(wake, 100));
     }
   }

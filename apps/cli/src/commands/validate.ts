@@ -18,12 +18,16 @@ export interface ValidateResult {
 }
 
 export default class Validate extends BaseCommand<typeof Validate> {
-  static override summary = "Check work-order files (JSON or YAML) against the work-order schema and this machine's plugins.";
+  static override summary =
+    "Check work-order files (JSON or YAML) against the work-order schema and this machine's plugins.";
   static override description = [
     'Prints every failing JSON path with its line. The plugin must be one this machine can run (built-ins, SC_PLUGINS,',
     'the "sc.plugins" list of ./package.json), and params must match the schema the plugin declares. Exits 2 when any file is invalid.',
   ].join(' ');
-  static override examples = ['<%= config.bin %> validate examples/echo.json', '<%= config.bin %> validate wo/*.yaml --json'];
+  static override examples = [
+    '<%= config.bin %> validate examples/echo.json',
+    '<%= config.bin %> validate wo/*.yaml --json',
+  ];
   static override strict = false;
   static override args = {
     file: Args.string({ description: 'work-order file(s), .json, .yaml or .yml', required: true }),
@@ -31,7 +35,10 @@ export default class Validate extends BaseCommand<typeof Validate> {
   static override flags = { plugins: pluginsFlag };
 
   async run(): Promise<ValidateResult> {
-    const [registry, { checkWorkOrderPlugin }] = await Promise.all([loadPlugins(this.flags.plugins), import('@sc/runner')]);
+    const [registry, { checkWorkOrderPlugin }] = await Promise.all([
+      loadPlugins(this.flags.plugins),
+      import('@sc/runner'),
+    ]);
     const results: FileValidation[] = [];
     for (const file of this.positionals) {
       const check = await checkWorkOrderFile(file, (order) => checkWorkOrderPlugin(registry, order));

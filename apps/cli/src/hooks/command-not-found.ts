@@ -9,7 +9,10 @@ import { ExitCode } from '../errors';
 const hook: Hook.CommandNotFound = async function ({ id, config }) {
   const spell = (commandId: string) => `${config.bin} ${commandId.replaceAll(':', ' ')}`;
   const { typed, suggestions } = suggestCommands(id, config.commandIDs);
-  const hint = suggestions.length === 0 ? `see ${config.bin} --help` : `did you mean ${suggestions.map((commandId) => `"${spell(commandId)}"`).join(' or ')}?`;
+  const hint =
+    suggestions.length === 0
+      ? `see ${config.bin} --help`
+      : `did you mean ${suggestions.map((commandId) => `"${spell(commandId)}"`).join(' or ')}?`;
   process.stderr.write(`unknown command "${spell(typed)}"; ${hint}\n`);
   this.exit(ExitCode.Usage);
 };

@@ -39,10 +39,18 @@ export class ReplicaLeases implements OnApplicationShutdown {
 
   constructor(@Inject(ORCHESTRATOR_CONFIG) private readonly config: OrchestratorConfig) {
     // No offline queue: while Redis is down a lease is not held rather than asked for later.
-    this.redis = new Redis({ ...redisConnectionOptions(config.redisUrl), maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+    this.redis = new Redis({
+      ...redisConnectionOptions(config.redisUrl),
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      lazyConnect: true,
+    });
     logRedisErrors(this.redis, 'replica leases', (fields, message) => this.logger.warn(fields, message));
     // A failed renewal is logged by the connection, and the lease counts as lost.
-    this.renewal = setInterval(() => void Promise.all([...this.held].map((name) => this.isHeld(name).catch(() => undefined))), leaseRenewMs);
+    this.renewal = setInterval(
+      () => void Promise.all([...this.held].map((name) => this.isHeld(name).catch(() => undefined))),
+      leaseRenewMs,
+    );
   }
 
   /**
@@ -58,7 +66,8 @@ export class ReplicaLeases implements OnApplicationShutdown {
       isHeld = (await this.redis.eval(takeScript, 1, this.key(name), replicaId, leaseTtlMs)) === 1;
       return isHeld;
     } finally {
-      if (isHeld !== this.held.has(name)) this.logger.log({ lease: name, replica: replicaId }, isHeld ? 'lease taken' : 'lease lost');
+      if (isHeld !== this.held.has(name))
+        this.logger.log({ lease: name, replica: replicaId }, isHeld ? 'lease taken' : 'lease lost');
       if (isHeld) this.held.add(name);
       else this.held.delete(name);
     }
@@ -66,7 +75,9 @@ export class ReplicaLeases implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.renewal);
-    await Promise.all([...this.held].map((name) => this.redis.eval(releaseScript, 1, this.key(name), replicaId).catch(() => undefined)));
+    await Promise.all(
+      [...this.held].map((name) => this.redis.eval(releaseScript, 1, this.key(name), replicaId).catch(() => undefined)),
+    );
     this.held.clear();
     // Not connected: quitting would wait for a connection that may never come.
     if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect());

@@ -31,10 +31,14 @@ describe(readOrchestratorConfig.name, () => {
     const dir = mkdtempSync(join(tmpdir(), 'sc-prices-'));
     try {
       writeFileSync(join(dir, 'ok.json'), JSON.stringify({ 'local-llama': { input_mtok: 0, output_mtok: 0.5 } }));
-      expect(readOrchestratorConfig({ SC_MODEL_PRICES: join(dir, 'ok.json') }).prices.isKnown('local-llama')).toBe(true);
+      expect(readOrchestratorConfig({ SC_MODEL_PRICES: join(dir, 'ok.json') }).prices.isKnown('local-llama')).toBe(
+        true,
+      );
       writeFileSync(join(dir, 'bad.json'), JSON.stringify({ 'local-llama': { input_mtok: -1, output_mtok: 0.5 } }));
       expect(() => readOrchestratorConfig({ SC_MODEL_PRICES: join(dir, 'bad.json') })).toThrow(
-        new ConfigError(`SC_MODEL_PRICES: expected a JSON file of prices per million tokens (${join(dir, 'bad.json')} /local-llama/input_mtok must be a number >= 0), got ${JSON.stringify(join(dir, 'bad.json'))}`),
+        new ConfigError(
+          `SC_MODEL_PRICES: expected a JSON file of prices per million tokens (${join(dir, 'bad.json')} /local-llama/input_mtok must be a number >= 0), got ${JSON.stringify(join(dir, 'bad.json'))}`,
+        ),
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -79,7 +83,10 @@ describe(readOrchestratorConfig.name, () => {
   });
 
   it('puts the SQLite file under SC_DATA_DIR', () => {
-    expect(readOrchestratorConfig({ SC_DATA_DIR: '/tmp/x' }).database).toEqual({ type: 'sqlite', path: '/tmp/x/sc.sqlite' });
+    expect(readOrchestratorConfig({ SC_DATA_DIR: '/tmp/x' }).database).toEqual({
+      type: 'sqlite',
+      path: '/tmp/x/sc.sqlite',
+    });
   });
 
   it.each([
@@ -87,12 +94,24 @@ describe(readOrchestratorConfig.name, () => {
     ['PORT', '70000', 'PORT: expected an integer from 1 to 65535, got "70000"'],
     ['PORT', '80a', 'PORT: expected an integer from 1 to 65535, got "80a"'],
     ['REDIS_URL', 'localhost', 'REDIS_URL: expected redis://[user:password@]host:port, got "localhost"'],
-    ['REDIS_URL', 'http://localhost:6379', 'REDIS_URL: expected redis://[user:password@]host:port, got "http://localhost:6379"'],
-    ['DATABASE_URL', 'mysql://db/x', 'DATABASE_URL: expected postgres://user:password@host:port/database (unset for SQLite), got "mysql://db/x"'],
+    [
+      'REDIS_URL',
+      'http://localhost:6379',
+      'REDIS_URL: expected redis://[user:password@]host:port, got "http://localhost:6379"',
+    ],
+    [
+      'DATABASE_URL',
+      'mysql://db/x',
+      'DATABASE_URL: expected postgres://user:password@host:port/database (unset for SQLite), got "mysql://db/x"',
+    ],
     ['SC_QUEUE_PREFIX', 'a:b', 'SC_QUEUE_PREFIX'],
     ['SC_REAPER_INTERVAL_MS', '10', 'SC_REAPER_INTERVAL_MS: expected an integer from 100 to 86400000, got "10"'],
     ['SC_REAPER_GRACE_MS', '1m', 'SC_REAPER_GRACE_MS: expected an integer from 100 to 86400000, got "1m"'],
-    ['SC_NOTIFY_URLS', 'https://ok.example/x,file:///etc/passwd', 'SC_NOTIFY_URLS: expected comma-separated http(s) URLs without credentials, got "file:///etc/passwd"'],
+    [
+      'SC_NOTIFY_URLS',
+      'https://ok.example/x,file:///etc/passwd',
+      'SC_NOTIFY_URLS: expected comma-separated http(s) URLs without credentials, got "file:///etc/passwd"',
+    ],
     ['S3_BUCKET', 'b', 'S3_ENDPOINT: expected an http(s):// URL when S3_BUCKET is set'],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
   ])('refuses %s=%s with one clear line', (name, value, message) => {

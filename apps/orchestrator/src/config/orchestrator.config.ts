@@ -45,11 +45,18 @@ export function readOrchestratorConfig(env: NodeJS.ProcessEnv): OrchestratorConf
   const dataDir = read.path('SC_DATA_DIR', './data');
   const apiToken = read.string('SC_API_TOKEN');
   const s3 = readS3Settings(read);
-  const database = read.url('DATABASE_URL', ['postgres:', 'postgresql:'], 'postgres://user:password@host:port/database (unset for SQLite)');
+  const database = read.url(
+    'DATABASE_URL',
+    ['postgres:', 'postgresql:'],
+    'postgres://user:password@host:port/database (unset for SQLite)',
+  );
   const config: OrchestratorConfig = {
     port: read.integer('PORT', 1, 65535) ?? 3000,
     redisUrl: read.redisUrl(),
-    database: database === undefined ? { type: 'sqlite', path: resolve(dataDir, 'sc.sqlite') } : { type: 'postgres', url: database },
+    database:
+      database === undefined
+        ? { type: 'sqlite', path: resolve(dataDir, 'sc.sqlite') }
+        : { type: 'postgres', url: database },
     dataDir,
     logDir: read.path('SC_LOG_DIR', './logs'),
     queuePrefix: read.queuePrefix(),
@@ -65,12 +72,18 @@ export function readOrchestratorConfig(env: NodeJS.ProcessEnv): OrchestratorConf
     ...(apiToken === undefined ? {} : { apiToken }),
     ...(s3 === undefined ? {} : { s3: Object.freeze(s3) }),
   };
-  return Object.freeze({ ...config, database: Object.freeze(config.database), github: Object.freeze(config.github), plugins: Object.freeze(config.plugins) as string[] });
+  return Object.freeze({
+    ...config,
+    database: Object.freeze(config.database),
+    github: Object.freeze(config.github),
+    plugins: Object.freeze(config.plugins) as string[],
+  });
 }
 
 function readNotify(read: EnvReader): OrchestratorConfig['notify'] {
   const urls = read.list('SC_NOTIFY_URLS');
-  for (const url of urls) if (!isNotifyUrl(url)) read.fail('SC_NOTIFY_URLS', 'comma-separated http(s) URLs without credentials', url);
+  for (const url of urls)
+    if (!isNotifyUrl(url)) read.fail('SC_NOTIFY_URLS', 'comma-separated http(s) URLs without credentials', url);
   const secret = read.string('SC_NOTIFY_SECRET');
   return Object.freeze({ urls: Object.freeze(urls), ...(secret === undefined ? {} : { secret }) });
 }
@@ -80,7 +93,11 @@ function readPrices(env: NodeJS.ProcessEnv): ModelPrices {
     return loadModelPrices(env);
   } catch (error) {
     const detail = (error as Error).message.replace(/^SC_MODEL_PRICES: /, '');
-    return new EnvReader(env).fail('SC_MODEL_PRICES', `a JSON file of prices per million tokens (${detail})`, env.SC_MODEL_PRICES ?? '');
+    return new EnvReader(env).fail(
+      'SC_MODEL_PRICES',
+      `a JSON file of prices per million tokens (${detail})`,
+      env.SC_MODEL_PRICES ?? '',
+    );
   }
 }
 

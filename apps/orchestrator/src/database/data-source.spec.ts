@@ -6,14 +6,33 @@ import { createTestDatabase, pgTestUrl, type TestDatabase } from '../../../../te
 import type { DatabaseConfig } from '../config/orchestrator.config';
 import { createDataSource } from './data-source';
 
-const tables = ['github_deliveries', 'github_round_links', 'outbox', 'reports', 'round_commits', 'round_events', 'round_labels', 'round_transitions', 'rounds', 'workorders'];
+const tables = [
+  'github_deliveries',
+  'github_round_links',
+  'outbox',
+  'reports',
+  'round_commits',
+  'round_events',
+  'round_labels',
+  'round_transitions',
+  'rounds',
+  'workorders',
+];
 
 /** Runs every migration up, then every one down, on a fresh database. */
 async function migrateUpAndDown(database: DatabaseConfig): Promise<void> {
   const dataSource: DataSource = await createDataSource(database).initialize();
   try {
     const applied = await dataSource.runMigrations({ transaction: 'each' });
-    expect(applied.map((migration) => migration.name)).toEqual(['CreateWorkOrdersAndRounds1764061200000', 'CreateRoundCommits1764064800000', 'CreateGitHubTables1764079200000', 'AddRoundPullRequest1764082800000', 'AddGitHubCommentEnded1764086400000', 'CreateRoundLabels1764090000000', 'CreateRoundEvents1764097200000']);
+    expect(applied.map((migration) => migration.name)).toEqual([
+      'CreateWorkOrdersAndRounds1764061200000',
+      'CreateRoundCommits1764064800000',
+      'CreateGitHubTables1764079200000',
+      'AddRoundPullRequest1764082800000',
+      'AddGitHubCommentEnded1764086400000',
+      'CreateRoundLabels1764090000000',
+      'CreateRoundEvents1764097200000',
+    ]);
     expect(await dataSource.showMigrations()).toBe(false);
     expect(await existingTables(dataSource)).toEqual(tables);
     await expectBackfilled(dataSource);
@@ -46,12 +65,32 @@ async function expectBackfilled(dataSource: DataSource): Promise<void> {
     `INSERT INTO round_transitions (round_id, from_state, to_state, reason, attempt, at) VALUES ('r1', NULL, 'queued', 'submitted', 1, 'a'), ('r1', 'queued', 'running', 'started', 1, 'b')`,
   );
   await dataSource.runMigrations({ transaction: 'each' });
-  const history: { round_id: string; type: string; data: string }[] = await dataSource.query('SELECT round_id, type, data FROM round_events ORDER BY id');
+  const history: { round_id: string; type: string; data: string }[] = await dataSource.query(
+    'SELECT round_id, type, data FROM round_events ORDER BY id',
+  );
   expect(history.map((row) => ({ ...row, data: JSON.parse(row.data) as unknown }))).toEqual([
-    { round_id: 'r1', type: 'transition', data: { type: 'transition', round_id: 'r1', attempt: 1, from: null, to: 'queued', reason: 'submitted', at: 'a' } },
-    { round_id: 'r1', type: 'transition', data: { type: 'transition', round_id: 'r1', attempt: 1, from: 'queued', to: 'running', reason: 'started', at: 'b' } },
+    {
+      round_id: 'r1',
+      type: 'transition',
+      data: { type: 'transition', round_id: 'r1', attempt: 1, from: null, to: 'queued', reason: 'submitted', at: 'a' },
+    },
+    {
+      round_id: 'r1',
+      type: 'transition',
+      data: {
+        type: 'transition',
+        round_id: 'r1',
+        attempt: 1,
+        from: 'queued',
+        to: 'running',
+        reason: 'started',
+        at: 'b',
+      },
+    },
   ]);
-  const rows: unknown[] = await dataSource.query('SELECT round_id, label, created_at FROM round_labels ORDER BY round_id, label');
+  const rows: unknown[] = await dataSource.query(
+    'SELECT round_id, label, created_at FROM round_labels ORDER BY round_id, label',
+  );
   expect(rows).toEqual([
     { round_id: 'r1', label: 'frontend', created_at: '2026-01-01T00:00:00.000Z' },
     { round_id: 'r1', label: 'ui/x', created_at: '2026-01-01T00:00:00.000Z' },
@@ -61,7 +100,9 @@ async function expectBackfilled(dataSource: DataSource): Promise<void> {
 async function existingTables(dataSource: DataSource): Promise<string[]> {
   const queryRunner = dataSource.createQueryRunner();
   try {
-    const found = await Promise.all(tables.map(async (table) => ((await queryRunner.hasTable(table)) ? table : undefined)));
+    const found = await Promise.all(
+      tables.map(async (table) => ((await queryRunner.hasTable(table)) ? table : undefined)),
+    );
     return found.filter((table): table is string => table !== undefined);
   } finally {
     await queryRunner.release();

@@ -15,10 +15,28 @@ import { RoundEntity } from '../rounds/round.entity';
 import { WorkOrderEntity } from '../workorders/workorder.entity';
 
 /** Every entity, listed rather than globbed so the compiled app and the TypeORM CLI see the same set. */
-export const entities = [WorkOrderEntity, RoundEntity, RoundTransitionEntity, RoundEventEntity, RoundCommitEntity, RoundLabelEntity, ReportEntity, OutboxEntity, GitHubDeliveryEntity, GitHubRoundLinkEntity];
+export const entities = [
+  WorkOrderEntity,
+  RoundEntity,
+  RoundTransitionEntity,
+  RoundEventEntity,
+  RoundCommitEntity,
+  RoundLabelEntity,
+  ReportEntity,
+  OutboxEntity,
+  GitHubDeliveryEntity,
+  GitHubRoundLinkEntity,
+];
 
 /** The entities the repositories write and read through direct SQL (database/direct-sql.ts), checked at start. */
-export const directSqlEntities = [WorkOrderEntity, RoundEntity, RoundTransitionEntity, RoundLabelEntity, ReportEntity, OutboxEntity];
+export const directSqlEntities = [
+  WorkOrderEntity,
+  RoundEntity,
+  RoundTransitionEntity,
+  RoundLabelEntity,
+  ReportEntity,
+  OutboxEntity,
+];
 
 // How long a SQLite writer waits for another connection's lock (a TypeORM CLI run, a backup) before failing.
 const sqliteBusyTimeoutMs = 5_000;
@@ -40,7 +58,14 @@ function prepareSqlite(db: { pragma: (source: string) => unknown }): void {
 export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
   const common = { entities, migrations, synchronize: false, migrationsRun: false } as const;
   if (database.type === 'postgres') return { ...common, type: 'postgres', url: database.url };
-  return { ...common, type: 'better-sqlite3', database: database.path, enableWAL: true, timeout: sqliteBusyTimeoutMs, prepareDatabase: prepareSqlite };
+  return {
+    ...common,
+    type: 'better-sqlite3',
+    database: database.path,
+    enableWAL: true,
+    timeout: sqliteBusyTimeoutMs,
+    prepareDatabase: prepareSqlite,
+  };
 }
 
 /** Creates the SQLite file's folder (better-sqlite3 creates the file, not its folder). */
@@ -60,5 +85,8 @@ export function createDataSource(database: DatabaseConfig): DataSource {
  * the module (as the app does) has no side effect.
  */
 export const cliDataSource: PromiseLike<DataSource> = {
-  then: (onFulfilled, onRejected) => Promise.resolve().then(() => createDataSource(loadOrchestratorConfig().database)).then(onFulfilled, onRejected),
+  then: (onFulfilled, onRejected) =>
+    Promise.resolve()
+      .then(() => createDataSource(loadOrchestratorConfig().database))
+      .then(onFulfilled, onRejected),
 };

@@ -28,7 +28,10 @@ import { UnitOfWork } from './unit-of-work';
         const dataSource = await connect(new DataSource(options!));
         assertPlainColumns(dataSource, directSqlEntities);
         const applied = await dataSource.runMigrations({ transaction: 'each' });
-        logger.log({ database: dataSource.options.type, applied: applied.map((migration) => migration.name) }, 'migrations done');
+        logger.log(
+          { database: dataSource.options.type, applied: applied.map((migration) => migration.name) },
+          'migrations done',
+        );
         return dataSource;
       },
     }),
@@ -53,7 +56,11 @@ async function connect(dataSource: DataSource): Promise<DataSource> {
     } catch (error) {
       if (attempt >= connectAttempts) throw error;
       const retryInMs = Math.min(1_000 * 2 ** (attempt - 1), 8_000);
-      log('warn', { component: 'database', err: (error as Error).message, attempt, retry_in_ms: retryInMs }, 'database unreachable (retrying)');
+      log(
+        'warn',
+        { component: 'database', err: (error as Error).message, attempt, retry_in_ms: retryInMs },
+        'database unreachable (retrying)',
+      );
       await sleep(retryInMs);
     }
   }

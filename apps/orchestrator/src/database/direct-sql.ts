@@ -23,7 +23,9 @@ const plainColumnTypes = new Set(['varchar', 'text', 'integer']);
 export function assertPlainColumns(dataSource: DataSource, targets: readonly EntityTarget<ObjectLiteral>[]): void {
   const problems = targets.flatMap((target) => columnProblems(dataSource.getMetadata(target)));
   if (problems.length > 0) {
-    throw new Error(`entity columns the direct SQL (database/direct-sql.ts) would read differently: ${problems.join('; ')}; use ${[...plainColumnTypes].join(', ')} without a transformer`);
+    throw new Error(
+      `entity columns the direct SQL (database/direct-sql.ts) would read differently: ${problems.join('; ')}; use ${[...plainColumnTypes].join(', ')} without a transformer`,
+    );
   }
 }
 
@@ -36,12 +38,18 @@ function columnProblems(entity: EntityMetadata): string[] {
 }
 
 /** Inserts `rows` (one statement); properties left `undefined` take the column's default. */
-export async function insertRows<T extends ObjectLiteral>(tx: EntityManager, target: EntityTarget<T>, rows: readonly Partial<T>[]): Promise<void> {
+export async function insertRows<T extends ObjectLiteral>(
+  tx: EntityManager,
+  target: EntityTarget<T>,
+  rows: readonly Partial<T>[],
+): Promise<void> {
   if (rows.length === 0) return;
   const properties = Object.keys(rows[0]).filter((property) => rows[0][property] !== undefined);
   const metadata = tx.connection.getMetadata(target);
   const sql = statement(tx, `insert ${metadata.name} ${rows.length} ${properties.join()}`, (placeholder) => {
-    const values = rows.map((_, row) => `(${properties.map((_, column) => placeholder(row * properties.length + column + 1)).join(', ')})`);
+    const values = rows.map(
+      (_, row) => `(${properties.map((_, column) => placeholder(row * properties.length + column + 1)).join(', ')})`,
+    );
     return `INSERT INTO ${tx.connection.driver.escape(metadata.tableName)} (${columnNames(tx, target, properties).join(', ')}) VALUES ${values.join(', ')}`;
   });
   await runnerOf(tx).query(
@@ -54,24 +62,46 @@ export async function insertRows<T extends ObjectLiteral>(tx: EntityManager, tar
  * `UPDATE … SET set WHERE where` (every `where` value compared with `=`, so none may be null); properties of
  * `set` left `undefined` are not written. Resolves with the number of rows changed.
  */
-export async function updateRows<T extends ObjectLiteral>(tx: EntityManager, target: EntityTarget<T>, where: Partial<T>, set: Partial<T>): Promise<number> {
+export async function updateRows<T extends ObjectLiteral>(
+  tx: EntityManager,
+  target: EntityTarget<T>,
+  where: Partial<T>,
+  set: Partial<T>,
+): Promise<number> {
   const setProperties = Object.keys(set).filter((property) => set[property] !== undefined);
   const whereProperties = Object.keys(where);
   for (const property of whereProperties) {
-    if (where[property] === null || where[property] === undefined) throw new TypeError(`updateRows: where.${property} must have a value`);
+    if (where[property] === null || where[property] === undefined)
+      throw new TypeError(`updateRows: where.${property} must have a value`);
   }
   const metadata = tx.connection.getMetadata(target);
-  const sql = statement(tx, `update ${metadata.name} ${setProperties.join()} where ${whereProperties.join()}`, (placeholder) => {
-    const assignments = columnNames(tx, target, setProperties).map((column, i) => `${column} = ${placeholder(i + 1)}`);
-    const conditions = columnNames(tx, target, whereProperties).map((column, i) => `${column} = ${placeholder(setProperties.length + i + 1)}`);
-    return `UPDATE ${tx.connection.driver.escape(metadata.tableName)} SET ${assignments.join(', ')} WHERE ${conditions.join(' AND ')}`;
-  });
-  const result = await runnerOf(tx).query(sql, [...setProperties.map((p) => set[p] as unknown), ...whereProperties.map((p) => where[p] as unknown)], true);
+  const sql = statement(
+    tx,
+    `update ${metadata.name} ${setProperties.join()} where ${whereProperties.join()}`,
+    (placeholder) => {
+      const assignments = columnNames(tx, target, setProperties).map(
+        (column, i) => `${column} = ${placeholder(i + 1)}`,
+      );
+      const conditions = columnNames(tx, target, whereProperties).map(
+        (column, i) => `${column} = ${placeholder(setProperties.length + i + 1)}`,
+      );
+      return `UPDATE ${tx.connection.driver.escape(metadata.tableName)} SET ${assignments.join(', ')} WHERE ${conditions.join(' AND ')}`;
+    },
+  );
+  const result = await runnerOf(tx).query(
+    sql,
+    [...setProperties.map((p) => set[p] as unknown), ...whereProperties.map((p) => where[p] as unknown)],
+    true,
+  );
   return (result as { affected?: number }).affected ?? 0;
 }
 
 /** The row whose columns equal `where` (the first, when several do), read in the transaction `tx`; null when none. */
-export async function findOneRow<T extends ObjectLiteral>(tx: EntityManager, target: EntityTarget<T>, where: Partial<T>): Promise<T | null> {
+export async function findOneRow<T extends ObjectLiteral>(
+  tx: EntityManager,
+  target: EntityTarget<T>,
+  where: Partial<T>,
+): Promise<T | null> {
   const whereProperties = Object.keys(where);
   const metadata = tx.connection.getMetadata(target);
   const sql = statement(tx, `select ${metadata.name} where ${whereProperties.join()}`, (placeholder) => {
@@ -101,7 +131,11 @@ function statement(tx: EntityManager, key: string, build: (placeholder: (n: numb
 }
 
 /** The escaped column names of `properties`; called only while a statement is built, once per entity and shape. */
-function columnNames<T extends ObjectLiteral>(tx: EntityManager, target: EntityTarget<T>, properties: string[]): string[] {
+function columnNames<T extends ObjectLiteral>(
+  tx: EntityManager,
+  target: EntityTarget<T>,
+  properties: string[],
+): string[] {
   const metadata = tx.connection.getMetadata(target);
   assertPlainColumns(tx.connection, [target]);
   return properties.map((property) => {

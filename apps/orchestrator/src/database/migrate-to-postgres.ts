@@ -24,13 +24,18 @@ export class MoveUsageError extends Error {}
 /** Rows read and inserted at a time: 500 rows of the widest table stay far below Postgres' 65 535 parameters. */
 const batchSize = 500;
 
-const usage = 'usage: npm run db:migrate-to-postgres -- --from data/sc.sqlite --to postgres://user:password@host:5432/database [--force]';
+const usage =
+  'usage: npm run db:migrate-to-postgres -- --from data/sc.sqlite --to postgres://user:password@host:5432/database [--force]';
 
 /** Reads the command line; throws {@link MoveUsageError} on anything missing or malformed. */
 export function parseMoveArgs(args: string[]): MoveOptions {
   let values: { from?: string; to?: string; force?: boolean };
   try {
-    ({ values } = parseArgs({ args, options: { from: { type: 'string' }, to: { type: 'string' }, force: { type: 'boolean', default: false } }, strict: true }));
+    ({ values } = parseArgs({
+      args,
+      options: { from: { type: 'string' }, to: { type: 'string' }, force: { type: 'boolean', default: false } },
+      strict: true,
+    }));
   } catch (error) {
     throw new MoveUsageError(`${(error as Error).message}; ${usage}`);
   }
@@ -38,7 +43,9 @@ export function parseMoveArgs(args: string[]): MoveOptions {
   const from = resolve(values.from);
   if (!existsSync(from)) throw new MoveUsageError(`--from: no SQLite file at ${from}`);
   if (!/^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(values.to)) {
-    throw new MoveUsageError(`--to: expected postgres://user:password@host:port/database, got ${JSON.stringify(values.to)}`);
+    throw new MoveUsageError(
+      `--to: expected postgres://user:password@host:port/database, got ${JSON.stringify(values.to)}`,
+    );
   }
   return { from, to: values.to, isForced: values.force === true };
 }
@@ -68,12 +75,18 @@ export async function moveSqliteToPostgres(options: MoveOptions): Promise<MoveRe
       return result;
     });
   } finally {
-    await Promise.all([source, target].filter((dataSource) => dataSource.isInitialized).map((dataSource) => dataSource.destroy()));
+    await Promise.all(
+      [source, target].filter((dataSource) => dataSource.isInitialized).map((dataSource) => dataSource.destroy()),
+    );
   }
 }
 
 /** Runs `work` with a read transaction on the source and a write transaction on the target; commits the target only if `work` succeeds. */
-async function withTransactions<T>(reader: QueryRunner, writer: QueryRunner, work: (reader: QueryRunner, writer: QueryRunner) => Promise<T>): Promise<T> {
+async function withTransactions<T>(
+  reader: QueryRunner,
+  writer: QueryRunner,
+  work: (reader: QueryRunner, writer: QueryRunner) => Promise<T>,
+): Promise<T> {
   try {
     await reader.startTransaction();
     await writer.startTransaction();
@@ -93,8 +106,11 @@ async function requireMigrated(source: DataSource, target: DataSource): Promise<
     throw new Error(`${source.options.database as string} is not an orchestrator database (no migrations table)`);
   });
   const applied = new Set(rows.map((row) => row.name));
-  const missing = target.migrations.map((migration) => migration.name ?? migration.constructor.name).filter((name) => !applied.has(name));
-  if (missing.length > 0) throw new Error(`source lacks migrations ${missing.join(', ')}: start the orchestrator on it once, then move it`);
+  const missing = target.migrations
+    .map((migration) => migration.name ?? migration.constructor.name)
+    .filter((name) => !applied.has(name));
+  if (missing.length > 0)
+    throw new Error(`source lacks migrations ${missing.join(', ')}: start the orchestrator on it once, then move it`);
 }
 
 /** Refuses a target with rows unless forced; forced, empties it (inside the copy's transaction). */
@@ -102,7 +118,8 @@ async function clearTarget(writer: QueryRunner, tables: EntityMetadata[], isForc
   for (const table of tables) {
     const rows = await countRows(writer, table.tableName);
     if (rows === 0) continue;
-    if (!isForced) throw new Error(`target is not empty (${rows} rows in ${table.tableName}); pass --force to replace its rows`);
+    if (!isForced)
+      throw new Error(`target is not empty (${rows} rows in ${table.tableName}); pass --force to replace its rows`);
     await writer.query(`DELETE FROM ${quote(table.tableName)}`);
   }
 }
@@ -133,20 +150,32 @@ async function copyTable(reader: QueryRunner, writer: QueryRunner, table: Entity
   }
 }
 
-async function insertRows(writer: QueryRunner, table: string, columns: string[], rows: Record<string, unknown>[]): Promise<void> {
+async function insertRows(
+  writer: QueryRunner,
+  table: string,
+  columns: string[],
+  rows: Record<string, unknown>[],
+): Promise<void> {
   const parameters: unknown[] = [];
-  const tuples = rows.map((row) => `(${columns.map((column) => `$${parameters.push(row[column] ?? null)}`).join(', ')})`);
-  await writer.query(`INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES ${tuples.join(', ')}`, parameters);
+  const tuples = rows.map(
+    (row) => `(${columns.map((column) => `$${parameters.push(row[column] ?? null)}`).join(', ')})`,
+  );
+  await writer.query(
+    `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES ${tuples.join(', ')}`,
+    parameters,
+  );
 }
 
 /** Rows were inserted with their ids: move each serial column's sequence past the largest, or the next insert collides. */
 async function resetSequences(writer: QueryRunner, table: EntityMetadata): Promise<void> {
-  for (const column of table.columns.filter((candidate) => candidate.isGenerated && candidate.generationStrategy === 'increment')) {
+  for (const column of table.columns.filter(
+    (candidate) => candidate.isGenerated && candidate.generationStrategy === 'increment',
+  )) {
     const name = quote(column.databaseName);
-    await writer.query(`SELECT setval(pg_get_serial_sequence($1, $2), COALESCE((SELECT MAX(${name}) FROM ${quote(table.tableName)}), 0) + 1, false)`, [
-      quote(table.tableName),
-      column.databaseName,
-    ]);
+    await writer.query(
+      `SELECT setval(pg_get_serial_sequence($1, $2), COALESCE((SELECT MAX(${name}) FROM ${quote(table.tableName)}), 0) + 1, false)`,
+      [quote(table.tableName), column.databaseName],
+    );
   }
 }
 

@@ -26,7 +26,9 @@ describe(UnitOfWork.name, () => {
   });
 
   function insertWorkOrder(tx: EntityManager, id = `wo-${++counter}`): Promise<string> {
-    return tx.insert(WorkOrderEntity, { id, document: '{}', idempotencyKey: null, createdAt: new Date().toISOString() }).then(() => id);
+    return tx
+      .insert(WorkOrderEntity, { id, document: '{}', idempotencyKey: null, createdAt: new Date().toISOString() })
+      .then(() => id);
   }
 
   const stored = (id: string) => dataSource.getRepository(WorkOrderEntity).existsBy({ id });
@@ -42,7 +44,9 @@ describe(UnitOfWork.name, () => {
   }
 
   it('commits the units asked for in one turn of the event loop in one transaction', async () => {
-    const { result, transactions } = await countingTransactions(() => Promise.all([1, 2, 3, 4].map(() => unitOfWork.run((tx) => insertWorkOrder(tx)))));
+    const { result, transactions } = await countingTransactions(() =>
+      Promise.all([1, 2, 3, 4].map(() => unitOfWork.run((tx) => insertWorkOrder(tx)))),
+    );
     expect(transactions).toBe(1);
     for (const id of result) expect(await stored(id)).toBe(true);
     const apart = await countingTransactions(async () => {
@@ -67,14 +71,22 @@ describe(UnitOfWork.name, () => {
   });
 
   it('rolls back a lone unit that throws', async () => {
-    await expect(unitOfWork.run((tx) => insertWorkOrder(tx, 'wo-lone').then(() => Promise.reject(new Error('no'))))).rejects.toThrow('no');
+    await expect(
+      unitOfWork.run((tx) => insertWorkOrder(tx, 'wo-lone').then(() => Promise.reject(new Error('no')))),
+    ).rejects.toThrow('no');
     expect(await stored('wo-lone')).toBe(false);
   });
 
   it('rejects a unit that breaks a constraint with the database error, and commits the others', async () => {
     await unitOfWork.run((tx) => insertWorkOrder(tx, 'wo-taken'));
-    const [taken, fresh] = await Promise.allSettled([unitOfWork.run((tx) => insertWorkOrder(tx, 'wo-taken')), unitOfWork.run((tx) => insertWorkOrder(tx, 'wo-fresh'))]);
-    expect(taken).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: expect.stringContaining('UNIQUE constraint failed') }) });
+    const [taken, fresh] = await Promise.allSettled([
+      unitOfWork.run((tx) => insertWorkOrder(tx, 'wo-taken')),
+      unitOfWork.run((tx) => insertWorkOrder(tx, 'wo-fresh')),
+    ]);
+    expect(taken).toMatchObject({
+      status: 'rejected',
+      reason: expect.objectContaining({ message: expect.stringContaining('UNIQUE constraint failed') }),
+    });
     expect(fresh.status).toBe('fulfilled');
     expect(await stored('wo-fresh')).toBe(true);
   });

@@ -61,7 +61,8 @@ export class UnitOfWork {
     let outcomes: Outcome[];
     try {
       await runner.startTransaction();
-      outcomes = group.length === 1 ? [await attempt(group[0].work, runner)] : await this.runEachInSavepoint(group, runner);
+      outcomes =
+        group.length === 1 ? [await attempt(group[0].work, runner)] : await this.runEachInSavepoint(group, runner);
       // A lone unit that threw rolls back the whole (one-unit) transaction.
       if (group.length === 1 && !outcomes[0].ok) await runner.rollbackTransaction();
       else await runner.commitTransaction();

@@ -29,16 +29,31 @@ export function renderCheckRunStarted(roundId: string, attempt: number, publicUr
   return {
     status: 'in_progress',
     ...detailsUrl(roundId, publicUrl),
-    output: { title: `Attempt ${attempt} running`, summary: `Solar Circuit Round ${roundLink(roundId, publicUrl)}, attempt ${attempt}, is running.` },
+    output: {
+      title: `Attempt ${attempt} running`,
+      summary: `Solar Circuit Round ${roundLink(roundId, publicUrl)}, attempt ${attempt}, is running.`,
+    },
   };
 }
 
 /** The check run of an attempt that ended in `state`: its Report's summary, tokens and cost per agent and model. */
-export function renderCheckRunEnded(roundId: string, attempt: number, state: RoundState, report: Report | undefined, publicUrl: string | undefined): CheckRunFields {
+export function renderCheckRunEnded(
+  roundId: string,
+  attempt: number,
+  state: RoundState,
+  report: Report | undefined,
+  publicUrl: string | undefined,
+): CheckRunFields {
   const lines = [`Solar Circuit Round ${roundLink(roundId, publicUrl)}, attempt ${attempt}: **${state}**`, ''];
   if (report) {
     const summary = report.error ? `${report.summary}\n\n${report.error}` : report.summary;
-    lines.push(...(summary.length > maxSummaryChars ? `${summary.slice(0, maxSummaryChars)}…` : summary).split('\n').map((line) => `> ${line}`.trimEnd()), '', ...renderTokensSection(report));
+    lines.push(
+      ...(summary.length > maxSummaryChars ? `${summary.slice(0, maxSummaryChars)}…` : summary)
+        .split('\n')
+        .map((line) => `> ${line}`.trimEnd()),
+      '',
+      ...renderTokensSection(report),
+    );
   }
   const cost = report ? ` · $${report.cost_usd.toFixed(2)}` : '';
   return {

@@ -44,7 +44,8 @@ export class CheckRunsService implements OnApplicationBootstrap, OnModuleDestroy
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.config.github.isEnabled) this.subscription = this.events.transitions().subscribe((event) => this.enqueue(event));
+    if (this.config.github.isEnabled)
+      this.subscription = this.events.transitions().subscribe((event) => this.enqueue(event));
   }
 
   onModuleDestroy(): void {
@@ -72,9 +73,16 @@ export class CheckRunsService implements OnApplicationBootstrap, OnModuleDestroy
       const report: Report | undefined = await this.reports.get(event.round_id).catch(() => undefined);
       if (event.to === 'running') {
         const repository = repositoryOf(order, report, order.branch);
-        const sha = repository === undefined || this.started.has(key) ? undefined : await this.client.getBranchHead(repository, order.branch);
+        const sha =
+          repository === undefined || this.started.has(key)
+            ? undefined
+            : await this.client.getBranchHead(repository, order.branch);
         if (repository === undefined || sha === undefined) return;
-        const id = await this.client.createCheckRun(repository, { name: ScCheckName, head_sha: sha, ...renderCheckRunStarted(event.round_id, event.attempt, publicUrl) });
+        const id = await this.client.createCheckRun(repository, {
+          name: ScCheckName,
+          head_sha: sha,
+          ...renderCheckRunStarted(event.round_id, event.attempt, publicUrl),
+        });
         this.started.set(key, { repository, id, sha });
         return;
       }
@@ -86,8 +94,12 @@ export class CheckRunsService implements OnApplicationBootstrap, OnModuleDestroy
       this.started.delete(key);
       if (started) await this.client.updateCheckRun(started.repository, started.id, fields);
       const head = ended?.commits.findLast((commit) => commit.branch === branch)?.sha;
-      if (repository !== undefined && head !== undefined && head !== started?.sha) await this.client.createCheckRun(repository, { name: ScCheckName, head_sha: head, ...fields });
-      this.logger.log({ round_id: event.round_id, attempt: event.attempt, conclusion: fields.conclusion }, 'check run posted');
+      if (repository !== undefined && head !== undefined && head !== started?.sha)
+        await this.client.createCheckRun(repository, { name: ScCheckName, head_sha: head, ...fields });
+      this.logger.log(
+        { round_id: event.round_id, attempt: event.attempt, conclusion: fields.conclusion },
+        'check run posted',
+      );
     } catch (error) {
       this.logger.warn({ round_id: event.round_id, attempt: event.attempt, err: error }, 'check run not posted');
     }

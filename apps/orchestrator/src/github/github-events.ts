@@ -79,7 +79,13 @@ export interface CheckRunCompletedEvent {
 /** `workflow_run` with action `completed`. */
 export interface WorkflowRunCompletedEvent {
   action: 'completed';
-  workflow_run: CheckPullRequests & { id: number; name: string | null; head_sha: string; conclusion: string | null; html_url?: string };
+  workflow_run: CheckPullRequests & {
+    id: number;
+    name: string | null;
+    head_sha: string;
+    conclusion: string | null;
+    html_url?: string;
+  };
   repository: GitHubRepositoryPayload;
 }
 
@@ -87,8 +93,16 @@ export interface WorkflowRunCompletedEvent {
 export function asReviewSubmitted(payload: unknown): PullRequestReviewSubmittedEvent | undefined {
   if (!isRecord(payload) || payload.action !== 'submitted' || !isRecord(payload.review)) return undefined;
   const review = payload.review;
-  if (!Number.isInteger(review.id) || typeof review.state !== 'string' || !(review.body === null || typeof review.body === 'string') || !isUser(review.user)) return undefined;
-  return isPullRequest(payload.pull_request) && isRepository(payload.repository) ? (payload as unknown as PullRequestReviewSubmittedEvent) : undefined;
+  if (
+    !Number.isInteger(review.id) ||
+    typeof review.state !== 'string' ||
+    !(review.body === null || typeof review.body === 'string') ||
+    !isUser(review.user)
+  )
+    return undefined;
+  return isPullRequest(payload.pull_request) && isRepository(payload.repository)
+    ? (payload as unknown as PullRequestReviewSubmittedEvent)
+    : undefined;
 }
 
 /** The payload as a `pull_request_review_comment` `created` event, or undefined. */
@@ -96,15 +110,27 @@ export function asReviewCommentCreated(payload: unknown): ReviewCommentCreatedEv
   if (!isRecord(payload) || payload.action !== 'created' || !isRecord(payload.comment)) return undefined;
   const comment = payload.comment;
   if (!Number.isInteger(comment.id) || typeof comment.body !== 'string' || !isUser(comment.user)) return undefined;
-  return isPullRequest(payload.pull_request) && isRepository(payload.repository) ? (payload as unknown as ReviewCommentCreatedEvent) : undefined;
+  return isPullRequest(payload.pull_request) && isRepository(payload.repository)
+    ? (payload as unknown as ReviewCommentCreatedEvent)
+    : undefined;
 }
 
 /** The payload as a `check_run` `completed` event, or undefined. */
 export function asCheckRunCompleted(payload: unknown): CheckRunCompletedEvent | undefined {
   if (!isRecord(payload) || payload.action !== 'completed' || !isRecord(payload.check_run)) return undefined;
   const run = payload.check_run;
-  if (!Number.isInteger(run.id) || typeof run.name !== 'string' || typeof run.head_sha !== 'string' || !hasPullRequests(run)) return undefined;
-  if (!(run.conclusion === null || typeof run.conclusion === 'string') || !(run.output === undefined || run.output === null || isRecord(run.output))) return undefined;
+  if (
+    !Number.isInteger(run.id) ||
+    typeof run.name !== 'string' ||
+    typeof run.head_sha !== 'string' ||
+    !hasPullRequests(run)
+  )
+    return undefined;
+  if (
+    !(run.conclusion === null || typeof run.conclusion === 'string') ||
+    !(run.output === undefined || run.output === null || isRecord(run.output))
+  )
+    return undefined;
   return isRepository(payload.repository) ? (payload as unknown as CheckRunCompletedEvent) : undefined;
 }
 
@@ -112,22 +138,44 @@ export function asCheckRunCompleted(payload: unknown): CheckRunCompletedEvent | 
 export function asWorkflowRunCompleted(payload: unknown): WorkflowRunCompletedEvent | undefined {
   if (!isRecord(payload) || payload.action !== 'completed' || !isRecord(payload.workflow_run)) return undefined;
   const run = payload.workflow_run;
-  if (!Number.isInteger(run.id) || !(run.name === null || typeof run.name === 'string') || typeof run.head_sha !== 'string' || !hasPullRequests(run)) return undefined;
+  if (
+    !Number.isInteger(run.id) ||
+    !(run.name === null || typeof run.name === 'string') ||
+    typeof run.head_sha !== 'string' ||
+    !hasPullRequests(run)
+  )
+    return undefined;
   if (!(run.conclusion === null || typeof run.conclusion === 'string')) return undefined;
   return isRepository(payload.repository) ? (payload as unknown as WorkflowRunCompletedEvent) : undefined;
 }
 
 /** The payload as an `issues` `labeled` event, or undefined. */
 export function asIssueLabeled(payload: unknown): IssueLabeledEvent | undefined {
-  if (!isRecord(payload) || payload.action !== 'labeled' || !isRecord(payload.label) || typeof payload.label.name !== 'string') return undefined;
-  return isIssue(payload.issue) && isRepository(payload.repository) ? (payload as unknown as IssueLabeledEvent) : undefined;
+  if (
+    !isRecord(payload) ||
+    payload.action !== 'labeled' ||
+    !isRecord(payload.label) ||
+    typeof payload.label.name !== 'string'
+  )
+    return undefined;
+  return isIssue(payload.issue) && isRepository(payload.repository)
+    ? (payload as unknown as IssueLabeledEvent)
+    : undefined;
 }
 
 /** The payload as an `issue_comment` `created` event, or undefined. */
 export function asIssueCommentCreated(payload: unknown): IssueCommentCreatedEvent | undefined {
-  if (!isRecord(payload) || payload.action !== 'created' || !isRecord(payload.comment) || typeof payload.comment.body !== 'string') return undefined;
+  if (
+    !isRecord(payload) ||
+    payload.action !== 'created' ||
+    !isRecord(payload.comment) ||
+    typeof payload.comment.body !== 'string'
+  )
+    return undefined;
   if (!isUser(payload.comment.user)) return undefined;
-  return isIssue(payload.issue) && isRepository(payload.repository) ? (payload as unknown as IssueCommentCreatedEvent) : undefined;
+  return isIssue(payload.issue) && isRepository(payload.repository)
+    ? (payload as unknown as IssueCommentCreatedEvent)
+    : undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -135,11 +183,21 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function isIssue(value: unknown): value is GitHubIssuePayload {
-  return isRecord(value) && Number.isInteger(value.number) && typeof value.title === 'string' && (value.body === null || typeof value.body === 'string');
+  return (
+    isRecord(value) &&
+    Number.isInteger(value.number) &&
+    typeof value.title === 'string' &&
+    (value.body === null || typeof value.body === 'string')
+  );
 }
 
 function isRepository(value: unknown): value is GitHubRepositoryPayload {
-  return isRecord(value) && typeof value.full_name === 'string' && typeof value.clone_url === 'string' && typeof value.default_branch === 'string';
+  return (
+    isRecord(value) &&
+    typeof value.full_name === 'string' &&
+    typeof value.clone_url === 'string' &&
+    typeof value.default_branch === 'string'
+  );
 }
 
 function isUser(value: unknown): value is { login: string; type: string } {
@@ -151,5 +209,8 @@ function isPullRequest(value: unknown): value is GitHubPullRequestPayload {
 }
 
 function hasPullRequests(value: Record<string, unknown>): value is Record<string, unknown> & CheckPullRequests {
-  return Array.isArray(value.pull_requests) && value.pull_requests.every((pull) => isRecord(pull) && Number.isInteger(pull.number));
+  return (
+    Array.isArray(value.pull_requests) &&
+    value.pull_requests.every((pull) => isRecord(pull) && Number.isInteger(pull.number))
+  );
 }

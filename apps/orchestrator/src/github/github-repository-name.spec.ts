@@ -11,7 +11,12 @@ describe(parseGitHubRepositoryName.name, () => {
     expect(parseGitHubRepositoryName(url)).toBe(name);
   });
 
-  it.each(['/tmp/remote.git', 'file:///tmp/remote.git', 'https://github.com/octo', 'https://gitlab.example/group/sub/repo.git'])('finds none in %s', (url) => {
+  it.each([
+    '/tmp/remote.git',
+    'file:///tmp/remote.git',
+    'https://github.com/octo',
+    'https://gitlab.example/group/sub/repo.git',
+  ])('finds none in %s', (url) => {
     expect(parseGitHubRepositoryName(url)).toBeUndefined();
   });
 });

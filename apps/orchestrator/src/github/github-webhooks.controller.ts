@@ -20,7 +20,13 @@ export class GitHubWebhooksController {
     @Headers('x-github-delivery') deliveryId: string | undefined,
     @Headers('x-hub-signature-256') signature: string | undefined,
   ): Promise<WebhookOutcome['body']> {
-    const outcome = await this.webhooks.receive({ event, deliveryId, signature, rawBody: request.rawBody, payload: request.body as unknown });
+    const outcome = await this.webhooks.receive({
+      event,
+      deliveryId,
+      signature,
+      rawBody: request.rawBody,
+      payload: request.body as unknown,
+    });
     response.status(outcome.status);
     return outcome.body;
   }

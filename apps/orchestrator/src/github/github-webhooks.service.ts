@@ -1,6 +1,24 @@
-import { BadRequestException, Inject, Injectable, Logger, NotFoundException, type OnApplicationBootstrap, type OnModuleDestroy, UnauthorizedException } from '@nestjs/common';
+import {
+  BadRequestException,
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+  UnauthorizedException,
+} from '@nestjs/common';
 import type { PluginRegistry } from '@sc/runner';
-import { formatIssues, IllegalTransitionError, isTerminal, validateWorkOrder, type Report, type RoundState, type StoredWorkOrder, type WorkOrder } from '@sc/schemas';
+import {
+  formatIssues,
+  IllegalTransitionError,
+  isTerminal,
+  validateWorkOrder,
+  type Report,
+  type RoundState,
+  type StoredWorkOrder,
+  type WorkOrder,
+} from '@sc/schemas';
 import type { Subscription } from 'rxjs';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestrator.config';
 import { ReportsService } from '../reports/reports.service';
@@ -95,8 +113,15 @@ export class GitHubWebhooksService implements OnApplicationBootstrap, OnModuleDe
     const github = this.enabled();
     await this.assertSigned(github, delivery);
     if (!delivery.event) throw new BadRequestException('missing X-GitHub-Event header');
-    if (!delivery.deliveryId || delivery.deliveryId.length > 64) throw new BadRequestException('missing or overlong X-GitHub-Delivery header');
-    if (!(await this.repository.recordDelivery(delivery.deliveryId, delivery.event.slice(0, 64), new Date().toISOString()))) {
+    if (!delivery.deliveryId || delivery.deliveryId.length > 64)
+      throw new BadRequestException('missing or overlong X-GitHub-Delivery header');
+    if (
+      !(await this.repository.recordDelivery(
+        delivery.deliveryId,
+        delivery.event.slice(0, 64),
+        new Date().toISOString(),
+      ))
+    ) {
       this.logger.log({ delivery: delivery.deliveryId, event: delivery.event }, 'repeated github delivery ignored');
       return { status: 202, body: { result: 'repeated delivery ignored' } };
     }
@@ -117,11 +142,14 @@ export class GitHubWebhooksService implements OnApplicationBootstrap, OnModuleDe
 
   /** `X-Hub-Signature-256` over the raw body with the webhook secret (constant-time, by webhooks-methods). */
   private async assertSigned(github: EnabledGitHub, delivery: WebhookDelivery): Promise<void> {
-    if (!delivery.signature || !delivery.rawBody) throw new UnauthorizedException('missing X-Hub-Signature-256 signature');
+    if (!delivery.signature || !delivery.rawBody)
+      throw new UnauthorizedException('missing X-Hub-Signature-256 signature');
     // ESM-only package: loaded once, on the first delivery.
     this.verify ??= import('@octokit/webhooks-methods').then((methods) => methods.verify);
     const verify = await this.verify;
-    const isValid = await verify(github.webhookSecret, delivery.rawBody.toString('utf8'), delivery.signature).catch(() => false);
+    const isValid = await verify(github.webhookSecret, delivery.rawBody.toString('utf8'), delivery.signature).catch(
+      () => false,
+    );
     if (!isValid) throw new UnauthorizedException('wrong X-Hub-Signature-256 signature');
   }
 
@@ -145,11 +173,19 @@ export class GitHubWebhooksService implements OnApplicationBootstrap, OnModuleDe
       const { id, user, body } = review.review;
       const number = review.pull_request.number;
       // Read only once the pull request is known to be a Round's: most reviews are of others.
-      return this.fixes.fix(review.repository, number, async () => reviewFix(number, { id, login: user.login, body }, await this.client.reviewComments(review.repository.full_name, number, id)));
+      return this.fixes.fix(review.repository, number, async () =>
+        reviewFix(
+          number,
+          { id, login: user.login, body },
+          await this.client.reviewComments(review.repository.full_name, number, id),
+        ),
+      );
     }
     if (event === 'pull_request_review_comment') {
       const comment = asReviewCommentCreated(payload);
-      return comment ? this.fixFromReviewComment(comment) : ignored('pull_request_review_comment event other than created');
+      return comment
+        ? this.fixFromReviewComment(comment)
+        : ignored('pull_request_review_comment event other than created');
     }
     if (event === 'check_run') {
       const run = asCheckRunCompleted(payload);
@@ -165,7 +201,8 @@ export class GitHubWebhooksService implements OnApplicationBootstrap, OnModuleDe
   private async startFromIssue(github: EnabledGitHub, event: IssueLabeledEvent): Promise<WebhookOutcome> {
     const built = toIssueWorkOrder(event.issue, event.repository);
     const submitted = built.ok ? await this.submit(built.order) : built;
-    if (!submitted.ok) return this.refuse(event.repository.full_name, event.issue.number, 'start a Round', submitted.reason);
+    if (!submitted.ok)
+      return this.refuse(event.repository.full_name, event.issue.number, 'start a Round', submitted.reason);
     const { answer } = submitted;
     await this.link(github, event.repository, event.issue.number, Boolean(event.issue.pull_request), answer.round_id);
     return { status: 200, body: { result: 'round queued', ...answer } };
@@ -178,7 +215,12 @@ export class GitHubWebhooksService implements OnApplicationBootstrap, OnModuleDe
     if (!command) return ignored('comment is not an /sc command');
     if (!event.issue.pull_request) return ignored('/sc commands are read on pull requests');
     const repository = event.repository.full_name;
-    if (command.type === 'fix') return this.fixes.fix(event.repository, event.issue.number, commandFix(event.issue.number, event.comment.user.login, command.text));
+    if (command.type === 'fix')
+      return this.fixes.fix(
+        event.repository,
+        event.issue.number,
+        commandFix(event.issue.number, event.comment.user.login, command.text),
+      );
     if (command.type === 'cancel') {
       const link = await this.repository.findLatestLink(repository, event.issue.number);
       if (!link) return ignored(`no Round for pull request #${event.issue.number}`);
@@ -221,7 +263,9 @@ export class GitHubWebhooksService implements OnApplicationBootstrap, OnModuleDe
    * it. A work-order the API refuses (schema, unknown plugin) is the issue author's to fix: the reason goes
    * back to them in a comment, not to GitHub as an error status.
    */
-  private async submit(order: WorkOrder): Promise<{ ok: true; answer: { workorder_id: string; round_id: string } } | { ok: false; reason: string }> {
+  private async submit(
+    order: WorkOrder,
+  ): Promise<{ ok: true; answer: { workorder_id: string; round_id: string } } | { ok: false; reason: string }> {
     const checked = validateWorkOrder(order);
     if (!checked.ok) return { ok: false, reason: `invalid work-order: ${formatIssues(checked.issues)}` };
     try {
@@ -234,22 +278,49 @@ export class GitHubWebhooksService implements OnApplicationBootstrap, OnModuleDe
   }
 
   /** Tells the issue or pull request why the command was not carried out (`action`), and answers GitHub 202. */
-  private async refuse(repository: string, issueNumber: number, action: string, reason: string): Promise<WebhookOutcome> {
+  private async refuse(
+    repository: string,
+    issueNumber: number,
+    action: string,
+    reason: string,
+  ): Promise<WebhookOutcome> {
     this.logger.log({ repository, issue_number: issueNumber, action, reason }, 'github command refused');
-    await this.client.createComment(repository, issueNumber, `Solar Circuit did not ${action}: ${reason}`).catch((error: unknown) => {
-      this.logger.warn({ repository, issue_number: issueNumber, err: error }, 'github comment not posted');
-    });
+    await this.client
+      .createComment(repository, issueNumber, `Solar Circuit did not ${action}: ${reason}`)
+      .catch((error: unknown) => {
+        this.logger.warn({ repository, issue_number: issueNumber, err: error }, 'github comment not posted');
+      });
     return ignored(`did not ${action}: ${reason}`);
   }
 
   /** Remembers where the Round came from and posts the bot's comment; a failed comment does not undo the Round. */
-  private async link(github: EnabledGitHub, repository: GitHubRepositoryPayload, issueNumber: number, isPullRequest: boolean, roundId: string): Promise<void> {
-    await this.repository.insertLink({ roundId, repository: repository.full_name, issueNumber, isPullRequest, commentId: null, createdAt: new Date().toISOString() });
+  private async link(
+    github: EnabledGitHub,
+    repository: GitHubRepositoryPayload,
+    issueNumber: number,
+    isPullRequest: boolean,
+    roundId: string,
+  ): Promise<void> {
+    await this.repository.insertLink({
+      roundId,
+      repository: repository.full_name,
+      issueNumber,
+      isPullRequest,
+      commentId: null,
+      createdAt: new Date().toISOString(),
+    });
     try {
-      const commentId = await this.client.createComment(repository.full_name, issueNumber, renderRoundQueuedComment(roundId, github.publicUrl));
+      const commentId = await this.client.createComment(
+        repository.full_name,
+        issueNumber,
+        renderRoundQueuedComment(roundId, github.publicUrl),
+      );
       await this.repository.setCommentId(roundId, commentId);
     } catch (error) {
-      this.logger.warn({ round_id: roundId, repository: repository.full_name, issue_number: issueNumber, err: error }, 'github comment not posted');
+      this.logger.warn(
+        { round_id: roundId, repository: repository.full_name, issue_number: issueNumber, err: error },
+        'github comment not posted',
+      );
     }
   }
 
@@ -260,9 +331,16 @@ export class GitHubWebhooksService implements OnApplicationBootstrap, OnModuleDe
       if (!link?.commentId) return;
       const report: Report | undefined = await this.reports.get(roundId).catch(() => undefined);
       const github = this.enabled();
-      await this.client.updateComment(link.repository, link.commentId, renderRoundEndedComment(roundId, state, report, github.publicUrl));
+      await this.client.updateComment(
+        link.repository,
+        link.commentId,
+        renderRoundEndedComment(roundId, state, report, github.publicUrl),
+      );
       await this.repository.markEnded(roundId, state);
-      this.logger.log({ round_id: roundId, repository: link.repository, issue_number: link.issueNumber }, 'github comment updated');
+      this.logger.log(
+        { round_id: roundId, repository: link.repository, issue_number: link.issueNumber },
+        'github comment updated',
+      );
     } catch (error) {
       this.logger.warn({ round_id: roundId, err: error }, 'github comment not updated');
     }

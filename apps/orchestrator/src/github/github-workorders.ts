@@ -25,7 +25,16 @@ const maxTitle = 200;
 // A fenced block opened with ```sc (YAML or JSON) in an issue body holds work-order fields.
 const settingsBlock = /^```sc[ \t]*\r?\n([\s\S]*?)^```[ \t]*$/m;
 // Fields of a later `/sc run` Round taken from the pull request's previous Round: how the work is done.
-const inheritedFields = ['plugin', 'agents', 'phases', 'phase_timeout', 'budget', 'priority', 'acceptance', 'pull_request'] as const;
+const inheritedFields = [
+  'plugin',
+  'agents',
+  'phases',
+  'phase_timeout',
+  'budget',
+  'priority',
+  'acceptance',
+  'pull_request',
+] as const;
 
 /**
  * The work-order an issue labelled `sc` asks for: its title, its body as the instructions, its repository
@@ -46,7 +55,10 @@ export function toIssueWorkOrder(issue: GitHubIssuePayload, repository: GitHubRe
     instructions: text || issue.title.trim() || `Issue #${issue.number}`,
     repo: { url: repository.clone_url, base_ref: safeRef(repository.default_branch) },
     labels: unique(['github', `github-issue:${issue.number}`, ...(Array.isArray(labels) ? labels : [])]),
-    params: { ...(isObject(params) ? params : {}), github: { repository: repository.full_name, issue_number: issue.number, issue_url: issue.html_url } },
+    params: {
+      ...(isObject(params) ? params : {}),
+      github: { repository: repository.full_name, issue_number: issue.number, issue_url: issue.html_url },
+    },
   };
   return { ok: true, order };
 }
@@ -63,7 +75,8 @@ export function toPullRequestWorkOrder(
   previous?: StoredWorkOrder,
 ): WorkOrder {
   const inherited: Partial<WorkOrder> = {};
-  for (const field of inheritedFields) if (previous?.[field] !== undefined) Object.assign(inherited, { [field]: previous[field] });
+  for (const field of inheritedFields)
+    if (previous?.[field] !== undefined) Object.assign(inherited, { [field]: previous[field] });
   return {
     ...inherited,
     title: truncate(`PR #${pull.number}: ${command.text.split('\n')[0] || pull.title}`, maxTitle),

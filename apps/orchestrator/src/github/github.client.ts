@@ -81,32 +81,53 @@ export class GitHubClient {
 
   /** The comments on lines of the diff that a review made (at most 100). */
   async reviewComments(repository: string, pullNumber: number, reviewId: number): Promise<ReviewLineComment[]> {
-    const { data } = await (await this.client()).pulls.listCommentsForReview({ ...repoParams(repository), pull_number: pullNumber, review_id: reviewId, per_page: 100 });
-    return data.map((comment) => ({ path: comment.path, ...(typeof comment.line === 'number' ? { line: comment.line } : {}), body: comment.body }));
+    const { data } = await (
+      await this.client()
+    ).pulls.listCommentsForReview({
+      ...repoParams(repository),
+      pull_number: pullNumber,
+      review_id: reviewId,
+      per_page: 100,
+    });
+    return data.map((comment) => ({
+      path: comment.path,
+      ...(typeof comment.line === 'number' ? { line: comment.line } : {}),
+      body: comment.body,
+    }));
   }
 
   /** The jobs of a workflow run that failed (their latest attempt). */
   async failedJobs(repository: string, runId: number): Promise<{ id: number; name: string }[]> {
-    const { data } = await (await this.client()).actions.listJobsForWorkflowRun({ ...repoParams(repository), run_id: runId, filter: 'latest', per_page: 100 });
-    return data.jobs.filter((job) => job.conclusion === 'failure' || job.conclusion === 'timed_out').map((job) => ({ id: job.id, name: job.name }));
+    const { data } = await (
+      await this.client()
+    ).actions.listJobsForWorkflowRun({ ...repoParams(repository), run_id: runId, filter: 'latest', per_page: 100 });
+    return data.jobs
+      .filter((job) => job.conclusion === 'failure' || job.conclusion === 'timed_out')
+      .map((job) => ({ id: job.id, name: job.name }));
   }
 
   /** The last `maxChars` characters of a GitHub Actions job's log. */
   async jobLogTail(repository: string, jobId: number, maxChars: number): Promise<string> {
-    const { data } = await (await this.client()).actions.downloadJobLogsForWorkflowRun({ ...repoParams(repository), job_id: jobId });
+    const { data } = await (
+      await this.client()
+    ).actions.downloadJobLogsForWorkflowRun({ ...repoParams(repository), job_id: jobId });
     const text = typeof data === 'string' ? data : String(data);
     return text.length <= maxChars ? text : text.slice(-maxChars);
   }
 
   /** Posts a comment on an issue or pull request; returns its id. */
   async createComment(repository: string, issueNumber: number, body: string): Promise<string> {
-    const { data } = await (await this.client()).issues.createComment({ ...repoParams(repository), issue_number: issueNumber, body });
+    const { data } = await (
+      await this.client()
+    ).issues.createComment({ ...repoParams(repository), issue_number: issueNumber, body });
     return String(data.id);
   }
 
   /** Replaces the text of a comment the bot posted. */
   async updateComment(repository: string, commentId: string, body: string): Promise<void> {
-    await (await this.client()).issues.updateComment({ ...repoParams(repository), comment_id: Number(commentId), body });
+    await (
+      await this.client()
+    ).issues.updateComment({ ...repoParams(repository), comment_id: Number(commentId), body });
   }
 
   /** The repository's default branch, the base of a pull request when the work-order names none. */
@@ -118,7 +139,9 @@ export class GitHubClient {
   /** The open pull request whose head is `branch` of the repository itself, if any. */
   async findOpenPullRequest(repository: string, branch: string): Promise<OpenedPullRequest | undefined> {
     const params = repoParams(repository);
-    const { data } = await (await this.client()).pulls.list({ ...params, head: `${params.owner}:${branch}`, state: 'open', per_page: 1 });
+    const { data } = await (
+      await this.client()
+    ).pulls.list({ ...params, head: `${params.owner}:${branch}`, state: 'open', per_page: 1 });
     return data[0] && { number: data[0].number, url: data[0].html_url };
   }
 
@@ -126,9 +149,18 @@ export class GitHubClient {
   async createPullRequest(repository: string, request: NewPullRequest): Promise<OpenedPullRequest> {
     const octokit = await this.client();
     const params = repoParams(repository);
-    const { data } = await octokit.pulls.create({ ...params, title: request.title, head: request.head, base: request.base, body: request.body, draft: request.draft });
-    if (request.labels.length > 0) await octokit.issues.addLabels({ ...params, issue_number: data.number, labels: request.labels });
-    if (request.reviewers.length > 0) await octokit.pulls.requestReviewers({ ...params, pull_number: data.number, reviewers: request.reviewers });
+    const { data } = await octokit.pulls.create({
+      ...params,
+      title: request.title,
+      head: request.head,
+      base: request.base,
+      body: request.body,
+      draft: request.draft,
+    });
+    if (request.labels.length > 0)
+      await octokit.issues.addLabels({ ...params, issue_number: data.number, labels: request.labels });
+    if (request.reviewers.length > 0)
+      await octokit.pulls.requestReviewers({ ...params, pull_number: data.number, reviewers: request.reviewers });
     return { number: data.number, url: data.html_url };
   }
 
@@ -143,7 +175,10 @@ export class GitHubClient {
   }
 
   /** Creates a check run on a commit (a GitHub App's token only: a personal token gets 403); returns its id. */
-  async createCheckRun(repository: string, check: CheckRunFields & { name: string; head_sha: string }): Promise<number> {
+  async createCheckRun(
+    repository: string,
+    check: CheckRunFields & { name: string; head_sha: string },
+  ): Promise<number> {
     return (await (await this.client()).checks.create({ ...repoParams(repository), ...check })).data.id;
   }
 
@@ -166,12 +201,18 @@ export class GitHubClient {
         new Octokit({
           // As an App, Octokit signs a JWT with the private key and trades it for installation tokens it renews.
           ...(auth.type === 'app' && appAuth
-            ? { authStrategy: appAuth.createAppAuth, auth: { appId: auth.appId, privateKey: auth.privateKey, installationId: auth.installationId } }
+            ? {
+                authStrategy: appAuth.createAppAuth,
+                auth: { appId: auth.appId, privateKey: auth.privateKey, installationId: auth.installationId },
+              }
             : { auth: auth.type === 'token' ? auth.token : undefined }),
           baseUrl: github.apiUrl,
           userAgent: 'solar-circuit',
           // GitHub answers in well under a second; a hung call must not hold a webhook answer or a Round's end.
-          request: { fetch: (url: string, init?: RequestInit) => fetch(url, { ...init, signal: init?.signal ?? AbortSignal.timeout(requestTimeoutMs) }) },
+          request: {
+            fetch: (url: string, init?: RequestInit) =>
+              fetch(url, { ...init, signal: init?.signal ?? AbortSignal.timeout(requestTimeoutMs) }),
+          },
           // Octokit logs to the console by default; route it to the app's logger.
           log: {
             debug: () => undefined,

@@ -48,14 +48,19 @@ export function readGitHubConfig(env: NodeJS.ProcessEnv): GitHubConfig {
   const hasAppVariables = appVariables.some((name) => env[name]?.trim());
   if (!secret && !token && !hasAppVariables) return disabled('GITHUB_WEBHOOK_SECRET and GITHUB_TOKEN are not set');
   if (!secret) return disabled('GITHUB_WEBHOOK_SECRET is not set');
-  if (secret.length < minSecretLength) return disabled(`GITHUB_WEBHOOK_SECRET: expected at least ${minSecretLength} characters, got ${secret.length}`);
+  if (secret.length < minSecretLength)
+    return disabled(`GITHUB_WEBHOOK_SECRET: expected at least ${minSecretLength} characters, got ${secret.length}`);
   const auth = readAuth(env);
   if (typeof auth === 'string') return disabled(auth);
   const apiUrl = parseHttpUrl(rawApiUrl);
-  if (!apiUrl) return disabled(`GITHUB_API_URL: expected an http(s) URL such as ${defaultApiUrl}, got ${JSON.stringify(rawApiUrl)}`);
+  if (!apiUrl)
+    return disabled(
+      `GITHUB_API_URL: expected an http(s) URL such as ${defaultApiUrl}, got ${JSON.stringify(rawApiUrl)}`,
+    );
   const rawPublicUrl = env.SC_PUBLIC_URL?.trim();
   const publicUrl = rawPublicUrl ? parseHttpUrl(rawPublicUrl) : undefined;
-  if (rawPublicUrl && !publicUrl) return disabled(`SC_PUBLIC_URL: expected an http(s) URL, got ${JSON.stringify(rawPublicUrl)}`);
+  if (rawPublicUrl && !publicUrl)
+    return disabled(`SC_PUBLIC_URL: expected an http(s) URL, got ${JSON.stringify(rawPublicUrl)}`);
   return { isEnabled: true, webhookSecret: secret, apiUrl, auth, ...(publicUrl === undefined ? {} : { publicUrl }) };
 }
 
@@ -74,13 +79,14 @@ function readAppAuth(env: NodeJS.ProcessEnv): GitHubAppAuth | string {
   const appId = env.GITHUB_APP_ID!.trim();
   const installationId = env.GITHUB_APP_INSTALLATION_ID!.trim();
   if (!/^\d{1,12}$/.test(appId)) return `GITHUB_APP_ID: expected the App's numeric id, got ${JSON.stringify(appId)}`;
-  if (!/^\d{1,12}$/.test(installationId)) return `GITHUB_APP_INSTALLATION_ID: expected a numeric id, got ${JSON.stringify(installationId)}`;
+  if (!/^\d{1,12}$/.test(installationId))
+    return `GITHUB_APP_INSTALLATION_ID: expected a numeric id, got ${JSON.stringify(installationId)}`;
   // Environment files often hold the PEM on one line with literal \n.
   const privateKey = env.GITHUB_APP_PRIVATE_KEY!.replace(/\\n/g, '\n').trim();
   try {
     createPrivateKey(privateKey);
   } catch {
-    return 'GITHUB_APP_PRIVATE_KEY: expected the App\'s private key in PEM (-----BEGIN RSA PRIVATE KEY-----…)';
+    return "GITHUB_APP_PRIVATE_KEY: expected the App's private key in PEM (-----BEGIN RSA PRIVATE KEY-----…)";
   }
   return { type: 'app', appId: Number(appId), privateKey, installationId: Number(installationId) };
 }

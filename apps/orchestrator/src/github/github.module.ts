@@ -15,6 +15,13 @@ import { PullRequestsService } from './pull-requests.service';
 @Module({
   imports: [WorkOrdersModule, RoundsModule, ReportsModule],
   controllers: [GitHubWebhooksController, PullRequestsController],
-  providers: [GitHubRepository, GitHubClient, GitHubWebhooksService, PullRequestsService, PullRequestFixesService, CheckRunsService],
+  providers: [
+    GitHubRepository,
+    GitHubClient,
+    GitHubWebhooksService,
+    PullRequestsService,
+    PullRequestFixesService,
+    CheckRunsService,
+  ],
 })
 export class GitHubModule {}

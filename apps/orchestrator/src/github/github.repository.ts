@@ -42,7 +42,11 @@ export class GitHubRepository {
 
   /** Links whose comment still says "queued", oldest first: the Rounds to look at after a restart. */
   findOpenComments(limit: number): Promise<GitHubRoundLinkEntity[]> {
-    return this.dataSource.manager.find(GitHubRoundLinkEntity, { where: { commentId: Not(IsNull()), endedState: IsNull() }, order: { createdAt: 'ASC' }, take: limit });
+    return this.dataSource.manager.find(GitHubRoundLinkEntity, {
+      where: { commentId: Not(IsNull()), endedState: IsNull() },
+      order: { createdAt: 'ASC' },
+      take: limit,
+    });
   }
 
   findLink(roundId: string): Promise<GitHubRoundLinkEntity | null> {
@@ -51,6 +55,9 @@ export class GitHubRepository {
 
   /** The newest Round started from an issue or pull request. */
   findLatestLink(repository: string, issueNumber: number): Promise<GitHubRoundLinkEntity | null> {
-    return this.dataSource.manager.findOne(GitHubRoundLinkEntity, { where: { repository, issueNumber }, order: { createdAt: 'DESC', roundId: 'DESC' } });
+    return this.dataSource.manager.findOne(GitHubRoundLinkEntity, {
+      where: { repository, issueNumber },
+      order: { createdAt: 'DESC', roundId: 'DESC' },
+    });
   }
 }

@@ -12,7 +12,13 @@ export interface PullRequestBodyInput {
 
 // The phase whose outcome is the acceptance commands' (agent-cli runs them there).
 const acceptancePhase = 'testing';
-const statusMarks: Record<string, string> = { success: '✅', failure: '❌', timeout: '⏱️', cancelled: '⏹️', error: '💥' };
+const statusMarks: Record<string, string> = {
+  success: '✅',
+  failure: '❌',
+  timeout: '⏱️',
+  cancelled: '⏹️',
+  error: '💥',
+};
 
 /**
  * The Markdown body of the pull request a Round opens: summary, phases with exit codes and durations,
@@ -44,7 +50,10 @@ function phasesSection(phases: PhaseResult[]): string[] {
     '',
     '| phase | status | exit code | duration |',
     '| -- | -- | --: | --: |',
-    ...phases.map((phase) => `| ${phase.name} | ${phase.status} | ${phase.exit_code ?? '–'} | ${formatDuration(phase.started_at, phase.finished_at)} |`),
+    ...phases.map(
+      (phase) =>
+        `| ${phase.name} | ${phase.status} | ${phase.exit_code ?? '–'} | ${formatDuration(phase.started_at, phase.finished_at)} |`,
+    ),
     '',
   ];
 }
@@ -52,15 +61,23 @@ function phasesSection(phases: PhaseResult[]): string[] {
 /** Best of N: which agent's branch this is, and how the others did. */
 function selectionSection({ selection }: Report): string[] {
   if (!selection) return [];
-  const rows = [...(selection.winner ? [{ ...selection.winner, mark: '🏆 ' }] : []), ...selection.others.map((other) => ({ ...other, mark: '' }))];
+  const rows = [
+    ...(selection.winner ? [{ ...selection.winner, mark: '🏆 ' }] : []),
+    ...selection.others.map((other) => ({ ...other, mark: '' })),
+  ];
   return [
     '### Agents compared',
     '',
-    selection.winner ? `The winner is **${selection.winner.agent}**: this pull request is its branch; the others stay on theirs.` : 'No agent passed acceptance.',
+    selection.winner
+      ? `The winner is **${selection.winner.agent}**: this pull request is its branch; the others stay on theirs.`
+      : 'No agent passed acceptance.',
     '',
     '| agent | model | branch | result | cost |',
     '| -- | -- | -- | -- | --: |',
-    ...rows.map((row) => `| ${row.mark}${row.agent} | ${row.model} | \`${row.branch}\` | ${row.result.replace(/\|/g, '\\|')} | ${row.cost_usd === null ? 'unknown' : `$${row.cost_usd.toFixed(4)}`} |`),
+    ...rows.map(
+      (row) =>
+        `| ${row.mark}${row.agent} | ${row.model} | \`${row.branch}\` | ${row.result.replace(/\|/g, '\\|')} | ${row.cost_usd === null ? 'unknown' : `$${row.cost_usd.toFixed(4)}`} |`,
+    ),
     '',
   ];
 }
@@ -69,7 +86,14 @@ function acceptanceSection(commands: string[], phases: PhaseResult[]): string[] 
   if (commands.length === 0) return [];
   const phase = phases.find((candidate) => candidate.name === acceptancePhase);
   const outcome = phase ? `${phase.status} (exit ${phase.exit_code ?? '–'})` : 'not run';
-  return ['### Acceptance', '', `Outcome: **${outcome}**`, '', ...commands.map((command) => `- \`${command.replace(/`/g, "'")}\``), ''];
+  return [
+    '### Acceptance',
+    '',
+    `Outcome: **${outcome}**`,
+    '',
+    ...commands.map((command) => `- \`${command.replace(/`/g, "'")}\``),
+    '',
+  ];
 }
 
 /** Tokens and cost per agent and model, and the Round's cost: Markdown lines (also a check run's summary). */
@@ -80,7 +104,10 @@ export function renderTokensSection(report: Report): string[] {
     lines.push(
       '| agent | model | input | output | cache read | cache write | cost |',
       '| -- | -- | --: | --: | --: | --: | --: |',
-      ...rows.map((row) => `| ${row.agent} | ${row.model} | ${row.input} | ${row.output} | ${row.cache_read ?? 0} | ${row.cache_write ?? 0} | ${row.cost_usd == null ? 'unknown' : `$${row.cost_usd.toFixed(4)}`} |`),
+      ...rows.map(
+        (row) =>
+          `| ${row.agent} | ${row.model} | ${row.input} | ${row.output} | ${row.cache_read ?? 0} | ${row.cache_write ?? 0} | ${row.cost_usd == null ? 'unknown' : `$${row.cost_usd.toFixed(4)}`} |`,
+      ),
       '',
     );
   }

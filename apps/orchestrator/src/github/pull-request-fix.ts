@@ -17,12 +17,23 @@ export interface PullRequestFix {
 export const LogTailChars = 6_000;
 
 /** A review requesting changes: its text and its comments on lines of the diff. `review.id` makes the reason unique to it. */
-export function reviewFix(pullNumber: number, review: { id: number; login: string; body: string | null }, comments: ReviewLineComment[] = []): PullRequestFix {
-  const lines = comments.map((comment) => `- ${comment.path}${comment.line === undefined ? '' : `:${comment.line}`}: ${comment.body.trim().replace(/\n/g, '\n  ')}`);
+export function reviewFix(
+  pullNumber: number,
+  review: { id: number; login: string; body: string | null },
+  comments: ReviewLineComment[] = [],
+): PullRequestFix {
+  const lines = comments.map(
+    (comment) =>
+      `- ${comment.path}${comment.line === undefined ? '' : `:${comment.line}`}: ${comment.body.trim().replace(/\n/g, '\n  ')}`,
+  );
   const body = review.body?.trim();
-  const text = [body, lines.length > 0 ? `On lines of the diff:\n${lines.join('\n')}` : undefined].filter(Boolean).join('\n\n') || '(the review has no text)';
+  const text =
+    [body, lines.length > 0 ? `On lines of the diff:\n${lines.join('\n')}` : undefined].filter(Boolean).join('\n\n') ||
+    '(the review has no text)';
   return {
-    followUp: limit(`A review of pull request #${pullNumber} by @${review.login} requests changes:\n\n${text}\n\nChange the branch to address it.`),
+    followUp: limit(
+      `A review of pull request #${pullNumber} by @${review.login} requests changes:\n\n${text}\n\nChange the branch to address it.`,
+    ),
     reason: `${AutomaticFixReason} (review ${review.id}): @${review.login} requested changes on #${pullNumber}`,
     isAutomatic: true,
   };
@@ -32,7 +43,11 @@ export function reviewFix(pullNumber: number, review: { id: number; login: strin
 export function commandFix(pullNumber: number, login: string, text: string, at?: string): PullRequestFix {
   const where = at === undefined ? `on pull request #${pullNumber}` : `on pull request #${pullNumber}, at ${at}`;
   const asked = text || 'Fix what the reviews and failed checks of this pull request point out.';
-  return { followUp: limit(`@${login} asks ${where}:\n\n${asked}`), reason: `fix requested by @${login} on #${pullNumber}`, isAutomatic: false };
+  return {
+    followUp: limit(`@${login} asks ${where}:\n\n${asked}`),
+    reason: `fix requested by @${login} on #${pullNumber}`,
+    isAutomatic: false,
+  };
 }
 
 /** The reason's start of an automatic fix of a failed check on commit `sha`: one such fix per head commit. */
@@ -41,17 +56,29 @@ export function checkFixReasonPrefix(sha: string): string {
 }
 
 /** A failed check run or workflow job on the head commit: its name, how it ended and the end of its log. */
-export function checkFix(pullNumber: number, check: { name: string; sha: string; conclusion: string; log: string }): PullRequestFix {
-  const log = check.log.trim() ? `The end of its log:\n\n\`\`\`\n${check.log.trimEnd().slice(-LogTailChars)}\n\`\`\`` : 'It left no log or output.';
+export function checkFix(
+  pullNumber: number,
+  check: { name: string; sha: string; conclusion: string; log: string },
+): PullRequestFix {
+  const log = check.log.trim()
+    ? `The end of its log:\n\n\`\`\`\n${check.log.trimEnd().slice(-LogTailChars)}\n\`\`\``
+    : 'It left no log or output.';
   return {
-    followUp: limit(`The check "${check.name}" ended ${check.conclusion} on commit ${check.sha.slice(0, 12)}, the head of pull request #${pullNumber}. ${log}\n\nFix the cause on the branch.`),
+    followUp: limit(
+      `The check "${check.name}" ended ${check.conclusion} on commit ${check.sha.slice(0, 12)}, the head of pull request #${pullNumber}. ${log}\n\nFix the cause on the branch.`,
+    ),
     reason: `${checkFixReasonPrefix(check.sha)}: check "${check.name}" ${check.conclusion} on #${pullNumber}`,
     isAutomatic: true,
   };
 }
 
 /** The bot's comment once the PR loop queued another attempt of the Round; edited again when it ends. */
-export function renderFixQueuedComment(roundId: string, attempt: number, fix: PullRequestFix, publicUrl: string | undefined): string {
+export function renderFixQueuedComment(
+  roundId: string,
+  attempt: number,
+  fix: PullRequestFix,
+  publicUrl: string | undefined,
+): string {
   return [
     `Solar Circuit queued attempt ${attempt} of Round ${roundLink(roundId, publicUrl)}: ${fix.reason}.`,
     '',

@@ -19,7 +19,12 @@ export class PullRequestsController {
     schema: {
       type: 'object',
       required: ['round_id', 'number', 'url', 'action'],
-      properties: { round_id: { type: 'string' }, number: { type: 'integer' }, url: { type: 'string' }, action: { enum: ['opened', 'updated', 'commented'] } },
+      properties: {
+        round_id: { type: 'string' },
+        number: { type: 'integer' },
+        url: { type: 'string' },
+        action: { enum: ['opened', 'updated', 'commented'] },
+      },
     },
   })
   @ApiErrorResponses(HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)

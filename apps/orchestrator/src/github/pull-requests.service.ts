@@ -1,5 +1,20 @@
-import { ConflictException, Inject, Injectable, Logger, NotFoundException, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { isTerminal, type PullRequestResult, type Report, type RoundView, type StoredWorkOrder, type TransitionEvent } from '@sc/schemas';
+import {
+  ConflictException,
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import {
+  isTerminal,
+  type PullRequestResult,
+  type Report,
+  type RoundView,
+  type StoredWorkOrder,
+  type TransitionEvent,
+} from '@sc/schemas';
 import type { Subscription } from 'rxjs';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestrator.config';
 import { ReportsService } from '../reports/reports.service';
@@ -32,7 +47,8 @@ export class PullRequestsService implements OnApplicationBootstrap, OnModuleDest
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.config.github.isEnabled) this.subscription = this.events.transitions().subscribe((event) => void this.onTransition(event));
+    if (this.config.github.isEnabled)
+      this.subscription = this.events.transitions().subscribe((event) => void this.onTransition(event));
   }
 
   onModuleDestroy(): void {
@@ -54,8 +70,15 @@ export class PullRequestsService implements OnApplicationBootstrap, OnModuleDest
     const branch = pickBranch(order, report);
     if (!branch) throw new ConflictException(`round ${roundId} has no commits to open a pull request from`);
     const repository = repositoryOf(order, report, branch);
-    if (!repository) throw new ConflictException(`round ${roundId}: no GitHub repository in params.github.repository, repo.url or the origin remote of repo.path`);
-    const body = renderPullRequestBody({ report, acceptance: order.acceptance, ...(github.publicUrl === undefined ? {} : { publicUrl: github.publicUrl }) });
+    if (!repository)
+      throw new ConflictException(
+        `round ${roundId}: no GitHub repository in params.github.repository, repo.url or the origin remote of repo.path`,
+      );
+    const body = renderPullRequestBody({
+      report,
+      acceptance: order.acceptance,
+      ...(github.publicUrl === undefined ? {} : { publicUrl: github.publicUrl }),
+    });
     const existing = await this.client.findOpenPullRequest(repository, branch);
     let result: PullRequestResult;
     if (existing && existing.number === round.pull_request?.number) {
@@ -79,7 +102,17 @@ export class PullRequestsService implements OnApplicationBootstrap, OnModuleDest
       result = { round_id: roundId, ...opened, action: 'opened' };
     }
     await this.links.recordPullRequest(roundId, { number: result.number, url: result.url });
-    this.logger.log({ round_id: roundId, workorder_id: round.workorder_id, repository, branch, number: result.number, action: result.action }, 'pull request done');
+    this.logger.log(
+      {
+        round_id: roundId,
+        workorder_id: round.workorder_id,
+        repository,
+        branch,
+        number: result.number,
+        action: result.action,
+      },
+      'pull request done',
+    );
     return result;
   }
 

@@ -15,10 +15,20 @@ export function renderRoundQueuedComment(roundId: string, publicUrl: string | un
 }
 
 /** The same comment once the Round ended: its state and the Report's summary. */
-export function renderRoundEndedComment(roundId: string, state: RoundState, report: Report | undefined, publicUrl: string | undefined): string {
+export function renderRoundEndedComment(
+  roundId: string,
+  state: RoundState,
+  report: Report | undefined,
+  publicUrl: string | undefined,
+): string {
   const lines = [`Solar Circuit Round ${roundLink(roundId, publicUrl)} ended: **${state}**.`];
   if (report) {
-    lines.push('', `> ${report.summary.split('\n').join('\n> ')}`, '', `Report: \`sc report ${roundId}\` (attempt ${report.attempt}, cost $${report.cost_usd.toFixed(2)}).`);
+    lines.push(
+      '',
+      `> ${report.summary.split('\n').join('\n> ')}`,
+      '',
+      `Report: \`sc report ${roundId}\` (attempt ${report.attempt}, cost $${report.cost_usd.toFixed(2)}).`,
+    );
   }
   return lines.join('\n');
 }

@@ -7,7 +7,9 @@ import { parseGitHubRepositoryName } from './github-repository-name';
  */
 export function pickBranch(order: StoredWorkOrder, report: Report): string | undefined {
   if (report.selection?.winner) return report.selection.winner.branch;
-  const branches = report.commits.map((commit) => commit.branch).filter((branch): branch is string => branch !== undefined);
+  const branches = report.commits
+    .map((commit) => commit.branch)
+    .filter((branch): branch is string => branch !== undefined);
   return branches.includes(order.branch) ? order.branch : branches[0];
 }
 
@@ -18,6 +20,8 @@ export function pickBranch(order: StoredWorkOrder, report: Report): string | und
 export function repositoryOf(order: StoredWorkOrder, report: Report | undefined, branch: string): string | undefined {
   const github = (order.params as { github?: { repository?: unknown } } | undefined)?.github;
   if (typeof github?.repository === 'string' && /^[\w.-]+\/[\w.-]+$/.test(github.repository)) return github.repository;
-  const remote = order.repo?.url ?? report?.commits.findLast((commit) => commit.branch === branch && commit.remote !== undefined)?.remote;
+  const remote =
+    order.repo?.url ??
+    report?.commits.findLast((commit) => commit.branch === branch && commit.remote !== undefined)?.remote;
   return remote === undefined ? undefined : parseGitHubRepositoryName(remote);
 }

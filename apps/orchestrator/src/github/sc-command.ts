@@ -1,5 +1,6 @@
 /** A bot command read from a comment: `/sc run [plugin] [text]`, `/sc fix [text]` or `/sc cancel`. */
-export type ScCommand = { type: 'run'; plugin?: string; text: string } | { type: 'fix'; text: string } | { type: 'cancel' };
+export type ScCommand =
+  { type: 'run'; plugin?: string; text: string } | { type: 'fix'; text: string } | { type: 'cancel' };
 
 const commandLine = /^\/sc\s+(run|fix|cancel)\b[ \t]*(.*)$/i;
 const pluginName = /^[a-z0-9][a-z0-9-]{0,63}$/;

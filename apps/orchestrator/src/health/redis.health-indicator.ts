@@ -18,7 +18,13 @@ export class RedisHealthIndicator implements OnApplicationShutdown {
     @Inject(ORCHESTRATOR_CONFIG) config: OrchestratorConfig,
     private readonly indicators: HealthIndicatorService,
   ) {
-    this.redis = new Redis({ ...redisConnectionOptions(config.redisUrl), maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true, connectTimeout: timeoutMs });
+    this.redis = new Redis({
+      ...redisConnectionOptions(config.redisUrl),
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      lazyConnect: true,
+      connectTimeout: timeoutMs,
+    });
     logRedisErrors(this.redis, 'health check', (fields, message) => this.logger.warn(fields, message));
   }
 

@@ -25,7 +25,8 @@ export class ApiTokenGuard implements CanActivate {
     if (openPaths.has(request.path)) return true;
     const match = /^Bearer (.+)$/.exec(request.headers.authorization ?? '');
     // Comparing fixed-size digests keeps the time independent of the token's length and content.
-    if (!match || !timingSafeEqual(digest(match[1]), this.expected)) throw new UnauthorizedException('missing or wrong bearer token');
+    if (!match || !timingSafeEqual(digest(match[1]), this.expected))
+      throw new UnauthorizedException('missing or wrong bearer token');
     return true;
   }
 }

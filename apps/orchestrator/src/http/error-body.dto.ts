@@ -3,7 +3,10 @@ import type { ErrorBody, ValidationIssue } from '@sc/schemas';
 
 /** One failing JSON path of a 400, for the OpenAPI document. */
 export class ValidationIssueDto implements ValidationIssue {
-  @ApiProperty({ description: 'JSON Pointer of the offending value, "" for the whole document', example: '/budget/max_tokens' })
+  @ApiProperty({
+    description: 'JSON Pointer of the offending value, "" for the whole document',
+    example: '/budget/max_tokens',
+  })
   path!: string;
 
   @ApiProperty({ example: 'must be >= 1' })

@@ -46,7 +46,11 @@ export class HttpErrorFilter implements ExceptionFilter {
       const type = (exception as { type: string }).type;
       return errorBody(parserStatus, bodyParserMessage[type] ?? (exception as Error).message);
     }
-    if (isDecompressionError(exception)) return errorBody(HttpStatus.BAD_REQUEST, `request body does not decompress as its Content-Encoding says: ${exception.message}`);
+    if (isDecompressionError(exception))
+      return errorBody(
+        HttpStatus.BAD_REQUEST,
+        `request body does not decompress as its Content-Encoding says: ${exception.message}`,
+      );
     this.logger.error({ err: exception }, 'unhandled error');
     return errorBody(HttpStatus.INTERNAL_SERVER_ERROR, 'internal server error');
   }
@@ -59,7 +63,9 @@ export class HttpErrorFilter implements ExceptionFilter {
 function isDecompressionError(exception: unknown): exception is { message: string } {
   // Duck-typed, not `instanceof Error`: zlib's errors may come from another realm (jest's sandbox does that).
   const error = exception as { status?: unknown; errno?: unknown; message?: unknown } | null;
-  return error?.status === HttpStatus.BAD_REQUEST && typeof error.errno === 'number' && typeof error.message === 'string';
+  return (
+    error?.status === HttpStatus.BAD_REQUEST && typeof error.errno === 'number' && typeof error.message === 'string'
+  );
 }
 
 function fromHttpException(exception: HttpException): ErrorBody {

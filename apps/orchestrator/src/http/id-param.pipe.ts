@@ -15,7 +15,9 @@ const idPattern = new RegExp((workOrderSchema as { properties: { id: { pattern: 
 export class IdParamPipe implements PipeTransform<string, string> {
   transform(id: string): string {
     if (!idPattern.test(id)) {
-      throw new ValidationException('path', [{ path: '/id', message: 'must be 1 to 128 letters, digits, ".", "_" or "-", starting with a letter or digit' }]);
+      throw new ValidationException('path', [
+        { path: '/id', message: 'must be 1 to 128 letters, digits, ".", "_" or "-", starting with a letter or digit' },
+      ]);
     }
     return id;
   }

@@ -33,15 +33,25 @@ function createOpenApiDocument(app: INestApplication): OpenAPIObject {
  * and its `#/$defs/…` references point there, because inside an OpenAPI document `#` is the document.
  */
 function registerSchema(document: OpenAPIObject, name: string, schema: Record<string, unknown>): void {
-  const { $defs = {}, $id: _id, $schema: _schema, ...body } = schema as { $defs?: Record<string, Json>; $id?: string; $schema?: string };
+  const {
+    $defs = {},
+    $id: _id,
+    $schema: _schema,
+    ...body
+  } = schema as { $defs?: Record<string, Json>; $id?: string; $schema?: string };
   const rewrite = (value: Json): Json => {
     if (Array.isArray(value)) return value.map(rewrite);
     if (value === null || typeof value !== 'object') return value;
     return Object.fromEntries(
-      Object.entries(value).map(([key, child]) => [key, key === '$ref' && typeof child === 'string' ? child.replace('#/$defs/', `#/components/schemas/${name}.`) : rewrite(child)]),
+      Object.entries(value).map(([key, child]) => [
+        key,
+        key === '$ref' && typeof child === 'string'
+          ? child.replace('#/$defs/', `#/components/schemas/${name}.`)
+          : rewrite(child),
+      ]),
     );
   };
-  const schemas = (document.components ??= {}).schemas ??= {};
+  const schemas = ((document.components ??= {}).schemas ??= {});
   schemas[name] = rewrite(body) as object;
   for (const [defName, def] of Object.entries($defs)) schemas[`${name}.${defName}`] = rewrite(def) as object;
   // Named sub-schemas (a `title` on an item schema, like Report's CommitRef) get their own component too.

@@ -3,7 +3,8 @@ import { queryValidationPipe } from './query-validation.pipe';
 import { ValidationException } from './validation.exception';
 
 describe('queryValidationPipe', () => {
-  const validate = (query: Record<string, unknown>) => queryValidationPipe.transform(query, { type: 'query', metatype: ListRoundsQueryDto });
+  const validate = (query: Record<string, unknown>) =>
+    queryValidationPipe.transform(query, { type: 'query', metatype: ListRoundsQueryDto });
 
   async function detailsOf(query: Record<string, unknown>): Promise<unknown> {
     const error = await validate(query).then(
@@ -15,7 +16,9 @@ describe('queryValidationPipe', () => {
   }
 
   it('converts and hands on a valid query', async () => {
-    await expect(validate({ limit: '20', status: 'queued' })).resolves.toEqual(Object.assign(new ListRoundsQueryDto(), { limit: 20, status: 'queued' }));
+    await expect(validate({ limit: '20', status: 'queued' })).resolves.toEqual(
+      Object.assign(new ListRoundsQueryDto(), { limit: 20, status: 'queued' }),
+    );
   });
 
   it('lists each problem by parameter, without repeating its name', async () => {
@@ -23,6 +26,8 @@ describe('queryValidationPipe', () => {
   });
 
   it.each(['[', '(', '*', 'a+?', '\\'])('refuses an unknown parameter named %j as a 400, not a crash', async (name) => {
-    expect(await detailsOf({ [name]: '' })).toEqual([{ path: `/${name}`, message: expect.stringContaining('should not exist') }]);
+    expect(await detailsOf({ [name]: '' })).toEqual([
+      { path: `/${name}`, message: expect.stringContaining('should not exist') },
+    ]);
   });
 });

@@ -17,6 +17,8 @@ function toIssues(error: ValidationError): ValidationIssue[] {
   // class-validator's messages start with the property name ("limit must not be greater than 200"). The name
   // comes from the client's query string, so it is cut off as text, never read as a pattern.
   const prefix = `${error.property} `;
-  const messages = Object.values(error.constraints ?? {}).map((message) => (message.startsWith(prefix) ? message.slice(prefix.length) : message));
+  const messages = Object.values(error.constraints ?? {}).map((message) =>
+    message.startsWith(prefix) ? message.slice(prefix.length) : message,
+  );
   return messages.map((message) => ({ path: `/${error.property}`, message }));
 }

@@ -6,7 +6,12 @@ describe(SchemaBodyPipe.name, () => {
   const pipe = new SchemaBodyPipe('work-order', validateWorkOrder);
 
   it('hands on the valid body with its defaults', () => {
-    expect(pipe.transform({ title: 'T', instructions: 'I' })).toMatchObject({ title: 'T', instructions: 'I', plugin: 'echo', priority: 5 });
+    expect(pipe.transform({ title: 'T', instructions: 'I' })).toMatchObject({
+      title: 'T',
+      instructions: 'I',
+      plugin: 'echo',
+      priority: 5,
+    });
   });
 
   it('throws a 400 listing every failing JSON path', () => {

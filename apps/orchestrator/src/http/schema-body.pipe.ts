@@ -60,6 +60,7 @@ function bodyIssues(body: unknown): ValidationIssue[] {
 function stringIssues(text: string, path: string, subject: string): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   if (text.includes('\u0000')) issues.push({ path, message: `${subject}must not contain the NUL character (U+0000)` });
-  if (!text.isWellFormed()) issues.push({ path, message: `${subject}must not contain a lone UTF-16 surrogate (U+D800–U+DFFF)` });
+  if (!text.isWellFormed())
+    issues.push({ path, message: `${subject}must not contain a lone UTF-16 surrogate (U+D800–U+DFFF)` });
   return issues;
 }

@@ -28,12 +28,18 @@ export class LoggerModule {
       logger,
       // Probes and event streams would drown the log; errors are logged by the error filter.
       autoLogging: { ignore: (request) => request.url === '/health' || request.url === '/metrics' },
-      customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info'),
+      customLogLevel: (_request, response, error) =>
+        error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info',
       // What an access log needs, not every header: a fifth of the orchestrator's logging cost per request,
       // and no header (a token, a cookie) can reach a log line at all.
       wrapSerializers: false,
       serializers: {
-        req: (request: IncomingMessage & { id?: unknown; originalUrl?: string }) => ({ id: request.id, method: request.method, url: request.originalUrl ?? request.url, remote_address: request.socket?.remoteAddress }),
+        req: (request: IncomingMessage & { id?: unknown; originalUrl?: string }) => ({
+          id: request.id,
+          method: request.method,
+          url: request.originalUrl ?? request.url,
+          remote_address: request.socket?.remoteAddress,
+        }),
         res: (response: ServerResponse) => ({ statusCode: response.statusCode }),
         err: pino.stdSerializers.err,
       },

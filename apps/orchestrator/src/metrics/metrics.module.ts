@@ -1,5 +1,10 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
-import { makeCounterProvider, makeGaugeProvider, makeHistogramProvider, PrometheusModule } from '@willsoto/nestjs-prometheus';
+import {
+  makeCounterProvider,
+  makeGaugeProvider,
+  makeHistogramProvider,
+  PrometheusModule,
+} from '@willsoto/nestjs-prometheus';
 import { register, type Gauge } from 'prom-client';
 import { ClusterModule } from '../cluster/cluster.module';
 import { QueueModule } from '../queue/queue.module';
@@ -13,14 +18,22 @@ import { RoundStateCollector } from './round-state.collector';
  * prom-client's default gauges that end in `_total`, which `promtool check metrics` refuses (only counters
  * may). Each has a twin without the suffix, by type (`nodejs_active_handles{type}`…), so nothing is lost.
  */
-const lintFailingDefaults = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+const lintFailingDefaults = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
 
 /**
  * `GET /metrics` (Prometheus text, open even with `SC_API_TOKEN`, see `ApiTokenGuard`): the Node defaults,
  * the Round counters that {@link RoundMetrics} updates, and `queue_depth` read from BullMQ on each scrape.
  */
 @Module({
-  imports: [PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: true } }), QueueModule, ClusterModule],
+  imports: [
+    PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: true } }),
+    QueueModule,
+    ClusterModule,
+  ],
   providers: [
     makeCounterProvider({
       name: MetricName.RoundTotal,

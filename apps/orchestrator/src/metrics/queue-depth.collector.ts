@@ -7,7 +7,13 @@ import { ReplicaLeases } from '../cluster/replica-leases.service';
 import { withTimeout } from '../queue/with-timeout';
 
 /** The job states `queue_depth` shows: what is still to do, being done, or stuck. */
-export const queueDepthStates = ['waiting', 'active', 'delayed', 'failed', 'prioritized'] as const satisfies readonly JobType[];
+export const queueDepthStates = [
+  'waiting',
+  'active',
+  'delayed',
+  'failed',
+  'prioritized',
+] as const satisfies readonly JobType[];
 
 // Prometheus waits 10 s per scrape by default; Redis answers in milliseconds when it is up at all.
 const collectTimeoutMs = 1_000;
@@ -40,7 +46,12 @@ export class QueueDepthCollector {
     try {
       if (!(await withTimeout(this.leases.isHeld('gauges'), collectTimeoutMs, 'taking the gauges lease'))) return;
       const depths = await withTimeout(
-        Promise.all(this.queues.map(async (queue) => ({ queue: queue.name, counts: await queue.getJobCounts(...queueDepthStates) }))),
+        Promise.all(
+          this.queues.map(async (queue) => ({
+            queue: queue.name,
+            counts: await queue.getJobCounts(...queueDepthStates),
+          })),
+        ),
         collectTimeoutMs,
         'reading queue depths',
       );

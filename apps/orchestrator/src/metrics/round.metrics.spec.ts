@@ -8,10 +8,21 @@ function createMetrics(): { metrics: RoundMetrics; registry: Registry } {
   const registry = new Registry();
   const metrics = new RoundMetrics(
     new Counter({ name: MetricName.RoundTotal, help: 'h', labelNames: ['status', 'plugin'], registers: [registry] }),
-    new Counter({ name: MetricName.TokenUsageTotal, help: 'h', labelNames: ['model', 'agent', 'kind'], registers: [registry] }),
+    new Counter({
+      name: MetricName.TokenUsageTotal,
+      help: 'h',
+      labelNames: ['model', 'agent', 'kind'],
+      registers: [registry],
+    }),
     new Counter({ name: MetricName.CostUsdTotal, help: 'h', labelNames: ['model', 'agent'], registers: [registry] }),
     new Counter({ name: MetricName.RoundIdleTimeoutTotal, help: 'h', labelNames: ['plugin'], registers: [registry] }),
-    new Histogram({ name: MetricName.RoundDurationSeconds, help: 'h', labelNames: ['plugin', 'status'], buckets: [...roundDurationBuckets], registers: [registry] }),
+    new Histogram({
+      name: MetricName.RoundDurationSeconds,
+      help: 'h',
+      labelNames: ['plugin', 'status'],
+      buckets: [...roundDurationBuckets],
+      registers: [registry],
+    }),
   );
   return { metrics, registry };
 }
@@ -25,16 +36,31 @@ async function value(registry: Registry, name: string, labels: Record<string, st
 describe(RoundMetrics.name, () => {
   it('counts an ended attempt by Round state and plugin, with its duration', async () => {
     const { metrics, registry } = createMetrics();
-    metrics.roundEnded({ plugin: 'shell', startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:00:02.500Z' }, 'failed', '2026-01-01T00:00:03.000Z');
+    metrics.roundEnded(
+      { plugin: 'shell', startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:00:02.500Z' },
+      'failed',
+      '2026-01-01T00:00:03.000Z',
+    );
     expect(await value(registry, MetricName.RoundTotal, { status: 'failed', plugin: 'shell' })).toBe(1);
     const histogram = await (registry.getSingleMetric(MetricName.RoundDurationSeconds) as Histogram).get();
-    expect(histogram.values.find((sample) => sample.metricName === 'round_duration_seconds_sum')).toMatchObject({ value: 2.5, labels: { plugin: 'shell', status: 'failed' } });
-    expect(histogram.values.find((sample) => sample.metricName === 'round_duration_seconds_bucket' && sample.labels.le === 2.5)?.value).toBe(1);
+    expect(histogram.values.find((sample) => sample.metricName === 'round_duration_seconds_sum')).toMatchObject({
+      value: 2.5,
+      labels: { plugin: 'shell', status: 'failed' },
+    });
+    expect(
+      histogram.values.find(
+        (sample) => sample.metricName === 'round_duration_seconds_bucket' && sample.labels.le === 2.5,
+      )?.value,
+    ).toBe(1);
   });
 
   it('observes no duration for a Round that never started', async () => {
     const { metrics, registry } = createMetrics();
-    metrics.roundEnded({ plugin: 'echo', startedAt: null, finishedAt: '2026-01-01T00:00:00.000Z' }, 'cancelled', '2026-01-01T00:00:00.000Z');
+    metrics.roundEnded(
+      { plugin: 'echo', startedAt: null, finishedAt: '2026-01-01T00:00:00.000Z' },
+      'cancelled',
+      '2026-01-01T00:00:00.000Z',
+    );
     expect(await value(registry, MetricName.RoundTotal, { status: 'cancelled', plugin: 'echo' })).toBe(1);
     const histogram = await (registry.getSingleMetric(MetricName.RoundDurationSeconds) as Histogram).get();
     expect(histogram.values.filter((sample) => sample.metricName === 'round_duration_seconds_count')).toEqual([]);
@@ -48,11 +74,21 @@ describe(RoundMetrics.name, () => {
       { agent: 'claude', model: 'sonnet', input: 1, output: 1 },
     ];
     metrics.reportStored({ status: 'success', token_usage: usage } as Report, 'agent-cli');
-    expect(await value(registry, MetricName.TokenUsageTotal, { model: 'sonnet', agent: 'claude', kind: 'input' })).toBe(101);
-    expect(await value(registry, MetricName.TokenUsageTotal, { model: 'sonnet', agent: 'claude', kind: 'output' })).toBe(21);
-    expect(await value(registry, MetricName.TokenUsageTotal, { model: 'sonnet', agent: 'claude', kind: 'cache_read' })).toBe(900);
-    expect(await value(registry, MetricName.TokenUsageTotal, { model: 'sonnet', agent: 'claude', kind: 'cache_write' })).toBe(40);
-    expect(await value(registry, MetricName.TokenUsageTotal, { model: 'gpt-5', agent: 'codex', kind: 'output' })).toBe(1);
+    expect(await value(registry, MetricName.TokenUsageTotal, { model: 'sonnet', agent: 'claude', kind: 'input' })).toBe(
+      101,
+    );
+    expect(
+      await value(registry, MetricName.TokenUsageTotal, { model: 'sonnet', agent: 'claude', kind: 'output' }),
+    ).toBe(21);
+    expect(
+      await value(registry, MetricName.TokenUsageTotal, { model: 'sonnet', agent: 'claude', kind: 'cache_read' }),
+    ).toBe(900);
+    expect(
+      await value(registry, MetricName.TokenUsageTotal, { model: 'sonnet', agent: 'claude', kind: 'cache_write' }),
+    ).toBe(40);
+    expect(await value(registry, MetricName.TokenUsageTotal, { model: 'gpt-5', agent: 'codex', kind: 'output' })).toBe(
+      1,
+    );
     expect(await value(registry, MetricName.CostUsdTotal, { model: 'gpt-5', agent: 'codex' })).toBe(0.25);
     // An unknown price adds nothing, rather than a zero that reads as "free".
     expect(await value(registry, MetricName.CostUsdTotal, { model: 'sonnet', agent: 'claude' })).toBeUndefined();
@@ -60,8 +96,18 @@ describe(RoundMetrics.name, () => {
 
   it('counts a timeout for silence apart, beside the phase timeouts', async () => {
     const { metrics, registry } = createMetrics();
-    metrics.reportStored({ status: 'timeout', error: 'idle_timeout: claude had no output and made no model call for 600 s, twice', token_usage: [] } as unknown as Report, 'agent-cli');
-    metrics.reportStored({ status: 'timeout', error: 'phase coding timed out after 1800 s', token_usage: [] } as unknown as Report, 'agent-cli');
+    metrics.reportStored(
+      {
+        status: 'timeout',
+        error: 'idle_timeout: claude had no output and made no model call for 600 s, twice',
+        token_usage: [],
+      } as unknown as Report,
+      'agent-cli',
+    );
+    metrics.reportStored(
+      { status: 'timeout', error: 'phase coding timed out after 1800 s', token_usage: [] } as unknown as Report,
+      'agent-cli',
+    );
     expect(await value(registry, MetricName.RoundIdleTimeoutTotal, { plugin: 'agent-cli' })).toBe(1);
   });
 });

@@ -27,7 +27,8 @@ export class RoundMetrics {
     this.rounds.inc({ status: state, plugin: round.plugin });
     if (round.startedAt === null) return;
     const seconds = (Date.parse(round.finishedAt ?? at) - Date.parse(round.startedAt)) / 1000;
-    if (Number.isFinite(seconds) && seconds >= 0) this.duration.observe({ plugin: round.plugin, status: state }, seconds);
+    if (Number.isFinite(seconds) && seconds >= 0)
+      this.duration.observe({ plugin: round.plugin, status: state }, seconds);
   }
 
   /** A Report was stored: counts its agents' tokens and what they cost, and an idle timeout. */

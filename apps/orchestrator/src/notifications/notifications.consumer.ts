@@ -16,7 +16,9 @@ const postTimeoutMs = 10_000;
 @Processor(QueueName.Notifications, { concurrency: 4 })
 export class NotificationsConsumer extends WorkerHost {
   private readonly logger = new Logger(NotificationsConsumer.name);
-  private readonly redisError = redisErrorWarning('notifications', (fields, message) => this.logger.warn(fields, message));
+  private readonly redisError = redisErrorWarning('notifications', (fields, message) =>
+    this.logger.warn(fields, message),
+  );
 
   constructor(@Inject(ORCHESTRATOR_CONFIG) private readonly config: OrchestratorConfig) {
     super();
@@ -29,12 +31,27 @@ export class NotificationsConsumer extends WorkerHost {
 
   async process(job: Job<NotifyJob>): Promise<void> {
     const { url, event, round_id, body } = job.data;
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'solar-circuit', 'x-sc-event': event };
-    if (this.config.notify.secret) headers[NotificationSignatureHeader] = `sha256=${createHmac('sha256', this.config.notify.secret).update(body).digest('hex')}`;
-    const response = await fetch(url, { method: 'POST', headers, body, redirect: 'error', signal: AbortSignal.timeout(postTimeoutMs) });
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'user-agent': 'solar-circuit',
+      'x-sc-event': event,
+    };
+    if (this.config.notify.secret)
+      headers[NotificationSignatureHeader] =
+        `sha256=${createHmac('sha256', this.config.notify.secret).update(body).digest('hex')}`;
+    const response = await fetch(url, {
+      method: 'POST',
+      headers,
+      body,
+      redirect: 'error',
+      signal: AbortSignal.timeout(postTimeoutMs),
+    });
     await response.body?.cancel();
     if (!response.ok) {
-      this.logger.warn({ round_id, event, url: new URL(url).origin, status: response.status, attempt: job.attemptsMade + 1 }, 'notification refused');
+      this.logger.warn(
+        { round_id, event, url: new URL(url).origin, status: response.status, attempt: job.attemptsMade + 1 },
+        'notification refused',
+      );
       throw new Error(`${new URL(url).origin} answered ${response.status}`);
     }
     this.logger.log({ round_id, event, url: new URL(url).origin }, 'notification delivered');

@@ -1,6 +1,23 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger, NotFoundException, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { JobName, notificationEventOf, QueueName, type Notification, type NotificationEvent, type NotifyJob, type Report, type RoundView, type TransitionEvent } from '@sc/schemas';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import {
+  JobName,
+  notificationEventOf,
+  QueueName,
+  type Notification,
+  type NotificationEvent,
+  type NotifyJob,
+  type Report,
+  type RoundView,
+  type TransitionEvent,
+} from '@sc/schemas';
 import type { Queue } from 'bullmq';
 import { createHash } from 'node:crypto';
 import type { Subscription } from 'rxjs';
@@ -36,7 +53,9 @@ export class NotificationsProducer implements OnApplicationBootstrap, OnModuleDe
     this.subscription = this.events.transitions().subscribe((transition) => {
       const event = notificationEventOf(transition.to);
       if (!event) return;
-      this.enqueue(event, transition).catch((error: unknown) => this.logger.warn({ round_id: transition.round_id, event, err: error }, 'notification not queued'));
+      this.enqueue(event, transition).catch((error: unknown) =>
+        this.logger.warn({ round_id: transition.round_id, event, err: error }, 'notification not queued'),
+      );
     });
   }
 
@@ -49,18 +68,37 @@ export class NotificationsProducer implements OnApplicationBootstrap, OnModuleDe
     const order = await this.workorders.get(round.workorder_id);
     const urls = [...new Set([...this.config.notify.urls, ...(order.notify ?? [])])];
     if (urls.length === 0) return;
-    const report = event === 'round.waiting' ? undefined : await this.reports.get(round.id).catch((error: unknown) => {
-      if (error instanceof NotFoundException) return undefined; // cancelled before it ran: no Report
-      throw error;
-    });
-    const notification: Notification = { event, round, ...(report ? { report } : {}), text: describe(event, round, report) };
+    const report =
+      event === 'round.waiting'
+        ? undefined
+        : await this.reports.get(round.id).catch((error: unknown) => {
+            if (error instanceof NotFoundException) return undefined; // cancelled before it ran: no Report
+            throw error;
+          });
+    const notification: Notification = {
+      event,
+      round,
+      ...(report ? { report } : {}),
+      text: describe(event, round, report),
+    };
     const body = JSON.stringify(notification);
     await this.queue.addBulk(
       urls.map((url) => ({
         name: JobName.Notify,
         data: { url, event, round_id: round.id, body },
         // One job per event and URL: a transition seen twice (a retried change) is queued once.
-        opts: { jobId: [round.id, transition.attempt, transition.to, createHash('sha256').update(url).digest('hex').slice(0, 16)].join('.'), attempts: deliveryAttempts, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 7 * 86_400 } },
+        opts: {
+          jobId: [
+            round.id,
+            transition.attempt,
+            transition.to,
+            createHash('sha256').update(url).digest('hex').slice(0, 16),
+          ].join('.'),
+          attempts: deliveryAttempts,
+          backoff: { type: 'exponential', delay: 1000 },
+          removeOnComplete: { age: 86_400 },
+          removeOnFail: { age: 7 * 86_400 },
+        },
       })),
     );
   }
@@ -72,6 +110,7 @@ function describe(event: NotificationEvent, round: RoundView, report: Report | u
   if (event === 'round.waiting') return `${name} is waiting for a model's rate or usage limit to reset.`;
   const summary = report?.summary.split('\n')[0];
   const tail = summary ? `: ${summary}` : '.';
-  if (event === 'round.awaiting_review') return `${name} awaits review (sc rounds diff ${round.id}; sc rounds approve|reject ${round.id})${tail}`;
+  if (event === 'round.awaiting_review')
+    return `${name} awaits review (sc rounds diff ${round.id}; sc rounds approve|reject ${round.id})${tail}`;
   return `${name} ${round.state} (attempt ${round.attempt})${tail}`;
 }

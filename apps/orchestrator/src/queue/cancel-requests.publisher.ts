@@ -16,7 +16,12 @@ export class CancelRequestsPublisher implements OnApplicationShutdown {
 
   constructor(@Inject(ORCHESTRATOR_CONFIG) config: OrchestratorConfig) {
     // No offline queue: with Redis down the API answers an error now instead of hanging.
-    this.redis = new Redis({ ...redisConnectionOptions(config.redisUrl), maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+    this.redis = new Redis({
+      ...redisConnectionOptions(config.redisUrl),
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      lazyConnect: true,
+    });
     logRedisErrors(this.redis, 'cancel requests', (fields, message) => this.logger.warn(fields, message));
     this.channel = cancelRequestsChannel(config.queuePrefix);
   }

@@ -41,7 +41,9 @@ describe(OutboxRelay.name, () => {
       jobs.add(options.jobId);
     }),
     remove: jest.fn(async (jobId: string) => (!isTakenByWorker && jobs.delete(jobId) ? 1 : 0)),
-    getJobState: jest.fn(async (jobId: string) => (jobs.has(jobId) ? (isTakenByWorker ? 'active' : 'waiting') : 'unknown')),
+    getJobState: jest.fn(async (jobId: string) =>
+      jobs.has(jobId) ? (isTakenByWorker ? 'active' : 'waiting') : 'unknown',
+    ),
   };
   const cancelRequests = { publish: jest.fn(async () => 1) };
 
@@ -52,14 +54,29 @@ describe(OutboxRelay.name, () => {
     await dataSource.runMigrations();
     const unitOfWork = new UnitOfWork(dataSource);
     const outbox = new OutboxRepository(dataSource.getRepository(OutboxEntity));
-    const producer = new WorkOrdersProducer(queue as unknown as Queue, outbox, cancelRequests as unknown as CancelRequestsPublisher);
+    const producer = new WorkOrdersProducer(
+      queue as unknown as Queue,
+      outbox,
+      cancelRequests as unknown as CancelRequestsPublisher,
+    );
     relay = new OutboxRelay(outbox, producer, unitOfWork, { isHeld: async () => true } as unknown as ReplicaLeases);
     const metrics = { roundEnded: jest.fn(), reportStored: jest.fn() };
     const repository = new RoundsRepository(dataSource);
     views = new RoundViewsService(repository);
-    const events = new RoundEventsService(new RoundEventsRepository(dataSource), repository, unitOfWork, { announce: jest.fn(), grown: () => NEVER } as unknown as RoundGrowthChannel);
+    const events = new RoundEventsService(new RoundEventsRepository(dataSource), repository, unitOfWork, {
+      announce: jest.fn(),
+      grown: () => NEVER,
+    } as unknown as RoundGrowthChannel);
     const transitions = new RoundTransitions(repository, unitOfWork, metrics as unknown as RoundMetrics, events);
-    rounds = new RoundsService(repository, transitions, producer, relay, cancelRequests as unknown as CancelRequestsPublisher, events, views);
+    rounds = new RoundsService(
+      repository,
+      transitions,
+      producer,
+      relay,
+      cancelRequests as unknown as CancelRequestsPublisher,
+      events,
+      views,
+    );
   });
 
   afterAll(async () => {
@@ -80,7 +97,12 @@ describe(OutboxRelay.name, () => {
     if (!result.ok) throw new Error('invalid test order');
     const order = result.value as StoredWorkOrder;
     const { round, staged } = await new UnitOfWork(dataSource).run(async (tx) => {
-      await tx.insert(WorkOrderEntity, { id: order.id, document: JSON.stringify(order), idempotencyKey: null, createdAt: new Date().toISOString() });
+      await tx.insert(WorkOrderEntity, {
+        id: order.id,
+        document: JSON.stringify(order),
+        idempotencyKey: null,
+        createdAt: new Date().toISOString(),
+      });
       return rounds.createQueued(tx, order);
     });
     return { id: round.id, staged };
@@ -115,14 +137,20 @@ describe(OutboxRelay.name, () => {
       isTakenByWorker = true;
     };
     await relay.relayPending();
-    expect(cancelRequests.publish).toHaveBeenCalledWith({ round_id: id, attempt: 1, reason: 'cancel requested by API' });
+    expect(cancelRequests.publish).toHaveBeenCalledWith({
+      round_id: id,
+      attempt: 1,
+      reason: 'cancel requested by API',
+    });
   });
 
-  it('leaves the job of a row another orchestrator\'s relay marked sent first, and marks the others of the batch', async () => {
+  it("leaves the job of a row another orchestrator's relay marked sent first, and marks the others of the batch", async () => {
     const [first, second] = [await queued(), await queued()];
     beforeAdd = async (job) => {
       if (job.round_id !== first) return;
-      await dataSource.query(`UPDATE outbox SET sent_at = '2026-01-01T00:00:00.000Z' WHERE job_id = ?`, [roundJobId(first, 1)]);
+      await dataSource.query(`UPDATE outbox SET sent_at = '2026-01-01T00:00:00.000Z' WHERE job_id = ?`, [
+        roundJobId(first, 1),
+      ]);
     };
     await relay.relayPending();
     expect(jobs).toEqual(new Set([roundJobId(first, 1), roundJobId(second, 1)]));
@@ -138,7 +166,11 @@ describe(OutboxRelay.name, () => {
     expect(find).not.toHaveBeenCalled();
     find.mockRestore();
     expect([...jobs]).toEqual([roundJobId(id, 1)]);
-    expect(queue.add).toHaveBeenCalledWith(expect.any(String), staged.payload, expect.objectContaining({ jobId: roundJobId(id, 1), priority: 5 }));
+    expect(queue.add).toHaveBeenCalledWith(
+      expect.any(String),
+      staged.payload,
+      expect.objectContaining({ jobId: roundJobId(id, 1), priority: 5 }),
+    );
     expect(await unsent()).toBe(0);
     await relay.relayPending();
     expect(queue.add).toHaveBeenCalledTimes(1);

@@ -106,7 +106,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       if (sent.length > 0) gone = await this.markSent(sent.map((job) => job.jobId));
     } catch (error) {
       // Their rows stay unsent: the next sweep adds them again, which BullMQ ignores (same job id), and marks them.
-      this.logger.warn({ job_ids: sent.map((job) => job.jobId), err: error }, 'outbox relay paused: sent jobs not marked');
+      this.logger.warn(
+        { job_ids: sent.map((job) => job.jobId), err: error },
+        'outbox relay paused: sent jobs not marked',
+      );
       return false;
     }
     for (const job of sent) {
@@ -115,7 +118,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     }
     const failure = results.findIndex((result) => result.status === 'rejected');
     if (failure < 0) return true;
-    this.logger.warn({ job_id: jobs[failure].jobId, err: (results[failure] as PromiseRejectedResult).reason as unknown }, 'outbox relay paused');
+    this.logger.warn(
+      { job_id: jobs[failure].jobId, err: (results[failure] as PromiseRejectedResult).reason as unknown },
+      'outbox relay paused',
+    );
     return false;
   }
 
@@ -125,7 +131,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.marking ??= sleep(markDelayMs).then(() => {
       const batch = this.toMark.splice(0);
       this.marking = undefined;
-      return this.unitOfWork.run(async (tx) => new Set(await this.outbox.markSent(tx, batch, new Date().toISOString())));
+      return this.unitOfWork.run(
+        async (tx) => new Set(await this.outbox.markSent(tx, batch, new Date().toISOString())),
+      );
     });
     return this.marking;
   }

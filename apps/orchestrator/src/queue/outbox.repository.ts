@@ -19,13 +19,27 @@ export class OutboxRepository {
 
   /** Stages a job in `tx`; it reaches BullMQ only if `tx` commits. */
   add(tx: EntityManager, job: OutboxJob, at: string): Promise<void> {
-    return insertRows(tx, OutboxEntity, [{ queue: job.queue, jobId: job.jobId, payload: JSON.stringify(job.payload), priority: job.priority, createdAt: at, sentAt: null }]);
+    return insertRows(tx, OutboxEntity, [
+      {
+        queue: job.queue,
+        jobId: job.jobId,
+        payload: JSON.stringify(job.payload),
+        priority: job.priority,
+        createdAt: at,
+        sentAt: null,
+      },
+    ]);
   }
 
   /** Unsent jobs, oldest first. */
   async pending(limit: number): Promise<OutboxJob[]> {
     const rows = await this.rows.find({ where: { sentAt: IsNull() }, order: { id: 'ASC' }, take: limit });
-    return rows.map((row) => ({ queue: row.queue, jobId: row.jobId, payload: JSON.parse(row.payload) as unknown, priority: row.priority }));
+    return rows.map((row) => ({
+      queue: row.queue,
+      jobId: row.jobId,
+      payload: JSON.parse(row.payload) as unknown,
+      priority: row.priority,
+    }));
   }
 
   /**
@@ -34,10 +48,17 @@ export class OutboxRepository {
    */
   async markSent(tx: EntityManager, jobIds: string[], at: string): Promise<string[]> {
     if (jobIds.length === 0) return [];
-    const result = await tx.createQueryBuilder().update(OutboxEntity).set({ sentAt: at }).where('job_id IN (:...jobIds) AND sent_at IS NULL', { jobIds }).execute();
+    const result = await tx
+      .createQueryBuilder()
+      .update(OutboxEntity)
+      .set({ sentAt: at })
+      .where('job_id IN (:...jobIds) AND sent_at IS NULL', { jobIds })
+      .execute();
     if (result.affected === jobIds.length) return [];
     // Not marked: already sent (by another relay run or orchestrator), or deleted.
-    const present = new Set((await tx.find(OutboxEntity, { select: { jobId: true }, where: { jobId: In(jobIds) } })).map((row) => row.jobId));
+    const present = new Set(
+      (await tx.find(OutboxEntity, { select: { jobId: true }, where: { jobId: In(jobIds) } })).map((row) => row.jobId),
+    );
     return jobIds.filter((jobId) => !present.has(jobId));
   }
 

@@ -17,15 +17,24 @@ import { WorkOrdersProducer } from './workorders.producer';
   imports: [
     BullModule.forRootAsync({
       inject: [ORCHESTRATOR_CONFIG],
-      useFactory: (config: OrchestratorConfig) => ({ connection: redisConnectionOptions(config.redisUrl), prefix: config.queuePrefix }),
+      useFactory: (config: OrchestratorConfig) => ({
+        connection: redisConnectionOptions(config.redisUrl),
+        prefix: config.queuePrefix,
+      }),
     }),
     BullModule.registerQueueAsync({
       name: QueueName.WorkOrders,
       inject: [ORCHESTRATOR_CONFIG],
       // The producer fails fast while Redis is down (the outbox keeps the row) instead of queueing commands in memory.
-      useFactory: (config: OrchestratorConfig) => ({ connection: { ...redisConnectionOptions(config.redisUrl), enableOfflineQueue: false } }),
+      useFactory: (config: OrchestratorConfig) => ({
+        connection: { ...redisConnectionOptions(config.redisUrl), enableOfflineQueue: false },
+      }),
     }),
-    BullModule.registerQueue({ name: QueueName.Reports }, { name: QueueName.Events }, { name: QueueName.Notifications }),
+    BullModule.registerQueue(
+      { name: QueueName.Reports },
+      { name: QueueName.Events },
+      { name: QueueName.Notifications },
+    ),
     TypeOrmModule.forFeature([OutboxEntity]),
     ClusterModule,
   ],
@@ -43,6 +52,7 @@ export class QueueModule {
     @InjectQueue(QueueName.Events) events: Queue,
     @InjectQueue(QueueName.Notifications) notifications: Queue,
   ) {
-    for (const queue of [workorders, reports, events, notifications]) logRedisErrors(queue, `queue ${queue.name}`, (fields, message) => this.logger.warn(fields, message));
+    for (const queue of [workorders, reports, events, notifications])
+      logRedisErrors(queue, `queue ${queue.name}`, (fields, message) => this.logger.warn(fields, message));
   }
 }

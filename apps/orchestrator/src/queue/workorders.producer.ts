@@ -21,7 +21,12 @@ export class WorkOrdersProducer {
 
   /** Stages the job of one attempt in `tx` (transactional outbox) and returns it, for the relay once `tx` committed. */
   async stage(tx: EntityManager, job: WorkOrderJob, at: string): Promise<OutboxJob> {
-    const staged: OutboxJob = { queue: QueueName.WorkOrders, jobId: roundJobId(job.round_id, job.attempt), payload: job, priority: job.order.priority };
+    const staged: OutboxJob = {
+      queue: QueueName.WorkOrders,
+      jobId: roundJobId(job.round_id, job.attempt),
+      payload: job,
+      priority: job.order.priority,
+    };
     await this.outbox.add(tx, staged, at);
     return staged;
   }

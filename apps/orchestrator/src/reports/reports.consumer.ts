@@ -19,7 +19,9 @@ import { RoundMessagesService } from '../rounds/round-messages.service';
 @Processor(QueueName.Reports, { concurrency: 8 })
 export class ReportsConsumer extends WorkerHost {
   private readonly logger = new Logger(ReportsConsumer.name);
-  private readonly redisError = redisErrorWarning('worker reports', (fields, message) => this.logger.warn(fields, message));
+  private readonly redisError = redisErrorWarning('worker reports', (fields, message) =>
+    this.logger.warn(fields, message),
+  );
   private readonly perRound = new KeyedSequence();
 
   constructor(

@@ -1,4 +1,11 @@
-import { ConflictException, Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  ConflictException,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { reviewTimeoutMs } from '@sc/schemas';
 import { ReplicaLeases } from '../cluster/replica-leases.service';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestrator.config';
@@ -55,7 +62,10 @@ export class ReviewTimeouts implements OnApplicationBootstrap, OnApplicationShut
       const timeoutMs = reviewTimeoutMs(await this.workorders.get(round.workorder_id));
       if (timeoutMs === undefined || Date.parse(round.updated_at) + timeoutMs > Date.now()) continue;
       try {
-        await this.rounds.decideReview(round.id, { approved: false, reason: `no decision within ${timeoutMs / 1000} s (review.timeout)` });
+        await this.rounds.decideReview(round.id, {
+          approved: false,
+          reason: `no decision within ${timeoutMs / 1000} s (review.timeout)`,
+        });
         this.logger.log({ round_id: round.id, workorder_id: round.workorder_id }, 'review timed out');
       } catch (error) {
         if (!(error instanceof ConflictException)) throw error;

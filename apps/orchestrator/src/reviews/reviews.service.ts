@@ -19,14 +19,19 @@ export class ReviewsService {
     private readonly rounds: RoundsService,
     private readonly views: RoundViewsService,
   ) {
-    this.artifacts = config.s3 ? createS3ArtifactStore(config.s3) : createLocalArtifactStore({ dataDir: config.dataDir });
+    this.artifacts = config.s3
+      ? createS3ArtifactStore(config.s3)
+      : createLocalArtifactStore({ dataDir: config.dataDir });
   }
 
   /** `GET /rounds/:id/diff`: the unified diff of the Round's last attempt, one section per agent. */
   async diff(id: string): Promise<string> {
     const round = await this.views.get(id);
     const bytes = await this.artifacts.get({ roundId: id, attempt: round.attempt }, ReviewDiffArtifact);
-    if (!bytes) throw new NotFoundException(`round ${id} has no diff for attempt ${round.attempt} (only a Round held for review stores one)`);
+    if (!bytes)
+      throw new NotFoundException(
+        `round ${id} has no diff for attempt ${round.attempt} (only a Round held for review stores one)`,
+      );
     return Buffer.from(bytes).toString('utf8');
   }
 

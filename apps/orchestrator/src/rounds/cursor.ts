@@ -24,6 +24,14 @@ export function decodeCursor(text: string): RoundCursor | undefined {
   }
   if (!Array.isArray(parsed) || parsed.length !== 3) return undefined;
   const [tag, createdAt, id] = parsed as unknown[];
-  if (tag !== version || typeof createdAt !== 'string' || !isoTimestamp.test(createdAt) || typeof id !== 'string' || !id || id.length > 64) return undefined;
+  if (
+    tag !== version ||
+    typeof createdAt !== 'string' ||
+    !isoTimestamp.test(createdAt) ||
+    typeof id !== 'string' ||
+    !id ||
+    id.length > 64
+  )
+    return undefined;
   return { createdAt, id };
 }

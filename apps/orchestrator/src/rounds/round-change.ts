@@ -20,7 +20,9 @@ export type Planned = Change | Change[] | undefined;
 
 /** The reason of a Round's last transition: its Report's status, and for an agent gone silent, that it was idle. */
 export function finishReason(report: Report): string {
-  return report.status === 'timeout' && isIdleTimeout(report) ? 'finished: timeout (idle)' : `finished: ${report.status}`;
+  return report.status === 'timeout' && isIdleTimeout(report)
+    ? 'finished: timeout (idle)'
+    : `finished: ${report.status}`;
 }
 
 /**
@@ -30,9 +32,12 @@ export function finishReason(report: Report): string {
  */
 export function planStart(round: RoundEntity, message: RoundStartedMessage): Planned {
   // The worker's times: a Round's duration is measured on one clock, whenever its messages are applied.
-  const started: Change = { to: 'running', reason: `started by ${message.worker}`, changes: { worker: message.worker, startedAt: message.at } };
+  const started: Change = {
+    to: 'running',
+    reason: `started by ${message.worker}`,
+    changes: { worker: message.worker, startedAt: message.at },
+  };
   if (round.state !== 'running') return started;
   if (round.worker === message.worker) return undefined;
   return [{ to: 'retrying', reason: `worker lost: ${round.worker ?? 'unknown'}` }, started];
 }
-

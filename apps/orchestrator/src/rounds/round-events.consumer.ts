@@ -20,7 +20,9 @@ const eventTypes = new Set(['phase', 'log', 'end']);
 @Processor(QueueName.Events, { concurrency: 1, autorun: false })
 export class RoundEventsConsumer extends WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RoundEventsConsumer.name);
-  private readonly redisError = redisErrorWarning('worker events', (fields, message) => this.logger.warn(fields, message));
+  private readonly redisError = redisErrorWarning('worker events', (fields, message) =>
+    this.logger.warn(fields, message),
+  );
   private timer?: NodeJS.Timeout;
   private isStarted = false;
 
@@ -64,13 +66,23 @@ export class RoundEventsConsumer extends WorkerHost implements OnApplicationBoot
     if (!Array.isArray(events)) return void this.logger.warn({ job_id: job.id }, 'invalid round events dropped');
     // Transitions come from the orchestrator alone; anything else malformed is dropped, never retried.
     const valid = events.filter(isWorkerEvent);
-    if (valid.length < events.length) this.logger.warn({ job_id: job.id, dropped: events.length - valid.length }, 'invalid round events dropped');
+    if (valid.length < events.length)
+      this.logger.warn({ job_id: job.id, dropped: events.length - valid.length }, 'invalid round events dropped');
     // Best effort, like the worker's sending: a batch lost to a database error is logged, not retried.
-    void this.events.record(valid).catch((error: unknown) => this.logger.warn({ job_id: job.id, events: valid.length, err: error }, 'round events not stored'));
+    void this.events
+      .record(valid)
+      .catch((error: unknown) =>
+        this.logger.warn({ job_id: job.id, events: valid.length, err: error }, 'round events not stored'),
+      );
   }
 }
 
 function isWorkerEvent(event: unknown): event is WorkerEvent {
   const candidate = event as Partial<WorkerEvent> | null;
-  return !!candidate && typeof candidate === 'object' && eventTypes.has(String(candidate.type)) && typeof candidate.round_id === 'string';
+  return (
+    !!candidate &&
+    typeof candidate === 'object' &&
+    eventTypes.has(String(candidate.type)) &&
+    typeof candidate.round_id === 'string'
+  );
 }

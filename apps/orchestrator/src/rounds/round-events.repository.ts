@@ -28,7 +28,13 @@ export class RoundEventsRepository {
     return insertRows(
       tx,
       RoundEventEntity,
-      transitions.map((event) => ({ roundId: event.round_id, attempt: event.attempt, type: 'transition' as const, line: null, data: JSON.stringify(event) })),
+      transitions.map((event) => ({
+        roundId: event.round_id,
+        attempt: event.attempt,
+        type: 'transition' as const,
+        line: null,
+        data: JSON.stringify(event),
+      })),
     );
   }
 
@@ -37,7 +43,12 @@ export class RoundEventsRepository {
    * then deletes the log lines past the first `keptLogLines.head` that are no longer among the last `tail`.
    * Callers append to one Round one at a time (the numbering reads, then writes).
    */
-  async addWorkerEvents(tx: EntityManager, roundId: string, events: WorkerEvent[], kept: KeptLogLines = keptLogLines): Promise<void> {
+  async addWorkerEvents(
+    tx: EntityManager,
+    roundId: string,
+    events: WorkerEvent[],
+    kept: KeptLogLines = keptLogLines,
+  ): Promise<void> {
     if (events.length === 0) return;
     const { last } = (await tx
       .createQueryBuilder(RoundEventEntity, 'event')
@@ -45,14 +56,25 @@ export class RoundEventsRepository {
       .where('event.roundId = :roundId', { roundId })
       .getRawOne<{ last: number | null }>()) ?? { last: null };
     let line = Number(last ?? 0);
-    const rows = events.map((event) => ({ roundId, attempt: event.attempt, type: event.type, line: event.type === 'log' ? ++line : null, data: JSON.stringify(event) }));
+    const rows = events.map((event) => ({
+      roundId,
+      attempt: event.attempt,
+      type: event.type,
+      line: event.type === 'log' ? ++line : null,
+      data: JSON.stringify(event),
+    }));
     await insertRows(tx, RoundEventEntity, rows);
-    if (line > kept.head + kept.tail) await tx.delete(RoundEventEntity, { roundId, line: Between(kept.head + 1, line - kept.tail) });
+    if (line > kept.head + kept.tail)
+      await tx.delete(RoundEventEntity, { roundId, line: Between(kept.head + 1, line - kept.tail) });
   }
 
   /** Up to `limit` entries of a Round's history after `afterId`, oldest first. */
   after(roundId: string, afterId: number, limit: number): Promise<RoundEventEntity[]> {
-    return this.dataSource.manager.find(RoundEventEntity, { where: { roundId, id: MoreThan(afterId) }, order: { id: 'ASC' }, take: limit });
+    return this.dataSource.manager.find(RoundEventEntity, {
+      where: { roundId, id: MoreThan(afterId) },
+      order: { id: 'ASC' },
+      take: limit,
+    });
   }
 
   /** Whether the worker's end marker of the attempt is stored: every event of it is. */

@@ -1,5 +1,13 @@
 import { Injectable, Logger, NotFoundException, type BeforeApplicationShutdown } from '@nestjs/common';
-import { isTerminal, WorkerProtocol, type LogEvent, type RoundEvent, type RoundState, type TransitionEvent, type WorkerEvent } from '@sc/schemas';
+import {
+  isTerminal,
+  WorkerProtocol,
+  type LogEvent,
+  type RoundEvent,
+  type RoundState,
+  type TransitionEvent,
+  type WorkerEvent,
+} from '@sc/schemas';
 import { filter, interval, merge, Observable, Subject } from 'rxjs';
 import type { EntityManager } from 'typeorm';
 import { UnitOfWork } from '../database/unit-of-work';
@@ -64,7 +72,11 @@ export class RoundEventsService implements BeforeApplicationShutdown {
    * Adds transitions `RoundsService` is storing in `tx` to the Round's history, with the worker's events a
    * message carried (a short Round's) before the last one: they happened before the attempt ended.
    */
-  async addToHistory(tx: EntityManager, transitions: TransitionEvent[], eventsBeforeLast: WorkerEvent[] = []): Promise<void> {
+  async addToHistory(
+    tx: EntityManager,
+    transitions: TransitionEvent[],
+    eventsBeforeLast: WorkerEvent[] = [],
+  ): Promise<void> {
     if (eventsBeforeLast.length === 0) return this.repository.addTransitions(tx, transitions);
     await this.repository.addTransitions(tx, transitions.slice(0, -1));
     await this.repository.addWorkerEvents(tx, transitions[0].round_id, eventsBeforeLast);
@@ -94,7 +106,11 @@ export class RoundEventsService implements BeforeApplicationShutdown {
       [...byRound].map(([roundId, batch]) =>
         this.perRound.run(roundId, async () => {
           const round = await this.untilStarted(roundId, Math.max(...batch.map((event) => event.attempt)));
-          if (!round) return void this.logger.warn({ round_id: roundId, events: batch.length }, 'events of an unknown round dropped');
+          if (!round)
+            return void this.logger.warn(
+              { round_id: roundId, events: batch.length },
+              'events of an unknown round dropped',
+            );
           await this.unitOfWork.run((tx) => this.repository.addWorkerEvents(tx, roundId, batch));
           this.grew(roundId);
         }),
@@ -107,7 +123,12 @@ export class RoundEventsService implements BeforeApplicationShutdown {
    * marker): what a Round's end waits for, so that its last lines come before it.
    */
   async untilEnded(roundId: string, attempt: number): Promise<void> {
-    await this.until(roundId, endWaitMs, async () => this.repository.hasEnded(roundId, attempt), this.grown.pipe(filter((id) => id === roundId)));
+    await this.until(
+      roundId,
+      endWaitMs,
+      async () => this.repository.hasEnded(roundId, attempt),
+      this.grown.pipe(filter((id) => id === roundId)),
+    );
   }
 
   /** Ends every open event stream before Nest closes the HTTP server (it waits for open responses). */
@@ -143,7 +164,8 @@ export class RoundEventsService implements BeforeApplicationShutdown {
             if (row.type === 'end') continue;
             const event = toRoundEvent(row);
             if (row.line !== null) {
-              if (lastLine !== undefined && row.line > lastLine + 1) subscriber.next({ event: cutLines(event as LogEvent, row.line - lastLine - 1) });
+              if (lastLine !== undefined && row.line > lastLine + 1)
+                subscriber.next({ event: cutLines(event as LogEvent, row.line - lastLine - 1) });
               lastLine = row.line;
             }
             subscriber.next({ id: row.id, event });
@@ -160,7 +182,9 @@ export class RoundEventsService implements BeforeApplicationShutdown {
         isReading = false;
       };
       const failed = (error: unknown) => subscriber.error(error);
-      const grown = merge(this.grown.pipe(filter((roundId) => roundId === id)), interval(recheckMs)).subscribe(() => void read().catch(failed));
+      const grown = merge(this.grown.pipe(filter((roundId) => roundId === id)), interval(recheckMs)).subscribe(
+        () => void read().catch(failed),
+      );
       const closing = this.closing.subscribe(() => subscriber.complete());
       void read().catch(failed);
       return () => {
@@ -180,15 +204,25 @@ export class RoundEventsService implements BeforeApplicationShutdown {
   private async untilStarted(roundId: string, attempt: number): Promise<RoundEntity | null> {
     // Another replica may store the start: its notice is growth of the Round's history.
     const started = this.grown.pipe(filter((id) => id === roundId));
-    await this.until(roundId, startWaitMs, async () => {
-      const round = await this.rounds.findById(roundId);
-      return !round || round.attempt > attempt || (round.attempt === attempt && !notRunning.has(round.state));
-    }, started);
+    await this.until(
+      roundId,
+      startWaitMs,
+      async () => {
+        const round = await this.rounds.findById(roundId);
+        return !round || round.attempt > attempt || (round.attempt === attempt && !notRunning.has(round.state));
+      },
+      started,
+    );
     return this.rounds.findById(roundId);
   }
 
   /** Resolves once `isDone` holds, checked now and on each `recheck`, or after `timeoutMs`, or at shutdown. */
-  private until(roundId: string, timeoutMs: number, isDone: () => Promise<boolean>, recheck: Observable<unknown>): Promise<void> {
+  private until(
+    roundId: string,
+    timeoutMs: number,
+    isDone: () => Promise<boolean>,
+    recheck: Observable<unknown>,
+  ): Promise<void> {
     return new Promise<void>((resolve) => {
       const check = () =>
         void isDone().then(
@@ -216,5 +250,13 @@ export class RoundEventsService implements BeforeApplicationShutdown {
 /** The line that stands for log lines cut from the middle of a Round's history, just before the next kept one. */
 function cutLines(next: LogEvent, count: number): LogEvent {
   const message = `… ${count} log lines not kept (a Round keeps its first ${keptLogLines.head} and last ${keptLogLines.tail}) …`;
-  return { type: 'log', round_id: next.round_id, attempt: next.attempt, level: 'warn', message, ...(next.phase ? { phase: next.phase } : {}), at: next.at };
+  return {
+    type: 'log',
+    round_id: next.round_id,
+    attempt: next.attempt,
+    level: 'warn',
+    message,
+    ...(next.phase ? { phase: next.phase } : {}),
+    at: next.at,
+  };
 }

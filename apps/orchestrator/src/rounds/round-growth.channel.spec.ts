@@ -21,7 +21,9 @@ describe(RoundGrowthChannel.name, () => {
     const listener = new RoundGrowthChannel(config);
     const same = new RoundGrowthChannel(config);
     try {
-      await until(async () => ((await redis.pubsub('NUMSUB', channel)) as [string, number])[1] === 2, { what: 'both subscribed' });
+      await until(async () => ((await redis.pubsub('NUMSUB', channel)) as [string, number])[1] === 2, {
+        what: 'both subscribed',
+      });
       const heard = firstValueFrom(listener.grown().pipe(take(2), toArray(), timeout(10_000)));
       await redis.publish(channel, 'another-replica r1');
       same.announce('mine');

@@ -26,7 +26,10 @@ export class RoundGrowthChannel implements OnApplicationShutdown {
     // No offline queue: a notice sent while Redis is down is dropped, not delivered late in a burst.
     this.publisher = new Redis({ ...options, maxRetriesPerRequest: 1, enableOfflineQueue: false });
     this.subscriber = new Redis(options);
-    for (const [redis, component] of [[this.publisher, 'round notices'], [this.subscriber, 'round notices listener']] as const) {
+    for (const [redis, component] of [
+      [this.publisher, 'round notices'],
+      [this.subscriber, 'round notices listener'],
+    ] as const) {
       logRedisErrors(redis, component, (fields, message) => this.logger.warn(fields, message));
     }
     this.subscriber.on('message', (_channel: string, message: string) => {

@@ -24,7 +24,13 @@ export class RoundLinksService {
     if (!(await this.repository.findById(id))) throw new NotFoundException(`round ${id} not found`);
     try {
       await this.unitOfWork.run((tx) =>
-        this.repository.insertCommit(tx, { roundId: id, sha: commit.sha, branch: commit.branch ?? null, message: commit.message ?? null, createdAt: new Date().toISOString() }),
+        this.repository.insertCommit(tx, {
+          roundId: id,
+          sha: commit.sha,
+          branch: commit.branch ?? null,
+          message: commit.message ?? null,
+          createdAt: new Date().toISOString(),
+        }),
       );
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
@@ -41,7 +47,10 @@ export class RoundLinksService {
   async findByPullRequest(url: string): Promise<{ roundId: string; automaticFixes: number } | undefined> {
     const round = await this.repository.findNewestByPullRequestUrl(url);
     if (!round) return undefined;
-    return { roundId: round.id, automaticFixes: await this.repository.countPullRequestTransitions(url, AutomaticFixReason) };
+    return {
+      roundId: round.id,
+      automaticFixes: await this.repository.countPullRequestTransitions(url, AutomaticFixReason),
+    };
   }
 
   /** How many attempts of the Rounds of the pull request at `url` were started with a reason starting with `prefix`. */

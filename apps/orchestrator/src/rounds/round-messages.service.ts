@@ -56,22 +56,31 @@ export class RoundMessagesService {
     const { report } = message;
     let plugin = 'unknown';
     try {
-      const isStored = await this.onMessage(message, async (round, tx) => {
-        plugin = round.plugin;
-        const start = started ? [planStart(round, started) ?? []].flat() : [];
-        await this.repository.insertReport(tx, {
-          id: newRecordId(),
-          roundId: round.id,
-          attempt: message.attempt,
-          status: report.status,
-          document: JSON.stringify(report),
-          createdAt: now(),
-        });
-        // The review gate holds a Round whose work passed; a person (or the timeout) ends it.
-        const isHeld = report.status === 'success' && (await this.repository.findWorkOrder(tx, round.workorderId))?.review?.required === true;
-        const to = isHeld ? 'awaiting_review' : RoundStateByReportStatus[report.status];
-        return [...start, { to, reason: finishReason(report), changes: { reportStatus: report.status, finishedAt: message.at } }];
-      }, message.events?.filter((event) => event.round_id === message.round_id));
+      const isStored = await this.onMessage(
+        message,
+        async (round, tx) => {
+          plugin = round.plugin;
+          const start = started ? [planStart(round, started) ?? []].flat() : [];
+          await this.repository.insertReport(tx, {
+            id: newRecordId(),
+            roundId: round.id,
+            attempt: message.attempt,
+            status: report.status,
+            document: JSON.stringify(report),
+            createdAt: now(),
+          });
+          // The review gate holds a Round whose work passed; a person (or the timeout) ends it.
+          const isHeld =
+            report.status === 'success' &&
+            (await this.repository.findWorkOrder(tx, round.workorderId))?.review?.required === true;
+          const to = isHeld ? 'awaiting_review' : RoundStateByReportStatus[report.status];
+          return [
+            ...start,
+            { to, reason: finishReason(report), changes: { reportStatus: report.status, finishedAt: message.at } },
+          ];
+        },
+        message.events?.filter((event) => event.round_id === message.round_id),
+      );
       if (isStored) this.metrics.reportStored(report, plugin);
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
@@ -93,10 +102,14 @@ export class RoundMessagesService {
   ): Promise<boolean> {
     const log = { round_id: message.round_id, attempt: message.attempt, type: message.type };
     try {
-      await this.transitions.change(message.round_id, (tx, round) => {
-        if (!isCurrentAttempt(round, message)) throw new StaleMessageError(`round is at attempt ${round.attempt}`);
-        return plan(round, tx);
-      }, { messageType: message.type, eventsBeforeLast });
+      await this.transitions.change(
+        message.round_id,
+        (tx, round) => {
+          if (!isCurrentAttempt(round, message)) throw new StaleMessageError(`round is at attempt ${round.attempt}`);
+          return plan(round, tx);
+        },
+        { messageType: message.type, eventsBeforeLast },
+      );
       return true;
     } catch (error) {
       if (error instanceof NotFoundException || error instanceof StaleMessageError) {

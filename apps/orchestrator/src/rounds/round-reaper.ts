@@ -51,12 +51,18 @@ export class RoundReaper implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** One pass: ends every orphaned Round it finds. */
   async reapOrphans(): Promise<void> {
-    const candidates = await this.rounds.findUnfinishedBefore(new Date(Date.now() - this.config.reaperGraceMs), batchSize);
+    const candidates = await this.rounds.findUnfinishedBefore(
+      new Date(Date.now() - this.config.reaperGraceMs),
+      batchSize,
+    );
     for (const round of candidates) {
       const reason = await this.orphanReason(round.id, round.attempt);
       if (!reason) continue;
       await this.rounds.reap(round.id, round.attempt, reason);
-      this.logger.warn({ round_id: round.id, workorder_id: round.workorderId, attempt: round.attempt, reason }, 'orphaned round ended');
+      this.logger.warn(
+        { round_id: round.id, workorder_id: round.workorderId, attempt: round.attempt, reason },
+        'orphaned round ended',
+      );
     }
   }
 

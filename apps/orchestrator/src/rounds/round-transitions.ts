@@ -1,5 +1,12 @@
 import { Injectable, Logger, NotFoundException } from '@nestjs/common';
-import { assertTransition, isTerminal, needsImplicitStart, type RoundMessage, type TransitionEvent, type WorkerEvent } from '@sc/schemas';
+import {
+  assertTransition,
+  isTerminal,
+  needsImplicitStart,
+  type RoundMessage,
+  type TransitionEvent,
+  type WorkerEvent,
+} from '@sc/schemas';
 import type { EntityManager } from 'typeorm';
 import { UnitOfWork } from '../database/unit-of-work';
 import { RoundMetrics } from '../metrics/round.metrics';
@@ -86,14 +93,32 @@ export class RoundTransitions {
     });
     if (!(await this.repository.updateIfUnchanged(tx, read, written))) throw new RoundChangedError(round.id);
     await this.repository.addTransitions(tx, transitions);
-    return transitions.map((t) => ({ type: 'transition', round_id: t.roundId, attempt: t.attempt, from: t.from, to: t.to, reason: t.reason, at: t.at }));
+    return transitions.map((t) => ({
+      type: 'transition',
+      round_id: t.roundId,
+      attempt: t.attempt,
+      from: t.from,
+      to: t.to,
+      reason: t.reason,
+      at: t.at,
+    }));
   }
 
   /** Logs and publishes a committed transition; a terminal one is counted in the Round metrics. */
   private emit(round: RoundEntity, event: TransitionEvent): void {
     // `to` of this event, not `round.state`: an implicit start and the end are emitted for one change.
     if (isTerminal(event.to)) this.metrics.roundEnded(round, event.to, event.at);
-    this.logger.log({ round_id: round.id, workorder_id: round.workorderId, attempt: event.attempt, from: event.from, to: event.to, reason: event.reason }, 'round transition');
+    this.logger.log(
+      {
+        round_id: round.id,
+        workorder_id: round.workorderId,
+        attempt: event.attempt,
+        from: event.from,
+        to: event.to,
+        reason: event.reason,
+      },
+      'round transition',
+    );
     this.events.transitionCommitted(event);
   }
 }

@@ -1,5 +1,17 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { RoundStates, type AgentSession, type CommitRef, type RecordedCommitView, type ReportStatus, type RoundPage, type RoundPullRequestView, type RoundState, type RoundSummaryView, type RoundTransitionView, type RoundView } from '@sc/schemas';
+import {
+  RoundStates,
+  type AgentSession,
+  type CommitRef,
+  type RecordedCommitView,
+  type ReportStatus,
+  type RoundPage,
+  type RoundPullRequestView,
+  type RoundState,
+  type RoundSummaryView,
+  type RoundTransitionView,
+  type RoundView,
+} from '@sc/schemas';
 
 // The Report schema's enum, as registered from report@1.json (see `setupOpenApi`).
 const reportStatus = { $ref: '#/components/schemas/Report.status' } as const;
@@ -88,10 +100,18 @@ export class AgentSessionDto implements AgentSession {
   @ApiProperty({ example: 1 })
   attempt!: number;
 
-  @ApiProperty({ example: '4f0b6f5e-1c2d-4e5f-8a9b-0c1d2e3f4a5b', description: "The CLI's session id; its transcripts are the attempt's artifacts under sessions/<agent>/" })
+  @ApiProperty({
+    example: '4f0b6f5e-1c2d-4e5f-8a9b-0c1d2e3f4a5b',
+    description: "The CLI's session id; its transcripts are the attempt's artifacts under sessions/<agent>/",
+  })
   session_id!: string;
 
-  @ApiProperty({ type: Number, nullable: true, required: false, description: 'The attempt whose session this one continued; null when it started afresh' })
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    required: false,
+    description: 'The attempt whose session this one continued; null when it started afresh',
+  })
   resumed_from_attempt?: number | null;
 }
 
@@ -103,10 +123,17 @@ export class RoundViewDto extends RoundSummaryViewDto implements RoundView {
   @ApiProperty({ ...commitRefs, description: 'Commits recorded for the Round, oldest first' })
   commits!: CommitRef[];
 
-  @ApiProperty({ type: [AgentSessionDto], description: "The agents' sessions of every attempt, from their Reports, oldest attempt first" })
+  @ApiProperty({
+    type: [AgentSessionDto],
+    description: "The agents' sessions of every attempt, from their Reports, oldest attempt first",
+  })
   sessions!: AgentSessionDto[];
 
-  @ApiProperty({ type: () => RoundPullRequestViewDto, required: false, description: 'The pull request the Round opened or updated on GitHub' })
+  @ApiProperty({
+    type: () => RoundPullRequestViewDto,
+    required: false,
+    description: 'The pull request the Round opened or updated on GitHub',
+  })
   pull_request?: RoundPullRequestViewDto;
 }
 
@@ -115,7 +142,11 @@ export class RoundPageDto implements RoundPage {
   @ApiProperty({ type: [RoundSummaryViewDto] })
   items!: RoundSummaryViewDto[];
 
-  @ApiProperty({ type: String, nullable: true, description: 'Pass as `?cursor=` for the next page; null on the last one' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass as `?cursor=` for the next page; null on the last one',
+  })
   next_cursor!: string | null;
 }
 

@@ -16,7 +16,11 @@ export class RoundViewsService {
   async get(id: string): Promise<RoundView> {
     const round = await this.repository.findById(id);
     if (!round) throw new NotFoundException(`round ${id} not found`);
-    const [transitions, commits, sessions] = await Promise.all([this.repository.transitions(id), this.repository.commits(id), this.repository.sessions(id)]);
+    const [transitions, commits, sessions] = await Promise.all([
+      this.repository.transitions(id),
+      this.repository.commits(id),
+      this.repository.sessions(id),
+    ]);
     return toRoundView(round, transitions, commits, sessions);
   }
 
@@ -27,11 +31,22 @@ export class RoundViewsService {
       throw new ValidationException('query', [{ path: '/cursor', message: 'is not a cursor this API returned' }]);
     }
     const limit = options.limit ?? defaultPageSize;
-    const rows = await this.repository.page({ status: options.status, plugin: options.plugin, label: options.label, branch: options.branch, idPrefix: options.id_prefix, after, limit });
+    const rows = await this.repository.page({
+      status: options.status,
+      plugin: options.plugin,
+      label: options.label,
+      branch: options.branch,
+      idPrefix: options.id_prefix,
+      after,
+      limit,
+    });
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
     const hasMore = rows.length > limit;
-    return { items: items.map(toRoundSummaryView), next_cursor: hasMore && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null };
+    return {
+      items: items.map(toRoundSummaryView),
+      next_cursor: hasMore && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
+    };
   }
 
   /** The commits recorded on a Round (`sc commit`), oldest first. */

@@ -1,4 +1,11 @@
-import type { AgentSession, CommitRef, RecordedCommitView, RoundSummaryView, RoundTransitionView, RoundView } from '@sc/schemas';
+import type {
+  AgentSession,
+  CommitRef,
+  RecordedCommitView,
+  RoundSummaryView,
+  RoundTransitionView,
+  RoundView,
+} from '@sc/schemas';
 import type { RoundCommitEntity } from './round-commit.entity';
 import type { RoundTransitionEntity } from './round-transition.entity';
 import type { RoundEntity } from './round.entity';
@@ -25,19 +32,40 @@ export function toRoundSummaryView(round: RoundEntity): RoundSummaryView {
 }
 
 /** A stored Round with its transitions, commits and agents' sessions, as `GET /rounds/:id` shows it. */
-export function toRoundView(round: RoundEntity, transitions: RoundTransitionEntity[], commits: RoundCommitEntity[], sessions: AgentSession[] = []): RoundView {
-  const view: RoundView = { ...toRoundSummaryView(round), transitions: transitions.map(toTransitionView), commits: commits.map(toCommitRef), sessions };
-  if (round.pullRequestNumber != null && round.pullRequestUrl != null) view.pull_request = { number: round.pullRequestNumber, url: round.pullRequestUrl };
+export function toRoundView(
+  round: RoundEntity,
+  transitions: RoundTransitionEntity[],
+  commits: RoundCommitEntity[],
+  sessions: AgentSession[] = [],
+): RoundView {
+  const view: RoundView = {
+    ...toRoundSummaryView(round),
+    transitions: transitions.map(toTransitionView),
+    commits: commits.map(toCommitRef),
+    sessions,
+  };
+  if (round.pullRequestNumber != null && round.pullRequestUrl != null)
+    view.pull_request = { number: round.pullRequestNumber, url: round.pullRequestUrl };
   return view;
 }
 
 export function toTransitionView(transition: RoundTransitionEntity): RoundTransitionView {
-  return { from: transition.from, to: transition.to, reason: transition.reason, attempt: transition.attempt, at: transition.at };
+  return {
+    from: transition.from,
+    to: transition.to,
+    reason: transition.reason,
+    attempt: transition.attempt,
+    at: transition.at,
+  };
 }
 
 /** A recorded commit as a Report's `commits[]` lists it. */
 export function toCommitRef(commit: RoundCommitEntity): CommitRef {
-  return { sha: commit.sha, ...(commit.branch === null ? {} : { branch: commit.branch }), ...(commit.message === null ? {} : { message: commit.message }) };
+  return {
+    sha: commit.sha,
+    ...(commit.branch === null ? {} : { branch: commit.branch }),
+    ...(commit.message === null ? {} : { message: commit.message }),
+  };
 }
 
 export function toRecordedCommitView(commit: RoundCommitEntity): RecordedCommitView {

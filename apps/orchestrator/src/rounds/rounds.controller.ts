@@ -1,6 +1,14 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { validateCommitRef, validateRetryRequest, type CommitRef, type RecordedCommitView, type RetryRequest, type RoundPage, type RoundView } from '@sc/schemas';
+import {
+  validateCommitRef,
+  validateRetryRequest,
+  type CommitRef,
+  type RecordedCommitView,
+  type RetryRequest,
+  type RoundPage,
+  type RoundView,
+} from '@sc/schemas';
 import { IdParamPipe } from '../http/id-param.pipe';
 import { ApiErrorResponses } from '../http/api-error-responses.decorator';
 import { queryValidationPipe } from '../http/query-validation.pipe';
@@ -45,10 +53,25 @@ export class RoundsController {
 
   @Post(':id/retry')
   @HttpCode(200)
-  @ApiBody({ required: false, schema: { type: 'object', additionalProperties: false, properties: { fresh: { type: 'boolean', description: "Start the agents over instead of resuming their sessions" } } } })
-  @ApiOkResponse({ type: RoundViewDto, description: "Queued again as the next attempt, resuming the agents' sessions unless fresh" })
+  @ApiBody({
+    required: false,
+    schema: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        fresh: { type: 'boolean', description: 'Start the agents over instead of resuming their sessions' },
+      },
+    },
+  })
+  @ApiOkResponse({
+    type: RoundViewDto,
+    description: "Queued again as the next attempt, resuming the agents' sessions unless fresh",
+  })
   @ApiErrorResponses(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
-  retry(@Param('id', IdParamPipe) id: string, @Body(new SchemaBodyPipe('retry request', validateRetryRequest)) body: RetryRequest): Promise<RoundView> {
+  retry(
+    @Param('id', IdParamPipe) id: string,
+    @Body(new SchemaBodyPipe('retry request', validateRetryRequest)) body: RetryRequest,
+  ): Promise<RoundView> {
     return this.rounds.retry(id, { fresh: body.fresh === true });
   }
 
@@ -57,7 +80,10 @@ export class RoundsController {
   @ApiBody({ schema: { $ref: '#/components/schemas/Report.CommitRef' } })
   @ApiOkResponse({ type: RecordedCommitViewDto })
   @ApiErrorResponses(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
-  recordCommit(@Param('id', IdParamPipe) id: string, @Body(new SchemaBodyPipe('commit', validateCommitRef)) commit: CommitRef): Promise<RecordedCommitView> {
+  recordCommit(
+    @Param('id', IdParamPipe) id: string,
+    @Body(new SchemaBodyPipe('commit', validateCommitRef)) commit: CommitRef,
+  ): Promise<RecordedCommitView> {
     return this.links.recordCommit(id, commit);
   }
 }

@@ -23,7 +23,19 @@ import { RoundsService } from './rounds.service';
 @Module({
   imports: [QueueModule, MetricsModule, ClusterModule],
   controllers: [RoundsController, RoundEventsController],
-  providers: [RoundsRepository, RoundEventsRepository, RoundTransitions, RoundsService, RoundMessagesService, RoundViewsService, RoundLinksService, RoundEventsService, RoundGrowthChannel, RoundEventsConsumer, RoundReaper],
+  providers: [
+    RoundsRepository,
+    RoundEventsRepository,
+    RoundTransitions,
+    RoundsService,
+    RoundMessagesService,
+    RoundViewsService,
+    RoundLinksService,
+    RoundEventsService,
+    RoundGrowthChannel,
+    RoundEventsConsumer,
+    RoundReaper,
+  ],
   exports: [RoundsService, RoundMessagesService, RoundViewsService, RoundLinksService, RoundEventsService],
 })
 export class RoundsModule {}

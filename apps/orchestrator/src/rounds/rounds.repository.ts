@@ -34,7 +34,11 @@ export class RoundsRepository {
   async insert(tx: EntityManager, round: RoundEntity): Promise<void> {
     await insertRows(tx, RoundEntity, [round]);
     const labels = [...new Set(JSON.parse(round.labels) as string[])];
-    await insertRows(tx, RoundLabelEntity, labels.map((label) => ({ roundId: round.id, label, createdAt: round.createdAt })));
+    await insertRows(
+      tx,
+      RoundLabelEntity,
+      labels.map((label) => ({ roundId: round.id, label, createdAt: round.createdAt })),
+    );
   }
 
   /** Not a state change: no transition, and `updated_at` stays, so a concurrent state change is not refused. */
@@ -44,7 +48,10 @@ export class RoundsRepository {
 
   /** The newest Round that opened or updated the pull request at `url` (its web URL). */
   findNewestByPullRequestUrl(url: string): Promise<RoundEntity | null> {
-    return this.dataSource.manager.findOne(RoundEntity, { where: { pullRequestUrl: url }, order: { createdAt: 'DESC', id: 'DESC' } });
+    return this.dataSource.manager.findOne(RoundEntity, {
+      where: { pullRequestUrl: url },
+      order: { createdAt: 'DESC', id: 'DESC' },
+    });
   }
 
   /** How many transitions of the Rounds of the pull request at `url` have a reason starting with `prefix`. */
@@ -52,7 +59,10 @@ export class RoundsRepository {
     return this.dataSource.manager
       .createQueryBuilder(RoundTransitionEntity, 't')
       .innerJoin(RoundEntity, 'r', 'r.id = t.round_id')
-      .where('r.pull_request_url = :url AND t.reason LIKE :prefix', { url, prefix: `${prefix.replace(/[%_\\]/g, '')}%` })
+      .where('r.pull_request_url = :url AND t.reason LIKE :prefix', {
+        url,
+        prefix: `${prefix.replace(/[%_\\]/g, '')}%`,
+      })
       .getCount();
   }
 
@@ -62,7 +72,10 @@ export class RoundsRepository {
 
   /** The first Round of a work-order: the one its submit answered with. */
   findFirstOfWorkOrder(workorderId: string): Promise<RoundEntity | null> {
-    return this.dataSource.manager.findOne(RoundEntity, { where: { workorderId }, order: { createdAt: 'ASC', id: 'ASC' } });
+    return this.dataSource.manager.findOne(RoundEntity, {
+      where: { workorderId },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
   }
 
   /**
@@ -70,17 +83,31 @@ export class RoundsRepository {
    * it first takes a transaction lock on the branch name, so two submits naming the same branch check one after
    * the other rather than both finding it free (SQLite runs write transactions one at a time anyway).
    */
-  async findOnBranchOfOtherWorkOrder(tx: EntityManager, branch: string, workorderId: string): Promise<RoundEntity | null> {
-    if (tx.connection.options.type === 'postgres') await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`branch:${branch}`]);
-    return tx.findOne(RoundEntity, { where: { branch, workorderId: Not(workorderId) }, order: { createdAt: 'DESC', id: 'DESC' } });
+  async findOnBranchOfOtherWorkOrder(
+    tx: EntityManager,
+    branch: string,
+    workorderId: string,
+  ): Promise<RoundEntity | null> {
+    if (tx.connection.options.type === 'postgres')
+      await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`branch:${branch}`]);
+    return tx.findOne(RoundEntity, {
+      where: { branch, workorderId: Not(workorderId) },
+      order: { createdAt: 'DESC', id: 'DESC' },
+    });
   }
 
   /**
    * Writes `changes` only if the Round is still in the state and attempt `round` was read with
    * (compare-and-set); false when someone changed it in between.
    */
-  async updateIfUnchanged(tx: EntityManager, round: Pick<RoundEntity, 'id' | 'state' | 'attempt'>, changes: Partial<RoundEntity>): Promise<boolean> {
-    return (await updateRows(tx, RoundEntity, { id: round.id, state: round.state, attempt: round.attempt }, changes)) === 1;
+  async updateIfUnchanged(
+    tx: EntityManager,
+    round: Pick<RoundEntity, 'id' | 'state' | 'attempt'>,
+    changes: Partial<RoundEntity>,
+  ): Promise<boolean> {
+    return (
+      (await updateRows(tx, RoundEntity, { id: round.id, state: round.state, attempt: round.attempt }, changes)) === 1
+    );
   }
 
   /** Inserts `transitions` in one statement, in their order (their ids follow it). */
@@ -114,7 +141,9 @@ export class RoundsRepository {
     const query = this.dataSource.manager.createQueryBuilder(RoundEntity, 'round');
     let keyset = { createdAt: 'round.createdAt', id: 'round.id' };
     if (filter.label) {
-      query.innerJoin(RoundLabelEntity, 'label', 'label.roundId = round.id AND label.label = :label', { label: filter.label });
+      query.innerJoin(RoundLabelEntity, 'label', 'label.roundId = round.id AND label.label = :label', {
+        label: filter.label,
+      });
       keyset = { createdAt: 'label.createdAt', id: 'label.roundId' };
     }
     if (filter.status) query.andWhere('round.state = :status', { status: filter.status });
@@ -127,7 +156,11 @@ export class RoundsRepository {
       query.andWhere(`(${keyset.createdAt}, ${keyset.id}) < (:createdAt, :id)`, filter.after);
     }
     // `limit`, not `take`: the label join matches at most one row per Round, so no de-duplicating subquery is needed.
-    return query.orderBy(keyset.createdAt, 'DESC').addOrderBy(keyset.id, 'DESC').limit(filter.limit + 1).getMany();
+    return query
+      .orderBy(keyset.createdAt, 'DESC')
+      .addOrderBy(keyset.id, 'DESC')
+      .limit(filter.limit + 1)
+      .getMany();
   }
 
   /** The stored document of a work-order (a retry sends it again). */
@@ -159,12 +192,20 @@ export class RoundsRepository {
     const document = JSON.parse(report.document) as Report;
     const sessions = (document.sessions ?? []).map(({ agent, session_id }) => ({ agent, session_id }));
     if (sessions.length === 0) return undefined;
-    return { attempt, sessions, transcripts: document.artifacts.map((artifact) => artifact.name).filter((name) => name.startsWith('sessions/')) };
+    return {
+      attempt,
+      sessions,
+      transcripts: document.artifacts.map((artifact) => artifact.name).filter((name) => name.startsWith('sessions/')),
+    };
   }
 
   /** The agents' sessions of every attempt's Report, oldest attempt first. */
   async sessions(roundId: string): Promise<AgentSession[]> {
-    const reports = await this.dataSource.manager.find(ReportEntity, { select: { document: true, attempt: true }, where: { roundId }, order: { attempt: 'ASC' } });
+    const reports = await this.dataSource.manager.find(ReportEntity, {
+      select: { document: true, attempt: true },
+      where: { roundId },
+      order: { attempt: 'ASC' },
+    });
     return reports.flatMap((report) => (JSON.parse(report.document) as Report).sessions ?? []);
   }
 }

@@ -33,8 +33,15 @@ describe(RoundsService.name, () => {
   it('creates a queued Round with its first transition and stages its job', async () => {
     const { id } = await queued();
     const view = await views.get(id);
-    expect(view).toMatchObject({ state: 'queued', attempt: 1, transitions: [{ from: null, to: 'queued', reason: 'submitted', attempt: 1 }] });
-    expect(await dataSource.getRepository(OutboxEntity).findOneBy({ jobId: `${id}.1` })).toMatchObject({ sentAt: null, priority: 5 });
+    expect(view).toMatchObject({
+      state: 'queued',
+      attempt: 1,
+      transitions: [{ from: null, to: 'queued', reason: 'submitted', attempt: 1 }],
+    });
+    expect(await dataSource.getRepository(OutboxEntity).findOneBy({ jobId: `${id}.1` })).toMatchObject({
+      sentAt: null,
+      priority: 5,
+    });
   });
 
   it('refuses queued → queued (retry of a Round still going)', async () => {
@@ -61,21 +68,32 @@ describe(RoundsService.name, () => {
     } finally {
       harness.isTakenByWorker = false;
     }
-    expect(harness.cancelRequests.publish).toHaveBeenCalledWith({ round_id: id, attempt: 1, reason: 'cancel requested by API' });
+    expect(harness.cancelRequests.publish).toHaveBeenCalledWith({
+      round_id: id,
+      attempt: 1,
+      reason: 'cancel requested by API',
+    });
   });
 
   it('sends a cancel request for a running Round and leaves its state to the worker', async () => {
     const { id } = await queued();
     await messages.start({ type: 'started', round_id: id, attempt: 1, worker: 'w', at: at() });
     expect((await rounds.cancel(id)).state).toBe('running');
-    expect(harness.cancelRequests.publish).toHaveBeenCalledWith({ round_id: id, attempt: 1, reason: 'cancel requested by API' });
+    expect(harness.cancelRequests.publish).toHaveBeenCalledWith({
+      round_id: id,
+      attempt: 1,
+      reason: 'cancel requested by API',
+    });
   });
 
   it('applies a started that came with its finished in one transaction, as a start then an end', async () => {
     const { id, order } = await queued();
     const commits = jest.spyOn(UnitOfWork.prototype, 'run');
     const started = { type: 'started' as const, round_id: id, attempt: 1, worker: 'w1', at: at() };
-    await messages.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() }, started);
+    await messages.finish(
+      { type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() },
+      started,
+    );
     expect(commits).toHaveBeenCalledTimes(1);
     commits.mockRestore();
     const view = await views.get(id);
@@ -100,14 +118,23 @@ describe(RoundsService.name, () => {
 
   it('counts a finished Round and its Report once, however often the message arrives', async () => {
     const { id, order } = await queued();
-    const finished = { ...report(id, order.id, 1), token_usage: [{ agent: 'claude', model: 'sonnet', input: 7, output: 3 }] };
+    const finished = {
+      ...report(id, order.id, 1),
+      token_usage: [{ agent: 'claude', model: 'sonnet', input: 7, output: 3 }],
+    };
     const message = { type: 'finished' as const, round_id: id, attempt: 1, report: finished, at: at() };
     harness.metrics.roundEnded.mockClear();
     harness.metrics.reportStored.mockClear();
     await messages.finish(message);
     await messages.finish(message);
     // The implicit start is not an end: one call, for the terminal transition, with the Round as stored.
-    expect(harness.metrics.roundEnded.mock.calls).toEqual([[expect.objectContaining({ id, plugin: 'echo', startedAt: expect.any(String), finishedAt: expect.any(String) }), 'succeeded', expect.any(String)]]);
+    expect(harness.metrics.roundEnded.mock.calls).toEqual([
+      [
+        expect.objectContaining({ id, plugin: 'echo', startedAt: expect.any(String), finishedAt: expect.any(String) }),
+        'succeeded',
+        expect.any(String),
+      ],
+    ]);
     expect(harness.metrics.reportStored.mock.calls).toEqual([[finished, 'echo']]);
   });
 
@@ -116,7 +143,9 @@ describe(RoundsService.name, () => {
     harness.metrics.roundEnded.mockClear();
     await rounds.cancel(id);
     await messages.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() });
-    expect(harness.metrics.roundEnded.mock.calls).toEqual([[expect.objectContaining({ id, startedAt: null }), 'cancelled', expect.any(String)]]);
+    expect(harness.metrics.roundEnded.mock.calls).toEqual([
+      [expect.objectContaining({ id, startedAt: null }), 'cancelled', expect.any(String)],
+    ]);
     expect(harness.metrics.reportStored).not.toHaveBeenCalledWith(expect.objectContaining({ round_id: id }));
   });
 
@@ -139,8 +168,17 @@ describe(RoundsService.name, () => {
     const { id, order } = await queued();
     await messages.start({ type: 'started', round_id: id, attempt: 1, worker: 'host:1', at: at() });
     await rounds.reap(id, 1, 'orphaned: job lost');
-    expect((await views.get(id)).transitions.at(-1)).toMatchObject({ from: 'running', to: 'error', reason: 'orphaned: job lost' });
-    expect(await reports.get(id)).toMatchObject({ status: 'error', error: 'orphaned: job lost', attempt: 1, worker: 'host:1' });
+    expect((await views.get(id)).transitions.at(-1)).toMatchObject({
+      from: 'running',
+      to: 'error',
+      reason: 'orphaned: job lost',
+    });
+    expect(await reports.get(id)).toMatchObject({
+      status: 'error',
+      error: 'orphaned: job lost',
+      attempt: 1,
+      worker: 'host:1',
+    });
     // A late Report of the lost attempt changes nothing; a second reap neither.
     await messages.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() });
     await rounds.reap(id, 1, 'orphaned: job lost');
@@ -155,7 +193,13 @@ describe(RoundsService.name, () => {
 
   it('retries a finished Round as the next attempt with a new job', async () => {
     const { id, order } = await queued();
-    await messages.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1, 'failure'), at: at() });
+    await messages.finish({
+      type: 'finished',
+      round_id: id,
+      attempt: 1,
+      report: report(id, order.id, 1, 'failure'),
+      at: at(),
+    });
     const view = await rounds.retry(id);
     expect(view).toMatchObject({ state: 'queued', attempt: 2, report_status: null });
     const row = await dataSource.getRepository(OutboxEntity).findOneBy({ jobId: `${id}.2` });
@@ -165,18 +209,31 @@ describe(RoundsService.name, () => {
   it('replays stored transitions to a follower and ends with a terminal state', async () => {
     const { id, order } = await queued();
     await messages.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() });
-    const replayed: RoundEvent[] = (await firstValueFrom((await events.follow(id)).pipe(toArray()))).map((entry) => entry.event);
-    expect(replayed.map((event) => event.type === 'transition' && event.to)).toEqual(['queued', 'running', 'succeeded']);
+    const replayed: RoundEvent[] = (await firstValueFrom((await events.follow(id)).pipe(toArray()))).map(
+      (entry) => entry.event,
+    );
+    expect(replayed.map((event) => event.type === 'transition' && event.to)).toEqual([
+      'queued',
+      'running',
+      'succeeded',
+    ]);
   });
 
   it("stores a worker's events that come before the start of their attempt after it", async () => {
     const { id, order } = await queued();
-    const recorded = events.record([{ type: 'log', round_id: id, attempt: 1, level: 'info', message: 'early', at: at() }]);
+    const recorded = events.record([
+      { type: 'log', round_id: id, attempt: 1, level: 'info', message: 'early', at: at() },
+    ]);
     await messages.start({ type: 'started', round_id: id, attempt: 1, worker: 'w', at: at() });
     await recorded;
     await messages.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() });
     const replayed = await firstValueFrom((await events.follow(id)).pipe(toArray()));
-    expect(replayed.map(({ event }) => (event.type === 'transition' ? event.to : event.type))).toEqual(['queued', 'running', 'log', 'succeeded']);
+    expect(replayed.map(({ event }) => (event.type === 'transition' ? event.to : event.type))).toEqual([
+      'queued',
+      'running',
+      'log',
+      'succeeded',
+    ]);
   });
 
   it('streams live transitions until the Round finishes', async () => {
@@ -185,6 +242,11 @@ describe(RoundsService.name, () => {
     await messages.start({ type: 'started', round_id: id, attempt: 1, worker: 'w', at: at() });
     await events.record([{ type: 'log', round_id: id, attempt: 1, level: 'info', message: 'hello', at: at() }]);
     await messages.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() });
-    expect((await collected).map(({ event }) => (event.type === 'transition' ? event.to : event.type))).toEqual(['queued', 'running', 'log', 'succeeded']);
+    expect((await collected).map(({ event }) => (event.type === 'transition' ? event.to : event.type))).toEqual([
+      'queued',
+      'running',
+      'log',
+      'succeeded',
+    ]);
   });
 });

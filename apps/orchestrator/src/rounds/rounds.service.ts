@@ -1,5 +1,11 @@
 import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
-import { assertTransition, type ReviewDecision, type RoundState, type RoundView, type StoredWorkOrder } from '@sc/schemas';
+import {
+  assertTransition,
+  type ReviewDecision,
+  type RoundState,
+  type RoundView,
+  type StoredWorkOrder,
+} from '@sc/schemas';
 import type { EntityManager } from 'typeorm';
 import { newRecordId } from '../database/record-id';
 import { CancelRequestsPublisher } from '../queue/cancel-requests.publisher';
@@ -67,8 +73,12 @@ export class RoundsService {
       finishedAt: null,
     };
     await this.repository.insert(tx, round);
-    await this.repository.addTransitions(tx, [{ roundId: round.id, from: null, to: 'queued', reason: 'submitted', attempt: 1, at }]);
-    await this.events.addToHistory(tx, [{ type: 'transition', round_id: round.id, attempt: 1, from: null, to: 'queued', reason: 'submitted', at }]);
+    await this.repository.addTransitions(tx, [
+      { roundId: round.id, from: null, to: 'queued', reason: 'submitted', attempt: 1, at },
+    ]);
+    await this.events.addToHistory(tx, [
+      { type: 'transition', round_id: round.id, attempt: 1, from: null, to: 'queued', reason: 'submitted', at },
+    ]);
     const staged = await this.producer.stage(tx, { round_id: round.id, workorder_id: order.id, attempt: 1, order }, at);
     return { round, staged };
   }
@@ -90,9 +100,19 @@ export class RoundsService {
    */
   async cancel(id: string): Promise<RoundView> {
     const round = await this.require(id);
-    if (round.state === 'running' || (round.state === 'queued' && (await this.producer.isHeldByWorker(id, round.attempt)))) {
-      const heard = await this.cancelRequests.publish({ round_id: id, attempt: round.attempt, reason: 'cancel requested by API' });
-      this.logger.log({ round_id: id, workorder_id: round.workorderId, attempt: round.attempt, workers: heard }, 'cancel requested');
+    if (
+      round.state === 'running' ||
+      (round.state === 'queued' && (await this.producer.isHeldByWorker(id, round.attempt)))
+    ) {
+      const heard = await this.cancelRequests.publish({
+        round_id: id,
+        attempt: round.attempt,
+        reason: 'cancel requested by API',
+      });
+      this.logger.log(
+        { round_id: id, workorder_id: round.workorderId, attempt: round.attempt, workers: heard },
+        'cancel requested',
+      );
       return this.views.get(id);
     }
     const cancelled = await this.transitions.change(id, async (tx, current) => {
@@ -120,7 +140,14 @@ export class RoundsService {
       if (!order) throw new NotFoundException(`work-order ${round.workorderId} of round ${id} not found`);
       const attempt = round.attempt + 1;
       const resumeFrom = fresh ? undefined : await this.repository.resumeFrom(tx, id, round.attempt);
-      const job = { round_id: id, workorder_id: round.workorderId, attempt, order, ...(resumeFrom ? { resume_from: resumeFrom } : {}), ...(followUp ? { follow_up: followUp } : {}) };
+      const job = {
+        round_id: id,
+        workorder_id: round.workorderId,
+        attempt,
+        order,
+        ...(resumeFrom ? { resume_from: resumeFrom } : {}),
+        ...(followUp ? { follow_up: followUp } : {}),
+      };
       staged = await this.producer.stage(tx, job, now());
       const reason = options.reason ?? (fresh ? 'retry requested by API (fresh)' : 'retry requested by API');
       return { to: 'queued', reason, changes: { attempt, startedAt: null, finishedAt: null, reportStatus: null } };
@@ -135,9 +162,12 @@ export class RoundsService {
    */
   async decideReview(id: string, decision: ReviewDecision): Promise<RoundView> {
     await this.transitions.change(id, (_tx, round) => {
-      if (round.state !== 'awaiting_review') throw new ConflictException(`round ${id} is ${round.state}, not awaiting_review`);
+      if (round.state !== 'awaiting_review')
+        throw new ConflictException(`round ${id} is ${round.state}, not awaiting_review`);
       const changes = { finishedAt: now() };
-      return decision.approved ? { to: 'succeeded', reason: 'review approved', changes } : { to: 'failed', reason: `review rejected: ${decision.reason}`, changes };
+      return decision.approved
+        ? { to: 'succeeded', reason: 'review approved', changes }
+        : { to: 'failed', reason: `review rejected: ${decision.reason}`, changes };
     });
     return this.views.get(id);
   }
@@ -153,10 +183,18 @@ export class RoundsService {
    */
   async reap(id: string, attempt: number, reason: string): Promise<void> {
     await this.transitions.change(id, async (tx, round) => {
-      if (round.attempt !== attempt || !(['running', 'retrying', 'waiting'] as RoundState[]).includes(round.state)) return undefined;
+      if (round.attempt !== attempt || !(['running', 'retrying', 'waiting'] as RoundState[]).includes(round.state))
+        return undefined;
       const at = now();
       const report = reapedReport(round, attempt, reason);
-      await this.repository.insertReport(tx, { id: newRecordId(), roundId: id, attempt, status: 'error', document: JSON.stringify(report), createdAt: at });
+      await this.repository.insertReport(tx, {
+        id: newRecordId(),
+        roundId: id,
+        attempt,
+        status: 'error',
+        document: JSON.stringify(report),
+        createdAt: at,
+      });
       return { to: 'error', reason, changes: { reportStatus: 'error', finishedAt: at } };
     });
   }

@@ -1,7 +1,21 @@
-import { canTransition, isTerminal, RoundStateByReportStatus, type ReportStatus, type RoundEvent, type RoundMessage, type RoundState, type WorkerEvent } from '@sc/schemas';
+import {
+  canTransition,
+  isTerminal,
+  RoundStateByReportStatus,
+  type ReportStatus,
+  type RoundEvent,
+  type RoundMessage,
+  type RoundState,
+  type WorkerEvent,
+} from '@sc/schemas';
 import * as fc from 'fast-check';
 import { pgTestUrl } from '../../../../test/support/postgres';
-import { createRoundsHarness, harnessDatabases, testReport, type RoundsHarness } from '../../test/support/rounds-harness';
+import {
+  createRoundsHarness,
+  harnessDatabases,
+  testReport,
+  type RoundsHarness,
+} from '../../test/support/rounds-harness';
 import { RoundEventEntity } from './round-event.entity';
 import { ReportEntity } from '../reports/report.entity';
 
@@ -51,7 +65,10 @@ function expected(model: Model, message: RoundMessage): Partial<Model> {
     case 'finished':
       if (model.reported.has(message.attempt)) return {};
       return {
-        state: model.isReviewed && message.report.status === 'success' ? 'awaiting_review' : RoundStateByReportStatus[message.report.status],
+        state:
+          model.isReviewed && message.report.status === 'success'
+            ? 'awaiting_review'
+            : RoundStateByReportStatus[message.report.status],
         reported: new Set([...model.reported, message.attempt]),
       };
   }
@@ -68,7 +85,12 @@ async function deliver(real: Real, message: RoundMessage): Promise<void> {
 class WorkerMessage implements Command {
   constructor(
     private readonly kind: RoundMessage['type'],
-    private readonly options: { isStale: boolean; worker: (typeof workers)[number]; waiting: boolean; status: ReportStatus },
+    private readonly options: {
+      isStale: boolean;
+      worker: (typeof workers)[number];
+      waiting: boolean;
+      status: ReportStatus;
+    },
   ) {}
 
   check = () => true;
@@ -111,9 +133,22 @@ class ShortAttempt implements Command {
 
   async run(model: Model, real: Real): Promise<void> {
     const started = { type: 'started' as const, round_id: real.id, attempt: model.attempt, worker: 'w1', at: at() };
-    const events: WorkerEvent[] = [log(real.id, model.attempt, 'carried'), { type: 'end', round_id: real.id, attempt: model.attempt, at: at() }];
-    const finished = { type: 'finished' as const, round_id: real.id, attempt: model.attempt, report: testReport(real.id, real.workorderId, model.attempt, this.status), at: at(), events };
-    Object.assign(model, expected({ ...model, ...expected(model, started) }, finished), { worker: 'w1', last: finished });
+    const events: WorkerEvent[] = [
+      log(real.id, model.attempt, 'carried'),
+      { type: 'end', round_id: real.id, attempt: model.attempt, at: at() },
+    ];
+    const finished = {
+      type: 'finished' as const,
+      round_id: real.id,
+      attempt: model.attempt,
+      report: testReport(real.id, real.workorderId, model.attempt, this.status),
+      at: at(),
+      events,
+    };
+    Object.assign(model, expected({ ...model, ...expected(model, started) }, finished), {
+      worker: 'w1',
+      last: finished,
+    });
     await real.harness.messages.finish(finished, started);
     await matches(model, real);
   }
@@ -126,7 +161,10 @@ class Events implements Command {
   check = (model: Readonly<Model>) => model.state === 'running';
 
   async run(model: Model, real: Real): Promise<void> {
-    await real.harness.events.record([log(real.id, model.attempt, 'a line'), { type: 'phase', round_id: real.id, attempt: model.attempt, phase: 'coding', state: 'started', at: at() }]);
+    await real.harness.events.record([
+      log(real.id, model.attempt, 'a line'),
+      { type: 'phase', round_id: real.id, attempt: model.attempt, phase: 'coding', state: 'started', at: at() },
+    ]);
     await matches(model, real);
   }
 
@@ -155,7 +193,10 @@ class Review implements Command {
   check = () => true;
 
   async run(model: Model, real: Real): Promise<void> {
-    const answer = real.harness.rounds.decideReview(real.id, this.isApproved ? { approved: true } : { approved: false, reason: 'no' });
+    const answer = real.harness.rounds.decideReview(
+      real.id,
+      this.isApproved ? { approved: true } : { approved: false, reason: 'no' },
+    );
     if (model.state !== 'awaiting_review') await expect(answer).rejects.toThrow(/not awaiting_review/);
     else {
       await answer;
@@ -190,7 +231,8 @@ class WorkerLost implements Command {
 
   async run(model: Model, real: Real): Promise<void> {
     await real.harness.rounds.reap(real.id, model.attempt, 'job gone');
-    if (['running', 'retrying', 'waiting'].includes(model.state)) Object.assign(model, { state: 'error', reported: new Set([...model.reported, model.attempt]) });
+    if (['running', 'retrying', 'waiting'].includes(model.state))
+      Object.assign(model, { state: 'error', reported: new Set([...model.reported, model.attempt]) });
     await matches(model, real);
   }
 
@@ -213,24 +255,40 @@ async function matches(model: Model, real: Real): Promise<void> {
   if (model.state === 'running') expect(view.worker).toBe(model.worker);
   let previous: RoundState | null = null;
   for (const transition of view.transitions) {
-    expect({ from: transition.from, legal: previous === null ? transition.to === 'queued' : canTransition(previous, transition.to) }).toEqual({ from: previous, legal: true });
+    expect({
+      from: transition.from,
+      legal: previous === null ? transition.to === 'queued' : canTransition(previous, transition.to),
+    }).toEqual({ from: previous, legal: true });
     previous = transition.to;
   }
   const reports = await dataSource.getRepository(ReportEntity).find({ where: { roundId: real.id } });
   expect(reports.map((report) => report.attempt).sort()).toEqual([...model.reported].sort());
-  const history = await dataSource.getRepository(RoundEventEntity).find({ where: { roundId: real.id }, order: { id: 'ASC' } });
+  const history = await dataSource
+    .getRepository(RoundEventEntity)
+    .find({ where: { roundId: real.id }, order: { id: 'ASC' } });
   const running = new Set<number>();
   for (const entry of history) {
     const event = JSON.parse(entry.data) as RoundEvent;
     if (event.type === 'transition' && event.to === 'running') running.add(event.attempt);
     else if (event.type === 'transition' && isTerminal(event.to)) running.delete(event.attempt);
-    else if (event.type !== 'transition') expect({ event: event.type, attempt: event.attempt, whileRunning: running.has(event.attempt) }).toEqual({ event: event.type, attempt: event.attempt, whileRunning: true });
+    else if (event.type !== 'transition')
+      expect({ event: event.type, attempt: event.attempt, whileRunning: running.has(event.attempt) }).toEqual({
+        event: event.type,
+        attempt: event.attempt,
+        whileRunning: true,
+      });
   }
 }
 
 const commands = [
   fc
-    .record({ kind: fc.constantFrom('started', 'retrying', 'finished'), isStale: fc.boolean(), worker: fc.constantFrom(...workers), waiting: fc.boolean(), status: fc.constantFrom<ReportStatus>('success', 'failure', 'cancelled', 'timeout', 'error') })
+    .record({
+      kind: fc.constantFrom('started', 'retrying', 'finished'),
+      isStale: fc.boolean(),
+      worker: fc.constantFrom(...workers),
+      waiting: fc.boolean(),
+      status: fc.constantFrom<ReportStatus>('success', 'failure', 'cancelled', 'timeout', 'error'),
+    })
     .map(({ kind, ...options }) => new WorkerMessage(kind, options)),
   fc.constant(new Duplicate()),
   fc.constantFrom<ReportStatus>('success', 'failure').map((status) => new ShortAttempt(status)),
@@ -293,7 +351,13 @@ describe.each(harnessDatabases)('the worker protocol against RoundsService on %s
     for (let i = 0; i < 10; i++) {
       const { id, order } = await harness.queued();
       const started = { type: 'started' as const, round_id: id, attempt: 1, worker: 'w1', at: at() };
-      const finished = { type: 'finished' as const, round_id: id, attempt: 1, report: testReport(id, order.id, 1), at: at() };
+      const finished = {
+        type: 'finished' as const,
+        round_id: id,
+        attempt: 1,
+        report: testReport(id, order.id, 1),
+        at: at(),
+      };
       await Promise.allSettled([harness.rounds.cancel(id), harness.messages.finish(finished, started)]);
       rounds.push(id);
     }

@@ -13,7 +13,9 @@ export const IdempotencyKey = createParamDecorator((_: unknown, context: Executi
   const value = context.switchToHttp().getRequest<Request>().headers['idempotency-key'];
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || !keyPattern.test(value)) {
-    throw new ValidationException('header', [{ path: '/headers/idempotency-key', message: 'must be 1 to 200 printable ASCII characters' }]);
+    throw new ValidationException('header', [
+      { path: '/headers/idempotency-key', message: 'must be 1 to 200 printable ASCII characters' },
+    ]);
   }
   return value;
 });

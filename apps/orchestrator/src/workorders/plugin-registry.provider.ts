@@ -15,5 +15,9 @@ export const pluginRegistryProvider: Provider = {
   provide: PLUGIN_REGISTRY,
   inject: [ORCHESTRATOR_CONFIG, ROOT_LOGGER],
   useFactory: (config: OrchestratorConfig, logger: Logger): Promise<PluginRegistry> =>
-    discoverPlugins({ modules: config.plugins, cwd: process.cwd(), logger: logger.child({ context: 'PluginRegistry' }) }),
+    discoverPlugins({
+      modules: config.plugins,
+      cwd: process.cwd(),
+      logger: logger.child({ context: 'PluginRegistry' }),
+    }),
 };

@@ -5,7 +5,11 @@ import type { StoredWorkOrder, WorkOrder } from '@sc/schemas';
  * (an id, a default branch that names the day) are taken from the stored document, so the same body sent
  * again, even on another day, matches; any other difference does not.
  */
-export function isSameWorkOrder(stored: StoredWorkOrder, input: WorkOrder, complete: (input: WorkOrder) => StoredWorkOrder): boolean {
+export function isSameWorkOrder(
+  stored: StoredWorkOrder,
+  input: WorkOrder,
+  complete: (input: WorkOrder) => StoredWorkOrder,
+): boolean {
   const repeated = complete({ ...input, id: input.id ?? stored.id, branch: input.branch ?? stored.branch });
   return canonicalJson(repeated) === canonicalJson(stored);
 }
@@ -14,7 +18,9 @@ export function isSameWorkOrder(stored: StoredWorkOrder, input: WorkOrder, compl
 function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, child: unknown) =>
     child !== null && typeof child === 'object' && !Array.isArray(child)
-      ? Object.fromEntries(Object.entries(child as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(
+          Object.entries(child as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
       : child,
   );
 }

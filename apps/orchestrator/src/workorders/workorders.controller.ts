@@ -26,11 +26,24 @@ export class WorkOrdersController {
 
   @Post()
   @HttpCode(200)
-  @ApiBody({ schema: { $ref: '#/components/schemas/WorkOrder' }, examples: { echo: { summary: 'An echo Round', value: echoExample } } })
-  @ApiOkResponse({ type: SubmitWorkOrderResponseDto, description: 'Queued; a repeated submit (same `id` or Idempotency-Key) gets the first answer' })
+  @ApiBody({
+    schema: { $ref: '#/components/schemas/WorkOrder' },
+    examples: { echo: { summary: 'An echo Round', value: echoExample } },
+  })
+  @ApiOkResponse({
+    type: SubmitWorkOrderResponseDto,
+    description: 'Queued; a repeated submit (same `id` or Idempotency-Key) gets the first answer',
+  })
   @ApiErrorResponses(HttpStatus.BAD_REQUEST, HttpStatus.CONFLICT, HttpStatus.PAYLOAD_TOO_LARGE)
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Repeating a submit with the same key returns the first answer.' })
-  submit(@Body(new SchemaBodyPipe('work-order', validateWorkOrder)) order: WorkOrder, @IdempotencyKey() key: string | undefined): Promise<SubmitWorkOrderResponse> {
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Repeating a submit with the same key returns the first answer.',
+  })
+  submit(
+    @Body(new SchemaBodyPipe('work-order', validateWorkOrder)) order: WorkOrder,
+    @IdempotencyKey() key: string | undefined,
+  ): Promise<SubmitWorkOrderResponse> {
     return this.workorders.submit(order, key);
   }
 

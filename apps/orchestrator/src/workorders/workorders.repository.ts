@@ -12,7 +12,9 @@ export class WorkOrdersRepository {
 
   /** Inserts in `tx`; a repeated `id` or idempotency key fails on its unique constraint. */
   insert(tx: EntityManager, order: StoredWorkOrder, idempotencyKey: string | undefined, at: string): Promise<void> {
-    return insertRows(tx, WorkOrderEntity, [{ id: order.id, document: JSON.stringify(order), idempotencyKey: idempotencyKey ?? null, createdAt: at }]);
+    return insertRows(tx, WorkOrderEntity, [
+      { id: order.id, document: JSON.stringify(order), idempotencyKey: idempotencyKey ?? null, createdAt: at },
+    ]);
   }
 
   async findDocument(id: string): Promise<StoredWorkOrder | undefined> {

@@ -1,4 +1,12 @@
-import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  UnprocessableEntityException,
+} from '@nestjs/common';
 import type { Plugin } from '@sc/plugin-sdk';
 import { checkPluginParams, selectionIssues, unpricedAgents, type PluginRegistry } from '@sc/runner';
 import { defaultBranchName, type StoredWorkOrder, type SubmitWorkOrderResponse, type WorkOrder } from '@sc/schemas';
@@ -39,7 +47,11 @@ export class WorkOrdersService {
   async submit(input: WorkOrder, idempotencyKey?: string): Promise<SubmitWorkOrderResponse> {
     const order = this.complete(input);
     const plugin = this.requirePlugin(order.plugin);
-    const issues = [...checkPluginParams(plugin, order.params), ...unpricedAgents(order, this.config.prices), ...selectionIssues(order)];
+    const issues = [
+      ...checkPluginParams(plugin, order.params),
+      ...unpricedAgents(order, this.config.prices),
+      ...selectionIssues(order),
+    ];
     if (issues.length) throw new ValidationException('work-order', issues);
     const at = new Date().toISOString();
     let answer: SubmitWorkOrderResponse;
@@ -50,7 +62,10 @@ export class WorkOrdersService {
         await this.repository.insert(tx, order, idempotencyKey, at);
         if (!order.continue_branch) await this.assertBranchFree(tx, order);
         const queued = await this.rounds.createQueued(tx, order);
-        return { answer: { workorder_id: order.id, round_id: queued.round.id, status: 'queued' as const }, staged: queued.staged };
+        return {
+          answer: { workorder_id: order.id, round_id: queued.round.id, status: 'queued' as const },
+          staged: queued.staged,
+        };
       }));
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
@@ -61,7 +76,10 @@ export class WorkOrdersService {
     }
     // The job first: the log line can wait, the worker should not.
     void this.relay.relayCommitted([staged]);
-    this.logger.log({ workorder_id: answer.workorder_id, round_id: answer.round_id, plugin: order.plugin }, 'work-order submitted');
+    this.logger.log(
+      { workorder_id: answer.workorder_id, round_id: answer.round_id, plugin: order.plugin },
+      'work-order submitted',
+    );
     return answer;
   }
 
@@ -113,15 +131,21 @@ export class WorkOrdersService {
    * The answer of the first submit with this key or id (the key wins: it names the request, the id the
    * document), once the body is known to ask for the same work-order.
    */
-  private async findStoredAnswer(input: WorkOrder, idempotencyKey: string | undefined): Promise<SubmitWorkOrderResponse | undefined> {
-    const keyedId = idempotencyKey === undefined ? undefined : await this.repository.findIdByIdempotencyKey(idempotencyKey);
+  private async findStoredAnswer(
+    input: WorkOrder,
+    idempotencyKey: string | undefined,
+  ): Promise<SubmitWorkOrderResponse | undefined> {
+    const keyedId =
+      idempotencyKey === undefined ? undefined : await this.repository.findIdByIdempotencyKey(idempotencyKey);
     const workorderId = keyedId ?? input.id;
     if (workorderId === undefined) return undefined;
     const stored = await this.repository.findDocument(workorderId);
     if (!stored) return undefined;
     if (!isSameWorkOrder(stored, input, (order) => this.complete(order))) {
       if (keyedId !== undefined) {
-        throw new UnprocessableEntityException(`Idempotency-Key ${JSON.stringify(idempotencyKey)} was already used for work-order ${keyedId} with a different body`);
+        throw new UnprocessableEntityException(
+          `Idempotency-Key ${JSON.stringify(idempotencyKey)} was already used for work-order ${keyedId} with a different body`,
+        );
       }
       throw new ConflictException(`work-order ${workorderId} already exists with a different body`);
     }

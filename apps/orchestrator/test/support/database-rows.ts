@@ -14,24 +14,34 @@ export type RowCounts = Record<(typeof tables)[number], number>;
  * opened read-only (WAL lets it read while the orchestrator writes), or the Postgres database of `DATABASE_URL`.
  */
 export class DatabaseRows {
-  private constructor(private readonly query: (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>, readonly close: () => Promise<void>) {}
+  private constructor(
+    private readonly query: (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>,
+    readonly close: () => Promise<void>,
+  ) {}
 
   static async open(stack: StackEnv): Promise<DatabaseRows> {
     const url = stack.env.DATABASE_URL;
     if (url) {
       const client = new Client({ connectionString: url });
       await client.connect();
-      return new DatabaseRows(async (sql, params) => (await client.query(toPostgresParams(sql), params)).rows as Record<string, unknown>[], () => client.end());
+      return new DatabaseRows(
+        async (sql, params) => (await client.query(toPostgresParams(sql), params)).rows as Record<string, unknown>[],
+        () => client.end(),
+      );
     }
     const db = new Database(join(stack.dataDir, 'sc.sqlite'), { readonly: true, fileMustExist: true });
-    return new DatabaseRows(async (sql, params) => db.prepare(sql).all(...params) as Record<string, unknown>[], async () => void db.close());
+    return new DatabaseRows(
+      async (sql, params) => db.prepare(sql).all(...params) as Record<string, unknown>[],
+      async () => void db.close(),
+    );
   }
 
   /** How many rows each table holds. */
   async counts(): Promise<RowCounts> {
     // One after the other: a pg client runs one query at a time.
     const counts: Partial<RowCounts> = {};
-    for (const table of tables) counts[table] = Number((await this.query(`SELECT COUNT(*) AS n FROM ${table}`, []))[0].n);
+    for (const table of tables)
+      counts[table] = Number((await this.query(`SELECT COUNT(*) AS n FROM ${table}`, []))[0].n);
     return counts as RowCounts;
   }
 

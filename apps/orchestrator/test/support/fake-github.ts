@@ -83,24 +83,47 @@ export class FakeGitHub {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
-  private answer(method: string, url: string, body: unknown, authorization?: string): { status: number; body: unknown } {
+  private answer(
+    method: string,
+    url: string,
+    body: unknown,
+    authorization?: string,
+  ): { status: number; body: unknown } {
     const { pathname: path, searchParams } = new URL(url, 'http://fake-github');
-    this.calls.push({ method, path, query: Object.fromEntries(searchParams), body, ...(authorization === undefined ? {} : { authorization }) });
+    this.calls.push({
+      method,
+      path,
+      query: Object.fromEntries(searchParams),
+      body,
+      ...(authorization === undefined ? {} : { authorization }),
+    });
     const failure = this.failures.findIndex((candidate) => candidate.method === method && candidate.path.test(path));
     if (failure >= 0) return { status: this.failures.splice(failure, 1)[0].status, body: { message: 'Server Error' } };
     const fields = (body ?? {}) as Record<string, unknown>;
     let match = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(path);
     if (method === 'POST' && match) {
       const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
-      return { status: 201, body: { token: `ghs_installation_${match[1]}`, expires_at: expiresAt, permissions: { issues: 'write' }, repository_selection: 'all' } };
+      return {
+        status: 201,
+        body: {
+          token: `ghs_installation_${match[1]}`,
+          expires_at: expiresAt,
+          permissions: { issues: 'write' },
+          repository_selection: 'all',
+        },
+      };
     }
     match = /^\/repos\/([^/]+)\/([^/]+)$/.exec(path);
-    if (method === 'GET' && match) return { status: 200, body: { full_name: `${match[1]}/${match[2]}`, default_branch: 'main' } };
+    if (method === 'GET' && match)
+      return { status: 200, body: { full_name: `${match[1]}/${match[2]}`, default_branch: 'main' } };
     match = /^\/repos\/([^/]+)\/([^/]+)\/pulls$/.exec(path);
     if (method === 'GET' && match) {
       const repository = `${match[1]}/${match[2]}`;
       const head = searchParams.get('head') ?? '';
-      const open = [...this.pulls.entries()].filter(([key, pull]) => key.startsWith(`${repository}#`) && pull.state !== 'closed' && `${match![1]}:${pull.head.ref}` === head);
+      const open = [...this.pulls.entries()].filter(
+        ([key, pull]) =>
+          key.startsWith(`${repository}#`) && pull.state !== 'closed' && `${match![1]}:${pull.head.ref}` === head,
+      );
       return { status: 200, body: open.map(([, pull]) => pull) };
     }
     if (method === 'POST' && match) {
@@ -132,14 +155,20 @@ export class FakeGitHub {
     match = /^\/repos\/([^/]+)\/([^/]+)\/branches\/(.+)$/.exec(path);
     if (method === 'GET' && match) {
       const sha = this.branches.get(`${match[1]}/${match[2]}:${decodeURIComponent(match[3])}`);
-      return sha ? { status: 200, body: { name: decodeURIComponent(match[3]), commit: { sha } } } : { status: 404, body: { message: 'Branch not found' } };
+      return sha
+        ? { status: 200, body: { name: decodeURIComponent(match[3]), commit: { sha } } }
+        : { status: 404, body: { message: 'Branch not found' } };
     }
-    if (method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/check-runs$/.test(path)) return { status: 201, body: { id: this.nextCheckRunId++, ...fields } };
+    if (method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/check-runs$/.test(path))
+      return { status: 201, body: { id: this.nextCheckRunId++, ...fields } };
     match = /^\/repos\/[^/]+\/[^/]+\/check-runs\/(\d+)$/.exec(path);
     if (method === 'PATCH' && match) return { status: 200, body: { id: Number(match[1]), ...fields } };
     match = /^\/repos\/[^/]+\/[^/]+\/actions\/runs\/(\d+)\/jobs$/.exec(path);
     if (method === 'GET' && match) {
-      const jobs = (this.workflowJobs.get(Number(match[1])) ?? []).map(({ log: _log, ...job }) => ({ ...job, status: 'completed' }));
+      const jobs = (this.workflowJobs.get(Number(match[1])) ?? []).map(({ log: _log, ...job }) => ({
+        ...job,
+        status: 'completed',
+      }));
       return { status: 200, body: { total_count: jobs.length, jobs } };
     }
     match = /^\/repos\/[^/]+\/[^/]+\/actions\/jobs\/(\d+)\/logs$/.exec(path);
@@ -148,9 +177,12 @@ export class FakeGitHub {
       const job = [...this.workflowJobs.values()].flat().find((candidate) => candidate.id === Number(match![1]));
       return job ? { status: 200, body: job.log } : { status: 404, body: { message: 'Not Found' } };
     }
-    if (method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/pulls\/\d+\/requested_reviewers$/.test(path)) return { status: 201, body: {} };
-    if (method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/labels$/.test(path)) return { status: 200, body: [] };
-    if (method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/comments$/.test(path)) return { status: 201, body: { id: this.nextCommentId++, body: fields.body } };
+    if (method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/pulls\/\d+\/requested_reviewers$/.test(path))
+      return { status: 201, body: {} };
+    if (method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/labels$/.test(path))
+      return { status: 200, body: [] };
+    if (method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/comments$/.test(path))
+      return { status: 201, body: { id: this.nextCommentId++, body: fields.body } };
     match = /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/.exec(path);
     if (method === 'PATCH' && match) return { status: 200, body: { id: Number(match[1]), body: fields.body } };
     return { status: 404, body: { message: 'Not Found' } };

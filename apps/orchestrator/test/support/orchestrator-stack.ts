@@ -2,7 +2,14 @@
 import { Queue } from 'bullmq';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createStackEnv, redisUrl, repoRoot, startOrchestrator, type OrchestratorProcess, type StackEnv } from '../../../../test/support/local-stack';
+import {
+  createStackEnv,
+  redisUrl,
+  repoRoot,
+  startOrchestrator,
+  type OrchestratorProcess,
+  type StackEnv,
+} from '../../../../test/support/local-stack';
 import { createTestDatabaseEnv } from '../../../../test/support/postgres';
 
 /** An HTTP answer: status and parsed JSON body (undefined when the body was not JSON). */
@@ -17,13 +24,20 @@ export interface OrchestratorStack {
   orchestrator: OrchestratorProcess;
   /** A BullMQ queue of this stack's prefix (`workorders`, `reports`, `events`). */
   queue: (name: string) => Queue;
-  call: <T = any>(method: string, path: string, options?: { body?: unknown; raw?: string; headers?: Record<string, string> }) => Promise<Answer<T>>;
+  call: <T = any>(
+    method: string,
+    path: string,
+    options?: { body?: unknown; raw?: string; headers?: Record<string, string> },
+  ) => Promise<Answer<T>>;
   close: () => Promise<void>;
 }
 
 /** `examples/echo.json`, the work-order every suite submits. */
 export function echoOrder(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { ...(JSON.parse(readFileSync(join(repoRoot, 'examples', 'echo.json'), 'utf8')) as Record<string, unknown>), ...overrides };
+  return {
+    ...(JSON.parse(readFileSync(join(repoRoot, 'examples', 'echo.json'), 'utf8')) as Record<string, unknown>),
+    ...overrides,
+  };
 }
 
 /** Starts the built orchestrator (`npx tsc -b apps/orchestrator` first) with `extra` environment. */
@@ -36,12 +50,19 @@ export async function startOrchestratorStack(extra: NodeJS.ProcessEnv = {}): Pro
   const queue = (name: string) => {
     let found = queues.get(name);
     if (!found) {
-      found = new Queue(name, { connection: { host: url.hostname, port: Number(url.port || 6379) }, prefix: stack.queuePrefix });
+      found = new Queue(name, {
+        connection: { host: url.hostname, port: Number(url.port || 6379) },
+        prefix: stack.queuePrefix,
+      });
       queues.set(name, found);
     }
     return found;
   };
-  const call = async (method: string, path: string, options: { body?: unknown; raw?: string; headers?: Record<string, string> } = {}) => {
+  const call = async (
+    method: string,
+    path: string,
+    options: { body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+  ) => {
     const headers: Record<string, string> = { ...options.headers };
     const body = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
     if (body !== undefined) headers['content-type'] ??= 'application/json';
@@ -56,7 +77,14 @@ export async function startOrchestratorStack(extra: NodeJS.ProcessEnv = {}): Pro
     return { status: response.status, body: parsed as any };
   };
   const close = async () => {
-    await Promise.all([...queues.values()].map((q) => q.obliterate({ force: true }).catch(() => undefined).then(() => q.close())));
+    await Promise.all(
+      [...queues.values()].map((q) =>
+        q
+          .obliterate({ force: true })
+          .catch(() => undefined)
+          .then(() => q.close()),
+      ),
+    );
     await orchestrator.stop();
     await database.drop();
     stack.cleanup();

@@ -2,7 +2,16 @@
 import { isTerminal, type RoundState, type RoundView } from '@sc/schemas';
 import { Redis } from 'ioredis';
 import { join } from 'node:path';
-import { createStackEnv, redisUrl, repoRoot, startOrchestrator, startWorker, type OrchestratorProcess, type StackEnv, type StackProcess } from '../../../../test/support/local-stack';
+import {
+  createStackEnv,
+  redisUrl,
+  repoRoot,
+  startOrchestrator,
+  startWorker,
+  type OrchestratorProcess,
+  type StackEnv,
+  type StackProcess,
+} from '../../../../test/support/local-stack';
 import { createTestDatabaseEnv } from '../../../../test/support/postgres';
 import { until } from '../../../../test/support/until';
 
@@ -53,13 +62,24 @@ export class ReliabilityStack {
 
   /** Submits a Round of the wait plugin whose one phase lasts `waitMs`; its id. */
   async submitWait(waitMs: number, title = 'Wait'): Promise<string> {
-    const answer = await this.call('POST', '/workorders', { title, instructions: 'Wait.', plugin: 'wait', phases: ['coding'], params: { wait_ms: waitMs } });
+    const answer = await this.call('POST', '/workorders', {
+      title,
+      instructions: 'Wait.',
+      plugin: 'wait',
+      phases: ['coding'],
+      params: { wait_ms: waitMs },
+    });
     if (answer.status !== 200) throw new Error(`submit answered ${answer.status}: ${JSON.stringify(answer.body)}`);
     return answer.body.round_id as string;
   }
 
   /** Waits until the Round is in `state` (or, with a predicate, until it holds) and returns its view. */
-  async roundWhen(roundId: string, isWanted: (round: RoundView) => boolean, what: string, timeoutMs = 30_000): Promise<RoundView> {
+  async roundWhen(
+    roundId: string,
+    isWanted: (round: RoundView) => boolean,
+    what: string,
+    timeoutMs = 30_000,
+  ): Promise<RoundView> {
     return until(
       async () => {
         const round = await this.call('GET', `/rounds/${roundId}`);

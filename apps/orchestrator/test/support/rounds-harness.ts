@@ -56,14 +56,23 @@ export async function createRoundsHarness(database: 'SQLite' | 'Postgres'): Prom
   Logger.overrideLogger(false);
   const dir = mkdtempSync(join(tmpdir(), 'sc-rounds-'));
   const postgres = database === 'Postgres' ? await createTestDatabase() : undefined;
-  const dataSource = await createDataSource(postgres ? { type: 'postgres', url: postgres.url } : { type: 'sqlite', path: join(dir, 'sc.sqlite') }).initialize();
+  const dataSource = await createDataSource(
+    postgres ? { type: 'postgres', url: postgres.url } : { type: 'sqlite', path: join(dir, 'sc.sqlite') },
+  ).initialize();
   await dataSource.runMigrations();
   const unitOfWork = new UnitOfWork(dataSource);
   const harness = { isTakenByWorker: false } as RoundsHarness;
-  const queue = { remove: jest.fn(async () => (harness.isTakenByWorker ? 0 : 1)), getJobState: jest.fn(async () => (harness.isTakenByWorker ? 'active' : 'unknown')) };
+  const queue = {
+    remove: jest.fn(async () => (harness.isTakenByWorker ? 0 : 1)),
+    getJobState: jest.fn(async () => (harness.isTakenByWorker ? 'active' : 'unknown')),
+  };
   const cancelRequests = { publish: jest.fn(async (_request: unknown) => 1) };
   const metrics = { roundEnded: jest.fn(), reportStored: jest.fn() };
-  const producer = new WorkOrdersProducer(queue as unknown as Queue, new OutboxRepository(dataSource.getRepository(OutboxEntity)), cancelRequests as unknown as CancelRequestsPublisher);
+  const producer = new WorkOrdersProducer(
+    queue as unknown as Queue,
+    new OutboxRepository(dataSource.getRepository(OutboxEntity)),
+    cancelRequests as unknown as CancelRequestsPublisher,
+  );
   const relay = { relayCommitted: jest.fn(async () => undefined) } as unknown as OutboxRelay;
   const repository = new RoundsRepository(dataSource);
   const views = new RoundViewsService(repository);
@@ -71,7 +80,15 @@ export async function createRoundsHarness(database: 'SQLite' | 'Postgres'): Prom
   const growth = { announce: jest.fn(), grown: () => NEVER } as unknown as RoundGrowthChannel;
   const events = new RoundEventsService(new RoundEventsRepository(dataSource), repository, unitOfWork, growth);
   const transitions = new RoundTransitions(repository, unitOfWork, metrics as unknown as RoundMetrics, events);
-  const rounds = new RoundsService(repository, transitions, producer, relay, cancelRequests as unknown as CancelRequestsPublisher, events, views);
+  const rounds = new RoundsService(
+    repository,
+    transitions,
+    producer,
+    relay,
+    cancelRequests as unknown as CancelRequestsPublisher,
+    events,
+    views,
+  );
   const messages = new RoundMessagesService(repository, transitions, metrics as unknown as RoundMetrics);
   let counter = 0;
   return Object.assign(harness, {
@@ -86,11 +103,22 @@ export async function createRoundsHarness(database: 'SQLite' | 'Postgres'): Prom
     queue,
     metrics,
     async queued(fields = {}) {
-      const result = validateWorkOrder({ id: `wo-${++counter}`, title: 'T', instructions: 'I', branch: `feat/x-${counter}`, ...fields });
+      const result = validateWorkOrder({
+        id: `wo-${++counter}`,
+        title: 'T',
+        instructions: 'I',
+        branch: `feat/x-${counter}`,
+        ...fields,
+      });
       if (!result.ok) throw new Error('invalid test order');
       const order = result.value as StoredWorkOrder;
       const round = await unitOfWork.run(async (tx) => {
-        await tx.insert(WorkOrderEntity, { id: order.id, document: JSON.stringify(order), idempotencyKey: null, createdAt: new Date().toISOString() });
+        await tx.insert(WorkOrderEntity, {
+          id: order.id,
+          document: JSON.stringify(order),
+          idempotencyKey: null,
+          createdAt: new Date().toISOString(),
+        });
         return (await rounds.createQueued(tx, order)).round;
       });
       return { id: round.id, order };
@@ -105,6 +133,23 @@ export async function createRoundsHarness(database: 'SQLite' | 'Postgres'): Prom
 }
 
 /** A worker's Report of an attempt, as small as the schema allows. */
-export function testReport(roundId: string, workorderId: string, attempt: number, status: ReportStatus = 'success'): Report {
-  return { round_id: roundId, workorder_id: workorderId, status, summary: 's', phases: [], token_usage: [], cost_usd: 0, artifacts: [], commits: [], attempt, worker: 'w' };
+export function testReport(
+  roundId: string,
+  workorderId: string,
+  attempt: number,
+  status: ReportStatus = 'success',
+): Report {
+  return {
+    round_id: roundId,
+    workorder_id: workorderId,
+    status,
+    summary: 's',
+    phases: [],
+    token_usage: [],
+    cost_usd: 0,
+    artifacts: [],
+    commits: [],
+    attempt,
+    worker: 'w',
+  };
 }

@@ -17,7 +17,10 @@ export const artifactStoreProvider: Provider = {
   inject: [WorkerConfig, WORKER_LOGGER],
   useFactory: (config: WorkerConfig, logger: Logger): ArtifactStore => {
     if (config.s3) {
-      logger.info({ store: 's3', endpoint: config.s3.endpoint, bucket: config.s3.bucket, region: config.s3.region }, 'artifact store');
+      logger.info(
+        { store: 's3', endpoint: config.s3.endpoint, bucket: config.s3.bucket, region: config.s3.region },
+        'artifact store',
+      );
       return createS3ArtifactStore(config.s3);
     }
     logger.info({ store: 'local', dir: join(config.dataDir, 'artifacts') }, 'artifact store');

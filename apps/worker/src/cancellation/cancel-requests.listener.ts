@@ -44,7 +44,11 @@ export class CancelRequestsListener implements OnModuleInit, OnModuleDestroy {
       return;
     }
     const isHeld = this.consumer.cancel(request.round_id, request.attempt, request.reason || 'cancel requested');
-    if (isHeld) this.logger.info({ round_id: request.round_id, attempt: request.attempt, reason: request.reason }, 'round cancel requested');
+    if (isHeld)
+      this.logger.info(
+        { round_id: request.round_id, attempt: request.attempt, reason: request.reason },
+        'round cancel requested',
+      );
   }
 }
 
@@ -52,7 +56,11 @@ function parseCancelRequest(message: string): CancelRequest | undefined {
   try {
     const value = JSON.parse(message) as Partial<CancelRequest>;
     if (typeof value.round_id !== 'string' || !Number.isInteger(value.attempt)) return undefined;
-    return { round_id: value.round_id, attempt: value.attempt as number, reason: typeof value.reason === 'string' ? value.reason : '' };
+    return {
+      round_id: value.round_id,
+      attempt: value.attempt as number,
+      reason: typeof value.reason === 'string' ? value.reason : '',
+    };
   } catch {
     return undefined;
   }

@@ -60,7 +60,10 @@ describe(parseWorkerConfig.name, () => {
       upstreams: {
         anthropic: { baseUrl: new URL('http://proxy.internal:8080/anthropic'), headers: { 'x-api-key': 'sk-ant' } },
         openai: { baseUrl: new URL('https://api.openai.com/v1'), headers: { authorization: 'Bearer sk-openai' } },
-        gemini: { baseUrl: new URL('https://generativelanguage.googleapis.com'), headers: { 'x-goog-api-key': 'g-key' } },
+        gemini: {
+          baseUrl: new URL('https://generativelanguage.googleapis.com'),
+          headers: { 'x-goog-api-key': 'g-key' },
+        },
       },
       prices: expect.any(ModelPrices),
       sandbox: expect.any(SandboxRuntime),
@@ -86,31 +89,64 @@ describe(parseWorkerConfig.name, () => {
 
   it.each([
     [{ REDIS_URL: 'localhost' }, 'REDIS_URL: expected redis://[user:password@]host:port, got "localhost"'],
-    [{ REDIS_URL: 'http://localhost:6379' }, 'REDIS_URL: expected redis://[user:password@]host:port, got "http://localhost:6379"'],
+    [
+      { REDIS_URL: 'http://localhost:6379' },
+      'REDIS_URL: expected redis://[user:password@]host:port, got "http://localhost:6379"',
+    ],
     [{ SC_WORKER_CONCURRENCY: '0' }, 'SC_WORKER_CONCURRENCY: expected an integer from 1 to 256, got "0"'],
     [{ SC_WORKER_CONCURRENCY: '257' }, 'SC_WORKER_CONCURRENCY: expected an integer from 1 to 256, got "257"'],
     [{ SC_WORKER_CONCURRENCY: '2.5' }, 'SC_WORKER_CONCURRENCY: expected an integer from 1 to 256, got "2.5"'],
     [{ SC_WORKER_METRICS_PORT: '70000' }, 'SC_WORKER_METRICS_PORT: expected an integer from 1 to 65535, got "70000"'],
-    [{ SC_QUEUE_PREFIX: 'a:b' }, 'SC_QUEUE_PREFIX: expected letters, digits, "_", "." or "-" (at most 64, no ":"), got "a:b"'],
+    [
+      { SC_QUEUE_PREFIX: 'a:b' },
+      'SC_QUEUE_PREFIX: expected letters, digits, "_", "." or "-" (at most 64, no ":"), got "a:b"',
+    ],
     [{ SC_WORKER_LOCK_MS: '500' }, 'SC_WORKER_LOCK_MS: expected an integer from 1000 to 3600000, got "500"'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
-    [{ S3_ENDPOINT: 'minio:9000', S3_BUCKET: 'sc' }, 'S3_ENDPOINT: expected an http(s)://host[:port] URL, got "minio:9000"'],
-    [{ S3_ENDPOINT: 'http://minio:9000' }, 'S3_BUCKET: expected a bucket name (3-63 lowercase letters, digits, "." or "-") when S3_ENDPOINT is set, got ""'],
-    [{ S3_ENDPOINT: 'http://minio:9000', S3_BUCKET: 'My_Bucket' }, 'S3_BUCKET: expected a bucket name (3-63 lowercase letters, digits, "." or "-") when S3_ENDPOINT is set, got "My_Bucket"'],
-    [{ S3_ENDPOINT: 'http://minio:9000', S3_BUCKET: 'sc' }, 'S3_BUCKET: expected a bucket name (3-63 lowercase letters, digits, "." or "-") when S3_ENDPOINT is set, got "sc"'],
-    [{ S3_ENDPOINT: 'http://minio:9000', S3_BUCKET: 'sc-artifacts', S3_REGION: 'EU West' }, 'S3_REGION: expected a region name such as us-east-1, got "EU West"'],
+    [
+      { S3_ENDPOINT: 'minio:9000', S3_BUCKET: 'sc' },
+      'S3_ENDPOINT: expected an http(s)://host[:port] URL, got "minio:9000"',
+    ],
+    [
+      { S3_ENDPOINT: 'http://minio:9000' },
+      'S3_BUCKET: expected a bucket name (3-63 lowercase letters, digits, "." or "-") when S3_ENDPOINT is set, got ""',
+    ],
+    [
+      { S3_ENDPOINT: 'http://minio:9000', S3_BUCKET: 'My_Bucket' },
+      'S3_BUCKET: expected a bucket name (3-63 lowercase letters, digits, "." or "-") when S3_ENDPOINT is set, got "My_Bucket"',
+    ],
+    [
+      { S3_ENDPOINT: 'http://minio:9000', S3_BUCKET: 'sc' },
+      'S3_BUCKET: expected a bucket name (3-63 lowercase letters, digits, "." or "-") when S3_ENDPOINT is set, got "sc"',
+    ],
+    [
+      { S3_ENDPOINT: 'http://minio:9000', S3_BUCKET: 'sc-artifacts', S3_REGION: 'EU West' },
+      'S3_REGION: expected a region name such as us-east-1, got "EU West"',
+    ],
     [{ S3_BUCKET: 'sc-artifacts' }, 'S3_ENDPOINT: expected an http(s):// URL when S3_BUCKET is set, got ""'],
-    [{ ANTHROPIC_BASE_URL: 'api.anthropic.com' }, 'ANTHROPIC_BASE_URL: expected an http(s) URL, got "api.anthropic.com"'],
+    [
+      { ANTHROPIC_BASE_URL: 'api.anthropic.com' },
+      'ANTHROPIC_BASE_URL: expected an http(s) URL, got "api.anthropic.com"',
+    ],
     [{ OPENAI_BASE_URL: 'ftp://proxy/v1' }, 'OPENAI_BASE_URL: expected an http(s) URL, got "ftp://proxy/v1"'],
-    [{ SC_AGENT_LIMITS: 'anthropic=3,claude=2' }, 'SC_AGENT_LIMITS: expected provider=count pairs such as anthropic=3,openai=5 (providers anthropic, openai, gemini; counts >= 1), got "claude=2"'],
+    [
+      { SC_AGENT_LIMITS: 'anthropic=3,claude=2' },
+      'SC_AGENT_LIMITS: expected provider=count pairs such as anthropic=3,openai=5 (providers anthropic, openai, gemini; counts >= 1), got "claude=2"',
+    ],
     [{ SC_CACHE_MAX_GB: '0' }, 'SC_CACHE_MAX_GB: expected a positive number of GB such as 20 or 0.5, got "0"'],
     [{ SC_CACHE_MAX_GB: '10GB' }, 'SC_CACHE_MAX_GB: expected a positive number of GB such as 20 or 0.5, got "10GB"'],
     [{ SC_PORT_COUNT: '0' }, 'SC_PORT_COUNT: expected a number of ports from 1 to 1000, got "0"'],
     [{ SC_PORT_COUNT: '5000' }, 'SC_PORT_COUNT: expected a number of ports from 1 to 1000, got "5000"'],
     [{ SC_WAIT_MIN_S: '0' }, 'SC_WAIT_MIN_S: expected an integer from 1 to 86400, got "0"'],
     [{ SC_AGENT_SANDBOX: 'docker' }, 'SC_AGENT_SANDBOX: expected "off" (or unset), got "docker"'],
-    [{ SC_AGENT_ENV: 'HTTPS_PROXY, NODE EXTRA' }, 'SC_AGENT_ENV: expected variable names separated by commas, got "NODE EXTRA"'],
-    [{ SC_MODEL_PRICES: '/no/such/prices.json' }, "SC_MODEL_PRICES: cannot read /no/such/prices.json: ENOENT: no such file or directory, open '/no/such/prices.json'"],
+    [
+      { SC_AGENT_ENV: 'HTTPS_PROXY, NODE EXTRA' },
+      'SC_AGENT_ENV: expected variable names separated by commas, got "NODE EXTRA"',
+    ],
+    [
+      { SC_MODEL_PRICES: '/no/such/prices.json' },
+      "SC_MODEL_PRICES: cannot read /no/such/prices.json: ENOENT: no such file or directory, open '/no/such/prices.json'",
+    ],
   ])('refuses %p with one line', (env, message) => {
     expect(() => parseWorkerConfig(env)).toThrow(new ConfigError(message));
   });

@@ -1,5 +1,14 @@
 import { ConfigError, EnvReader, loadConfig, readS3Settings, type LogLevel } from '@sc/infrastructure';
-import { loadAgentCliSettings, loadModelPrices, loadUpstreams, SandboxRuntime, type AgentCliSettings, type ModelPrices, type S3ArtifactStoreOptions, type Upstreams } from '@sc/runner';
+import {
+  loadAgentCliSettings,
+  loadModelPrices,
+  loadUpstreams,
+  SandboxRuntime,
+  type AgentCliSettings,
+  type ModelPrices,
+  type S3ArtifactStoreOptions,
+  type Upstreams,
+} from '@sc/runner';
 
 /**
  * The worker's settings, read from the environment once at start (before Nest) and injected by this
@@ -83,16 +92,29 @@ function readAgentLimits(read: EnvReader): WorkerConfig['agentLimits'] {
   const limits: Partial<Record<'anthropic' | 'openai' | 'gemini', number>> = {};
   for (const pair of read.list('SC_AGENT_LIMITS')) {
     const match = /^(anthropic|openai|gemini)=(\d{1,6})$/.exec(pair);
-    if (!match || Number(match[2]) < 1) read.fail('SC_AGENT_LIMITS', 'provider=count pairs such as anthropic=3,openai=5 (providers anthropic, openai, gemini; counts >= 1)', pair);
+    if (!match || Number(match[2]) < 1)
+      read.fail(
+        'SC_AGENT_LIMITS',
+        'provider=count pairs such as anthropic=3,openai=5 (providers anthropic, openai, gemini; counts >= 1)',
+        pair,
+      );
     limits[match[1] as 'anthropic' | 'openai' | 'gemini'] = Number(match[2]);
   }
   return Object.freeze(limits);
 }
 
 /** The gateway's upstreams, the prices, the sandbox and agent-cli's settings; their loaders name the variable in what they throw. */
-function readAgentSettings(env: NodeJS.ProcessEnv, dataDir: string): Pick<WorkerConfig, 'upstreams' | 'prices' | 'sandbox' | 'agentCli'> {
+function readAgentSettings(
+  env: NodeJS.ProcessEnv,
+  dataDir: string,
+): Pick<WorkerConfig, 'upstreams' | 'prices' | 'sandbox' | 'agentCli'> {
   try {
-    return { upstreams: loadUpstreams(env), prices: loadModelPrices(env), sandbox: SandboxRuntime.load(env, dataDir), agentCli: loadAgentCliSettings(env) };
+    return {
+      upstreams: loadUpstreams(env),
+      prices: loadModelPrices(env),
+      sandbox: SandboxRuntime.load(env, dataDir),
+      agentCli: loadAgentCliSettings(env),
+    };
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }

@@ -12,7 +12,15 @@ describe('parseLedger', () => {
       'stray field': '3',
     };
     expect(parseLedger(hash)).toEqual([
-      { agent: 'claude', model: 'claude-sonnet-4-5', input: 120, output: 0, cache_read: 30, cache_write: 0, cost_usd: 0.0042 },
+      {
+        agent: 'claude',
+        model: 'claude-sonnet-4-5',
+        input: 120,
+        output: 0,
+        cache_read: 30,
+        cache_write: 0,
+        cost_usd: 0.0042,
+      },
       { agent: 'codex', model: 'gpt-5.5', input: 0, output: 7, cache_read: 0, cache_write: 0, cost_usd: null },
     ]);
   });

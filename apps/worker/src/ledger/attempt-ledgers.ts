@@ -47,7 +47,9 @@ export class AttemptLedgers implements OnModuleDestroy {
         for (const kind of TokenKinds) if (usage[kind] > 0) pipeline.hincrby(key, field(kind), usage[kind]);
         if (usage.cost_usd !== null) pipeline.hincrbyfloat(key, field('cost_usd'), usage.cost_usd);
         pipeline.expire(key, ledgerTtlSeconds);
-        pipeline.exec().catch((error: Error) => this.logger.warn({ err: error, round_id: roundId }, 'ledger not recorded'));
+        pipeline
+          .exec()
+          .catch((error: Error) => this.logger.warn({ err: error, round_id: roundId }, 'ledger not recorded'));
       },
     };
   }
@@ -65,9 +67,18 @@ export function parseLedger(hash: Record<string, string>): TokenTotals[] {
     const number = Number(value);
     if (!agent || !model || rest.length > 0 || !Number.isFinite(number) || number < 0) continue;
     const key = `${agent}${separator}${model}`;
-    const totals = byKey.get(key) ?? { agent, model, input: 0, output: 0, cache_read: 0, cache_write: 0, cost_usd: null };
+    const totals = byKey.get(key) ?? {
+      agent,
+      model,
+      input: 0,
+      output: 0,
+      cache_read: 0,
+      cache_write: 0,
+      cost_usd: null,
+    };
     if (kind === 'cost_usd') totals.cost_usd = number;
-    else if ((TokenKinds as readonly string[]).includes(kind) && Number.isSafeInteger(number)) totals[kind as (typeof TokenKinds)[number]] = number;
+    else if ((TokenKinds as readonly string[]).includes(kind) && Number.isSafeInteger(number))
+      totals[kind as (typeof TokenKinds)[number]] = number;
     else continue;
     byKey.set(key, totals);
   }

@@ -51,14 +51,26 @@ export class AgentSlots implements OnModuleDestroy {
 
   /** Takes the slots `wanted` needs, or resolves undefined when a limit is full (no slot taken). */
   async acquire(owner: string, wanted: Partial<Record<ModelProvider, number>>): Promise<HeldSlots | undefined> {
-    const limited = (Object.entries(wanted) as [ModelProvider, number][]).filter(([provider]) => this.config.agentLimits[provider] !== undefined);
+    const limited = (Object.entries(wanted) as [ModelProvider, number][]).filter(
+      ([provider]) => this.config.agentLimits[provider] !== undefined,
+    );
     if (!this.redis || limited.length === 0) return { release: async () => undefined };
     const keys = limited.map(([provider]) => agentSlotsKey(this.config.queuePrefix, provider));
     const limits = limited.flatMap(([provider, count]) => [String(this.config.agentLimits[provider]), String(count)]);
     const lease = () => String(Date.now() + this.leaseMs);
-    const taken = await this.redis.eval(acquireScript, keys.length, ...keys, String(Date.now()), lease(), owner, ...limits);
+    const taken = await this.redis.eval(
+      acquireScript,
+      keys.length,
+      ...keys,
+      String(Date.now()),
+      lease(),
+      owner,
+      ...limits,
+    );
     if (taken !== 1) return undefined;
-    const members = limited.flatMap(([, count], index) => Array.from({ length: count }, (_, n) => [keys[index], `${owner}:${n + 1}`] as const));
+    const members = limited.flatMap(([, count], index) =>
+      Array.from({ length: count }, (_, n) => [keys[index], `${owner}:${n + 1}`] as const),
+    );
     const renew = setInterval(() => {
       const pipeline = this.redis!.pipeline();
       for (const [key, member] of members) pipeline.zadd(key, 'XX', lease(), member);

@@ -50,10 +50,13 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
   private async answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = new URL(request.url ?? '/', 'http://worker').pathname;
     if (path !== '/metrics') return void response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-    if (request.method !== 'GET' && request.method !== 'HEAD') return void response.writeHead(405, { allow: 'GET, HEAD' }).end();
+    if (request.method !== 'GET' && request.method !== 'HEAD')
+      return void response.writeHead(405, { allow: 'GET, HEAD' }).end();
     try {
       const body = await this.metrics.registry.metrics();
-      response.writeHead(200, { 'content-type': this.metrics.registry.contentType }).end(request.method === 'HEAD' ? undefined : body);
+      response
+        .writeHead(200, { 'content-type': this.metrics.registry.contentType })
+        .end(request.method === 'HEAD' ? undefined : body);
     } catch (error) {
       this.logger.error({ err: error }, 'metrics not collected');
       response.writeHead(500, { 'content-type': 'text/plain' }).end('metrics not collected\n');

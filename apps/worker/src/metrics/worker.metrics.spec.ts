@@ -16,7 +16,11 @@ const report = (status: Report['status']): Report => ({
   worker: 'test',
 });
 
-async function value(metrics: WorkerMetrics, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
+async function value(
+  metrics: WorkerMetrics,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number | undefined> {
   const metric = await metrics.registry.getSingleMetric(name)?.get();
   return metric?.values.find((sample) => Object.entries(labels).every(([key, v]) => sample.labels[key] === v))?.value;
 }

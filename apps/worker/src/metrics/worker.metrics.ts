@@ -1,5 +1,11 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { reportUsageIncrements, RoundMetricName, roundDurationBuckets, RoundStateByReportStatus, type Report } from '@sc/schemas';
+import {
+  reportUsageIncrements,
+  RoundMetricName,
+  roundDurationBuckets,
+  RoundStateByReportStatus,
+  type Report,
+} from '@sc/schemas';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { WorkerConfig } from '../config/worker.config';
 
@@ -7,7 +13,11 @@ import { WorkerConfig } from '../config/worker.config';
  * prom-client's default gauges that end in `_total`, which `promtool check metrics` refuses (only counters may
  * end so). Each has a twin without the suffix and by type (`nodejs_active_handles{type}`…), so nothing is lost.
  */
-const lintFailingDefaults = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+const lintFailingDefaults = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
 
 /** A Round this worker is running, from `roundStarted()` until `ended()`. */
 export interface RunningRound {

@@ -12,5 +12,6 @@ import { WORKER_LOGGER } from '../logging/logger.module';
 export const pluginRegistryProvider: Provider = {
   provide: PluginRegistry,
   inject: [WorkerConfig, WORKER_LOGGER],
-  useFactory: (config: WorkerConfig, logger: Logger) => discoverPlugins({ modules: config.plugins, cwd: process.cwd(), logger, agentCli: config.agentCli }),
+  useFactory: (config: WorkerConfig, logger: Logger) =>
+    discoverPlugins({ modules: config.plugins, cwd: process.cwd(), logger, agentCli: config.agentCli }),
 };

@@ -1,11 +1,33 @@
-import { MaxEventsPerJob, type LogEvent, type PhaseEvent, type Report, type RoundMessage, type WorkerEvent, type WorkOrderJob } from '@sc/schemas';
+import {
+  MaxEventsPerJob,
+  type LogEvent,
+  type PhaseEvent,
+  type Report,
+  type RoundMessage,
+  type WorkerEvent,
+  type WorkOrderJob,
+} from '@sc/schemas';
 import { AttemptPublisher } from './attempt.publisher';
 
 describe(AttemptPublisher.name, () => {
   const job = { round_id: 'r1', workorder_id: 'wo1', attempt: 1 } as WorkOrderJob;
   const report = { round_id: 'r1', attempt: 1, status: 'success' } as Report;
-  const phase = (state: 'started' | 'finished'): PhaseEvent => ({ type: 'phase', round_id: 'r1', attempt: 1, phase: 'coding', state, at: '2026-01-01T00:00:00.000Z' });
-  const log = { type: 'log', round_id: 'r1', attempt: 1, level: 'info', message: 'hello', at: '2026-01-01T00:00:00.000Z' } as LogEvent;
+  const phase = (state: 'started' | 'finished'): PhaseEvent => ({
+    type: 'phase',
+    round_id: 'r1',
+    attempt: 1,
+    phase: 'coding',
+    state,
+    at: '2026-01-01T00:00:00.000Z',
+  });
+  const log = {
+    type: 'log',
+    round_id: 'r1',
+    attempt: 1,
+    level: 'info',
+    message: 'hello',
+    at: '2026-01-01T00:00:00.000Z',
+  } as LogEvent;
 
   function recorder(failMessages = false) {
     const sent: string[][] = [];
@@ -13,7 +35,12 @@ describe(AttemptPublisher.name, () => {
       sent,
       senders: {
         messages: async (messages: RoundMessage[]) => {
-          sent.push(messages.map((message) => `message:${message.type}${message.type === 'finished' && message.events ? ` with ${message.events.map(describe).join(', ')}` : ''}`));
+          sent.push(
+            messages.map(
+              (message) =>
+                `message:${message.type}${message.type === 'finished' && message.events ? ` with ${message.events.map(describe).join(', ')}` : ''}`,
+            ),
+          );
           if (failMessages) throw new Error('redis down');
         },
         events: async (events: WorkerEvent[]) => void sent.push(events.map((event) => `event:${describe(event)}`)),
@@ -62,7 +89,10 @@ describe(AttemptPublisher.name, () => {
     publisher.event({ ...log, message: 'x'.repeat(70 * 1024) });
     publisher.event(phase('finished'));
     await publisher.finish(report);
-    expect(sent).toEqual([['message:started', 'message:finished'], ['event:log', 'event:phase finished', 'event:end']]);
+    expect(sent).toEqual([
+      ['message:started', 'message:finished'],
+      ['event:log', 'event:phase finished', 'event:end'],
+    ]);
   });
 
   it(`sends more than ${MaxEventsPerJob - 1} held events on the events queue`, async () => {
@@ -84,7 +114,13 @@ describe(AttemptPublisher.name, () => {
     expect(sent).toEqual([['message:started'], ['event:phase started']]);
     publisher.event(log);
     await publisher.finish(report);
-    expect(sent).toEqual([['message:started'], ['event:phase started'], ['event:log'], ['event:end'], ['message:finished']]);
+    expect(sent).toEqual([
+      ['message:started'],
+      ['event:phase started'],
+      ['event:log'],
+      ['event:end'],
+      ['message:finished'],
+    ]);
   });
 
   it('sends started once when flushed before the hold is up', async () => {

@@ -1,5 +1,15 @@
-import { MaxEventsPerJob, WorkerProtocol, type LogEvent, type PhaseEvent, type Report, type RoundFinishedMessage, type RoundMessage, type RoundStartedMessage, type WorkerEvent, type WorkOrderJob } from '@sc/schemas';
-
+import {
+  MaxEventsPerJob,
+  WorkerProtocol,
+  type LogEvent,
+  type PhaseEvent,
+  type Report,
+  type RoundFinishedMessage,
+  type RoundMessage,
+  type RoundStartedMessage,
+  type WorkerEvent,
+  type WorkOrderJob,
+} from '@sc/schemas';
 
 /** Where an {@link AttemptPublisher} sends: each resolves once its items reached the queue. */
 export interface AttemptSenders {
@@ -73,7 +83,13 @@ export class AttemptPublisher {
   async finish(report: Report): Promise<void> {
     clearTimeout(this.timer);
     if (this.isAbandoned) return;
-    const finished: RoundFinishedMessage = { type: 'finished', round_id: report.round_id, attempt: report.attempt, report, at: now() };
+    const finished: RoundFinishedMessage = {
+      type: 'finished',
+      round_id: report.round_id,
+      attempt: report.attempt,
+      report,
+      at: now(),
+    };
     const end: WorkerEvent = { type: 'end', round_id: this.job.round_id, attempt: this.job.attempt, at: now() };
     if (this.started) {
       await Promise.all([this.started.then(() => this.send.messages([finished])), this.send.events([end])]);

@@ -28,7 +28,9 @@ export class BatchingSender<T> {
    * rejects with the error of a batch that failed.
    */
   async sendAll(items: T[]): Promise<void> {
-    const sent = items.map((item) => new Promise<void>((resolve, reject) => this.pending.push({ item, resolve, reject })));
+    const sent = items.map(
+      (item) => new Promise<void>((resolve, reject) => this.pending.push({ item, resolve, reject })),
+    );
     if (!this.isSending) {
       this.isSending = true;
       void this.drain();

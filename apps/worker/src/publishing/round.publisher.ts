@@ -46,7 +46,8 @@ export class RoundPublisher {
     @InjectQueue(QueueName.Events) events: Queue,
     @Inject(WORKER_LOGGER) private readonly logger: Logger,
   ) {
-    for (const queue of [reports, events]) logRedisErrors(queue, `queue ${queue.name}`, (fields, message) => logger.warn(fields, message));
+    for (const queue of [reports, events])
+      logRedisErrors(queue, `queue ${queue.name}`, (fields, message) => logger.warn(fields, message));
     this.messages = new BatchingSender(async (messages) => {
       const job: RoundMessagesJob = { messages };
       await reports.add(JobName.RoundMessages, job, messagesJobOptions);
@@ -54,19 +55,33 @@ export class RoundPublisher {
     this.events = new BatchingSender(async (batch) => {
       const job: RoundEventsJob = { events: batch };
       await events.add(JobName.RoundEvents, job, eventsJobOptions).catch((error: Error) => {
-        this.logger.warn({ round_ids: [...new Set(batch.map((event) => event.round_id))], events: batch.length, err: error }, 'events not published');
+        this.logger.warn(
+          { round_ids: [...new Set(batch.map((event) => event.round_id))], events: batch.length, err: error },
+          'events not published',
+        );
       });
     }, MaxEventsPerJob);
   }
 
   /** The worker took the attempt: what it tells about it from now on, held back a moment (see {@link AttemptPublisher}). */
   attempt(job: WorkOrderJob, worker: string): AttemptPublisher {
-    return new AttemptPublisher(job, worker, { messages: (messages) => this.messages.sendAll(messages), events: (batch) => this.events.sendAll(batch) });
+    return new AttemptPublisher(job, worker, {
+      messages: (messages) => this.messages.sendAll(messages),
+      events: (batch) => this.events.sendAll(batch),
+    });
   }
 
   /** The attempt pauses until `retryAt` and resumes then (rate limit, worker shut down). */
   /** The attempt will run again at `retryAt`; `waiting` when a model's rate or usage limit is why. */
   async retrying(job: WorkOrderJob, reason: string, retryAt: Date, waiting = false): Promise<void> {
-    await this.messages.send({ type: 'retrying', round_id: job.round_id, attempt: job.attempt, reason, retry_at: retryAt.toISOString(), ...(waiting ? { waiting } : {}), at: new Date().toISOString() });
+    await this.messages.send({
+      type: 'retrying',
+      round_id: job.round_id,
+      attempt: job.attempt,
+      reason,
+      retry_at: retryAt.toISOString(),
+      ...(waiting ? { waiting } : {}),
+      at: new Date().toISOString(),
+    });
   }
 }

@@ -3,7 +3,14 @@ import { Inject, type BeforeApplicationShutdown, type OnApplicationBootstrap } f
 import { isRateLimitedError } from '@sc/plugin-sdk';
 import { redisErrorWarning } from '@sc/infrastructure';
 import { agentProviders, ModelGateway, PluginRegistry, runRound, type ArtifactStore } from '@sc/runner';
-import { formatIssues, QueueName, roundJobId, validateWorkOrderJob, type ReportStatus, type WorkOrderJob } from '@sc/schemas';
+import {
+  formatIssues,
+  QueueName,
+  roundJobId,
+  validateWorkOrderJob,
+  type ReportStatus,
+  type WorkOrderJob,
+} from '@sc/schemas';
 import { DelayedError, UnrecoverableError, type Job, type WorkerOptions } from 'bullmq';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
@@ -36,7 +43,9 @@ const slotRetryMs = 1_000;
  * the job back on the queue. A job stalled a third time fails (a Round that kills its workers), and the
  * orchestrator's reaper ends its Round.
  */
-export function workOrdersWorkerOptions(config: WorkerConfig): Required<Pick<WorkerOptions, 'lockDuration' | 'stalledInterval' | 'maxStalledCount'>> {
+export function workOrdersWorkerOptions(
+  config: WorkerConfig,
+): Required<Pick<WorkerOptions, 'lockDuration' | 'stalledInterval' | 'maxStalledCount'>> {
   const lockMs = config.lockMs ?? 30_000;
   return { lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: 2 };
 }
@@ -56,7 +65,9 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
   /** The running attempts' locks by job id: when BullMQ last renewed each, and how to give its attempt up. */
   private readonly locks = new Map<string, { renewedAt: number; abandon: () => void }>();
   private lockCheck?: NodeJS.Timeout;
-  private readonly redisError = redisErrorWarning('worker workorders', (fields, message) => this.logger.warn(fields, message));
+  private readonly redisError = redisErrorWarning('worker workorders', (fields, message) =>
+    this.logger.warn(fields, message),
+  );
 
   constructor(
     private readonly config: WorkerConfig,
@@ -159,14 +170,16 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
       });
       // Another worker may run the attempt now: this one neither reports nor hands the job back.
       if (isAbandoned) throw new Error(lockLostReason);
-      if (report.status === 'cancelled' && this.isShuttingDown) return await this.requeue(job, data, token, 0, shutdownReason, attemptPublisher);
+      if (report.status === 'cancelled' && this.isShuttingDown)
+        return await this.requeue(job, data, token, 0, shutdownReason, attemptPublisher);
       await attemptPublisher.finish(report);
       await ledger.drop();
       running.finished(report);
       log.info({ status: report.status, error: report.error }, 'round finished');
       return { status: report.status };
     } catch (error) {
-      if (isRateLimitedError(error)) return await this.requeue(job, data, token, error.retryAfterMs, error.message, attemptPublisher, true);
+      if (isRateLimitedError(error))
+        return await this.requeue(job, data, token, error.retryAfterMs, error.message, attemptPublisher, true);
       throw error;
     } finally {
       this.locks.delete(jobId);
@@ -195,12 +208,23 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
    * at once, and its `started` must reach the orchestrator after this `retrying`. BullMQ requires the
    * DelayedError after moveToDelayed.
    */
-  private async requeue(job: Job<unknown>, data: WorkOrderJob, token: string | undefined, delayMs: number, reason: string, attemptPublisher: AttemptPublisher, waiting = false): Promise<never> {
+  private async requeue(
+    job: Job<unknown>,
+    data: WorkOrderJob,
+    token: string | undefined,
+    delayMs: number,
+    reason: string,
+    attemptPublisher: AttemptPublisher,
+    waiting = false,
+  ): Promise<never> {
     await attemptPublisher.flush();
     const retryAt = new Date(Date.now() + delayMs);
     await this.publisher.retrying(data, reason, retryAt, waiting);
     await job.moveToDelayed(retryAt.getTime(), token);
-    this.logger.warn({ workorder_id: data.workorder_id, round_id: data.round_id, reason, retry_at: retryAt.toISOString() }, 'round requeued');
+    this.logger.warn(
+      { workorder_id: data.workorder_id, round_id: data.round_id, reason, retry_at: retryAt.toISOString() },
+      'round requeued',
+    );
     throw new DelayedError();
   }
 }

@@ -36,7 +36,9 @@ export class EnvReader {
     const raw = this.string(name);
     if (raw === undefined) return undefined;
     const value = Number(raw);
-    return /^\d+$/.test(raw) && value >= min && value <= max ? value : this.fail(name, `an integer from ${min} to ${max}`, raw);
+    return /^\d+$/.test(raw) && value >= min && value <= max
+      ? value
+      : this.fail(name, `an integer from ${min} to ${max}`, raw);
   }
 
   /** Comma-separated entries, blanks dropped. */
@@ -61,19 +63,25 @@ export class EnvReader {
 
   /** `REDIS_URL`, `redis://127.0.0.1:6379` when unset. */
   redisUrl(): string {
-    return this.url('REDIS_URL', ['redis:', 'rediss:'], 'redis://[user:password@]host:port') ?? 'redis://127.0.0.1:6379';
+    return (
+      this.url('REDIS_URL', ['redis:', 'rediss:'], 'redis://[user:password@]host:port') ?? 'redis://127.0.0.1:6379'
+    );
   }
 
   /** `SC_QUEUE_PREFIX`: the first part of every Redis key, so that two stacks can share one Redis. */
   queuePrefix(): string {
     const raw = this.string('SC_QUEUE_PREFIX') ?? DefaultQueuePrefix;
-    return queuePrefixPattern.test(raw) ? raw : this.fail('SC_QUEUE_PREFIX', 'letters, digits, "_", "." or "-" (at most 64, no ":")', raw);
+    return queuePrefixPattern.test(raw)
+      ? raw
+      : this.fail('SC_QUEUE_PREFIX', 'letters, digits, "_", "." or "-" (at most 64, no ":")', raw);
   }
 
   /** `LOG_LEVEL`, `info` when unset. */
   logLevel(): LogLevel {
     const raw = this.string('LOG_LEVEL') ?? 'info';
-    return (LogLevels as readonly string[]).includes(raw) ? (raw as LogLevel) : this.fail('LOG_LEVEL', `one of ${LogLevels.join(', ')}`, raw);
+    return (LogLevels as readonly string[]).includes(raw)
+      ? (raw as LogLevel)
+      : this.fail('LOG_LEVEL', `one of ${LogLevels.join(', ')}`, raw);
   }
 }
 

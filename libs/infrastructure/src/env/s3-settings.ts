@@ -24,8 +24,13 @@ export function readS3Settings(read: EnvReader): S3Settings | undefined {
     return undefined;
   }
   if (bucket === undefined || !bucketPattern.test(bucket)) {
-    read.fail('S3_BUCKET', 'a bucket name (3-63 lowercase letters, digits, "." or "-") when S3_ENDPOINT is set', bucket ?? '');
+    read.fail(
+      'S3_BUCKET',
+      'a bucket name (3-63 lowercase letters, digits, "." or "-") when S3_ENDPOINT is set',
+      bucket ?? '',
+    );
   }
-  if (region !== undefined && !regionPattern.test(region)) read.fail('S3_REGION', 'a region name such as us-east-1', region);
+  if (region !== undefined && !regionPattern.test(region))
+    read.fail('S3_REGION', 'a region name such as us-east-1', region);
   return { endpoint, bucket, region: region ?? defaultS3Region };
 }

@@ -47,7 +47,12 @@ export function createJsonLinesLogger(options: JsonLinesLoggerOptions): Logger {
   if (options.stdout !== false) sinks.push(batchedDestination(1));
   if (options.logDir) sinks.push(new DailyFileSink(options.logDir));
   return pino(
-    { level: options.level ?? 'info', base: { service: options.service, pid: process.pid }, redact, timestamp: pino.stdTimeFunctions.isoTime },
+    {
+      level: options.level ?? 'info',
+      base: { service: options.service, pid: process.pid },
+      redact,
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
     new JsonLinesStream(sinks),
   );
 }

@@ -9,7 +9,9 @@ export interface Stoppable {
 /** A {@link Stoppable}'s `log` for the time before the application's logger exists: pino-shaped JSON lines on stdout. */
 export function jsonLineLog(service: string): Stoppable['log'] {
   return (level, fields, message) => {
-    process.stdout.write(`${JSON.stringify({ level: level === 'warn' ? 40 : 30, time: new Date().toISOString(), service, pid: process.pid, ...fields, msg: message })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ level: level === 'warn' ? 40 : 30, time: new Date().toISOString(), service, pid: process.pid, ...fields, msg: message })}\n`,
+    );
   };
 }
 

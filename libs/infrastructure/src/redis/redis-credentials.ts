@@ -17,7 +17,12 @@ export async function assertRedisCredentials(redisUrl: string): Promise<void> {
 }
 
 async function redisRefusal(redisUrl: string): Promise<string | undefined> {
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 5_000 });
+  const redis = new Redis(redisUrl, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 5_000,
+  });
   // A refused AUTH arrives as an `error` event; the awaited call then only says that the connection closed.
   const errors: string[] = [];
   redis.on('error', (error: Error) => errors.push(error.message));
@@ -26,7 +31,9 @@ async function redisRefusal(redisUrl: string): Promise<string | undefined> {
     await redis.ping();
     return undefined;
   } catch (error) {
-    return [...errors, error instanceof Error ? error.message : String(error)].find((message) => refusedCredentials.test(message));
+    return [...errors, error instanceof Error ? error.message : String(error)].find((message) =>
+      refusedCredentials.test(message),
+    );
   } finally {
     redis.disconnect();
   }

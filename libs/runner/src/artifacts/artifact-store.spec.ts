@@ -9,7 +9,26 @@ import { createLocalArtifactStore } from './local.artifact-store';
 
 /** Names built from the pieces path traversal is made of, so that most runs try something sly. */
 const slyName = fc
-  .array(fc.constantFrom('..', '.', '/', '\\', 'a', 'b.txt', '%2e%2e', '%2f', '\u0000', '\n', '~', ' ', '\u202e', 'C:', '//'), { minLength: 1, maxLength: 8 })
+  .array(
+    fc.constantFrom(
+      '..',
+      '.',
+      '/',
+      '\\',
+      'a',
+      'b.txt',
+      '%2e%2e',
+      '%2f',
+      '\u0000',
+      '\n',
+      '~',
+      ' ',
+      '\u202e',
+      'C:',
+      '//',
+    ),
+    { minLength: 1, maxLength: 8 },
+  )
   .map((pieces) => pieces.join(''));
 const anyName = fc.oneof(slyName, fc.string({ unit: 'binary', maxLength: 300 }));
 

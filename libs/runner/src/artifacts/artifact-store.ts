@@ -44,5 +44,6 @@ export function assertArtifactKey(key: ArtifactKey): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(key.roundId) || key.roundId.includes('..')) {
     throw new RangeError(`round id ${JSON.stringify(key.roundId)} cannot name an artifact folder`);
   }
-  if (!Number.isInteger(key.attempt) || key.attempt < 1) throw new RangeError(`attempt must be an integer >= 1, got ${key.attempt}`);
+  if (!Number.isInteger(key.attempt) || key.attempt < 1)
+    throw new RangeError(`attempt must be an integer >= 1, got ${key.attempt}`);
 }

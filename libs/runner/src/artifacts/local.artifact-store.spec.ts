@@ -19,7 +19,12 @@ describe(createLocalArtifactStore.name, () => {
   it('stores a file under <dataDir>/artifacts/<round>/<attempt>/<name> and describes it', async () => {
     const ref = await createLocalArtifactStore({ dataDir }).put(key, 'logs/test.txt', 'hello\n');
     const path = join(dataDir, 'artifacts', 'round-1', '2', 'logs', 'test.txt');
-    expect(ref).toEqual({ name: 'logs/test.txt', uri: `file://${path}`, bytes: 6, sha256: createHash('sha256').update('hello\n').digest('hex') });
+    expect(ref).toEqual({
+      name: 'logs/test.txt',
+      uri: `file://${path}`,
+      bytes: 6,
+      sha256: createHash('sha256').update('hello\n').digest('hex'),
+    });
     expect(fileURLToPath(ref.uri)).toBe(path);
     expect(readFileSync(path, 'utf8')).toBe('hello\n');
   });
@@ -41,11 +46,18 @@ describe(createLocalArtifactStore.name, () => {
     expect(readdirSync(join(dataDir, 'artifacts', 'round-1', '2', 'logs'))).toEqual(['big.txt']);
   });
 
-  it.each(['../escape.txt', 'a/../../b', '/etc/passwd', '', 'a//b', './a', 'a\\b', 'a\nb'])('refuses the name %p', async (name) => {
-    await expect(createLocalArtifactStore({ dataDir }).put(key, name, 'x')).rejects.toBeInstanceOf(InvalidArtifactNameError);
-  });
+  it.each(['../escape.txt', 'a/../../b', '/etc/passwd', '', 'a//b', './a', 'a\\b', 'a\nb'])(
+    'refuses the name %p',
+    async (name) => {
+      await expect(createLocalArtifactStore({ dataDir }).put(key, name, 'x')).rejects.toBeInstanceOf(
+        InvalidArtifactNameError,
+      );
+    },
+  );
 
   it('refuses a round id that is not a single folder name', async () => {
-    await expect(createLocalArtifactStore({ dataDir }).put({ roundId: '../x', attempt: 1 }, 'a', 'x')).rejects.toThrow(RangeError);
+    await expect(createLocalArtifactStore({ dataDir }).put({ roundId: '../x', attempt: 1 }, 'a', 'x')).rejects.toThrow(
+      RangeError,
+    );
   });
 });

@@ -49,15 +49,22 @@ export function createLocalArtifactStore(options: LocalArtifactStoreOptions): Ar
       const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
       const path = join(root, key.roundId, String(key.attempt), ...name.split('/'));
       await writeThenRename(path, `${path}.${partialSuffix()}.partial`, bytes);
-      return { name, uri: pathToFileURL(path).href, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+      return {
+        name,
+        uri: pathToFileURL(path).href,
+        bytes: bytes.length,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+      };
     },
     async get(key: ArtifactKey, name: string): Promise<Uint8Array | undefined> {
       assertArtifactKey(key);
       assertArtifactName(name);
-      return readFile(join(root, key.roundId, String(key.attempt), ...name.split('/'))).catch((error: NodeJS.ErrnoException) => {
-        if (error.code === 'ENOENT') return undefined;
-        throw error;
-      });
+      return readFile(join(root, key.roundId, String(key.attempt), ...name.split('/'))).catch(
+        (error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT') return undefined;
+          throw error;
+        },
+      );
     },
   };
 }

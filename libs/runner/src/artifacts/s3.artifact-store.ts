@@ -28,11 +28,19 @@ export function s3ArtifactObjectKey(key: ArtifactKey, name: string): string {
  * check what it fetched without the Report.
  */
 export function createS3ArtifactStore(options: S3ArtifactStoreOptions): ArtifactStore {
-  type Sdk = { client: S3Client; PutObjectCommand: typeof import('@aws-sdk/client-s3').PutObjectCommand; GetObjectCommand: typeof import('@aws-sdk/client-s3').GetObjectCommand };
+  type Sdk = {
+    client: S3Client;
+    PutObjectCommand: typeof import('@aws-sdk/client-s3').PutObjectCommand;
+    GetObjectCommand: typeof import('@aws-sdk/client-s3').GetObjectCommand;
+  };
   let sdk: Promise<Sdk> | undefined;
   // Loaded on the first put: `sc run` and workers on the local store never pay for the SDK's start-up.
   const loadSdk = () =>
-    (sdk ??= import('@aws-sdk/client-s3').then(({ S3Client, PutObjectCommand, GetObjectCommand }) => ({ client: createClient(S3Client, options), PutObjectCommand, GetObjectCommand })));
+    (sdk ??= import('@aws-sdk/client-s3').then(({ S3Client, PutObjectCommand, GetObjectCommand }) => ({
+      client: createClient(S3Client, options),
+      PutObjectCommand,
+      GetObjectCommand,
+    })));
   return {
     async put(key: ArtifactKey, name: string, data: string | Uint8Array): Promise<ArtifactRef> {
       assertArtifactKey(key);
@@ -60,7 +68,9 @@ export function createS3ArtifactStore(options: S3ArtifactStoreOptions): Artifact
       assertArtifactName(name);
       const { client, GetObjectCommand } = await loadSdk();
       try {
-        const answer = await client.send(new GetObjectCommand({ Bucket: options.bucket, Key: s3ArtifactObjectKey(key, name) }));
+        const answer = await client.send(
+          new GetObjectCommand({ Bucket: options.bucket, Key: s3ArtifactObjectKey(key, name) }),
+        );
         return await answer.Body?.transformToByteArray();
       } catch (error) {
         if ((error as { name?: string }).name === 'NoSuchKey') return undefined;

@@ -7,7 +7,6 @@ import { usageMeters, type UsageMeter } from './usage-meters';
 // A non-streamed answer is parsed for its usage only up to this size; a model's JSON answer is far smaller.
 const maxJsonBytes = 8 * 1024 * 1024;
 
-
 /**
  * Reads one call's answer as it passes through the gateway and reports its usage — the increase since the
  * last report, priced for the whole call so far (prices can step up with the call's input size) — each time
@@ -74,6 +73,14 @@ export class MeteredCall {
     const cost = this.prices.costOf(this.model, counts, priceProviders[this.provider]);
     const costDelta = cost === null ? null : Math.max(0, cost - this.reportedCost);
     if (cost !== null) this.reportedCost = Math.max(cost, this.reportedCost);
-    this.onUsage({ agent: this.agent, model: this.model, input: delta.input, output: delta.output, cache_read: delta.cacheRead, cache_write: delta.cacheWrite, cost_usd: costDelta });
+    this.onUsage({
+      agent: this.agent,
+      model: this.model,
+      input: delta.input,
+      output: delta.output,
+      cache_read: delta.cacheRead,
+      cache_write: delta.cacheWrite,
+      cost_usd: costDelta,
+    });
   }
 }

@@ -1,7 +1,15 @@
 import type { ModelProvider, ModelRoute, UsageReport } from '@sc/plugin-sdk';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { Agent as HttpAgent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  Agent as HttpAgent,
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -33,7 +41,18 @@ interface Route extends GatewayRouteOptions {
 }
 
 // Hop-by-hop and framing headers are the gateway's own on each side; credentials are replaced by the upstream's.
-const droppedRequestHeaders = new Set(['host', 'connection', 'keep-alive', 'content-length', 'transfer-encoding', 'accept-encoding', 'authorization', 'x-api-key', 'x-goog-api-key', 'proxy-authorization']);
+const droppedRequestHeaders = new Set([
+  'host',
+  'connection',
+  'keep-alive',
+  'content-length',
+  'transfer-encoding',
+  'accept-encoding',
+  'authorization',
+  'x-api-key',
+  'x-goog-api-key',
+  'proxy-authorization',
+]);
 const droppedResponseHeaders = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length']);
 const headersAloneAfterMs = 20;
 const routePath = /^\/r\/([A-Za-z0-9_-]{32})(\/[^?]*)?(\?.*)?$/;
@@ -127,7 +146,14 @@ export class ModelGateway {
   private handle(request: IncomingMessage, response: ServerResponse): void {
     const match = routePath.exec(request.url ?? '');
     const route = match ? this.routes.get(match[1]) : undefined;
-    if (!match || !route) return sendError(response, 'anthropic', 404, 'not_found', 'no such model gateway route (the Round ended or the URL is wrong)');
+    if (!match || !route)
+      return sendError(
+        response,
+        'anthropic',
+        404,
+        'not_found',
+        'no such model gateway route (the Round ended or the URL is wrong)',
+      );
     const refusal = route.refusal();
     if (refusal) {
       route.onRefused?.(refusal);
@@ -137,16 +163,29 @@ export class ModelGateway {
     route.onActivity?.();
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => this.forward(route, request, response, match[2] ?? '', match[3] ?? '', Buffer.concat(chunks)));
+    request.on('end', () =>
+      this.forward(route, request, response, match[2] ?? '', match[3] ?? '', Buffer.concat(chunks)),
+    );
     request.on('error', () => response.destroy());
   }
 
-  private forward(route: Route, request: IncomingMessage, response: ServerResponse, path: string, search: string, body: Buffer): void {
+  private forward(
+    route: Route,
+    request: IncomingMessage,
+    response: ServerResponse,
+    path: string,
+    search: string,
+    body: Buffer,
+  ): void {
     const upstream = this.upstreams[route.provider];
     const target = new URL(upstream.baseUrl.href.replace(/\/$/, '') + path + withoutKey(search));
     const headers = forwardedHeaders(request.headers, upstream.headers, body.length);
     const https = target.protocol === 'https:';
-    const outgoing = (https ? httpsRequest : httpRequest)(target, { method: request.method, headers, agent: https ? this.agents.https : this.agents.http });
+    const outgoing = (https ? httpsRequest : httpRequest)(target, {
+      method: request.method,
+      headers,
+      agent: https ? this.agents.https : this.agents.http,
+    });
     route.calls.add(request);
     let call: MeteredCall | undefined;
     const finish = () => {
@@ -160,7 +199,14 @@ export class ModelGateway {
       answer.once('data', () => clearTimeout(flushHeaders));
       answer.once('end', () => clearTimeout(flushHeaders));
       if ((answer.statusCode ?? 500) < 300) {
-        call = new MeteredCall(route.provider, route.agent, modelOf(route.provider, path, body), answer.headers['content-type'], this.prices, route.onUsage);
+        call = new MeteredCall(
+          route.provider,
+          route.agent,
+          modelOf(route.provider, path, body),
+          answer.headers['content-type'],
+          this.prices,
+          route.onUsage,
+        );
       }
       // A rate-limit answer is read whole (it is short) for when the limit resets.
       const limited = rateLimitStatuses.has(answer.statusCode ?? 0) ? ([] as Buffer[]) : undefined;
@@ -173,7 +219,10 @@ export class ModelGateway {
       answer.on('end', () => {
         response.end();
         finish();
-        if (limited) route.onRateLimited?.(rateLimitReset(route.provider, answer.headers, Buffer.concat(limited).toString('utf8')));
+        if (limited)
+          route.onRateLimited?.(
+            rateLimitReset(route.provider, answer.headers, Buffer.concat(limited).toString('utf8')),
+          );
       });
       // The upstream cut the answer off: the agent sees the same cut.
       answer.on('error', () => {
@@ -186,7 +235,13 @@ export class ModelGateway {
       finish();
       if (response.headersSent) return void response.destroy();
       route.onRefused?.(`upstream ${target.origin} failed: ${error.message}`);
-      sendError(response, route.provider, 502, 'upstream_unreachable', `model gateway: upstream ${target.origin} failed: ${error.message}`);
+      sendError(
+        response,
+        route.provider,
+        502,
+        'upstream_unreachable',
+        `model gateway: upstream ${target.origin} failed: ${error.message}`,
+      );
     });
     // The agent went away (killed, timed out): the upstream call stops too.
     response.on('close', () => {
@@ -197,7 +252,11 @@ export class ModelGateway {
   }
 }
 
-function forwardedHeaders(incoming: IncomingHttpHeaders, credentials: Record<string, string>, length: number): Record<string, string | string[]> {
+function forwardedHeaders(
+  incoming: IncomingHttpHeaders,
+  credentials: Record<string, string>,
+  length: number,
+): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(incoming)) {
     if (value !== undefined && !droppedRequestHeaders.has(name)) headers[name] = value;
@@ -242,7 +301,13 @@ function modelOf(provider: ModelProvider, path: string, body: Buffer): string {
 }
 
 /** An error answer in the provider's own format, so that the CLI shows its message. */
-function sendError(response: ServerResponse, provider: ModelProvider, status: number, code: string, message: string): void {
+function sendError(
+  response: ServerResponse,
+  provider: ModelProvider,
+  status: number,
+  code: string,
+  message: string,
+): void {
   const bodies: Record<ModelProvider, unknown> = {
     anthropic: { type: 'error', error: { type: status === 403 ? 'permission_error' : 'api_error', message } },
     openai: { error: { message, type: code, code } },

@@ -10,7 +10,12 @@ export const rateLimitStatuses = new Set([429, 529]);
  * (durations such as `6m0s`), or Gemini's `RetryInfo.retryDelay` in the error body (`"17s"`); the latest of
  * what it names. Undefined when it names none.
  */
-export function rateLimitReset(provider: ModelProvider, headers: IncomingHttpHeaders, body: string, now = Date.now()): Date | undefined {
+export function rateLimitReset(
+  provider: ModelProvider,
+  headers: IncomingHttpHeaders,
+  body: string,
+  now = Date.now(),
+): Date | undefined {
   const retryAfter = header(headers, 'retry-after');
   if (retryAfter !== undefined) {
     const at = /^\d+(\.\d+)?$/.test(retryAfter) ? now + Number(retryAfter) * 1000 : Date.parse(retryAfter);
@@ -18,9 +23,11 @@ export function rateLimitReset(provider: ModelProvider, headers: IncomingHttpHea
   }
   const times: number[] = [];
   if (provider === 'anthropic') {
-    for (const [name, value] of Object.entries(headers)) if (/^anthropic-ratelimit-.*-reset$/.test(name) && typeof value === 'string') times.push(Date.parse(value));
+    for (const [name, value] of Object.entries(headers))
+      if (/^anthropic-ratelimit-.*-reset$/.test(name) && typeof value === 'string') times.push(Date.parse(value));
   } else if (provider === 'openai') {
-    for (const [name, value] of Object.entries(headers)) if (/^x-ratelimit-reset-/.test(name) && typeof value === 'string') times.push(now + durationMs(value));
+    for (const [name, value] of Object.entries(headers))
+      if (/^x-ratelimit-reset-/.test(name) && typeof value === 'string') times.push(now + durationMs(value));
   } else {
     for (const delay of retryDelays(body)) times.push(now + durationMs(delay));
   }
@@ -49,7 +56,9 @@ function retryDelays(body: string): string[] {
     return details.flatMap((detail: unknown) => {
       const record = detail as Record<string, unknown> | null;
       const type = record?.['@type'];
-      return typeof type === 'string' && type.endsWith('RetryInfo') && typeof record?.retryDelay === 'string' ? [record.retryDelay] : [];
+      return typeof type === 'string' && type.endsWith('RetryInfo') && typeof record?.retryDelay === 'string'
+        ? [record.retryDelay]
+        : [];
     });
   } catch {
     return [];

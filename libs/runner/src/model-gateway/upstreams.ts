@@ -23,8 +23,14 @@ export function loadUpstreams(env: NodeJS.ProcessEnv = process.env): Upstreams {
   const geminiKey = env.GEMINI_API_KEY || env.GOOGLE_API_KEY;
   return {
     anthropic: { baseUrl: baseUrl(env, 'ANTHROPIC_BASE_URL', 'https://api.anthropic.com'), headers: anthropicHeaders },
-    openai: { baseUrl: baseUrl(env, 'OPENAI_BASE_URL', 'https://api.openai.com/v1'), headers: env.OPENAI_API_KEY ? { authorization: `Bearer ${env.OPENAI_API_KEY}` } : {} },
-    gemini: { baseUrl: baseUrl(env, 'GOOGLE_GEMINI_BASE_URL', 'https://generativelanguage.googleapis.com'), headers: geminiKey ? { 'x-goog-api-key': geminiKey } : {} },
+    openai: {
+      baseUrl: baseUrl(env, 'OPENAI_BASE_URL', 'https://api.openai.com/v1'),
+      headers: env.OPENAI_API_KEY ? { authorization: `Bearer ${env.OPENAI_API_KEY}` } : {},
+    },
+    gemini: {
+      baseUrl: baseUrl(env, 'GOOGLE_GEMINI_BASE_URL', 'https://generativelanguage.googleapis.com'),
+      headers: geminiKey ? { 'x-goog-api-key': geminiKey } : {},
+    },
   };
 }
 
@@ -36,6 +42,7 @@ function baseUrl(env: NodeJS.ProcessEnv, name: string, fallback: string): URL {
   } catch {
     throw new Error(`${name}: expected an http(s) URL, got ${JSON.stringify(value)}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${name}: expected an http(s) URL, got ${JSON.stringify(value)}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`${name}: expected an http(s) URL, got ${JSON.stringify(value)}`);
   return url;
 }

@@ -18,7 +18,13 @@ export const shellPlugin = definePlugin({
   // Other params stay allowed: the GitHub integration adds `params.github` to every work-order it makes.
   paramsSchema: {
     type: 'object',
-    properties: { commands: { description: 'Command lines run in order, through sh.', type: 'array', items: { type: 'string', minLength: 1 } } },
+    properties: {
+      commands: {
+        description: 'Command lines run in order, through sh.',
+        type: 'array',
+        items: { type: 'string', minLength: 1 },
+      },
+    },
   },
   async handle(order, ctx) {
     const commands = commandsOf(order, ctx.phase);
@@ -32,12 +38,16 @@ export const shellPlugin = definePlugin({
         onStderr: (line) => ctx.logger.warn({ stream: 'stderr', command }, line),
       });
       exitCode = result.exitCode;
-      transcript.push(`$ ${command}\n${result.stdoutTail}${result.stderrTail}[exit ${result.exitCode ?? result.signal}]\n`);
+      transcript.push(
+        `$ ${command}\n${result.stdoutTail}${result.stderrTail}[exit ${result.exitCode ?? result.signal}]\n`,
+      );
       if (exitCode !== 0) break;
     }
     if (commands.length > 0) await ctx.writeArtifact(`${ctx.phase}.log`, transcript.join('\n'));
     const ran = `${transcript.length} of ${commands.length} command(s)`;
-    return exitCode === 0 ? { summary: `${ctx.phase}: ${ran} passed`, exitCode } : { summary: `${ctx.phase}: ${ran} run, the last exited ${exitCode}`, exitCode, status: 'failure' };
+    return exitCode === 0
+      ? { summary: `${ctx.phase}: ${ran} passed`, exitCode }
+      : { summary: `${ctx.phase}: ${ran} run, the last exited ${exitCode}`, exitCode, status: 'failure' };
   },
 });
 
@@ -45,6 +55,7 @@ function commandsOf(order: StoredWorkOrder, phase: PluginContext['phase']): stri
   if (phase === 'testing') return order.acceptance ?? [];
   const commands = order.params?.commands;
   if (commands === undefined) return [];
-  if (!Array.isArray(commands) || !commands.every((command) => typeof command === 'string')) throw new Error('params.commands must be a list of command lines');
+  if (!Array.isArray(commands) || !commands.every((command) => typeof command === 'string'))
+    throw new Error('params.commands must be a list of command lines');
   return commands;
 }

@@ -21,7 +21,11 @@ export interface PriceOverride {
 export type PriceProvider = 'anthropic' | 'openai' | 'google';
 
 /** The price table's name of each model API the gateway speaks. */
-export const priceProviders: Readonly<Record<ModelProvider, PriceProvider>> = { anthropic: 'anthropic', openai: 'openai', gemini: 'google' };
+export const priceProviders: Readonly<Record<ModelProvider, PriceProvider>> = {
+  anthropic: 'anthropic',
+  openai: 'openai',
+  gemini: 'google',
+};
 
 /**
  * What model calls cost. Prices come from `@pydantic/genai-prices` (kept up to date by its maintainers from
@@ -45,7 +49,12 @@ export class ModelPrices {
     if (rates === undefined) this.rates.set(key, (rates = linearRates(model, provider)));
     if (rates === 'unknown') return null;
     if (rates !== 'not linear' && counts.input + counts.cacheRead + counts.cacheWrite <= rates.below) {
-      return counts.input * rates.input + counts.output * rates.output + counts.cacheRead * rates.cacheRead + counts.cacheWrite * rates.cacheWrite;
+      return (
+        counts.input * rates.input +
+        counts.output * rates.output +
+        counts.cacheRead * rates.cacheRead +
+        counts.cacheWrite * rates.cacheWrite
+      );
     }
     return tableCost(model, counts, provider);
   }
@@ -71,7 +80,12 @@ interface LinearRates {
 
 function tableCost(model: string, counts: TokenCounts, provider?: PriceProvider): number | null {
   const price = genaiPrices().calcPrice(
-    { input_tokens: counts.input + counts.cacheRead + counts.cacheWrite, output_tokens: counts.output, cache_read_tokens: counts.cacheRead, cache_write_tokens: counts.cacheWrite },
+    {
+      input_tokens: counts.input + counts.cacheRead + counts.cacheWrite,
+      output_tokens: counts.output,
+      cache_read_tokens: counts.cacheRead,
+      cache_write_tokens: counts.cacheWrite,
+    },
     model,
     provider ? { providerId: provider } : undefined,
   );
@@ -92,8 +106,16 @@ function linearRates(model: string, provider?: PriceProvider): LinearRates | 'un
   if (nothing !== 0 || twice === null || Math.abs(twice - 2 * input) > 1e-12) return 'not linear';
   const rate = (counts: Partial<TokenCounts>) => (tableCost(model, { ...zero, ...counts }, provider) ?? 0) / probe;
   const price = genaiPrices().calcPrice({ input_tokens: 1 }, model, provider ? { providerId: provider } : undefined);
-  const starts = Object.values(price?.model_price ?? {}).flatMap((value) => (typeof value === 'object' && value ? value.tiers.map((tier) => tier.start) : []));
-  return { input: input / probe, output: rate({ output: probe }), cacheRead: rate({ cacheRead: probe }), cacheWrite: rate({ cacheWrite: probe }), below: Math.min(Infinity, ...starts) };
+  const starts = Object.values(price?.model_price ?? {}).flatMap((value) =>
+    typeof value === 'object' && value ? value.tiers.map((tier) => tier.start) : [],
+  );
+  return {
+    input: input / probe,
+    output: rate({ output: probe }),
+    cacheRead: rate({ cacheRead: probe }),
+    cacheWrite: rate({ cacheWrite: probe }),
+    below: Math.min(Infinity, ...starts),
+  };
 }
 
 const claudeAlias = /^(default|best|sonnet|opus|haiku|opusplan)(\[1m\])?$/i;
@@ -135,11 +157,14 @@ export function loadModelPrices(env: NodeJS.ProcessEnv = process.env): ModelPric
   if (!isObject(parsed)) throw new Error(`SC_MODEL_PRICES: ${file} must hold a JSON object of models`);
   const overrides = new Map<string, PriceOverride>();
   for (const [model, price] of Object.entries(parsed)) {
-    if (!isObject(price)) throw new Error(`SC_MODEL_PRICES: ${file} /${model} must be an object of prices per million tokens`);
+    if (!isObject(price))
+      throw new Error(`SC_MODEL_PRICES: ${file} /${model} must be an object of prices per million tokens`);
     for (const key of Object.keys(price)) {
-      if (!(priceKeys as readonly string[]).includes(key)) throw new Error(`SC_MODEL_PRICES: ${file} /${model}/${key} is not one of ${priceKeys.join(', ')}`);
+      if (!(priceKeys as readonly string[]).includes(key))
+        throw new Error(`SC_MODEL_PRICES: ${file} /${model}/${key} is not one of ${priceKeys.join(', ')}`);
       const value = price[key];
-      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new Error(`SC_MODEL_PRICES: ${file} /${model}/${key} must be a number >= 0`);
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+        throw new Error(`SC_MODEL_PRICES: ${file} /${model}/${key} must be a number >= 0`);
     }
     for (const key of ['input_mtok', 'output_mtok']) {
       if (!(key in price)) throw new Error(`SC_MODEL_PRICES: ${file} /${model}/${key} is required`);

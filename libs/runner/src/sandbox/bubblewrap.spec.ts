@@ -1,22 +1,39 @@
 import { bubblewrapArgs } from './bubblewrap';
 
 describe('bubblewrapArgs', () => {
-  const sandbox = { writable: ['/srv/data/worktrees/r1/1/claude', '/srv/repo/.git/objects'], readable: ['/srv/repo'], home: '/srv/data/worktrees/r1/1/.claude/home' };
+  const sandbox = {
+    writable: ['/srv/data/worktrees/r1/1/claude', '/srv/repo/.git/objects'],
+    readable: ['/srv/repo'],
+    home: '/srv/data/worktrees/r1/1/.claude/home',
+  };
 
-  it('makes the root read-only, hides the worker\'s home and data folder, and binds back what the agent needs', () => {
-    const args = bubblewrapArgs(sandbox, { dataDir: '/srv/data', home: '/home/sc' }, '/usr/bin:/home/sc/tools/node_modules/.bin', '/srv/data/worktrees/r1/1/claude');
+  it("makes the root read-only, hides the worker's home and data folder, and binds back what the agent needs", () => {
+    const args = bubblewrapArgs(
+      sandbox,
+      { dataDir: '/srv/data', home: '/home/sc' },
+      '/usr/bin:/home/sc/tools/node_modules/.bin',
+      '/srv/data/worktrees/r1/1/claude',
+    );
     const text = args.join(' ');
-    expect(args.slice(0, 5)).toEqual(['--die-with-parent', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try']);
+    expect(args.slice(0, 5)).toEqual([
+      '--die-with-parent',
+      '--unshare-pid',
+      '--unshare-ipc',
+      '--unshare-uts',
+      '--unshare-cgroup-try',
+    ]);
     expect(text).not.toContain('--unshare-net');
     expect(text).toContain('--ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --tmpfs /home/sc --tmpfs /srv/data');
     // Writable binds come after the folders they sit in are hidden; the hiding tmpfs stay read-only.
-    expect(text).toContain('--bind /srv/data/worktrees/r1/1/.claude/home /srv/data/worktrees/r1/1/.claude/home --bind /srv/data/worktrees/r1/1/claude /srv/data/worktrees/r1/1/claude');
+    expect(text).toContain(
+      '--bind /srv/data/worktrees/r1/1/.claude/home /srv/data/worktrees/r1/1/.claude/home --bind /srv/data/worktrees/r1/1/claude /srv/data/worktrees/r1/1/claude',
+    );
     expect(text).toContain('--remount-ro /home/sc --remount-ro /srv/data --chdir /srv/data/worktrees/r1/1/claude');
     // /srv/repo is not hidden: it is visible read-only already and needs no bind of its own.
     expect(text).not.toContain('--ro-bind /srv/repo');
   });
 
-  it('hides a data folder inside the worker\'s home after the home, so that both stay hidden', () => {
+  it("hides a data folder inside the worker's home after the home, so that both stay hidden", () => {
     const text = bubblewrapArgs(sandbox, { dataDir: '/home/sc/data', home: '/home/sc' }, '/usr/bin', '/').join(' ');
     expect(text).toContain('--tmpfs /tmp --tmpfs /home/sc --tmpfs /home/sc/data');
     expect(text).toContain('--remount-ro /home/sc --remount-ro /home/sc/data');

@@ -19,10 +19,17 @@ export interface HiddenRoots {
  * IPC and UTS namespaces (and network namespace unless the network is open), and bound to the worker: when the
  * worker dies, bubblewrap and every process in the sandbox die with it.
  */
-export function bubblewrapArgs(sandbox: AgentSandbox, roots: HiddenRoots, path: string | undefined, cwd: string): string[] {
+export function bubblewrapArgs(
+  sandbox: AgentSandbox,
+  roots: HiddenRoots,
+  path: string | undefined,
+  cwd: string,
+): string[] {
   const inside = (folder: string, root: string) => folder === root || folder.startsWith(`${root}${sep}`);
   // Outer folders first: a tmpfs mounted over a folder hides any mounted earlier inside it.
-  const hidden = [...new Set(['/tmp', roots.dataDir, ...(roots.home && roots.home !== '/' ? [roots.home] : [])])].sort((a, b) => a.length - b.length);
+  const hidden = [...new Set(['/tmp', roots.dataDir, ...(roots.home && roots.home !== '/' ? [roots.home] : [])])].sort(
+    (a, b) => a.length - b.length,
+  );
   const isHidden = (folder: string) => hidden.some((root) => inside(folder, root));
   const args = ['--die-with-parent', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try'];
   if ((sandbox.network ?? 'open') !== 'open') args.push('--unshare-net');
@@ -30,7 +37,9 @@ export function bubblewrapArgs(sandbox: AgentSandbox, roots: HiddenRoots, path: 
   // Back into view, read-only: what commands run from, Solar Circuit itself, then what the agent reads. One
   // of them may hold the data folder (`./data` of an installation), which is hidden again after them, and
   // what the agent reads inside the data folder (a cloned repository) is bound after that.
-  const readable = [...new Set<string>([...toolFolders(path), ...(roots.install ? [roots.install] : []), ...(sandbox.readable ?? [])])].filter((folder) => isHidden(folder) && existsSync(folder));
+  const readable = [
+    ...new Set<string>([...toolFolders(path), ...(roots.install ? [roots.install] : []), ...(sandbox.readable ?? [])]),
+  ].filter((folder) => isHidden(folder) && existsSync(folder));
   const [inData, outsideData] = partition(readable, (folder) => inside(folder, roots.dataDir));
   for (const root of hidden) if (root !== roots.dataDir) args.push('--tmpfs', root);
   for (const folder of outsideData) args.push('--ro-bind', folder, folder);

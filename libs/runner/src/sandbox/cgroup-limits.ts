@@ -19,7 +19,8 @@ export interface AgentCgroup {
 }
 
 const root = '/sys/fs/cgroup';
-const enterAndExec = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n - 1)); done; exec "$@"';
+const enterAndExec =
+  'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n - 1)); done; exec "$@"';
 const parentName = 'solar-circuit';
 let created = 0;
 
@@ -42,17 +43,30 @@ export class CgroupLimits {
       return new CgroupLimits(2, new Set((['memory', 'pids'] as const).filter((name) => available.includes(name))));
     }
     const mounted = (['memory', 'pids'] as const).filter((name) => existsSync(join(root, name, 'cgroup.procs')));
-    return mounted.length > 0 ? new CgroupLimits(1, new Set(mounted)) : `no cgroup v2 hierarchy or v1 memory/pids controller is mounted at ${root}`;
+    return mounted.length > 0
+      ? new CgroupLimits(1, new Set(mounted))
+      : `no cgroup v2 hierarchy or v1 memory/pids controller is mounted at ${root}`;
   }
 
   /** Makes the cgroup(s) for `limits`; rejects naming what cannot be enforced here. */
   async create(limits: ProcessLimits): Promise<AgentCgroup> {
-    const wanted = ([['memory', limits.memoryMb], ['pids', limits.pids]] as const).filter(([, value]) => value !== undefined);
+    const wanted = (
+      [
+        ['memory', limits.memoryMb],
+        ['pids', limits.pids],
+      ] as const
+    ).filter(([, value]) => value !== undefined);
     const missing = wanted.find(([controller]) => !this.controllers.has(controller));
     if (missing) throw new Error(`the ${missing[0]} cgroup controller is not available here (cgroup v${this.version})`);
     const name = `agent-${process.pid}-${++created}`;
-    const groups = this.version === 2 ? [await this.makeV2(name)] : await Promise.all(wanted.map(([controller]) => makeFolder(join(root, controller, parentName), name)));
-    const folderOf = (controller: 'memory' | 'pids') => (this.version === 2 ? groups[0] : groups[wanted.findIndex(([wantedController]) => wantedController === controller)]);
+    const groups =
+      this.version === 2
+        ? [await this.makeV2(name)]
+        : await Promise.all(wanted.map(([controller]) => makeFolder(join(root, controller, parentName), name)));
+    const folderOf = (controller: 'memory' | 'pids') =>
+      this.version === 2
+        ? groups[0]
+        : groups[wanted.findIndex(([wantedController]) => wantedController === controller)];
     try {
       if (limits.memoryMb !== undefined) {
         const bytes = String(limits.memoryMb * 1024 * 1024);
@@ -69,8 +83,17 @@ export class CgroupLimits {
     const procsFiles = groups.map((group) => join(group, 'cgroup.procs'));
     return {
       // `sh` writes its own pid into each group's cgroup.procs (its first arguments), then becomes the command.
-      wrap: (command) => ['/bin/sh', '-c', enterAndExec, 'sc-cgroup', String(procsFiles.length), ...procsFiles, ...command],
-      watch: (onLimit) => (limits.pids === undefined ? () => undefined : watchPids(folderOf('pids'), this.version, onLimit)),
+      wrap: (command) => [
+        '/bin/sh',
+        '-c',
+        enterAndExec,
+        'sc-cgroup',
+        String(procsFiles.length),
+        ...procsFiles,
+        ...command,
+      ],
+      watch: (onLimit) =>
+        limits.pids === undefined ? () => undefined : watchPids(folderOf('pids'), this.version, onLimit),
       release: () => removeAll(groups),
     };
   }

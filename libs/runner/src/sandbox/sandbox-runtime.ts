@@ -57,8 +57,16 @@ export class SandboxRuntime {
   static load(env: NodeJS.ProcessEnv, dataDir: string): SandboxRuntime {
     const extra = parseAgentEnvNames(env.SC_AGENT_ENV);
     const setting = env.SC_AGENT_SANDBOX?.trim() || 'auto';
-    if (setting !== 'auto' && setting !== 'off') throw new Error(`SC_AGENT_SANDBOX: expected "off" (or unset), got ${JSON.stringify(setting)}`);
-    if (setting === 'off') return new SandboxRuntime('off', 'SC_AGENT_SANDBOX=off: agents run unconfined (unsafe)', extra, resolve(dataDir), env);
+    if (setting !== 'auto' && setting !== 'off')
+      throw new Error(`SC_AGENT_SANDBOX: expected "off" (or unset), got ${JSON.stringify(setting)}`);
+    if (setting === 'off')
+      return new SandboxRuntime(
+        'off',
+        'SC_AGENT_SANDBOX=off: agents run unconfined (unsafe)',
+        extra,
+        resolve(dataDir),
+        env,
+      );
     const unavailable = probeBubblewrap(env);
     if (unavailable) return new SandboxRuntime('unavailable', unavailable, extra, resolve(dataDir), env);
     return new SandboxRuntime('bubblewrap', 'agents run in bubblewrap sandboxes', extra, resolve(dataDir), env);
@@ -71,7 +79,10 @@ export class SandboxRuntime {
   async limitsFor(sandbox: AgentSandbox): Promise<AgentCgroup | undefined> {
     if (sandbox.memoryMb === undefined && sandbox.pids === undefined) return undefined;
     this.cgroups ??= CgroupLimits.detect();
-    const refuse = (reason: string) => new SandboxUnavailableError(`sandbox.memory_mb and sandbox.pids cannot be enforced here (${reason}); run this work-order without them or on a worker with cgroups`);
+    const refuse = (reason: string) =>
+      new SandboxUnavailableError(
+        `sandbox.memory_mb and sandbox.pids cannot be enforced here (${reason}); run this work-order without them or on a worker with cgroups`,
+      );
     if (typeof this.cgroups === 'string') throw refuse(this.cgroups);
     try {
       return await this.cgroups.create({ memoryMb: sandbox.memoryMb, pids: sandbox.pids });
@@ -84,26 +95,57 @@ export class SandboxRuntime {
    * `file args` as it runs confined by `sandbox` in `cwd`, with `env` the plugin's own variables; `gateway` is
    * where a `model-only` sandbox reaches the model gateway.
    */
-  wrap(file: string, args: readonly string[], cwd: string, env: Record<string, string | undefined>, sandbox: AgentSandbox, gateway?: GatewayBridge): SandboxedCommand {
+  wrap(
+    file: string,
+    args: readonly string[],
+    cwd: string,
+    env: Record<string, string | undefined>,
+    sandbox: AgentSandbox,
+    gateway?: GatewayBridge,
+  ): SandboxedCommand {
     const childEnv = agentEnvironment(this.workerEnv, this.extraEnvNames, env, sandbox.home);
     if (this.mode === 'off') return { file, args: [...args], env: childEnv };
-    if (this.mode === 'unavailable') throw new SandboxUnavailableError(`no sandbox for agents: ${this.reason}; set SC_AGENT_SANDBOX=off to run them unconfined (unsafe)`);
+    if (this.mode === 'unavailable')
+      throw new SandboxUnavailableError(
+        `no sandbox for agents: ${this.reason}; set SC_AGENT_SANDBOX=off to run them unconfined (unsafe)`,
+      );
     const roots = { dataDir: this.dataDir, home: this.workerEnv.HOME ?? homedir(), install: installRoot };
     // Looked up here: inside the sandbox a missing command is only bwrap's exit 1.
     const executable = resolveExecutable(file, childEnv.PATH);
     const command = [executable, ...args];
-    if (sandbox.network !== 'model-only') return { file: 'bwrap', args: [...bubblewrapArgs(sandbox, roots, childEnv.PATH, cwd), '--', ...command], env: childEnv };
-    if (!gateway) throw new SandboxUnavailableError('sandbox.network "model-only" needs the model gateway, and this host runs none');
+    if (sandbox.network !== 'model-only')
+      return {
+        file: 'bwrap',
+        args: [...bubblewrapArgs(sandbox, roots, childEnv.PATH, cwd), '--', ...command],
+        env: childEnv,
+      };
+    if (!gateway)
+      throw new SandboxUnavailableError(
+        'sandbox.network "model-only" needs the model gateway, and this host runs none',
+      );
     // The bridge runs first in the sandbox's own network, on the gateway's port, and then runs the command.
-    const bridged = { ...sandbox, readable: [...(sandbox.readable ?? []), dirname(modelBridge)], writable: [...sandbox.writable, gateway.socketPath] };
+    const bridged = {
+      ...sandbox,
+      readable: [...(sandbox.readable ?? []), dirname(modelBridge)],
+      writable: [...sandbox.writable, gateway.socketPath],
+    };
     const bridge = [process.execPath, modelBridge, gateway.socketPath, String(gateway.port), '--', ...command];
-    return { file: 'bwrap', args: [...bubblewrapArgs(bridged, roots, childEnv.PATH, cwd), '--', ...bridge], env: childEnv };
+    return {
+      file: 'bwrap',
+      args: [...bubblewrapArgs(bridged, roots, childEnv.PATH, cwd), '--', ...bridge],
+      env: childEnv,
+    };
   }
 }
 
 /** `file` as found on `path` (an absolute path as it is); throws an {@link ExecStartError} like spawn's. */
 function resolveExecutable(file: string, path: string | undefined): string {
-  const candidates = file.includes('/') ? [file] : (path ?? '').split(':').filter(Boolean).map((folder) => join(folder, file));
+  const candidates = file.includes('/')
+    ? [file]
+    : (path ?? '')
+        .split(':')
+        .filter(Boolean)
+        .map((folder) => join(folder, file));
   let code = 'ENOENT';
   for (const candidate of candidates) {
     try {
@@ -119,8 +161,16 @@ function resolveExecutable(file: string, path: string | undefined): string {
 /** Why bubblewrap cannot sandbox here, or undefined when it can (a trial run succeeds). */
 function probeBubblewrap(env: NodeJS.ProcessEnv): string | undefined {
   if (process.platform !== 'linux') return `bubblewrap runs on Linux only, this is ${process.platform}`;
-  const trial = spawnSync('bwrap', ['--die-with-parent', '--unshare-pid', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', 'true'], { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 10_000 });
-  if (trial.error) return (trial.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'bwrap is not installed (apt install bubblewrap)' : `bwrap cannot run: ${trial.error.message}`;
-  if (trial.status !== 0) return `bwrap cannot make a sandbox here (user namespaces off?): ${trial.stderr.trim().split('\n')[0] || `exit ${trial.status}`}`;
+  const trial = spawnSync(
+    'bwrap',
+    ['--die-with-parent', '--unshare-pid', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', 'true'],
+    { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 10_000 },
+  );
+  if (trial.error)
+    return (trial.error as NodeJS.ErrnoException).code === 'ENOENT'
+      ? 'bwrap is not installed (apt install bubblewrap)'
+      : `bwrap cannot run: ${trial.error.message}`;
+  if (trial.status !== 0)
+    return `bwrap cannot make a sandbox here (user namespaces off?): ${trial.stderr.trim().split('\n')[0] || `exit ${trial.status}`}`;
   return undefined;
 }

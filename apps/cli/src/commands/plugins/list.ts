@@ -10,9 +10,14 @@ export interface PluginsListResult {
 }
 
 export default class PluginsList extends BaseCommand<typeof PluginsList> {
-  static override summary = 'List the plugins this machine can run: name, version, apiVersion and where each came from.';
-  static override description = 'Plugins come from the built-ins, SC_PLUGINS and the "sc.plugins" list of ./package.json. Refused ones are listed with their reason.';
-  static override examples = ['<%= config.bin %> plugins list', 'SC_PLUGINS=./plugins/hello.js <%= config.bin %> plugins list --json'];
+  static override summary =
+    'List the plugins this machine can run: name, version, apiVersion and where each came from.';
+  static override description =
+    'Plugins come from the built-ins, SC_PLUGINS and the "sc.plugins" list of ./package.json. Refused ones are listed with their reason.';
+  static override examples = [
+    '<%= config.bin %> plugins list',
+    'SC_PLUGINS=./plugins/hello.js <%= config.bin %> plugins list --json',
+  ];
   static override flags = { plugins: pluginsFlag };
 
   async run(): Promise<PluginsListResult> {
@@ -24,7 +29,9 @@ export default class PluginsList extends BaseCommand<typeof PluginsList> {
       { header: 'SOURCE', minWidth: 12, dropOrder: 3 },
       { header: 'DESCRIPTION', minWidth: 20 },
     ];
-    const rows = registry.list().map((plugin) => [plugin.name, plugin.version, plugin.apiVersion, plugin.source, plugin.description ?? '']);
+    const rows = registry
+      .list()
+      .map((plugin) => [plugin.name, plugin.version, plugin.apiVersion, plugin.source, plugin.description ?? '']);
     this.log(await formatTable(columns, rows));
     for (const refused of registry.refused) this.log(`✗ ${refused.name ?? refused.source} refused: ${refused.reason}`);
     return { plugins: registry.list(), refused: [...registry.refused] };

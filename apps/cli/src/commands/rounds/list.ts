@@ -5,14 +5,17 @@ import { formatRoundTable } from '../../round-format';
 
 export default class RoundsList extends BaseCommand<typeof RoundsList> {
   static override summary = 'List Rounds, newest first.';
-  static override description = 'Prints a table, or the page as JSON with --json; pass next_cursor back as --cursor for the next page.';
+  static override description =
+    'Prints a table, or the page as JSON with --json; pass next_cursor back as --cursor for the next page.';
   static override examples = [
     '<%= config.bin %> rounds list',
     '<%= config.bin %> rounds list --status running --plugin echo',
     '<%= config.bin %> rounds list --label demo --limit 5 --json',
   ];
   static override flags = {
-    status: Flags.string({ summary: 'Only Rounds in this state (queued, running, retrying, waiting, succeeded, failed, …).' }),
+    status: Flags.string({
+      summary: 'Only Rounds in this state (queued, running, retrying, waiting, succeeded, failed, …).',
+    }),
     plugin: Flags.string({ summary: 'Only Rounds run by this plugin.' }),
     label: Flags.string({ summary: 'Only Rounds whose work-order has this label.' }),
     limit: Flags.integer({ summary: 'Rounds per page.', min: 1, max: 100, default: 20 }),

@@ -5,10 +5,14 @@ import { resolveRoundId } from '../../round-id';
 import { formatRoundEvent } from '../../round-format';
 
 export default class RoundsLogs extends BaseCommand<typeof RoundsLogs> {
-  static override summary = "Print a Round's history: transitions, phase events and log lines, in the order they happened.";
+  static override summary =
+    "Print a Round's history: transitions, phase events and log lines, in the order they happened.";
   static override description =
     'Prints what the orchestrator stored, also for a finished Round, and exits; with --follow, goes on with what comes until the Round ends. A Round keeps its first 1000 and last 1000 log lines: one line says how many were cut between. --phase and --agent show only the phase events and log lines of that phase or agent.';
-  static override examples = ['<%= config.bin %> rounds logs 0193…', '<%= config.bin %> rounds logs 0193… --follow --phase coding --agent claude'];
+  static override examples = [
+    '<%= config.bin %> rounds logs 0193…',
+    '<%= config.bin %> rounds logs 0193… --follow --phase coding --agent claude',
+  ];
   static override args = {
     id: Args.string({ description: 'Round id, or a unique prefix of it', required: true }),
   };
@@ -21,7 +25,11 @@ export default class RoundsLogs extends BaseCommand<typeof RoundsLogs> {
   async run(): Promise<RoundEvent[]> {
     const { phase, agent, follow } = this.flags;
     const shown: RoundEvent[] = [];
-    for await (const event of this.api.streamRoundEvents(await resolveRoundId(this.api, this.args.id), undefined, follow === true)) {
+    for await (const event of this.api.streamRoundEvents(
+      await resolveRoundId(this.api, this.args.id),
+      undefined,
+      follow === true,
+    )) {
       if (!isShown(event, phase, agent)) continue;
       shown.push(event);
       this.log(formatRoundEvent(event));

@@ -12,8 +12,10 @@ export interface NewWorkOrderResult {
 }
 
 export default class WoNew extends BaseCommand<typeof WoNew> {
-  static override summary = 'Write a new work-order file from flags, asking for what is missing when a terminal is attached.';
-  static override description = 'The result is validated against the work-order schema before it is written. --out - prints it instead.';
+  static override summary =
+    'Write a new work-order file from flags, asking for what is missing when a terminal is attached.';
+  static override description =
+    'The result is validated against the work-order schema before it is written. --out - prints it instead.';
   static override examples = [
     '<%= config.bin %> wo new',
     '<%= config.bin %> wo new --title "Say hello" --instructions "Echo this back" --plugin echo --out hello.json',
@@ -29,7 +31,11 @@ export default class WoNew extends BaseCommand<typeof WoNew> {
     label: Flags.string({ summary: 'A label (repeat the flag).', multiple: true }),
     priority: Flags.integer({ summary: '1 (most urgent) to 10.', min: 1, max: 10 }),
     'max-tokens': Flags.integer({ summary: 'Token budget.', min: 1 }),
-    out: Flags.string({ char: 'o', summary: 'File to write (.json, .yaml or .yml), or - for stdout.', default: 'workorder.json' }),
+    out: Flags.string({
+      char: 'o',
+      summary: 'File to write (.json, .yaml or .yml), or - for stdout.',
+      default: 'workorder.json',
+    }),
     force: Flags.boolean({ char: 'f', summary: 'Overwrite the file if it exists.' }),
   };
 
@@ -47,7 +53,11 @@ export default class WoNew extends BaseCommand<typeof WoNew> {
       return { file: null, order };
     }
     await writeFile(out, text, { flag: this.flags.force ? 'w' : 'wx' }).catch((error: NodeJS.ErrnoException) => {
-      throw new UsageError(error.code === 'EEXIST' ? `${out} exists; pass --force to overwrite it` : `${out}: cannot write (${error.code ?? error.message})`);
+      throw new UsageError(
+        error.code === 'EEXIST'
+          ? `${out} exists; pass --force to overwrite it`
+          : `${out}: cannot write (${error.code ?? error.message})`,
+      );
     });
     this.log(`Wrote ${out}; next: sc validate ${out} && sc submit ${out} --wait`);
     return { file: out, order };
@@ -68,7 +78,8 @@ export default class WoNew extends BaseCommand<typeof WoNew> {
   /** Asks on the terminal; without one (a script, CI) a missing flag is a usage error rather than a hang. */
   private async ask(label: string): Promise<string> {
     const flag = `--${label.toLowerCase()}`;
-    if (!process.stdin.isTTY || this.jsonEnabled()) throw new UsageError(`${flag} is required when no terminal is attached`);
+    if (!process.stdin.isTTY || this.jsonEnabled())
+      throw new UsageError(`${flag} is required when no terminal is attached`);
     const prompt = createInterface({ input: process.stdin, output: process.stderr });
     try {
       const answer = (await prompt.question(`${label}: `)).trim();

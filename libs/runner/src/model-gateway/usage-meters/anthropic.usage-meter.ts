@@ -9,7 +9,12 @@ export function createAnthropicUsageMeter(): UsageMeter {
   const counts = zeroCounts();
   const read = (usage: unknown) => {
     if (!isRecord(usage)) return;
-    raise(counts, { input: count(usage.input_tokens), output: count(usage.output_tokens), cacheRead: count(usage.cache_read_input_tokens), cacheWrite: count(usage.cache_creation_input_tokens) });
+    raise(counts, {
+      input: count(usage.input_tokens),
+      output: count(usage.output_tokens),
+      cacheRead: count(usage.cache_read_input_tokens),
+      cacheWrite: count(usage.cache_creation_input_tokens),
+    });
   };
   return {
     counts,

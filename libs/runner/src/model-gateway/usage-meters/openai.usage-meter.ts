@@ -14,14 +14,20 @@ export function createOpenAIUsageMeter(): UsageMeter {
     if (!isRecord(usage)) return;
     const details = isRecord(usage.input_tokens_details) ? usage.input_tokens_details : {};
     const cached = count(details.cached_tokens);
-    raise(counts, { input: Math.max(0, count(usage.input_tokens) - cached), output: count(usage.output_tokens), cacheRead: cached, cacheWrite: 0 });
+    raise(counts, {
+      input: Math.max(0, count(usage.input_tokens) - cached),
+      output: count(usage.output_tokens),
+      cacheRead: cached,
+      cacheWrite: 0,
+    });
   };
   return {
     counts,
     event(data) {
       if (!data.includes('"usage"')) return;
       const event = parseData(data);
-      if (isRecord(event) && typeof event.type === 'string' && finalEvents.has(event.type) && isRecord(event.response)) read(event.response.usage);
+      if (isRecord(event) && typeof event.type === 'string' && finalEvents.has(event.type) && isRecord(event.response))
+        read(event.response.usage);
     },
     json(body) {
       if (isRecord(body)) read(body.usage);

@@ -1,4 +1,11 @@
-import { definePlugin, SDK_API_VERSION, type PhaseEnding, type PhaseOutcome, type Plugin, type PluginContext } from '@sc/plugin-sdk';
+import {
+  definePlugin,
+  SDK_API_VERSION,
+  type PhaseEnding,
+  type PhaseOutcome,
+  type Plugin,
+  type PluginContext,
+} from '@sc/plugin-sdk';
 import type { CommitRef, StoredWorkOrder } from '@sc/schemas';
 import { existsSync } from 'node:fs';
 import { rm, rmdir } from 'node:fs/promises';
@@ -6,7 +13,14 @@ import { dirname, join } from 'node:path';
 import { defaultAgentCliSettings, type AgentCliSettings } from './agent-cli-settings';
 import { assertAgentRunnable } from './agent-command';
 import { runAgent, type AgentRun } from './agent-run';
-import { assertSelectable, Contests, describeSelection, isBestOf, selectBest, type Contestant } from './agent-selection';
+import {
+  assertSelectable,
+  Contests,
+  describeSelection,
+  isBestOf,
+  selectBest,
+  type Contestant,
+} from './agent-selection';
 import { AgentRuntimes } from './agent-runtimes';
 import { agentSandbox, scratchDirOf } from './agent-sandbox';
 import { runCommandLines } from './command-lines';
@@ -33,7 +47,8 @@ export function createAgentCliPlugin(settings: AgentCliSettings = defaultAgentCl
     name: 'agent-cli',
     version: '1.0.0',
     apiVersion: SDK_API_VERSION,
-    description: 'Runs claude, codex, gemini or your own agent command in git worktrees, commits their work, runs acceptance there.',
+    description:
+      'Runs claude, codex, gemini or your own agent command in git worktrees, commits their work, runs acceptance there.',
     async setup(order, ctx) {
       const worktrees = planWorktrees(order, ctx);
       assertSelectable(order);
@@ -43,12 +58,17 @@ export function createAgentCliPlugin(settings: AgentCliSettings = defaultAgentCl
         await ensureWorktree(worktree, repository, order.repo?.base_ref, ctx);
         await runtimes.writeEnvFile(worktree, ctx);
       }
-      const setups = await Promise.all(worktrees.map((worktree) => setUpWorktree(worktree, order, repository, runtimes, ctx)));
+      const setups = await Promise.all(
+        worktrees.map((worktree) => setUpWorktree(worktree, order, repository, runtimes, ctx)),
+      );
       return setupOutcome(setups.filter((setup) => setup !== undefined));
     },
     handle(order, ctx) {
       const worktrees = planWorktrees(order, ctx);
-      if (!isBestOf(order)) return ctx.phase === 'testing' ? testWorktrees(worktrees, order, runtimes, ctx) : runAgents(worktrees, order, runtimes, ctx);
+      if (!isBestOf(order))
+        return ctx.phase === 'testing'
+          ? testWorktrees(worktrees, order, runtimes, ctx)
+          : runAgents(worktrees, order, runtimes, ctx);
       const contest = contests.of(ctx);
       const running = worktrees.filter((worktree) => !contest.dropped.has(worktree.agent.name));
       if (ctx.phase !== 'testing') return runAgents(running, order, runtimes, ctx, contest.dropped);
@@ -57,7 +77,8 @@ export function createAgentCliPlugin(settings: AgentCliSettings = defaultAgentCl
     async finalize(order, ctx, ending) {
       if (!order.agents?.length) return undefined;
       const worktrees = planWorktrees(order, ctx);
-      const commits = ctx.phase === 'testing' || ctx.phase === 'setup' ? [] : await commitAll(worktrees, order, ctx, ending);
+      const commits =
+        ctx.phase === 'testing' || ctx.phase === 'setup' ? [] : await commitAll(worktrees, order, ctx, ending);
       if (isRoundEnding(order, ctx.phase, ending)) {
         const winner = contests.of(ctx).selection?.winner;
         contests.end(ctx);
@@ -66,15 +87,24 @@ export function createAgentCliPlugin(settings: AgentCliSettings = defaultAgentCl
         await releaseWorktrees(worktrees, order, runtimes, ctx);
         const isReviewed = order.review?.required === true && ending.status === 'success';
         // Opened only when needed: a Round that never got a repository (a refused repo.path) ends on its first error.
-        const repository = isReviewed || order.pull_request ? await openRepository(order, ctx, { fetch: false }) : undefined;
+        const repository =
+          isReviewed || order.pull_request ? await openRepository(order, ctx, { fetch: false }) : undefined;
         if (repository && isReviewed) await storeReviewDiff(repository, shipped, order, ctx);
         // The orchestrator opens the pull request from the Report (after approval, with a review gate); the branches
         // must be on the remote first, and only this worker has them.
-        if (repository && order.pull_request) await pushBranches(repository, shipped.map((worktree) => worktree.branch), ctx);
+        if (repository && order.pull_request)
+          await pushBranches(
+            repository,
+            shipped.map((worktree) => worktree.branch),
+            ctx,
+          );
       }
       if (commits.length === 0) return undefined;
       if (ending.status === 'success') return { commits };
-      return { commits, summary: `${ctx.phase} ended ${ending.status}; partial work committed:\n${commits.map((commit) => `${commit.branch} ${commit.sha.slice(0, 12)}`).join('\n')}` };
+      return {
+        commits,
+        summary: `${ctx.phase} ended ${ending.status}; partial work committed:\n${commits.map((commit) => `${commit.branch} ${commit.sha.slice(0, 12)}`).join('\n')}`,
+      };
     },
   });
 }
@@ -92,15 +122,28 @@ function setupOutcome(setups: WorktreeSetup[]): PhaseOutcome | undefined {
  * Runs the agents in parallel. Any failing agent fails the phase; with `dropped` (best of N) a failing agent is
  * added there instead, and the phase fails only when none is left.
  */
-async function runAgents(worktrees: Worktree[], order: StoredWorkOrder, runtimes: AgentRuntimes, ctx: PluginContext, dropped?: Map<string, string>): Promise<PhaseOutcome> {
-  const runs = await Promise.all(worktrees.map(async (worktree) => runAgent(worktree, order, await runtimes.env(worktree, ctx), ctx)));
+async function runAgents(
+  worktrees: Worktree[],
+  order: StoredWorkOrder,
+  runtimes: AgentRuntimes,
+  ctx: PluginContext,
+  dropped?: Map<string, string>,
+): Promise<PhaseOutcome> {
+  const runs = await Promise.all(
+    worktrees.map(async (worktree) => runAgent(worktree, order, await runtimes.env(worktree, ctx), ctx)),
+  );
   const failed = runs.find((run) => run.exitCode !== 0);
   const summary = runs.map(describeRun).join('\n');
   const refusals = runs.flatMap((run) => run.refusals);
-  const sessions = runs.flatMap((run) => (run.sessionId ? [{ agent: run.worktree.agent.name, session_id: run.sessionId, resumed_from_attempt: run.resumedFrom ?? null }] : []));
+  const sessions = runs.flatMap((run) =>
+    run.sessionId
+      ? [{ agent: run.worktree.agent.name, session_id: run.sessionId, resumed_from_attempt: run.resumedFrom ?? null }]
+      : [],
+  );
   const isOut = (run: AgentRun) => run.exitCode !== 0 || run.idle;
   if (dropped && runs.some((run) => !isOut(run))) {
-    for (const run of runs.filter(isOut)) dropped.set(run.worktree.agent.name, `${ctx.phase}: ${run.error ?? `exit ${run.exitCode ?? 'by signal'}`}`);
+    for (const run of runs.filter(isOut))
+      dropped.set(run.worktree.agent.name, `${ctx.phase}: ${run.error ?? `exit ${run.exitCode ?? 'by signal'}`}`);
     return { summary, exitCode: 0, refusals, sessions };
   }
   const idle = runs.find((run) => run.idle);
@@ -112,31 +155,58 @@ async function runAgents(worktrees: Worktree[], order: StoredWorkOrder, runtimes
 function describeRun(run: AgentRun): string {
   const { agent, branch } = run.worktree;
   const outcome = run.error ?? `exit ${run.exitCode ?? 'by signal'}`;
-  const refused = run.refusals.length === 0 ? '' : `; ${run.refusals.length} tool call(s) refused: ${[...new Set(run.refusals.map((refusal) => refusal.tool))].join(', ')}`;
+  const refused =
+    run.refusals.length === 0
+      ? ''
+      : `; ${run.refusals.length} tool call(s) refused: ${[...new Set(run.refusals.map((refusal) => refusal.tool))].join(', ')}`;
   return `${agent.name} (${agent.model}) on ${branch}: ${outcome}${refused}${run.resumption ? `; ${run.resumption}` : ''}`;
 }
 
-async function testWorktrees(worktrees: Worktree[], order: StoredWorkOrder, runtimes: AgentRuntimes, ctx: PluginContext): Promise<PhaseOutcome> {
+async function testWorktrees(
+  worktrees: Worktree[],
+  order: StoredWorkOrder,
+  runtimes: AgentRuntimes,
+  ctx: PluginContext,
+): Promise<PhaseOutcome> {
   const commands = order.acceptance ?? [];
   const count = commands.length;
   const lines: string[] = [];
   let failedExitCode: number | null | undefined;
   // One worktree after the other: test suites often share caches outside the worktree.
   for (const worktree of worktrees) {
-    const run = count === 0 ? { ran: 0, exitCode: 0 } : await runCommandLines(worktree, commands, await agentSandbox(worktree, scratchDirOf(worktree), order, ctx), await runtimes.env(worktree, ctx), ctx);
+    const run =
+      count === 0
+        ? { ran: 0, exitCode: 0 }
+        : await runCommandLines(
+            worktree,
+            commands,
+            await agentSandbox(worktree, scratchDirOf(worktree), order, ctx),
+            await runtimes.env(worktree, ctx),
+            ctx,
+          );
     const passed = run.exitCode === 0;
     if (!passed && failedExitCode === undefined) failedExitCode = run.exitCode;
-    lines.push(`${worktree.agent.name} on ${worktree.branch}: ${passed ? `${count} acceptance command(s) passed` : `acceptance command ${run.ran} of ${count} exited ${run.exitCode ?? 'by signal'}`}`);
+    lines.push(
+      `${worktree.agent.name} on ${worktree.branch}: ${passed ? `${count} acceptance command(s) passed` : `acceptance command ${run.ran} of ${count} exited ${run.exitCode ?? 'by signal'}`}`,
+    );
   }
   const summary = lines.join('\n');
-  return failedExitCode === undefined ? { summary, exitCode: 0 } : { summary, exitCode: failedExitCode, status: 'failure' };
+  return failedExitCode === undefined
+    ? { summary, exitCode: 0 }
+    : { summary, exitCode: failedExitCode, status: 'failure' };
 }
 
 /**
  * Best of N's testing phase: every acceptance command in the worktree of each agent still in, one worktree after
  * the other; then the winner (see {@link selectBest}). The phase fails when no agent passed.
  */
-async function testBestOf(worktrees: Worktree[], contest: ReturnType<Contests['of']>, order: StoredWorkOrder, runtimes: AgentRuntimes, ctx: PluginContext): Promise<PhaseOutcome> {
+async function testBestOf(
+  worktrees: Worktree[],
+  contest: ReturnType<Contests['of']>,
+  order: StoredWorkOrder,
+  runtimes: AgentRuntimes,
+  ctx: PluginContext,
+): Promise<PhaseOutcome> {
   const commands = order.acceptance ?? [];
   const contestants: Contestant[] = [];
   let firstExitCode: number | null = 0;
@@ -146,9 +216,22 @@ async function testBestOf(worktrees: Worktree[], contest: ReturnType<Contests['o
       contestants.push({ worktree, passed: false, failedCommands: 0, result: droppedIn });
       continue;
     }
-    const run = commands.length === 0 ? { failed: 0, exitCode: 0 } : await runCommandLines(worktree, commands, await agentSandbox(worktree, scratchDirOf(worktree), order, ctx), await runtimes.env(worktree, ctx), ctx, true);
+    const run =
+      commands.length === 0
+        ? { failed: 0, exitCode: 0 }
+        : await runCommandLines(
+            worktree,
+            commands,
+            await agentSandbox(worktree, scratchDirOf(worktree), order, ctx),
+            await runtimes.env(worktree, ctx),
+            ctx,
+            true,
+          );
     if (run.failed > 0 && firstExitCode === 0) firstExitCode = run.exitCode;
-    const result = run.failed === 0 ? `${commands.length} acceptance command(s) passed` : `${run.failed} of ${commands.length} acceptance command(s) failed`;
+    const result =
+      run.failed === 0
+        ? `${commands.length} acceptance command(s) passed`
+        : `${run.failed} of ${commands.length} acceptance command(s) failed`;
     contestants.push({ worktree, passed: run.failed === 0, failedCommands: run.failed, result });
   }
   const selection = selectBest(contestants, ctx.tokenUsage());
@@ -158,9 +241,17 @@ async function testBestOf(worktrees: Worktree[], contest: ReturnType<Contests['o
   return { summary, exitCode: firstExitCode, status: 'failure', error: 'no agent passed acceptance', selection };
 }
 
-async function commitAll(worktrees: Worktree[], order: StoredWorkOrder, ctx: PluginContext, ending: PhaseEnding): Promise<CommitRef[]> {
+async function commitAll(
+  worktrees: Worktree[],
+  order: StoredWorkOrder,
+  ctx: PluginContext,
+  ending: PhaseEnding,
+): Promise<CommitRef[]> {
   const commits: CommitRef[] = [];
-  const endedAs = ending.status === 'success' ? 'success' : `${ending.status}${ending.error ? ` (${ending.error})` : ''}; this is the partial work`;
+  const endedAs =
+    ending.status === 'success'
+      ? 'success'
+      : `${ending.status}${ending.error ? ` (${ending.error})` : ''}; this is the partial work`;
   for (const worktree of worktrees) {
     const { agent } = worktree;
     const commit = await commitWorktree(
@@ -183,7 +274,12 @@ async function commitAll(worktrees: Worktree[], order: StoredWorkOrder, ctx: Plu
  * attempt's worktrees back to the pool or removes them, then removes the attempt's folder (which still holds
  * the agents' instruction files) and the Round's folder unless another attempt's is still in it.
  */
-async function releaseWorktrees(worktrees: Worktree[], order: StoredWorkOrder, runtimes: AgentRuntimes, ctx: PluginContext): Promise<void> {
+async function releaseWorktrees(
+  worktrees: Worktree[],
+  order: StoredWorkOrder,
+  runtimes: AgentRuntimes,
+  ctx: PluginContext,
+): Promise<void> {
   for (const worktree of worktrees) await runtimes.release(worktree, ctx);
   // A setup that failed before making any worktree leaves nothing to hand back (and maybe no repository).
   if (worktrees.some((worktree) => existsSync(join(worktree.path, '.git')))) {

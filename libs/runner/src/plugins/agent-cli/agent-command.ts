@@ -4,7 +4,8 @@ import { createDetectedTokenStream } from './token-streams/detected.token-stream
 import type { TokenStream } from './token-streams/token-stream';
 
 /** How to start one agent: a built-in template, or its own command line (`/bin/sh -c`). */
-export type AgentCommand = { template: AgentTemplate } | { template?: undefined; commandLine: string; createTokenStream: () => TokenStream };
+export type AgentCommand =
+  { template: AgentTemplate } | { template?: undefined; commandLine: string; createTokenStream: () => TokenStream };
 
 /** The agent names that run without a `command`. */
 export const templateAgentNames = Object.keys(agentTemplates);
@@ -16,7 +17,10 @@ export const templateAgentNames = Object.keys(agentTemplates);
 export function agentCommand(agent: Agent): AgentCommand {
   if (agent.command !== undefined) return { commandLine: agent.command, createTokenStream: createDetectedTokenStream };
   const template = agentTemplates[agent.name];
-  if (!template) throw new Error(`agent ${agent.name} needs a command: only ${templateAgentNames.join(', ')} have built-in templates`);
+  if (!template)
+    throw new Error(
+      `agent ${agent.name} needs a command: only ${templateAgentNames.join(', ')} have built-in templates`,
+    );
   return { template };
 }
 

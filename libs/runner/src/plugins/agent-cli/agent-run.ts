@@ -41,27 +41,55 @@ const logTailChars = 256 * 1024;
  * `command` is counted from its output instead. Its output goes to the artifact `<phase>/<agent>.log`. `env`
  * holds the agent's own variables (where it runs, its ports).
  */
-export async function runAgent(worktree: Worktree, order: StoredWorkOrder, env: Record<string, string>, ctx: PluginContext): Promise<AgentRun> {
+export async function runAgent(
+  worktree: Worktree,
+  order: StoredWorkOrder,
+  env: Record<string, string>,
+  ctx: PluginContext,
+): Promise<AgentRun> {
   const { agent } = worktree;
   const instructions = agentInstructions(order.instructions, agent, order.agents?.length ?? 1);
   const command = agentCommand(agent);
   const watchdog = new IdleWatchdog(durationToMs(agent.idle_timeout ?? order.idle_timeout ?? defaultIdleTimeout));
-  const route = command.template ? await ctx.openModelRoute({ provider: command.template.provider, agent: agent.name, onActivity: () => watchdog.touch() }) : undefined;
-  const run = (continuation?: Continuation) => runCommand({ worktree, order, command, instructions, route, watchdog, env, continuation }, ctx);
+  const route = command.template
+    ? await ctx.openModelRoute({
+        provider: command.template.provider,
+        agent: agent.name,
+        onActivity: () => watchdog.touch(),
+      })
+    : undefined;
+  const run = (continuation?: Continuation) =>
+    runCommand({ worktree, order, command, instructions, route, watchdog, env, continuation }, ctx);
   try {
     await mkdir(scratchDirOf(worktree), { recursive: true });
     const continuation = await planContinuation(worktree, command, scratchDirOf(worktree), ctx);
-    const earlier = ctx.resumeFrom?.sessions.some((session) => session.agent === agent.name) ? ctx.resumeFrom.attempt : undefined;
-    const resumption = earlier === undefined ? undefined : continuation?.sessionId ? `resumed its session of attempt ${earlier}` : `could not resume its session of attempt ${earlier} (no transcript kept): started over`;
+    const earlier = ctx.resumeFrom?.sessions.some((session) => session.agent === agent.name)
+      ? ctx.resumeFrom.attempt
+      : undefined;
+    const resumption =
+      earlier === undefined
+        ? undefined
+        : continuation?.sessionId
+          ? `resumed its session of attempt ${earlier}`
+          : `could not resume its session of attempt ${earlier} (no transcript kept): started over`;
     const first = { ...(await run(continuation)), ...(resumption ? { resumption } : {}) };
     if (!first.idle) return first;
     // Stopped for silence: once more, continuing its session (a hung stream or a stuck CLI seldom hangs twice).
     const seconds = Math.round(watchdog.idleMs / 1000);
-    ctx.logger.warn({ agent: agent.name, idle_s: seconds, session_id: first.sessionId }, 'agent idle: stopped, resuming it once');
+    ctx.logger.warn(
+      { agent: agent.name, idle_s: seconds, session_id: first.sessionId },
+      'agent idle: stopped, resuming it once',
+    );
     const note = `You were stopped after ${seconds} s without any output or model call (the work-order's idle timeout) and are being resumed. Your changes so far are in the worktree; continue the work-order where you left off.`;
-    const second = await run({ note, ...(first.sessionId ? { sessionId: first.sessionId, fromAttempt: first.resumedFrom } : {}) });
+    const second = await run({
+      note,
+      ...(first.sessionId ? { sessionId: first.sessionId, fromAttempt: first.resumedFrom } : {}),
+    });
     if (!second.idle) return second;
-    return { ...second, error: `idle_timeout: ${agent.name} had no output and made no model call for ${seconds} s, twice` };
+    return {
+      ...second,
+      error: `idle_timeout: ${agent.name} had no output and made no model call for ${seconds} s, twice`,
+    };
   } finally {
     watchdog.disarm();
     await route?.close();
@@ -105,7 +133,12 @@ async function runCommand(run: CommandRun, ctx: PluginContext): Promise<AgentRun
   let remembered = continuation?.sessionId;
   const tokens = command.template ? undefined : command.createTokenStream();
   const report = tokens ? usageReporter(agent, ctx) : undefined;
-  const env: Record<string, string | undefined> = { ...run.env, SC_INSTRUCTIONS_FILE: instructionsFile, SC_MODEL: agent.model, SC_ROLE: agent.role };
+  const env: Record<string, string | undefined> = {
+    ...run.env,
+    SC_INSTRUCTIONS_FILE: instructionsFile,
+    SC_MODEL: agent.model,
+    SC_ROLE: agent.role,
+  };
   if (route && command.template) Object.assign(env, command.template.env(route, agent, scratchDir));
   const options = {
     cwd: worktree.path,
@@ -118,7 +151,8 @@ async function runCommand(run: CommandRun, ctx: PluginContext): Promise<AgentRun
       watchdog.touch();
       output?.read(line);
       // Kept at once: a run of this attempt that takes over after a killed worker continues this session.
-      if (output?.sessionId && output.sessionId !== remembered) void rememberSession(scratchDir, (remembered = output.sessionId)).catch(() => undefined);
+      if (output?.sessionId && output.sessionId !== remembered)
+        void rememberSession(scratchDir, (remembered = output.sessionId)).catch(() => undefined);
       readUsage(tokens, line, report);
     },
     onStderr: (line: string) => {
@@ -131,7 +165,11 @@ async function runCommand(run: CommandRun, ctx: PluginContext): Promise<AgentRun
   try {
     if (command.template) {
       const args = command.template.args(agent, route!);
-      result = await ctx.exec(command.template.file, continuation?.sessionId ? command.template.resume(args, continuation.sessionId) : args, options);
+      result = await ctx.exec(
+        command.template.file,
+        continuation?.sessionId ? command.template.resume(args, continuation.sessionId) : args,
+        options,
+      );
     } else {
       result = await ctx.exec(command.commandLine, options);
     }
@@ -142,16 +180,43 @@ async function runCommand(run: CommandRun, ctx: PluginContext): Promise<AgentRun
   }
   await ctx.writeArtifact(`${ctx.phase}/${agent.name}.log`, `${result.stdoutTail}${result.stderrTail}`);
   const refusals = (output?.refusals ?? []).map((refusal) => ({ agent: agent.name, ...refusal }));
-  for (const refusal of refusals) ctx.logger.warn({ agent: agent.name, tool: refusal.tool, detail: refusal.detail }, 'tool call refused');
+  for (const refusal of refusals)
+    ctx.logger.warn({ agent: agent.name, tool: refusal.tool, detail: refusal.detail }, 'tool call refused');
   watchdog.disarm();
-  if (watchdog.fired) return { worktree, exitCode: result.exitCode, refusals, idle: true, ...(output?.sessionId ? { sessionId: output.sessionId } : {}) };
+  if (watchdog.fired)
+    return {
+      worktree,
+      exitCode: result.exitCode,
+      refusals,
+      idle: true,
+      ...(output?.sessionId ? { sessionId: output.sessionId } : {}),
+    };
   const unfinished = result.exitCode === 0 ? output?.unfinished?.() : undefined;
   const sessionId = output?.sessionId;
-  if (sessionId && command.template) await keepTranscripts(join(scratchDir, command.template.transcripts), sessionId, agent.name, ctx);
-  const resumedFrom = continuation?.sessionId && continuation.sessionId === sessionId ? continuation.fromAttempt : undefined;
-  ctx.logger.info({ agent: agent.name, exit_code: result.exitCode, signal: result.signal, session_id: output?.sessionId, refusals: refusals.length, unfinished }, 'agent finished');
+  if (sessionId && command.template)
+    await keepTranscripts(join(scratchDir, command.template.transcripts), sessionId, agent.name, ctx);
+  const resumedFrom =
+    continuation?.sessionId && continuation.sessionId === sessionId ? continuation.fromAttempt : undefined;
+  ctx.logger.info(
+    {
+      agent: agent.name,
+      exit_code: result.exitCode,
+      signal: result.signal,
+      session_id: output?.sessionId,
+      refusals: refusals.length,
+      unfinished,
+    },
+    'agent finished',
+  );
   // A CLI that exits 0 without finishing has failed all the same; 1 is what it would say if it could.
-  return { worktree, exitCode: unfinished ? 1 : result.exitCode, refusals, ...(sessionId ? { sessionId } : {}), ...(resumedFrom ? { resumedFrom } : {}), ...(unfinished ? { error: unfinished } : {}) };
+  return {
+    worktree,
+    exitCode: unfinished ? 1 : result.exitCode,
+    refusals,
+    ...(sessionId ? { sessionId } : {}),
+    ...(resumedFrom ? { resumedFrom } : {}),
+    ...(unfinished ? { error: unfinished } : {}),
+  };
 }
 
 /**
@@ -171,12 +236,20 @@ async function keepTranscripts(root: string, sessionId: string, agent: string, c
 function startFailure(command: AgentCommand, error: unknown): string {
   if (!(error instanceof ExecStartError)) return (error as Error).message;
   const what = command.template ? command.template.file : '/bin/sh';
-  const hints: Record<string, string> = { ENOENT: 'not found on PATH', EACCES: 'not executable', E2BIG: 'arguments and environment too long' };
+  const hints: Record<string, string> = {
+    ENOENT: 'not found on PATH',
+    EACCES: 'not executable',
+    E2BIG: 'arguments and environment too long',
+  };
   const hint = error.code && hints[error.code] ? `, ${hints[error.code]}` : '';
   return `${what} could not start: ${error.code ?? error.message}${hint}`;
 }
 
-function readUsage(tokens: TokenStream | undefined, line: string, report: ((usage: AgentUsage) => void) | undefined): void {
+function readUsage(
+  tokens: TokenStream | undefined,
+  line: string,
+  report: ((usage: AgentUsage) => void) | undefined,
+): void {
   const usage = tokens?.read(line);
   if (usage) report?.(usage);
 }

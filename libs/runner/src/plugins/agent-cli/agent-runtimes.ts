@@ -33,7 +33,10 @@ export class AgentRuntimes {
     let store = this.stores.get(ctx.dataDir);
     if (!store) {
       const onLockLost = (error: Error) => ctx.logger.warn({ reason: error.message }, 'cache lock lost');
-      this.stores.set(ctx.dataDir, (store = new CacheStore(join(ctx.dataDir, 'caches'), this.settings.cacheMaxBytes, onLockLost)));
+      this.stores.set(
+        ctx.dataDir,
+        (store = new CacheStore(join(ctx.dataDir, 'caches'), this.settings.cacheMaxBytes, onLockLost)),
+      );
     }
     return store;
   }
@@ -45,9 +48,14 @@ export class AgentRuntimes {
   async env(worktree: Worktree, ctx: PluginContext): Promise<Record<string, string>> {
     let ports = this.ports.get(worktree.path);
     if (!ports) {
-      ports = await this.blocks.acquire((error) => ctx.logger.warn({ agent: worktree.agent.name, reason: error.message }, 'port block lock lost'));
+      ports = await this.blocks.acquire((error) =>
+        ctx.logger.warn({ agent: worktree.agent.name, reason: error.message }, 'port block lock lost'),
+      );
       this.ports.set(worktree.path, ports);
-      ctx.logger.info({ agent: worktree.agent.name, port_base: ports.base, port_count: ports.count }, 'agent ports taken');
+      ctx.logger.info(
+        { agent: worktree.agent.name, port_base: ports.base, port_count: ports.count },
+        'agent ports taken',
+      );
     }
     return {
       SC_AGENT: worktree.agent.name,
@@ -64,9 +72,16 @@ export class AgentRuntimes {
     const template = await readWorktreeFile(worktree.path, envTemplateFile, maxTemplateBytes);
     if (template === undefined) return false;
     const { SC_PORT_BASE, SC_PORT_COUNT } = await this.env(worktree, ctx);
-    const values = { SC_PORT_BASE: Number(SC_PORT_BASE), SC_PORT_COUNT: Number(SC_PORT_COUNT), SC_ROUND_ID: ctx.roundId, SC_AGENT: worktree.agent.name, SC_WORKORDER_ID: ctx.workorderId };
+    const values = {
+      SC_PORT_BASE: Number(SC_PORT_BASE),
+      SC_PORT_COUNT: Number(SC_PORT_COUNT),
+      SC_ROUND_ID: ctx.roundId,
+      SC_AGENT: worktree.agent.name,
+      SC_WORKORDER_ID: ctx.workorderId,
+    };
     const path = join(worktree.path, '.env');
-    if ((await lstat(path).catch(() => undefined))?.isDirectory()) throw new Error(`${envTemplateFile}: .env is a folder in the repository`);
+    if ((await lstat(path).catch(() => undefined))?.isDirectory())
+      throw new Error(`${envTemplateFile}: .env is a folder in the repository`);
     // A committed .env is replaced, never written through: it may be a link pointing anywhere.
     await rm(path, { force: true });
     await writeFile(path, renderEnvTemplate(template, values), { flag: 'wx' });
@@ -88,6 +103,9 @@ export class AgentRuntimes {
     this.cacheKeys.delete(worktree.path);
     await ports?.release();
     const store = this.cacheStore(ctx);
-    for (const key of keys) void store.prepareSpare(key).catch((error: Error) => ctx.logger.warn({ reason: error.message }, 'cache spare not made'));
+    for (const key of keys)
+      void store
+        .prepareSpare(key)
+        .catch((error: Error) => ctx.logger.warn({ reason: error.message }, 'cache spare not made'));
   }
 }

@@ -12,8 +12,16 @@ import type { Worktree } from './worktree';
  * read-only. `readOnly` (an agent with `tools: "read-only"`) leaves it only its scratch folder to write.
  * Network and limits come from the work-order's `sandbox`.
  */
-export async function agentSandbox(worktree: Worktree, scratchDir: string, order: StoredWorkOrder, ctx: PluginContext, readOnly = false): Promise<AgentSandbox> {
-  const [commonDir, adminDir] = (await runGit(ctx, worktree.path, ['rev-parse', '--path-format=absolute', '--git-common-dir', '--git-dir'])).split('\n');
+export async function agentSandbox(
+  worktree: Worktree,
+  scratchDir: string,
+  order: StoredWorkOrder,
+  ctx: PluginContext,
+  readOnly = false,
+): Promise<AgentSandbox> {
+  const [commonDir, adminDir] = (
+    await runGit(ctx, worktree.path, ['rev-parse', '--path-format=absolute', '--git-common-dir', '--git-dir'])
+  ).split('\n');
   const gitWritable = [join(commonDir, 'objects'), join(commonDir, 'refs'), join(commonDir, 'logs'), adminDir];
   const home = join(scratchDir, 'home');
   for (const folder of [home, join(commonDir, 'logs')]) await mkdir(folder, { recursive: true });

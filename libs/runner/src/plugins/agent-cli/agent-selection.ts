@@ -45,7 +45,9 @@ export function selectBest(contestants: Contestant[], usage: TokenUsage[]): Agen
     result,
     cost_usd: costOf(agent.name, usage),
   }));
-  const ranked = results.filter((result) => result.passed).sort((a, b) => a.failed_commands - b.failed_commands || (a.cost_usd ?? Infinity) - (b.cost_usd ?? Infinity));
+  const ranked = results
+    .filter((result) => result.passed)
+    .sort((a, b) => a.failed_commands - b.failed_commands || (a.cost_usd ?? Infinity) - (b.cost_usd ?? Infinity));
   const winner = ranked[0];
   return winner ? { winner, others: results.filter((result) => result !== winner) } : { others: results };
 }
@@ -62,8 +64,11 @@ function costOf(agent: string, usage: TokenUsage[]): number | null {
 
 /** One line per agent for the summary, the winner first. */
 export function describeSelection(selection: AgentSelection): string {
-  const line = (result: AgentResult) => `${result.agent} (${result.model}) on ${result.branch}: ${result.result}; cost ${result.cost_usd === null ? 'unknown' : `$${result.cost_usd}`}`;
-  const head = selection.winner ? `best of ${selection.others.length + 1}: ${line(selection.winner)}` : `best of ${selection.others.length}: no agent passed acceptance`;
+  const line = (result: AgentResult) =>
+    `${result.agent} (${result.model}) on ${result.branch}: ${result.result}; cost ${result.cost_usd === null ? 'unknown' : `$${result.cost_usd}`}`;
+  const head = selection.winner
+    ? `best of ${selection.others.length + 1}: ${line(selection.winner)}`
+    : `best of ${selection.others.length}: no agent passed acceptance`;
   return [head, ...selection.others.map((other) => `  ${line(other)}`)].join('\n');
 }
 

@@ -44,7 +44,15 @@ export const agentTemplates: Record<string, AgentTemplate> = {
   claude: {
     provider: 'anthropic',
     file: 'claude',
-    args: (agent) => ['-p', '--output-format=stream-json', '--verbose', `--model=${agent.model}`, ...(agent.tools === 'read-only' ? ['--permission-mode=default'] : ['--permission-mode=acceptEdits', '--allowedTools=Bash'])],
+    args: (agent) => [
+      '-p',
+      '--output-format=stream-json',
+      '--verbose',
+      `--model=${agent.model}`,
+      ...(agent.tools === 'read-only'
+        ? ['--permission-mode=default']
+        : ['--permission-mode=acceptEdits', '--allowedTools=Bash']),
+    ],
     resume: (args, sessionId) => [...args, `--resume=${sessionId}`],
     env: (route) => ({
       ANTHROPIC_BASE_URL: route.baseUrl,
@@ -95,7 +103,11 @@ export const agentTemplates: Record<string, AgentTemplate> = {
   gemini: {
     provider: 'gemini',
     file: 'gemini',
-    args: (agent) => ['--output-format=stream-json', `--model=${agent.model}`, `--approval-mode=${agent.tools === 'read-only' ? 'default' : 'yolo'}`],
+    args: (agent) => [
+      '--output-format=stream-json',
+      `--model=${agent.model}`,
+      `--approval-mode=${agent.tools === 'read-only' ? 'default' : 'yolo'}`,
+    ],
     resume: (args, sessionId) => [...args, `--resume=${sessionId}`],
     env: (route, _agent, scratchDir) => ({
       GOOGLE_GEMINI_BASE_URL: route.baseUrl,

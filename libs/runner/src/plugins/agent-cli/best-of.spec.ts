@@ -32,7 +32,14 @@ describe('agent-cli with select "best"', () => {
     process.env.PATH = [dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(':');
     const registry = new PluginRegistry();
     registry.register(createAgentCliPlugin(), 'built-in');
-    options = { registry, logger: pino({ level: 'silent' }), worker: 'test', dataDir, artifacts: createLocalArtifactStore({ dataDir }), killGraceMs: 300 };
+    options = {
+      registry,
+      logger: pino({ level: 'silent' }),
+      worker: 'test',
+      dataDir,
+      artifacts: createLocalArtifactStore({ dataDir }),
+      killGraceMs: 300,
+    };
   });
 
   afterEach(() => {
@@ -42,7 +49,12 @@ describe('agent-cli with select "best"', () => {
 
   /** An agent running the fake agent with `fakeArgs` (100 input and 10 output tokens a turn). */
   function agent(name: string, ...fakeArgs: string[]): Agent {
-    return { name, model, role: 'implementer', command: `"${process.execPath}" "${fakeAgent}" --fake-model=${model} ${fakeArgs.map((arg) => `'${arg}'`).join(' ')}` };
+    return {
+      name,
+      model,
+      role: 'implementer',
+      command: `"${process.execPath}" "${fakeAgent}" --fake-model=${model} ${fakeArgs.map((arg) => `'${arg}'`).join(' ')}`,
+    };
   }
 
   async function run(order: Partial<StoredWorkOrder>): Promise<Report> {
@@ -75,23 +87,57 @@ describe('agent-cli with select "best"', () => {
     git(root, 'init', '-q', '--bare', remote);
     git(repo, 'remote', 'add', 'origin', remote);
     const report = await run({
-      agents: [agent('alpha', '--fake-turns=3'), agent('beta', '--fake-file=OTHER.md'), agent('gamma', '--fake-turns=2')],
+      agents: [
+        agent('alpha', '--fake-turns=3'),
+        agent('beta', '--fake-file=OTHER.md'),
+        agent('gamma', '--fake-turns=2'),
+      ],
       review: { required: true },
       pull_request: {},
     });
     expect(report.status).toBe('success');
     expect(report.selection).toEqual({
-      winner: { agent: 'gamma', model, branch: `${branch}-gamma`, passed: true, failed_commands: 0, result: '2 acceptance command(s) passed', cost_usd: costOf(2) },
+      winner: {
+        agent: 'gamma',
+        model,
+        branch: `${branch}-gamma`,
+        passed: true,
+        failed_commands: 0,
+        result: '2 acceptance command(s) passed',
+        cost_usd: costOf(2),
+      },
       others: [
-        { agent: 'alpha', model, branch: `${branch}-alpha`, passed: true, failed_commands: 0, result: '2 acceptance command(s) passed', cost_usd: costOf(3) },
-        { agent: 'beta', model, branch: `${branch}-beta`, passed: false, failed_commands: 2, result: '2 of 2 acceptance command(s) failed', cost_usd: costOf(1) },
+        {
+          agent: 'alpha',
+          model,
+          branch: `${branch}-alpha`,
+          passed: true,
+          failed_commands: 0,
+          result: '2 acceptance command(s) passed',
+          cost_usd: costOf(3),
+        },
+        {
+          agent: 'beta',
+          model,
+          branch: `${branch}-beta`,
+          passed: false,
+          failed_commands: 2,
+          result: '2 of 2 acceptance command(s) failed',
+          cost_usd: costOf(1),
+        },
       ],
     });
-    expect(report.summary.split('\n')[0]).toBe(`best of 3: gamma (${model}) on ${branch}-gamma: 2 acceptance command(s) passed; cost $${costOf(2)}`);
+    expect(report.summary.split('\n')[0]).toBe(
+      `best of 3: gamma (${model}) on ${branch}-gamma: 2 acceptance command(s) passed; cost $${costOf(2)}`,
+    );
     // Every agent's work is committed; the reviewer and the remote see the winner's branch alone.
-    expect(report.commits.map((commit) => commit.branch).sort()).toEqual(['alpha', 'beta', 'gamma'].map((name) => `${branch}-${name}`));
+    expect(report.commits.map((commit) => commit.branch).sort()).toEqual(
+      ['alpha', 'beta', 'gamma'].map((name) => `${branch}-${name}`),
+    );
     const diff = readFileSync(join(dataDir, 'artifacts', 'round-1', '1', ReviewDiffArtifact), 'utf8');
-    expect(diff.split('\n').filter((line) => line.startsWith('# '))).toEqual([`# agent gamma (${model}): ${branch}-gamma against main (${git(repo, 'rev-parse', 'main').slice(0, 12)})`]);
+    expect(diff.split('\n').filter((line) => line.startsWith('# '))).toEqual([
+      `# agent gamma (${model}): ${branch}-gamma against main (${git(repo, 'rev-parse', 'main').slice(0, 12)})`,
+    ]);
     expect(git(remote, 'for-each-ref', '--format=%(refname)')).toBe(`refs/heads/${branch}-gamma`);
   });
 
@@ -112,7 +158,10 @@ describe('agent-cli with select "best"', () => {
   });
 
   it('fails the Round when no agent passes acceptance, listing each one', async () => {
-    const report = await run({ agents: [agent('alpha', '--fake-file=A.md'), agent('beta', '--fake-file=B.md')], acceptance: ['test -f NOTES.md', 'exit 4'] });
+    const report = await run({
+      agents: [agent('alpha', '--fake-file=A.md'), agent('beta', '--fake-file=B.md')],
+      acceptance: ['test -f NOTES.md', 'exit 4'],
+    });
     expect(report).toMatchObject({ status: 'failure', error: 'no agent passed acceptance' });
     expect(report.phases[1]).toMatchObject({ name: 'testing', status: 'failure', exit_code: 1 });
     expect(report.selection?.winner).toBeUndefined();
@@ -125,6 +174,9 @@ describe('agent-cli with select "best"', () => {
 
   it('refuses select "best" when testing is not the last phase', async () => {
     const report = await run({ agents: [agent('alpha'), agent('beta')], phases: ['coding'] });
-    expect(report).toMatchObject({ status: 'error', error: 'select "best" needs testing as the last phase (phases: coding)' });
+    expect(report).toMatchObject({
+      status: 'error',
+      error: 'select "best" needs testing as the last phase (phases: coding)',
+    });
   });
 });

@@ -61,7 +61,8 @@ describe(CacheStore.name, () => {
 
   it('evicts the least recently used entries once the store passes its bound, spares counted', async () => {
     const signal = new AbortController().signal;
-    const save = (name: string) => store.whileBuilding([key(name)], signal, () => store.save(key(name), folder(name, name, 10, 10_000)));
+    const save = (name: string) =>
+      store.whileBuilding([key(name)], signal, () => store.save(key(name), folder(name, name, 10, 10_000)));
     await save('a');
     const [{ bytes }] = await store.entries();
     store = new CacheStore(join(root, 'caches'), 3 * bytes, onLockLost);
@@ -73,7 +74,9 @@ describe(CacheStore.name, () => {
     await store.prepareSpare(key('a'));
     expect((await store.entries()).map((entry) => entry.key).sort()).toEqual([key('a'), key('c')].sort());
     expect(await store.restore(key('b'), join(root, 'use-b'))).toBeUndefined();
-    expect(readdirSync(join(root, 'caches')).filter((name) => name.startsWith('.tmp-') || name.startsWith('.trash-'))).toEqual([]);
+    expect(
+      readdirSync(join(root, 'caches')).filter((name) => name.startsWith('.tmp-') || name.startsWith('.trash-')),
+    ).toEqual([]);
   });
 
   it('lets one Round build a key while the others wait, and they then find it stored', async () => {
@@ -99,10 +102,14 @@ describe(CacheStore.name, () => {
     expect(contents[0]).toMatch(/^built by \d$/);
   });
 
-  it('stops waiting for another Round\'s build when its own Round is stopped', async () => {
+  it("stops waiting for another Round's build when its own Round is stopped", async () => {
     const building = new AbortController();
     let finishBuild!: () => void;
-    const first = store.whileBuilding([key('a')], building.signal, () => new Promise<void>((resolve) => (finishBuild = resolve)));
+    const first = store.whileBuilding(
+      [key('a')],
+      building.signal,
+      () => new Promise<void>((resolve) => (finishBuild = resolve)),
+    );
     const stop = new AbortController();
     const second = store.whileBuilding([key('a')], stop.signal, () => Promise.resolve('built twice'));
     stop.abort(new Error('phase setup timed out'));

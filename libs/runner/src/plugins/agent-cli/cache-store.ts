@@ -78,7 +78,10 @@ export class CacheStore {
    */
   async restore(key: string, target: string, signal?: AbortSignal): Promise<RestoreMethod | undefined> {
     const entry = join(this.root, key);
-    const spares = await readdir(entry).then((names) => names.filter((name) => name.startsWith('spare-')), () => []);
+    const spares = await readdir(entry).then(
+      (names) => names.filter((name) => name.startsWith('spare-')),
+      () => [],
+    );
     for (const spare of spares) {
       const moved = await rename(join(entry, spare), target).then(
         () => true,
@@ -126,7 +129,10 @@ export class CacheStore {
     try {
       await mkdir(partial, { recursive: true });
       await copyFolder(source, join(partial, 'content'), signal);
-      await writeFile(join(partial, 'meta.json'), JSON.stringify({ bytes: await diskBytes(join(partial, 'content'), signal) }));
+      await writeFile(
+        join(partial, 'meta.json'),
+        JSON.stringify({ bytes: await diskBytes(join(partial, 'content'), signal) }),
+      );
       await rename(partial, join(this.root, key)).catch((error: NodeJS.ErrnoException) => {
         // Stored already (a build lock that went stale let a second Round build it): the first one stays.
         if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
@@ -150,7 +156,8 @@ export class CacheStore {
   private async makeSpare(key: string): Promise<void> {
     const entry = join(this.root, key);
     const names = await readdir(entry).catch(() => undefined);
-    if (!names?.includes('content') || names.some((name) => name.startsWith('spare-')) || this.preparing.has(key)) return;
+    if (!names?.includes('content') || names.some((name) => name.startsWith('spare-')) || this.preparing.has(key))
+      return;
     this.preparing.add(key);
     // In the root, not the entry: what a process killed while copying leaves is swept with the other temporaries.
     const partial = join(this.root, `.tmp-${randomBytes(6).toString('hex')}`);
@@ -170,15 +177,25 @@ export class CacheStore {
   async entries(): Promise<{ key: string; bytes: number; usedAt: number }[]> {
     const names = await readdir(this.root).catch(() => []);
     const entries = await Promise.all(
-      names.filter((name) => keyPattern.test(name)).map(async (key) => {
-        try {
-          const meta = join(this.root, key, 'meta.json');
-          const [{ bytes }, { mtimeMs }, files] = await Promise.all([readFile(meta, 'utf8').then((text) => JSON.parse(text) as { bytes: number }), stat(meta), readdir(join(this.root, key))]);
-          return { key, bytes: bytes * (1 + files.filter((name) => name.startsWith('spare-')).length), usedAt: mtimeMs };
-        } catch {
-          return undefined; // evicted meanwhile
-        }
-      }),
+      names
+        .filter((name) => keyPattern.test(name))
+        .map(async (key) => {
+          try {
+            const meta = join(this.root, key, 'meta.json');
+            const [{ bytes }, { mtimeMs }, files] = await Promise.all([
+              readFile(meta, 'utf8').then((text) => JSON.parse(text) as { bytes: number }),
+              stat(meta),
+              readdir(join(this.root, key)),
+            ]);
+            return {
+              key,
+              bytes: bytes * (1 + files.filter((name) => name.startsWith('spare-')).length),
+              usedAt: mtimeMs,
+            };
+          } catch {
+            return undefined; // evicted meanwhile
+          }
+        }),
     );
     return entries.filter((entry) => entry !== undefined);
   }
@@ -188,9 +205,16 @@ export class CacheStore {
    * and what killed processes left half made. One eviction at a time on the host.
    */
   private async evict(keep: string): Promise<void> {
-    const release = await lock(join(this.root, '.evict'), { realpath: false, stale: lockStaleMs, retries: { retries: 100, minTimeout: 20, maxTimeout: 200 }, onCompromised: this.onLockLost });
+    const release = await lock(join(this.root, '.evict'), {
+      realpath: false,
+      stale: lockStaleMs,
+      retries: { retries: 100, minTimeout: 20, maxTimeout: 200 },
+      onCompromised: this.onLockLost,
+    });
     try {
-      const entries = (await this.entries()).sort((a, b) => Number(a.key === keep) - Number(b.key === keep) || a.usedAt - b.usedAt);
+      const entries = (await this.entries()).sort(
+        (a, b) => Number(a.key === keep) - Number(b.key === keep) || a.usedAt - b.usedAt,
+      );
       let total = entries.reduce((sum, entry) => sum + entry.bytes, 0);
       for (const entry of entries) {
         if (total <= this.maxBytes) break;
@@ -210,7 +234,8 @@ export class CacheStore {
       if (!name.startsWith('.tmp-') && !name.startsWith('.trash-')) continue;
       const path = join(this.root, name);
       const { mtimeMs } = await stat(path).catch(() => ({ mtimeMs: Date.now() }));
-      if (name.startsWith('.trash-') || Date.now() - mtimeMs > abandonedMs) await rm(path, { recursive: true, force: true });
+      if (name.startsWith('.trash-') || Date.now() - mtimeMs > abandonedMs)
+        await rm(path, { recursive: true, force: true });
     }
   }
 
@@ -218,7 +243,12 @@ export class CacheStore {
     for (;;) {
       try {
         // One path per lock (`<key>.lock`): proper-lockfile keeps one lock per path in a process.
-        return await lock(join(this.root, key), { realpath: false, stale: lockStaleMs, retries: 0, onCompromised: this.onLockLost });
+        return await lock(join(this.root, key), {
+          realpath: false,
+          stale: lockStaleMs,
+          retries: 0,
+          onCompromised: this.onLockLost,
+        });
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
       }

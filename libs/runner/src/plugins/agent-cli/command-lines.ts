@@ -42,7 +42,9 @@ export async function runCommandLines(
       onStdout: (line) => ctx.logger.info({ agent, stream: 'stdout', command }, line),
       onStderr: (line) => ctx.logger.warn({ agent, stream: 'stderr', command }, line),
     });
-    transcript.push(`$ ${command}\n${result.stdoutTail}${result.stderrTail}[exit ${result.exitCode ?? result.signal}]\n`);
+    transcript.push(
+      `$ ${command}\n${result.stdoutTail}${result.stderrTail}[exit ${result.exitCode ?? result.signal}]\n`,
+    );
     if (result.exitCode === 0) continue;
     if (failed++ === 0) exitCode = result.exitCode;
     // An aborted phase (timeout, cancel) stops here whatever keepGoing says.

@@ -33,10 +33,16 @@ export function renderEnvTemplate(template: Buffer, values: EnvTemplateValues): 
     .map((line, index) =>
       line.replace(placeholder, (match, name: string, offset: string | undefined) => {
         const at = `${envTemplateFile} line ${index + 1}`;
-        if (!(name in values)) throw new Error(`${at}: unknown placeholder ${match} (known: ${Object.keys(values).map((known) => `\${${known}}`).join(', ')}, \${SC_PORT_BASE+<n>})`);
+        if (!(name in values))
+          throw new Error(
+            `${at}: unknown placeholder ${match} (known: ${Object.keys(values)
+              .map((known) => `\${${known}}`)
+              .join(', ')}, \${SC_PORT_BASE+<n>})`,
+          );
         if (offset === undefined) return String(values[name as keyof EnvTemplateValues]);
         if (name !== 'SC_PORT_BASE') throw new Error(`${at}: ${match}: only SC_PORT_BASE takes +<n>`);
-        if (Number(offset) >= values.SC_PORT_COUNT) throw new Error(`${at}: ${match} is past the agent's ${values.SC_PORT_COUNT} ports (SC_PORT_COUNT)`);
+        if (Number(offset) >= values.SC_PORT_COUNT)
+          throw new Error(`${at}: ${match} is past the agent's ${values.SC_PORT_COUNT} ports (SC_PORT_COUNT)`);
         return String(values.SC_PORT_BASE + Number(offset));
       }),
     )

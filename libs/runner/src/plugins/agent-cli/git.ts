@@ -1,7 +1,12 @@
 import type { PluginContext } from '@sc/plugin-sdk';
 
 // Never wait for a password or a passphrase: a worker has no terminal, and a prompt would hang the phase.
-const gitEnv = { GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'echo', SSH_ASKPASS: 'echo', GIT_SSH_COMMAND: 'ssh -oBatchMode=yes' };
+const gitEnv = {
+  GIT_TERMINAL_PROMPT: '0',
+  GIT_ASKPASS: 'echo',
+  SSH_ASKPASS: 'echo',
+  GIT_SSH_COMMAND: 'ssh -oBatchMode=yes',
+};
 
 /** A git command that exited non-zero, with what git said. */
 export class GitError extends Error {
@@ -27,7 +32,11 @@ export interface GitProbe {
  * `--` or `--end-of-options` before every value that comes from a work-order, so that no value can be read
  * as an option.
  */
-export async function probeGit(ctx: Pick<PluginContext, 'exec'>, cwd: string, args: readonly string[]): Promise<GitProbe> {
+export async function probeGit(
+  ctx: Pick<PluginContext, 'exec'>,
+  cwd: string,
+  args: readonly string[],
+): Promise<GitProbe> {
   const result = await ctx.exec('git', args, { cwd, env: gitEnv, killGraceMs: 2_000 });
   return { ok: result.exitCode === 0, stdout: result.stdoutTail.trim() };
 }

@@ -17,7 +17,9 @@ describe(PortBlocks.name, () => {
     const blocks = new PortBlocks(4, { first: 24_000, last: 24_011 }, dir);
     const held = await Promise.all([blocks.acquire(onLost), blocks.acquire(onLost), blocks.acquire(onLost)]);
     expect(held.map((block) => block.base).sort()).toEqual([24_000, 24_004, 24_008]);
-    await expect(blocks.acquire(onLost)).rejects.toThrow('no free block of 4 ports in 24000-24011: all 3 are held by running agents or in use');
+    await expect(blocks.acquire(onLost)).rejects.toThrow(
+      'no free block of 4 ports in 24000-24011: all 3 are held by running agents or in use',
+    );
     await held[1].release();
     await held[1].release();
     expect((await blocks.acquire(onLost)).base).toBe(held[1].base);
@@ -37,7 +39,9 @@ describe(PortBlocks.name, () => {
   it('never hands out a block another process holds', async () => {
     // Another worker process on the host holds 24200-24201 the same way: a lock folder named after the base.
     const script = `require('proper-lockfile').lock(${JSON.stringify(join(dir, '24200'))}, { realpath: false }).then(() => console.log('held'))`;
-    const other = spawn(process.execPath, ['-e', `${script}; setInterval(() => {}, 1000)`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const other = spawn(process.execPath, ['-e', `${script}; setInterval(() => {}, 1000)`], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let output = '';
     other.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     try {

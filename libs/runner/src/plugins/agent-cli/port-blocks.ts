@@ -38,7 +38,8 @@ export class PortBlocks {
     private readonly range: PortRange = defaultRange,
     private readonly dir: string = defaultDir,
   ) {
-    if (Math.floor((range.last - range.first + 1) / count) < 1) throw new Error(`ports ${range.first}-${range.last} hold no block of ${count}`);
+    if (Math.floor((range.last - range.first + 1) / count) < 1)
+      throw new Error(`ports ${range.first}-${range.last} hold no block of ${count}`);
   }
 
   /** A free block; throws when every block is held. `onLost` is told if the block's lock was taken from it. */
@@ -50,7 +51,12 @@ export class PortBlocks {
     for (let i = 0; i < blocks; i++) {
       const base = this.range.first + ((start + i) % blocks) * this.count;
       // proper-lockfile keeps one lock per path in a process: each block is a path of its own (`<base>.lock`).
-      const release = await lock(join(this.dir, String(base)), { realpath: false, stale: staleMs, retries: 0, onCompromised: onLost }).catch((error: NodeJS.ErrnoException) => {
+      const release = await lock(join(this.dir, String(base)), {
+        realpath: false,
+        stale: staleMs,
+        retries: 0,
+        onCompromised: onLost,
+      }).catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'ELOCKED') return undefined;
         throw error;
       });
@@ -58,7 +64,9 @@ export class PortBlocks {
       if (await arePortsFree(base, this.count)) return { base, count: this.count, release: once(release) };
       await release();
     }
-    throw new Error(`no free block of ${this.count} ports in ${this.range.first}-${this.range.last}: all ${blocks} are held by running agents or in use`);
+    throw new Error(
+      `no free block of ${this.count} ports in ${this.range.first}-${this.range.last}: all ${blocks} are held by running agents or in use`,
+    );
   }
 }
 

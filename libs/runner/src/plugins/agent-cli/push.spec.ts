@@ -28,12 +28,16 @@ describe(pushBranches.name, () => {
 
   it('pushes the branches that exist to origin, and skips the others', async () => {
     git(repo, 'remote', 'add', 'origin', remote);
-    expect(await pushBranches({ dir: repo, gitDir: join(repo, '.git'), isClone: false }, ['feat/wo-1', 'feat/none'], ctx)).toEqual(['feat/wo-1']);
+    expect(
+      await pushBranches({ dir: repo, gitDir: join(repo, '.git'), isClone: false }, ['feat/wo-1', 'feat/none'], ctx),
+    ).toEqual(['feat/wo-1']);
     expect(git(remote, 'rev-parse', 'refs/heads/feat/wo-1')).toBe(git(repo, 'rev-parse', 'feat/wo-1'));
   });
 
   it('pushes nothing, and says so, without an origin remote', async () => {
-    expect(await pushBranches({ dir: repo, gitDir: join(repo, '.git'), isClone: false }, ['feat/wo-1'], ctx)).toEqual([]);
+    expect(await pushBranches({ dir: repo, gitDir: join(repo, '.git'), isClone: false }, ['feat/wo-1'], ctx)).toEqual(
+      [],
+    );
     expect(ctx.logs.map((line) => line.message)).toContain('no origin remote: branches not pushed');
   });
 
@@ -42,14 +46,18 @@ describe(pushBranches.name, () => {
     await pushBranches({ dir: repo, gitDir: join(repo, '.git'), isClone: false }, ['feat/wo-1'], ctx);
     git(repo, 'checkout', '-q', 'feat/wo-1');
     git(repo, 'commit', '-q', '--amend', '-m', 'rewritten');
-    expect(await pushBranches({ dir: repo, gitDir: join(repo, '.git'), isClone: false }, ['feat/wo-1'], ctx)).toEqual([]);
+    expect(await pushBranches({ dir: repo, gitDir: join(repo, '.git'), isClone: false }, ['feat/wo-1'], ctx)).toEqual(
+      [],
+    );
     expect(ctx.logs.find((line) => line.message === 'branch not pushed')).toBeDefined();
   });
 
   it('pushes through insteadOf to where git sends it, and names origin as configured, without credentials', async () => {
     git(repo, 'remote', 'add', 'origin', 'git@github.com:octo/hello.git');
     git(repo, 'config', `url.${remote}.insteadOf`, 'git@github.com:octo/hello.git');
-    expect(await pushBranches({ dir: repo, gitDir: join(repo, '.git'), isClone: false }, ['feat/wo-1'], ctx)).toEqual(['feat/wo-1']);
+    expect(await pushBranches({ dir: repo, gitDir: join(repo, '.git'), isClone: false }, ['feat/wo-1'], ctx)).toEqual([
+      'feat/wo-1',
+    ]);
     expect(await originUrl(ctx, repo)).toBe('git@github.com:octo/hello.git');
     git(repo, 'remote', 'set-url', 'origin', 'https://x-access-token:ghp_secret@github.com/octo/hello.git');
     expect(await originUrl(ctx, repo)).toBe('https://github.com/octo/hello.git');

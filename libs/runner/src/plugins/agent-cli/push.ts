@@ -46,7 +46,8 @@ export async function pushBranches(repository: Repository, branches: string[], c
   const pushed: string[] = [];
   for (const branch of branches) {
     const ref = `refs/heads/${branch}`;
-    if (!(await probeGit(ctx, repository.dir, ['rev-parse', '--verify', '--quiet', '--end-of-options', ref])).ok) continue;
+    if (!(await probeGit(ctx, repository.dir, ['rev-parse', '--verify', '--quiet', '--end-of-options', ref])).ok)
+      continue;
     try {
       await runGit(ctx, repository.dir, ['push', '--quiet', '--end-of-options', remote, `${ref}:${ref}`]);
       pushed.push(branch);

@@ -4,7 +4,16 @@ import * as fc from 'fast-check';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { openRepository } from './repository';
 
-const order = (path: string): StoredWorkOrder => ({ id: 'wo-1', title: 'T', instructions: 'I', plugin: 'agent-cli', branch: 'feat/x', phases: ['coding'], priority: 5, repo: { path } });
+const order = (path: string): StoredWorkOrder => ({
+  id: 'wo-1',
+  title: 'T',
+  instructions: 'I',
+  plugin: 'agent-cli',
+  branch: 'feat/x',
+  phases: ['coding'],
+  priority: 5,
+  repo: { path },
+});
 
 /** Relative paths made of the pieces that climb: `..`, both separators, dots that are not `..`. */
 const relativePath = fc
@@ -23,7 +32,8 @@ describe(openRepository.name, () => {
           () => undefined,
           (thrown: Error) => thrown.message,
         );
-        if (isClimbing || path.split(/[\\/]/).includes('..')) expect(error).toBe(`repo.path ${JSON.stringify(path)} must not climb out with ".."`);
+        if (isClimbing || path.split(/[\\/]/).includes('..'))
+          expect(error).toBe(`repo.path ${JSON.stringify(path)} must not climb out with ".."`);
       }),
       { numRuns: 300 },
     );

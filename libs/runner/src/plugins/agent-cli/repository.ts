@@ -21,7 +21,11 @@ export interface Repository {
  * refused when it climbs with `..`), or `repo.url` cloned once (bare) into `<dataDir>/repos/` and fetched on
  * every later use — unless `fetch` is false (cleaning up: the clone as it is does).
  */
-export async function openRepository(order: StoredWorkOrder, ctx: PluginContext, { fetch = true } = {}): Promise<Repository> {
+export async function openRepository(
+  order: StoredWorkOrder,
+  ctx: PluginContext,
+  { fetch = true } = {},
+): Promise<Repository> {
   const { path, url } = order.repo ?? {};
   if (path !== undefined) return { ...(await checkLocalPath(path, ctx)), isClone: false };
   if (url === undefined) throw new Error('agent-cli needs repo.path or repo.url in the work-order');
@@ -32,7 +36,8 @@ export async function openRepository(order: StoredWorkOrder, ctx: PluginContext,
 const gitDirArgs = ['rev-parse', '--path-format=absolute', '--git-common-dir'];
 
 async function checkLocalPath(path: string, ctx: PluginContext): Promise<Pick<Repository, 'dir' | 'gitDir'>> {
-  if (!isAbsolute(path) && path.split(/[\\/]/).includes('..')) throw new Error(`repo.path ${JSON.stringify(path)} must not climb out with ".."`);
+  if (!isAbsolute(path) && path.split(/[\\/]/).includes('..'))
+    throw new Error(`repo.path ${JSON.stringify(path)} must not climb out with ".."`);
   const dir = resolve(path);
   if (!existsSync(dir)) throw new Error(`repo.path ${dir} does not exist`);
   const inside = await probeGit(ctx, dir, gitDirArgs);
@@ -70,11 +75,21 @@ async function cloneOrFetch(url: string, ctx: PluginContext, fetch: boolean): Pr
  * The commit `base_ref` (default: the repository's HEAD) names, as a sha. In a cached clone, `origin/<ref>`
  * wins over the clone's own (stale) branch of the same name.
  */
-export async function resolveBase(repository: Repository, baseRef: string | undefined, ctx: PluginContext): Promise<string> {
+export async function resolveBase(
+  repository: Repository,
+  baseRef: string | undefined,
+  ctx: PluginContext,
+): Promise<string> {
   const name = baseRef ?? (repository.isClone ? await defaultBranch(repository, ctx) : 'HEAD');
   const candidates = repository.isClone ? [`refs/remotes/origin/${name}`, name] : [name];
   for (const candidate of candidates) {
-    const found = await probeGit(ctx, repository.dir, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${candidate}^{commit}`]);
+    const found = await probeGit(ctx, repository.dir, [
+      'rev-parse',
+      '--verify',
+      '--quiet',
+      '--end-of-options',
+      `${candidate}^{commit}`,
+    ]);
     if (found.ok) return found.stdout;
   }
   throw new Error(`repo.base_ref ${JSON.stringify(name)} names no commit in ${repository.dir}`);

@@ -14,15 +14,29 @@ import type { Worktree } from './worktree';
  * store (shared folder or S3) is what both reach. git writes the diff to a file, since `exec` keeps only the
  * tail of a command's output.
  */
-export async function storeReviewDiff(repository: Repository, worktrees: Worktree[], order: StoredWorkOrder, ctx: PluginContext): Promise<void> {
+export async function storeReviewDiff(
+  repository: Repository,
+  worktrees: Worktree[],
+  order: StoredWorkOrder,
+  ctx: PluginContext,
+): Promise<void> {
   const base = await resolveBase(repository, order.repo?.base_ref, ctx);
   const dir = await mkdtemp(join(tmpdir(), 'sc-review-'));
   try {
     const sections: string[] = [];
     for (const { agent, branch } of worktrees) {
       const file = join(dir, `${agent.name}.diff`);
-      await runGit(ctx, repository.dir, ['diff', '--no-color', '--no-ext-diff', `--output=${file}`, '--end-of-options', `${base}...refs/heads/${branch}`]);
-      sections.push(`# agent ${agent.name} (${agent.model}): ${branch} against ${order.repo?.base_ref ?? 'HEAD'} (${base.slice(0, 12)})\n${await readFile(file, 'utf8')}`);
+      await runGit(ctx, repository.dir, [
+        'diff',
+        '--no-color',
+        '--no-ext-diff',
+        `--output=${file}`,
+        '--end-of-options',
+        `${base}...refs/heads/${branch}`,
+      ]);
+      sections.push(
+        `# agent ${agent.name} (${agent.model}): ${branch} against ${order.repo?.base_ref ?? 'HEAD'} (${base.slice(0, 12)})\n${await readFile(file, 'utf8')}`,
+      );
     }
     await ctx.writeArtifact(ReviewDiffArtifact, sections.join('\n'));
   } finally {

@@ -24,7 +24,12 @@ const sessionFile = 'session.json';
  * files still in the agent's scratch folder) — or afresh (undefined). When a session cannot be continued
  * (no transcript) the agent starts over and the log says why.
  */
-export async function planContinuation(worktree: Worktree, command: AgentCommand, scratchDir: string, ctx: PluginContext): Promise<Continuation | undefined> {
+export async function planContinuation(
+  worktree: Worktree,
+  command: AgentCommand,
+  scratchDir: string,
+  ctx: PluginContext,
+): Promise<Continuation | undefined> {
   const { agent } = worktree;
   if (!command.template) return undefined;
   const earlier = ctx.resumeFrom?.sessions.find((session) => session.agent === agent.name);
@@ -32,14 +37,26 @@ export async function planContinuation(worktree: Worktree, command: AgentCommand
     const from = ctx.resumeFrom.attempt;
     const restored = await restoreTranscripts(agent.name, command.template, scratchDir, worktree.path, from, ctx);
     if (restored === 0) {
-      ctx.logger.warn({ agent: agent.name, session_id: earlier.session_id, from_attempt: from }, 'session not resumed: attempt had no transcript kept; starting over');
-      return { note: `This is attempt ${ctx.attempt} of the Round. Your session of attempt ${from} could not be resumed, so you start over; the work committed so far is on this branch.` };
+      ctx.logger.warn(
+        { agent: agent.name, session_id: earlier.session_id, from_attempt: from },
+        'session not resumed: attempt had no transcript kept; starting over',
+      );
+      return {
+        note: `This is attempt ${ctx.attempt} of the Round. Your session of attempt ${from} could not be resumed, so you start over; the work committed so far is on this branch.`,
+      };
     }
-    return { note: `This is attempt ${ctx.attempt} of the Round, a retry: you continue your session of attempt ${from}. The work committed so far is on this branch; finish the work-order.`, sessionId: earlier.session_id, fromAttempt: from };
+    return {
+      note: `This is attempt ${ctx.attempt} of the Round, a retry: you continue your session of attempt ${from}. The work committed so far is on this branch; finish the work-order.`,
+      sessionId: earlier.session_id,
+      fromAttempt: from,
+    };
   }
   const left = await sessionLeftBehind(scratchDir);
   if (!left) return undefined;
-  return { note: 'The worker running you stopped, and you are resumed. Changes you had not committed may be lost; the work committed so far is on this branch. Continue the work-order.', sessionId: left };
+  return {
+    note: 'The worker running you stopped, and you are resumed. Changes you had not committed may be lost; the work committed so far is on this branch. Continue the work-order.',
+    sessionId: left,
+  };
 }
 
 /** Keeps the session id in the agent's scratch folder as soon as the CLI names it, for a run that takes over. */
@@ -65,7 +82,14 @@ async function sessionLeftBehind(scratchDir: string): Promise<string | undefined
 }
 
 /** Fetches attempt `from`'s transcripts of the agent into its scratch folder; resolves how many it wrote. */
-async function restoreTranscripts(agent: string, template: AgentTemplate, scratchDir: string, cwd: string, from: number, ctx: PluginContext): Promise<number> {
+async function restoreTranscripts(
+  agent: string,
+  template: AgentTemplate,
+  scratchDir: string,
+  cwd: string,
+  from: number,
+  ctx: PluginContext,
+): Promise<number> {
   const prefix = `sessions/${agent}/`;
   let restored = 0;
   for (const name of ctx.resumeFrom?.transcripts ?? []) {

@@ -1,4 +1,10 @@
-import { formatIssues, validateRepositorySetup, type CacheEntry, type RepositorySetup, type StoredWorkOrder } from '@sc/schemas';
+import {
+  formatIssues,
+  validateRepositorySetup,
+  type CacheEntry,
+  type RepositorySetup,
+  type StoredWorkOrder,
+} from '@sc/schemas';
 import { readWorktreeFile } from './worktree-files';
 
 /** Where a repository declares its setup steps and caches. */
@@ -18,7 +24,8 @@ export interface SetupConfig {
  * that is no YAML or breaks the schema throws, naming the file and every failing path.
  */
 export async function loadSetupConfig(order: StoredWorkOrder, worktreePath: string): Promise<SetupConfig> {
-  const fromRepository = order.setup !== undefined && order.cache !== undefined ? {} : await readSetupFile(worktreePath);
+  const fromRepository =
+    order.setup !== undefined && order.cache !== undefined ? {} : await readSetupFile(worktreePath);
   return { steps: order.setup ?? fromRepository.setup ?? [], caches: order.cache ?? fromRepository.cache ?? [] };
 }
 

@@ -12,22 +12,28 @@ const worktreeQueues = new Map<string, Promise<unknown>>();
  * processes are kept out by a lock folder in the repository's git dir (proper-lockfile: a holder killed with
  * -9 goes stale after 10 s).
  */
-export async function withWorktreeLock<T>(gitDir: string, ctx: Pick<PluginContext, 'logger'>, fn: () => Promise<T>): Promise<T> {
+export async function withWorktreeLock<T>(
+  gitDir: string,
+  ctx: Pick<PluginContext, 'logger'>,
+  fn: () => Promise<T>,
+): Promise<T> {
   const previous = worktreeQueues.get(gitDir) ?? Promise.resolve();
-  const turn = previous.catch(() => undefined).then(async () => {
-    const release = await lock(gitDir, {
-      lockfilePath: join(gitDir, 'sc-worktrees.lock'),
-      stale: 10_000,
-      retries: { retries: 600, minTimeout: 10, maxTimeout: 100 },
-      // The default throws where nobody catches it; a lock held past its staleness only risks the race it prevents.
-      onCompromised: (error) => ctx.logger.warn({ err: error, gitDir }, 'worktree lock compromised'),
+  const turn = previous
+    .catch(() => undefined)
+    .then(async () => {
+      const release = await lock(gitDir, {
+        lockfilePath: join(gitDir, 'sc-worktrees.lock'),
+        stale: 10_000,
+        retries: { retries: 600, minTimeout: 10, maxTimeout: 100 },
+        // The default throws where nobody catches it; a lock held past its staleness only risks the race it prevents.
+        onCompromised: (error) => ctx.logger.warn({ err: error, gitDir }, 'worktree lock compromised'),
+      });
+      try {
+        return await fn();
+      } finally {
+        await release();
+      }
     });
-    try {
-      return await fn();
-    } finally {
-      await release();
-    }
-  });
   worktreeQueues.set(gitDir, turn);
   try {
     return await turn;

@@ -64,7 +64,10 @@ export class WorktreePool {
       await runGit(ctx, path, ['clean', '-ffdxq']);
       const left = await runGit(ctx, path, ['status', '--porcelain', '--ignored', '--untracked-files=all']);
       if (left !== '') {
-        ctx.logger.warn({ path, left: left.split('\n').slice(0, 10) }, 'worktree not clean after reset: removed instead of pooled');
+        ctx.logger.warn(
+          { path, left: left.split('\n').slice(0, 10) },
+          'worktree not clean after reset: removed instead of pooled',
+        );
         return false;
       }
     } catch (error) {
@@ -73,7 +76,8 @@ export class WorktreePool {
       return false;
     }
     const admin = join(this.gitDir, 'worktrees', name);
-    for (const file of await readdir(admin)) if (!adminFiles.has(file)) await rm(join(admin, file), { recursive: true, force: true });
+    for (const file of await readdir(admin))
+      if (!adminFiles.has(file)) await rm(join(admin, file), { recursive: true, force: true });
     return withWorktreeLock(this.gitDir, ctx, async () => {
       await mkdir(this.dir(), { recursive: true });
       if ((await readdir(this.dir())).length >= maxIdle) return false;

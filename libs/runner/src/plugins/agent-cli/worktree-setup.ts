@@ -39,15 +39,29 @@ const maxKeyFileBytes = 256 * 1024 * 1024;
  * they made is stored for the next Round. Undefined when there is nothing to set up, or this attempt already
  * set the worktree up (a run of it that a dead worker left).
  */
-export async function setUpWorktree(worktree: Worktree, order: StoredWorkOrder, repository: Repository, runtimes: AgentRuntimes, ctx: PluginContext): Promise<WorktreeSetup | undefined> {
+export async function setUpWorktree(
+  worktree: Worktree,
+  order: StoredWorkOrder,
+  repository: Repository,
+  runtimes: AgentRuntimes,
+  ctx: PluginContext,
+): Promise<WorktreeSetup | undefined> {
   const done = join(scratchDirOf(worktree), 'setup-done');
   if (existsSync(done)) return undefined;
   const { steps, caches } = await loadSetupConfig(order, worktree.path);
   if (steps.length === 0 && caches.length === 0) return undefined;
   const store = runtimes.cacheStore(ctx);
   const keyed: KeyedCache[] = [];
-  for (const [index, cache] of caches.entries()) keyed.push({ ...cache, key: await cacheKey(cache, index, steps, repository, worktree.path), target: await cacheTarget(cache, index, worktree, ctx) });
-  runtimes.usedCaches(worktree, keyed.map((cache) => cache.key));
+  for (const [index, cache] of caches.entries())
+    keyed.push({
+      ...cache,
+      key: await cacheKey(cache, index, steps, repository, worktree.path),
+      target: await cacheTarget(cache, index, worktree, ctx),
+    });
+  runtimes.usedCaches(
+    worktree,
+    keyed.map((cache) => cache.key),
+  );
   const restored = new Map<string, RestoreMethod>();
   const restore = async (caches: KeyedCache[]) => {
     for (const cache of caches) {
@@ -71,7 +85,12 @@ export async function setUpWorktree(worktree: Worktree, order: StoredWorkOrder, 
         if (keyed.length > 0 && still.length === 0) return;
         const env = await runtimes.env(worktree, ctx);
         // Setup installs: the network is open whatever the agents' sandbox says; the Round's limits stay.
-        const sandbox = await agentSandbox(worktree, scratchDirOf(worktree), { ...order, sandbox: { ...order.sandbox, network: 'open' } }, ctx);
+        const sandbox = await agentSandbox(
+          worktree,
+          scratchDirOf(worktree),
+          { ...order, sandbox: { ...order.sandbox, network: 'open' } },
+          ctx,
+        );
         commands = { ...(await runCommandLines(worktree, steps, sandbox, env, ctx)), of: steps.length };
         if (commands.exitCode !== 0) return;
         for (const cache of still) if (await saveCache(cache, store, worktree, ctx)) stored.push(cache.path);
@@ -89,8 +108,21 @@ export async function setUpWorktree(worktree: Worktree, order: StoredWorkOrder, 
  * The key of a cache: the repository, the path, the setup steps, the platform, and each key file's content.
  * Two Rounds share a cached folder only when all of these are the same.
  */
-async function cacheKey(cache: CacheEntry, index: number, steps: readonly string[], repository: Repository, root: string): Promise<string> {
-  const hash = createHash('sha256').update(JSON.stringify({ repository: repository.gitDir, path: cache.path, steps, platform: `${process.platform}-${process.arch}` }));
+async function cacheKey(
+  cache: CacheEntry,
+  index: number,
+  steps: readonly string[],
+  repository: Repository,
+  root: string,
+): Promise<string> {
+  const hash = createHash('sha256').update(
+    JSON.stringify({
+      repository: repository.gitDir,
+      path: cache.path,
+      steps,
+      platform: `${process.platform}-${process.arch}`,
+    }),
+  );
   for (const file of cache.key_files) {
     const bytes = await readWorktreeFile(root, file, maxKeyFileBytes, `cache[${index}].key_files`);
     if (bytes === undefined) throw new Error(`cache[${index}].key_files: ${file} is not in the worktree`);
@@ -105,7 +137,10 @@ async function cacheTarget(cache: CacheEntry, index: number, worktree: Worktree,
   const { path, stats } = await insideWorktree(worktree.path, cache.path, what);
   if (stats !== undefined) {
     const tracked = await runGit(ctx, worktree.path, ['ls-files', '--', `:(literal)${cache.path}`]);
-    if (tracked !== '') throw new Error(`${what}: ${cache.path} is in the repository; a cache is a folder git does not track (node_modules, .venv)`);
+    if (tracked !== '')
+      throw new Error(
+        `${what}: ${cache.path} is in the repository; a cache is a folder git does not track (node_modules, .venv)`,
+      );
     await rm(path, { recursive: true, force: true });
   }
   await mkdir(dirname(path), { recursive: true });
@@ -113,19 +148,33 @@ async function cacheTarget(cache: CacheEntry, index: number, worktree: Worktree,
 }
 
 /** Stores the folder setup made for `cache`; false (and a warning) when setup made none. */
-async function saveCache(cache: KeyedCache, store: CacheStore, worktree: Worktree, ctx: PluginContext): Promise<boolean> {
+async function saveCache(
+  cache: KeyedCache,
+  store: CacheStore,
+  worktree: Worktree,
+  ctx: PluginContext,
+): Promise<boolean> {
   const { stats } = await insideWorktree(worktree.path, cache.path, 'cache path');
   if (!stats?.isDirectory()) {
-    ctx.logger.warn({ agent: worktree.agent.name, path: cache.path }, 'setup made no folder at the cache path: nothing stored');
+    ctx.logger.warn(
+      { agent: worktree.agent.name, path: cache.path },
+      'setup made no folder at the cache path: nothing stored',
+    );
     return false;
   }
   await store.save(cache.key, cache.target, ctx.signal);
   return true;
 }
 
-function describe(worktree: Worktree, restored: ReadonlyMap<string, RestoreMethod>, commands: WorktreeSetup['commands'], stored: readonly string[]): string {
+function describe(
+  worktree: Worktree,
+  restored: ReadonlyMap<string, RestoreMethod>,
+  commands: WorktreeSetup['commands'],
+  stored: readonly string[],
+): string {
   const parts = [...restored].map(([path, method]) => `${path} restored (${method})`);
-  if (commands && commands.exitCode !== 0) parts.push(`setup command ${commands.ran} of ${commands.of} exited ${commands.exitCode ?? 'by signal'}`);
+  if (commands && commands.exitCode !== 0)
+    parts.push(`setup command ${commands.ran} of ${commands.of} exited ${commands.exitCode ?? 'by signal'}`);
   else if (commands) parts.push(`${commands.of} setup command(s) passed`);
   if (stored.length > 0) parts.push(`${stored.join(', ')} stored`);
   return `${worktree.agent.name}: ${parts.join('; ')}`;

@@ -12,7 +12,8 @@ const run = promisify(execFile);
 
 function newRepository(): string {
   const dir = mkdtempSync(join(tmpdir(), 'sc-worktree-repo-'));
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=T', '-c', 'user.email=t@t', ...args], { cwd: dir });
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=T', '-c', 'user.email=t@t', ...args], { cwd: dir });
   git('init', '--quiet');
   git('commit', '--quiet', '--allow-empty', '-m', 'first');
   return dir;
@@ -22,7 +23,16 @@ describe(ensureWorktree.name, () => {
   it('makes and hands back the worktrees of many Rounds on one repository at once, never one to two of them', async () => {
     const dir = newRepository();
     const dataDir = mkdtempSync(join(tmpdir(), 'sc-worktree-data-'));
-    const order: StoredWorkOrder = { id: 'wo-1', title: 'T', instructions: 'I', plugin: 'agent-cli', branch: 'feat/x', phases: ['coding'], priority: 5, repo: { path: dir } };
+    const order: StoredWorkOrder = {
+      id: 'wo-1',
+      title: 'T',
+      instructions: 'I',
+      plugin: 'agent-cli',
+      branch: 'feat/x',
+      phases: ['coding'],
+      priority: 5,
+      repo: { path: dir },
+    };
     // Which Round holds each worktree (git's name for it), while it holds it.
     const holders = new Map<string, string>();
     // Without a lock, git's own worktree bookkeeping races: a `worktree add` or `prune` reads another's
@@ -42,14 +52,18 @@ describe(ensureWorktree.name, () => {
           expect(holders.get(name)).toBeUndefined();
           holders.set(name, ctx.roundId);
           // Held across an await, as an agent holds it while it runs.
-          expect((await run('git', ['symbolic-ref', 'HEAD'], { cwd: worktree.path })).stdout.trim()).toBe(`refs/heads/${worktree.branch}`);
+          expect((await run('git', ['symbolic-ref', 'HEAD'], { cwd: worktree.path })).stdout.trim()).toBe(
+            `refs/heads/${worktree.branch}`,
+          );
           holders.delete(name);
           await removeWorktree(worktree, repository, ctx);
         }),
       );
     }
     // The repository's own worktree and the pool's eight, each detached, holding no branch.
-    const listed = execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: dir, encoding: 'utf8' }).trim().split('\n\n');
+    const listed = execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: dir, encoding: 'utf8' })
+      .trim()
+      .split('\n\n');
     expect(listed).toHaveLength(9);
     expect(listed.slice(1).every((entry) => entry.includes('\ndetached'))).toBe(true);
   });

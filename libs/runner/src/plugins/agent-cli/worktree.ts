@@ -23,13 +23,21 @@ export interface Worktree {
 const fallbackIdentity = ['-c', 'user.name=Solar Circuit', '-c', 'user.email=solar-circuit@localhost'];
 
 /** The worktrees of the work-order's agents for this attempt (paths and branches; nothing is created). */
-export function planWorktrees(order: StoredWorkOrder, ctx: Pick<PluginContext, 'dataDir' | 'roundId' | 'attempt'>): Worktree[] {
+export function planWorktrees(
+  order: StoredWorkOrder,
+  ctx: Pick<PluginContext, 'dataDir' | 'roundId' | 'attempt'>,
+): Worktree[] {
   const agents = order.agents ?? [];
   if (agents.length === 0) throw new Error('agent-cli needs at least one entry in agents');
   // The worker's round ids are UUIDs; this keeps any other id from naming a folder outside worktrees/.
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(ctx.roundId) || ctx.roundId.includes('..')) throw new Error(`round id ${JSON.stringify(ctx.roundId)} cannot name a folder`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(ctx.roundId) || ctx.roundId.includes('..'))
+    throw new Error(`round id ${JSON.stringify(ctx.roundId)} cannot name a folder`);
   const root = join(ctx.dataDir, 'worktrees', ctx.roundId, String(ctx.attempt));
-  return agents.map((agent) => ({ agent, path: join(root, agent.name), branch: agents.length > 1 ? `${order.branch}-${agent.name}` : order.branch }));
+  return agents.map((agent) => ({
+    agent,
+    path: join(root, agent.name),
+    branch: agents.length > 1 ? `${order.branch}-${agent.name}` : order.branch,
+  }));
 }
 
 /**
@@ -38,24 +46,39 @@ export function planWorktrees(order: StoredWorkOrder, ctx: Pick<PluginContext, '
  * (a later phase). A branch that already exists (an earlier attempt's) is checked out as it is, so a retry
  * continues from the work committed before.
  */
-export async function ensureWorktree(worktree: Worktree, repository: Repository, baseRef: string | undefined, ctx: PluginContext): Promise<void> {
+export async function ensureWorktree(
+  worktree: Worktree,
+  repository: Repository,
+  baseRef: string | undefined,
+  ctx: PluginContext,
+): Promise<void> {
   if (existsSync(join(worktree.path, '.git'))) return;
   await mkdir(dirname(worktree.path), { recursive: true });
   const ref = `refs/heads/${worktree.branch}`;
   const isPooled = await withWorktreeLock(repository.gitDir, ctx, async () => {
     // Forget worktrees whose folders were deleted, or git still counts their branches as checked out.
     await runGit(ctx, repository.dir, ['worktree', 'prune']);
-    const branchExists = (await probeGit(ctx, repository.dir, ['rev-parse', '--verify', '--quiet', '--end-of-options', ref])).ok;
+    const branchExists = (
+      await probeGit(ctx, repository.dir, ['rev-parse', '--verify', '--quiet', '--end-of-options', ref])
+    ).ok;
     const base = branchExists ? undefined : await resolveBase(repository, baseRef, ctx);
     const holder = branchExists ? await reclaimBranch(worktree, repository, ctx) : undefined;
     if (holder !== undefined) throw new Error(`branch ${worktree.branch} is already checked out at '${holder}'`);
     if (await new WorktreePool(ctx.dataDir, repository.gitDir).claim(worktree.path)) {
       // Refs by plumbing: the branch is known to be free, and `checkout` would write every differing file here.
-      if (base !== undefined) await runGit(ctx, repository.dir, ['update-ref', '-m', `branch: Created from ${base}`, ref, base, '']);
+      if (base !== undefined)
+        await runGit(ctx, repository.dir, ['update-ref', '-m', `branch: Created from ${base}`, ref, base, '']);
       await runGit(ctx, worktree.path, ['symbolic-ref', 'HEAD', ref]);
       return true;
     }
-    await runGit(ctx, repository.dir, ['worktree', 'add', '--quiet', ...(base === undefined ? ['--', worktree.path, worktree.branch] : ['-b', worktree.branch, '--', worktree.path, base])]);
+    await runGit(ctx, repository.dir, [
+      'worktree',
+      'add',
+      '--quiet',
+      ...(base === undefined
+        ? ['--', worktree.path, worktree.branch]
+        : ['-b', worktree.branch, '--', worktree.path, base]),
+    ]);
     return false;
   });
   // Outside the lock (the worktree is this Round's now): writes only the files that differ from its last commit.
@@ -68,7 +91,11 @@ export async function ensureWorktree(worktree: Worktree, repository: Repository,
  * this Round's own folder is removed (forced: what it did not commit is lost with the worker that made it); a
  * branch held anywhere else stays, and its path is returned.
  */
-async function reclaimBranch(worktree: Worktree, repository: Repository, ctx: PluginContext): Promise<string | undefined> {
+async function reclaimBranch(
+  worktree: Worktree,
+  repository: Repository,
+  ctx: PluginContext,
+): Promise<string | undefined> {
   const roundDir = dirname(dirname(worktree.path));
   const listed = await runGit(ctx, repository.dir, ['worktree', 'list', '--porcelain']);
   let holder: string | undefined;
@@ -92,16 +119,32 @@ async function reclaimBranch(worktree: Worktree, repository: Repository, ctx: Pl
  * lose an agent's work — the testing phase is where checks belong. The `.env` rendered from the repository's
  * `.sc/env.template` is left out: its ports and names are this agent's only.
  */
-export async function commitWorktree(worktree: Worktree, message: CommitMessage, ctx: PluginContext): Promise<CommitRef | undefined> {
+export async function commitWorktree(
+  worktree: Worktree,
+  message: CommitMessage,
+  ctx: PluginContext,
+): Promise<CommitRef | undefined> {
   if (!existsSync(join(worktree.path, '.git'))) return undefined;
   await runGit(ctx, worktree.path, ['add', '-A']);
   // Unstaged after the fact: an exclude pathspec naming an ignored .env makes `git add` fail.
-  if (existsSync(join(worktree.path, envTemplateFile))) await runGit(ctx, worktree.path, ['reset', '--quiet', '--', '.env']);
+  if (existsSync(join(worktree.path, envTemplateFile)))
+    await runGit(ctx, worktree.path, ['reset', '--quiet', '--', '.env']);
   const staged = await probeGit(ctx, worktree.path, ['diff', '--cached', '--quiet']);
   if (staged.ok) return undefined;
   const hasIdentity = (await probeGit(ctx, worktree.path, ['config', 'user.email'])).ok;
   const trailers = [`Work-Order: ${message.workorderId}`, `Round: ${message.roundId}`].join('\n');
-  await runGit(ctx, worktree.path, [...(hasIdentity ? [] : fallbackIdentity), 'commit', '--quiet', '--no-verify', '-m', message.subject, '-m', message.body, '-m', trailers]);
+  await runGit(ctx, worktree.path, [
+    ...(hasIdentity ? [] : fallbackIdentity),
+    'commit',
+    '--quiet',
+    '--no-verify',
+    '-m',
+    message.subject,
+    '-m',
+    message.body,
+    '-m',
+    trailers,
+  ]);
   const sha = await runGit(ctx, worktree.path, ['rev-parse', 'HEAD']);
   const remote = await originUrl(ctx, worktree.path);
   return { sha, branch: worktree.branch, message: message.subject, ...(remote === undefined ? {} : { remote }) };
@@ -122,5 +165,15 @@ export interface CommitMessage {
 export async function removeWorktree(worktree: Worktree, repository: Repository, ctx: PluginContext): Promise<void> {
   if (!existsSync(join(worktree.path, '.git'))) return;
   if (await new WorktreePool(ctx.dataDir, repository.gitDir).park(worktree.path, ctx)) return;
-  await withWorktreeLock(repository.gitDir, ctx, () => runGit(ctx, dirname(worktree.path), ['--git-dir', repository.gitDir, 'worktree', 'remove', '--force', '--', worktree.path]));
+  await withWorktreeLock(repository.gitDir, ctx, () =>
+    runGit(ctx, dirname(worktree.path), [
+      '--git-dir',
+      repository.gitDir,
+      'worktree',
+      'remove',
+      '--force',
+      '--',
+      worktree.path,
+    ]),
+  );
 }

@@ -16,7 +16,10 @@ export function createClaudeOutputReader(): AgentOutputReader {
       if (event.type !== 'result' || !Array.isArray(event.permission_denials)) return;
       for (const denial of event.permission_denials) {
         if (!isRecord(denial)) continue;
-        reader.refusals.push({ tool: typeof denial.tool_name === 'string' && denial.tool_name ? denial.tool_name : 'unknown', detail: refusalDetail(denial.tool_input) });
+        reader.refusals.push({
+          tool: typeof denial.tool_name === 'string' && denial.tool_name ? denial.tool_name : 'unknown',
+          detail: refusalDetail(denial.tool_input),
+        });
       }
     },
   };

@@ -16,7 +16,11 @@ export function createCodexOutputReader(): AgentOutputReader {
     },
     readStderr(line) {
       const refused = refusedLine.exec(line);
-      if (refused) reader.refusals.push({ tool: refused[2].startsWith('patch') ? 'apply_patch' : 'tool', detail: refusalDetail(refused[1]) });
+      if (refused)
+        reader.refusals.push({
+          tool: refused[2].startsWith('patch') ? 'apply_patch' : 'tool',
+          detail: refusalDetail(refused[1]),
+        });
     },
   };
   return reader;

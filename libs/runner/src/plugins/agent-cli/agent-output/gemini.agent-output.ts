@@ -19,8 +19,14 @@ export function createGeminiOutputReader(): AgentOutputReader {
       const event = parseEvent(line);
       if (!event) return;
       if (event.type === 'init' && typeof event.session_id === 'string') reader.sessionId = event.session_id;
-      else if (event.type === 'tool_use' && typeof event.tool_id === 'string' && typeof event.tool_name === 'string') toolNames.set(event.tool_id, event.tool_name);
-      else if (event.type === 'tool_result' && event.status === 'error' && isRecord(event.error) && refusalTypes.has(String(event.error.type))) {
+      else if (event.type === 'tool_use' && typeof event.tool_id === 'string' && typeof event.tool_name === 'string')
+        toolNames.set(event.tool_id, event.tool_name);
+      else if (
+        event.type === 'tool_result' &&
+        event.status === 'error' &&
+        isRecord(event.error) &&
+        refusalTypes.has(String(event.error.type))
+      ) {
         const tool = (typeof event.tool_id === 'string' && toolNames.get(event.tool_id)) || 'unknown';
         reader.refusals.push({ tool, detail: refusalDetail(event.error.message) });
       } else if (event.type === 'result') finished = true;

@@ -1,4 +1,13 @@
-import { addUsage, countOf, isRecord, maxUsage, noUsage, parseEvent, type AgentUsage, type TokenStream } from './token-stream';
+import {
+  addUsage,
+  countOf,
+  isRecord,
+  maxUsage,
+  noUsage,
+  parseEvent,
+  type AgentUsage,
+  type TokenStream,
+} from './token-stream';
 
 /**
  * Claude Code's `claude -p … --output-format stream-json --verbose`: one JSON event per line.

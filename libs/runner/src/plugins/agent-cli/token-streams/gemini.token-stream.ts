@@ -14,7 +14,12 @@ export function createGeminiTokenStream(): TokenStream {
       const event = parseEvent(line);
       if (event?.type !== 'result' || !isRecord(event.stats)) return undefined;
       const cached = countOf(event.stats.cached);
-      total = maxUsage(total, { input: Math.max(0, countOf(event.stats.input_tokens) - cached), output: countOf(event.stats.output_tokens), cacheRead: cached, cacheWrite: 0 });
+      total = maxUsage(total, {
+        input: Math.max(0, countOf(event.stats.input_tokens) - cached),
+        output: countOf(event.stats.output_tokens),
+        cacheRead: cached,
+        cacheWrite: 0,
+      });
       return { ...total };
     },
   };
