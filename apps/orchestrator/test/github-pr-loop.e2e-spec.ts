@@ -1,15 +1,15 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- GitHub's example payloads are plain JSON */
 import webhookExamples from '@octokit/webhooks-examples';
 import * as fc from 'fast-check';
-import { execFileSync } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, startWorker, type StackProcess } from '../../../test/support/local-stack';
 import { until } from '../../../test/support/until';
 import { FakeGitHub, type RecordedCall } from './support/fake-github';
 import { startOrchestratorStack, type Answer, type OrchestratorStack } from './support/orchestrator-stack';
+import { createBareRemote, git } from '../../../test/support/test-repository';
 
 // The PR loop end to end: a Round with the agent-cli plugin and a fake agent opens pull request #101 on a
 // fake GitHub, its branch pushed to a bare repository; then GitHub's own example payloads (reviews, comments,
@@ -21,23 +21,6 @@ const fakeAgent = join(repoRoot, 'libs', 'runner', 'src', 'plugins', 'agent-cli'
 const branch = 'feat/wo-20261207-pr-loop';
 const repository = 'octo/hello';
 const pullUrl = 'https://github.example/octo/hello/pull/101';
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
-}
-
-/** A bare repository with one commit on main. */
-function createRemote(root: string): string {
-  const remote = join(root, 'remote.git');
-  const seed = join(root, 'seed');
-  git(root, 'init', '-q', '--bare', '-b', 'main', remote);
-  git(root, 'init', '-q', '-b', 'main', seed);
-  writeFileSync(join(seed, 'README.md'), '# hello\n');
-  git(seed, 'add', '-A');
-  git(seed, '-c', 'user.name=Test', '-c', 'user.email=test@example.com', 'commit', '-qm', 'initial');
-  git(seed, 'push', '-q', remote, 'main');
-  return remote;
-}
 
 /** A deep copy of GitHub's example of `event` with `action`, made to be about octo/hello. */
 function example(event: string, action: string, index = 0): any {
@@ -142,7 +125,7 @@ describe('the PR loop', () => {
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'sc-pr-loop-'));
-    remote = createRemote(root);
+    remote = createBareRemote(root);
     github = await FakeGitHub.start();
     sc = await startOrchestratorStack({
       GITHUB_WEBHOOK_SECRET: secret,

@@ -1,34 +1,17 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, startWorker, type StackProcess } from '../../../test/support/local-stack';
 import { until } from '../../../test/support/until';
 import { FakeGitHub, type RecordedCall } from './support/fake-github';
 import { echoOrder, startOrchestratorStack, type OrchestratorStack } from './support/orchestrator-stack';
+import { createBareRemote, git } from '../../../test/support/test-repository';
 
 // A work-order with `pull_request`, run by a real worker with the agent-cli plugin and a fake agent: the
 // worker pushes the branch to a bare repository in a temp folder (the "remote"), and the orchestrator opens
 // the pull request through Octokit on a local fake of the GitHub API.
 const fakeAgent = join(repoRoot, 'libs', 'runner', 'src', 'plugins', 'agent-cli', 'fixtures', 'fake-agent.js');
 const branch = 'feat/wo-20261125-add-notes';
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
-}
-
-/** A bare repository with one commit on main. */
-function createRemote(root: string): string {
-  const remote = join(root, 'remote.git');
-  const seed = join(root, 'seed');
-  git(root, 'init', '-q', '--bare', '-b', 'main', remote);
-  git(root, 'init', '-q', '-b', 'main', seed);
-  writeFileSync(join(seed, 'README.md'), '# hello\n');
-  git(seed, 'add', '-A');
-  git(seed, '-c', 'user.name=Test', '-c', 'user.email=test@example.com', 'commit', '-qm', 'initial');
-  git(seed, 'push', '-q', remote, 'main');
-  return remote;
-}
 
 const bodyOf = (call: RecordedCall) => call.body as Record<string, unknown>;
 
@@ -82,7 +65,7 @@ describe('pull requests from Rounds', () => {
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'sc-pr-'));
-    remote = createRemote(root);
+    remote = createBareRemote(root);
     github = await FakeGitHub.start();
     sc = await startOrchestratorStack({
       GITHUB_WEBHOOK_SECRET: 'pr-test-webhook-secret-0123',

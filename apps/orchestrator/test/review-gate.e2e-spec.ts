@@ -1,33 +1,16 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, startWorker, type StackProcess } from '../../../test/support/local-stack';
 import { until } from '../../../test/support/until';
 import { FakeGitHub } from './support/fake-github';
 import { echoOrder, startOrchestratorStack, type OrchestratorStack } from './support/orchestrator-stack';
+import { createBareRemote, git } from '../../../test/support/test-repository';
 
 // The review gate with a real worker, the agent-cli plugin and a fake agent on a bare "remote": the Round waits in
 // awaiting_review with its diff stored by the worker; approve opens the pull request (on a fake GitHub API),
 // reject and the timeout end it failed without one, and anything else is refused.
 const fakeAgent = join(repoRoot, 'libs', 'runner', 'src', 'plugins', 'agent-cli', 'fixtures', 'fake-agent.js');
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
-}
-
-/** A bare repository with one commit on main. */
-function createRemote(root: string): string {
-  const remote = join(root, 'remote.git');
-  const seed = join(root, 'seed');
-  git(root, 'init', '-q', '--bare', '-b', 'main', remote);
-  git(root, 'init', '-q', '-b', 'main', seed);
-  writeFileSync(join(seed, 'README.md'), '# hello\n');
-  git(seed, 'add', '-A');
-  git(seed, '-c', 'user.name=Test', '-c', 'user.email=test@example.com', 'commit', '-qm', 'initial');
-  git(seed, 'push', '-q', remote, 'main');
-  return remote;
-}
 
 describe('the review gate', () => {
   let root: string;
@@ -77,7 +60,7 @@ describe('the review gate', () => {
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'sc-review-'));
-    remote = createRemote(root);
+    remote = createBareRemote(root);
     github = await FakeGitHub.start();
     sc = await startOrchestratorStack({
       GITHUB_WEBHOOK_SECRET: 'review-test-webhook-secret-01',
