@@ -122,10 +122,12 @@ describeWithClis('worker: a worker killed while its agent waits for the model', 
     return { report: (await stack.queues.finished(job.round_id, 60_000)).report, spentBeforeKill };
   }
 
+  // Locks of 10 s keep the takeover within the test's minute; shorter ones lapse while a loaded machine starts the
+  // agent, and a worker whose lock lapsed abandons its attempt itself (WorkerProtocol, worker rule 4).
   it("the worker that takes over resumes the agent's session: the model sees the conversation so far", async () => {
     // Only the second turn hangs: the first worker is killed there, and the takeover's calls are answered.
     server = await claude.startServer({ usage, fault: { kind: 'hang', fromCall: 1, count: 1 } });
-    stack = claudeStack(server, { SC_WORKER_LOCK_MS: '1000' });
+    stack = claudeStack(server, { SC_WORKER_LOCK_MS: '10000' });
     const { report } = await killMidRound({});
     expect(report.status).toBe('success');
     const takeover = server.calls.filter((call) => call.agentTurn)[2];
@@ -136,7 +138,7 @@ describeWithClis('worker: a worker killed while its agent waits for the model', 
   it('loses none of the tokens spent before the kill: the worker that takes over counts on from them', async () => {
     // Every agent's second turn hangs: the first worker is killed there, the second one times out there.
     server = await claude.startServer({ usage, fault: { kind: 'hang', fromCall: 1 } });
-    stack = claudeStack(server, { SC_WORKER_LOCK_MS: '1000' });
+    stack = claudeStack(server, { SC_WORKER_LOCK_MS: '10000' });
     const { report, spentBeforeKill } = await killMidRound({ phase_timeout: { coding: 8 } });
     // The second worker's run hung at once (every turn after the first hangs): what the Report counts
     // is what the killed run spent.
