@@ -105,11 +105,14 @@ describe(CacheStore.name, () => {
   it("stops waiting for another Round's build when its own Round is stopped", async () => {
     const building = new AbortController();
     let finishBuild!: () => void;
-    const first = store.whileBuilding(
-      [key('a')],
-      building.signal,
-      () => new Promise<void>((resolve) => (finishBuild = resolve)),
-    );
+    let buildStarted!: () => void;
+    const isBuilding = new Promise<void>((resolve) => (buildStarted = resolve));
+    const first = store.whileBuilding([key('a')], building.signal, () => {
+      buildStarted();
+      return new Promise<void>((resolve) => (finishBuild = resolve));
+    });
+    // The first Round holds the key's build before the second asks for it (taking the lock is not instant).
+    await isBuilding;
     const stop = new AbortController();
     const second = store.whileBuilding([key('a')], stop.signal, () => Promise.resolve('built twice'));
     stop.abort(new Error('phase setup timed out'));
