@@ -23,7 +23,7 @@ import {
 } from './agent-selection';
 import { AgentRuntimes } from './agent-runtimes';
 import { agentSandbox, scratchDirOf } from './agent-sandbox';
-import { runCommandLines } from './command-lines';
+import { runCommandLines, type CommandLinesRun } from './command-lines';
 import { pushBranches } from './push';
 import { openRepository } from './repository';
 import { storeReviewDiff } from './review-diff';
@@ -174,16 +174,7 @@ async function testWorktrees(
   let failedExitCode: number | null | undefined;
   // One worktree after the other: test suites often share caches outside the worktree.
   for (const worktree of worktrees) {
-    const run =
-      count === 0
-        ? { ran: 0, exitCode: 0 }
-        : await runCommandLines(
-            worktree,
-            commands,
-            await agentSandbox(worktree, scratchDirOf(worktree), order, ctx),
-            await runtimes.env(worktree, ctx),
-            ctx,
-          );
+    const run = await runAcceptance(worktree, order, runtimes, ctx);
     const passed = run.exitCode === 0;
     if (!passed && failedExitCode === undefined) failedExitCode = run.exitCode;
     lines.push(
@@ -194,6 +185,23 @@ async function testWorktrees(
   return failedExitCode === undefined
     ? { summary, exitCode: 0 }
     : { summary, exitCode: failedExitCode, status: 'failure' };
+}
+
+/**
+ * The acceptance commands in one worktree, confined like its agent and with its ports and `.env` (every one with
+ * `keepGoing`, else up to the first failure); without commands, no sandbox is set up.
+ */
+async function runAcceptance(
+  worktree: Worktree,
+  order: StoredWorkOrder,
+  runtimes: AgentRuntimes,
+  ctx: PluginContext,
+  keepGoing = false,
+): Promise<Omit<CommandLinesRun, 'worktree'>> {
+  const commands = order.acceptance ?? [];
+  if (commands.length === 0) return { ran: 0, failed: 0, exitCode: 0 };
+  const sandbox = await agentSandbox(worktree, scratchDirOf(worktree), order, ctx);
+  return runCommandLines(worktree, commands, sandbox, await runtimes.env(worktree, ctx), ctx, keepGoing);
 }
 
 /**
@@ -216,17 +224,7 @@ async function testBestOf(
       contestants.push({ worktree, passed: false, failedCommands: 0, result: droppedIn });
       continue;
     }
-    const run =
-      commands.length === 0
-        ? { failed: 0, exitCode: 0 }
-        : await runCommandLines(
-            worktree,
-            commands,
-            await agentSandbox(worktree, scratchDirOf(worktree), order, ctx),
-            await runtimes.env(worktree, ctx),
-            ctx,
-            true,
-          );
+    const run = await runAcceptance(worktree, order, runtimes, ctx, true);
     if (run.failed > 0 && firstExitCode === 0) firstExitCode = run.exitCode;
     const result =
       run.failed === 0
