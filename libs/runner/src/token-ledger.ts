@@ -10,6 +10,11 @@ const countKinds = ['input', 'output', 'cache_read', 'cache_write'] as const;
 /** One entry of the Report's `token_usage`, every field present. */
 export type TokenTotals = Required<TokenUsage>;
 
+/** An agent and model's totals before any usage: no tokens, cost not known yet. */
+export function zeroTotals(agent: string, model: string): TokenTotals {
+  return { agent, model, input: 0, output: 0, cache_read: 0, cache_write: 0, cost_usd: null };
+}
+
 /**
  * Keeps a Round attempt's ledger outside the process, so that the worker that takes over the attempt of a
  * killed one goes on counting — tokens, cost and budget — from what was spent before.
@@ -83,15 +88,7 @@ export class TokenLedger {
   private sum(usage: TokenTotals): void {
     const { agent, model } = usage;
     const key = JSON.stringify([agent, model]);
-    const total = this.totalsByKey.get(key) ?? {
-      agent,
-      model,
-      input: 0,
-      output: 0,
-      cache_read: 0,
-      cache_write: 0,
-      cost_usd: null,
-    };
+    const total = this.totalsByKey.get(key) ?? zeroTotals(agent, model);
     for (const kind of countKinds) total[kind] += usage[kind];
     if (usage.cost_usd !== null) total.cost_usd = (total.cost_usd ?? 0) + usage.cost_usd;
     this.totalsByKey.set(key, total);

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import type { LedgerStore, TokenTotals } from '@sc/runner';
+import { zeroTotals, type LedgerStore, type TokenTotals } from '@sc/runner';
 import { attemptLedgerKey, TokenKinds } from '@sc/schemas';
 import Redis from 'ioredis';
 import type { Logger } from 'pino';
@@ -67,15 +67,7 @@ export function parseLedger(hash: Record<string, string>): TokenTotals[] {
     const number = Number(value);
     if (!agent || !model || rest.length > 0 || !Number.isFinite(number) || number < 0) continue;
     const key = `${agent}${separator}${model}`;
-    const totals = byKey.get(key) ?? {
-      agent,
-      model,
-      input: 0,
-      output: 0,
-      cache_read: 0,
-      cache_write: 0,
-      cost_usd: null,
-    };
+    const totals = byKey.get(key) ?? zeroTotals(agent, model);
     if (kind === 'cost_usd') totals.cost_usd = number;
     else if ((TokenKinds as readonly string[]).includes(kind) && Number.isSafeInteger(number))
       totals[kind as (typeof TokenKinds)[number]] = number;
