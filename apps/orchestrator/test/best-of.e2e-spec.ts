@@ -1,11 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot, startWorker, type StackProcess } from '../../../test/support/local-stack';
-import { createBareRemote, git } from '../../../test/support/test-repository';
+import { repoRoot } from '../../../test/support/local-stack';
+import { git } from '../../../test/support/test-repository';
 import { until } from '../../../test/support/until';
 import { FakeGitHub } from './support/fake-github';
-import { startOrchestratorStack, type OrchestratorStack } from './support/orchestrator-stack';
+import type { OrchestratorStack } from './support/orchestrator-stack';
+import { startGitHubStack, type GitHubStack } from './support/github-stack';
 
 // Best of three with a real worker, the agent-cli plugin and fake agents on a bare "remote": one agent fails
 // acceptance, two pass at different costs; the review diff, the pushed branch and the pull request (on a fake
@@ -14,11 +13,10 @@ const fakeAgent = join(repoRoot, 'libs', 'runner', 'src', 'plugins', 'agent-cli'
 const model = 'claude-sonnet-4-5';
 
 describe('best of N', () => {
-  let root: string;
+  let stack: GitHubStack;
   let remote: string;
   let github: FakeGitHub;
   let sc: OrchestratorStack;
-  let worker: StackProcess;
 
   const agent = (name: string, fakeArgs: string) => ({
     name,
@@ -28,23 +26,14 @@ describe('best of N', () => {
   });
 
   beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'sc-best-of-'));
-    remote = createBareRemote(root);
-    github = await FakeGitHub.start();
-    sc = await startOrchestratorStack({
+    stack = await startGitHubStack('best-of', {
       GITHUB_WEBHOOK_SECRET: 'best-of-test-webhook-secret-01',
       GITHUB_TOKEN: 'ghp_best',
-      GITHUB_API_URL: github.url,
     });
-    worker = await startWorker(sc.stack);
+    ({ remote, github, sc } = stack);
   });
 
-  afterAll(async () => {
-    await worker?.stop();
-    await sc?.close();
-    await github?.close();
-    rmSync(root, { recursive: true, force: true });
-  });
+  afterAll(() => stack?.close());
 
   it('reviews, pushes and opens the pull request of the winner, and reports the others', async () => {
     const submitted = await sc.call('POST', '/workorders', {

@@ -2,14 +2,13 @@
 import webhookExamples from '@octokit/webhooks-examples';
 import * as fc from 'fast-check';
 import { createHmac, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot, startWorker, type StackProcess } from '../../../test/support/local-stack';
+import { repoRoot } from '../../../test/support/local-stack';
 import { until } from '../../../test/support/until';
 import { FakeGitHub, type RecordedCall } from './support/fake-github';
-import { startOrchestratorStack, type Answer, type OrchestratorStack } from './support/orchestrator-stack';
-import { createBareRemote, git } from '../../../test/support/test-repository';
+import type { Answer, OrchestratorStack } from './support/orchestrator-stack';
+import { git } from '../../../test/support/test-repository';
+import { startGitHubStack, type GitHubStack } from './support/github-stack';
 
 // The PR loop end to end: a Round with the agent-cli plugin and a fake agent opens pull request #101 on a
 // fake GitHub, its branch pushed to a bare repository; then GitHub's own example payloads (reviews, comments,
@@ -36,11 +35,10 @@ function example(event: string, action: string, index = 0): any {
 const bodyOf = (call: RecordedCall) => (call.body as { body: string }).body;
 
 describe('the PR loop', () => {
-  let root: string;
+  let stack: GitHubStack;
   let remote: string;
   let github: FakeGitHub;
   let sc: OrchestratorStack;
-  let worker: StackProcess;
   let roundId: string;
   let firstHead: string;
 
@@ -124,18 +122,14 @@ describe('the PR loop', () => {
   };
 
   beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'sc-pr-loop-'));
-    remote = createBareRemote(root);
-    github = await FakeGitHub.start();
-    sc = await startOrchestratorStack({
+    stack = await startGitHubStack('pr-loop', {
       GITHUB_WEBHOOK_SECRET: secret,
       GITHUB_TOKEN: 'ghp_loop',
-      GITHUB_API_URL: github.url,
       SC_API_TOKEN: 'pr-loop-token',
       SC_PR_FIX_LIMIT: '2',
       SC_PUBLIC_URL: 'https://sc.example',
     });
-    worker = await startWorker(sc.stack);
+    ({ remote, github, sc } = stack);
     const submitted = await sc.call('POST', '/workorders', {
       headers: auth,
       body: {
@@ -165,12 +159,7 @@ describe('the PR loop', () => {
     publishHead();
   });
 
-  afterAll(async () => {
-    await worker?.stop();
-    await sc?.close();
-    await github?.close();
-    rmSync(root, { recursive: true, force: true });
-  });
+  afterAll(() => stack?.close());
 
   it('a review requesting changes starts attempt 2 with the review as its instructions, pushed to the same pull request', async () => {
     const before = headOfBranch();

@@ -1,11 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot, startWorker, type StackProcess } from '../../../test/support/local-stack';
+import { repoRoot } from '../../../test/support/local-stack';
 import { until } from '../../../test/support/until';
 import { FakeGitHub, type RecordedCall } from './support/fake-github';
-import { echoOrder, startOrchestratorStack, type OrchestratorStack } from './support/orchestrator-stack';
-import { createBareRemote, git } from '../../../test/support/test-repository';
+import { echoOrder, type OrchestratorStack } from './support/orchestrator-stack';
+import { git } from '../../../test/support/test-repository';
+import { startGitHubStack, type GitHubStack } from './support/github-stack';
 
 // A work-order with `pull_request`, run by a real worker with the agent-cli plugin and a fake agent: the
 // worker pushes the branch to a bare repository in a temp folder (the "remote"), and the orchestrator opens
@@ -16,11 +15,11 @@ const branch = 'feat/wo-20261125-add-notes';
 const bodyOf = (call: RecordedCall) => call.body as Record<string, unknown>;
 
 describe('pull requests from Rounds', () => {
+  let stack: GitHubStack;
   let root: string;
   let remote: string;
   let github: FakeGitHub;
   let sc: OrchestratorStack;
-  let worker: StackProcess;
   const auth = { authorization: 'Bearer pr-test-token' };
 
   const order = () => ({
@@ -64,24 +63,15 @@ describe('pull requests from Rounds', () => {
     );
 
   beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'sc-pr-'));
-    remote = createBareRemote(root);
-    github = await FakeGitHub.start();
-    sc = await startOrchestratorStack({
+    stack = await startGitHubStack('pr', {
       GITHUB_WEBHOOK_SECRET: 'pr-test-webhook-secret-0123',
       GITHUB_TOKEN: 'ghp_pr',
-      GITHUB_API_URL: github.url,
       SC_API_TOKEN: 'pr-test-token',
     });
-    worker = await startWorker(sc.stack);
+    ({ root, remote, github, sc } = stack);
   });
 
-  afterAll(async () => {
-    await worker?.stop();
-    await sc?.close();
-    await github?.close();
-    rmSync(root, { recursive: true, force: true });
-  });
+  afterAll(() => stack?.close());
 
   it('pushes the branch and opens a draft pull request with the Report as its body; a retry updates it and comments', async () => {
     const submitted = await sc.call('POST', '/workorders', { body: order(), headers: auth });

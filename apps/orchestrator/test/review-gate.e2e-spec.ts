@@ -1,11 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot, startWorker, type StackProcess } from '../../../test/support/local-stack';
+import { repoRoot } from '../../../test/support/local-stack';
 import { until } from '../../../test/support/until';
 import { FakeGitHub } from './support/fake-github';
-import { echoOrder, startOrchestratorStack, type OrchestratorStack } from './support/orchestrator-stack';
-import { createBareRemote, git } from '../../../test/support/test-repository';
+import { echoOrder, type OrchestratorStack } from './support/orchestrator-stack';
+import { git } from '../../../test/support/test-repository';
+import { startGitHubStack, type GitHubStack } from './support/github-stack';
 
 // The review gate with a real worker, the agent-cli plugin and a fake agent on a bare "remote": the Round waits in
 // awaiting_review with its diff stored by the worker; approve opens the pull request (on a fake GitHub API),
@@ -13,11 +12,10 @@ import { createBareRemote, git } from '../../../test/support/test-repository';
 const fakeAgent = join(repoRoot, 'libs', 'runner', 'src', 'plugins', 'agent-cli', 'fixtures', 'fake-agent.js');
 
 describe('the review gate', () => {
-  let root: string;
+  let stack: GitHubStack;
   let remote: string;
   let github: FakeGitHub;
   let sc: OrchestratorStack;
-  let worker: StackProcess;
   let count = 0;
 
   const order = (review: Record<string, unknown>) => ({
@@ -59,24 +57,15 @@ describe('the review gate', () => {
   };
 
   beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'sc-review-'));
-    remote = createBareRemote(root);
-    github = await FakeGitHub.start();
-    sc = await startOrchestratorStack({
+    stack = await startGitHubStack('review', {
       GITHUB_WEBHOOK_SECRET: 'review-test-webhook-secret-01',
       GITHUB_TOKEN: 'ghp_review',
-      GITHUB_API_URL: github.url,
       SC_REAPER_INTERVAL_MS: '200',
     });
-    worker = await startWorker(sc.stack);
+    ({ remote, github, sc } = stack);
   });
 
-  afterAll(async () => {
-    await worker?.stop();
-    await sc?.close();
-    await github?.close();
-    rmSync(root, { recursive: true, force: true });
-  });
+  afterAll(() => stack?.close());
 
   it('holds a Round that passed in awaiting_review with its diff, and opens the pull request only when approved', async () => {
     const id = await submit({ required: true });
