@@ -112,7 +112,7 @@ describe('docker-compose.yml', () => {
     const config = readOrchestratorConfig({ ...stages.orchestrator.env, ...orchestratorEnv });
     expect(config.database.type).toBe('postgres');
     expect(hostOf(orchestratorEnv.DATABASE_URL)).toBe('postgres');
-    expect(hostOf(config.redisUrl)).toBe('redis');
+    expect(config.redis).toEqual({ url: 'redis://redis:6379' });
   });
 
   it('gives the worker only variables its config or the AWS SDK reads, with values it accepts', () => {
@@ -121,7 +121,7 @@ describe('docker-compose.yml', () => {
       [],
     );
     const config = parseWorkerConfig({ ...stages.worker.env, ...workerEnv });
-    expect(hostOf(config.redisUrl)).toBe('redis');
+    expect(config.redis).toEqual({ url: 'redis://redis:6379' });
     expect(config.s3 && hostOf(config.s3.endpoint)).toBe('minio');
     expect(config.metricsPort).toBeDefined();
     for (const name of awsCredentialVariables) expect(workerEnv[name]).toBeTruthy();
@@ -130,7 +130,7 @@ describe('docker-compose.yml', () => {
   it('lets the orchestrator and the workers meet: same Redis, queue prefix and plugins', () => {
     const orchestrator = readOrchestratorConfig({ ...stages.orchestrator.env, ...orchestratorEnv });
     const worker = parseWorkerConfig({ ...stages.worker.env, ...workerEnv });
-    expect(worker.redisUrl).toBe(orchestrator.redisUrl);
+    expect(worker.redis).toEqual(orchestrator.redis);
     expect(worker.queuePrefix).toBe(orchestrator.queuePrefix);
     expect(worker.plugins).toEqual(orchestrator.plugins);
   });

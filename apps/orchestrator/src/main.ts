@@ -19,7 +19,7 @@ import { assertRedisCredentials, startProcess, type Stoppable } from '@sc/infras
  */
 async function main(stoppable: Stoppable): Promise<void> {
   const config = loadOrchestratorConfig();
-  await assertRedisCredentials(config.redisUrl);
+  await assertRedisCredentials(config.redis);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bufferLogs: true,
     bodyParser: false,

@@ -9,7 +9,7 @@ import { WorkOrdersConsumer } from './workorders/workorders.consumer';
 /** Starts a worker: config first (a bad value exits 2 before anything else), then the Nest context. */
 async function main(stoppable: Stoppable): Promise<void> {
   const config = loadWorkerConfig();
-  await assertRedisCredentials(config.redisUrl);
+  await assertRedisCredentials(config.redis);
   const logger = createJsonLinesLogger({ service: 'worker', logDir: config.logDir, level: config.logLevel });
   // One line either way: agent work runs confined, unconfined on purpose, or is refused.
   const { mode, reason } = config.sandbox;

@@ -28,7 +28,7 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [
         LoggerModule.forRoot(logger),
-        BullModule.forRoot({ connection: redisConnectionOptions(config.redisUrl), prefix: config.queuePrefix }),
+        BullModule.forRoot({ connection: redisConnectionOptions(config.redis), prefix: config.queuePrefix }),
         BullModule.registerQueue({ name: QueueName.Reports }, { name: QueueName.Events }),
       ],
       providers: [

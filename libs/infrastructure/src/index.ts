@@ -6,3 +6,5 @@ export * from './process/stop-on-signals';
 export * from './redis/redis-connection';
 export * from './redis/redis-credentials';
 export * from './redis/redis-error-log';
+export * from './redis/redis-settings';
+export * from './redis/replicated-writes';

@@ -1,8 +1,8 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command';
 import { loadPlugins, pluginsFlag } from '../plugin-discovery';
-import { pingRedis } from '../redis-ping';
-import { withoutPassword } from '@sc/infrastructure';
+import { pingRedis, pingSentinelMaster } from '../redis-ping';
+import { describeRedis, EnvReader, isSentinelRedis, readRedisSettings, withoutPassword } from '@sc/infrastructure';
 import type { HealthReport } from '../api-client';
 
 /** One check: its name, whether it passed, and what was found. */
@@ -66,6 +66,7 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
   }
 
   private async checkRedis(): Promise<DoctorCheck> {
+    if (process.env.REDIS_SENTINELS?.trim()) return checkSentinelRedis(process.env);
     const url = this.flags['redis-url'];
     return pingRedis(url).then(
       () => ({ name: 'redis', ok: true, detail: `${url} answers PING` }),
@@ -122,4 +123,16 @@ function checkDatabase(health: HealthOutcome): DoctorCheck {
     ok: indicator.status === 'up',
     detail: `${key} ${indicator.status}${extra ? ` (${extra})` : ''}`,
   };
+}
+
+/** Redis through Sentinel (`REDIS_SENTINELS`, `REDIS_SENTINEL_MASTER`, …): the master they name answers PING. */
+async function checkSentinelRedis(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
+  try {
+    const settings = readRedisSettings(new EnvReader({ ...env, REDIS_URL: undefined }));
+    if (!isSentinelRedis(settings)) throw new Error('REDIS_SENTINELS is not set');
+    const master = await pingSentinelMaster(settings);
+    return { name: 'redis', ok: true, detail: `${describeRedis(settings)}: master ${master} answers PING` };
+  } catch (error) {
+    return { name: 'redis', ok: false, detail: (error as Error).message };
+  }
 }

@@ -11,7 +11,7 @@ describe(ReplicaLeases.name, () => {
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const queuePrefix = `sc-test-${randomBytes(4).toString('hex')}`;
   const redis = new Redis(redisUrl);
-  const config = { redisUrl, queuePrefix } as OrchestratorConfig;
+  const config = { redis: { url: redisUrl }, queuePrefix } as OrchestratorConfig;
 
   beforeAll(() => Logger.overrideLogger(false));
   afterAll(async () => {
@@ -45,7 +45,7 @@ describe(ReplicaLeases.name, () => {
   });
 
   it('rejects while Redis does not answer, so that no sweep runs on a lease it may have lost', async () => {
-    const leases = new ReplicaLeases({ ...config, redisUrl: 'redis://127.0.0.1:1' });
+    const leases = new ReplicaLeases({ ...config, redis: { url: 'redis://127.0.0.1:1' } });
     try {
       await expect(leases.isHeld('reaper')).rejects.toThrow();
     } finally {

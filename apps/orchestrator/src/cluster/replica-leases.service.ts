@@ -40,7 +40,7 @@ export class ReplicaLeases implements OnApplicationShutdown {
   constructor(@Inject(ORCHESTRATOR_CONFIG) private readonly config: OrchestratorConfig) {
     // No offline queue: while Redis is down a lease is not held rather than asked for later.
     this.redis = new Redis({
-      ...redisConnectionOptions(config.redisUrl),
+      ...redisConnectionOptions(config.redis),
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
       lazyConnect: true,

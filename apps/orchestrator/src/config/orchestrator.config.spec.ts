@@ -10,7 +10,7 @@ describe(readOrchestratorConfig.name, () => {
     const config = readOrchestratorConfig({});
     expect(config).toEqual({
       port: 3000,
-      redisUrl: 'redis://127.0.0.1:6379',
+      redis: { url: 'redis://127.0.0.1:6379' },
       database: { type: 'sqlite', path: resolve('data', 'sc.sqlite') },
       dataDir: resolve('data'),
       logDir: resolve('logs'),
@@ -66,7 +66,7 @@ describe(readOrchestratorConfig.name, () => {
     });
     expect(config).toMatchObject({
       port: 8080,
-      redisUrl: 'rediss://user:secret@redis.example:6380/2',
+      redis: { url: 'rediss://user:secret@redis.example:6380/2' },
       database: { type: 'postgres', url: 'postgresql://sc:pw@db:5432/sc' },
       dataDir: '/var/sc',
       logDir: '/var/log/sc',

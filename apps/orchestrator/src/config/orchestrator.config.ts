@@ -1,4 +1,12 @@
-import { EnvReader, loadConfig, readS3Settings, type LogLevel, type S3Settings } from '@sc/infrastructure';
+import {
+  EnvReader,
+  loadConfig,
+  readRedisSettings,
+  readS3Settings,
+  type LogLevel,
+  type RedisSettings,
+  type S3Settings,
+} from '@sc/infrastructure';
 import { loadModelPrices, type ModelPrices } from '@sc/runner';
 import { resolve } from 'node:path';
 import { isNotifyUrl } from '@sc/schemas';
@@ -10,7 +18,8 @@ export type DatabaseConfig = { type: 'sqlite'; path: string } | { type: 'postgre
 /** Everything the orchestrator reads from its environment, checked once at start. */
 export interface OrchestratorConfig {
   port: number;
-  redisUrl: string;
+  /** `REDIS_URL`, or `REDIS_SENTINELS` with `REDIS_SENTINEL_MASTER`. */
+  redis: RedisSettings;
   database: DatabaseConfig;
   dataDir: string;
   logDir: string;
@@ -52,7 +61,7 @@ export function readOrchestratorConfig(env: NodeJS.ProcessEnv): OrchestratorConf
   );
   const config: OrchestratorConfig = {
     port: read.integer('PORT', 1, 65535) ?? 3000,
-    redisUrl: read.redisUrl(),
+    redis: readRedisSettings(read),
     database:
       database === undefined
         ? { type: 'sqlite', path: resolve(dataDir, 'sc.sqlite') }

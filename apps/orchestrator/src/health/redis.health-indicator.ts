@@ -19,7 +19,7 @@ export class RedisHealthIndicator implements OnApplicationShutdown {
     private readonly indicators: HealthIndicatorService,
   ) {
     this.redis = new Redis({
-      ...redisConnectionOptions(config.redisUrl),
+      ...redisConnectionOptions(config.redis),
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
       lazyConnect: true,

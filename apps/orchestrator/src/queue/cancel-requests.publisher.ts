@@ -17,7 +17,7 @@ export class CancelRequestsPublisher implements OnApplicationShutdown {
   constructor(@Inject(ORCHESTRATOR_CONFIG) config: OrchestratorConfig) {
     // No offline queue: with Redis down the API answers an error now instead of hanging.
     this.redis = new Redis({
-      ...redisConnectionOptions(config.redisUrl),
+      ...redisConnectionOptions(config.redis),
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
       lazyConnect: true,

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NEVER } from 'rxjs';
 import { IsNull, type DataSource } from 'typeorm';
+import type { OrchestratorConfig } from '../config/orchestrator.config';
 import { createDataSource } from '../database/data-source';
 import { UnitOfWork } from '../database/unit-of-work';
 import type { RoundMetrics } from '../metrics/round.metrics';
@@ -58,6 +59,7 @@ describe(OutboxRelay.name, () => {
       queue as unknown as Queue,
       outbox,
       cancelRequests as unknown as CancelRequestsPublisher,
+      { redis: { url: 'redis://127.0.0.1:6379' } } as OrchestratorConfig,
     );
     relay = new OutboxRelay(outbox, producer, unitOfWork, { isHeld: async () => true } as unknown as ReplicaLeases);
     const metrics = { roundEnded: jest.fn(), reportStored: jest.fn() };

@@ -99,10 +99,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
    * does not starve the relay (bench/README.md).
    */
   private async send(jobs: OutboxJob[]): Promise<boolean> {
+    const replicated = await this.producer.replicationCheck().catch(() => async () => false);
     const results = await Promise.allSettled(jobs.map((job) => this.producer.enqueue(job)));
     const sent = jobs.filter((_, i) => results[i].status === 'fulfilled');
     let gone = new Set<string>();
     try {
+      // A job a Redis failover lost must not be marked sent: nothing would send it again.
+      if (sent.length > 0 && replicated && !(await replicated())) throw new Error('no replica acknowledged the jobs');
       if (sent.length > 0) gone = await this.markSent(sent.map((job) => job.jobId));
     } catch (error) {
       // Their rows stay unsent: the next sweep adds them again, which BullMQ ignores (same job id), and marks them.

@@ -18,7 +18,7 @@ import { WorkOrdersProducer } from './workorders.producer';
     BullModule.forRootAsync({
       inject: [ORCHESTRATOR_CONFIG],
       useFactory: (config: OrchestratorConfig) => ({
-        connection: redisConnectionOptions(config.redisUrl),
+        connection: redisConnectionOptions(config.redis),
         prefix: config.queuePrefix,
       }),
     }),
@@ -27,7 +27,7 @@ import { WorkOrdersProducer } from './workorders.producer';
       inject: [ORCHESTRATOR_CONFIG],
       // The producer fails fast while Redis is down (the outbox keeps the row) instead of queueing commands in memory.
       useFactory: (config: OrchestratorConfig) => ({
-        connection: { ...redisConnectionOptions(config.redisUrl), enableOfflineQueue: false },
+        connection: { ...redisConnectionOptions(config.redis), enableOfflineQueue: false },
       }),
     }),
     BullModule.registerQueue(

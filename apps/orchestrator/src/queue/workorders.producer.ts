@@ -1,8 +1,10 @@
+import { isSentinelRedis, ReplicatedWrites } from '@sc/infrastructure';
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { JobName, QueueName, roundJobId, type WorkOrderJob } from '@sc/schemas';
 import type { Queue } from 'bullmq';
 import type { EntityManager } from 'typeorm';
+import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestrator.config';
 import { CancelRequestsPublisher } from './cancel-requests.publisher';
 import { OutboxRepository, type OutboxJob } from './outbox.repository';
 import { withTimeout } from './with-timeout';
@@ -13,10 +15,13 @@ const addTimeoutMs = 5_000;
 /** The one way jobs reach the `workorders` queue: staged in the outbox, enqueued by the relay. */
 @Injectable()
 export class WorkOrdersProducer {
+  private replicatedWrites?: Promise<ReplicatedWrites>;
+
   constructor(
     @InjectQueue(QueueName.WorkOrders) private readonly queue: Queue,
     private readonly outbox: OutboxRepository,
     private readonly cancelRequests: CancelRequestsPublisher,
+    @Inject(ORCHESTRATOR_CONFIG) private readonly config: OrchestratorConfig,
   ) {}
 
   /** Stages the job of one attempt in `tx` (transactional outbox) and returns it, for the relay once `tx` committed. */
@@ -44,6 +49,21 @@ export class WorkOrdersProducer {
       removeOnFail: { age: 7 * 24 * 3600 },
     });
     await withTimeout(added, addTimeoutMs, `adding job ${staged.jobId}`);
+  }
+
+  /**
+   * Through Sentinel, a check that the jobs added after it would survive a failover of Redis (see
+   * {@link ReplicatedWrites}); none with one Redis server, which has nothing to fail over to.
+   */
+  async replicationCheck(): Promise<(() => Promise<boolean>) | undefined> {
+    if (!isSentinelRedis(this.config.redis)) return undefined;
+    this.replicatedWrites ??= ReplicatedWrites.ofQueue(this.queue).catch((error: unknown) => {
+      this.replicatedWrites = undefined;
+      throw error;
+    });
+    const writes = await withTimeout(this.replicatedWrites, addTimeoutMs, 'connecting to Redis');
+    const mark = writes.mark();
+    return () => withTimeout(writes.since(mark), addTimeoutMs, 'waiting for a replica');
   }
 
   /** Drops the staged job of an attempt that was never sent (its Round was cancelled first). */

@@ -11,7 +11,10 @@ import { RoundGrowthChannel } from './round-growth.channel';
 // stands for another replica.
 describe(RoundGrowthChannel.name, () => {
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const config = { redisUrl, queuePrefix: `sc-test-${randomBytes(4).toString('hex')}` } as OrchestratorConfig;
+  const config = {
+    redis: { url: redisUrl },
+    queuePrefix: `sc-test-${randomBytes(4).toString('hex')}`,
+  } as OrchestratorConfig;
   const channel = `${config.queuePrefix}:round-events`;
 
   beforeAll(() => Logger.overrideLogger(false));

@@ -21,7 +21,7 @@ export class RoundGrowthChannel implements OnApplicationShutdown {
   private readonly received = new Subject<string>();
 
   constructor(@Inject(ORCHESTRATOR_CONFIG) config: OrchestratorConfig) {
-    const options = redisConnectionOptions(config.redisUrl);
+    const options = redisConnectionOptions(config.redis);
     this.channel = `${config.queuePrefix}:round-events`;
     // No offline queue: a notice sent while Redis is down is dropped, not delivered late in a burst.
     this.publisher = new Redis({ ...options, maxRetriesPerRequest: 1, enableOfflineQueue: false });

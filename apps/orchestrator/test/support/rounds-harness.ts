@@ -9,6 +9,7 @@ import type { DataSource } from 'typeorm';
 import { createTestDatabase, pgTestUrl } from '../../../../test/support/postgres';
 import { createDataSource } from '../../src/database/data-source';
 import { UnitOfWork } from '../../src/database/unit-of-work';
+import type { OrchestratorConfig } from '../../src/config/orchestrator.config';
 import type { RoundMetrics } from '../../src/metrics/round.metrics';
 import type { CancelRequestsPublisher } from '../../src/queue/cancel-requests.publisher';
 import { OutboxEntity } from '../../src/queue/outbox.entity';
@@ -72,6 +73,7 @@ export async function createRoundsHarness(database: 'SQLite' | 'Postgres'): Prom
     queue as unknown as Queue,
     new OutboxRepository(dataSource.getRepository(OutboxEntity)),
     cancelRequests as unknown as CancelRequestsPublisher,
+    { redis: { url: 'redis://127.0.0.1:6379' } } as OrchestratorConfig,
   );
   const relay = { relayCommitted: jest.fn(async () => undefined) } as unknown as OutboxRelay;
   const repository = new RoundsRepository(dataSource);

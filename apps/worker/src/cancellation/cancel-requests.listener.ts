@@ -1,4 +1,4 @@
-import { logRedisErrors } from '@sc/infrastructure';
+import { logRedisErrors, redisConnectionOptions } from '@sc/infrastructure';
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { cancelRequestsChannel, type CancelRequest } from '@sc/schemas';
 import Redis from 'ioredis';
@@ -25,7 +25,7 @@ export class CancelRequestsListener implements OnModuleInit, OnModuleDestroy {
 
   async onModuleInit(): Promise<void> {
     const channel = cancelRequestsChannel(this.config.queuePrefix);
-    this.subscriber = new Redis(this.config.redisUrl, { maxRetriesPerRequest: null });
+    this.subscriber = new Redis(redisConnectionOptions(this.config.redis));
     this.subscriber.on('message', (_channel: string, message: string) => this.handle(message));
     logRedisErrors(this.subscriber, 'cancel listener', (fields, message) => this.logger.warn(fields, message));
     await this.subscriber.subscribe(channel);

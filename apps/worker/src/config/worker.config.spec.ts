@@ -7,7 +7,7 @@ import { parseWorkerConfig } from './worker.config';
 describe(parseWorkerConfig.name, () => {
   it('fills in the defaults of the design', () => {
     expect(parseWorkerConfig({})).toEqual({
-      redisUrl: 'redis://127.0.0.1:6379',
+      redis: { url: 'redis://127.0.0.1:6379' },
       dataDir: resolve('data'),
       logDir: resolve('logs'),
       plugins: [],
@@ -48,7 +48,7 @@ describe(parseWorkerConfig.name, () => {
       SC_PORT_COUNT: '20',
     });
     expect(config).toEqual({
-      redisUrl: 'redis://redis:6380/2',
+      redis: { url: 'redis://redis:6380/2' },
       dataDir: '/srv/sc',
       logDir: '/var/log/sc',
       plugins: ['my-plugin', './plugins/local.js'],

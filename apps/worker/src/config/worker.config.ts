@@ -1,4 +1,12 @@
-import { ConfigError, EnvReader, loadConfig, readS3Settings, type LogLevel } from '@sc/infrastructure';
+import {
+  ConfigError,
+  EnvReader,
+  loadConfig,
+  readRedisSettings,
+  readS3Settings,
+  type LogLevel,
+  type RedisSettings,
+} from '@sc/infrastructure';
 import {
   loadAgentCliSettings,
   loadModelPrices,
@@ -15,8 +23,8 @@ import {
  * class as token: `constructor(private readonly config: WorkerConfig)`.
  */
 export abstract class WorkerConfig {
-  /** `REDIS_URL`: the Redis of the queues and of cancel requests. */
-  abstract readonly redisUrl: string;
+  /** `REDIS_URL`, or `REDIS_SENTINELS` with `REDIS_SENTINEL_MASTER`: the Redis of the queues and of cancel requests. */
+  abstract readonly redis: RedisSettings;
   /** `SC_DATA_DIR`, absolute: artifacts go to `<dataDir>/artifacts`. */
   abstract readonly dataDir: string;
   /** `SC_LOG_DIR`, absolute: `<logDir>/<yyyy-mm-dd>.jsonl`. */
@@ -68,7 +76,7 @@ export function parseWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
   const { upstreams, prices, sandbox, agentCli } = readAgentSettings(env, dataDir);
 
   return Object.freeze({
-    redisUrl: read.redisUrl(),
+    redis: readRedisSettings(read),
     dataDir,
     logDir: read.path('SC_LOG_DIR', './logs'),
     plugins: Object.freeze(read.list('SC_PLUGINS')),

@@ -1,3 +1,4 @@
+import { redisConnectionOptions } from '@sc/infrastructure';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { zeroTotals, type LedgerStore, type TokenTotals } from '@sc/runner';
 import { attemptLedgerKey, TokenKinds } from '@sc/schemas';
@@ -23,7 +24,7 @@ export class AttemptLedgers implements OnModuleDestroy {
     private readonly config: WorkerConfig,
     @Inject(WORKER_LOGGER) private readonly logger: Logger,
   ) {
-    this.redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+    this.redis = new Redis({ ...redisConnectionOptions(config.redis), lazyConnect: true });
     this.redis.on('error', (error: Error) => this.logger.warn({ err: error }, 'ledger connection error'));
   }
 

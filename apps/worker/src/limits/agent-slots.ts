@@ -1,3 +1,4 @@
+import { redisConnectionOptions } from '@sc/infrastructure';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { ModelProvider } from '@sc/plugin-sdk';
 import { agentSlotsKey } from '@sc/schemas';
@@ -45,7 +46,7 @@ export class AgentSlots implements OnModuleDestroy {
     @Inject(WORKER_LOGGER) private readonly logger: Logger,
   ) {
     if (Object.keys(config.agentLimits).length === 0) return;
-    this.redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+    this.redis = new Redis({ ...redisConnectionOptions(config.redis), lazyConnect: true });
     this.redis.on('error', (error: Error) => this.logger.warn({ err: error }, 'agent slots connection error'));
   }
 

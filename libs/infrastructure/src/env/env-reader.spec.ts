@@ -1,19 +1,20 @@
+import { readRedisSettings } from '../redis/redis-settings';
 import { ConfigError, EnvReader, withoutPassword } from './env-reader';
 
 describe(EnvReader.name, () => {
   it('treats a blank variable as unset', () => {
     const read = new EnvReader({ LOG_LEVEL: '  ', SC_PLUGINS: ' a, ,b ' });
-    expect([read.logLevel(), read.list('SC_PLUGINS'), read.redisUrl()]).toEqual([
+    expect([read.logLevel(), read.list('SC_PLUGINS'), readRedisSettings(read)]).toEqual([
       'info',
       ['a', 'b'],
-      'redis://127.0.0.1:6379',
+      { url: 'redis://127.0.0.1:6379' },
     ]);
   });
 
   it.each([
     [
       { REDIS_URL: 'redis://u:secret@' },
-      () => new EnvReader({ REDIS_URL: 'redis://u:secret@' }).redisUrl(),
+      () => readRedisSettings(new EnvReader({ REDIS_URL: 'redis://u:secret@' })),
       'REDIS_URL: expected redis://[user:password@]host:port, got "redis://u:***@"',
     ],
     [

@@ -61,13 +61,6 @@ export class EnvReader {
     return hasProtocol(raw, protocols) ? raw : this.fail(name, expected, raw);
   }
 
-  /** `REDIS_URL`, `redis://127.0.0.1:6379` when unset. */
-  redisUrl(): string {
-    return (
-      this.url('REDIS_URL', ['redis:', 'rediss:'], 'redis://[user:password@]host:port') ?? 'redis://127.0.0.1:6379'
-    );
-  }
-
   /** `SC_QUEUE_PREFIX`: the first part of every Redis key, so that two stacks can share one Redis. */
   queuePrefix(): string {
     const raw = this.string('SC_QUEUE_PREFIX') ?? DefaultQueuePrefix;
