@@ -10,7 +10,7 @@ function createApiClient(baseUrl, maxSockets = 64) {
   const agent = new http.Agent({ keepAlive: true, maxSockets });
   const { hostname, port } = new URL(baseUrl);
 
-  /** One request; resolves with the status and the parsed JSON body (undefined when there is none). */
+  /** One request; resolves with the status and the body: parsed when it is JSON, else its text (undefined when empty). */
   function request(method, path, body) {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const headers =
@@ -21,13 +21,21 @@ function createApiClient(baseUrl, maxSockets = 64) {
         res.on('data', (chunk) => chunks.push(chunk));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          resolveResponse({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined });
+          const isJson = (res.headers['content-type'] ?? '').includes('json');
+          resolveResponse({ status: res.statusCode ?? 0, body: !text ? undefined : isJson ? JSON.parse(text) : text });
         });
         res.on('error', reject);
       });
       req.on('error', reject);
       req.end(payload);
     });
+  }
+
+  /** `GET path`; throws unless it answers 200. */
+  async function get(path) {
+    const res = await request('GET', path);
+    if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}: ${JSON.stringify(res.body)}`);
+    return res.body;
   }
 
   return {
@@ -38,12 +46,9 @@ function createApiClient(baseUrl, maxSockets = 64) {
       if (res.status !== 200) throw new Error(`POST /workorders answered ${res.status}: ${JSON.stringify(res.body)}`);
       return res.body;
     },
-    /** `GET path`; throws unless it answers 200. */
-    async get(path) {
-      const res = await request('GET', path);
-      if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}: ${JSON.stringify(res.body)}`);
-      return res.body;
-    },
+    get,
+    /** `GET /rounds/:id/events` until the stream ends, which it does with the Round; resolves with its text. */
+    followRound: (roundId) => get(`/rounds/${roundId}/events`),
     close: () => agent.destroy(),
   };
 }

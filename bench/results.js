@@ -44,8 +44,24 @@ function toMarkdown(result) {
       ? `| agent start on a big repository | not measured: ${result.worktrees.skipped} |`
       : `| job taken → agent started ms, ${result.worktrees.files} files, node_modules of ${result.worktrees.cache_files}: cold / warm p50 (max); plain \`git worktree add\` + copy | ${result.worktrees.cold_ms} / ${result.worktrees.warm_ms.p50} (${result.worktrees.warm_ms.max}); ${result.worktrees.plain_ms.worktree_add} + ${result.worktrees.plain_ms.copy_cache} = ${result.worktrees.plain_ms.total} |`,
     '',
+    ...(result.replicas ? replicaLines(result.replicas) : []),
   ];
   return lines.join('\n');
+}
+
+/** `--orchestrators N`: one orchestrator against N, each on a fresh Postgres database. */
+function replicaLines(replicas) {
+  const { one, many, orchestrators: n } = replicas;
+  return [
+    `## Orchestrator replicas: 1 → ${n} (Postgres, ${replicas.workers} worker × ${replicas.concurrency})`,
+    '',
+    `| figure | 1 | ${n} | ${n} / 1 |`,
+    '| -- | --: | --: | --: |',
+    `| rounds/s (${replicas.rounds} echo work-orders round-robin, ${replicas.in_flight} in flight) | ${one.throughput_rps} | ${many.throughput_rps} | ${replicas.throughput_ratio} |`,
+    `| submit→Report p50 ms (followed on the next replica) | ${one.latency_p50_ms} | ${many.latency_p50_ms} | ${replicas.latency_p50_ratio} |`,
+    `| submit→Report p95 / p99 ms | ${one.latency_p95_ms} / ${one.latency_p99_ms} | ${many.latency_p95_ms} / ${many.latency_p99_ms} | |`,
+    '',
+  ];
 }
 
 function summary(latency) {

@@ -11,6 +11,7 @@ const { measureBaseline } = require('./measures/baseline');
 const { measureCliHelp } = require('./measures/cli');
 const { measureGateway } = require('./measures/gateway');
 const { measureSandbox } = require('./measures/sandbox');
+const { measureReplicas } = require('./measures/replicas');
 const { measureLatency, measureThroughput } = require('./measures/rounds');
 const { measureScaleOut } = require('./measures/scale-out');
 const { measureWorktrees } = require('./measures/worktrees');
@@ -65,6 +66,8 @@ const presets = {
   },
 };
 const sizeFlags = Object.keys(presets.full);
+/** The Postgres server of `--orchestrators` when PG_TEST_URL is unset. */
+const defaultPostgresUrl = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const help = `Usage: npm run bench -- [options]   (node bench/run.js [options] on a built tree)
 
@@ -78,6 +81,8 @@ Options:
   --concurrency N        worker concurrency of the throughput stack (default 8)
   --scale-concurrency N  concurrency of each worker in the scale-out measure (default 2)
   --in-flight N          Rounds kept submitted at once (default 64)
+  --orchestrators N      also compare N orchestrator replicas (N >= 2) with one, on Postgres (PG_TEST_URL, else
+                         ${defaultPostgresUrl}): throughput and submit→Report latency
   --results FILE         where the Markdown table goes (default bench/results/latest.md)
   --<size> N             one size of the chosen preset: ${sizeFlags.join(', ')}
   -h, --help             this text
@@ -106,6 +111,7 @@ function parseOptions(argv) {
       concurrency: { type: 'string', default: '8' },
       'scale-concurrency': { type: 'string', default: '2' },
       'in-flight': { type: 'string', default: '64' },
+      orchestrators: { type: 'string' },
       results: { type: 'string', default: join(__dirname, 'results', 'latest.md') },
       ...Object.fromEntries(sizeFlags.map((flag) => [flag, { type: /** @type {const} */ ('string') }])),
     },
@@ -127,8 +133,17 @@ function parseOptions(argv) {
     concurrency: number('concurrency'),
     scaleConcurrency: number('scale-concurrency'),
     inFlight: number('in-flight'),
+    orchestrators: values.orchestrators === undefined ? undefined : replicaCount(values.orchestrators),
     results: resolve(values.results),
   };
+}
+
+/** `--orchestrators`: how many replicas to compare with one. */
+function replicaCount(value) {
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 2)
+    throw new Error(`--orchestrators: expected an integer of at least 2, got ${JSON.stringify(value)}`);
+  return count;
 }
 
 /** The stack of throughput, latency and footprint: one orchestrator, one worker, SQLite. */
@@ -210,6 +225,20 @@ async function main() {
     log(`API with ${sizes['api-rounds']} Rounds on ${database.type}`);
     api.push(await measureApi({ database, rounds: sizes['api-rounds'], requests: sizes['api-requests'] }));
   }
+  let replicas;
+  if (options.orchestrators) {
+    log(`1 and ${options.orchestrators} orchestrators on Postgres`);
+    replicas = await measureReplicas({
+      serverUrl: process.env.PG_TEST_URL ?? defaultPostgresUrl,
+      orchestrators: options.orchestrators,
+      workers: 1,
+      concurrency,
+      rounds: sizes.jobs,
+      warmup: sizes.warmup,
+      inFlight,
+      samples: sizes['latency-samples'],
+    });
+  }
 
   const figures = {
     mode: options.mode,
@@ -224,6 +253,7 @@ async function main() {
     latency: stack.latency,
     api,
     scale_out: scaleOut,
+    ...(replicas ? { replicas } : {}),
     footprint: { ...stack.footprint, cli },
     gateway,
     sandbox,

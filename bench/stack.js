@@ -109,6 +109,7 @@ async function createStack(name, database, extraEnv = {}) {
     dropDatabase = created.drop;
   }
   const processes = [];
+  let orchestratorCount = 0;
   let workerCount = 0;
   return {
     env,
@@ -116,11 +117,19 @@ async function createStack(name, database, extraEnv = {}) {
     database: database.type,
     databaseUrl: env.DATABASE_URL,
     sqlitePath: join(env.SC_DATA_DIR, 'sc.sqlite'),
-    /** Starts the orchestrator and resolves once `GET /health` answers 200, with the time that took. */
+    /**
+     * Starts an orchestrator and resolves once `GET /health` answers 200, with the time that took. Each call
+     * starts one more replica (Postgres only: SQLite is one process's file); await each before the next, so
+     * that the migrations run once, not in two processes at the same time.
+     */
     async startOrchestrator() {
       const port = await freePort();
       const startedAt = performance.now();
-      const proc = startProcess(orchestratorMain, { ...env, PORT: String(port) }, join(dir.root, 'orchestrator.log'));
+      const logFile = join(
+        dir.root,
+        ++orchestratorCount === 1 ? 'orchestrator.log' : `orchestrator-${orchestratorCount}.log`,
+      );
+      const proc = startProcess(orchestratorMain, { ...env, PORT: String(port) }, logFile);
       processes.push(proc);
       const url = `http://127.0.0.1:${port}`;
       const probe = createApiClient(url, 1);
