@@ -20,8 +20,9 @@ const swc: [string, Record<string, unknown>] = [
 export const shared = {
   testEnvironment: 'node',
   rootDir: '.',
-  // test/compose needs a Docker engine and builds images: `npm run test:compose` (test/compose/jest.config.ts).
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/test/compose/'],
+  // test/compose needs a Docker engine and builds images: `npm run test:compose` (test/compose/jest.config.ts);
+  // test/cluster makes network namespaces: `npm run test:cluster` (test/cluster/jest.config.ts).
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/test/compose/', '<rootDir>/test/cluster/'],
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {
     '^@sc/plugin-sdk/testing$': '<rootDir>/libs/plugin-sdk/src/testing',

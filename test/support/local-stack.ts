@@ -105,11 +105,21 @@ export interface OrchestratorProcess extends StackProcess {
   port: number;
 }
 
-/** Starts the orchestrator on a free port and waits until `GET /health` answers 200. */
-export async function startOrchestrator(stack: StackEnv, extra: NodeJS.ProcessEnv = {}): Promise<OrchestratorProcess> {
-  const port = await freePort();
-  const proc = startProcess(orchestratorMain, { ...stack.env, PORT: String(port), ...extra });
-  const url = `http://127.0.0.1:${port}`;
+/**
+ * Starts the orchestrator on a free port and waits until `GET /health` answers 200; on a network host of its
+ * own when `host` is given (port 3000 there, the host's whole port space being its own).
+ */
+export async function startOrchestrator(
+  stack: StackEnv,
+  extra: NodeJS.ProcessEnv = {},
+  host?: { address: string; launcher: readonly string[] },
+): Promise<OrchestratorProcess> {
+  const port = host ? 3000 : await freePort();
+  const env = { ...stack.env, PORT: String(port), ...extra };
+  const proc = host
+    ? startCommand(host.launcher[0], [...host.launcher.slice(1), process.execPath, orchestratorMain], env)
+    : startProcess(orchestratorMain, env);
+  const url = `http://${host?.address ?? '127.0.0.1'}:${port}`;
   await until(
     async () => {
       if (proc.child.exitCode !== null)

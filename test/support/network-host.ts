@@ -57,3 +57,62 @@ export function createNetworkHost(): NetworkHost {
     remove: () => void spawnSync('ip', ['netns', 'del', namespace], { stdio: 'ignore' }),
   };
 }
+
+/** Hosts on one network: a bridge on this machine that every host's link plugs into. */
+export interface BridgedNetwork {
+  /** The machine's address on the bridge: where hosts reach services the machine runs. */
+  gateway: string;
+  hosts: NetworkHost[];
+  /** Removes the hosts and the bridge. */
+  remove: () => void;
+}
+
+/**
+ * `count` hosts on a random /24 of 10.214.0.0/16 that reach each other and the machine through a bridge, as
+ * machines on one switch. {@link NetworkHost.cut} unplugs a host from the switch: it reaches nobody, nobody
+ * reaches it. Where the machine filters bridged traffic (Docker's FORWARD policy), a rule lets this bridge's through.
+ */
+export function createBridgedNetwork(count: number): BridgedNetwork {
+  const id = randomBytes(3).toString('hex');
+  const bridge = `scb${id}`;
+  const subnet = `10.214.${randomInt(256)}`;
+  const gateway = `${subnet}.1`;
+  const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
+  const forwardRule = ['FORWARD', '-i', bridge, '-o', bridge, '-j', 'ACCEPT'];
+  ip('link', 'add', bridge, 'type', 'bridge');
+  ip('addr', 'add', `${gateway}/24`, 'dev', bridge);
+  ip('link', 'set', bridge, 'up');
+  spawnSync('iptables', ['-I', ...forwardRule], { stdio: 'ignore' });
+  const hosts: NetworkHost[] = [];
+  for (let i = 0; i < count; i++) {
+    const namespace = `sc-host-${id}-${i}`;
+    const machineSide = `scm${id}${i}`;
+    const hostSide = `sch${id}${i}`;
+    const address = `${subnet}.${i + 2}`;
+    ip('netns', 'add', namespace);
+    ip('link', 'add', machineSide, 'type', 'veth', 'peer', 'name', hostSide);
+    ip('link', 'set', hostSide, 'netns', namespace);
+    ip('link', 'set', machineSide, 'master', bridge);
+    ip('link', 'set', machineSide, 'up');
+    ip('-n', namespace, 'addr', 'add', `${address}/24`, 'dev', hostSide);
+    ip('-n', namespace, 'link', 'set', hostSide, 'up');
+    ip('-n', namespace, 'link', 'set', 'lo', 'up');
+    hosts.push({
+      gateway,
+      address,
+      launcher: ['ip', 'netns', 'exec', namespace],
+      cut: () => void ip('link', 'set', machineSide, 'down'),
+      heal: () => void ip('link', 'set', machineSide, 'up'),
+      remove: () => void spawnSync('ip', ['netns', 'del', namespace], { stdio: 'ignore' }),
+    });
+  }
+  return {
+    gateway,
+    hosts,
+    remove: () => {
+      for (const host of hosts) host.remove();
+      spawnSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
+      spawnSync('iptables', ['-D', ...forwardRule], { stdio: 'ignore' });
+    },
+  };
+}

@@ -11,8 +11,8 @@ export interface TcpProxy {
   close: () => Promise<void>;
 }
 
-/** Starts a proxy on a free loopback port to `host:port`. */
-export async function startTcpProxy(host: string, port: number): Promise<TcpProxy> {
+/** Starts a proxy on a free port of `listenHost` (loopback unless given) to `host:port`. */
+export async function startTcpProxy(host: string, port: number, listenHost = '127.0.0.1'): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let isCut = false;
   const server: Server = createServer((client) => {
@@ -28,7 +28,7 @@ export async function startTcpProxy(host: string, port: number): Promise<TcpProx
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, listenHost, resolve));
   const address = server.address();
   return {
     port: typeof address === 'object' && address ? address.port : 0,

@@ -54,7 +54,8 @@ import { canTransition, type RoundState } from './round-state';
  * 5. Events wait up to {@link WorkerProtocol.startWaitMs} for their attempt's start to be stored, and an
  *    attempt's end waits up to {@link WorkerProtocol.endMarkerWaitMs} for its `end` marker: the two queues are
  *    consumed independently, and the wait keeps a Round's history in the order things happened. A lost event
- *    or marker only costs these bounds.
+ *    or marker only costs these bounds. Events that arrive once the Round ended, or of an attempt it has left,
+ *    are dropped: its history closes with its end, where every follower's stream ends.
  * 6. Every state change is a compare-and-set of the Round's (state, attempt) in one transaction with its
  *    transitions; a writer that loses the race (a cancel against a report) rereads and decides again.
  * 7. A Round left `running`, `retrying` or `waiting` whose job is gone from the queue (no worker will ever

@@ -12,12 +12,13 @@ const eventTypes = new Set(['phase', 'log', 'end']);
  * Phase progress and log lines from workers (`events` queue, in batches), stored in their Rounds' histories
  * for `GET /rounds/:id/events`.
  */
-// One batch at a time, handed off without waiting for it to be stored: with several in flight, BullMQ fetches
-// the next job as one completes, so batches that take longer would let later ones overtake them, and a Round's
-// lines would be stored out of order. The hand-off takes no time, so one at a time costs only a round trip.
-// For the same reason only one orchestrator replica consumes, the holder of the `events` lease: it starts
-// (or resumes) once it holds the lease and pauses when it loses it.
-@Processor(QueueName.Events, { concurrency: 1, autorun: false })
+// One batch at a time: with several in flight, BullMQ fetches the next job as one completes, so batches that take
+// longer would let later ones overtake them, and a Round's lines would be stored out of order. For the same
+// reason only one orchestrator replica consumes, the holder of the `events` lease: it starts (or resumes) once
+// it holds the lease and pauses when it loses it. A batch is acknowledged once stored: a replica killed before
+// that leaves it to the next holder, once its lock lapses — a few seconds, so that the Round has usually not
+// ended by then (a batch arriving after its Round's end is dropped, see RoundEventsService.record).
+@Processor(QueueName.Events, { concurrency: 1, autorun: false, lockDuration: 5_000, stalledInterval: 5_000 })
 export class RoundEventsConsumer extends WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RoundEventsConsumer.name);
   private readonly redisError = redisErrorWarning('worker events', (fields, message) =>
@@ -69,7 +70,7 @@ export class RoundEventsConsumer extends WorkerHost implements OnApplicationBoot
     if (valid.length < events.length)
       this.logger.warn({ job_id: job.id, dropped: events.length - valid.length }, 'invalid round events dropped');
     // Best effort, like the worker's sending: a batch lost to a database error is logged, not retried.
-    void this.events
+    await this.events
       .record(valid)
       .catch((error: unknown) =>
         this.logger.warn({ job_id: job.id, events: valid.length, err: error }, 'round events not stored'),

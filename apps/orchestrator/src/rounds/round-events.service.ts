@@ -96,7 +96,10 @@ export class RoundEventsService implements BeforeApplicationShutdown {
 
   /**
    * Stores workers' events (of any Rounds, in the order they happened), each Round's once the start of their
-   * attempt is stored: a log line never comes before `queued → running`. Events of an unknown Round are dropped.
+   * attempt is stored: a log line never comes before `queued → running`. Events of an unknown Round are dropped,
+   * and so are events that arrive once the Round ended or moved to a later attempt: a Round's history closes
+   * with its end, which every follower's stream ends on. (Its own last lines are stored before it ends, see
+   * {@link untilEnded}; later ones come from a worker that lost the attempt while cut off, or kept printing after a cancel.)
    */
   async record(events: WorkerEvent[]): Promise<void> {
     const byRound = new Map<string, WorkerEvent[]>();
@@ -111,7 +114,11 @@ export class RoundEventsService implements BeforeApplicationShutdown {
               { round_id: roundId, events: batch.length },
               'events of an unknown round dropped',
             );
-          await this.unitOfWork.run((tx) => this.repository.addWorkerEvents(tx, roundId, batch));
+          const current = isTerminal(round.state) ? [] : batch.filter((event) => event.attempt === round.attempt);
+          if (current.length < batch.length)
+            this.logger.debug({ round_id: roundId, events: batch.length - current.length }, 'late events dropped');
+          if (current.length === 0) return;
+          await this.unitOfWork.run((tx) => this.repository.addWorkerEvents(tx, roundId, current));
           this.grew(roundId);
         }),
       ),

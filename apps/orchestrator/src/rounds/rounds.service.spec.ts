@@ -249,4 +249,18 @@ describe(RoundsService.name, () => {
       'succeeded',
     ]);
   });
+
+  it('drops events that arrive once the Round ended: its history closes with its end', async () => {
+    const { id, order } = await queued();
+    await messages.start({ type: 'started', round_id: id, attempt: 1, worker: 'w', at: at() });
+    await messages.finish({ type: 'finished', round_id: id, attempt: 1, report: report(id, order.id, 1), at: at() });
+    // A worker that lost the attempt while cut off sends what it still held.
+    await events.record([{ type: 'log', round_id: id, attempt: 1, level: 'info', message: 'late', at: at() }]);
+    const replayed = await firstValueFrom((await events.follow(id)).pipe(toArray()));
+    expect(replayed.map(({ event }) => (event.type === 'transition' ? event.to : event.type))).toEqual([
+      'queued',
+      'running',
+      'succeeded',
+    ]);
+  });
 });
