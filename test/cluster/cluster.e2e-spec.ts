@@ -1,7 +1,6 @@
 import { readRedisSettings, EnvReader, redisConnectionOptions } from '@sc/infrastructure';
-import { isTerminal, QueueName, type RoundEvent, type RoundState } from '@sc/schemas';
+import { QueueName, type RoundState } from '@sc/schemas';
 import { Queue } from 'bullmq';
-import { createParser } from 'eventsource-parser';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -19,7 +18,8 @@ import {
 import { createBridgedNetwork, netnsSkipReason, type BridgedNetwork } from '../support/network-host';
 import { createTestDatabase, pgTestUrl, type TestDatabase } from '../support/postgres';
 import { SentinelGroup } from '../support/redis-sentinel-group';
-import { roundInvariantViolations } from '../support/round-invariants';
+import { readRoundEvents, roundEventEntry } from '../support/round-event-stream';
+import { roundInvariantViolations, statesOnceEnded } from '../support/round-invariants';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 import { until } from '../support/until';
 
@@ -142,15 +142,10 @@ const lockMs = 10_000;
           headers: { accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) },
           signal: AbortSignal.timeout(240_000),
         });
-        const parser = createParser({
-          onEvent: (message) => {
-            seen.push(`${message.id ?? '-'} ${describeEvent(JSON.parse(message.data) as RoundEvent)}`);
-            lastId = message.id ?? lastId;
-          },
+        await readRoundEvents(response, (message) => {
+          seen.push(roundEventEntry(message));
+          lastId = message.id ?? lastId;
         });
-        const decoder = new TextDecoder();
-        for await (const chunk of response.body as AsyncIterable<Uint8Array>)
-          parser.feed(decoder.decode(chunk, { stream: true }));
         return seen;
       } catch {
         await sleep(200);
@@ -204,12 +199,7 @@ const lockMs = 10_000;
     const allIds = [...longIds, ...echoIds];
     const states = async () =>
       Promise.all(allIds.map(async (id) => (await call('GET', `/rounds/${id}`)).body.state as RoundState));
-    await until(async () => (await states()).every(isTerminal), {
-      timeoutMs: 180_000,
-      intervalMs: 1_000,
-      what: 'every Round ended',
-    }).catch(() => undefined);
-    expect((await states()).filter((state) => state !== 'succeeded')).toEqual([]);
+    expect((await statesOnceEnded(states, 180_000)).filter((state) => state !== 'succeeded')).toEqual([]);
 
     // The cut-off worker had Rounds, gave them up, and another host ran them to their end.
     expect(workers[1].output()).toContain('"msg":"round abandoned"');
@@ -236,13 +226,7 @@ const lockMs = 10_000;
     const response = await fetch(`${live.url}/rounds/${roundId}/events?follow=false`, {
       headers: { accept: 'text/event-stream' },
     });
-    const entries: string[] = [];
-    const parser = createParser({
-      onEvent: (message) =>
-        entries.push(`${message.id ?? '-'} ${describeEvent(JSON.parse(message.data) as RoundEvent)}`),
-    });
-    parser.feed(await response.text());
-    return entries;
+    return readRoundEvents(response);
   }
 
   /** BullMQ added each Round's job once (a repeated add of the same id is ignored, not a second job), and no job is left. */
@@ -282,9 +266,3 @@ const lockMs = 10_000;
     }
   }
 });
-
-function describeEvent(event: RoundEvent): string {
-  if (event.type === 'transition') return `${event.from ?? 'new'} → ${event.to}`;
-  if (event.type === 'phase') return `${event.phase} ${event.state}`;
-  return event.message;
-}

@@ -1,6 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 
+const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
+
 /** Why this machine cannot give tests network namespaces (root and `ip netns` are needed), or '' when it can. */
 export const netnsSkipReason = ((): string => {
   const probe = `sc-probe-${process.pid}`;
@@ -39,18 +41,32 @@ export function createNetworkHost(): NetworkHost {
   const base = subnet.split('.').map(Number);
   const gateway = `${base[0]}.${base[1]}.${base[2]}.${base[3] + 1}`;
   const address = `${base[0]}.${base[1]}.${base[2]}.${base[3] + 2}`;
-  const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
+  const host = addHost(namespace, machineSide, hostSide, `${address}/30`, gateway);
+  ip('addr', 'add', `${gateway}/30`, 'dev', machineSide);
+  ip('link', 'set', machineSide, 'up');
+  return host;
+}
+
+/**
+ * A namespace joined to this machine by a veth pair: its end named `hostSide`, with `addressWithPrefix`, up; the
+ * machine's end, `machineSide`, left down for the caller to address or plug into a bridge.
+ */
+function addHost(
+  namespace: string,
+  machineSide: string,
+  hostSide: string,
+  addressWithPrefix: string,
+  gateway: string,
+): NetworkHost {
   ip('netns', 'add', namespace);
   ip('link', 'add', machineSide, 'type', 'veth', 'peer', 'name', hostSide);
   ip('link', 'set', hostSide, 'netns', namespace);
-  ip('addr', 'add', `${gateway}/30`, 'dev', machineSide);
-  ip('link', 'set', machineSide, 'up');
-  ip('-n', namespace, 'addr', 'add', `${address}/30`, 'dev', hostSide);
+  ip('-n', namespace, 'addr', 'add', addressWithPrefix, 'dev', hostSide);
   ip('-n', namespace, 'link', 'set', hostSide, 'up');
   ip('-n', namespace, 'link', 'set', 'lo', 'up');
   return {
     gateway,
-    address,
+    address: addressWithPrefix.split('/')[0],
     launcher: ['ip', 'netns', 'exec', namespace],
     cut: () => void ip('link', 'set', machineSide, 'down'),
     heal: () => void ip('link', 'set', machineSide, 'up'),
@@ -77,7 +93,6 @@ export function createBridgedNetwork(count: number): BridgedNetwork {
   const bridge = `scb${id}`;
   const subnet = `10.214.${randomInt(256)}`;
   const gateway = `${subnet}.1`;
-  const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
   const forwardRule = ['FORWARD', '-i', bridge, '-o', bridge, '-j', 'ACCEPT'];
   ip('link', 'add', bridge, 'type', 'bridge');
   ip('addr', 'add', `${gateway}/24`, 'dev', bridge);
@@ -88,23 +103,9 @@ export function createBridgedNetwork(count: number): BridgedNetwork {
     const namespace = `sc-host-${id}-${i}`;
     const machineSide = `scm${id}${i}`;
     const hostSide = `sch${id}${i}`;
-    const address = `${subnet}.${i + 2}`;
-    ip('netns', 'add', namespace);
-    ip('link', 'add', machineSide, 'type', 'veth', 'peer', 'name', hostSide);
-    ip('link', 'set', hostSide, 'netns', namespace);
+    hosts.push(addHost(namespace, machineSide, hostSide, `${subnet}.${i + 2}/24`, gateway));
     ip('link', 'set', machineSide, 'master', bridge);
     ip('link', 'set', machineSide, 'up');
-    ip('-n', namespace, 'addr', 'add', `${address}/24`, 'dev', hostSide);
-    ip('-n', namespace, 'link', 'set', hostSide, 'up');
-    ip('-n', namespace, 'link', 'set', 'lo', 'up');
-    hosts.push({
-      gateway,
-      address,
-      launcher: ['ip', 'netns', 'exec', namespace],
-      cut: () => void ip('link', 'set', machineSide, 'down'),
-      heal: () => void ip('link', 'set', machineSide, 'up'),
-      remove: () => void spawnSync('ip', ['netns', 'del', namespace], { stdio: 'ignore' }),
-    });
   }
   return {
     gateway,

@@ -3,6 +3,8 @@ import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { freePort } from './local-stack';
+import { redisServerArgs } from './redis-server';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 import { until } from './until';
 
@@ -65,6 +67,18 @@ export class SentinelGroup {
     }
   }
 
+  /** A group on 127.0.0.1, on five free ports. */
+  static async startOnLoopback(
+    options: Pick<SentinelGroupOptions, 'dir' | 'proxiedReplication'>,
+  ): Promise<SentinelGroup> {
+    const [master, replica, ...sentinels] = await Promise.all([1, 2, 3, 4, 5].map(() => freePort()));
+    return SentinelGroup.start({
+      ...options,
+      host: '127.0.0.1',
+      ports: { master, replica, sentinels: [sentinels[0], sentinels[1], sentinels[2]] },
+    });
+  }
+
   /** The port of the master the Sentinels name now. */
   async masterPort(): Promise<number> {
     const sentinel = this.sentinelClient(this.options.ports.sentinels[0]);
@@ -119,16 +133,7 @@ export class SentinelGroup {
   private async startServer(port: number, extra: string[] = []): Promise<void> {
     mkdirSync(this.options.dir, { recursive: true });
     const child = this.spawn('redis-server', [
-      '--port',
-      String(port),
-      '--bind',
-      this.options.host,
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--protected-mode',
-      'no',
+      ...redisServerArgs(port, [this.options.host]),
       // A replica writes the master's snapshot to its folder while it syncs.
       '--dir',
       this.options.dir,

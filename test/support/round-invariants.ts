@@ -1,5 +1,6 @@
-import { TerminalRoundStates } from '@sc/schemas';
+import { isTerminal, TerminalRoundStates, type RoundState } from '@sc/schemas';
 import { Client } from 'pg';
+import { until } from './until';
 
 /**
  * What must hold of the orchestrators' Postgres database after Rounds ran through faults (crashes, cut links,
@@ -40,4 +41,17 @@ export async function roundInvariantViolations(databaseUrl: string, roundIds: re
   } finally {
     await client.end();
   }
+}
+
+/**
+ * The Rounds' states once every one is terminal, or as they are after `timeoutMs`: a Round that did not end then
+ * shows in the caller's assertion on the states, which says more than a timeout would.
+ */
+export async function statesOnceEnded(read: () => Promise<RoundState[]>, timeoutMs: number): Promise<RoundState[]> {
+  await until(async () => (await read()).every(isTerminal), {
+    timeoutMs,
+    intervalMs: 500,
+    what: 'every Round ended',
+  }).catch(() => undefined);
+  return read();
 }

@@ -31,12 +31,7 @@ describe('sc doctor with Redis through Sentinel', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sc-doctor-sentinel-'));
-    const [master, replica, ...sentinels] = await Promise.all([1, 2, 3, 4, 5].map(() => freePort()));
-    group = await SentinelGroup.start({
-      host: '127.0.0.1',
-      ports: { master, replica, sentinels: [sentinels[0], sentinels[1], sentinels[2]] },
-      dir,
-    });
+    group = await SentinelGroup.startOnLoopback({ dir });
   });
 
   afterAll(async () => {

@@ -1,12 +1,10 @@
-import { isTerminal, type RoundState } from '@sc/schemas';
+import { type RoundState } from '@sc/schemas';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../../test/support/local-stack';
 import { pgTestUrl } from '../../../test/support/postgres';
 import { SentinelGroup } from '../../../test/support/redis-sentinel-group';
-import { roundInvariantViolations } from '../../../test/support/round-invariants';
-import { until } from '../../../test/support/until';
+import { roundInvariantViolations, statesOnceEnded } from '../../../test/support/round-invariants';
 import { ReliabilityStack } from './support/reliability-stack';
 
 // The invariants are read from the orchestrator's Postgres tables; several hosts share one Postgres anyway.
@@ -28,13 +26,7 @@ const laggingRounds = 10;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sc-sentinel-'));
-    const [master, replica, ...sentinels] = await Promise.all([1, 2, 3, 4, 5].map(() => freePort()));
-    group = await SentinelGroup.start({
-      host: '127.0.0.1',
-      ports: { master, replica, sentinels: [sentinels[0], sentinels[1], sentinels[2]] },
-      dir,
-      proxiedReplication: true,
-    });
+    group = await SentinelGroup.startOnLoopback({ dir, proxiedReplication: true });
     // A blank REDIS_URL is unset: the processes find Redis through the Sentinels only.
     // Short locks: a job whose lock the failover lost is run again soon.
     sc = await ReliabilityStack.create({
@@ -68,13 +60,7 @@ const laggingRounds = 10;
 
     const states = async () =>
       Promise.all(roundIds.map(async (id) => (await sc.call('GET', `/rounds/${id}`)).body.state as RoundState));
-    // Not ended in time: the assertions below say which Rounds are stuck, and where.
-    await until(async () => (await states()).every(isTerminal), {
-      timeoutMs: 60_000,
-      intervalMs: 500,
-      what: 'every Round ended',
-    }).catch(() => undefined);
-    expect((await states()).filter((state) => state !== 'succeeded')).toEqual([]);
+    expect((await statesOnceEnded(states, 60_000)).filter((state) => state !== 'succeeded')).toEqual([]);
     expect(await roundInvariantViolations(sc.stack.env.DATABASE_URL!, roundIds)).toEqual([]);
     for (const worker of sc.workers) expect(worker.output()).not.toContain('no Redis replica acknowledged');
   }, 120_000);

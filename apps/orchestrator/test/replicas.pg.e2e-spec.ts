@@ -1,6 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- answers are checked by the assertions, not by types */
-import { isTerminal, type RoundEvent } from '@sc/schemas';
-import { createParser } from 'eventsource-parser';
+import { isTerminal } from '@sc/schemas';
 import { Redis } from 'ioredis';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +14,7 @@ import {
   type StackProcess,
 } from '../../../test/support/local-stack';
 import { pgTestUrl } from '../../../test/support/postgres';
+import { readRoundEvents } from '../../../test/support/round-event-stream';
 import { parsePrometheusText, sampleValue } from '../../../test/support/prometheus-text';
 import { until } from '../../../test/support/until';
 import { echoOrder } from './support/orchestrator-stack';
@@ -90,21 +90,7 @@ const skipReason = pgTestUrl ? '' : ' [SKIPPED: PG_TEST_URL is not set]';
       signal: AbortSignal.timeout(60_000),
     });
     expect(response.status).toBe(200);
-    const received: string[] = [];
-    const parser = createParser({
-      onEvent: (message) =>
-        received.push(`${message.id ?? '-'} ${describeEvent(JSON.parse(message.data) as RoundEvent)}`),
-    });
-    const decoder = new TextDecoder();
-    for await (const chunk of response.body as AsyncIterable<Uint8Array>)
-      parser.feed(decoder.decode(chunk, { stream: true }));
-    return received;
-  }
-
-  function describeEvent(event: RoundEvent): string {
-    if (event.type === 'transition') return `${event.from ?? 'new'} → ${event.to}`;
-    if (event.type === 'phase') return `${event.phase} ${event.state}`;
-    return event.message;
+    return readRoundEvents(response);
   }
 
   it('streams every transition, phase event and log line of a Round on each replica, in order, once', async () => {
