@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { createTestDatabase, pgTestUrl, type TestDatabase } from '../../../../test/support/postgres';
 import type { DatabaseConfig } from '../config/orchestrator.config';
-import { createDataSource } from './data-source';
+import { createDataSource, migrate } from './data-source';
 
 const tables = [
   'github_deliveries',
@@ -124,6 +124,22 @@ describe('migrations', () => {
     try {
       await migrateUpAndDown({ type: 'postgres', url: database.url });
     } finally {
+      await database.drop();
+    }
+  });
+
+  (pgTestUrl ? it : it.skip)('run once when replicas start together on one Postgres (PG_TEST_URL)', async () => {
+    const database: TestDatabase = await createTestDatabase();
+    const replicas = [1, 2, 3].map(() => createDataSource({ type: 'postgres', url: database.url }));
+    try {
+      await Promise.all(replicas.map((replica) => replica.initialize()));
+      const applied = await Promise.all(replicas.map((replica) => migrate(replica)));
+      // One replica ran them all; the others waited, then found nothing to do.
+      expect(applied.map((names) => names.length).sort()).toEqual([0, 0, replicas[0].migrations.length]);
+      const rows: unknown[] = await replicas[0].query('SELECT name FROM migrations');
+      expect(rows).toHaveLength(replicas[0].migrations.length);
+    } finally {
+      await Promise.all(replicas.map((replica) => replica.destroy()));
       await database.drop();
     }
   });

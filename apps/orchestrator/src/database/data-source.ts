@@ -90,3 +90,27 @@ export const cliDataSource: PromiseLike<DataSource> = {
       .then(() => createDataSource(loadOrchestratorConfig().database))
       .then(onFulfilled, onRejected),
 };
+
+/**
+ * Runs the pending migrations, each in a transaction; resolves with the names of those it ran. On Postgres it
+ * holds an advisory lock meanwhile: orchestrator replicas starting together (compose, a rolling deploy) would
+ * otherwise create the same tables at once, and all but one fail. The others wait, then find nothing to do.
+ */
+export async function migrate(dataSource: DataSource): Promise<string[]> {
+  const run = async () => (await dataSource.runMigrations({ transaction: 'each' })).map((migration) => migration.name);
+  if (dataSource.options.type !== 'postgres') return run();
+  // A session lock, held on a connection of its own while runMigrations works on others of the pool.
+  const lockHolder = dataSource.createQueryRunner();
+  try {
+    await lockHolder.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [migrationsLock]);
+    return await run();
+  } finally {
+    // Releasing the connection would keep the lock (it stays in the pool): unlock first.
+    await lockHolder
+      .query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [migrationsLock])
+      .catch(() => undefined);
+    await lockHolder.release();
+  }
+}
+
+const migrationsLock = 'sc:migrations';

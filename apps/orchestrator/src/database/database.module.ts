@@ -4,7 +4,7 @@ import { jsonLineLog } from '@sc/infrastructure';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestrator.config';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions, directSqlEntities, ensureDatabaseDir } from './data-source';
+import { dataSourceOptions, directSqlEntities, ensureDatabaseDir, migrate } from './data-source';
 import { assertPlainColumns } from './direct-sql';
 import { UnitOfWork } from './unit-of-work';
 
@@ -27,11 +27,8 @@ import { UnitOfWork } from './unit-of-work';
         const logger = new Logger('Database');
         const dataSource = await connect(new DataSource(options!));
         assertPlainColumns(dataSource, directSqlEntities);
-        const applied = await dataSource.runMigrations({ transaction: 'each' });
-        logger.log(
-          { database: dataSource.options.type, applied: applied.map((migration) => migration.name) },
-          'migrations done',
-        );
+        const applied = await migrate(dataSource);
+        logger.log({ database: dataSource.options.type, applied }, 'migrations done');
         return dataSource;
       },
     }),

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DataSource, type EntityMetadata, type QueryRunner } from 'typeorm';
-import { entities, dataSourceOptions } from './data-source';
+import { entities, dataSourceOptions, migrate } from './data-source';
 
 /** What `npm run db:migrate-to-postgres -- …` was asked to do. */
 export interface MoveOptions {
@@ -64,7 +64,7 @@ export async function moveSqliteToPostgres(options: MoveOptions): Promise<MoveRe
     await source.initialize();
     await target.initialize();
     await requireMigrated(source, target);
-    await target.runMigrations({ transaction: 'each' });
+    await migrate(target);
     return await withTransactions(source.createQueryRunner(), target.createQueryRunner(), async (reader, writer) => {
       const tables = target.entityMetadatas;
       await clearTarget(writer, tables, options.isForced);
