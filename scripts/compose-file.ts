@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parse } from 'yaml';
+import { parse, YAMLSeq } from 'yaml';
 
 /** The repository root, where docker-compose.yml and the Dockerfile live. */
 export const repoRoot = resolve(__dirname, '..');
@@ -20,6 +20,7 @@ export interface ComposeService {
   depends_on?: Record<string, { condition: string }> | string[];
   healthcheck?: { test: string[] | string; disable?: boolean };
   deploy?: { replicas?: number };
+  security_opt?: string[];
 }
 
 /** A compose file as Docker Compose sees it. */
@@ -47,10 +48,16 @@ export function interpolate(text: string, vars: Record<string, string | undefine
   );
 }
 
-/** Reads docker-compose.yml (YAML merge keys included) with every `${…}` interpolated from `vars`. */
+/** Compose's `!reset []` in an override file: the list replaces the base file's instead of adding to it. */
+const resetTag = { tag: '!reset', collection: 'seq' as const, nodeClass: YAMLSeq, resolve: (seq: YAMLSeq) => seq };
+
+/**
+ * Reads docker-compose.yml, or another compose file (YAML merge keys and `!reset` included), with every `${…}`
+ * interpolated from `vars`.
+ */
 export function readComposeFile(path = composeFilePath, vars: Record<string, string | undefined> = {}): ComposeFile {
   const raw = readFileSync(path, 'utf8');
-  return parse(interpolate(raw, vars), { merge: true }) as ComposeFile;
+  return parse(interpolate(raw, vars), { merge: true, customTags: [resetTag] }) as ComposeFile;
 }
 
 /** A service's `environment`, map or list form, as the strings the process gets. */

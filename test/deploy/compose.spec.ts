@@ -1,4 +1,5 @@
 import Ajv2019 from 'ajv/dist/2019';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -210,22 +211,100 @@ describe('docker-compose.yml', () => {
     expect(provider.providers[0].options.path).toBe('/etc/grafana/dashboards');
   });
 
-  it('lets Prometheus scrape the orchestrator and every worker where they serve /metrics', () => {
+  it('lets Prometheus scrape every orchestrator replica and every worker where they serve /metrics', () => {
     const prometheus = parse(readFileSync(join(repoRoot, 'deploy/prometheus/prometheus.yml'), 'utf8')) as {
       scrape_configs: {
         job_name: string;
         metrics_path?: string;
-        static_configs?: { targets: string[] }[];
         dns_sd_configs?: { names: string[]; type: string; port: number }[];
       }[];
     };
     const job = (name: string) => prometheus.scrape_configs.find((config) => config.job_name === name)!;
     const { port } = readOrchestratorConfig(orchestratorEnv);
-    expect(job('orchestrator').static_configs).toEqual([{ targets: [`orchestrator:${port}`] }]);
+    expect(job('orchestrator').dns_sd_configs).toEqual([
+      expect.objectContaining({ names: ['orchestrator'], type: 'A', port }),
+    ]);
     expect(job('worker').dns_sd_configs).toEqual([
       expect.objectContaining({ names: ['worker'], type: 'A', port: parseWorkerConfig(workerEnv).metricsPort }),
     ]);
     expect(job('orchestrator').metrics_path).toBe('/metrics');
     expect(job('worker').metrics_path).toBe('/metrics');
+  });
+});
+
+describe('deploy/compose.replicas.yml over docker-compose.yml', () => {
+  const base = readComposeFile();
+  const { services } = readComposeFile(join(repoRoot, 'deploy/compose.replicas.yml'));
+  const { port } = readOrchestratorConfig(serviceEnvironment(base.services.orchestrator));
+  const haproxyConfig = join(repoRoot, 'deploy/haproxy/haproxy.cfg');
+  const haproxy = readFileSync(haproxyConfig, 'utf8');
+
+  it('runs two orchestrators with no host port, and a proxy on the port they listen on', () => {
+    expect(services.orchestrator).toEqual({ ports: [], expose: [String(port)], deploy: { replicas: 2 } });
+    expect(services.proxy.ports).toEqual([`${port}:${port}`]);
+    expect(dependsOn(services.proxy)).toEqual({ orchestrator: { condition: 'service_healthy' } });
+    expect(services.proxy.volumes).toEqual(['./deploy/haproxy/haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro']);
+  });
+
+  it('balances over every replica the compose DNS name answers, checking GET /health, streams left open', () => {
+    expect(haproxy).toMatch(new RegExp(`^\\s*bind :${port}$`, 'm'));
+    expect(haproxy).toMatch(
+      new RegExp(`^\\s*server-template orchestrator \\d+ orchestrator:${port} check .*resolvers docker`, 'm'),
+    );
+    expect(haproxy).toMatch(/^\s*http-check send meth GET uri \/health$/m);
+    expect(haproxy).toMatch(/^\s*nameserver dns 127\.0\.0\.11:53$/m);
+    // An event stream lasts as long as its Round; HAProxy's default would cut it.
+    expect(haproxy).toMatch(/^\s*timeout server 1h$/m);
+    // Retried only when no replica got the request: a submit is never sent twice.
+    expect(haproxy).toMatch(/^\s*retry-on conn-failure$/m);
+  });
+
+  const haproxyBinary = spawnSync('haproxy', ['-v'], { stdio: 'ignore' }).status === 0;
+  (haproxyBinary ? it : it.skip)(
+    `is a configuration HAProxy accepts${haproxyBinary ? '' : ' [SKIPPED: no haproxy binary (Debian package haproxy)]'}`,
+    () => {
+      const check = spawnSync('haproxy', ['-c', '-f', haproxyConfig], { encoding: 'utf8' });
+      expect({ status: check.status, output: check.stdout + check.stderr }).toEqual({
+        status: 0,
+        output: expect.any(String),
+      });
+    },
+  );
+});
+
+describe('deploy/compose.worker-host.yml', () => {
+  const path = join(repoRoot, 'deploy/compose.worker-host.yml');
+  const required = { S3_ENDPOINT: 'https://s3.internal', AWS_ACCESS_KEY_ID: 'id', AWS_SECRET_ACCESS_KEY: 'secret' };
+  const base = readComposeFile();
+
+  it('refuses to start without S3 and its credentials', () => {
+    for (const name of Object.keys(required))
+      expect(() => readComposeFile(path, { ...required, [name]: undefined })).toThrow(name);
+  });
+
+  it('runs the worker alone, as docker-compose.yml builds and starts it', () => {
+    const { services } = readComposeFile(path, required);
+    expect(Object.keys(services)).toEqual(['worker']);
+    expect(services.worker.build).toEqual({ context: '..', target: 'worker' });
+    expect(serviceCommand(services.worker)).toEqual(serviceCommand(base.services.worker));
+    expect(services.worker.security_opt).toEqual(base.services.worker.security_opt);
+  });
+
+  it.each([
+    ['REDIS_URL', { REDIS_URL: 'redis://:secret@sc-redis.internal:6379' }],
+    ['Sentinel', { REDIS_SENTINELS: 'a:26379,b:26379', REDIS_SENTINEL_MASTER: 'sc', REDIS_PASSWORD: 'secret' }],
+  ])('gives the worker only variables it reads, and the queue of the orchestrators, with %s', (_, redis) => {
+    const env = serviceEnvironment(readComposeFile(path, { ...required, ...redis }).services.worker);
+    const read = variablesRead(parseWorkerConfig, env);
+    expect(Object.keys(env).filter((name) => !read.has(name) && !awsCredentialVariables.includes(name))).toEqual([]);
+    const worker = parseWorkerConfig({ ...readDockerStages().worker.env, ...env });
+    const orchestrator = readOrchestratorConfig(serviceEnvironment(base.services.orchestrator));
+    expect(worker.queuePrefix).toBe(orchestrator.queuePrefix);
+    expect(worker.s3?.endpoint).toBe(required.S3_ENDPOINT);
+    expect(worker.redis).toEqual(
+      'REDIS_URL' in redis
+        ? { url: redis.REDIS_URL }
+        : expect.objectContaining({ master: 'sc', password: 'secret', sentinels: expect.any(Array) }),
+    );
   });
 });
