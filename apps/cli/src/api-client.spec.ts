@@ -1,4 +1,4 @@
-import type { RoundEvent, RoundView } from '@sc/schemas';
+import type { RoundEvent, RoundState, RoundView } from '@sc/schemas';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiClient } from './api-client';
@@ -125,6 +125,49 @@ describe(ApiClient.name, () => {
     for await (const event of new ApiClient({ baseUrl: started.url }).streamRoundEvents('r1')) received.push(event);
     expect(received).toEqual(events);
   });
+
+  it('picks a followed stream up after its last event when it breaks or closes before the Round ends', async () => {
+    const transition = (id: number, from: RoundState | null, to: RoundState): string =>
+      `id: ${id}\nevent: transition\ndata: ${JSON.stringify({ type: 'transition', round_id: 'r1', attempt: 1, from, to, reason: 'r', at: '2026-01-01T00:00:00.000Z' })}\n\n`;
+    const log = (id: number, message: string): string =>
+      `id: ${id}\nevent: log\ndata: ${JSON.stringify({ type: 'log', round_id: 'r1', attempt: 1, level: 'info', message, at: '2026-01-01T00:00:00.000Z' })}\n\n`;
+    const lastEventIds: (string | undefined)[] = [];
+    const started = await listen((req, res) => {
+      lastEventIds.push(req.headers['last-event-id'] as string | undefined);
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const connection = lastEventIds.length;
+      // A replica that dies mid-stream, one that stops cleanly (its streams closed), then one the Round ends on.
+      if (connection === 1) return res.write(transition(1, null, 'queued') + log(2, 'one'), () => res.destroy());
+      if (connection === 2) return res.end(transition(3, 'queued', 'running') + log(4, 'two'));
+      res.end(log(5, 'three') + transition(6, 'running', 'succeeded'));
+    });
+    server = started.server;
+    const received: string[] = [];
+    for await (const event of new ApiClient({ baseUrl: started.url }).streamRoundEvents('r1'))
+      received.push(event.type === 'transition' ? event.to : event.type === 'log' ? event.message : event.type);
+    expect(received).toEqual(['queued', 'one', 'running', 'two', 'three', 'succeeded']);
+    expect(lastEventIds).toEqual([undefined, '2', '4']);
+  });
+
+  it('gives up following with a clear error once the orchestrator cannot be reached again', async () => {
+    const started = await listen((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(
+        `id: 1\nevent: log\ndata: ${JSON.stringify({ type: 'log', round_id: 'r1', attempt: 1, level: 'info', message: 'x', at: '2026-01-01T00:00:00.000Z' })}\n\n`,
+        () => {
+          res.destroy();
+          started.server.close();
+        },
+      );
+    });
+    server = started.server;
+    const stream = new ApiClient({ baseUrl: started.url }).streamRoundEvents('r1');
+    await expect(
+      (async () => {
+        for await (const _ of stream);
+      })(),
+    ).rejects.toThrow(ApiUnreachableError);
+  }, 30_000);
 });
 
 describe(followRoundToReport.name, () => {

@@ -116,34 +116,43 @@ export class ApiClient {
 
   /**
    * `GET /rounds/:id/events` (Server-Sent Events): yields the Round's stored history, then (unless not
-   * `follow`) what comes, until the server closes the stream or `signal` aborts. Throws {@link ApiError} when
-   * the endpoint answers with an error (e.g. 404).
+   * `follow`) what comes, until the Round ends or `signal` aborts. Throws {@link ApiError} when the endpoint
+   * answers with an error (e.g. 404). Following, a stream that breaks or closes before the Round's end (its
+   * orchestrator replica stopped, a proxy timed it out) is picked up again after the last event it delivered
+   * (`Last-Event-ID`), through whichever replica answers; it gives up after {@link streamReconnects} tries in a
+   * row that bring nothing new, throwing {@link ApiUnreachableError} when the orchestrator could not be reached.
    */
   async *streamRoundEvents(id: string, signal?: AbortSignal, follow = true): AsyncGenerator<RoundEvent> {
+    const { isTerminal } = await import('@sc/schemas');
     const path = `/rounds/${encodeURIComponent(id)}/events${follow ? '' : '?follow=false'}`;
-    const response = await this.send('GET', path, { accept: 'text/event-stream', signal });
-    if (!response.ok || !response.body) throw await this.toApiError(response, `GET ${path}`);
-    const { createParser } = await import('eventsource-parser');
-    const pending: RoundEvent[] = [];
-    const parser = createParser({
-      onEvent: (message) => {
-        // Heartbeats and comments carry no data; anything that is not JSON is not ours to show.
-        if (!message.data) return;
-        try {
-          pending.push(JSON.parse(message.data) as RoundEvent);
-        } catch {
-          return;
-        }
-      },
-    });
-    const decoder = new TextDecoder();
-    try {
-      for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-        parser.feed(decoder.decode(chunk, { stream: true }));
-        yield* pending.splice(0);
+    const cursor: StreamCursor = {};
+    for (let failures = 0; ;) {
+      let response: Response;
+      try {
+        const headers: Record<string, string> = cursor.lastId ? { 'last-event-id': cursor.lastId } : {};
+        response = await this.send('GET', path, { accept: 'text/event-stream', headers, signal });
+      } catch (error) {
+        if (!(error instanceof ApiUnreachableError) || cursor.lastId === undefined || ++failures > streamReconnects)
+          throw error;
+        await pause(failures, signal);
+        continue;
       }
-    } catch (error) {
-      if (!signal?.aborted) throw error;
+      if (!response.ok || !response.body) throw await this.toApiError(response, `GET ${path}`);
+      const before = cursor.lastId;
+      try {
+        for await (const event of readEventStream(response.body, cursor)) {
+          yield event;
+          if (event.type === 'transition' && isTerminal(event.to)) cursor.hasEnded = true;
+        }
+      } catch (error) {
+        // Following, a connection that broke mid-stream is tried again: that says whether the orchestrator is there.
+        if (!follow && !signal?.aborted) throw error;
+      }
+      // Without an event id there is nowhere to resume from.
+      if (!follow || cursor.hasEnded || signal?.aborted || cursor.lastId === undefined) return;
+      failures = cursor.lastId !== before ? 1 : failures + 1;
+      if (failures > streamReconnects) return;
+      await pause(failures, signal);
     }
   }
 
@@ -207,4 +216,44 @@ function networkReason(error: unknown): string {
   if (cause?.code === 'ENOTFOUND') return 'host not found';
   if (cause?.code) return cause.code;
   return cause?.message ?? (error instanceof Error ? error.message : String(error));
+}
+
+/** Tries in a row, each without a new event, before following a Round's event stream gives up. */
+const streamReconnects = 5;
+
+/** Where a followed event stream got to: the id of its last event, and whether the Round ended. */
+interface StreamCursor {
+  lastId?: string;
+  hasEnded?: boolean;
+}
+
+/** The Round events of one connection's body, as they arrive; notes each event's id in `cursor`. */
+async function* readEventStream(body: AsyncIterable<Uint8Array>, cursor: StreamCursor): AsyncGenerator<RoundEvent> {
+  const { createParser } = await import('eventsource-parser');
+  const pending: RoundEvent[] = [];
+  const parser = createParser({
+    onEvent: (message) => {
+      // Heartbeats and comments carry no data; anything that is not JSON is not ours to show.
+      if (!message.data) return;
+      try {
+        pending.push(JSON.parse(message.data) as RoundEvent);
+      } catch {
+        return;
+      }
+      if (message.id) cursor.lastId = message.id;
+    },
+  });
+  const decoder = new TextDecoder();
+  for await (const chunk of body) {
+    parser.feed(decoder.decode(chunk, { stream: true }));
+    yield* pending.splice(0);
+  }
+}
+
+/** Waits before the `tries`-th reconnect: 0.5 s, doubling, at most 4 s. */
+function pause(tries: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, Math.min(500 * 2 ** (tries - 1), 4_000));
+    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
 }
