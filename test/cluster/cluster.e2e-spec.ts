@@ -18,7 +18,7 @@ import {
 import { createBridgedNetwork, netnsSkipReason, type BridgedNetwork } from '../support/network-host';
 import { createTestDatabase, pgTestUrl, type TestDatabase } from '../support/postgres';
 import { SentinelGroup } from '../support/redis-sentinel-group';
-import { readRoundEvents, roundEventEntry } from '../support/round-event-stream';
+import { followRoundEvents, readRoundEvents } from '../support/round-event-stream';
 import { roundInvariantViolations, statesOnceEnded } from '../support/round-invariants';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 import { until } from '../support/until';
@@ -127,30 +127,12 @@ const lockMs = 10_000;
     return answer.body.round_id as string;
   }
 
-  /**
-   * Follows a Round's event stream to its end, starting on orchestrator `first`; when the connection breaks it
-   * goes on at the other orchestrator after the last event id it saw (`Last-Event-ID`). Entries as `id text`.
-   */
-  async function follow(roundId: string, first: number): Promise<string[]> {
-    const seen: string[] = [];
-    let lastId: string | undefined;
-    for (let attempt = first; ; attempt++) {
-      const target = orchestrators[attempt % orchestrators.length];
-      if (dead.has(target)) continue;
-      try {
-        const response = await fetch(`${target.url}/rounds/${roundId}/events`, {
-          headers: { accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) },
-          signal: AbortSignal.timeout(240_000),
-        });
-        await readRoundEvents(response, (message) => {
-          seen.push(roundEventEntry(message));
-          lastId = message.id ?? lastId;
-        });
-        return seen;
-      } catch {
-        await sleep(200);
-      }
-    }
+  /** Follows a Round's event stream to its end, starting on orchestrator `first`, then on whichever is alive. */
+  function follow(roundId: string, first: number): Promise<string[]> {
+    return followRoundEvents(roundId, (attempt) => {
+      const target = orchestrators[(first + attempt) % orchestrators.length];
+      return dead.has(target) ? undefined : target.url;
+    });
   }
 
   it('runs every Round to one end through a killed orchestrator, a cut-off worker host and a Redis failover', async () => {

@@ -1,9 +1,11 @@
 import { DEFAULT_KILL_GRACE_MS } from '@sc/plugin-sdk';
 import type { Report, RoundView, StoredWorkOrder, SubmitWorkOrderResponse } from '@sc/schemas';
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { composeFilePath, readComposeFile, repoRoot } from '../../scripts/compose-file';
 import { agentCliCases, expectedTokenUsage, sortedTokenUsage } from '../support/agent-cli-cases';
@@ -11,6 +13,7 @@ import type { FakeModelServer } from '../support/fake-model-servers/fake-model-s
 import { freePort } from '../support/local-stack';
 import { parsePrometheusText, sampleValue } from '../support/prometheus-text';
 import { createTestRepository } from '../support/test-repository';
+import { followRoundEvents } from '../support/round-event-stream';
 import { until } from '../support/until';
 import { docker, startDockerEngine } from './docker-engine';
 import { ensureBaseImages, run } from './stand-in-images';
@@ -23,6 +26,14 @@ const describeWithEngine = typeof engine === 'string' ? describe.skip : describe
 
 const project = 'sc-compose-test';
 const composeFiles = ['-f', composeFilePath, '-f', join(__dirname, 'docker-compose.test.yml')];
+/** Two orchestrators behind HAProxy (deploy/compose.replicas.yml), the proxy on the test's port. */
+const replicasFiles = [
+  ...composeFiles,
+  '-f',
+  join(repoRoot, 'deploy/compose.replicas.yml'),
+  '-f',
+  join(__dirname, 'docker-compose.replicas.test.yml'),
+];
 /** Where the worker containers see the test repository (docker-compose.test.yml mounts it). */
 const repoInContainer = '/srv/repo';
 /** The worker image's `node` user, who must own the repository the workers write branches into. */
@@ -52,10 +63,10 @@ describeWithEngine('docker compose: the stack of docker-compose.yml under a real
   let echoRound: string;
   const agentRounds: string[] = [];
 
-  async function compose(args: string[]): Promise<string> {
+  async function compose(args: string[], files = composeFiles): Promise<string> {
     try {
       return (
-        await execFileAsync('docker', ['compose', '-p', project, ...composeFiles, ...args], {
+        await execFileAsync('docker', ['compose', '-p', project, ...files, ...args], {
           env: composeEnv,
           cwd: repoRoot,
           maxBuffer: 64 * 1024 * 1024,
@@ -135,7 +146,11 @@ describeWithEngine('docker compose: the stack of docker-compose.yml under a real
     mkdirSync(join(repoRoot, 'test-output'), { recursive: true });
     logFile = join(repoRoot, 'test-output', 'compose-build.log');
     rmSync(logFile, { force: true });
-    const standIns = ensureBaseImages([nodeImage, services.redis.image!, services.postgres.image!], logFile);
+    const proxyImage = readComposeFile(join(repoRoot, 'deploy/compose.replicas.yml')).services.proxy.image!;
+    const standIns = ensureBaseImages(
+      [nodeImage, services.redis.image!, services.postgres.image!, proxyImage],
+      logFile,
+    );
     if (standIns.length > 0)
       say(
         `Docker Hub out of reach: ${standIns.join(', ')} are test-only stand-ins built here from Debian and npm registry packages (never pushed)`,
@@ -177,7 +192,9 @@ describeWithEngine('docker compose: the stack of docker-compose.yml under a real
 
   afterAll(async () => {
     if (composeEnv)
-      await compose(['down', '--volumes', '--remove-orphans']).catch((error: Error) => say(error.message));
+      await compose(['down', '--volumes', '--remove-orphans'], replicasFiles).catch((error: Error) =>
+        say(error.message),
+      );
     for (const server of [...servers.values(), busyClaudeApi]) await server?.close();
     if (repo) rmSync(repo, { recursive: true, force: true });
     if (typeof engine !== 'string') await engine.stop();
@@ -373,5 +390,69 @@ describeWithEngine('docker compose: the stack of docker-compose.yml under a real
     await compose(['up', '--detach', '--wait', 'orchestrator', 'worker']);
     expect((await roundOf(echoRound)).state).toBe('succeeded');
     for (const roundId of [echoRound, ...agentRounds]) expect((await reportOf(roundId, 10_000)).status).toBe('success');
+  }, 300_000);
+
+  it('serves the API and every event stream through HAProxy from two orchestrators while each is stopped in turn', async () => {
+    await compose(['down']);
+    const started = process.hrtime.bigint();
+    await compose(['up', '--detach', '--wait', 'orchestrator', 'worker', 'proxy'], replicasFiles);
+    say(`two orchestrators behind HAProxy healthy in ${Math.round(millis(started) / 1000)} s`);
+    const replicas = (await compose(['ps', '--quiet', 'orchestrator'], replicasFiles)).split('\n').filter(Boolean);
+    expect(replicas).toHaveLength(2);
+    // Stored before: the replicas share the one Postgres.
+    expect((await roundOf(echoRound)).state).toBe('succeeded');
+
+    const lines = 60;
+    const roundId = await submit({
+      plugin: 'shell',
+      phases: ['coding'],
+      params: { commands: [`for i in $(seq 1 ${lines}); do echo line-$i; sleep 0.5; done`] },
+    });
+    const following = followRoundEvents(roundId, () => api, 120_000);
+    /**
+     * A submit as a client behind a load balancer makes it: with an idempotency key, sent again when no replica
+     * took it (the connection failed, or the proxy had none up: 502/503). Any other answer is the test's to see.
+     */
+    const submitThroughProxy = async (): Promise<string> => {
+      const key = randomUUID();
+      const answer = await until(
+        async () => {
+          const response = await fetch(`${api}/workorders`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'idempotency-key': key },
+            body: JSON.stringify({ title: 'through the proxy', instructions: 'Echo.', plugin: 'echo' }),
+          }).catch(() => undefined);
+          if (!response || response.status === 502 || response.status === 503) return undefined;
+          return { status: response.status, body: (await response.json()) as SubmitWorkOrderResponse };
+        },
+        { timeoutMs: 30_000, intervalMs: 250, what: 'a submit taken through the proxy' },
+      );
+      expect(answer).toEqual({ status: 200, body: expect.objectContaining({ status: 'queued' }) });
+      return answer.body.round_id;
+    };
+    const echoes: string[] = [];
+    for (const replica of replicas) {
+      await until(async () => (await roundOf(roundId)).state === 'running', { what: `${roundId} running` });
+      await sleep(3_000);
+      // A stopped replica closes its event streams: the follower comes back through the proxy, after its last event.
+      const stopping = execFileAsync('docker', ['stop', replica]);
+      for (let i = 0; i < 5; i++) echoes.push(await submitThroughProxy());
+      await stopping;
+      docker(['start', replica]);
+      await until(
+        () => docker(['inspect', '--format', '{{.State.Health.Status}}', replica]).stdout.trim() === 'healthy',
+        {
+          timeoutMs: 60_000,
+          what: `${replica} healthy again`,
+        },
+      );
+    }
+    const seen = await following;
+    const printed = seen.map((entry) => entry.split(' ').slice(1).join(' '));
+    expect(printed.filter((line) => line.startsWith('line-'))).toEqual(
+      Array.from({ length: lines }, (_, i) => `line-${i + 1}`),
+    );
+    expect(printed.at(-1)).toBe('running → succeeded');
+    for (const echo of echoes) expect((await reportOf(echo, 60_000)).status).toBe('success');
   }, 300_000);
 });

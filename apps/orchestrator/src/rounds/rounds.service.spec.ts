@@ -263,4 +263,11 @@ describe(RoundsService.name, () => {
       'succeeded',
     ]);
   });
+
+  it('ends at once an event stream opened while the orchestrator shuts down, which would hold its HTTP server open', async () => {
+    const { id } = await queued();
+    events.beforeApplicationShutdown();
+    const replayed = await firstValueFrom((await events.follow(id)).pipe(toArray()));
+    expect(replayed.length).toBeLessThanOrEqual(1);
+  });
 });
