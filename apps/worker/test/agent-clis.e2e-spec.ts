@@ -1,5 +1,5 @@
 import { JobName, roundJobId, type Report, type StoredWorkOrder, type WorkOrderJob } from '@sc/schemas';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { agentCliCases, expectedTokenUsage, sortedTokenUsage } from '../../../test/support/agent-cli-cases';
 import { agentCliBinDir } from '../../../test/support/agent-clis';
@@ -112,9 +112,15 @@ describeWithClis('worker: a worker killed while its agent waits for the model', 
       agents,
       ...order,
     });
-    await until(() => server.calls.filter((call) => call.agentTurn).length >= 2, {
+    // And once the worker kept the session id (it reads it from the CLI's output): killed before that, the worker
+    // that takes over has no session to resume, starts over and says so, which is not what these tests are about.
+    const worktrees = join(stack.stack.dataDir, 'worktrees');
+    const isSessionKept = () =>
+      existsSync(worktrees) &&
+      readdirSync(worktrees, { recursive: true }).some((file) => String(file).endsWith('session.json'));
+    await until(() => server.calls.filter((call) => call.agentTurn).length >= 2 && isSessionKept(), {
       timeoutMs: 30_000,
-      what: 'the first run waiting on its second turn',
+      what: 'the first run waiting on its second turn, its session kept',
     });
     const spentBeforeKill = server.calls.filter((call) => call.delivered).length;
     await workers[0].kill();
