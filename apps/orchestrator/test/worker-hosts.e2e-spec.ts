@@ -1,14 +1,18 @@
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, type StackProcess } from '../../../test/support/local-stack';
+import { freePort, repoRoot, type StackProcess } from '../../../test/support/local-stack';
 import { createNetworkHost, netnsSkipReason, type NetworkHost } from '../../../test/support/network-host';
 import { startRedis, stopRedis } from '../../../test/support/redis-server';
+import { createBareRemote } from '../../../test/support/test-repository';
 import { startS3Server, type S3TestServer } from '../../../test/support/s3-server';
 import { until } from '../../../test/support/until';
 import { echoOrder } from './support/orchestrator-stack';
 import { ReliabilityStack, trail } from './support/reliability-stack';
+
+const fakeAgent = join(repoRoot, 'libs', 'runner', 'src', 'plugins', 'agent-cli', 'fixtures', 'fake-agent.js');
 
 // Short locks: the cut-off worker gives up, and the other takes over, within seconds.
 const lockMs = 2_000;
@@ -68,6 +72,58 @@ const lockMs = 2_000;
     });
   });
 
+  it('clones a repo.url work-order over the network, there, and runs its agent on the clone', async () => {
+    // The repository served by git's own daemon on this machine's end of the host's link: the worker reaches it
+    // by URL, as it would a git host, not by a path.
+    const gitRoot = join(remoteDir, 'git-server');
+    mkdirSync(gitRoot);
+    createBareRemote(gitRoot);
+    const gitPort = await freePort();
+    const daemon = spawn(
+      'git',
+      [
+        'daemon',
+        '--reuseaddr',
+        '--export-all',
+        `--base-path=${gitRoot}`,
+        `--listen=${host.gateway}`,
+        `--port=${gitPort}`,
+      ],
+      { stdio: 'ignore' },
+    );
+    try {
+      await until(() => canConnect(host.gateway, gitPort), { what: 'git daemon listening' });
+      const submitted = await sc.call('POST', '/workorders', {
+        title: 'Notes from another host',
+        instructions: 'Write the notes.',
+        plugin: 'agent-cli',
+        repo: { url: `git://${host.gateway}:${gitPort}/remote.git`, base_ref: 'main' },
+        agents: [
+          {
+            name: 'scribe',
+            model: 'fake-model',
+            role: 'implementer',
+            command: `"${process.execPath}" "${fakeAgent}" --fake-model=fake-model`,
+          },
+        ],
+      });
+      expect(submitted.status).toBe(200);
+      const { round, report } = await sc.ended(submitted.body.round_id as string, 60_000);
+      expect({ state: round.state, summary: report.summary }).toEqual({
+        state: 'succeeded',
+        summary: expect.anything(),
+      });
+      expect(sc.holderOf(round)).toBe(remote);
+      const [commit] = report.commits as { branch: string; sha: string }[];
+      // The commit is in the worker host's own bare clone of the URL, under its data folder.
+      const [clone] = readdirSync(join(remoteDir, 'data', 'repos'));
+      const type = execFileSync('git', ['-C', join(remoteDir, 'data', 'repos', clone), 'cat-file', '-t', commit.sha]);
+      expect(type.toString().trim()).toBe('commit');
+    } finally {
+      daemon.kill();
+    }
+  });
+
   it('cut off mid-Round, it stops the Round and never reports; the other worker takes it over to one Report', async () => {
     const roundId = await sc.submitWait(8_000);
     await sc.roundWhen(
@@ -101,3 +157,12 @@ const lockMs = 2_000;
     ).toEqual([]);
   });
 });
+
+/** Whether something accepts TCP connections on `host:port`. */
+function canConnect(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
