@@ -1,6 +1,6 @@
 import { redisErrorWarning } from '@sc/infrastructure';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { QueueName, type WorkerEvent } from '@sc/schemas';
 import type { Job } from 'bullmq';
 import { leaseRenewMs, ReplicaLeases } from '../cluster/replica-leases.service';
@@ -19,7 +19,7 @@ const eventTypes = new Set(['phase', 'log', 'end']);
 // that leaves it to the next holder, once its lock lapses — a few seconds, so that the Round has usually not
 // ended by then (a batch arriving after its Round's end is dropped, see RoundEventsService.record).
 @Processor(QueueName.Events, { concurrency: 1, autorun: false, lockDuration: 5_000, stalledInterval: 5_000 })
-export class RoundEventsConsumer extends WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown {
+export class RoundEventsConsumer extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(RoundEventsConsumer.name);
   private readonly redisError = redisErrorWarning('worker events', (fields, message) =>
     this.logger.warn(fields, message),
@@ -39,8 +39,13 @@ export class RoundEventsConsumer extends WorkerHost implements OnApplicationBoot
     void this.followLease();
   }
 
-  onApplicationShutdown(): void {
+  /**
+   * Stops consuming before the lease is let go (ReplicaLeases, on shutdown): the batch in hand is stored first,
+   * so the replica that takes the lease over goes on after it and a stopped replica leaves no line out of order.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
+    if (this.isStarted) await this.worker.close().catch((error: Error) => this.redisError(error));
   }
 
   // Attached with the worker: its connection errors as one warning per interval, not a stack per retry.
