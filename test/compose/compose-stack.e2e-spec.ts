@@ -74,7 +74,21 @@ describeWithEngine('docker compose: the stack of docker-compose.yml under a real
       ).stdout;
     } catch (error) {
       const { stderr, stdout } = error as { stderr?: string; stdout?: string };
-      throw new Error(`docker compose ${args.join(' ')} failed:\n${stdout ?? ''}${stderr ?? ''}`, { cause: error });
+      // A container that would not come up says why in its own output.
+      const logs = await execFileAsync('docker', ['compose', '-p', project, ...files, 'logs', '--tail', '20'], {
+        env: composeEnv,
+        cwd: repoRoot,
+        maxBuffer: 64 * 1024 * 1024,
+      }).then(
+        (result) => result.stdout,
+        () => '',
+      );
+      throw new Error(
+        `docker compose ${args.join(' ')} failed:\n${stdout ?? ''}${stderr ?? ''}\nlast log lines:\n${logs}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 
