@@ -11,6 +11,7 @@ import type {
   SubmitWorkOrderResponse,
   WorkOrder,
 } from '@sc/schemas';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, ApiUnreachableError } from './errors';
 
 /** Filters of `GET /rounds`, plus `branch`, which `sc commit` uses to find the Round of a work-order branch. */
@@ -250,10 +251,7 @@ async function* readEventStream(body: AsyncIterable<Uint8Array>, cursor: StreamC
   }
 }
 
-/** Waits before the `tries`-th reconnect: 0.5 s, doubling, at most 4 s. */
-function pause(tries: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, Math.min(500 * 2 ** (tries - 1), 4_000));
-    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-  });
+/** Waits before the `tries`-th reconnect: 0.5 s, doubling, at most 4 s; an abort ends the wait. */
+async function pause(tries: number, signal?: AbortSignal): Promise<void> {
+  await sleep(Math.min(500 * 2 ** (tries - 1), 4_000), undefined, { signal }).catch(() => undefined);
 }
