@@ -45,6 +45,9 @@ export class RoundEventsConsumer extends WorkerHost implements OnApplicationBoot
    */
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
+    // Whichever shutdown hook runs first: the batch in hand must not wait for an attempt's start (up to 10 s),
+    // or the stop outlasts its grace and the replica is killed with other queues' jobs in hand.
+    this.events.close();
     if (this.isStarted) await this.worker.close().catch((error: Error) => this.redisError(error));
   }
 

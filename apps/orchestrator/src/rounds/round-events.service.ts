@@ -143,6 +143,14 @@ export class RoundEventsService implements BeforeApplicationShutdown {
 
   /** Ends every open event stream before Nest closes the HTTP server (it waits for open responses). */
   beforeApplicationShutdown(): void {
+    this.close();
+  }
+
+  /**
+   * Ends every open event stream and every wait of {@link record} and {@link untilEnded}, now and from now on:
+   * a shutdown stores what it holds at once rather than after its waits. Idempotent.
+   */
+  close(): void {
     this.closing.next();
     this.closing.complete();
   }
