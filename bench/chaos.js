@@ -255,11 +255,14 @@ async function main() {
     // Settle: everything up, every Round ends (a stalled job needs one lock period to be handed on).
     const client = api;
     const ended = new Map();
+    // What a Round that never ends was last seen as: the state and the last transition say where it stuck.
+    const lastSeen = new Map();
     await until(
       async () => {
         for (const id of roundIds) {
           if (ended.has(id)) continue;
           const round = await client.get(`/rounds/${id}`).catch(() => undefined);
+          if (round) lastSeen.set(id, `${round.state} (${round.transitions?.at(-1)?.reason ?? 'no transition'})`);
           if (round && terminalStates.has(round.state)) ended.set(id, round);
         }
         return ended.size === roundIds.length;
@@ -273,7 +276,7 @@ async function main() {
     for (const id of roundIds) {
       const round = ended.get(id);
       if (!round) {
-        found.not_terminal.push(id);
+        found.not_terminal.push(`${id}: ${lastSeen.get(id) ?? 'never read'}`);
         continue;
       }
       found.terminal++;
