@@ -18,7 +18,7 @@ import {
 import { createBridgedNetwork, netnsSkipReason, type BridgedNetwork } from '../support/network-host';
 import { createTestDatabase, pgTestUrl, type TestDatabase } from '../support/postgres';
 import { SentinelGroup } from '../support/redis-sentinel-group';
-import { followRoundEvents, readRoundEvents } from '../support/round-event-stream';
+import { entryText, followRoundEvents, readRoundEvents } from '../support/round-event-stream';
 import { roundInvariantViolations, statesOnceEnded } from '../support/round-invariants';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 import { until } from '../support/until';
@@ -194,7 +194,7 @@ const lockMs = 10_000;
     for (const { id, seen } of await Promise.all(followers)) {
       const stored = await storedHistory(id);
       expect({ id, seen }).toEqual({ id, seen: stored });
-      const printed = new Set(seen.map((entry) => entry.split(' ').slice(1).join(' ')));
+      const printed = new Set(seen.map(entryText));
       const lines = Array.from({ length: longLines }, (_, i) => `line-${i + 1}`);
       expect({ id, missing: lines.filter((line) => !printed.has(line)) }).toEqual({ id, missing: [] });
     }

@@ -13,7 +13,7 @@ import type { FakeModelServer } from '../support/fake-model-servers/fake-model-s
 import { freePort } from '../support/local-stack';
 import { parsePrometheusText, sampleValue } from '../support/prometheus-text';
 import { createTestRepository } from '../support/test-repository';
-import { followRoundEvents } from '../support/round-event-stream';
+import { entryText, followRoundEvents } from '../support/round-event-stream';
 import { until } from '../support/until';
 import { docker, startDockerEngine } from './docker-engine';
 import { ensureBaseImages, run } from './stand-in-images';
@@ -64,30 +64,23 @@ describeWithEngine('docker compose: the stack of docker-compose.yml under a real
   const agentRounds: string[] = [];
 
   async function compose(args: string[], files = composeFiles): Promise<string> {
-    try {
-      return (
-        await execFileAsync('docker', ['compose', '-p', project, ...files, ...args], {
+    const run = async (composeArgs: string[]) =>
+      (
+        await execFileAsync('docker', ['compose', '-p', project, ...files, ...composeArgs], {
           env: composeEnv,
           cwd: repoRoot,
           maxBuffer: 64 * 1024 * 1024,
         })
       ).stdout;
+    try {
+      return await run(args);
     } catch (error) {
       const { stderr, stdout } = error as { stderr?: string; stdout?: string };
       // A container that would not come up says why in its own output.
-      const logs = await execFileAsync('docker', ['compose', '-p', project, ...files, 'logs', '--tail', '20'], {
-        env: composeEnv,
-        cwd: repoRoot,
-        maxBuffer: 64 * 1024 * 1024,
-      }).then(
-        (result) => result.stdout,
-        () => '',
-      );
+      const logs = await run(['logs', '--tail', '20']).catch(() => '');
       throw new Error(
         `docker compose ${args.join(' ')} failed:\n${stdout ?? ''}${stderr ?? ''}\nlast log lines:\n${logs}`,
-        {
-          cause: error,
-        },
+        { cause: error },
       );
     }
   }
@@ -462,7 +455,7 @@ describeWithEngine('docker compose: the stack of docker-compose.yml under a real
       );
     }
     const seen = await following;
-    const printed = seen.map((entry) => entry.split(' ').slice(1).join(' '));
+    const printed = seen.map(entryText);
     expect(printed.filter((line) => line.startsWith('line-'))).toEqual(
       Array.from({ length: lines }, (_, i) => `line-${i + 1}`),
     );

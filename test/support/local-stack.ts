@@ -10,6 +10,8 @@ import { until } from './until';
 export const repoRoot = resolve(__dirname, '..', '..');
 export const orchestratorMain = join(repoRoot, 'dist', 'apps', 'orchestrator', 'src', 'main.js');
 export const workerMain = join(repoRoot, 'dist', 'apps', 'worker', 'src', 'main.js');
+/** The agent-cli plugin's scripted agent (`command` of a work-order's agent): edits files, prints usage. */
+export const fakeAgent = join(repoRoot, 'libs', 'runner', 'src', 'plugins', 'agent-cli', 'fixtures', 'fake-agent.js');
 
 /** The shared Redis of the machine (tests isolate themselves with a private queue prefix). */
 export const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -14,6 +14,11 @@ export function roundEventEntry(message: EventSourceMessage): string {
   return `${message.id ?? '-'} ${text}`;
 }
 
+/** What an entry of {@link roundEventEntry} says happened, without its id. */
+export function entryText(entry: string): string {
+  return entry.slice(entry.indexOf(' ') + 1);
+}
+
 /**
  * Reads an event stream response until the server ends it, handing each event to `onEvent` as it arrives (so a
  * caller keeps what came before a broken connection); resolves with every entry, as {@link roundEventEntry}.

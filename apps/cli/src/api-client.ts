@@ -127,6 +127,7 @@ export class ApiClient {
     const { isTerminal } = await import('@sc/schemas');
     const path = `/rounds/${encodeURIComponent(id)}/events${follow ? '' : '?follow=false'}`;
     const cursor: StreamCursor = {};
+    let hasEnded = false;
     for (let failures = 0; ;) {
       let response: Response;
       try {
@@ -143,14 +144,14 @@ export class ApiClient {
       try {
         for await (const event of readEventStream(response.body, cursor)) {
           yield event;
-          if (event.type === 'transition' && isTerminal(event.to)) cursor.hasEnded = true;
+          if (event.type === 'transition' && isTerminal(event.to)) hasEnded = true;
         }
       } catch (error) {
         // Following, a connection that broke mid-stream is tried again: that says whether the orchestrator is there.
         if (!follow && !signal?.aborted) throw error;
       }
       // Without an event id there is nowhere to resume from.
-      if (!follow || cursor.hasEnded || signal?.aborted || cursor.lastId === undefined) return;
+      if (!follow || hasEnded || signal?.aborted || cursor.lastId === undefined) return;
       failures = cursor.lastId !== before ? 1 : failures + 1;
       if (failures > streamReconnects) return;
       await pause(failures, signal);
@@ -222,10 +223,9 @@ function networkReason(error: unknown): string {
 /** Tries in a row, each without a new event, before following a Round's event stream gives up. */
 const streamReconnects = 5;
 
-/** Where a followed event stream got to: the id of its last event, and whether the Round ended. */
+/** Where a followed event stream got to: the id of its last event, read as the events are parsed. */
 interface StreamCursor {
   lastId?: string;
-  hasEnded?: boolean;
 }
 
 /** The Round events of one connection's body, as they arrive; notes each event's id in `cursor`. */

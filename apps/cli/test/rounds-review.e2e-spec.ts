@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   createStackEnv,
-  repoRoot,
+  fakeAgent,
   startOrchestrator,
   startWorker,
   type OrchestratorProcess,
@@ -16,8 +16,6 @@ import { until } from '../../../test/support/until';
 import { runSc } from './run-sc';
 
 // `sc rounds diff|approve|reject` as built, against a real stack whose worker runs a fake agent on a local repository.
-const fakeAgent = join(repoRoot, 'libs', 'runner', 'src', 'plugins', 'agent-cli', 'fixtures', 'fake-agent.js');
-
 describe('sc rounds diff, approve, reject', () => {
   let dir: string;
   let repo: string;

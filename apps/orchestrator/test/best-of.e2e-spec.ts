@@ -1,5 +1,4 @@
-import { join } from 'node:path';
-import { repoRoot } from '../../../test/support/local-stack';
+import { fakeAgent } from '../../../test/support/local-stack';
 import { git } from '../../../test/support/test-repository';
 import { until } from '../../../test/support/until';
 import { FakeGitHub } from './support/fake-github';
@@ -9,7 +8,6 @@ import { startGitHubStack, type GitHubStack } from './support/github-stack';
 // Best of three with a real worker, the agent-cli plugin and fake agents on a bare "remote": one agent fails
 // acceptance, two pass at different costs; the review diff, the pushed branch and the pull request (on a fake
 // GitHub API) are the cheaper passing agent's.
-const fakeAgent = join(repoRoot, 'libs', 'runner', 'src', 'plugins', 'agent-cli', 'fixtures', 'fake-agent.js');
 const model = 'claude-sonnet-4-5';
 
 describe('best of N', () => {

@@ -2,8 +2,7 @@
 import webhookExamples from '@octokit/webhooks-examples';
 import * as fc from 'fast-check';
 import { createHmac, randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import { repoRoot } from '../../../test/support/local-stack';
+import { fakeAgent } from '../../../test/support/local-stack';
 import { until } from '../../../test/support/until';
 import { FakeGitHub, type RecordedCall } from './support/fake-github';
 import type { Answer, OrchestratorStack } from './support/orchestrator-stack';
@@ -16,7 +15,6 @@ import { startGitHubStack, type GitHubStack } from './support/github-stack';
 // commits land on the same branch and pull request.
 const secret = 'pr-loop-webhook-secret-0123';
 const auth = { authorization: 'Bearer pr-loop-token' };
-const fakeAgent = join(repoRoot, 'libs', 'runner', 'src', 'plugins', 'agent-cli', 'fixtures', 'fake-agent.js');
 const branch = 'feat/wo-20261207-pr-loop';
 const repository = 'octo/hello';
 const pullUrl = 'https://github.example/octo/hello/pull/101';

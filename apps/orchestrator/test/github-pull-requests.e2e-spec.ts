@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { repoRoot } from '../../../test/support/local-stack';
+import { fakeAgent } from '../../../test/support/local-stack';
 import { until } from '../../../test/support/until';
 import { FakeGitHub, type RecordedCall } from './support/fake-github';
 import { echoOrder, type OrchestratorStack } from './support/orchestrator-stack';
@@ -9,7 +9,6 @@ import { startGitHubStack, type GitHubStack } from './support/github-stack';
 // A work-order with `pull_request`, run by a real worker with the agent-cli plugin and a fake agent: the
 // worker pushes the branch to a bare repository in a temp folder (the "remote"), and the orchestrator opens
 // the pull request through Octokit on a local fake of the GitHub API.
-const fakeAgent = join(repoRoot, 'libs', 'runner', 'src', 'plugins', 'agent-cli', 'fixtures', 'fake-agent.js');
 const branch = 'feat/wo-20261125-add-notes';
 
 const bodyOf = (call: RecordedCall) => call.body as Record<string, unknown>;

@@ -1,4 +1,4 @@
-import { type RoundState } from '@sc/schemas';
+import type { RoundState } from '@sc/schemas';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -14,7 +14,7 @@ import {
   type StackProcess,
 } from '../../../test/support/local-stack';
 import { pgTestUrl } from '../../../test/support/postgres';
-import { readRoundEvents } from '../../../test/support/round-event-stream';
+import { entryText, readRoundEvents } from '../../../test/support/round-event-stream';
 import { parsePrometheusText, sampleValue } from '../../../test/support/prometheus-text';
 import { until } from '../../../test/support/until';
 import { echoOrder } from './support/orchestrator-stack';
@@ -110,11 +110,9 @@ const skipReason = pgTestUrl ? '' : ' [SKIPPED: PG_TEST_URL is not set]';
 
     const replayed = await stream(replicas[1], roundId, '?follow=false');
     for (const entries of followed) expect(entries).toEqual(replayed);
-    const printed = replayed
-      .map((entry) => entry.split(' ').slice(1).join(' '))
-      .filter((text) => text.startsWith('line-'));
+    const printed = replayed.map(entryText).filter((text) => text.startsWith('line-'));
     expect(printed).toEqual(Array.from({ length: lines }, (_, i) => `line-${i + 1}`));
-    expect(replayed.map((entry) => entry.split(' ').slice(1).join(' ')).filter((text) => text.includes('→'))).toEqual([
+    expect(replayed.map(entryText).filter((text) => text.includes('→'))).toEqual([
       'new → queued',
       'queued → running',
       'running → succeeded',

@@ -1,5 +1,4 @@
-import { join } from 'node:path';
-import { repoRoot } from '../../../test/support/local-stack';
+import { fakeAgent } from '../../../test/support/local-stack';
 import { until } from '../../../test/support/until';
 import { FakeGitHub } from './support/fake-github';
 import { echoOrder, type OrchestratorStack } from './support/orchestrator-stack';
@@ -9,8 +8,6 @@ import { startGitHubStack, type GitHubStack } from './support/github-stack';
 // The review gate with a real worker, the agent-cli plugin and a fake agent on a bare "remote": the Round waits in
 // awaiting_review with its diff stored by the worker; approve opens the pull request (on a fake GitHub API),
 // reject and the timeout end it failed without one, and anything else is refused.
-const fakeAgent = join(repoRoot, 'libs', 'runner', 'src', 'plugins', 'agent-cli', 'fixtures', 'fake-agent.js');
-
 describe('the review gate', () => {
   let stack: GitHubStack;
   let remote: string;

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, repoRoot, type StackProcess } from '../../../test/support/local-stack';
+import { fakeAgent, freePort, type StackProcess } from '../../../test/support/local-stack';
 import { createNetworkHost, netnsSkipReason, type NetworkHost } from '../../../test/support/network-host';
 import { startRedis, stopRedis } from '../../../test/support/redis-server';
 import { createBareRemote } from '../../../test/support/test-repository';
@@ -11,8 +11,6 @@ import { startS3Server, type S3TestServer } from '../../../test/support/s3-serve
 import { until } from '../../../test/support/until';
 import { echoOrder } from './support/orchestrator-stack';
 import { ReliabilityStack, trail } from './support/reliability-stack';
-
-const fakeAgent = join(repoRoot, 'libs', 'runner', 'src', 'plugins', 'agent-cli', 'fixtures', 'fake-agent.js');
 
 // Short locks: the cut-off worker gives up, and the other takes over, within seconds.
 const lockMs = 2_000;
