@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { agentCliCases } from '../../../test/support/agent-cli-cases';
 import { agentCliBinDir } from '../../../test/support/agent-clis';
-import type { FakeModelServer } from '../../../test/support/fake-model-servers/fake-model-server';
+import type { FakeFault, FakeModelServer } from '../../../test/support/fake-model-servers/fake-model-server';
 import { startWorker, type StackProcess } from '../../../test/support/local-stack';
 import { createTestRepository } from '../../../test/support/test-repository';
 import { until } from '../../../test/support/until';
@@ -24,25 +24,29 @@ describeWithClis('a Round waits out a model rate limit', () => {
   let worker: StackProcess;
 
   beforeAll(async () => {
-    server = await claude.startServer({ fault: { kind: '429', times: 1, retryAfterS: 5 } });
     sc = await startOrchestratorStack();
     mkdirSync(sc.stack.dataDir, { recursive: true });
+  });
+
+  afterEach(async () => {
+    await worker?.stop();
+    await server?.close();
+  });
+
+  afterAll(async () => {
+    await sc?.close();
+  });
+
+  /** Starts a worker running Claude Code against a fake API with `fault`, submits a Round, resolves its id. */
+  async function submitWith(fault: FakeFault, name: string): Promise<string> {
+    server = await claude.startServer({ fault });
     worker = await startWorker(sc.stack, {
       ...claude.upstreamEnv(server),
       PATH: `${binDir}:${process.env.PATH}`,
       HOME: join(sc.stack.dataDir, '..'),
       SC_WAIT_MIN_S: '2',
     });
-  });
-
-  afterAll(async () => {
-    await worker?.stop();
-    await sc?.close();
-    await server?.close();
-  });
-
-  it('running → waiting until the reset → running → succeeded, on the same attempt', async () => {
-    const repo = join(sc.stack.dataDir, '..', 'repo');
+    const repo = join(sc.stack.dataDir, '..', name);
     createTestRepository(repo);
     const order = {
       title: 'Wait it out',
@@ -54,15 +58,34 @@ describeWithClis('a Round waits out a model rate limit', () => {
     };
     const submitted = await sc.call('POST', '/workorders', { body: order });
     expect(submitted.status).toBe(200);
-    const roundId = submitted.body.round_id as string;
-    const waiting = await until(
+    return submitted.body.round_id as string;
+  }
+
+  async function waiting(roundId: string) {
+    return until(
       async () => {
         const round = (await sc.call('GET', `/rounds/${roundId}`)).body;
         return round.state === 'waiting' ? round : undefined;
       },
       { timeoutMs: 30_000, what: 'the Round waiting' },
     );
-    expect(waiting.transitions.at(-1)).toMatchObject({
+  }
+
+  async function finished(roundId: string) {
+    return until(
+      async () => {
+        const round = (await sc.call('GET', `/rounds/${roundId}`)).body;
+        return ['succeeded', 'failed', 'error', 'timed_out'].includes(round.state) ? round : undefined;
+      },
+      { timeoutMs: 60_000, what: 'the Round finished' },
+    );
+  }
+
+  it('running → waiting until the reset → running → succeeded, on the same attempt, continuing the session', async () => {
+    // The agent's second turn is refused with a reset 5 s away.
+    const roundId = await submitWith({ kind: '429', times: 1, fromCall: 1, retryAfterS: 5 }, 'repo-reset');
+    const parked = await waiting(roundId);
+    expect(parked.transitions.at(-1)).toMatchObject({
       from: 'running',
       to: 'waiting',
       reason: expect.stringMatching(/^rate_limited until \d{4}-\d\d-\d\dT.*\(claude\)$/),
@@ -72,17 +95,26 @@ describeWithClis('a Round waits out a model rate limit', () => {
     const metrics = await (await fetch(`${sc.orchestrator.url}/metrics`)).text();
     expect(metrics).toMatch(/^round_waiting 1$/m);
 
-    const done = await until(
-      async () => {
-        const round = (await sc.call('GET', `/rounds/${roundId}`)).body;
-        return ['succeeded', 'failed', 'error', 'timed_out'].includes(round.state) ? round : undefined;
-      },
-      { timeoutMs: 60_000, what: 'the Round finished' },
-    );
+    const done = await finished(roundId);
     expect(done).toMatchObject({ state: 'succeeded', attempt: 1 });
     const states = done.transitions.map((transition: { to: string }) => transition.to);
     expect(states).toEqual(['queued', 'running', 'waiting', 'running', 'succeeded']);
-    // The 429 came first; the resumed run's calls were answered.
-    expect(server.calls.filter((call) => call.agentTurn).map((call) => call.status)[0]).toBe(429);
+    const turns = server.calls.filter((call) => call.agentTurn);
+    expect(turns[1].status).toBe(429);
+    // The run after the wait continues the session: its first turn carries the first one's tool result.
+    expect(claude.toolResults(turns[2])).toBeGreaterThanOrEqual(1);
+    expect(JSON.stringify(turns[2].body)).toContain('Your run was stopped (rate_limited until');
+  });
+
+  it('waits with a backoff when the model names no reset time, and goes on once it answers', async () => {
+    // Claude Code retries a 429 by itself: the gateway lets two go by and parks the Round at the third.
+    const roundId = await submitWith({ kind: '429', times: 3, retryAfterS: null }, 'repo-backoff');
+    const parked = await waiting(roundId);
+    expect(parked.transitions.at(-1).reason).toMatch(
+      /^rate_limited until \S+ \(claude; no reset time given: wait 1 of 5\)$/,
+    );
+    const done = await finished(roundId);
+    expect(done).toMatchObject({ state: 'succeeded', attempt: 1 });
+    expect(server.calls.filter((call) => call.status === 429)).toHaveLength(3);
   });
 });

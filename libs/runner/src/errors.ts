@@ -1,3 +1,5 @@
+import { RateLimitedError } from '@sc/plugin-sdk';
+
 /** The abort reason of a phase whose `phase_timeout` passed; the runner reports it as status `timeout`. */
 export class PhaseTimeoutError extends Error {
   override readonly name = 'PhaseTimeoutError';
@@ -16,6 +18,20 @@ export class PhaseTimeoutError extends Error {
  */
 export class BudgetExceededError extends Error {
   override readonly name = 'BudgetExceededError';
+}
+
+/**
+ * A model's rate limit that named no reset time, once it kept answering so: the attempt waits, each time twice as
+ * long as the last (the worker counts the waits in the job's `rate_limit_waits`).
+ */
+export class RateLimitBackoffError extends RateLimitedError {}
+
+/**
+ * The abort reason of a phase whose model kept answering with a rate limit without a reset time after the last
+ * backoff wait; the runner reports it as status `failure`, its message starting `rate_limited`.
+ */
+export class RateLimitExhaustedError extends Error {
+  override readonly name = 'RateLimitExhaustedError';
 }
 
 /** The abort reason of a Round stopped from outside (cancel request, worker shutdown). */

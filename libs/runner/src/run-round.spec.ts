@@ -6,7 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
+import { startFakeAnthropicServer } from '../../../test/support/fake-model-servers/anthropic.dialect';
+import type { FakeFault, FakeModelServer } from '../../../test/support/fake-model-servers/fake-model-server';
 import { createLocalArtifactStore } from './artifacts/local.artifact-store';
+import { RateLimitBackoffError } from './errors';
+import { ModelGateway } from './model-gateway/model-gateway';
+import { loadUpstreams } from './model-gateway/upstreams';
+import { ModelPrices } from './pricing/model-prices';
 import { PluginRegistry } from './plugin-registry';
 import { echoPlugin } from './plugins/echo.plugin';
 import { runRound, type RunRoundOptions } from './run-round';
@@ -362,5 +368,85 @@ describe(runRound.name, () => {
     expect(report.status).toBe('error');
     expect(report.error).toContain('/commits/0/sha');
     expect(validateReport(report).ok).toBe(true);
+  });
+
+  describe("a model's rate limit", () => {
+    let server: FakeModelServer;
+    let gateway: ModelGateway;
+
+    afterEach(async () => {
+      await gateway?.close();
+      await server?.close();
+    });
+
+    /** A plugin making `calls` agent turns one after the other through its model route, then waiting to be stopped. */
+    async function callsThrough(fault: FakeFault, calls: number): Promise<void> {
+      server = await startFakeAnthropicServer({ fault, script: [] });
+      gateway = new ModelGateway(
+        loadUpstreams({ ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: 'key' }),
+        new ModelPrices(),
+      );
+      options = { ...options, gateway, waitMinMs: 1000 };
+      registry.register(
+        pluginWith('caller', async (_order, ctx) => {
+          const route = await ctx.openModelRoute({ provider: 'anthropic', agent: 'a1' });
+          for (let call = 0; call < calls && !ctx.signal.aborted; call++) {
+            const answer = await fetch(`${route.baseUrl}/v1/messages`, {
+              method: 'POST',
+              headers: { 'x-api-key': route.apiKey, 'content-type': 'application/json' },
+              body: JSON.stringify({
+                model: 'claude-sonnet-4-5',
+                max_tokens: 10,
+                stream: true,
+                messages: [{ role: 'user', content: 'hi' }],
+                tools: [{ name: 'Bash', input_schema: { type: 'object' } }],
+              }),
+            });
+            await answer.text();
+          }
+          return { exitCode: 0 };
+        }),
+        'test',
+      );
+    }
+
+    it('waits SC_WAIT_MIN_S at the third answer without a reset time, then twice as long each time', async () => {
+      await callsThrough({ kind: '429', times: 6, retryAfterS: null }, 3);
+      const waited = runRound(job({ plugin: 'caller', phases: ['coding'] }), options);
+      await expect(waited).rejects.toBeInstanceOf(RateLimitBackoffError);
+      await expect(waited).rejects.toMatchObject({
+        retryAfterMs: 1000,
+        message: expect.stringMatching(/^rate_limited until \S+ \(a1; no reset time given: wait 1 of 5\)$/),
+      });
+      await expect(
+        runRound({ ...job({ plugin: 'caller', phases: ['coding'] }), rate_limit_waits: 3 }, options),
+      ).rejects.toMatchObject({ retryAfterMs: 8000 });
+    });
+
+    it('leaves fewer answers without a reset time, or ones with an answered call between, to the agent', async () => {
+      await callsThrough({ kind: '429', times: 2, fromCall: 1, retryAfterS: null }, 5);
+      // 200, 429, 429, 200, 200: two in a row, then answers again.
+      const report = await runRound(job({ plugin: 'caller', phases: ['coding'] }), options);
+      expect(report.status).toBe('success');
+      expect(server.calls.map((call) => call.status)).toEqual([200, 429, 429, 200, 200]);
+    });
+
+    it('fails the phase once the waits are used up', async () => {
+      await callsThrough({ kind: '429', times: 100, retryAfterS: null }, 10);
+      const report = await runRound({ ...job({ plugin: 'caller', phases: ['coding'] }), rate_limit_waits: 5 }, options);
+      expect(report).toMatchObject({
+        status: 'failure',
+        error: 'rate_limited: the model kept answering with a rate limit and no reset time (a1), also after 5 waits',
+      });
+      expect(server.calls).toHaveLength(3);
+    });
+
+    it('waits until the reset a rate limit names, when it is SC_WAIT_MIN_S away or more', async () => {
+      await callsThrough({ kind: '429', times: 1, retryAfterS: 30 }, 1);
+      await expect(runRound(job({ plugin: 'caller', phases: ['coding'] }), options)).rejects.toMatchObject({
+        name: 'RateLimitedError',
+        message: expect.stringMatching(/^rate_limited until \S+ \(a1\)$/),
+      });
+    });
   });
 });

@@ -19,7 +19,13 @@ import {
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { ArtifactStore } from './artifacts/artifact-store';
-import { BudgetExceededError, formatMs, PhaseTimeoutError } from './errors';
+import {
+  BudgetExceededError,
+  formatMs,
+  PhaseTimeoutError,
+  RateLimitBackoffError,
+  RateLimitExhaustedError,
+} from './errors';
 import { createPhaseContext } from './phase-context';
 import { maxErrorLength, RoundRecorder, truncate, type RoundRecorderOptions } from './round-recorder';
 import type { ModelGateway } from './model-gateway/model-gateway';
@@ -77,6 +83,12 @@ const maxRefusals = 100;
 // Enough to `git add -A && git commit` a few worktrees, short enough that a cancel still ends soon.
 const defaultFinalizeMs = 30_000;
 const defaultWaitMinMs = 60_000;
+// A rate limit without a reset time: the CLIs retry a few times by themselves; from the third such answer in a
+// phase (with no answered call between) the attempt waits instead — SC_WAIT_MIN_S, then twice as long each time
+// up to 30 min, five times — and then the phase fails.
+const unresetLimitsBeforeWait = 3;
+const maxBackoffWaits = 5;
+const maxBackoffMs = 30 * 60_000;
 
 /**
  * Runs one attempt of a Round in-process and returns its Report (valid against `report@1.json`). Phases
@@ -137,11 +149,36 @@ async function runPhase(
     logger.warn({ phase, reason: exceeded }, 'budget exceeded');
     budget.abort(new BudgetExceededError(exceeded));
   };
+  const waitMinMs = options.waitMinMs ?? defaultWaitMinMs;
+  let unresetLimits = 0;
   const pauseForRateLimit = (resetAt: Date | undefined, agent: string) => {
-    const waitMs = resetAt ? resetAt.getTime() - Date.now() : 0;
-    if (!resetAt || waitMs < (options.waitMinMs ?? defaultWaitMinMs) || rateLimit.signal.aborted) return;
+    if (rateLimit.signal.aborted || budget.signal.aborted) return;
+    if (!resetAt) return backOff(agent);
+    const waitMs = resetAt.getTime() - Date.now();
+    if (waitMs < waitMinMs) return;
     logger.warn({ phase, agent, reset_at: resetAt.toISOString() }, 'model rate limited: the Round waits');
     rateLimit.abort(new RateLimitedError(waitMs, `rate_limited until ${resetAt.toISOString()} (${agent})`));
+  };
+  const backOff = (agent: string) => {
+    if (++unresetLimits < unresetLimitsBeforeWait) return;
+    const waits = job.rate_limit_waits ?? 0;
+    if (waits >= maxBackoffWaits) {
+      logger.warn({ phase, agent, waits }, 'model rate limited without a reset time after every wait: the phase fails');
+      return budget.abort(
+        new RateLimitExhaustedError(
+          `rate_limited: the model kept answering with a rate limit and no reset time (${agent}), also after ${waits} waits`,
+        ),
+      );
+    }
+    const waitMs = Math.min(waitMinMs * 2 ** waits, maxBackoffMs);
+    const until = new Date(Date.now() + waitMs).toISOString();
+    logger.warn({ phase, agent, wait_ms: waitMs, waits }, 'model rate limited without a reset time: the Round waits');
+    rateLimit.abort(
+      new RateLimitBackoffError(
+        waitMs,
+        `rate_limited until ${until} (${agent}; no reset time given: wait ${waits + 1} of ${maxBackoffWaits})`,
+      ),
+    );
   };
   const dataDir = resolve(options.dataDir ?? 'data');
   const contextFor = (phaseSignal: AbortSignal) =>
@@ -156,7 +193,11 @@ async function runPhase(
       ledger: round.ledger,
       onArtifact: (ref) => round.addArtifact(ref),
       onLog: (event) => round.emit(event),
-      onTokens: stopWhenOverBudget,
+      onTokens: () => {
+        // An answered call: the model is not refusing every call any more.
+        unresetLimits = 0;
+        stopWhenOverBudget();
+      },
       gateway: options.gateway,
       sandbox: options.sandbox ?? defaultSandbox(dataDir),
       onRateLimited: pauseForRateLimit,
@@ -307,7 +348,10 @@ async function settle(
 /** The status, exit code and error of a phase from how its handler ended. */
 function classify(settled: Settled, signal: AbortSignal): Ending {
   const exitCode = 'outcome' in settled ? toExitCode(settled.outcome?.exitCode) : null;
-  if (signal.aborted && signal.reason instanceof BudgetExceededError)
+  if (
+    signal.aborted &&
+    (signal.reason instanceof BudgetExceededError || signal.reason instanceof RateLimitExhaustedError)
+  )
     return { status: 'failure', exit_code: exitCode, error: signal.reason.message };
   if (signal.aborted) {
     const isTimeout = signal.reason instanceof PhaseTimeoutError;

@@ -92,6 +92,7 @@ describeWithClis.each(agentCliCases)('$name through the model gateway', (cli: Ag
     order: Partial<StoredWorkOrder> = {},
     signal?: AbortSignal,
     attempt: Partial<WorkOrderJob> = {},
+    host: { dataDir?: string; waitMinMs?: number } = {},
   ): Promise<Report> {
     const registry = new PluginRegistry();
     registry.register(createAgentCliPlugin(), 'built-in');
@@ -102,10 +103,12 @@ describeWithClis.each(agentCliCases)('$name through the model gateway', (cli: Ag
         signal,
         logger: pino({ level: 'silent' }),
         worker: 'test',
-        dataDir,
+        // Artifacts are shared (as S3 is between hosts); the data folder with worktrees and scratch is the host's.
+        dataDir: host.dataDir ?? dataDir,
         artifacts: createLocalArtifactStore({ dataDir }),
         killGraceMs: 1_000,
         gateway,
+        waitMinMs: host.waitMinMs,
       },
     );
     expect(validateReport(report)).toMatchObject({ ok: true });
@@ -208,6 +211,65 @@ describeWithClis.each(agentCliCases)('$name through the model gateway', (cli: Ag
     expect(third.status).toBe('success');
     expect(third.summary).toContain('could not resume its session of attempt 1 (no transcript kept): started over');
     expect(third.sessions![0].resumed_from_attempt).toBeNull();
+  });
+
+  it("after a rate limit's wait, the attempt's next run continues the session: the model sees the conversation so far", async () => {
+    // The second turn answers 429 with a reset 30 s away (past SC_WAIT_MIN_S): the attempt is handed back to wait.
+    await start({ fault: { kind: '429', times: 1, fromCall: 1, retryAfterS: 30 } });
+    await expect(run({}, undefined, {}, { waitMinMs: 1000 })).rejects.toMatchObject({
+      name: 'RateLimitedError',
+      message: expect.stringMatching(/^rate_limited until /),
+    });
+    const callsBefore = server.calls.filter((call) => call.agentTurn).length;
+    // The wait is over: the same attempt runs again, from scratch on this host (its folders were released).
+    const report = await run({}, undefined, {}, { waitMinMs: 1000 });
+    expect(report.status).toBe('success');
+    const resumed = server.calls.filter((call) => call.agentTurn)[callsBefore];
+    expect(cli.toolResults(resumed)).toBeGreaterThanOrEqual(1);
+    expect(JSON.stringify(resumed.body)).toContain('Your run was stopped (rate_limited until');
+    expect(git(repo, 'show', `${branch}:ran.txt`)).toBe(process.version);
+  });
+
+  it("a run of the attempt on another host continues the session the attempt's artifacts keep", async () => {
+    await start({ fault: { kind: 'hang', fromCall: 1, count: 1 } });
+    const stop = new AbortController();
+    const stopOnSecondTurn = setInterval(
+      () => server.calls.filter((call) => call.agentTurn).length >= 2 && stop.abort(new Error('worker stopping')),
+      50,
+    );
+    try {
+      expect((await run({}, stop.signal)).status).toBe('cancelled');
+    } finally {
+      clearInterval(stopOnSecondTurn);
+    }
+    const callsBefore = server.calls.filter((call) => call.agentTurn).length;
+    const report = await run({}, undefined, {}, { dataDir: join(root, 'other-host') });
+    expect(report.status).toBe('success');
+    const resumed = server.calls.filter((call) => call.agentTurn)[callsBefore];
+    expect(cli.toolResults(resumed)).toBeGreaterThanOrEqual(1);
+    expect(JSON.stringify(resumed.body)).toContain('Your run was stopped (worker stopping)');
+  });
+
+  it('starts over, and says so, when the CLI cannot continue the session it is given', async () => {
+    await start();
+    // A session the CLI never wrote: its transcript is not one.
+    const sessionId = '0c3f6a52-5b0e-4c1e-9a51-2f1f7d3e9b11';
+    const transcript = `sessions/${cli.name}/${sessionId}.jsonl`;
+    await createLocalArtifactStore({ dataDir }).put(
+      { roundId: `round-${cli.name}`, attempt: 1 },
+      transcript,
+      '{"junk":\n',
+    );
+    const resumeFrom = {
+      attempt: 1,
+      sessions: [{ agent: cli.name, session_id: sessionId }],
+      transcripts: [transcript],
+    };
+    const report = await run({}, undefined, { attempt: 2, resume_from: resumeFrom });
+    expect(report.status).toBe('success');
+    expect(report.summary).toContain(`could not resume its session ${sessionId}`);
+    const first = server.calls.find((call) => call.agentTurn)!;
+    expect(JSON.stringify(first.body)).toContain('could not be resumed, so you start over');
   });
 
   it('stops an agent whose model call hangs (idle_timeout), resumes its session once, and it finishes', async () => {

@@ -75,6 +75,7 @@ describe('queue payload schemas', () => {
         order,
         resume_from: { attempt: 1, sessions: [{ agent: 'claude', session_id: 's' }], transcripts: ['t.jsonl'] },
         follow_up: 'A review requests changes: …',
+        rate_limit_waits: 2,
       } satisfies Required<WorkOrderJob>,
       minimal: { round_id: 'r1', workorder_id: 'w1', attempt: 1, order } satisfies WorkOrderJob,
     },

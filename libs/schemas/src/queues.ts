@@ -50,6 +50,12 @@ export interface WorkOrderJob {
    * `ctx.followUp`; absent for a first attempt and for `POST /rounds/:id/retry`.
    */
   follow_up?: string;
+  /**
+   * How many times this attempt already waited for a model's rate limit that named no reset time (set by the
+   * worker as it parks the attempt): each wait is twice as long as the one before, and past the last one the phase
+   * fails. Absent until the first such wait.
+   */
+  rate_limit_waits?: number;
 }
 
 /** The longest {@link WorkOrderJob.follow_up}: a review or a log tail, not a whole log. */
@@ -205,6 +211,7 @@ export const workOrderJobSchema: JSONSchemaType<WorkOrderJob> = {
     workorder_id: id,
     attempt,
     follow_up: { type: 'string', nullable: true, ...absent, minLength: 1, maxLength: MaxFollowUpChars },
+    rate_limit_waits: { type: 'integer', nullable: true, ...absent, minimum: 1, maximum: 100 },
     resume_from: {
       type: 'object',
       nullable: true,

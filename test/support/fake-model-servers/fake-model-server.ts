@@ -19,8 +19,11 @@ export type FakeStep =
 
 /** A fault injected into the answers, counted over tool-offering calls (the agent's own turns). */
 export type FakeFault =
-  /** The first `times` calls answer 429 with `retry-after`. */
-  | { kind: '429'; times: number; retryAfterS?: number }
+  /**
+   * `times` calls from the `fromCall`-th on (0-based, default 0) answer 429 with `retry-after` (default 1 s; `null`:
+   * no reset time at all).
+   */
+  | { kind: '429'; times: number; fromCall?: number; retryAfterS?: number | null }
   /** Calls from the `fromCall`-th on (0-based), `count` of them (default: all), send headers and then nothing, forever. */
   | { kind: 'hang'; fromCall?: number; count?: number }
   /** The `call`-th call (0-based) sends `afterEvents` SSE events, then the connection is destroyed. */
@@ -154,9 +157,10 @@ export async function startFakeModelServer(
     const callIndex = call.agentTurn ? agentCalls++ : -1;
     const { fault } = options;
     if (options.delayMs) await sleep(options.delayMs);
-    if (call.agentTurn && fault?.kind === '429' && callIndex < fault.times) {
+    const limitedFrom = fault?.kind === '429' ? (fault.fromCall ?? 0) : 0;
+    if (call.agentTurn && fault?.kind === '429' && callIndex >= limitedFrom && callIndex < limitedFrom + fault.times) {
       call.status = 429;
-      response.setHeader('retry-after', String(fault.retryAfterS ?? 1));
+      if (fault.retryAfterS !== null) response.setHeader('retry-after', String(fault.retryAfterS ?? 1));
       return sendJson(response, 429, dialect.errorBody(429, 'rate limited by the fake model server'));
     }
     const step: FakeStep = call.agentTurn

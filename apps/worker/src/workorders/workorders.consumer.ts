@@ -2,7 +2,14 @@ import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { isRateLimitedError } from '@sc/plugin-sdk';
 import { redisErrorWarning } from '@sc/infrastructure';
-import { agentProviders, ModelGateway, PluginRegistry, runRound, type ArtifactStore } from '@sc/runner';
+import {
+  agentProviders,
+  ModelGateway,
+  PluginRegistry,
+  RateLimitBackoffError,
+  runRound,
+  type ArtifactStore,
+} from '@sc/runner';
 import {
   formatIssues,
   QueueName,
@@ -178,8 +185,12 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
       log.info({ status: report.status, error: report.error }, 'round finished');
       return { status: report.status };
     } catch (error) {
-      if (isRateLimitedError(error))
+      if (isRateLimitedError(error)) {
+        // A wait without the model's reset time: the next one, if any, is twice as long.
+        if (error instanceof RateLimitBackoffError)
+          await job.updateData({ ...data, rate_limit_waits: (data.rate_limit_waits ?? 0) + 1 });
         return await this.requeue(job, data, token, error.retryAfterMs, error.message, attemptPublisher, true);
+      }
       throw error;
     } finally {
       this.locks.delete(jobId);

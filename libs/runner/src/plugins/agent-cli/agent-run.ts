@@ -1,11 +1,12 @@
 import { ExecStartError, type ExecResult, type ModelRoute, type PluginContext } from '@sc/plugin-sdk';
 import { durationToMs, type Agent, type StoredWorkOrder, type ToolRefusal } from '@sc/schemas';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { agentCommand, agentInstructions, type AgentCommand } from './agent-command';
 import { agentSandbox, scratchDirOf } from './agent-sandbox';
 import { IdleWatchdog } from './idle-watchdog';
 import { forgetSession, planContinuation, rememberSession, type Continuation } from './session-continuity';
+import { keepSession, SessionCheckpoints } from './session-records';
 import { noUsage, type AgentUsage, type TokenStream } from './token-streams/token-stream';
 import type { Worktree } from './worktree';
 
@@ -51,28 +52,55 @@ export async function runAgent(
   const instructions = agentInstructions(order.instructions, agent, order.agents?.length ?? 1);
   const command = agentCommand(agent);
   const watchdog = new IdleWatchdog(durationToMs(agent.idle_timeout ?? order.idle_timeout ?? defaultIdleTimeout));
+  const checkpoints = new SessionCheckpoints(ctx);
+  let modelActivity = 0;
   const route = command.template
     ? await ctx.openModelRoute({
         provider: command.template.provider,
         agent: agent.name,
-        onActivity: () => watchdog.touch(),
+        onActivity: () => {
+          modelActivity++;
+          watchdog.touch();
+          checkpoints.request();
+        },
       })
     : undefined;
   const run = (continuation?: Continuation) =>
-    runCommand({ worktree, order, command, instructions, route, watchdog, env, continuation }, ctx);
+    runCommand({ worktree, order, command, instructions, route, watchdog, checkpoints, env, continuation }, ctx);
   try {
     await mkdir(scratchDirOf(worktree), { recursive: true });
     const continuation = await planContinuation(worktree, command, scratchDirOf(worktree), ctx);
     const earlier = ctx.resumeFrom?.sessions.some((session) => session.agent === agent.name)
       ? ctx.resumeFrom.attempt
       : undefined;
-    const resumption =
+    let resumption =
       earlier === undefined
         ? undefined
         : continuation?.sessionId
           ? `resumed its session of attempt ${earlier}`
           : `could not resume its session of attempt ${earlier} (no transcript kept): started over`;
-    const first = { ...(await run(continuation)), ...(resumption ? { resumption } : {}) };
+    const activityBefore = modelActivity;
+    let first = await run(continuation);
+    // A CLI that cannot continue the session (a transcript it does not read, a version that resumes differently)
+    // fails before any model call: the agent starts over rather than failing the attempt.
+    const couldNotResume =
+      continuation?.sessionId &&
+      !first.idle &&
+      first.exitCode !== null &&
+      first.exitCode !== 0 &&
+      modelActivity === activityBefore &&
+      !ctx.signal.aborted;
+    if (couldNotResume) {
+      ctx.logger.warn(
+        { agent: agent.name, session_id: continuation.sessionId, exit_code: first.exitCode },
+        'session not resumed: the CLI could not continue it; starting over',
+      );
+      resumption = `could not resume its session ${continuation.sessionId} (${first.error ?? `the CLI exited ${first.exitCode ?? 'by signal'}`}): started over`;
+      first = await run({
+        note: 'Your earlier session could not be resumed, so you start over; the work committed so far is on this branch.',
+      });
+    }
+    if (resumption) first = { ...first, resumption };
     if (!first.idle) return first;
     // Stopped for silence: once more, continuing its session (a hung stream or a stuck CLI seldom hangs twice).
     const seconds = Math.round(watchdog.idleMs / 1000);
@@ -106,12 +134,13 @@ interface CommandRun {
   instructions: string;
   route: ModelRoute | undefined;
   watchdog: IdleWatchdog;
+  checkpoints: SessionCheckpoints;
   env: Record<string, string>;
   continuation?: Continuation;
 }
 
 async function runCommand(run: CommandRun, ctx: PluginContext): Promise<AgentRun> {
-  const { worktree, order, command, route, watchdog, continuation } = run;
+  const { worktree, order, command, route, watchdog, checkpoints, continuation } = run;
   const { agent } = worktree;
   // A resumed session has the instructions already; an agent that starts over gets them again after the note.
   // What the attempt asks besides them (a review, a failed check) comes last either way.
@@ -151,8 +180,11 @@ async function runCommand(run: CommandRun, ctx: PluginContext): Promise<AgentRun
       watchdog.touch();
       output?.read(line);
       // Kept at once: a run of this attempt that takes over after a killed worker continues this session.
-      if (output?.sessionId && output.sessionId !== remembered)
+      if (output?.sessionId && output.sessionId !== remembered) {
         void rememberSession(scratchDir, (remembered = output.sessionId)).catch(() => undefined);
+        if (command.template)
+          checkpoints.begin({ agent: agent.name, template: command.template, scratchDir, sessionId: remembered });
+      }
       readUsage(tokens, line, report);
     },
     onStderr: (line: string) => {
@@ -174,10 +206,20 @@ async function runCommand(run: CommandRun, ctx: PluginContext): Promise<AgentRun
       result = await ctx.exec(command.commandLine, options);
     }
   } catch (error) {
+    await checkpoints.end();
     const reason = startFailure(command, error);
     ctx.logger.error({ agent: agent.name, reason }, 'agent could not start');
     return { worktree, exitCode: null, refusals: [], error: reason };
   }
+  await checkpoints.end();
+  const sessionId = output?.sessionId;
+  // Kept however the run ended (finished, stopped for silence, cancelled, paused), so any run can continue it.
+  if (sessionId && command.template)
+    await keepSession(
+      { agent: agent.name, template: command.template, scratchDir, sessionId },
+      ctx,
+      ctx.signal.aborted ? abortReason(ctx.signal) : undefined,
+    );
   await ctx.writeArtifact(`${ctx.phase}/${agent.name}.log`, `${result.stdoutTail}${result.stderrTail}`);
   const refusals = (output?.refusals ?? []).map((refusal) => ({ agent: agent.name, ...refusal }));
   for (const refusal of refusals)
@@ -189,12 +231,9 @@ async function runCommand(run: CommandRun, ctx: PluginContext): Promise<AgentRun
       exitCode: result.exitCode,
       refusals,
       idle: true,
-      ...(output?.sessionId ? { sessionId: output.sessionId } : {}),
+      ...(sessionId ? { sessionId } : {}),
     };
   const unfinished = result.exitCode === 0 ? output?.unfinished?.() : undefined;
-  const sessionId = output?.sessionId;
-  if (sessionId && command.template)
-    await keepTranscripts(join(scratchDir, command.template.transcripts), sessionId, agent.name, ctx);
   const resumedFrom =
     continuation?.sessionId && continuation.sessionId === sessionId ? continuation.fromAttempt : undefined;
   ctx.logger.info(
@@ -219,17 +258,10 @@ async function runCommand(run: CommandRun, ctx: PluginContext): Promise<AgentRun
   };
 }
 
-/**
- * Stores the session's transcript files (under `root`, their names holding the session id or, for Gemini CLI,
- * its first 8 characters) as artifacts `sessions/<agent>/<path under root>`, so that any worker can resume it.
- */
-async function keepTranscripts(root: string, sessionId: string, agent: string, ctx: PluginContext): Promise<void> {
-  const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
-  for (const entry of entries) {
-    if (!entry.isFile() || !entry.name.includes(sessionId.slice(0, 8))) continue;
-    const file = join(entry.parentPath, entry.name);
-    await ctx.writeArtifact(`sessions/${agent}/${relative(root, file)}`, await readFile(file));
-  }
+/** Why the phase was stopped, in words: a rate limit's `rate_limited until …`, a cancel's or shutdown's reason. */
+function abortReason(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason.message : String(reason);
 }
 
 /** Why the agent's process did not start, with the system's code: ENOENT, EACCES, E2BIG, … */
