@@ -8,16 +8,17 @@ import { createTestRepository } from '../../../test/support/test-repository';
 import { until } from '../../../test/support/until';
 import { startOrchestratorStack, type OrchestratorStack } from './support/orchestrator-stack';
 
-// A model's rate limit with a reset far enough away parks the Round in `waiting` (its worker slot freed, no
-// attempt used) and resumes it at the reset: the real Claude Code against a fake API that answers 429 once.
+// Long work through the API with the real Claude Code against a fake API: a model's rate limit parks the Round in
+// `waiting` (its worker slot freed, no attempt used) and resumes it at the reset, continuing the agent's session;
+// a retry continues the session of the attempt before, unless it is asked to start fresh.
 const binDir = agentCliBinDir();
 if (!binDir)
   console.log(
-    'rate-limit-wait.e2e-spec: the agent CLIs are not installed (scripts/install-agent-clis.js could not reach the npm registry); skipping',
+    'long-work.e2e-spec: the agent CLIs are not installed (scripts/install-agent-clis.js could not reach the npm registry); skipping',
   );
 const describeWithClis = binDir ? describe : describe.skip;
 
-describeWithClis('a Round waits out a model rate limit', () => {
+describeWithClis("a Round's agent sessions over rate limits and retries", () => {
   const claude = agentCliCases.find((cli) => cli.name === 'claude')!;
   let server: FakeModelServer;
   let sc: OrchestratorStack;
@@ -38,7 +39,7 @@ describeWithClis('a Round waits out a model rate limit', () => {
   });
 
   /** Starts a worker running Claude Code against a fake API with `fault`, submits a Round, resolves its id. */
-  async function submitWith(fault: FakeFault, name: string): Promise<string> {
+  async function submitWith(fault: FakeFault, name: string, extra: object = {}): Promise<string> {
     server = await claude.startServer({ fault });
     worker = await startWorker(sc.stack, {
       ...claude.upstreamEnv(server),
@@ -55,6 +56,7 @@ describeWithClis('a Round waits out a model rate limit', () => {
       phases: ['coding'],
       repo: { path: repo },
       agents: [{ name: 'claude', model: claude.model, role: 'implementer' }],
+      ...extra,
     };
     const submitted = await sc.call('POST', '/workorders', { body: order });
     expect(submitted.status).toBe(200);
@@ -116,5 +118,40 @@ describeWithClis('a Round waits out a model rate limit', () => {
     const done = await finished(roundId);
     expect(done).toMatchObject({ state: 'succeeded', attempt: 1 });
     expect(server.calls.filter((call) => call.status === 429)).toHaveLength(3);
+  });
+
+  it.each([
+    ['continues the session of the attempt before', {}, 'a retry: you continue your session of attempt 1'],
+    ['with { fresh: true } starts over', { fresh: true }, undefined],
+  ])('a retry through the API %s', async (_how, body, note) => {
+    // The agent's second turn hangs once: attempt 1 times out there.
+    const roundId = await submitWith(
+      { kind: 'hang', fromCall: 1, count: 1 },
+      `repo-retry-${note ? 'resume' : 'fresh'}`,
+      {
+        phase_timeout: { coding: 8 },
+      },
+    );
+    expect(await finished(roundId)).toMatchObject({ state: 'timed_out', attempt: 1 });
+    const turnsBefore = server.calls.filter((call) => call.agentTurn).length;
+    expect((await sc.call('POST', `/rounds/${roundId}/retry`, { body })).status).toBe(200);
+    const done = await until(
+      async () => {
+        const round = (await sc.call('GET', `/rounds/${roundId}`)).body;
+        return round.attempt === 2 && round.state === 'succeeded' ? round : undefined;
+      },
+      { timeoutMs: 60_000, what: 'attempt 2 succeeded' },
+    );
+    const first = server.calls.filter((call) => call.agentTurn)[turnsBefore];
+    if (note) {
+      expect(claude.toolResults(first)).toBeGreaterThanOrEqual(1);
+      expect(JSON.stringify(first.body)).toContain(note);
+      expect(done.sessions).toEqual(
+        expect.arrayContaining([expect.objectContaining({ agent: 'claude', attempt: 2, resumed_from_attempt: 1 })]),
+      );
+    } else {
+      expect(claude.toolResults(first)).toBe(0);
+      expect(JSON.stringify(first.body)).toContain('Write hello.txt.');
+    }
   });
 });
