@@ -5,6 +5,7 @@ import { AddRoundPullRequest1764082800000 } from './1764082800000-AddRoundPullRe
 import { AddGitHubCommentEnded1764086400000 } from './1764086400000-AddGitHubCommentEnded';
 import { CreateRoundLabels1764090000000 } from './1764090000000-CreateRoundLabels';
 import { CreateRoundEvents1764097200000 } from './1764097200000-CreateRoundEvents';
+import { AddRoundResumesAt1764100800000 } from './1764100800000-AddRoundResumesAt';
 
 /**
  * Every migration, oldest first. Listed by hand rather than globbed, so the order is reviewed and a stray
@@ -18,4 +19,5 @@ export const migrations = [
   AddGitHubCommentEnded1764086400000,
   CreateRoundLabels1764090000000,
   CreateRoundEvents1764097200000,
+  AddRoundResumesAt1764100800000,
 ];

@@ -70,6 +70,7 @@ export function formatRound(round: RoundView): string[] {
   ];
   if (round.started_at) lines.push(`  started     ${round.started_at}`);
   if (round.finished_at) lines.push(`  finished    ${round.finished_at}`);
+  if (round.resumes_at) lines.push(`  resumes     ${round.resumes_at}`);
   if (round.worker) lines.push(`  worker      ${round.worker}`);
   if (round.report_status) lines.push(`  report      ${round.report_status}`);
   if (round.pull_request) lines.push(`  pull req.   #${round.pull_request.number} ${round.pull_request.url}`);
@@ -82,9 +83,13 @@ export function formatRound(round: RoundView): string[] {
 /**
  * The rounds of one page as a table that fits `width`: ids stay whole (they are what the other commands
  * take), titles are cut, and labels, attempt, creation time and plugin are left out, in that order, on a
- * narrow terminal.
+ * narrow terminal. A waiting Round's state says when it resumes (see {@link formatState}).
  */
-export function formatRoundTable(rounds: readonly RoundSummaryView[], width?: number): Promise<string> {
+export function formatRoundTable(
+  rounds: readonly RoundSummaryView[],
+  width?: number,
+  now: Date = new Date(),
+): Promise<string> {
   const columns: TableColumn[] = [
     { header: 'ID' },
     { header: 'STATE' },
@@ -96,7 +101,7 @@ export function formatRoundTable(rounds: readonly RoundSummaryView[], width?: nu
   ];
   const rows = rounds.map((round) => [
     round.id,
-    round.state,
+    formatState(round, now),
     round.plugin,
     truncate(round.title, 40),
     String(round.attempt),
@@ -105,6 +110,19 @@ export function formatRoundTable(rounds: readonly RoundSummaryView[], width?: nu
     `${round.created_at.slice(0, 19)}Z`,
   ]);
   return formatTable(columns, rows, width);
+}
+
+/**
+ * A Round's state for the table; a waiting one says when it resumes, in UTC as the CREATED column: the time
+ * alone on the day of `now` (`waiting until 14:05:03Z`), else the date too (a usage limit may reset days later).
+ */
+function formatState(round: RoundSummaryView, now: Date): string {
+  if (round.state !== 'waiting' || !round.resumes_at) return round.state;
+  const resumes = new Date(round.resumes_at);
+  if (Number.isNaN(resumes.getTime())) return `waiting until ${round.resumes_at}`;
+  const iso = resumes.toISOString();
+  const isToday = iso.slice(0, 10) === now.toISOString().slice(0, 10);
+  return `waiting until ${isToday ? iso.slice(11, 19) : iso.slice(0, 19)}Z`;
 }
 
 function mark(status: string | undefined): string {

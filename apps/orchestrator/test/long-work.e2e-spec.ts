@@ -92,13 +92,18 @@ describeWithClis("a Round's agent sessions over rate limits and retries", () => 
       to: 'waiting',
       reason: expect.stringMatching(/^rate_limited until \d{4}-\d\d-\d\dT.*\(claude\)$/),
     });
+    // It resumes once the reset is past: the job is delayed from when the agents stopped, after the reset's answer.
+    const resetAt = /^rate_limited until (\S+)/.exec(parked.transitions.at(-1).reason)![1];
+    expect(Date.parse(parked.resumes_at)).toBeGreaterThanOrEqual(Date.parse(resetAt));
     const listed = await sc.call('GET', '/rounds?status=waiting');
-    expect(listed.body.items.map((item: { id: string }) => item.id)).toEqual([roundId]);
+    expect(listed.body.items.map((item: { id: string; resumes_at: string }) => [item.id, item.resumes_at])).toEqual([
+      [roundId, parked.resumes_at],
+    ]);
     const metrics = await (await fetch(`${sc.orchestrator.url}/metrics`)).text();
     expect(metrics).toMatch(/^round_waiting 1$/m);
 
     const done = await finished(roundId);
-    expect(done).toMatchObject({ state: 'succeeded', attempt: 1 });
+    expect(done).toMatchObject({ state: 'succeeded', attempt: 1, resumes_at: null });
     const states = done.transitions.map((transition: { to: string }) => transition.to);
     expect(states).toEqual(['queued', 'running', 'waiting', 'running', 'succeeded']);
     const turns = server.calls.filter((call) => call.agentTurn);

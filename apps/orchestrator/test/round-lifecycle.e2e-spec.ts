@@ -162,6 +162,8 @@ describe('a Round through orchestrator and worker', () => {
       'running',
       'succeeded',
     ]);
+    // The resume time went with the wait.
+    expect(round.body.resumes_at).toBeNull();
   });
 
   it('streams transitions, phase progress and log lines as Server-Sent Events until the Round ends', async () => {

@@ -7,6 +7,7 @@ export * from './plugin-registry';
 export * from './plugin-params';
 export * from './phase-context';
 export * from './run-round';
+export { refusedReport } from './round-recorder';
 export * from './plugins/echo.plugin';
 export * from './plugins/shell.plugin';
 export * from './plugins/agent-cli/agent-cli.plugin';

@@ -111,6 +111,15 @@ export class RoundRecorder {
   }
 }
 
+/**
+ * The Report of an attempt that ends before anything of it runs (status `error`, no phase, nothing spent): what
+ * `runRound` answers for an unknown plugin, for a caller that refuses the attempt itself (a worker whose
+ * `SC_AGENT_LIMITS` the work-order's agents could never fit in).
+ */
+export function refusedReport(job: WorkOrderJob, options: RoundRecorderOptions, error: string): Report {
+  return new RoundRecorder(job, options).finish('error', truncate(error, maxErrorLength));
+}
+
 /** `text`, cut to `max` characters with an ellipsis. */
 export function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;

@@ -35,6 +35,11 @@ export interface RoundSummaryView {
   updated_at: string;
   started_at: string | null;
   finished_at: string | null;
+  /**
+   * When a `waiting` Round runs again: the reset time of the model's rate or usage limit it waits out. null in
+   * every other state (set on entering `waiting`, cleared on leaving it, whichever way).
+   */
+  resumes_at: string | null;
 }
 
 /** A Round as `GET /rounds/:id` shows it: the summary plus every transition, oldest first. */

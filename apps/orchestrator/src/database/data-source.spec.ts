@@ -32,6 +32,7 @@ async function migrateUpAndDown(database: DatabaseConfig): Promise<void> {
       'AddGitHubCommentEnded1764086400000',
       'CreateRoundLabels1764090000000',
       'CreateRoundEvents1764097200000',
+      'AddRoundResumesAt1764100800000',
     ]);
     expect(await dataSource.showMigrations()).toBe(false);
     expect(await existingTables(dataSource)).toEqual(tables);
@@ -53,8 +54,11 @@ async function migrateUpAndDown(database: DatabaseConfig): Promise<void> {
  * copied (none for `[]`), and each transition becomes a history entry, in order.
  */
 async function expectBackfilled(dataSource: DataSource): Promise<void> {
-  await dataSource.undoLastMigration({ transaction: 'each' });
-  await dataSource.undoLastMigration({ transaction: 'each' });
+  // Back to before CreateRoundLabels: the migrations after it go down first.
+  const labels = dataSource.migrations.findIndex(
+    (migration) => migration.constructor.name === 'CreateRoundLabels1764090000000',
+  );
+  for (const _ of dataSource.migrations.slice(labels)) await dataSource.undoLastMigration({ transaction: 'each' });
   const round = (id: string, labels: string, createdAt: string) =>
     dataSource.query(
       `INSERT INTO rounds (id, workorder_id, title, plugin, state, attempt, priority, labels, branch, created_at, updated_at) VALUES ('${id}', 'wo-${id}', 't', 'echo', 'queued', 1, 5, '${labels}', 'b', '${createdAt}', '${createdAt}')`,

@@ -36,12 +36,17 @@ export class RoundMessagesService {
     await this.onMessage(message, (round) => planStart(round, message));
   }
 
-  /** The attempt will run again later: running → waiting (a model's rate or usage limit) or retrying (a worker stopped). */
+  /**
+   * The attempt will run again later: running → waiting (a model's rate or usage limit, until `retry_at`, which
+   * the Round shows as its `resumes_at`) or retrying (a worker stopped).
+   */
   async markRetrying(message: RoundRetryingMessage): Promise<void> {
     const to = message.waiting ? 'waiting' : 'retrying';
     await this.onMessage(message, (round) => {
       if (round.state === to) return undefined;
-      return { to, reason: message.reason };
+      return to === 'waiting'
+        ? { to, reason: message.reason, changes: { resumesAt: message.retry_at ?? null } }
+        : { to, reason: message.reason };
     });
   }
 

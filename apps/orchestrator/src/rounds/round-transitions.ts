@@ -87,6 +87,8 @@ export class RoundTransitions {
     const transitions = changes.map((change) => {
       assertTransition(round.state, change.to);
       const from = round.state;
+      // The resume time belongs to the wait: leaving `waiting`, whichever way (resumed, cancelled, reaped), drops it.
+      if (from === 'waiting') written.resumesAt = null;
       Object.assign(written, change.changes, { state: change.to, updatedAt: at });
       Object.assign(round, written);
       return { roundId: round.id, from, to: change.to, reason: change.reason, attempt: round.attempt, at };

@@ -81,6 +81,14 @@ export class RoundSummaryViewDto implements RoundSummaryView {
 
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
   finished_at!: string | null;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: "When a `waiting` Round runs again (its model's rate or usage limit resets); null in any other state",
+  })
+  resumes_at!: string | null;
 }
 
 /** The pull request of a Round, for the OpenAPI document. */

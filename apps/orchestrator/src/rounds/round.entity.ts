@@ -51,6 +51,10 @@ export class RoundEntity {
   @Column({ name: 'finished_at', type: 'varchar', length: 32, nullable: true })
   finishedAt!: string | null;
 
+  /** When a `waiting` Round resumes (its limit's reset); null in every other state. */
+  @Column({ name: 'resumes_at', type: 'varchar', length: 32, nullable: true })
+  resumesAt!: string | null;
+
   /** The pull request the Round opened or updated on GitHub (number and web URL). */
   @Column({ name: 'pull_request_number', type: 'integer', nullable: true })
   pullRequestNumber?: number | null;

@@ -28,6 +28,7 @@ export function toRoundSummaryView(round: RoundEntity): RoundSummaryView {
     updated_at: round.updatedAt,
     started_at: round.startedAt,
     finished_at: round.finishedAt,
+    resumes_at: round.resumesAt,
   };
 }
 

@@ -164,6 +164,40 @@ describe(RoundsService.name, () => {
     ]);
   });
 
+  it('shows when a waiting Round resumes, in its view and in the list, until it runs again', async () => {
+    const { id } = await queued();
+    const resumesAt = new Date(Date.now() + 3_600_000).toISOString();
+    await messages.start({ type: 'started', round_id: id, attempt: 1, worker: 'w', at: at() });
+    await messages.markRetrying({
+      type: 'retrying',
+      round_id: id,
+      attempt: 1,
+      reason: `rate_limited until ${resumesAt} (claude)`,
+      retry_at: resumesAt,
+      waiting: true,
+      at: at(),
+    });
+    expect(await views.get(id)).toMatchObject({ state: 'waiting', resumes_at: resumesAt });
+    const { items } = await views.list({ status: 'waiting', limit: 200 });
+    expect(items.find((item) => item.id === id)).toMatchObject({ state: 'waiting', resumes_at: resumesAt });
+
+    await messages.start({ type: 'started', round_id: id, attempt: 1, worker: 'w', at: at() });
+    expect(await views.get(id)).toMatchObject({ state: 'running', resumes_at: null });
+    const running = await views.list({ status: 'running', limit: 200 });
+    expect(running.items.find((item) => item.id === id)).toMatchObject({ resumes_at: null });
+  });
+
+  it('keeps no resume time for a worker that stopped (retrying), nor once a waiting Round is cancelled', async () => {
+    const { id } = await queued();
+    const retry = { type: 'retrying' as const, round_id: id, attempt: 1, retry_at: at(), at: at() };
+    await messages.start({ type: 'started', round_id: id, attempt: 1, worker: 'w', at: at() });
+    await messages.markRetrying({ ...retry, reason: 'worker shutting down' });
+    expect(await views.get(id)).toMatchObject({ state: 'retrying', resumes_at: null });
+    await messages.markRetrying({ ...retry, reason: 'rate_limited', waiting: true });
+    expect(await views.get(id)).toMatchObject({ state: 'waiting', resumes_at: retry.retry_at });
+    expect(await rounds.cancel(id)).toMatchObject({ state: 'cancelled', resumes_at: null });
+  });
+
   it('reaps a running attempt as error with a Report, and leaves a Round that moved on', async () => {
     const { id, order } = await queued();
     await messages.start({ type: 'started', round_id: id, attempt: 1, worker: 'host:1', at: at() });

@@ -71,6 +71,7 @@ export class RoundsService {
       updatedAt: at,
       startedAt: null,
       finishedAt: null,
+      resumesAt: null,
     };
     await this.repository.insert(tx, round);
     await this.repository.addTransitions(tx, [

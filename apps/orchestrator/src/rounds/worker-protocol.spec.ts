@@ -37,6 +37,8 @@ interface Model {
   last?: RoundMessage;
   /** The work-order has `review: { required: true }`: a successful attempt waits in `awaiting_review`. */
   isReviewed: boolean;
+  /** When the last wait entered would end: the Round shows it while `waiting`, and no time in any other state. */
+  resumesAt?: string;
 }
 
 /** The Round under test. */
@@ -60,7 +62,7 @@ function expected(model: Model, message: RoundMessage): Partial<Model> {
       return { state: 'running', worker: message.worker };
     case 'retrying': {
       const to = message.waiting ? 'waiting' : 'retrying';
-      return model.state === to ? {} : { state: to };
+      return model.state === to ? {} : { state: to, resumesAt: message.retry_at };
     }
     case 'finished':
       if (model.reported.has(message.attempt)) return {};
@@ -102,7 +104,13 @@ class WorkerMessage implements Command {
       this.kind === 'started'
         ? { ...base, type: 'started', worker: this.options.worker }
         : this.kind === 'retrying'
-          ? { ...base, type: 'retrying', reason: 'worker stopped', ...(this.options.waiting ? { waiting: true } : {}) }
+          ? {
+              ...base,
+              type: 'retrying',
+              reason: 'worker stopped',
+              retry_at: new Date(Date.now() + 60_000).toISOString(),
+              ...(this.options.waiting ? { waiting: true } : {}),
+            }
           : { ...base, type: 'finished', report: testReport(real.id, real.workorderId, attempt, this.options.status) };
     Object.assign(model, expected(model, message), { last: message });
     await deliver(real, message);
@@ -244,14 +252,18 @@ function log(roundId: string, attempt: number, message: string): WorkerEvent {
 }
 
 /**
- * The Round is as the model says; its audit trail is a legal walk of the state machine from `queued`; there is
- * one Report per reported attempt; and every worker event of its history lies between its attempt's move to
- * `running` and that attempt's end.
+ * The Round is as the model says (its state, attempt and resume time); its audit trail is a legal walk of the
+ * state machine from `queued`; there is one Report per reported attempt; and every worker event of its history
+ * lies between its attempt's move to `running` and that attempt's end.
  */
 async function matches(model: Model, real: Real): Promise<void> {
   const { views, dataSource } = real.harness;
   const view = await views.get(real.id);
-  expect({ state: view.state, attempt: view.attempt }).toEqual({ state: model.state, attempt: model.attempt });
+  expect({ state: view.state, attempt: view.attempt, resumes_at: view.resumes_at }).toEqual({
+    state: model.state,
+    attempt: model.attempt,
+    resumes_at: model.state === 'waiting' ? model.resumesAt : null,
+  });
   if (model.state === 'running') expect(view.worker).toBe(model.worker);
   let previous: RoundState | null = null;
   for (const transition of view.transitions) {

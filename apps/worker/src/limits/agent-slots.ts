@@ -30,11 +30,15 @@ export interface HeldSlots {
   release(): Promise<void>;
 }
 
+/** What a Round holds when it needs no slot of a limited model API. */
+export const noSlots: HeldSlots = { release: async () => undefined };
+
 /**
  * `SC_AGENT_LIMITS`: at most N agents of a model API run at once across every worker sharing this Redis (a
  * plan's concurrency limit). A Round takes the slots of all its agents before it starts, or goes back to the
  * queue for a moment — it waits there, not in a worker slot. Leases last a few seconds and are renewed while
- * the Round runs, so a killed worker's slots free themselves.
+ * the Round runs, so a killed worker's slots free themselves. A Round that needs more agents of one API than
+ * its limit would wait forever: {@link overLimit} says so before anything is taken.
  */
 @Injectable()
 export class AgentSlots implements OnModuleDestroy {
@@ -50,12 +54,32 @@ export class AgentSlots implements OnModuleDestroy {
     this.redis.on('error', (error: Error) => this.logger.warn({ err: error }, 'agent slots connection error'));
   }
 
-  /** Takes the slots `wanted` needs, or resolves undefined when a limit is full (no slot taken). */
+  /**
+   * Why a Round that needs `wanted` agents of each model API can never have them at once here, or undefined
+   * when every count fits its limit: e.g. `the work-order needs 4 anthropic agents at once; SC_AGENT_LIMITS allows 3`.
+   */
+  overLimit(wanted: Partial<Record<ModelProvider, number>>): string | undefined {
+    const over = (Object.entries(wanted) as [ModelProvider, number][]).flatMap(([provider, count]) => {
+      const limit = this.config.agentLimits[provider];
+      return limit !== undefined && count > limit ? [{ provider, count, limit }] : [];
+    });
+    if (over.length === 0) return undefined;
+    const needs = over.map(({ provider, count }) => `${count} ${provider}`).join(' and ');
+    // Several in the variable's own syntax, so that each limit reads with its API.
+    const allows =
+      over.length === 1 ? String(over[0].limit) : over.map(({ provider, limit }) => `${provider}=${limit}`).join(',');
+    return `the work-order needs ${needs} agents at once; SC_AGENT_LIMITS allows ${allows}`;
+  }
+
+  /**
+   * Takes the slots `wanted` needs, or resolves undefined when a limit is full (no slot taken). Never resolves
+   * with slots for a Round {@link overLimit} refuses: ask that first.
+   */
   async acquire(owner: string, wanted: Partial<Record<ModelProvider, number>>): Promise<HeldSlots | undefined> {
     const limited = (Object.entries(wanted) as [ModelProvider, number][]).filter(
       ([provider]) => this.config.agentLimits[provider] !== undefined,
     );
-    if (!this.redis || limited.length === 0) return { release: async () => undefined };
+    if (!this.redis || limited.length === 0) return noSlots;
     const keys = limited.map(([provider]) => agentSlotsKey(this.config.queuePrefix, provider));
     const limits = limited.flatMap(([provider, count]) => [String(this.config.agentLimits[provider]), String(count)]);
     const lease = () => String(Date.now() + this.leaseMs);

@@ -7,6 +7,7 @@ import {
   ModelGateway,
   PluginRegistry,
   RateLimitBackoffError,
+  refusedReport,
   runRound,
   type ArtifactStore,
 } from '@sc/runner';
@@ -24,7 +25,7 @@ import type { Logger } from 'pino';
 import { ARTIFACT_STORE } from '../artifacts/artifact-store.provider';
 import { WorkerConfig } from '../config/worker.config';
 import { AttemptLedgers } from '../ledger/attempt-ledgers';
-import { AgentSlots } from '../limits/agent-slots';
+import { AgentSlots, noSlots } from '../limits/agent-slots';
 import { WORKER_LOGGER } from '../logging/logger.module';
 import { WorkerMetrics } from '../metrics/worker.metrics';
 import type { AttemptPublisher } from '../publishing/attempt.publisher';
@@ -59,8 +60,9 @@ export function workOrdersWorkerOptions(
 
 /**
  * Runs each `run-round` job of the `workorders` queue as one attempt of a Round. A plugin's failure is a
- * Report (the job completes); a payload that breaks the schema can never succeed (UnrecoverableError); a
- * rate limit or a shutdown puts the job back on the queue; anything else is thrown so BullMQ retries.
+ * Report (the job completes), and so is a Round needing more agents at once than `SC_AGENT_LIMITS` allows; a
+ * payload that breaks the schema can never succeed (UnrecoverableError); a rate limit or a shutdown puts the
+ * job back on the queue; anything else is thrown so BullMQ retries.
  */
 // Registered again by WorkerModule.forRoot with workOrdersWorkerOptions(config); concurrency is set from the
 // config once Nest is up.
@@ -136,8 +138,13 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
     }
     const data = checked.value;
     const log = this.logger.child({ workorder_id: data.workorder_id, round_id: data.round_id, attempt: data.attempt });
-    // Over a model API's agent limit: back to the queue for a moment, before anything about it is published.
-    const slots = await this.slots.acquire(roundJobId(data.round_id, data.attempt), agentProviders(data.order));
+    const jobId = roundJobId(data.round_id, data.attempt);
+    const wanted = agentProviders(data.order);
+    // More agents of one model API at once than SC_AGENT_LIMITS allows: no slots will ever free up for it, so
+    // rather than wait in the queue forever the attempt ends now, with an `error` Report sent as a run's is.
+    const refusal = this.slots.overLimit(wanted);
+    // A model API's agents all busy for now: back to the queue for a moment, before anything about it is published.
+    const slots = refusal === undefined ? await this.slots.acquire(jobId, wanted) : noSlots;
     if (!slots) {
       await job.moveToDelayed(Date.now() + slotRetryMs + Math.floor(Math.random() * slotRetryMs), token);
       log.debug('agent limit reached: the Round waits in the queue');
@@ -149,7 +156,6 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
     const running = this.metrics.roundStarted(data.order.plugin);
     // BullMQ counts each start of the job: more than one, and an earlier run of this attempt died mid-round.
     const ledger = this.ledgers.forAttempt(data.round_id, data.attempt, job.attemptsStarted > 1);
-    const jobId = roundJobId(data.round_id, data.attempt);
     let isAbandoned = false;
     this.locks.set(jobId, {
       renewedAt: Date.now(),
@@ -161,20 +167,23 @@ export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBoots
       },
     });
     try {
-      const report = await runRound(data, {
-        registry: this.registry,
-        signal,
-        logger: log,
-        worker: this.workerName,
-        artifacts: this.artifacts,
-        dataDir: this.config.dataDir,
-        gateway: this.gateway,
-        prices: this.config.prices,
-        sandbox: this.config.sandbox,
-        waitMinMs: this.config.waitMinMs,
-        ledgerStore: ledger,
-        onEvent: (event) => attemptPublisher.event(event),
-      });
+      const report =
+        refusal !== undefined
+          ? refusedReport(data, { logger: log, worker: this.workerName }, refusal)
+          : await runRound(data, {
+              registry: this.registry,
+              signal,
+              logger: log,
+              worker: this.workerName,
+              artifacts: this.artifacts,
+              dataDir: this.config.dataDir,
+              gateway: this.gateway,
+              prices: this.config.prices,
+              sandbox: this.config.sandbox,
+              waitMinMs: this.config.waitMinMs,
+              ledgerStore: ledger,
+              onEvent: (event) => attemptPublisher.event(event),
+            });
       // Another worker may run the attempt now: this one neither reports nor hands the job back.
       if (isAbandoned) throw new Error(lockLostReason);
       if (report.status === 'cancelled' && this.isShuttingDown)

@@ -6,10 +6,11 @@ import { formatRoundTable } from '../../round-format';
 export default class RoundsList extends BaseCommand<typeof RoundsList> {
   static override summary = 'List Rounds, newest first.';
   static override description =
-    'Prints a table, or the page as JSON with --json; pass next_cursor back as --cursor for the next page.';
+    'Prints a table, or the page as JSON with --json; pass next_cursor back as --cursor for the next page. A waiting Round shows when it resumes (its model limit resets), in UTC.';
   static override examples = [
     '<%= config.bin %> rounds list',
     '<%= config.bin %> rounds list --status running --plugin echo',
+    '<%= config.bin %> rounds list --status waiting',
     '<%= config.bin %> rounds list --label demo --limit 5 --json',
   ];
   static override flags = {
