@@ -1,7 +1,12 @@
 import { JobName, roundJobId, type Report, type StoredWorkOrder, type WorkOrderJob } from '@sc/schemas';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { agentCliCases, expectedTokenUsage, sortedTokenUsage } from '../../../test/support/agent-cli-cases';
+import {
+  agentCliCases,
+  expectedTokenUsage,
+  sortedTokenUsage,
+  type AgentCliCase,
+} from '../../../test/support/agent-cli-cases';
 import { agentCliBinDir } from '../../../test/support/agent-clis';
 import type { FakeModelServer } from '../../../test/support/fake-model-servers/fake-model-server';
 import { createStackEnv, startWorker, type StackEnv, type StackProcess } from '../../../test/support/local-stack';
@@ -74,13 +79,13 @@ describeWithClis('worker: the real agent CLIs', () => {
   });
 });
 
-/** A stack whose workers run Claude Code against `server`: its environment, a repository, the queues. */
-function claudeStack(
+/** A stack whose workers run `cli` against `server`: its environment, a repository, the queues. */
+function cliStack(
+  cli: AgentCliCase,
   server: FakeModelServer,
   extra: NodeJS.ProcessEnv = {},
 ): { stack: StackEnv; repo: string; queues: QueueDriver } {
-  const claude = agentCliCases.find((cli) => cli.name === 'claude')!;
-  const stack = createStackEnv({ ...claude.upstreamEnv(server), PATH: `${binDir}:${process.env.PATH}`, ...extra });
+  const stack = createStackEnv({ ...cli.upstreamEnv(server), PATH: `${binDir}:${process.env.PATH}`, ...extra });
   mkdirSync(stack.dataDir, { recursive: true });
   stack.env.HOME = join(stack.dataDir, '..');
   const repo = join(stack.dataDir, '..', 'repo');
@@ -88,11 +93,10 @@ function claudeStack(
   return { stack, repo, queues: new QueueDriver(stack) };
 }
 
-describeWithClis('worker: a worker killed while its agent waits for the model', () => {
-  const claude = agentCliCases.find((cli) => cli.name === 'claude')!;
-  const agents = [{ name: 'claude', model: claude.model, role: 'implementer' }];
+describeWithClis.each(agentCliCases)('worker: a worker killed while $name waits for the model', (cli: AgentCliCase) => {
+  const agents = [{ name: cli.name, model: cli.model, role: 'implementer' }];
   let server: FakeModelServer;
-  let stack: ReturnType<typeof claudeStack>;
+  let stack: ReturnType<typeof cliStack>;
   const workers: StackProcess[] = [];
 
   afterEach(async () => {
@@ -128,34 +132,46 @@ describeWithClis('worker: a worker killed while its agent waits for the model', 
     return { report: (await stack.queues.finished(job.round_id, 60_000)).report, spentBeforeKill };
   }
 
-  // Locks of 10 s keep the takeover within the test's minute; shorter ones lapse while a loaded machine starts the
-  // agent, and a worker whose lock lapsed abandons its attempt itself (WorkerProtocol, worker rule 4).
-  it("the worker that takes over resumes the agent's session: the model sees the conversation so far", async () => {
-    // Only the second turn hangs: the first worker is killed there, and the takeover's calls are answered.
-    server = await claude.startServer({ usage, fault: { kind: 'hang', fromCall: 1, count: 1 } });
-    stack = claudeStack(server, { SC_WORKER_LOCK_MS: '10000' });
-    const { report } = await killMidRound({});
-    expect(report.status).toBe('success');
-    const takeover = server.calls.filter((call) => call.agentTurn)[2];
-    expect(claude.toolResults(takeover)).toBeGreaterThanOrEqual(1);
-    expect(JSON.stringify(takeover.body)).toContain('The worker running you stopped');
-  });
+  // Locks of 10 s keep the takeover short; shorter ones lapse while a loaded machine starts the agent, and a worker
+  // whose lock lapsed abandons its attempt itself (WorkerProtocol, worker rule 4). A test starts the CLI twice
+  // (Gemini CLI takes 2–6 s to start, more on a loaded machine) and waits out a lock: up to 45 s seen unloaded, so
+  // each test may take as long as killMidRound's own waits rather than the default minute.
+  const takeoverTimeoutMs = 120_000;
 
-  it('loses none of the tokens spent before the kill: the worker that takes over counts on from them', async () => {
-    // Every agent's second turn hangs: the first worker is killed there, the second one times out there.
-    server = await claude.startServer({ usage, fault: { kind: 'hang', fromCall: 1 } });
-    stack = claudeStack(server, { SC_WORKER_LOCK_MS: '10000' });
-    const { report, spentBeforeKill } = await killMidRound({ phase_timeout: { coding: 8 } });
-    // The second worker's run hung at once (every turn after the first hangs): what the Report counts
-    // is what the killed run spent.
-    expect(report).toMatchObject({
-      status: 'timeout',
-      worker: expect.stringMatching(new RegExp(`:${workers[1].child.pid}$`)),
-    });
-    expect(server.calls.filter((call) => call.delivered)).toHaveLength(spentBeforeKill);
-    expect(sortedTokenUsage(report)).toEqual(expectedTokenUsage(claude, server, usage));
-    expect(report.token_usage[0].input).toBeGreaterThan(0);
-  });
+  it(
+    "the worker that takes over resumes the agent's session: the model sees the conversation so far",
+    async () => {
+      // Only the second turn hangs: the first worker is killed there, and the takeover's calls are answered.
+      server = await cli.startServer({ usage, fault: { kind: 'hang', fromCall: 1, count: 1 } });
+      stack = cliStack(cli, server, { SC_WORKER_LOCK_MS: '10000' });
+      const { report } = await killMidRound({});
+      expect(report.status).toBe('success');
+      const takeover = server.calls.filter((call) => call.agentTurn)[2];
+      expect(cli.toolResults(takeover)).toBeGreaterThanOrEqual(1);
+      expect(JSON.stringify(takeover.body)).toContain('The worker running you stopped');
+    },
+    takeoverTimeoutMs,
+  );
+
+  it(
+    'loses none of the tokens spent before the kill: the worker that takes over counts on from them',
+    async () => {
+      // Every agent's second turn hangs: the first worker is killed there, the second one times out there.
+      server = await cli.startServer({ usage, fault: { kind: 'hang', fromCall: 1 } });
+      stack = cliStack(cli, server, { SC_WORKER_LOCK_MS: '10000' });
+      const { report, spentBeforeKill } = await killMidRound({ phase_timeout: { coding: 8 } });
+      // The second worker's run hung at once (every turn after the first hangs): what the Report counts
+      // is what the killed run spent.
+      expect(report).toMatchObject({
+        status: 'timeout',
+        worker: expect.stringMatching(new RegExp(`:${workers[1].child.pid}$`)),
+      });
+      expect(server.calls.filter((call) => call.delivered)).toHaveLength(spentBeforeKill);
+      expect(sortedTokenUsage(report)).toEqual(expectedTokenUsage(cli, server, usage));
+      expect(report.token_usage[0].input).toBeGreaterThan(0);
+    },
+    takeoverTimeoutMs,
+  );
 });
 
 describeWithClis('workers: SC_AGENT_LIMITS across workers', () => {
@@ -164,7 +180,10 @@ describeWithClis('workers: SC_AGENT_LIMITS across workers', () => {
   it('runs no more Claude agents at once than the limit, with three workers, the rest waiting in the queue', async () => {
     // Slow answers, so that Rounds would overlap without the limit.
     const server = await claude.startServer({ usage, eventDelayMs: 60 });
-    const { stack, repo, queues } = claudeStack(server, { SC_AGENT_LIMITS: 'anthropic=1', SC_WORKER_CONCURRENCY: '2' });
+    const { stack, repo, queues } = cliStack(claude, server, {
+      SC_AGENT_LIMITS: 'anthropic=1',
+      SC_WORKER_CONCURRENCY: '2',
+    });
     const workers = await Promise.all([startWorker(stack), startWorker(stack), startWorker(stack)]);
     try {
       const jobs = await Promise.all(
@@ -197,7 +216,7 @@ describeWithClis('workers: SC_AGENT_LIMITS across workers', () => {
 describeWithClis('worker: an attempt with a follow-up (the PR loop)', () => {
   const claude = agentCliCases.find((cli) => cli.name === 'claude')!;
   let server: FakeModelServer;
-  let stack: ReturnType<typeof claudeStack>;
+  let stack: ReturnType<typeof cliStack>;
   let worker: StackProcess;
 
   afterAll(async () => {
@@ -209,7 +228,7 @@ describeWithClis('worker: an attempt with a follow-up (the PR loop)', () => {
 
   it("resumes Claude Code's session of the attempt before, telling it the follow-up: the model sees the first instructions and the review", async () => {
     server = await claude.startServer({ usage });
-    stack = claudeStack(server);
+    stack = cliStack(claude, server);
     worker = await startWorker(stack.stack);
     const first = await stack.queues.submit({
       plugin: 'agent-cli',
