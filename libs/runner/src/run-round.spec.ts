@@ -379,8 +379,11 @@ describe(runRound.name, () => {
       await server?.close();
     });
 
-    /** A plugin making `calls` agent turns one after the other through its model route, then waiting to be stopped. */
-    async function callsThrough(fault: FakeFault, calls: number): Promise<void> {
+    /**
+     * A plugin making `calls` agent turns one after the other through its model route, then (as a CLI retrying
+     * does) waiting to be stopped, or with `done` returning.
+     */
+    async function callsThrough(fault: FakeFault, calls: number, done = false): Promise<void> {
       server = await startFakeAnthropicServer({ fault, script: [] });
       gateway = new ModelGateway(
         loadUpstreams({ ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: 'key' }),
@@ -404,6 +407,7 @@ describe(runRound.name, () => {
             });
             await answer.text();
           }
+          if (!done) await new Promise((stopped) => ctx.signal.addEventListener('abort', stopped));
           return { exitCode: 0 };
         }),
         'test',
@@ -424,7 +428,7 @@ describe(runRound.name, () => {
     });
 
     it('leaves fewer answers without a reset time, or ones with an answered call between, to the agent', async () => {
-      await callsThrough({ kind: '429', times: 2, fromCall: 1, retryAfterS: null }, 5);
+      await callsThrough({ kind: '429', times: 2, fromCall: 1, retryAfterS: null }, 5, true);
       // 200, 429, 429, 200, 200: two in a row, then answers again.
       const report = await runRound(job({ plugin: 'caller', phases: ['coding'] }), options);
       expect(report.status).toBe('success');

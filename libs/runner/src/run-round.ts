@@ -89,6 +89,7 @@ const defaultWaitMinMs = 60_000;
 const unresetLimitsBeforeWait = 3;
 const maxBackoffWaits = 5;
 const maxBackoffMs = 30 * 60_000;
+const pauseGraceMs = 1000;
 
 /**
  * Runs one attempt of a Round in-process and returns its Report (valid against `report@1.json`). Phases
@@ -131,6 +132,9 @@ async function runPhase(
   const timeout = new AbortController();
   const budget = new AbortController();
   const rateLimit = new AbortController();
+  // The pause decided on, and the timer that stops the agents for it a moment later.
+  let pause: RateLimitedError | undefined;
+  let pauseTimer: NodeJS.Timeout | undefined;
   const timer = setTimeout(
     () => timeout.abort(new PhaseTimeoutError(phase, timeoutMs)),
     Math.min(timeoutMs, maxTimerMs),
@@ -152,12 +156,12 @@ async function runPhase(
   const waitMinMs = options.waitMinMs ?? defaultWaitMinMs;
   let unresetLimits = 0;
   const pauseForRateLimit = (resetAt: Date | undefined, agent: string) => {
-    if (rateLimit.signal.aborted || budget.signal.aborted) return;
+    if (pause || budget.signal.aborted) return;
     if (!resetAt) return backOff(agent);
     const waitMs = resetAt.getTime() - Date.now();
     if (waitMs < waitMinMs) return;
     logger.warn({ phase, agent, reset_at: resetAt.toISOString() }, 'model rate limited: the Round waits');
-    rateLimit.abort(new RateLimitedError(waitMs, `rate_limited until ${resetAt.toISOString()} (${agent})`));
+    pauseAgents(new RateLimitedError(waitMs, `rate_limited until ${resetAt.toISOString()} (${agent})`));
   };
   const backOff = (agent: string) => {
     if (++unresetLimits < unresetLimitsBeforeWait) return;
@@ -173,12 +177,19 @@ async function runPhase(
     const waitMs = Math.min(waitMinMs * 2 ** waits, maxBackoffMs);
     const until = new Date(Date.now() + waitMs).toISOString();
     logger.warn({ phase, agent, wait_ms: waitMs, waits }, 'model rate limited without a reset time: the Round waits');
-    rateLimit.abort(
+    pauseAgents(
       new RateLimitBackoffError(
         waitMs,
         `rate_limited until ${until} (${agent}; no reset time given: wait ${waits + 1} of ${maxBackoffWaits})`,
       ),
     );
+  };
+  // The CLIs keep their transcripts through a write queue flushed every so often (Claude Code: 100 ms) and may not
+  // flush it when stopped: stopped the instant the limit's answer arrives, an agent's last turn may be missing from
+  // the session the next run continues (seen: 1 run in 2).
+  const pauseAgents = (error: RateLimitedError) => {
+    pause = error;
+    pauseTimer = setTimeout(() => rateLimit.abort(error), pauseGraceMs);
   };
   const dataDir = resolve(options.dataDir ?? 'data');
   const contextFor = (phaseSignal: AbortSignal) =>
@@ -214,20 +225,23 @@ async function runPhase(
     settled = await settle(() => handler(job.order, ctx), signal, settleMs);
   } finally {
     clearTimeout(timer);
+    clearTimeout(pauseTimer);
   }
   if (hook === 'setup') {
     if ('outcome' in settled && settled.outcome === undefined && !signal.aborted) return undefined;
     started();
   }
-  const limited = rateLimit.signal.aborted
-    ? (rateLimit.signal.reason as RateLimitedError)
-    : 'error' in settled && isRateLimitedError(settled.error) && !signal.aborted
-      ? settled.error
-      : undefined;
+  // A phase that succeeded within the pause's grace has nothing left to wait for.
+  const limited =
+    pause && (rateLimit.signal.aborted || classify(settled, signal).status !== 'success')
+      ? pause
+      : 'error' in settled && isRateLimitedError(settled.error) && !signal.aborted
+        ? settled.error
+        : undefined;
   if (limited) {
     logger.warn({ phase, retry_after_ms: limited.retryAfterMs }, 'phase rate limited');
     // The work so far is kept (committed) before the attempt is handed back to wait.
-    if (plugin.finalize && rateLimit.signal.aborted) {
+    if (plugin.finalize && pause) {
       const finalize = plugin.finalize;
       await finalizePhase(
         (ctx, phaseEnding) => finalize(job.order, ctx, phaseEnding),
