@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exec, MAX_LINE_CHARS } from './exec';
+import { exec, ExecStartError, MAX_LINE_CHARS } from './exec';
 import { ProcessGroup } from './process-group';
 import { createTestContext } from './testing';
 
@@ -44,6 +44,13 @@ describe('exec', () => {
 
   it('rejects when the command cannot be started', async () => {
     await expect(exec('/no/such/command', [])).rejects.toThrow('cannot run /no/such/command');
+  });
+
+  it('rejects with an ExecStartError with code E2BIG when the environment is past the kernel limit', async () => {
+    // One string of argv or the environment may be 128 KiB on Linux; Node throws this failure instead of emitting it.
+    const started = exec('true', [], { env: { HUGE: 'x'.repeat(256 * 1024) } });
+    await expect(started).rejects.toBeInstanceOf(ExecStartError);
+    await expect(started).rejects.toMatchObject({ code: 'E2BIG', file: 'true' });
   });
 
   it('kills a group whose members ignore SIGTERM, grandchildren included, when the signal aborts', async () => {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { ProcessGroup } from './process-group';
 
@@ -102,12 +102,19 @@ async function runInGroup(file: string, args: readonly string[], options: ExecOp
   const { signal, killGraceMs = DEFAULT_KILL_GRACE_MS, tailChars = defaultTailChars } = options;
   if (signal?.aborted) return { exitCode: null, signal: null, aborted: true, stdoutTail: '', stderrTail: '' };
 
-  const child = spawn(file, args, {
-    cwd: options.cwd,
-    env: options.env ? { ...process.env, ...options.env } : undefined,
-    detached: true,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  let child: ChildProcessWithoutNullStreams;
+  try {
+    child = spawn(file, args, {
+      cwd: options.cwd,
+      env: options.env ? { ...process.env, ...options.env } : undefined,
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+  } catch (error) {
+    // Node emits 'error' only for ENOENT, EACCES, EAGAIN, EMFILE and ENFILE; it throws the others (E2BIG: argv
+    // and environment past the kernel's limit), and arguments it refuses itself.
+    throw new ExecStartError(file, error as NodeJS.ErrnoException);
+  }
   // A child that exits without reading all of its input makes the write fail with EPIPE: not our error.
   child.stdin.on('error', () => undefined);
   child.stdin.end(options.input);

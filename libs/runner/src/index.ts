@@ -18,5 +18,6 @@ export * from './model-gateway/model-gateway';
 export * from './model-gateway/upstreams';
 export * from './pricing/model-prices';
 export * from './plugins/agent-cli/agent-providers';
+export { claudeCodeAliases } from './plugins/agent-cli/agent-templates';
 export { selectionIssues } from './plugins/agent-cli/agent-selection';
 export * from './sandbox/sandbox-runtime';

@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { claudeCodeAliases } from '@sc/runner';
 import { agentCliBinDir } from '../agent-clis';
 import type { FakeModelOptions, FakeModelServer, RecordedCall } from './fake-model-server';
 import { startFakeAnthropicServer } from './anthropic.dialect';
@@ -334,6 +335,24 @@ describeWithClaude('real claude against the fake Anthropic API', () => {
     // The cut-off answer's message_start (its input) is sent before the cut; Claude Code counts it when it read the
     // event before it saw the reset, which is a race: three whole answers, and that one or not.
     expect([3000, 4000]).toContain(run.result.usage.input_tokens);
+  });
+
+  it('calls, for each of its model aliases, the model claudeCodeAliases says (what a cost budget is checked against)', async () => {
+    const server = await fake({ script: [] });
+    const where = workspace();
+    const aliases = [...Object.keys(claudeCodeAliases), 'opus[1m]'];
+    const seen: Record<string, string[]> = {};
+    for (const alias of aliases) {
+      const before = server.calls.length;
+      const run = await runClaude(server, where, 'Say hi.', [`--model=${alias}`]);
+      expect(run.code).toBe(0);
+      seen[alias] = server.calls.slice(before).map((call) => String((call.body as Loose).model));
+    }
+    for (const alias of aliases) {
+      expect(seen[alias].length).toBeGreaterThan(0);
+      // opusplan works with sonnet and plans with opus: a run outside plan mode calls one of its two.
+      for (const model of seen[alias]) expect(claudeCodeAliases[alias.replace('[1m]', '')]).toContain(model);
+    }
   });
 
   it('waits on a stream that sent headers and then nothing (no timeout of its own); SIGTERM ends it with no result line, the transcript kept', async () => {

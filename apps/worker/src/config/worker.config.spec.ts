@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { ModelPrices, SandboxRuntime } from '@sc/runner';
 import { ConfigError } from '@sc/infrastructure';
 import { parseWorkerConfig } from './worker.config';
@@ -149,6 +151,21 @@ describe(parseWorkerConfig.name, () => {
     ],
   ])('refuses %p with one line', (env, message) => {
     expect(() => parseWorkerConfig(env)).toThrow(new ConfigError(message));
+  });
+
+  it('refuses a Codex config.toml whose provider the model gateway cannot follow, naming the file', () => {
+    const codexHome = mkdtempSync(join(tmpdir(), 'sc-worker-codex-'));
+    try {
+      const file = join(codexHome, 'config.toml');
+      writeFileSync(file, 'model_provider = "corp"\n[model_providers.corp]\nname = "c"\nwire_api = "chat"\n');
+      expect(() => parseWorkerConfig({ CODEX_HOME: codexHome })).toThrow(
+        new ConfigError(
+          `Codex config ${file}: model_providers.corp.wire_api is "chat": the model gateway meters only the Responses API (wire_api = "responses", which Codex 0.17x also requires)`,
+        ),
+      );
+    } finally {
+      rmSync(codexHome, { recursive: true, force: true });
+    }
   });
 
   it('stops the process with exit code 2 and one line on stderr', () => {

@@ -51,7 +51,8 @@ export abstract class WorkerConfig {
   abstract readonly s3?: Readonly<Pick<S3ArtifactStoreOptions, 'endpoint' | 'bucket' | 'region'>>;
   /**
    * Where the model gateway forwards agents' calls, and with which keys: the model APIs' own variables
-   * (`ANTHROPIC_BASE_URL`/`ANTHROPIC_API_KEY`, `OPENAI_BASE_URL`/`OPENAI_API_KEY`, `GOOGLE_GEMINI_BASE_URL`/`GEMINI_API_KEY`).
+   * (`ANTHROPIC_BASE_URL`/`ANTHROPIC_API_KEY`, `OPENAI_BASE_URL`/`OPENAI_API_KEY`, `GOOGLE_GEMINI_BASE_URL`/`GEMINI_API_KEY`),
+   * and for Codex without `OPENAI_BASE_URL` the provider of `$CODEX_HOME/config.toml` (else `~/.codex/config.toml`).
    */
   abstract readonly upstreams: Upstreams;
   /** The price table, with the models of `SC_MODEL_PRICES` in place of its own. */

@@ -1,4 +1,7 @@
 import type { ModelRoute, UsageReport } from '@sc/plugin-sdk';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startFakeAnthropicServer } from '../../../../test/support/fake-model-servers/anthropic.dialect';
 import type { FakeModelOptions, FakeModelServer } from '../../../../test/support/fake-model-servers/fake-model-server';
 import { startFakeGeminiServer } from '../../../../test/support/fake-model-servers/gemini.dialect';
@@ -27,16 +30,17 @@ describe('ModelGateway', () => {
     provider: 'anthropic' | 'openai' | 'gemini',
     start: (options: FakeModelOptions) => Promise<FakeModelServer>,
     options: FakeModelOptions = {},
-  ): Promise<void> {
-    server = await start({ usage, script: [{ kind: 'shell', command: 'true' }], ...options });
-    const upstreams = loadUpstreams({
+    env: (server: FakeModelServer) => NodeJS.ProcessEnv = (server) => ({
       ANTHROPIC_BASE_URL: server.url,
       ANTHROPIC_API_KEY: 'upstream-key',
       OPENAI_BASE_URL: `${server.url}/v1`,
       OPENAI_API_KEY: 'upstream-key',
       GOOGLE_GEMINI_BASE_URL: server.url,
       GEMINI_API_KEY: 'upstream-key',
-    });
+    }),
+  ): Promise<void> {
+    server = await start({ usage, script: [{ kind: 'shell', command: 'true' }], ...options });
+    const upstreams = loadUpstreams(env(server));
     gateway = new ModelGateway(upstreams, new ModelPrices());
     route = await gateway.open({
       provider,
@@ -139,6 +143,40 @@ describe('ModelGateway', () => {
     });
     expect(reports).toHaveLength(1);
     expect(reports[0]).toMatchObject({ model: 'gpt-5.5', output: usage.output, cache_read: usage.cacheRead });
+  });
+
+  it("forwards Codex's calls to the provider of its config.toml, with that provider's key, query parameters and headers", async () => {
+    const codexHome = mkdtempSync(join(tmpdir(), 'sc-codex-home-'));
+    try {
+      await open('openai', startFakeOpenAIServer, {}, (server) => {
+        writeFileSync(
+          join(codexHome, 'config.toml'),
+          [
+            'model_provider = "azure"',
+            '[model_providers.azure]',
+            'name = "Azure"',
+            `base_url = "${server.url}/openai/v1"`,
+            'env_key = "AZURE_OPENAI_API_KEY"',
+            'query_params = { api-version = "2025-04-01-preview" }',
+            'http_headers = { "X-Team" = "platform" }',
+          ].join('\n'),
+        );
+        return { CODEX_HOME: codexHome, AZURE_OPENAI_API_KEY: 'azure-key', OPENAI_API_KEY: 'not-this-one' };
+      });
+      const answer = await fetch(`${route.baseUrl}/responses`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${route.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-5.5', stream: true, input: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(await answer.text()).toContain('response.completed');
+      expect(server.calls[0]).toMatchObject({
+        path: '/openai/v1/responses?api-version=2025-04-01-preview',
+        headers: expect.objectContaining({ authorization: 'Bearer azure-key', 'x-team': 'platform' }),
+      });
+      expect(reports[0]).toMatchObject({ model: 'gpt-5.5', output: usage.output });
+    } finally {
+      rmSync(codexHome, { recursive: true, force: true });
+    }
   });
 
   it('meters Gemini usageMetadata and moves a key in the query into the upstream header', async () => {

@@ -179,6 +179,8 @@ export class ModelGateway {
   ): void {
     const upstream = this.upstreams[route.provider];
     const target = new URL(upstream.baseUrl.href.replace(/\/$/, '') + path + withoutKey(search));
+    if (upstream.query)
+      for (const [name, value] of Object.entries(upstream.query)) target.searchParams.set(name, value);
     const headers = forwardedHeaders(request.headers, upstream.headers, body.length);
     const https = target.protocol === 'https:';
     const outgoing = (https ? httpsRequest : httpRequest)(target, {

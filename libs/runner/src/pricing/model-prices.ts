@@ -17,7 +17,7 @@ export interface PriceOverride {
   cache_write_mtok?: number;
 }
 
-/** Which provider a model is priced as: decides between same-named models and Claude Code's aliases. */
+/** Which provider a model is priced as: decides between same-named models of different vendors. */
 export type PriceProvider = 'anthropic' | 'openai' | 'google';
 
 /** The price table's name of each model API the gateway speaks. */
@@ -60,11 +60,10 @@ export class ModelPrices {
   }
 
   /**
-   * Whether calls to `model` can be priced. Claude Code's aliases (`sonnet`, `opus`, `haiku`, …) name
-   * whichever Claude model that CLI release picks, and every Claude model is in the table.
+   * Whether calls to `model`, as a call names it, can be priced. A CLI's alias (Claude Code's `sonnet`) is not a
+   * model the API is called with: resolve it first (`AgentTemplate.models`).
    */
   isKnown(model: string, provider?: PriceProvider): boolean {
-    if (provider === 'anthropic' && claudeAlias.test(model)) return true;
     return this.costOf(model, { input: 1, output: 1, cacheRead: 0, cacheWrite: 0 }, provider) !== null;
   }
 }
@@ -117,8 +116,6 @@ function linearRates(model: string, provider?: PriceProvider): LinearRates | 'un
     below: Math.min(Infinity, ...starts),
   };
 }
-
-const claudeAlias = /^(default|best|sonnet|opus|haiku|opusplan)(\[1m\])?$/i;
 
 function costFromOverride(price: PriceOverride, counts: TokenCounts): number {
   const perToken = (mtok: number | undefined, fallback: number) => (mtok ?? fallback) / 1_000_000;

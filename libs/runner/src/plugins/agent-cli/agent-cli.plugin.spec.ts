@@ -2,6 +2,7 @@ import type { Report, StoredWorkOrder, WorkOrderJob } from '@sc/schemas';
 import { ReviewDiffArtifact, validateReport } from '@sc/schemas';
 import { execFileSync } from 'node:child_process';
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -23,6 +24,7 @@ import { loadUpstreams } from '../../model-gateway/upstreams';
 import { ModelPrices } from '../../pricing/model-prices';
 import { PluginRegistry } from '../../plugin-registry';
 import { runRound, type RunRoundOptions } from '../../run-round';
+import { SandboxRuntime } from '../../sandbox/sandbox-runtime';
 import { createAgentCliPlugin } from './agent-cli.plugin';
 import { createTestRepository, git } from '../../../../../test/support/test-repository';
 import { processesWith } from '../../../../../test/support/processes';
@@ -366,6 +368,34 @@ describe(createAgentCliPlugin.name, () => {
     const report = await run({ agents: [{ name: 'codex', model: 'gpt-5-codex', role: 'implementer' }] });
     expect(report.status).toBe('failure');
     expect(report.summary).toBe(`codex (gpt-5-codex) on ${branch}: codex could not start: ENOENT, not found on PATH`);
+    expect(readdirSync(join(dataDir, 'worktrees'))).toEqual([]);
+  });
+
+  it('fails the phase with EACCES when the template CLI found on PATH is not executable', async () => {
+    const bin = join(root, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'codex'), '#!/bin/sh\nexit 0\n');
+    // No execute bit for anyone: execve refuses it even to root.
+    chmodSync(join(bin, 'codex'), 0o644);
+    process.env.PATH = `${bin}:${process.env.PATH}`;
+    const report = await run({ agents: [{ name: 'codex', model: 'gpt-5-codex', role: 'implementer' }] });
+    expect(report.status).toBe('failure');
+    expect(report.summary).toBe(`codex (gpt-5-codex) on ${branch}: codex could not start: EACCES, not executable`);
+    expect(readdirSync(join(dataDir, 'worktrees'))).toEqual([]);
+  });
+
+  it("fails the phase with E2BIG when the agent's environment is past the kernel's limit", async () => {
+    // A variable the operator passes to agents (SC_AGENT_ENV) longer than one argv/env string may be (128 KiB on
+    // Linux): the worker's own processes never get it, only the agent's.
+    const sandbox = SandboxRuntime.load(
+      { ...process.env, SC_AGENT_SANDBOX: 'off', SC_AGENT_ENV: 'HUGE_SETTING', HUGE_SETTING: 'x'.repeat(256 * 1024) },
+      dataDir,
+    );
+    const report = await runRound(job({ phases: ['coding'], agents: claude() }), { ...options, sandbox });
+    expect(report.status).toBe('failure');
+    expect(report.summary).toBe(
+      `claude (sonnet) on ${branch}: /bin/sh could not start: E2BIG, arguments and environment too long`,
+    );
     expect(readdirSync(join(dataDir, 'worktrees'))).toEqual([]);
   });
   describe('setup, caches, ports and pooled worktrees', () => {

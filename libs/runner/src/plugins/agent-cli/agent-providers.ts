@@ -5,7 +5,9 @@ import { agentTemplates } from './agent-templates';
 
 /**
  * The agents whose model has no known price, as validation issues, when the work-order has a cost budget:
- * such an agent could never be stopped by it. None for another plugin or without `budget.max_cost_usd`.
+ * such an agent could never be stopped by it. A built-in CLI's alias (Claude Code's `sonnet`) is priced as the
+ * model(s) the CLI calls for it, since the gateway prices each call by the model it names. None for another
+ * plugin or without `budget.max_cost_usd`.
  */
 export function unpricedAgents(
   order: Pick<WorkOrder, 'plugin' | 'agents' | 'budget'>,
@@ -15,10 +17,15 @@ export function unpricedAgents(
   const issues: ValidationIssue[] = [];
   for (const [index, agent] of (order.agents ?? []).entries()) {
     const template = agent.command === undefined ? agentTemplates[agent.name] : undefined;
-    if (prices.isKnown(agent.model, template && priceProviders[template.provider])) continue;
+    const provider = template && priceProviders[template.provider];
+    const models = template?.models?.(agent.model) ?? [agent.model];
+    const unpriced = models.filter((model) => !prices.isKnown(model, provider));
+    if (unpriced.length === 0) continue;
+    const named =
+      models.length === 1 && models[0] === agent.model ? '' : ` (${template!.file} calls ${unpriced.join(' and ')})`;
     issues.push({
       path: `/agents/${index}/model`,
-      message: `agent ${agent.name}: model ${agent.model} has no known price, so budget.max_cost_usd could not stop it (add it to SC_MODEL_PRICES)`,
+      message: `agent ${agent.name}: model ${agent.model}${named} has no known price, so budget.max_cost_usd could not stop it (add ${unpriced.join(' and ')} to SC_MODEL_PRICES)`,
     });
   }
   return issues;

@@ -15,6 +15,11 @@ export interface AgentTemplate {
   /** The CLI's executable, found on `PATH`. */
   file: string;
   args(agent: Agent, route: ModelRoute): string[];
+  /**
+   * The models the CLI calls when `args` name `model`: its aliases resolved, so that each can be priced before a
+   * cost budget relies on it. Default: `model` itself.
+   */
+  models?(model: string): readonly string[];
   /** `args` turned into the command line that continues session `sessionId` (the prompt still on stdin). */
   resume(args: string[], sessionId: string): string[];
   /** The CLI's environment; `scratchDir` is the agent's own folder beside its worktree, never committed. */
@@ -29,6 +34,28 @@ export interface AgentTemplate {
    */
   restoredPath?(path: string, cwd: string): string;
   createOutputReader(): AgentOutputReader;
+}
+
+/**
+ * Claude Code's model aliases as the pinned release (scripts/agent-cli-pins.json: 2.1.332) resolves them with an
+ * API key and a base URL of its own, as the gateway runs it: its first-party catalog, not the `gateway` one.
+ * test/support/fake-model-servers/anthropic.dialect.spec.ts runs the real CLI with each alias and fails when a
+ * release moves one. `opusplan` plans with opus and works with sonnet; `[1m]` asks for the same model's
+ * 1M-token context.
+ */
+export const claudeCodeAliases: Readonly<Record<string, readonly string[]>> = {
+  sonnet: ['claude-sonnet-5-5'],
+  opus: ['claude-opus-5-5'],
+  haiku: ['claude-haiku-5-5'],
+  fable: ['claude-fable-5-2'],
+  best: ['claude-opus-5-5'],
+  default: ['claude-opus-5-5'],
+  opusplan: ['claude-opus-5-5', 'claude-sonnet-5-5'],
+};
+
+/** The models Claude Code calls for `model`: an alias's (case and `[1m]` aside), else `model` itself. */
+export function claudeCodeModels(model: string): readonly string[] {
+  return claudeCodeAliases[model.toLowerCase().replace(/\[1m\]$/, '')] ?? [model];
 }
 
 /**
@@ -53,6 +80,7 @@ export const agentTemplates: Record<string, AgentTemplate> = {
         ? ['--permission-mode=default']
         : ['--permission-mode=acceptEdits', '--allowedTools=Bash']),
     ],
+    models: claudeCodeModels,
     resume: (args, sessionId) => [...args, `--resume=${sessionId}`],
     env: (route) => ({
       ANTHROPIC_BASE_URL: route.baseUrl,
