@@ -1,6 +1,7 @@
 import { JobName, roundJobId, type Report, type StoredWorkOrder, type WorkOrderJob } from '@sc/schemas';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   agentCliCases,
   expectedTokenUsage,
@@ -10,6 +11,7 @@ import {
 import { agentCliBinDir } from '../../../test/support/agent-clis';
 import type { FakeModelServer } from '../../../test/support/fake-model-servers/fake-model-server';
 import { createStackEnv, startWorker, type StackEnv, type StackProcess } from '../../../test/support/local-stack';
+import { startS3Server, type S3TestServer } from '../../../test/support/s3-server';
 import { until } from '../../../test/support/until';
 import { createTestRepository, git } from '../../../test/support/test-repository';
 import { QueueDriver } from './worker-stack';
@@ -97,12 +99,15 @@ describeWithClis.each(agentCliCases)('worker: a worker killed while $name waits 
   const agents = [{ name: cli.name, model: cli.model, role: 'implementer' }];
   let server: FakeModelServer;
   let stack: ReturnType<typeof cliStack>;
+  let s3: S3TestServer | undefined;
   const workers: StackProcess[] = [];
 
   afterEach(async () => {
     for (const worker of workers.splice(0)) await worker.kill();
     await stack?.queues.close();
     await server?.close();
+    await s3?.close();
+    s3 = undefined;
     stack?.stack.cleanup();
   });
 
@@ -146,6 +151,42 @@ describeWithClis.each(agentCliCases)('worker: a worker killed while $name waits 
       stack = cliStack(cli, server, { SC_WORKER_LOCK_MS: '10000' });
       const { report } = await killMidRound({});
       expect(report.status).toBe('success');
+      const takeover = server.calls.filter((call) => call.agentTurn)[2];
+      expect(cli.toolResults(takeover)).toBeGreaterThanOrEqual(1);
+      expect(JSON.stringify(takeover.body)).toContain('The worker running you stopped');
+    },
+    takeoverTimeoutMs,
+  );
+
+  it(
+    'a worker on another host takes over from the session kept in the shared artifact store (S3)',
+    async () => {
+      server = await cli.startServer({ usage, fault: { kind: 'hang', fromCall: 1, count: 1 } });
+      s3 = await startS3Server();
+      stack = cliStack(cli, server, { SC_WORKER_LOCK_MS: '10000', ...s3.env });
+      workers.push(await startWorker(stack.stack));
+      // Each host clones the repository into its data folder, as a host of its own would.
+      const job = await stack.queues.submit({
+        plugin: 'agent-cli',
+        phases: ['coding'],
+        repo: { url: `file://${stack.repo}` },
+        agents,
+      });
+      await until(() => server.calls.filter((call) => call.agentTurn).length >= 2, {
+        timeoutMs: 30_000,
+        what: 'the first run waiting on its second turn',
+      });
+      // A running session is kept at most every 10 s: by then the kept transcript holds the first turn's tool result.
+      await sleep(12_000);
+      await workers[0].kill();
+      // The other host has a data folder of its own: no clone, none of the killed run's scratch files, only the
+      // artifacts (the work the killed run had not committed stays behind with it).
+      workers.push(await startWorker(stack.stack, { SC_DATA_DIR: join(stack.stack.dataDir, '..', 'other-host') }));
+      const { report } = await stack.queues.finished(job.round_id, 60_000);
+      expect(report).toMatchObject({
+        status: 'success',
+        worker: expect.stringMatching(new RegExp(`:${workers[1].child.pid}$`)),
+      });
       const takeover = server.calls.filter((call) => call.agentTurn)[2];
       expect(cli.toolResults(takeover)).toBeGreaterThanOrEqual(1);
       expect(JSON.stringify(takeover.body)).toContain('The worker running you stopped');
