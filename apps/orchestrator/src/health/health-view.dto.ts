@@ -70,7 +70,7 @@ export class WorkersHealthViewDto implements WorkersHealthView {
 
   @ApiPropertyOptional({
     description: 'Set when the list could not be read from Redis: it is unknown, not empty',
-    example: 'unknown: workers list timed out after 1000 ms',
+    example: 'workers list timed out after 1000 ms',
   })
   message?: string;
 }

@@ -46,7 +46,7 @@ export class WorkersHealthIndicator implements OnApplicationShutdown {
     try {
       view = { processes: await withTimeout(this.read(), timeoutMs, 'workers list') };
     } catch (error) {
-      view = { processes: [], message: `unknown: ${(error as Error).message}` };
+      view = { processes: [], message: (error as Error).message };
     }
     return indicator.up(view);
   }
