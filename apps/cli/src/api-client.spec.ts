@@ -85,12 +85,16 @@ describe(ApiClient.name, () => {
     expect(error.body).toEqual({ statusCode: 502, error: 'Bad Gateway', message: 'Bad Gateway' });
   });
 
-  it('answers /health with the Terminus report on 503 too', async () => {
-    const started = await listen((_req, res) =>
-      sendJson(res, 503, { status: 'error', error: { database: { status: 'down' } } }),
-    );
+  it('answers /health with its checks on 503 too', async () => {
+    const body = {
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: 'Service Unavailable Exception',
+      details: { database: { status: 'down', message: 'timeout' } },
+    };
+    const started = await listen((_req, res) => sendJson(res, 503, body));
     server = started.server;
-    await expect(new ApiClient({ baseUrl: started.url }).health()).resolves.toMatchObject({ status: 'error' });
+    await expect(new ApiClient({ baseUrl: started.url }).health()).resolves.toEqual(body);
   });
 
   it('says the orchestrator cannot be reached when nothing listens', async () => {

@@ -1,6 +1,8 @@
 import type {
   CommitRef,
   ErrorBody,
+  HealthUnavailableView,
+  HealthView,
   ListRoundsQuery,
   PullRequestResult,
   Report,
@@ -17,13 +19,8 @@ import { ApiError, ApiUnreachableError } from './errors';
 /** Filters of `GET /rounds`, plus `branch`, which `sc commit` uses to find the Round of a work-order branch. */
 export type RoundFilter = ListRoundsQuery & { branch?: string };
 
-/** The body of `GET /health` as Terminus writes it (200 when every check is up, 503 otherwise). */
-export interface HealthReport {
-  status: 'ok' | 'error' | 'shutting_down';
-  info?: Record<string, { status: string; [key: string]: unknown }>;
-  error?: Record<string, { status: string; [key: string]: unknown }>;
-  details?: Record<string, { status: string; [key: string]: unknown }>;
-}
+/** The body of `GET /health`: Terminus's report when every check is up (200), an error body naming each check otherwise (503). */
+export type HealthReport = HealthView | HealthUnavailableView;
 
 /** Where the orchestrator listens and how to authenticate. */
 export interface ApiClientOptions {
@@ -110,7 +107,7 @@ export class ApiClient {
     return this.request('POST', `/rounds/${encodeURIComponent(roundId)}/commits`, { body: commit });
   }
 
-  /** `GET /health`: answers the Terminus report for 200 and for 503 (a failing check is data, not an error). */
+  /** `GET /health`: answers the report for 200 and for 503 (a failing check is data, not an error). */
   health(): Promise<HealthReport> {
     return this.request('GET', '/health', { acceptStatus: [503] });
   }

@@ -210,7 +210,9 @@ describe('sc against a running stack: submit, rounds, report, cancel, doctor', (
     const healthy = await sc('doctor');
     expect(healthy.stdout).toMatch(/^✓ api: /m);
     expect(healthy.stdout).toMatch(/^✓ database: /m);
-    expect(healthy.stdout).toMatch(/^✓ sandbox: (bubblewrap|off): /m);
+    expect(healthy.stdout).toMatch(/^[✓!] sandbox: (bubblewrap|off): /m);
+    // The stack's worker, from its heartbeat, with how it confines agents.
+    expect(healthy.stdout).toMatch(new RegExp(`^[✓!] worker [^ ]+:${worker.child.pid}: (bubblewrap|off): `, 'm'));
     expect(healthy.code).toBe(0);
 
     // A sandbox value the worker would refuse at start is a failed check, not a crash.

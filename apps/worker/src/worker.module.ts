@@ -8,6 +8,7 @@ import { CancelRequestsListener } from './cancellation/cancel-requests.listener'
 import { AttemptLedgers } from './ledger/attempt-ledgers';
 import { AgentSlots } from './limits/agent-slots';
 import { WorkerConfig } from './config/worker.config';
+import { HeartbeatPublisher } from './heartbeats/heartbeat.publisher';
 import { LoggerModule } from './logging/logger.module';
 import { MetricsServer } from './metrics/metrics.server';
 import { modelGatewayProvider } from './model-gateway/model-gateway.provider';
@@ -43,6 +44,7 @@ export class WorkerModule {
         CancelRequestsListener,
         WorkerMetrics,
         MetricsServer,
+        HeartbeatPublisher,
       ],
     };
   }

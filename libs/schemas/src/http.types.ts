@@ -1,6 +1,7 @@
 import type { ValidationIssue } from './validate';
 import type { RoundState } from './round-state';
 import type { AgentSession, CommitRef, ReportStatus } from './report.types';
+import type { WorkerHeartbeat } from './worker-heartbeat';
 
 /** Answer of `POST /workorders` (also for a repeated submit with the same `id` or `Idempotency-Key`). */
 export interface SubmitWorkOrderResponse {
@@ -101,4 +102,45 @@ export interface ErrorBody {
   error: string;
   message: string;
   details?: ValidationIssue[];
+}
+
+/** One check of `GET /health`: `up`, or `down` with a `message` saying why. */
+export interface HealthIndicatorView {
+  status: 'up' | 'down';
+  message?: string;
+}
+
+/**
+ * The `workers` part of `GET /health`: the worker processes whose heartbeat has not expired, each with how it
+ * confines agents. Always `up`: no worker, or a list Redis did not give, does not make the orchestrator unhealthy.
+ */
+export interface WorkersHealthView {
+  status: 'up';
+  /** By name. */
+  processes: WorkerHeartbeat[];
+  /** Set when the list could not be read: it is unknown, not empty. */
+  message?: string;
+}
+
+/** The checks of `GET /health`, by name. */
+export interface HealthChecksView {
+  database?: HealthIndicatorView;
+  redis?: HealthIndicatorView;
+  workers?: WorkersHealthView;
+}
+
+/** `GET /health` answering 200 (Terminus's shape): every check is up. */
+export interface HealthView {
+  status: 'ok';
+  /** The checks that are up. */
+  info: HealthChecksView;
+  /** The checks that are down: none on a 200. */
+  error: HealthChecksView;
+  /** Every check. */
+  details: HealthChecksView;
+}
+
+/** `GET /health` answering 503, in the shape of every error answer: `details` holds every check, a failing one `down`. */
+export interface HealthUnavailableView extends Omit<ErrorBody, 'details'> {
+  details: HealthChecksView;
 }

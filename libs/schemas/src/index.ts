@@ -10,5 +10,6 @@ export * from './branch-name';
 export * from './http.types';
 export * from './metrics';
 export * from './worker-protocol';
+export * from './worker-heartbeat';
 export * from './review-gate';
 export * from './notifications';

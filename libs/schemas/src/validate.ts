@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { CommitRef, Report } from './report.types';
 import type { WorkOrder } from './workorder.types';
 import { roundMessageSchema, workOrderJobSchema, type RoundMessage, type WorkOrderJob } from './queues';
+import { workerHeartbeatSchema, type WorkerHeartbeat } from './worker-heartbeat';
 
 /** One thing wrong with a document: a JSON Pointer into it and what is wrong there. */
 export interface ValidationIssue {
@@ -113,6 +114,8 @@ export function isNotifyUrl(url: string): boolean {
 export const validateWorkOrderJob = createValidator<WorkOrderJob>(workOrderJobSchema);
 /** Validates a `reports` queue message. */
 export const validateRoundMessage = createValidator<RoundMessage>(roundMessageSchema);
+/** Validates a worker's heartbeat record as read from Redis. */
+export const validateWorkerHeartbeat = createValidator<WorkerHeartbeat>(workerHeartbeatSchema);
 
 /** Formats issues as one line: `/title: is required; /priority: must be <= 10`. */
 export function formatIssues(issues: readonly ValidationIssue[]): string {

@@ -20,7 +20,6 @@ import {
   type WorkOrderJob,
 } from '@sc/schemas';
 import { DelayedError, UnrecoverableError, type Job, type WorkerOptions } from 'bullmq';
-import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { ARTIFACT_STORE } from '../artifacts/artifact-store.provider';
 import { WorkerConfig } from '../config/worker.config';
@@ -30,6 +29,7 @@ import { WORKER_LOGGER } from '../logging/logger.module';
 import { WorkerMetrics } from '../metrics/worker.metrics';
 import type { AttemptPublisher } from '../publishing/attempt.publisher';
 import { RoundPublisher } from '../publishing/round.publisher';
+import { workerName } from '../worker-name';
 
 /** What a completed `run-round` job returns (kept by BullMQ; the Report itself goes to `reports`). */
 export interface RoundJobResult {
@@ -69,7 +69,7 @@ export function workOrdersWorkerOptions(
 @Processor(QueueName.WorkOrders)
 export class WorkOrdersConsumer extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   /** Who runs the Rounds, as the Reports name it. */
-  readonly workerName = `${hostname()}:${process.pid}`;
+  readonly workerName = workerName;
   private isShuttingDown = false;
   /** The running attempts' locks by job id: when BullMQ last renewed each, and how to give its attempt up. */
   private readonly locks = new Map<string, { renewedAt: number; abandon: () => void }>();

@@ -1,4 +1,5 @@
 import { ExecStartError, type AgentSandbox } from '@sc/plugin-sdk';
+import type { AgentSandboxMode } from '@sc/schemas';
 import { accessSync, constants, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { homedir } from 'node:os';
@@ -8,7 +9,7 @@ import { bubblewrapArgs } from './bubblewrap';
 import { CgroupLimits, type AgentCgroup } from './cgroup-limits';
 
 /** How this process confines agents: bubblewrap, not at all (`SC_AGENT_SANDBOX=off`), or it cannot. */
-export type SandboxMode = 'bubblewrap' | 'off' | 'unavailable';
+export type SandboxMode = AgentSandboxMode;
 
 /** Where a sandbox of its own network reaches the model gateway: its unix socket, and its routes' port. */
 export interface GatewayBridge {
