@@ -1,8 +1,8 @@
 // @ts-check
 // The model gateway's cost per model call: time to first byte and to the end of a streamed answer through the
-// gateway, beside direct calls to the same fake Anthropic server and calls through the plainest Node proxy in a
-// process of its own (fixtures/bare-proxy.js), in the same run, interleaved, one call at a time; and the CPU per
-// call of the gateway's process and of the bare proxy's.
+// gateway, beside direct calls to the same fake Anthropic server, calls through the plainest Node HTTP proxy in a
+// process of its own (fixtures/bare-proxy.js) and through a byte relay (fixtures/tcp-relay.js: the hop alone), in
+// the same run, interleaved, one call at a time; and the CPU per call of the gateway's process and of the bare proxy's.
 const { spawn } = require('node:child_process');
 const { once } = require('node:events');
 const { readFileSync } = require('node:fs');
@@ -111,11 +111,14 @@ async function measureGateway({ calls, warmup }) {
   const fake = await startFakeAnthropic();
   const gateway = await startProxy('gateway-process.js', fake.url);
   const bare = await startProxy('bare-proxy.js', fake.url);
+  // The relay passes the path through: it is served at the fake's own root.
+  const relay = await startProxy('tcp-relay.js', fake.url);
   try {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const paths = {
       direct: { url: fake.url },
       bare_proxy: { url: bare.url, pid: bare.child.pid },
+      tcp_relay: { url: relay.url.replace(/\/r\/tcp$/, '') },
       gateway: { url: gateway.url, pid: gateway.child.pid },
     };
     const samples = Object.fromEntries(Object.keys(paths).map((name) => [name, { firstByte: [], end: [], cpuMs: 0 }]));
@@ -146,12 +149,14 @@ async function measureGateway({ calls, warmup }) {
       added_first_byte_ms: added('gateway', 'first_byte'),
       added_end_ms: added('gateway', 'end'),
       bare_proxy_added_end_ms: added('bare_proxy', 'end'),
+      tcp_relay_added_end_ms: added('tcp_relay', 'end'),
       gateway_cpu_ms_per_call: round(samples.gateway.cpuMs / calls, 3),
       bare_proxy_cpu_ms_per_call: round(samples.bare_proxy.cpuMs / calls, 3),
     };
   } finally {
     gateway.child.kill();
     bare.child.kill();
+    relay.child.kill();
     fake.server.close();
   }
 }
