@@ -1,10 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { agentCliCases } from '../../../test/support/agent-cli-cases';
 import { agentCliBinDir } from '../../../test/support/agent-clis';
 import type { FakeFault, FakeModelServer } from '../../../test/support/fake-model-servers/fake-model-server';
 import { startWorker, type StackProcess } from '../../../test/support/local-stack';
 import { createTestRepository } from '../../../test/support/test-repository';
+import { entryText, readRoundEvents } from '../../../test/support/round-event-stream';
 import { until } from '../../../test/support/until';
 import { startOrchestratorStack, type OrchestratorStack } from './support/orchestrator-stack';
 
@@ -106,11 +108,35 @@ describeWithClis("a Round's agent sessions over rate limits and retries", () => 
     expect(done).toMatchObject({ state: 'succeeded', attempt: 1, resumes_at: null });
     const states = done.transitions.map((transition: { to: string }) => transition.to);
     expect(states).toEqual(['queued', 'running', 'waiting', 'running', 'succeeded']);
+    // The event stream tells it as it happened.
+    const stream = await fetch(`${sc.orchestrator.url}/rounds/${roundId}/events?follow=false`, {
+      headers: { accept: 'text/event-stream' },
+    });
+    const entries = (await readRoundEvents(stream)).map(entryText);
+    expect(entries.filter((entry) => entry.includes('→'))).toEqual([
+      'new → queued',
+      'queued → running',
+      'running → waiting',
+      'waiting → running',
+      'running → succeeded',
+    ]);
     const turns = server.calls.filter((call) => call.agentTurn);
     expect(turns[1].status).toBe(429);
     // The run after the wait continues the session: its first turn carries the first one's tool result.
     expect(claude.toolResults(turns[2])).toBeGreaterThanOrEqual(1);
     expect(JSON.stringify(turns[2].body)).toContain('Your run was stopped (rate_limited until');
+  });
+
+  it('cancels a waiting Round: it ends cancelled at once and never runs again', async () => {
+    const roundId = await submitWith({ kind: '429', times: 1, fromCall: 1, retryAfterS: 8 }, 'repo-cancel');
+    await waiting(roundId);
+    const turns = server.calls.length;
+    expect((await sc.call('POST', `/rounds/${roundId}/cancel`)).status).toBe(200);
+    expect((await sc.call('GET', `/rounds/${roundId}`)).body).toMatchObject({ state: 'cancelled', resumes_at: null });
+    // Past the reset, the delayed job is gone: nothing asks the model again.
+    await sleep(10_000);
+    expect(server.calls).toHaveLength(turns);
+    expect((await sc.call('GET', `/rounds/${roundId}`)).body.state).toBe('cancelled');
   });
 
   it('waits with a backoff when the model names no reset time, and goes on once it answers', async () => {
