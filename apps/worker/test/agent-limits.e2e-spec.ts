@@ -1,7 +1,7 @@
 import { roundJobId } from '@sc/schemas';
-import { createStackEnv, startWorker, type StackEnv, type StackProcess } from '../../../test/support/local-stack';
+import { type StackEnv, type StackProcess } from '../../../test/support/local-stack';
 import { until } from '../../../test/support/until';
-import { QueueDriver } from './worker-stack';
+import { startWorkerStack, stopWorkerStack, type QueueDriver } from './worker-stack';
 
 // A Round that needs more agents of a model API at once than SC_AGENT_LIMITS allows could never take its slots:
 // the worker ends it at once with an `error` Report. No agent CLI runs, so none needs to be installed.
@@ -11,15 +11,11 @@ describe('worker: a Round over SC_AGENT_LIMITS', () => {
   let queues: QueueDriver;
 
   beforeAll(async () => {
-    stack = createStackEnv({ SC_AGENT_LIMITS: 'anthropic=3,openai=5' });
-    worker = await startWorker(stack);
-    queues = new QueueDriver(stack);
+    ({ stack, worker, queues } = await startWorkerStack({ SC_AGENT_LIMITS: 'anthropic=3,openai=5' }));
   });
 
   afterAll(async () => {
-    await queues?.close();
-    await worker?.stop();
-    stack?.cleanup();
+    await stopWorkerStack({ stack, worker, queues });
   });
 
   it('ends at once with one error Report naming the provider, the agents it needs and the limit', async () => {

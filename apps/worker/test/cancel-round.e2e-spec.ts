@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createStackEnv, startWorker, type StackEnv, type StackProcess } from '../../../test/support/local-stack';
+import { type StackEnv, type StackProcess } from '../../../test/support/local-stack';
 import { until } from '../../../test/support/until';
 import { ProcessGroup } from '@sc/plugin-sdk';
-import { QueueDriver } from './worker-stack';
+import { startWorkerStack, stopWorkerStack, type QueueDriver } from './worker-stack';
 
 describe('worker: stopping a running Round', () => {
   let stack: StackEnv;
@@ -12,19 +12,14 @@ describe('worker: stopping a running Round', () => {
 
   beforeAll(async () => {
     // Two Rounds at once: the cancel test must stop the right one and leave the other running.
-    stack = createStackEnv({
+    ({ stack, worker, queues } = await startWorkerStack({
       SC_PLUGINS: join(__dirname, 'fixtures', 'sleeping.plugin.js'),
       SC_WORKER_CONCURRENCY: '2',
-    });
-    mkdirSync(stack.dataDir, { recursive: true });
-    worker = await startWorker(stack);
-    queues = new QueueDriver(stack);
+    }));
   });
 
   afterAll(async () => {
-    await queues?.close();
-    await worker?.stop();
-    stack?.cleanup();
+    await stopWorkerStack({ stack, worker, queues });
   });
 
   async function startSleeping(name: string, order: Parameters<QueueDriver['submit']>[0] = {}) {

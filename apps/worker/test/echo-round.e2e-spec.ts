@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createStackEnv, startWorker, type StackEnv, type StackProcess } from '../../../test/support/local-stack';
+import { type StackEnv, type StackProcess } from '../../../test/support/local-stack';
 import { until } from '../../../test/support/until';
-import { QueueDriver } from './worker-stack';
+import { startWorkerStack, stopWorkerStack, type QueueDriver } from './worker-stack';
 
 const fixture = (name: string) => join(__dirname, 'fixtures', name);
 
@@ -14,15 +14,13 @@ describe('worker: work-order jobs to reports', () => {
   let queues: QueueDriver;
 
   beforeAll(async () => {
-    stack = createStackEnv({ SC_PLUGINS: [fixture('throwing.plugin.js'), fixture('old-api.plugin.js')].join(',') });
-    worker = await startWorker(stack);
-    queues = new QueueDriver(stack);
+    ({ stack, worker, queues } = await startWorkerStack({
+      SC_PLUGINS: [fixture('throwing.plugin.js'), fixture('old-api.plugin.js')].join(','),
+    }));
   });
 
   afterAll(async () => {
-    await queues?.close();
-    await worker?.stop();
-    stack?.cleanup();
+    await stopWorkerStack({ stack, worker, queues });
   });
 
   it('runs an echo Round: started, then finished with success, the instructions and the params artifact', async () => {

@@ -1,12 +1,6 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  createStackEnv,
-  freePort,
-  startWorker,
-  type StackEnv,
-  type StackProcess,
-} from '../../../test/support/local-stack';
+import { freePort, type StackEnv, type StackProcess } from '../../../test/support/local-stack';
 import {
   hasPromtool,
   parsePrometheusText,
@@ -16,7 +10,7 @@ import {
   type PrometheusSample,
 } from '../../../test/support/prometheus-text';
 import { until } from '../../../test/support/until';
-import { QueueDriver } from './worker-stack';
+import { startWorkerStack, stopWorkerStack, type QueueDriver } from './worker-stack';
 
 const fixture = (name: string) => join(__dirname, 'fixtures', name);
 
@@ -41,20 +35,15 @@ describe('worker: /metrics on SC_WORKER_METRICS_PORT', () => {
   beforeAll(async () => {
     const port = await freePort();
     metricsUrl = `http://127.0.0.1:${port}/metrics`;
-    stack = createStackEnv({
+    ({ stack, worker, queues } = await startWorkerStack({
       SC_PLUGINS: [fixture('tokens.plugin.js'), fixture('throwing.plugin.js'), fixture('sleeping.plugin.js')].join(','),
       SC_WORKER_METRICS_PORT: String(port),
       SC_WORKER_CONCURRENCY: '3',
-    });
-    mkdirSync(stack.dataDir, { recursive: true });
-    worker = await startWorker(stack);
-    queues = new QueueDriver(stack);
+    }));
   });
 
   afterAll(async () => {
-    await queues?.close();
-    await worker?.stop();
-    stack?.cleanup();
+    await stopWorkerStack({ stack, worker, queues });
   });
 
   it('says the worker is up, with its concurrency and the Node defaults, before any Round', async () => {

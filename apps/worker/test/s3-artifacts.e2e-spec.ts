@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createStackEnv, startWorker, type StackEnv, type StackProcess } from '../../../test/support/local-stack';
+import { type StackEnv, type StackProcess } from '../../../test/support/local-stack';
 import { startS3Server, type S3TestServer } from '../../../test/support/s3-server';
-import { QueueDriver } from './worker-stack';
+import { startWorkerStack, stopWorkerStack, type QueueDriver } from './worker-stack';
 
 describe('worker: artifacts on S3 when S3_ENDPOINT is set', () => {
   let s3: S3TestServer;
@@ -12,15 +12,11 @@ describe('worker: artifacts on S3 when S3_ENDPOINT is set', () => {
   beforeAll(async () => {
     s3 = await startS3Server();
     // Credentials reach the worker the way they reach a container: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.
-    stack = createStackEnv(s3.env);
-    worker = await startWorker(stack);
-    queues = new QueueDriver(stack);
+    ({ stack, worker, queues } = await startWorkerStack(s3.env));
   });
 
   afterAll(async () => {
-    await queues?.close();
-    await worker?.stop();
-    stack?.cleanup();
+    await stopWorkerStack({ stack, worker, queues });
     await s3?.close();
   });
 

@@ -12,8 +12,14 @@ import {
 import { Queue, Worker } from 'bullmq';
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import type { StackEnv } from '../../../test/support/local-stack';
-import { redisUrl } from '../../../test/support/local-stack';
+import { mkdirSync } from 'node:fs';
+import {
+  createStackEnv,
+  redisUrl,
+  startWorker,
+  type StackEnv,
+  type StackProcess,
+} from '../../../test/support/local-stack';
 import { until } from '../../../test/support/until';
 
 /**
@@ -87,4 +93,26 @@ export class QueueDriver {
     if (keys.length > 0) await this.publisher.del(...keys);
     await this.publisher.quit();
   }
+}
+
+/** A worker of its own stack (temp folders, private queue prefix) and the driver of its queues. */
+export interface WorkerStack {
+  stack: StackEnv;
+  worker: StackProcess;
+  queues: QueueDriver;
+}
+
+/** Starts a worker on a stack of its own with `env`, its data folder made, and the queue driver beside it. */
+export async function startWorkerStack(env: NodeJS.ProcessEnv = {}): Promise<WorkerStack> {
+  const stack = createStackEnv(env);
+  mkdirSync(stack.dataDir, { recursive: true });
+  const worker = await startWorker(stack);
+  return { stack, worker, queues: new QueueDriver(stack) };
+}
+
+/** Stops what {@link startWorkerStack} started (any part of it may be missing when its start failed). */
+export async function stopWorkerStack(parts: Partial<WorkerStack>): Promise<void> {
+  await parts.queues?.close();
+  await parts.worker?.stop();
+  parts.stack?.cleanup();
 }

@@ -1,9 +1,9 @@
-import { logRedisErrors, redisConnectionOptions } from '@sc/infrastructure';
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestrator.config';
 import { withTimeout } from '../queue/with-timeout';
+import { probeConnection } from './probe-connection';
 
 // A probe must answer quickly even when Redis hangs.
 const timeoutMs = 2_000;
@@ -11,21 +11,13 @@ const timeoutMs = 2_000;
 /** Redis reachability for `GET /health`: a PING on a connection of its own that never queues commands. */
 @Injectable()
 export class RedisHealthIndicator implements OnApplicationShutdown {
-  private readonly logger = new Logger(RedisHealthIndicator.name);
   private readonly redis: Redis;
 
   constructor(
     @Inject(ORCHESTRATOR_CONFIG) config: OrchestratorConfig,
     private readonly indicators: HealthIndicatorService,
   ) {
-    this.redis = new Redis({
-      ...redisConnectionOptions(config.redis),
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: false,
-      lazyConnect: true,
-      connectTimeout: timeoutMs,
-    });
-    logRedisErrors(this.redis, 'health check', (fields, message) => this.logger.warn(fields, message));
+    this.redis = probeConnection(config, timeoutMs, 'health check');
   }
 
   async ping(): Promise<HealthIndicatorResult<'redis'>> {

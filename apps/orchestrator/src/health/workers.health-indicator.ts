@@ -1,5 +1,4 @@
-import { logRedisErrors, redisConnectionOptions } from '@sc/infrastructure';
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import {
   validateWorkerHeartbeat,
@@ -8,9 +7,10 @@ import {
   type WorkerHeartbeat,
   type WorkersHealthView,
 } from '@sc/schemas';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../config/orchestrator.config';
 import { withTimeout } from '../queue/with-timeout';
+import { probeConnection } from './probe-connection';
 
 // /health is a liveness and readiness probe: the list comes within this or is shown as unknown.
 const timeoutMs = 1_000;
@@ -22,7 +22,6 @@ const timeoutMs = 1_000;
  */
 @Injectable()
 export class WorkersHealthIndicator implements OnApplicationShutdown {
-  private readonly logger = new Logger(WorkersHealthIndicator.name);
   private readonly redis: Redis;
   private connected?: Promise<void>;
 
@@ -30,14 +29,7 @@ export class WorkersHealthIndicator implements OnApplicationShutdown {
     @Inject(ORCHESTRATOR_CONFIG) private readonly config: OrchestratorConfig,
     private readonly indicators: HealthIndicatorService,
   ) {
-    this.redis = new Redis({
-      ...redisConnectionOptions(config.redis),
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: false,
-      lazyConnect: true,
-      connectTimeout: timeoutMs,
-    });
-    logRedisErrors(this.redis, 'workers health', (fields, message) => this.logger.warn(fields, message));
+    this.redis = probeConnection(config, timeoutMs, 'workers health');
   }
 
   async list(): Promise<HealthIndicatorResult<'workers'>> {
