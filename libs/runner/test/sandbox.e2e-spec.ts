@@ -106,6 +106,9 @@ describeSandboxed('agent sandbox (bubblewrap)', () => {
       'data folder': join(dataDir, 'owned.txt'),
       etc: '/etc/sc-owned',
       'git hooks': join(repo, '.git', 'hooks', 'pre-commit'),
+      // What the worker's own git reads as configuration: the repository's config and its attributes.
+      'git config': join(repo, '.git', 'config'),
+      'git attributes': join(repo, '.git', 'info', 'attributes'),
     };
     const attempts = Object.entries(targets).map(
       ([name, target]) =>
@@ -125,7 +128,81 @@ describeSandboxed('agent sandbox (bubblewrap)', () => {
     ]);
     expect(git(repo, 'log', '--format=%s', branch).split('\n')).toContain('by the agent');
     expect(readFileSync(targets.checkout, 'utf8')).toBe('# repo\n');
-    for (const target of Object.values(targets).slice(1)) expect(existsSync(target)).toBe(false);
+    for (const target of Object.values(targets).slice(1, 6)) expect(existsSync(target)).toBe(false);
+    expect(readFileSync(targets['git config'], 'utf8')).not.toContain('owned');
+  });
+
+  // The agent may write its worktree's `.git` file and admin folder (a commit needs its index and HEAD), and
+  // the worker commits the worktree after it, outside the sandbox: its git must not run anything the agent
+  // pointed it at. Each agent leaves work to commit, then aims the worker's git at a command of its own.
+  describe("the worker's git after the agent runs nothing the agent wrote", () => {
+    const evilScript = (marker: string) => [
+      `cat > "$HOME/evil.sh" <<'EOF'`,
+      '#!/bin/sh',
+      `echo "escaped: $0 $*" >> '${marker}'`,
+      'exec cat',
+      'EOF',
+      'chmod +x "$HOME/evil.sh"',
+      'common=$(git rev-parse --path-format=absolute --git-common-dir)',
+      'admin=$(git rev-parse --absolute-git-dir)',
+      'echo work > work.txt',
+    ];
+    // A git dir of the agent's that still reaches the repository's objects and refs.
+    const ownGitDir = (dir: string) => [
+      `mkdir -p ${dir}/hooks`,
+      `ln -s "$common/objects" ${dir}/objects`,
+      `ln -s "$common/refs" ${dir}/refs`,
+      `cp "$common/config" "$admin/HEAD" ${dir}/`,
+    ];
+    const attacks: Array<[string, string[], (repo: string) => void]> = [
+      [
+        'commondir pointing to a repository whose config sets core.fsmonitor',
+        [
+          ...ownGitDir('"$HOME/evil"'),
+          'git config -f "$HOME/evil/config" core.fsmonitor "$HOME/evil.sh"',
+          'echo "$HOME/evil" > "$admin/commondir"',
+        ],
+        () => undefined,
+      ],
+      [
+        '.git pointing to a git dir of its own with hooks and core.hooksPath',
+        [
+          ...ownGitDir('"$HOME/evil-git"'),
+          'cp "$admin/index" "$HOME/evil-git/"',
+          'for hook in pre-commit post-commit reference-transaction post-index-change; do cp "$HOME/evil.sh" "$HOME/evil-git/hooks/$hook"; done',
+          'git config -f "$HOME/evil-git/config" core.hooksPath "$HOME/evil-git/hooks"',
+          'echo "gitdir: $HOME/evil-git" > .git',
+        ],
+        () => undefined,
+      ],
+      [
+        'a nested repository, committed, whose config sets a clean filter and core.fsmonitor',
+        [
+          'git init -q nested && cd nested && echo a > f && git add f && git -c user.name=a -c user.email=a@b commit -qm nested',
+          'git config core.fsmonitor "$HOME/evil.sh" && git config filter.evil.clean "$HOME/evil.sh"',
+          "echo '* filter=evil' > .gitattributes && cd ..",
+          'git add nested && git -c user.name=a -c user.email=a@b commit -qm "nested repository"',
+          'echo b > nested/f',
+        ],
+        () => undefined,
+      ],
+      [
+        'config.worktree setting a filter, where the repository reads per-worktree config',
+        ['git config --worktree filter.evil.clean "$HOME/evil.sh"', "echo '* filter=evil' > .gitattributes"],
+        (repo) => git(repo, 'config', 'extensions.worktreeConfig', 'true'),
+      ],
+    ];
+
+    it.each(attacks)('%s', async (_name, attack, prepare) => {
+      const marker = join(root, 'escaped');
+      prepare(repo);
+      const command = [...evilScript(marker), ...attack].join('\n');
+      const report = await run({ agents: [{ name: 'escaper', model: 'none', role: 'implementer', command }] });
+      expect(existsSync(marker) ? readFileSync(marker, 'utf8') : 'not run').toBe('not run');
+      expect(report.status).toBe('success');
+      expect(git(repo, 'show', 'feat/round-sandbox:work.txt')).toBe('work');
+      expect(git(repo, 'log', '-1', '--format=%s', 'feat/round-sandbox')).toBe('Escape');
+    });
   });
 
   it("mounts a read-only agent's worktree read-only: it writes only its own scratch folder", async () => {
