@@ -1,7 +1,7 @@
 import type { Report, StoredWorkOrder, WorkOrderJob } from '@sc/schemas';
 import { validateReport } from '@sc/schemas';
 import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,10 @@ import pino from 'pino';
 import { createTestRepository, git } from '../../../test/support/test-repository';
 import { createLocalArtifactStore } from '../src/artifacts/local.artifact-store';
 import { PluginRegistry } from '../src/plugin-registry';
+import { ModelGateway } from '../src/model-gateway/model-gateway';
+import { loadUpstreams } from '../src/model-gateway/upstreams';
 import { createAgentCliPlugin } from '../src/plugins/agent-cli/agent-cli.plugin';
+import { ModelPrices } from '../src/pricing/model-prices';
 import { runRound } from '../src/run-round';
 import { SandboxRuntime } from '../src/sandbox/sandbox-runtime';
 import { processesWith } from '../../../test/support/processes';
@@ -83,17 +86,25 @@ describeSandboxed('agent sandbox (bubblewrap)', () => {
     registry.register(createAgentCliPlugin(), 'built-in');
     // Loaded as a worker does at start: after the environment is what it is.
     const sandbox = SandboxRuntime.load(process.env, dataDir);
-    const report = await runRound(job(order, roundId), {
-      registry,
-      logger: pino({ level: 'silent' }),
-      worker: 'test',
-      dataDir,
-      artifacts: createLocalArtifactStore({ dataDir }),
-      killGraceMs: 500,
-      sandbox,
-    });
-    expect(validateReport(report)).toMatchObject({ ok: true });
-    return report;
+    // "model-only" needs a gateway to bridge; a command agent never calls it.
+    const gateway =
+      order.sandbox?.network === 'model-only' ? new ModelGateway(loadUpstreams({}), new ModelPrices()) : undefined;
+    try {
+      const report = await runRound(job(order, roundId), {
+        registry,
+        logger: pino({ level: 'silent' }),
+        worker: 'test',
+        dataDir,
+        artifacts: createLocalArtifactStore({ dataDir }),
+        killGraceMs: 500,
+        sandbox,
+        gateway,
+      });
+      expect(validateReport(report)).toMatchObject({ ok: true });
+      return report;
+    } finally {
+      await gateway?.close();
+    }
   }
 
   it("lets an agent write its worktree and commit, and nothing else: the checkout, the worker's home, another Round, the data folder, /etc", async () => {
@@ -244,6 +255,56 @@ describeSandboxed('agent sandbox (bubblewrap)', () => {
     } finally {
       outside.close();
     }
+  });
+
+  describe("the host's unix sockets", () => {
+    // Where daemons listen (docker.sock is /var/run/docker.sock); a read-only bind does not stop a connect().
+    const places = ['/run', '/var/tmp'];
+    const listening: Array<{ server: Server; folder: string; path: string }> = [];
+
+    beforeAll(async () => {
+      for (const place of places) {
+        let folder: string;
+        try {
+          folder = mkdtempSync(join(place, 'sc-socket-'));
+        } catch {
+          console.log(`sandbox.e2e-spec: cannot write ${place}; its socket is not tried`);
+          continue;
+        }
+        const server = createServer((socket) => socket.end('reached\n'));
+        const path = join(folder, 'daemon.sock');
+        server.listen(path);
+        await once(server, 'listening');
+        listening.push({ server, folder, path });
+      }
+    });
+
+    afterAll(() => {
+      for (const { server, folder } of listening) {
+        server.close();
+        rmSync(folder, { recursive: true, force: true });
+      }
+    });
+
+    it.each(['open', 'none', 'model-only'] as const)('are out of reach with sandbox.network "%s"', async (network) => {
+      expect(listening.length).toBeGreaterThan(0);
+      const probe = [
+        'const net = require("net"), fs = require("fs");',
+        'const paths = process.argv.slice(1), out = {};',
+        'let left = paths.length;',
+        'const done = (path, what) => { out[path] = what; if (--left === 0) fs.writeFileSync("reached.json", JSON.stringify(out)); };',
+        'for (const path of paths) net.connect(path).on("connect", function () { this.destroy(); done(path, "connected"); }).on("error", (error) => done(path, error.code));',
+      ].join(' ');
+      const command = `node -e '${probe}' ${listening.map(({ path }) => path).join(' ')}`;
+      const report = await run({
+        sandbox: { network },
+        agents: [{ name: 'prober', model: 'none', role: 'implementer', command }],
+      });
+      expect(report.status).toBe('success');
+      expect(JSON.parse(git(repo, 'show', 'feat/round-sandbox:reached.json'))).toEqual(
+        Object.fromEntries(listening.map(({ path }) => [path, 'ENOENT'])),
+      );
+    });
   });
 
   it('ends a fork bomb at sandbox.pids: the agent fails, the worker goes on', async () => {
