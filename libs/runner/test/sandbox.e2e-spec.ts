@@ -15,7 +15,8 @@ import { createAgentCliPlugin } from '../src/plugins/agent-cli/agent-cli.plugin'
 import { ModelPrices } from '../src/pricing/model-prices';
 import { runRound } from '../src/run-round';
 import { SandboxRuntime } from '../src/sandbox/sandbox-runtime';
-import { processesWith } from '../../../test/support/processes';
+import { areEscapeesRunning, escapeesCommand, processesWith } from '../../../test/support/processes';
+import { until } from '../../../test/support/until';
 
 // An agent that tries to get out: every write outside its worktree, every secret of the worker, processes
 // that leave its process group. The sandbox must stop each, and the Round goes on.
@@ -82,6 +83,13 @@ describeSandboxed('agent sandbox (bubblewrap)', () => {
   }
 
   async function run(order: Partial<StoredWorkOrder>, roundId?: string): Promise<Report> {
+    return runWith(order, { roundId });
+  }
+
+  async function runWith(
+    order: Partial<StoredWorkOrder>,
+    { roundId, signal }: { roundId?: string; signal?: AbortSignal },
+  ): Promise<Report> {
     const registry = new PluginRegistry();
     registry.register(createAgentCliPlugin(), 'built-in');
     // Loaded as a worker does at start: after the environment is what it is.
@@ -99,6 +107,7 @@ describeSandboxed('agent sandbox (bubblewrap)', () => {
         killGraceMs: 500,
         sandbox,
         gateway,
+        signal,
       });
       expect(validateReport(report)).toMatchObject({ ok: true });
       return report;
@@ -332,16 +341,56 @@ describeSandboxed('agent sandbox (bubblewrap)', () => {
     expect(report.summary).toMatch(/hog .*: exit (by signal|137)/);
   });
 
-  it('leaves nothing running after the phase: not a process in a session of its own, not a double fork', async () => {
-    const marker = `sc-escapee-${process.pid}-${Date.now()}`;
-    // Each sleeper's shell keeps the marker in its command line ($0) while it waits.
-    const sleeper = (tag: string) => `sh -c 'sleep 600; true' ${marker}-${tag}`;
-    const command = `setsid ${sleeper('setsid')} & (${sleeper('double')} &) ; trap '' TERM; ${sleeper('self')}`;
-    const report = await run({
-      agents: [{ name: 'forker', model: 'none', role: 'implementer', command }],
-      phase_timeout: { coding: 2 },
+  describe('leaves nothing running once the phase stops: not a process in a session of its own, a double fork, one ignoring SIGTERM', () => {
+    // A Claude Code stream line with usage: the command agent's tokens, counted against the budget.
+    const usage = JSON.stringify({
+      type: 'assistant',
+      message: {
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        model: 'sonnet',
+        content: [],
+        usage: { input_tokens: 1000, output_tokens: 10, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+      },
     });
-    expect(report.status).toBe('timeout');
-    expect(processesWith(marker)).toEqual([]);
+    const stops = [
+      ['its phase times out', 'timeout', /timed out/, { phase_timeout: { coding: 3 } }, ''],
+      ['it is cancelled', 'cancelled', /^cancelled: cancel requested$/, {}, ''],
+      [
+        'it passes budget.max_tokens',
+        'failure',
+        /^budget_exceeded: 1010 tokens used/,
+        { budget: { max_tokens: 100 } },
+        `printf '%s\\n' '${usage}'`,
+      ],
+    ] as const;
+
+    it.each(stops)('when %s', async (_when, status, error, order: Partial<StoredWorkOrder>, then) => {
+      const marker = `sc-escapee-${process.pid}-${Date.now()}`;
+      const worktree = join(dataDir, 'worktrees', 'round-sandbox', '1', 'forker');
+      const cancel = new AbortController();
+      let stoppedAt: number | undefined;
+      const gone = until(() => areEscapeesRunning(worktree), { timeoutMs: 30_000, what: 'the escapees running' }).then(
+        async () => {
+          // A cancel stops the phase now, the budget as soon as the agent reports its tokens (now too); when a
+          // timeout stops it is not seen from here: from its report on.
+          if (status !== 'timeout') stoppedAt = Date.now();
+          if (status === 'cancelled') cancel.abort(new Error('cancel requested'));
+        },
+      );
+      const report = await runWith(
+        {
+          ...order,
+          agents: [{ name: 'forker', model: 'sonnet', role: 'implementer', command: escapeesCommand(marker, then) }],
+        },
+        { signal: cancel.signal },
+      );
+      await gone;
+      stoppedAt ??= Date.now();
+      expect({ status: report.status, error: report.error }).toEqual({ status, error: expect.stringMatching(error) });
+      await until(() => processesWith(marker).length === 0, { timeoutMs: 5_000, what: 'no escapee left' });
+      expect(Date.now() - stoppedAt).toBeLessThan(5_000);
+    });
   });
 });
