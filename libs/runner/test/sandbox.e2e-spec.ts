@@ -248,7 +248,10 @@ describeSandboxed('agent sandbox (bubblewrap)', () => {
     expect(git(repo, 'show', 'feat/round-sandbox:home.txt')).toMatch(/\/\.reader\/home$/);
   });
 
-  it('with sandbox.network "none" reaches nothing, not even loopback outside', async () => {
+  it.each([
+    ['none', 'reaches nothing, not even loopback outside'],
+    ['model-only', 'runs its bridge to the gateway and reaches no loopback port outside'],
+  ] as const)('with sandbox.network "%s" %s', async (network, _what) => {
     const outside = createServer((socket) => socket.end('outside\n'));
     outside.listen(0, '127.0.0.1');
     await once(outside, 'listening');
@@ -256,7 +259,7 @@ describeSandboxed('agent sandbox (bubblewrap)', () => {
       const port = (outside.address() as AddressInfo).port;
       const command = `node -e "require('net').connect(${port}, '127.0.0.1').on('connect', () => require('fs').writeFileSync('reached.txt', 'yes')).on('error', (e) => require('fs').writeFileSync('reached.txt', e.code))"`;
       const report = await run({
-        sandbox: { network: 'none' },
+        sandbox: { network },
         agents: [{ name: 'prober', model: 'none', role: 'implementer', command }],
       });
       expect(report.status).toBe('success');
