@@ -6,7 +6,7 @@ import { createStackEnv, startWorker, type StackEnv, type StackProcess } from '.
 import { createTestRepository } from '../../../test/support/test-repository';
 import { until } from '../../../test/support/until';
 import { QueueDriver } from './worker-stack';
-import { processesWith } from '../../../test/support/processes';
+import { areEscapeesRunning, escapeesCommand, processesWith } from '../../../test/support/processes';
 
 // A worker stopped while its agent runs — by kill -9 or SIGTERM — leaves none of the agent's processes, also
 // those that left its process group.
@@ -41,19 +41,16 @@ describeSandboxed('worker: an agent never outlives its worker', () => {
   ])('%s of the worker mid-round leaves 0 agent processes within 5 s', async (_how, stop) => {
     worker = await startWorker(stack);
     const marker = `sc-orphan-${Date.now()}`;
-    const sleeper = (tag: string) => `sh -c 'sleep 600; true' ${marker}-${tag}`;
-    const command = `setsid ${sleeper('setsid')} & (${sleeper('double')} &); trap '' TERM; ${sleeper('agent')}`;
-    await queues.submit({
+    const job = await queues.submit({
       plugin: 'agent-cli',
       phases: ['coding'],
       repo: { path: repo },
       branch: `feat/${marker}`,
-      agents: [{ name: 'sleeper', model: 'none', role: 'implementer', command }],
+      agents: [{ name: 'sleeper', model: 'none', role: 'implementer', command: escapeesCommand(marker) }],
     });
-    await until(() => processesWith(marker).length >= 3, {
-      timeoutMs: 30_000,
-      what: 'the agent and its escapees running',
-    });
+    // Each escapee says itself that it runs (the marker alone also matches bwrap's and the shell's command lines).
+    const worktree = join(stack.dataDir, 'worktrees', job.round_id, '1', 'sleeper');
+    await until(() => areEscapeesRunning(worktree), { timeoutMs: 30_000, what: 'the agent and its escapees running' });
     await stop(worker);
     const stoppedAt = Date.now();
     await until(() => processesWith(marker).length === 0, { timeoutMs: 5_000, what: 'no agent process left' });

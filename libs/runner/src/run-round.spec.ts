@@ -206,6 +206,24 @@ describe(runRound.name, () => {
     expect(report.phases).toHaveLength(1);
   });
 
+  it('leaves no timer behind when a later phase is cancelled: an earlier phase no longer waits on the signal', async () => {
+    const controller = new AbortController();
+    registry.register(
+      pluginWith('waits-in-testing', (order, ctx) => {
+        if (ctx.phase === 'coding') return { summary: 'coded' };
+        setImmediate(() => controller.abort(new Error('cancel requested')));
+        return new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
+      }),
+      'test',
+    );
+    const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+    const before = timers();
+    const report = await runRound(job({ plugin: 'waits-in-testing' }), { ...options, signal: controller.signal });
+    expect(report.phases.map((phase) => phase.status)).toEqual(['success', 'cancelled']);
+    // Each phase's wait for its plugin to settle after an abort would start a timer of its own (settleMs, 15 s).
+    expect(timers()).toBe(before);
+  });
+
   it('stops waiting for a plugin that ignores its signal', async () => {
     registry.register(
       pluginWith('deaf', () => new Promise(() => undefined)),

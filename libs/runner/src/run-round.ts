@@ -347,14 +347,19 @@ async function settle(
       (error: unknown): Settled => ({ error }),
     );
   let timer: NodeJS.Timeout | undefined;
+  let giveUp: () => void = () => undefined;
   const abandoned = new Promise<Settled>((resolve) => {
-    const giveUp = () => (timer = setTimeout(() => resolve({ abandoned: true }), settleMs));
+    giveUp = () => {
+      timer = setTimeout(() => resolve({ abandoned: true }), settleMs);
+    };
     if (signal.aborted) giveUp();
     else signal.addEventListener('abort', giveUp, { once: true });
   });
   try {
     return await Promise.race([handled, abandoned]);
   } finally {
+    // The signal outlives the phase (a cancel of the Round aborts it later): a settled phase stops listening.
+    signal.removeEventListener('abort', giveUp);
     clearTimeout(timer);
   }
 }

@@ -2,7 +2,7 @@ import type { Report, StoredWorkOrder, WorkOrderJob } from '@sc/schemas';
 import { validateReport } from '@sc/schemas';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -24,6 +24,7 @@ import { createTestRepository, git } from '../../../test/support/test-repository
 import { ModelPrices } from '../src/pricing/model-prices';
 import { runRound } from '../src/run-round';
 import { processesWith } from '../../../test/support/processes';
+import { until } from '../../../test/support/until';
 
 // The real agent CLIs (pinned, installed by scripts/install-agent-clis.js) run through the runner and the model
 // gateway against the project's fake model servers. When a CLI release changes its contract, this suite says so.
@@ -338,21 +339,27 @@ describeWithClis.each(agentCliCases)('$name through the model gateway', (cli: Ag
     expect(report.summary).toMatch(/1 tool call\(s\) refused/);
   });
 
-  it('confines the shell commands the model asks for: no write outside the worktree, no secret, nothing left running', async () => {
+  it('confines the shell commands the model asks for: no write outside the worktree, no secret, nothing left running, a fork bomb ends the agent', async () => {
     const marker = `sc-cli-escapee-${cli.name}-${Date.now()}`;
+    const otherRound = join(dataDir, 'worktrees', 'round-other', '1', cli.name);
+    mkdirSync(otherRound, { recursive: true });
     const targets = {
       checkout: join(repo, 'README.md'),
+      "worker's home": join(process.env.HOME!, 'owned.txt'),
+      'other round': join(otherRound, 'owned.txt'),
       'data folder': join(dataDir, 'owned.txt'),
       etc: '/etc/sc-owned',
     };
     const attempts = Object.entries(targets).map(
       ([name, target]) =>
-        `((echo owned > '${target}') 2>/dev/null && echo '${name}: written' || echo '${name}: refused') >> attempts.txt`,
+        `((echo owned > "${target}") 2>/dev/null && echo "${name}: written" || echo "${name}: refused") >> attempts.txt`,
     );
+    // Each escapee keeps the marker in its command line ($0 of its shell; the bomb's forks inherit theirs).
     const command = [
       ...attempts,
       'env > env.txt',
-      `(setsid sh -c 'sleep 600; true' ${marker} > /dev/null 2>&1 &)`,
+      `(setsid sh -c 'sleep 600; true' ${marker}-setsid > /dev/null 2>&1 &)`,
+      `(setsid sh -c "trap '' TERM; sleep 1000; true" ${marker}-term > /dev/null 2>&1 &)`,
     ].join('; ');
     process.env.DATABASE_URL = 'postgres://sc:db-secret-1@db/sc';
     process.env.SC_API_TOKEN = 'api-secret-2';
@@ -361,20 +368,32 @@ describeWithClis.each(agentCliCases)('$name through the model gateway', (cli: Ag
       script: [
         { kind: 'write', path: 'escape.sh', content: `${command}\n` },
         { kind: 'shell', command: 'sh escape.sh' },
+        // The shell call does not return: the agent cannot end by itself before the bomb ends it.
+        {
+          kind: 'write',
+          path: 'bomb.sh',
+          content: 'bomb() { bomb | bomb & }\n(bomb) > /dev/null 2>&1 &\nexec sleep 600\n',
+        },
+        { kind: 'shell', command: `sh bomb.sh ${marker}-bomb` },
       ],
     });
-    const report = await run();
-    expect({ status: report.status, refusals: report.phases[0].refusals }).toEqual({
-      status: 'success',
+    // Room for the CLI's own threads; the bomb fills the rest at once.
+    const report = await run({ sandbox: { pids: 512 } });
+    // The bomb ended the agent (killed by the sandbox, or aborted when it could not start a thread), not this
+    // process; its work so far is committed.
+    expect({ status: report.phases[0].status, refusals: report.phases[0].refusals }).toEqual({
+      status: 'failure',
       refusals: undefined,
     });
+    expect(report.phases[0].exit_code).not.toBe(0);
     expect(git(repo, 'show', `${branch}:attempts.txt`).split('\n')).toEqual(
       Object.keys(targets).map((name) => `${name}: refused`),
     );
+    for (const target of Object.values(targets).slice(1)) expect(existsSync(target)).toBe(false);
     const env = git(repo, 'show', `${branch}:env.txt`);
     for (const secret of ['db-secret-1', 'api-secret-2', upstreamKey])
       expect({ secret, leaked: env.includes(secret) }).toEqual({ secret, leaked: false });
-    expect(processesWith(marker)).toEqual([]);
+    await until(() => processesWith(marker).length === 0, { timeoutMs: 5_000, what: 'no escapee left' });
     delete process.env.DATABASE_URL;
     delete process.env.SC_API_TOKEN;
   });

@@ -1,7 +1,7 @@
 import type { Report, StoredWorkOrder, WorkOrderJob } from '@sc/schemas';
 import { validateReport } from '@sc/schemas';
 import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,10 +9,14 @@ import pino from 'pino';
 import { createTestRepository, git } from '../../../test/support/test-repository';
 import { createLocalArtifactStore } from '../src/artifacts/local.artifact-store';
 import { PluginRegistry } from '../src/plugin-registry';
+import { ModelGateway } from '../src/model-gateway/model-gateway';
+import { loadUpstreams } from '../src/model-gateway/upstreams';
 import { createAgentCliPlugin } from '../src/plugins/agent-cli/agent-cli.plugin';
+import { ModelPrices } from '../src/pricing/model-prices';
 import { runRound } from '../src/run-round';
 import { SandboxRuntime } from '../src/sandbox/sandbox-runtime';
-import { processesWith } from '../../../test/support/processes';
+import { areEscapeesRunning, escapeesCommand, processesWith } from '../../../test/support/processes';
+import { until } from '../../../test/support/until';
 
 // An agent that tries to get out: every write outside its worktree, every secret of the worker, processes
 // that leave its process group. The sandbox must stop each, and the Round goes on.
@@ -79,21 +83,37 @@ describeSandboxed('agent sandbox (bubblewrap)', () => {
   }
 
   async function run(order: Partial<StoredWorkOrder>, roundId?: string): Promise<Report> {
+    return runWith(order, { roundId });
+  }
+
+  async function runWith(
+    order: Partial<StoredWorkOrder>,
+    { roundId, signal }: { roundId?: string; signal?: AbortSignal },
+  ): Promise<Report> {
     const registry = new PluginRegistry();
     registry.register(createAgentCliPlugin(), 'built-in');
     // Loaded as a worker does at start: after the environment is what it is.
     const sandbox = SandboxRuntime.load(process.env, dataDir);
-    const report = await runRound(job(order, roundId), {
-      registry,
-      logger: pino({ level: 'silent' }),
-      worker: 'test',
-      dataDir,
-      artifacts: createLocalArtifactStore({ dataDir }),
-      killGraceMs: 500,
-      sandbox,
-    });
-    expect(validateReport(report)).toMatchObject({ ok: true });
-    return report;
+    // "model-only" needs a gateway to bridge; a command agent never calls it.
+    const gateway =
+      order.sandbox?.network === 'model-only' ? new ModelGateway(loadUpstreams({}), new ModelPrices()) : undefined;
+    try {
+      const report = await runRound(job(order, roundId), {
+        registry,
+        logger: pino({ level: 'silent' }),
+        worker: 'test',
+        dataDir,
+        artifacts: createLocalArtifactStore({ dataDir }),
+        killGraceMs: 500,
+        sandbox,
+        gateway,
+        signal,
+      });
+      expect(validateReport(report)).toMatchObject({ ok: true });
+      return report;
+    } finally {
+      await gateway?.close();
+    }
   }
 
   it("lets an agent write its worktree and commit, and nothing else: the checkout, the worker's home, another Round, the data folder, /etc", async () => {
@@ -106,6 +126,9 @@ describeSandboxed('agent sandbox (bubblewrap)', () => {
       'data folder': join(dataDir, 'owned.txt'),
       etc: '/etc/sc-owned',
       'git hooks': join(repo, '.git', 'hooks', 'pre-commit'),
+      // What the worker's own git reads as configuration: the repository's config and its attributes.
+      'git config': join(repo, '.git', 'config'),
+      'git attributes': join(repo, '.git', 'info', 'attributes'),
     };
     const attempts = Object.entries(targets).map(
       ([name, target]) =>
@@ -125,7 +148,81 @@ describeSandboxed('agent sandbox (bubblewrap)', () => {
     ]);
     expect(git(repo, 'log', '--format=%s', branch).split('\n')).toContain('by the agent');
     expect(readFileSync(targets.checkout, 'utf8')).toBe('# repo\n');
-    for (const target of Object.values(targets).slice(1)) expect(existsSync(target)).toBe(false);
+    for (const target of Object.values(targets).slice(1, 6)) expect(existsSync(target)).toBe(false);
+    expect(readFileSync(targets['git config'], 'utf8')).not.toContain('owned');
+  });
+
+  // The agent may write its worktree's `.git` file and admin folder (a commit needs its index and HEAD), and
+  // the worker commits the worktree after it, outside the sandbox: its git must not run anything the agent
+  // pointed it at. Each agent leaves work to commit, then aims the worker's git at a command of its own.
+  describe("the worker's git after the agent runs nothing the agent wrote", () => {
+    const evilScript = (marker: string) => [
+      `cat > "$HOME/evil.sh" <<'EOF'`,
+      '#!/bin/sh',
+      `echo "escaped: $0 $*" >> '${marker}'`,
+      'exec cat',
+      'EOF',
+      'chmod +x "$HOME/evil.sh"',
+      'common=$(git rev-parse --path-format=absolute --git-common-dir)',
+      'admin=$(git rev-parse --absolute-git-dir)',
+      'echo work > work.txt',
+    ];
+    // A git dir of the agent's that still reaches the repository's objects and refs.
+    const ownGitDir = (dir: string) => [
+      `mkdir -p ${dir}/hooks`,
+      `ln -s "$common/objects" ${dir}/objects`,
+      `ln -s "$common/refs" ${dir}/refs`,
+      `cp "$common/config" "$admin/HEAD" ${dir}/`,
+    ];
+    const attacks: Array<[string, string[], (repo: string) => void]> = [
+      [
+        'commondir pointing to a repository whose config sets core.fsmonitor',
+        [
+          ...ownGitDir('"$HOME/evil"'),
+          'git config -f "$HOME/evil/config" core.fsmonitor "$HOME/evil.sh"',
+          'echo "$HOME/evil" > "$admin/commondir"',
+        ],
+        () => undefined,
+      ],
+      [
+        '.git pointing to a git dir of its own with hooks and core.hooksPath',
+        [
+          ...ownGitDir('"$HOME/evil-git"'),
+          'cp "$admin/index" "$HOME/evil-git/"',
+          'for hook in pre-commit post-commit reference-transaction post-index-change; do cp "$HOME/evil.sh" "$HOME/evil-git/hooks/$hook"; done',
+          'git config -f "$HOME/evil-git/config" core.hooksPath "$HOME/evil-git/hooks"',
+          'echo "gitdir: $HOME/evil-git" > .git',
+        ],
+        () => undefined,
+      ],
+      [
+        'a nested repository, committed, whose config sets a clean filter and core.fsmonitor',
+        [
+          'git init -q nested && cd nested && echo a > f && git add f && git -c user.name=a -c user.email=a@b commit -qm nested',
+          'git config core.fsmonitor "$HOME/evil.sh" && git config filter.evil.clean "$HOME/evil.sh"',
+          "echo '* filter=evil' > .gitattributes && cd ..",
+          'git add nested && git -c user.name=a -c user.email=a@b commit -qm "nested repository"',
+          'echo b > nested/f',
+        ],
+        () => undefined,
+      ],
+      [
+        'config.worktree setting a filter, where the repository reads per-worktree config',
+        ['git config --worktree filter.evil.clean "$HOME/evil.sh"', "echo '* filter=evil' > .gitattributes"],
+        (repo) => git(repo, 'config', 'extensions.worktreeConfig', 'true'),
+      ],
+    ];
+
+    it.each(attacks)('%s', async (_name, attack, prepare) => {
+      const marker = join(root, 'escaped');
+      prepare(repo);
+      const command = [...evilScript(marker), ...attack].join('\n');
+      const report = await run({ agents: [{ name: 'escaper', model: 'none', role: 'implementer', command }] });
+      expect(existsSync(marker) ? readFileSync(marker, 'utf8') : 'not run').toBe('not run');
+      expect(report.status).toBe('success');
+      expect(git(repo, 'show', 'feat/round-sandbox:work.txt')).toBe('work');
+      expect(git(repo, 'log', '-1', '--format=%s', 'feat/round-sandbox')).toBe('Escape');
+    });
   });
 
   it("mounts a read-only agent's worktree read-only: it writes only its own scratch folder", async () => {
@@ -151,7 +248,10 @@ describeSandboxed('agent sandbox (bubblewrap)', () => {
     expect(git(repo, 'show', 'feat/round-sandbox:home.txt')).toMatch(/\/\.reader\/home$/);
   });
 
-  it('with sandbox.network "none" reaches nothing, not even loopback outside', async () => {
+  it.each([
+    ['none', 'reaches nothing, not even loopback outside'],
+    ['model-only', 'runs its bridge to the gateway and reaches no loopback port outside'],
+  ] as const)('with sandbox.network "%s" %s', async (network, _what) => {
     const outside = createServer((socket) => socket.end('outside\n'));
     outside.listen(0, '127.0.0.1');
     await once(outside, 'listening');
@@ -159,7 +259,7 @@ describeSandboxed('agent sandbox (bubblewrap)', () => {
       const port = (outside.address() as AddressInfo).port;
       const command = `node -e "require('net').connect(${port}, '127.0.0.1').on('connect', () => require('fs').writeFileSync('reached.txt', 'yes')).on('error', (e) => require('fs').writeFileSync('reached.txt', e.code))"`;
       const report = await run({
-        sandbox: { network: 'none' },
+        sandbox: { network },
         agents: [{ name: 'prober', model: 'none', role: 'implementer', command }],
       });
       expect(report.status).toBe('success');
@@ -167,6 +267,56 @@ describeSandboxed('agent sandbox (bubblewrap)', () => {
     } finally {
       outside.close();
     }
+  });
+
+  describe("the host's unix sockets", () => {
+    // Where daemons listen (docker.sock is /var/run/docker.sock); a read-only bind does not stop a connect().
+    const places = ['/run', '/var/tmp'];
+    const listening: Array<{ server: Server; folder: string; path: string }> = [];
+
+    beforeAll(async () => {
+      for (const place of places) {
+        let folder: string;
+        try {
+          folder = mkdtempSync(join(place, 'sc-socket-'));
+        } catch {
+          console.log(`sandbox.e2e-spec: cannot write ${place}; its socket is not tried`);
+          continue;
+        }
+        const server = createServer((socket) => socket.end('reached\n'));
+        const path = join(folder, 'daemon.sock');
+        server.listen(path);
+        await once(server, 'listening');
+        listening.push({ server, folder, path });
+      }
+    });
+
+    afterAll(() => {
+      for (const { server, folder } of listening) {
+        server.close();
+        rmSync(folder, { recursive: true, force: true });
+      }
+    });
+
+    it.each(['open', 'none', 'model-only'] as const)('are out of reach with sandbox.network "%s"', async (network) => {
+      expect(listening.length).toBeGreaterThan(0);
+      const probe = [
+        'const net = require("net"), fs = require("fs");',
+        'const paths = process.argv.slice(1), out = {};',
+        'let left = paths.length;',
+        'const done = (path, what) => { out[path] = what; if (--left === 0) fs.writeFileSync("reached.json", JSON.stringify(out)); };',
+        'for (const path of paths) net.connect(path).on("connect", function () { this.destroy(); done(path, "connected"); }).on("error", (error) => done(path, error.code));',
+      ].join(' ');
+      const command = `node -e '${probe}' ${listening.map(({ path }) => path).join(' ')}`;
+      const report = await run({
+        sandbox: { network },
+        agents: [{ name: 'prober', model: 'none', role: 'implementer', command }],
+      });
+      expect(report.status).toBe('success');
+      expect(JSON.parse(git(repo, 'show', 'feat/round-sandbox:reached.json'))).toEqual(
+        Object.fromEntries(listening.map(({ path }) => [path, 'ENOENT'])),
+      );
+    });
   });
 
   it('ends a fork bomb at sandbox.pids: the agent fails, the worker goes on', async () => {
@@ -194,16 +344,56 @@ describeSandboxed('agent sandbox (bubblewrap)', () => {
     expect(report.summary).toMatch(/hog .*: exit (by signal|137)/);
   });
 
-  it('leaves nothing running after the phase: not a process in a session of its own, not a double fork', async () => {
-    const marker = `sc-escapee-${process.pid}-${Date.now()}`;
-    // Each sleeper's shell keeps the marker in its command line ($0) while it waits.
-    const sleeper = (tag: string) => `sh -c 'sleep 600; true' ${marker}-${tag}`;
-    const command = `setsid ${sleeper('setsid')} & (${sleeper('double')} &) ; trap '' TERM; ${sleeper('self')}`;
-    const report = await run({
-      agents: [{ name: 'forker', model: 'none', role: 'implementer', command }],
-      phase_timeout: { coding: 2 },
+  describe('leaves nothing running once the phase stops: not a process in a session of its own, a double fork, one ignoring SIGTERM', () => {
+    // A Claude Code stream line with usage: the command agent's tokens, counted against the budget.
+    const usage = JSON.stringify({
+      type: 'assistant',
+      message: {
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        model: 'sonnet',
+        content: [],
+        usage: { input_tokens: 1000, output_tokens: 10, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+      },
     });
-    expect(report.status).toBe('timeout');
-    expect(processesWith(marker)).toEqual([]);
+    const stops = [
+      ['its phase times out', 'timeout', /timed out/, { phase_timeout: { coding: 3 } }, ''],
+      ['it is cancelled', 'cancelled', /^cancelled: cancel requested$/, {}, ''],
+      [
+        'it passes budget.max_tokens',
+        'failure',
+        /^budget_exceeded: 1010 tokens used/,
+        { budget: { max_tokens: 100 } },
+        `printf '%s\\n' '${usage}'`,
+      ],
+    ] as const;
+
+    it.each(stops)('when %s', async (_when, status, error, order: Partial<StoredWorkOrder>, then) => {
+      const marker = `sc-escapee-${process.pid}-${Date.now()}`;
+      const worktree = join(dataDir, 'worktrees', 'round-sandbox', '1', 'forker');
+      const cancel = new AbortController();
+      let stoppedAt: number | undefined;
+      const gone = until(() => areEscapeesRunning(worktree), { timeoutMs: 30_000, what: 'the escapees running' }).then(
+        async () => {
+          // A cancel stops the phase now, the budget as soon as the agent reports its tokens (now too); when a
+          // timeout stops it is not seen from here: from its report on.
+          if (status !== 'timeout') stoppedAt = Date.now();
+          if (status === 'cancelled') cancel.abort(new Error('cancel requested'));
+        },
+      );
+      const report = await runWith(
+        {
+          ...order,
+          agents: [{ name: 'forker', model: 'sonnet', role: 'implementer', command: escapeesCommand(marker, then) }],
+        },
+        { signal: cancel.signal },
+      );
+      await gone;
+      stoppedAt ??= Date.now();
+      expect({ status: report.status, error: report.error }).toEqual({ status, error: expect.stringMatching(error) });
+      await until(() => processesWith(marker).length === 0, { timeoutMs: 5_000, what: 'no escapee left' });
+      expect(Date.now() - stoppedAt).toBeLessThan(5_000);
+    });
   });
 });

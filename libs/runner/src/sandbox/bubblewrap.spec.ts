@@ -39,6 +39,29 @@ describe('bubblewrapArgs', () => {
     expect(text).toContain('--remount-ro /home/sc --remount-ro /home/sc/data');
   });
 
+  it("hides the host's socket folders — /var/tmp writable as /tmp is — and binds back the resolver file that points into one", () => {
+    const gateway = '/run/user/1000/sc-gateway-x/gateway.sock';
+    const text = bubblewrapArgs(
+      { ...sandbox, writable: [...sandbox.writable, gateway] },
+      {
+        dataDir: '/srv/data',
+        home: '/home/sc',
+        sockets: ['/run', '/var/tmp'],
+        keep: ['/run/systemd/resolve/stub-resolv.conf'],
+      },
+      '/usr/bin',
+      '/',
+    ).join(' ');
+    expect(text).toContain(
+      '--tmpfs /tmp --tmpfs /run --tmpfs /var/tmp --tmpfs /home/sc --ro-bind /run/systemd/resolve/stub-resolv.conf /run/systemd/resolve/stub-resolv.conf',
+    );
+    // The model-only bridge's socket comes back after the folder it sits in is hidden.
+    expect(text.indexOf(`--bind ${gateway} ${gateway}`)).toBeGreaterThan(text.indexOf('--tmpfs /run'));
+    expect(text).toContain('--remount-ro /run');
+    expect(text).not.toContain('--remount-ro /var/tmp');
+    expect(text).not.toContain('--remount-ro /tmp');
+  });
+
   it.each([
     ['open', false],
     ['model-only', true],

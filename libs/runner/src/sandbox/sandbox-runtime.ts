@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { agentEnvironment, parseAgentEnvNames } from './agent-environment';
-import { bubblewrapArgs } from './bubblewrap';
+import { bubblewrapArgs, hostSocketFolders, type HiddenRoots } from './bubblewrap';
 import { CgroupLimits, type AgentCgroup } from './cgroup-limits';
 
 /** How this process confines agents: bubblewrap, not at all (`SC_AGENT_SANDBOX=off`), or it cannot. */
@@ -41,6 +41,7 @@ export class SandboxUnavailableError extends Error {
  */
 export class SandboxRuntime {
   private cgroups: CgroupLimits | string | undefined;
+  private sockets: Pick<HiddenRoots, 'sockets' | 'keep'> | undefined;
 
   private constructor(
     readonly mode: SandboxMode,
@@ -110,7 +111,13 @@ export class SandboxRuntime {
       throw new SandboxUnavailableError(
         `no sandbox for agents: ${this.reason}; set SC_AGENT_SANDBOX=off to run them unconfined (unsafe)`,
       );
-    const roots = { dataDir: this.dataDir, home: this.workerEnv.HOME ?? homedir(), install: installRoot };
+    this.sockets ??= hostSocketFolders();
+    const roots = {
+      dataDir: this.dataDir,
+      home: this.workerEnv.HOME ?? homedir(),
+      install: installRoot,
+      ...this.sockets,
+    };
     // Looked up here: inside the sandbox a missing command is only bwrap's exit 1.
     const executable = resolveExecutable(file, childEnv.PATH);
     const command = [executable, ...args];

@@ -7,9 +7,8 @@ import {
   type PluginContext,
 } from '@sc/plugin-sdk';
 import type { CommitRef, StoredWorkOrder } from '@sc/schemas';
-import { existsSync } from 'node:fs';
 import { rm, rmdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { defaultAgentCliSettings, type AgentCliSettings } from './agent-cli-settings';
 import { assertAgentRunnable } from './agent-command';
 import { runAgent, type AgentRun } from './agent-run';
@@ -28,6 +27,7 @@ import { pushBranches } from './push';
 import { openRepository } from './repository';
 import { storeReviewDiff } from './review-diff';
 import { commitWorktree, ensureWorktree, planWorktrees, removeWorktree, type Worktree } from './worktree';
+import { readWorktreeLinks } from './worktree-git';
 import { setUpWorktree, type WorktreeSetup } from './worktree-setup';
 
 /**
@@ -200,7 +200,7 @@ async function runAcceptance(
 ): Promise<Omit<CommandLinesRun, 'worktree'>> {
   const commands = order.acceptance ?? [];
   if (commands.length === 0) return { ran: 0, failed: 0, exitCode: 0 };
-  const sandbox = await agentSandbox(worktree, scratchDirOf(worktree), order, ctx);
+  const sandbox = await agentSandbox(worktree, scratchDirOf(worktree), order);
   return runCommandLines(worktree, commands, sandbox, await runtimes.env(worktree, ctx), ctx, keepGoing);
 }
 
@@ -280,7 +280,8 @@ async function releaseWorktrees(
 ): Promise<void> {
   for (const worktree of worktrees) await runtimes.release(worktree, ctx);
   // A setup that failed before making any worktree leaves nothing to hand back (and maybe no repository).
-  if (worktrees.some((worktree) => existsSync(join(worktree.path, '.git')))) {
+  const made = await Promise.all(worktrees.map(async (worktree) => (await readWorktreeLinks(worktree)) !== undefined));
+  if (made.includes(true)) {
     const repository = await openRepository(order, ctx, { fetch: false });
     for (const worktree of worktrees) await removeWorktree(worktree, repository, ctx);
   }

@@ -171,7 +171,7 @@ async function runCommand(run: CommandRun, ctx: PluginContext): Promise<AgentRun
   if (route && command.template) Object.assign(env, command.template.env(route, agent, scratchDir));
   const options = {
     cwd: worktree.path,
-    sandbox: await agentSandbox(worktree, scratchDir, order, ctx, agent.tools === 'read-only'),
+    sandbox: await agentSandbox(worktree, scratchDir, order, agent.tools === 'read-only'),
     tailChars: logTailChars,
     input: instructions,
     env,

@@ -1,27 +1,27 @@
-import type { AgentSandbox, PluginContext } from '@sc/plugin-sdk';
+import type { AgentSandbox } from '@sc/plugin-sdk';
 import type { StoredWorkOrder } from '@sc/schemas';
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { runGit } from './git';
 import type { Worktree } from './worktree';
+import { readWorktreeLinks } from './worktree-git';
 
 /**
  * What an agent (or an acceptance command) of `worktree` may touch: the worktree, its own scratch folder
  * beside it (its home), and of the repository's git data only what a commit writes — objects, refs, reflogs
  * and the worktree's own admin folder; the repository's config and hooks, and its working tree, stay
  * read-only. `readOnly` (an agent with `tools: "read-only"`) leaves it only its scratch folder to write.
- * Network and limits come from the work-order's `sandbox`.
+ * Network and limits come from the work-order's `sandbox`. The git folders are those the worker made the
+ * worktree with, never what an earlier agent wrote in its `.git` (see worktree-git.ts).
  */
 export async function agentSandbox(
   worktree: Worktree,
   scratchDir: string,
   order: StoredWorkOrder,
-  ctx: PluginContext,
   readOnly = false,
 ): Promise<AgentSandbox> {
-  const [commonDir, adminDir] = (
-    await runGit(ctx, worktree.path, ['rev-parse', '--path-format=absolute', '--git-common-dir', '--git-dir'])
-  ).split('\n');
+  const links = await readWorktreeLinks(worktree);
+  if (!links) throw new Error(`worktree ${worktree.path} was not made by this attempt: no agent runs in it`);
+  const { commonDir, adminDir } = links;
   const gitWritable = [join(commonDir, 'objects'), join(commonDir, 'refs'), join(commonDir, 'logs'), adminDir];
   const home = join(scratchDir, 'home');
   for (const folder of [home, join(commonDir, 'logs')]) await mkdir(folder, { recursive: true });

@@ -17,7 +17,7 @@ export class GitError extends Error {
     readonly exitCode: number | null,
     stderr: string,
   ) {
-    super(`git ${args[0] ?? ''} failed (exit ${exitCode ?? 'signal'}): ${lastLine(stderr) || 'no message'}`);
+    super(`git ${subcommandOf(args)} failed (exit ${exitCode ?? 'signal'}): ${lastLine(stderr) || 'no message'}`);
   }
 }
 
@@ -25,6 +25,12 @@ export class GitError extends Error {
 export interface GitProbe {
   ok: boolean;
   stdout: string;
+}
+
+/** How {@link runGit} runs git. */
+export interface GitOptions {
+  /** Called with each line git writes to stdout, for output longer than the tail a result keeps. */
+  onStdout?: (line: string) => void;
 }
 
 /**
@@ -42,10 +48,23 @@ export async function probeGit(
 }
 
 /** Like {@link probeGit}, but a non-zero exit throws a {@link GitError}; resolves with the trimmed stdout. */
-export async function runGit(ctx: Pick<PluginContext, 'exec'>, cwd: string, args: readonly string[]): Promise<string> {
-  const result = await ctx.exec('git', args, { cwd, env: gitEnv, killGraceMs: 2_000 });
+export async function runGit(
+  ctx: Pick<PluginContext, 'exec'>,
+  cwd: string,
+  args: readonly string[],
+  options: GitOptions = {},
+): Promise<string> {
+  const result = await ctx.exec('git', args, { cwd, env: gitEnv, killGraceMs: 2_000, ...options });
   if (result.exitCode !== 0) throw new GitError(args, result.exitCode, result.stderrTail);
   return result.stdoutTail.trim();
+}
+
+// git's own options that take the next argument as their value.
+const optionsWithValue = new Set(['-c', '-C', '--git-dir', '--work-tree', '--namespace']);
+
+/** The git command `args` run (`commit` of `-c user.name=… commit -m …`), for messages. */
+function subcommandOf(args: readonly string[]): string {
+  return args.find((arg, index) => !arg.startsWith('-') && !optionsWithValue.has(args[index - 1])) ?? '';
 }
 
 function lastLine(text: string): string {

@@ -1,8 +1,9 @@
 import type { PluginContext } from '@sc/plugin-sdk';
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { GitError, runGit } from './git';
+import { GitError } from './git';
+import { nestedRepositories, runWorktreeGit, type AgentWorktree } from './worktree-git';
 import { withWorktreeLock } from './worktree-lock';
 
 // Clean worktrees kept per repository; a Round's worktree beyond them is removed. Each is a whole checkout, so
@@ -28,9 +29,10 @@ export class WorktreePool {
 
   /**
    * Moves an idle worktree of the pool to `path` (which must not exist), detached at the commit its last Round
-   * left; false when the pool has none. Call it holding the repository's worktree lock.
+   * left, and returns its admin folder; undefined when the pool has none. Call it holding the repository's
+   * worktree lock.
    */
-  async claim(path: string): Promise<boolean> {
+  async claim(path: string): Promise<string | undefined> {
     const names = await readdir(this.dir()).catch(() => []);
     for (const name of names) {
       const moved = await rename(join(this.dir(), name), path).then(
@@ -42,27 +44,43 @@ export class WorktreePool {
       );
       if (!moved) continue;
       await this.relink(name, path);
-      return true;
+      return join(this.gitDir, 'worktrees', name);
     }
-    return false;
+    return undefined;
   }
 
   /**
-   * Makes the worktree at `path` hold nothing but its commit's files — every change, untracked and ignored
-   * file gone (checked with `git status --ignored` afterwards) and HEAD detached, so its branch is free — and
-   * moves it into the pool. False when it is not a worktree of this repository, could not be made clean, or
-   * the pool is full: the caller removes it instead.
+   * Makes the worktree hold nothing but its commit's files — every change, untracked and ignored file gone
+   * (checked with `git status --ignored` afterwards) and HEAD detached, so its branch is free — and moves it into
+   * the pool. `adminDir` is its admin folder, its links put back as the worker made them (see worktree-git.ts).
+   * False when it is not a worktree of this repository, could not be made clean, holds a repository of its own
+   * (which no reset removes), or the pool is full: the caller removes it instead.
    */
-  async park(path: string, ctx: PluginContext): Promise<boolean> {
-    const name = await this.adminNameOf(path);
-    if (name === undefined) return false;
+  async park(worktree: AgentWorktree, adminDir: string, ctx: PluginContext): Promise<boolean> {
+    if (dirname(adminDir) !== join(this.gitDir, 'worktrees')) return false;
+    const name = basename(adminDir);
+    const { path } = worktree;
     try {
-      const commit = await runGit(ctx, path, ['rev-parse', '--verify', 'HEAD']);
-      await runGit(ctx, path, ['update-ref', '--no-deref', 'HEAD', commit]);
-      await runGit(ctx, path, ['reset', '--hard', '--quiet']);
+      const commit = await runWorktreeGit(ctx, worktree, ['rev-parse', '--verify', 'HEAD']);
+      await runWorktreeGit(ctx, worktree, ['update-ref', '--no-deref', 'HEAD', commit]);
+      await runWorktreeGit(ctx, worktree, ['reset', '--hard', '--quiet']);
       // Twice -f: also nested repositories an agent cloned; -x: ignored files too (node_modules, .env, builds).
-      await runGit(ctx, path, ['clean', '-ffdxq']);
-      const left = await runGit(ctx, path, ['status', '--porcelain', '--ignored', '--untracked-files=all']);
+      await runWorktreeGit(ctx, worktree, ['clean', '-ffdxq']);
+      const nested = await nestedRepositories(ctx, worktree);
+      if (nested.length > 0) {
+        ctx.logger.warn(
+          { path, nested: nested.slice(0, 10) },
+          'worktree holds nested repositories: removed instead of pooled',
+        );
+        return false;
+      }
+      const left = await runWorktreeGit(ctx, worktree, [
+        'status',
+        '--porcelain',
+        '--ignored',
+        '--untracked-files=all',
+        '--ignore-submodules=all',
+      ]);
       if (left !== '') {
         ctx.logger.warn(
           { path, left: left.split('\n').slice(0, 10) },
@@ -95,17 +113,5 @@ export class WorktreePool {
   /** Tells git the worktree `<git dir>/worktrees/<name>` is now at `path`. */
   private async relink(name: string, path: string): Promise<void> {
     await writeFile(join(this.gitDir, 'worktrees', name, 'gitdir'), `${join(path, '.git')}\n`);
-  }
-
-  /**
-   * The name of the worktree at `path` in this repository, or undefined when its `.git` is not the file git
-   * wrote for it (an agent may rewrite anything in its worktree: such a worktree is never reused).
-   */
-  private async adminNameOf(path: string): Promise<string | undefined> {
-    const gitFile = join(path, '.git');
-    if (!(await lstat(gitFile).catch(() => undefined))?.isFile()) return undefined;
-    const admin = /^gitdir: (.+)\n?$/.exec(await readFile(gitFile, 'utf8'))?.[1];
-    if (admin === undefined || dirname(admin) !== join(this.gitDir, 'worktrees')) return undefined;
-    return basename(admin);
   }
 }

@@ -8,11 +8,11 @@ import { agentSandbox, scratchDirOf } from './agent-sandbox';
 import type { AgentRuntimes } from './agent-runtimes';
 import type { CacheStore, RestoreMethod } from './cache-store';
 import { runCommandLines, type CommandLinesRun } from './command-lines';
-import { runGit } from './git';
 import type { Repository } from './repository';
 import { loadSetupConfig } from './setup-config';
 import { insideWorktree, readWorktreeFile } from './worktree-files';
 import type { Worktree } from './worktree';
+import { runWorktreeGit } from './worktree-git';
 
 /** How one worktree's setup went. */
 export interface WorktreeSetup {
@@ -85,12 +85,10 @@ export async function setUpWorktree(
         if (keyed.length > 0 && still.length === 0) return;
         const env = await runtimes.env(worktree, ctx);
         // Setup installs: the network is open whatever the agents' sandbox says; the Round's limits stay.
-        const sandbox = await agentSandbox(
-          worktree,
-          scratchDirOf(worktree),
-          { ...order, sandbox: { ...order.sandbox, network: 'open' } },
-          ctx,
-        );
+        const sandbox = await agentSandbox(worktree, scratchDirOf(worktree), {
+          ...order,
+          sandbox: { ...order.sandbox, network: 'open' },
+        });
         commands = { ...(await runCommandLines(worktree, steps, sandbox, env, ctx)), of: steps.length };
         if (commands.exitCode !== 0) return;
         for (const cache of still) if (await saveCache(cache, store, worktree, ctx)) stored.push(cache.path);
@@ -136,7 +134,7 @@ async function cacheTarget(cache: CacheEntry, index: number, worktree: Worktree,
   const what = `cache[${index}].path`;
   const { path, stats } = await insideWorktree(worktree.path, cache.path, what);
   if (stats !== undefined) {
-    const tracked = await runGit(ctx, worktree.path, ['ls-files', '--', `:(literal)${cache.path}`]);
+    const tracked = await runWorktreeGit(ctx, worktree, ['ls-files', '--', `:(literal)${cache.path}`]);
     if (tracked !== '')
       throw new Error(
         `${what}: ${cache.path} is in the repository; a cache is a folder git does not track (node_modules, .venv)`,

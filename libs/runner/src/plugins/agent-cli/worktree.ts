@@ -1,13 +1,22 @@
 import type { PluginContext } from '@sc/plugin-sdk';
 import type { Agent, CommitRef, StoredWorkOrder } from '@sc/schemas';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { dirname, join, sep } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
 import { probeGit, runGit } from './git';
 import { envTemplateFile } from './env-template';
 import { originUrl } from './push';
 import { resolveBase, type Repository } from './repository';
 import { withWorktreeLock } from './worktree-lock';
+import {
+  allBut,
+  nestedRepositories,
+  probeWorktreeGit,
+  readWorktreeLinks,
+  recordWorktreeLinks,
+  restoreWorktreeLinks,
+  runWorktreeGit,
+} from './worktree-git';
 import { WorktreePool } from './worktree-pool';
 
 /** Where one agent of one attempt works. */
@@ -52,7 +61,11 @@ export async function ensureWorktree(
   baseRef: string | undefined,
   ctx: PluginContext,
 ): Promise<void> {
-  if (existsSync(join(worktree.path, '.git'))) return;
+  if (existsSync(join(worktree.path, '.git'))) {
+    if (!(await readWorktreeLinks(worktree)))
+      throw new Error(`worktree ${worktree.path} has no record of its git links: the worker will not run git in it`);
+    return;
+  }
   await mkdir(dirname(worktree.path), { recursive: true });
   const ref = `refs/heads/${worktree.branch}`;
   const isPooled = await withWorktreeLock(repository.gitDir, ctx, async () => {
@@ -64,11 +77,13 @@ export async function ensureWorktree(
     const base = branchExists ? undefined : await resolveBase(repository, baseRef, ctx);
     const holder = branchExists ? await reclaimBranch(worktree, repository, ctx) : undefined;
     if (holder !== undefined) throw new Error(`branch ${worktree.branch} is already checked out at '${holder}'`);
-    if (await new WorktreePool(ctx.dataDir, repository.gitDir).claim(worktree.path)) {
+    const pooled = await new WorktreePool(ctx.dataDir, repository.gitDir).claim(worktree.path);
+    if (pooled !== undefined) {
+      await recordWorktreeLinks(worktree, pooled);
       // Refs by plumbing: the branch is known to be free, and `checkout` would write every differing file here.
       if (base !== undefined)
         await runGit(ctx, repository.dir, ['update-ref', '-m', `branch: Created from ${base}`, ref, base, '']);
-      await runGit(ctx, worktree.path, ['symbolic-ref', 'HEAD', ref]);
+      await runWorktreeGit(ctx, worktree, ['symbolic-ref', 'HEAD', ref]);
       return true;
     }
     await runGit(ctx, repository.dir, [
@@ -79,10 +94,13 @@ export async function ensureWorktree(
         ? ['--', worktree.path, worktree.branch]
         : ['-b', worktree.branch, '--', worktree.path, base]),
     ]);
+    // Read before any agent ran here: the admin folder git chose (`<name>`, or `<name>1` when that is taken).
+    const gitFile = await readFile(join(worktree.path, '.git'), 'utf8');
+    await recordWorktreeLinks(worktree, resolve(worktree.path, gitFile.replace(/^gitdir: /, '').trim()));
     return false;
   });
   // Outside the lock (the worktree is this Round's now): writes only the files that differ from its last commit.
-  if (isPooled) await runGit(ctx, worktree.path, ['reset', '--hard', '--quiet']);
+  if (isPooled) await runWorktreeGit(ctx, worktree, ['reset', '--hard', '--quiet']);
 }
 
 /**
@@ -115,25 +133,28 @@ async function reclaimBranch(
 
 /**
  * Commits everything that changed in the worktree (`git add -A`), with `Work-Order: <id>` as a trailer;
- * undefined when nothing changed. Hooks are skipped (`--no-verify`): a failing pre-commit hook must not
- * lose an agent's work — the testing phase is where checks belong. The `.env` rendered from the repository's
- * `.sc/env.template` is left out: its ports and names are this agent's only.
+ * undefined when nothing changed. Its git links are put back first and the worker's git runs nothing the agent
+ * wrote (see worktree-git.ts); a repository nested in it stays at the commit the agent's own `git add` gave it.
+ * Hooks are skipped (`--no-verify`): a failing pre-commit hook must not lose an agent's work — the testing phase
+ * is where checks belong. The `.env` rendered from the repository's `.sc/env.template` is left out: its ports and
+ * names are this agent's only.
  */
 export async function commitWorktree(
   worktree: Worktree,
   message: CommitMessage,
   ctx: PluginContext,
 ): Promise<CommitRef | undefined> {
-  if (!existsSync(join(worktree.path, '.git'))) return undefined;
-  await runGit(ctx, worktree.path, ['add', '-A']);
+  if (!(await restoreWorktreeLinks(worktree))) return undefined;
+  const nested = await nestedRepositories(ctx, worktree);
+  await runWorktreeGit(ctx, worktree, ['add', '-A', '--', ...allBut(nested)]);
   // Unstaged after the fact: an exclude pathspec naming an ignored .env makes `git add` fail.
   if (existsSync(join(worktree.path, envTemplateFile)))
-    await runGit(ctx, worktree.path, ['reset', '--quiet', '--', '.env']);
-  const staged = await probeGit(ctx, worktree.path, ['diff', '--cached', '--quiet']);
+    await runWorktreeGit(ctx, worktree, ['reset', '--quiet', '--', '.env']);
+  const staged = await probeWorktreeGit(ctx, worktree, ['diff', '--cached', '--quiet']);
   if (staged.ok) return undefined;
-  const hasIdentity = (await probeGit(ctx, worktree.path, ['config', 'user.email'])).ok;
+  const hasIdentity = (await probeWorktreeGit(ctx, worktree, ['config', 'user.email'])).ok;
   const trailers = [`Work-Order: ${message.workorderId}`, `Round: ${message.roundId}`].join('\n');
-  await runGit(ctx, worktree.path, [
+  await runWorktreeGit(ctx, worktree, [
     ...(hasIdentity ? [] : fallbackIdentity),
     'commit',
     '--quiet',
@@ -145,7 +166,7 @@ export async function commitWorktree(
     '-m',
     trailers,
   ]);
-  const sha = await runGit(ctx, worktree.path, ['rev-parse', 'HEAD']);
+  const sha = await runWorktreeGit(ctx, worktree, ['rev-parse', 'HEAD']);
   const remote = await originUrl(ctx, worktree.path);
   return { sha, branch: worktree.branch, message: message.subject, ...(remote === undefined ? {} : { remote }) };
 }
@@ -163,8 +184,10 @@ export interface CommitMessage {
  * branch and commits stay in the repository.
  */
 export async function removeWorktree(worktree: Worktree, repository: Repository, ctx: PluginContext): Promise<void> {
-  if (!existsSync(join(worktree.path, '.git'))) return;
-  if (await new WorktreePool(ctx.dataDir, repository.gitDir).park(worktree.path, ctx)) return;
+  // Its links as the worker made them: `git worktree remove` deletes the folder the admin folder's `gitdir` names.
+  const links = await restoreWorktreeLinks(worktree);
+  if (!links) return;
+  if (await new WorktreePool(ctx.dataDir, repository.gitDir).park(worktree, links.adminDir, ctx)) return;
   await withWorktreeLock(repository.gitDir, ctx, () =>
     runGit(ctx, dirname(worktree.path), [
       '--git-dir',
