@@ -9,6 +9,15 @@ export function processesWith(marker: string): string[] {
     .filter((line) => line.includes(marker) && !line.trim().startsWith('Z'));
 }
 
+/** The ids of the running processes whose command line contains `marker`. */
+export function pidsWith(marker: string): number[] {
+  return execFileSync('ps', ['-eo', 'pid=,stat=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => /^\s*(\d+)\s+(\S+)\s(.*)$/.exec(line))
+    .filter((match) => match !== null && match[3].includes(marker) && !match[2].startsWith('Z'))
+    .map((match) => Number(match![1]));
+}
+
 const escapeeTags = ['setsid', 'double', 'ignoring-term'];
 
 /**

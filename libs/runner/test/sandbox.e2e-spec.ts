@@ -2,7 +2,16 @@ import type { Report, StoredWorkOrder, WorkOrderJob } from '@sc/schemas';
 import { validateReport } from '@sc/schemas';
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Server } from 'node:net';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -14,8 +23,9 @@ import { loadUpstreams } from '../src/model-gateway/upstreams';
 import { createAgentCliPlugin } from '../src/plugins/agent-cli/agent-cli.plugin';
 import { ModelPrices } from '../src/pricing/model-prices';
 import { runRound } from '../src/run-round';
+import { ownCgroups } from '../src/sandbox/cgroup-limits';
 import { SandboxRuntime } from '../src/sandbox/sandbox-runtime';
-import { areEscapeesRunning, escapeesCommand, processesWith } from '../../../test/support/processes';
+import { areEscapeesRunning, escapeesCommand, pidsWith, processesWith } from '../../../test/support/processes';
 import { until } from '../../../test/support/until';
 
 // An agent that tries to get out: every write outside its worktree, every secret of the worker, processes
@@ -333,6 +343,52 @@ describeSandboxed('agent sandbox (bubblewrap)', () => {
     expect(Date.now() - startedAt).toBeLessThan(30_000);
   });
 
+  // Not at the hierarchy's root: a container's or a service's accounting and limits count its agents too. (v2's
+  // placement, which may fall back to the root when other processes share the worker's cgroup, is in
+  // cgroup-limits.spec.ts.)
+  const describeV1 = existsSync('/sys/fs/cgroup/cgroup.controllers') ? describe.skip : describe;
+  describeV1('cgroups v1', () => {
+    it("puts the agent's cgroups under the worker's own where the worker may write it", async () => {
+      const marker = `sc-limited-${process.pid}-${Date.now()}`;
+      const worktree = join(dataDir, 'worktrees', 'round-sandbox', '1', 'limited');
+      const cancel = new AbortController();
+      const seen = until(() => existsSync(join(worktree, 'ready')) && pidsWith(marker)[0], {
+        timeoutMs: 30_000,
+        what: 'the limited agent running',
+      }).then((pid) => {
+        const agent = ownCgroups(readFileSync(`/proc/${pid}/cgroup`, 'utf8'));
+        cancel.abort(new Error('seen'));
+        return agent;
+      });
+      await runWith(
+        {
+          sandbox: { memory_mb: 512, pids: 256 },
+          agents: [
+            {
+              name: 'limited',
+              model: 'none',
+              role: 'implementer',
+              command: `sh -c 'touch ready; sleep 600; true' ${marker}`,
+            },
+          ],
+        },
+        { signal: cancel.signal },
+      );
+      const agent = await seen;
+      const worker = ownCgroups(readFileSync('/proc/self/cgroup', 'utf8'));
+      for (const controller of ['memory', 'pids']) {
+        const own = worker.get(controller) ?? '/';
+        const isOwnWritable = own !== '/' && isWritable(join('/sys/fs/cgroup', controller, own));
+        expect({ controller, cgroup: agent.get(controller) }).toEqual({
+          controller,
+          cgroup: expect.stringMatching(
+            isOwnWritable ? `^${own}/solar-circuit-agent-\\d+-\\d+$` : '^/solar-circuit/agent-\\d+-\\d+$',
+          ),
+        });
+      }
+    });
+  });
+
   it('ends an agent that outgrows sandbox.memory_mb', async () => {
     const command = `node -e "const kept = []; for (;;) kept.push(Buffer.alloc(8 * 1024 * 1024, 1))"`;
     const report = await run({
@@ -397,3 +453,12 @@ describeSandboxed('agent sandbox (bubblewrap)', () => {
     });
   });
 });
+
+function isWritable(folder: string): boolean {
+  try {
+    accessSync(folder, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
