@@ -35,7 +35,7 @@ function toMarkdown(result) {
     `| \`sc --help\` through \`npm link\` ms | ${result.footprint.cli.linked_sc_help_ms} |`,
     `| model call first byte p50 / p99 ms, direct → through the gateway (${result.gateway.calls} calls) | ${result.gateway.direct.first_byte.p50_ms} / ${result.gateway.direct.first_byte.p99_ms} → ${result.gateway.gateway.first_byte.p50_ms} / ${result.gateway.gateway.first_byte.p99_ms} |`,
     `| model call end of stream p50 / p99 ms, direct → through the gateway | ${result.gateway.direct.end.p50_ms} / ${result.gateway.direct.end.p99_ms} → ${result.gateway.gateway.end.p50_ms} / ${result.gateway.gateway.end.p99_ms} |`,
-    `| model call end of stream p50 / p99 ms through a bare Node proxy (the hop alone) | ${result.gateway.bare_proxy.end.p50_ms} / ${result.gateway.bare_proxy.end.p99_ms} |`,
+    `| model call end of stream p50 / p99 ms through a bare Node HTTP proxy / a byte relay (the hop alone) | ${result.gateway.bare_proxy.end.p50_ms} / ${result.gateway.bare_proxy.end.p99_ms}; ${result.gateway.tcp_relay.end.p50_ms} / ${result.gateway.tcp_relay.end.p99_ms} |`,
     `| CPU ms per model call: gateway / bare proxy | ${result.gateway.gateway_cpu_ms_per_call} / ${result.gateway.bare_proxy_cpu_ms_per_call} |`,
     result.sandbox.skipped
       ? `| agent sandbox | not measured: ${result.sandbox.skipped} |`
