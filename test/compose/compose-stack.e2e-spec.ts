@@ -3,7 +3,7 @@ import type { Report, RoundView, StoredWorkOrder, SubmitWorkOrderResponse } from
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -163,14 +163,12 @@ describeWithEngine('docker compose: the stack of docker-compose.yml under a real
         `Docker Hub out of reach: ${standIns.join(', ')} are test-only stand-ins built here from Debian and npm registry packages (never pushed)`,
       );
 
-    // The fake model APIs listen on the engine's bridge gateway: the host, as the containers reach it.
-    const gateway = docker([
-      'network',
-      'inspect',
-      'bridge',
-      '--format',
-      '{{(index .IPAM.Config 0).Gateway}}',
-    ]).stdout.trim();
+    // The fake model APIs listen on the engine's bridge gateway: the host, as the containers reach it. An engine
+    // started for the first time may not name it in the network's IPAM yet (seen in CI): then docker0's address.
+    const gateway =
+      docker(['network', 'inspect', 'bridge', '--format', '{{range .IPAM.Config}}{{.Gateway}}{{end}}']).stdout.trim() ||
+      (networkInterfaces().docker0 ?? []).find((address) => address.family === 'IPv4')?.address;
+    if (!gateway) throw new Error("the engine's bridge has no gateway address, and there is no docker0 interface");
     for (const cli of agentCliCases) servers.set(cli.name, await cli.startServer({ usage, host: gateway }));
     busyClaudeApi = await claude.startServer({
       usage,

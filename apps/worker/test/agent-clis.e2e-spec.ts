@@ -131,6 +131,11 @@ describeWithClis.each(agentCliCases)('worker: a worker killed while $name waits 
       timeoutMs: 30_000,
       what: 'the first run waiting on its second turn, its session kept',
     });
+    // The CLIs write their transcripts through a queue flushed every so often (Claude Code: 100 ms), and a kill -9
+    // loses what it holds: the second turn's request can leave before the first turn is on disk (seen in CI, the
+    // takeover then resumed a session without it). A kill -9 at any moment loses that much; these tests are about
+    // what is on disk.
+    await sleep(2_000);
     const spentBeforeKill = server.calls.filter((call) => call.delivered).length;
     await workers[0].kill();
     workers.push(await startWorker(stack.stack));
