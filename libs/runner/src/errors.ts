@@ -57,3 +57,10 @@ export function formatMs(ms: number): string {
   if (ms >= 1000) return `${Math.round(ms / 100) / 10} s`;
   return `${ms} ms`;
 }
+
+/** Why a signal aborted, in words: its Error's message, or the string it was aborted with. */
+export function reasonOf(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error) return reason.message;
+  return typeof reason === 'string' ? reason : 'aborted';
+}

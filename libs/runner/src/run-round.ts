@@ -22,6 +22,7 @@ import type { ArtifactStore } from './artifacts/artifact-store';
 import {
   BudgetExceededError,
   formatMs,
+  reasonOf,
   PhaseTimeoutError,
   RateLimitBackoffError,
   RateLimitExhaustedError,
@@ -406,12 +407,6 @@ function classify(settled: Settled, signal: AbortSignal): Ending {
 
 function toExitCode(value: unknown): number | null {
   return typeof value === 'number' && Number.isInteger(value) ? value : null;
-}
-
-function reasonOf(signal: AbortSignal): string {
-  const reason: unknown = signal.reason;
-  if (reason instanceof Error) return reason.message;
-  return typeof reason === 'string' ? reason : 'aborted';
 }
 
 const defaultSandboxes = new Map<string, SandboxRuntime>();

@@ -2,6 +2,7 @@ import { ExecStartError, type ExecResult, type ModelRoute, type PluginContext } 
 import { durationToMs, type Agent, type StoredWorkOrder, type ToolRefusal } from '@sc/schemas';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { reasonOf } from '../../errors';
 import { agentCommand, agentInstructions, type AgentCommand } from './agent-command';
 import { agentSandbox, scratchDirOf } from './agent-sandbox';
 import { IdleWatchdog } from './idle-watchdog';
@@ -218,7 +219,7 @@ async function runCommand(run: CommandRun, ctx: PluginContext): Promise<AgentRun
     await keepSession(
       { agent: agent.name, template: command.template, scratchDir, sessionId },
       ctx,
-      ctx.signal.aborted ? abortReason(ctx.signal) : undefined,
+      ctx.signal.aborted ? reasonOf(ctx.signal) : undefined,
     );
   await ctx.writeArtifact(`${ctx.phase}/${agent.name}.log`, `${result.stdoutTail}${result.stderrTail}`);
   const refusals = (output?.refusals ?? []).map((refusal) => ({ agent: agent.name, ...refusal }));
@@ -256,12 +257,6 @@ async function runCommand(run: CommandRun, ctx: PluginContext): Promise<AgentRun
     ...(resumedFrom ? { resumedFrom } : {}),
     ...(unfinished ? { error: unfinished } : {}),
   };
-}
-
-/** Why the phase was stopped, in words: a rate limit's `rate_limited until …`, a cancel's or shutdown's reason. */
-function abortReason(signal: AbortSignal): string {
-  const reason: unknown = signal.reason;
-  return reason instanceof Error ? reason.message : String(reason);
 }
 
 /** Why the agent's process did not start, with the system's code: ENOENT, EACCES, E2BIG, … */
